@@ -1,0 +1,68 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AdminModule } from './admin/admin.module';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { CatalogModule } from './catalog/catalog.module';
+import { ProblemFilter } from './common/problem.filter';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { dataSourceOptions } from './database/data-source';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { ImportModule } from './import/import.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PendingController } from './pending/pending.controller';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Resolved before Nest starts: either DATABASE_URL or the embedded server's URL. */
+  databaseUrl: string;
+  /** Command-line runs log to stderr so stdout carries only their output (and the --json summary). */
+  logToStderr?: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, logToStderr }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: [
+            {
+            level: config.logLevel,
+            genReqId: (req: IncomingMessage) => {
+              const given = req.headers['x-request-id'];
+              return typeof given === 'string' && given.length <= 128 ? given : randomUUID();
+            },
+            // Keys must never reach a log line.
+            redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics' },
+            customProps: () => ({ service: 'aisle' }),
+            },
+            pino.destination(logToStderr ? 2 : 1),
+          ],
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        MetricsModule,
+        HealthModule,
+        CatalogModule,
+        EventsModule,
+        AdminModule,
+        ImportModule,
+      ],
+      controllers: [PendingController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+      exports: [APP_CONFIG],
+    };
+  }
+}

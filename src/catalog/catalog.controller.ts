@@ -1,0 +1,53 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Put } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/scopes.decorator';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { openApiSchema } from '../common/openapi';
+import { assertBatch, idSchema, parseOrThrow } from '../common/validation';
+import { itemPatchSchema, upsertItemsSchema } from './dto/item.schema';
+import { CatalogService } from './catalog.service';
+import type { Item } from './item.model';
+
+@ApiTags('items')
+@ApiSecurity('api-key')
+@Controller('v1/items')
+export class CatalogController {
+  constructor(
+    private readonly catalog: CatalogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Put()
+  @HttpCode(200)
+  @RequireScope('write')
+  @ApiOperation({ summary: 'Batch upsert items; identical items are reported as unchanged and not re-embedded' })
+  @ApiBody({ schema: openApiSchema(upsertItemsSchema) })
+  async upsert(@Body() body: unknown): Promise<{ upserted: number; unchanged: number }> {
+    assertBatch(body, 'items', this.config.maxBatch);
+    const { items } = parseOrThrow(upsertItemsSchema, body);
+    return this.catalog.upsert(items);
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Get one item' })
+  async get(@Param('id') id: string): Promise<Item> {
+    return this.catalog.get(parseOrThrow(idSchema, id));
+  }
+
+  @Patch(':id')
+  @RequireScope('write')
+  @ApiOperation({ summary: 'Change some fields of an item' })
+  @ApiBody({ schema: openApiSchema(itemPatchSchema) })
+  async patch(@Param('id') id: string, @Body() body: unknown): Promise<Item> {
+    return this.catalog.patch(parseOrThrow(idSchema, id), parseOrThrow(itemPatchSchema, body ?? {}));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScope('write')
+  @ApiOperation({ summary: 'Delete an item: it is never recommended again, from the next request on' })
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.catalog.remove(parseOrThrow(idSchema, id));
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { notFound } from '../common/problem';
+import { CatalogChanges } from './catalog-changes';
+import type { ItemInput, ItemPatch } from './dto/item.schema';
+import { normalizeItem, type Item } from './item.model';
+import { ItemsRepository } from './items.repository';
+
+@Injectable()
+export class CatalogService {
+  constructor(
+    private readonly items: ItemsRepository,
+    private readonly changes: CatalogChanges,
+  ) {}
+
+  async upsert(batch: ItemInput[]): Promise<{ upserted: number; unchanged: number }> {
+    const written = await this.items.upsert(batch.map(normalizeItem));
+    this.changes.publish({ kind: 'upserted', ids: written });
+    return { upserted: written.length, unchanged: batch.length - written.length };
+  }
+
+  async get(id: string): Promise<Item> {
+    const item = await this.items.findById(id);
+    if (!item) throw notFound(`Item "${id}"`);
+    return item;
+  }
+
+  async patch(id: string, patch: ItemPatch): Promise<Item> {
+    const current = await this.get(id);
+    const merged: ItemInput = {
+      id,
+      title: patch.title ?? current.title,
+      description: patch.description !== undefined ? patch.description : current.description,
+      category: patch.category !== undefined ? patch.category : current.category,
+      brand: patch.brand !== undefined ? patch.brand : current.brand,
+      price: patch.price !== undefined ? patch.price : current.price,
+      inStock: patch.inStock ?? current.inStock,
+      attributes: patch.attributes ?? current.attributes,
+      imageUrl: patch.imageUrl !== undefined ? patch.imageUrl : current.imageUrl,
+    };
+    const written = await this.items.upsert([normalizeItem(merged)]);
+    this.changes.publish({ kind: 'upserted', ids: written });
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.items.softDelete(id))) throw notFound(`Item "${id}"`);
+    this.changes.publish({ kind: 'deleted', ids: [id] });
+  }
+}

@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type AttributeValue = string | number | boolean;
+
+@Entity({ name: 'items' })
+export class ItemEntity {
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  id!: string;
+
+  @Column({ type: 'text' })
+  title!: string;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  category!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  brand!: string | null;
+
+  @Column({ type: 'double precision', nullable: true })
+  price!: number | null;
+
+  @Column({ name: 'in_stock', type: 'boolean', default: true })
+  inStock!: boolean;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  attributes!: Record<string, AttributeValue>;
+
+  @Column({ name: 'image_url', type: 'text', nullable: true })
+  imageUrl!: string | null;
+
+  /** sha256 of the canonical item content: an identical re-send is detected without comparing columns. */
+  @Column({ name: 'content_hash', type: 'char', length: 64 })
+  contentHash!: string;
+
+  /** Soft delete: the row stays for history joins, but every reader filters it out. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

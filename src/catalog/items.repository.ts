@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AttributeValue } from './item.entity';
+import { contentHash, type Item, type ItemContent } from './item.model';
+
+interface ItemRow {
+  id: string;
+  title: string;
+  description: string | null;
+  category: string | null;
+  brand: string | null;
+  price: number | null;
+  in_stock: boolean;
+  attributes: Record<string, AttributeValue>;
+  image_url: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, title, description, category, brand, price, in_stock, attributes, image_url, created_at, updated_at';
+
+function toItem(r: ItemRow): Item {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    category: r.category,
+    brand: r.brand,
+    price: r.price,
+    inStock: r.in_stock,
+    attributes: r.attributes,
+    imageUrl: r.image_url,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/** The catalog's side of PostgreSQL. Soft-deleted rows are invisible to every read here. */
+@Injectable()
+export class ItemsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Upserts in one statement (atomic: all or nothing). Rows whose content hash is unchanged and that are
+   * live are left alone, so `updated_at` and embeddings stay put. Returns the ids actually written.
+   */
+  async upsert(items: ItemContent[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const payload = items.map((it) => ({
+      id: it.id,
+      title: it.title,
+      description: it.description,
+      category: it.category,
+      brand: it.brand,
+      price: it.price,
+      in_stock: it.inStock,
+      attributes: it.attributes,
+      image_url: it.imageUrl,
+      content_hash: contentHash(it),
+    }));
+    const rows: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO items (id, title, description, category, brand, price, in_stock, attributes, image_url, content_hash)
+       SELECT id, title, description, category, brand, price, in_stock, attributes, image_url, content_hash
+       FROM jsonb_to_recordset($1::jsonb) AS x(id varchar, title text, description text, category text, brand text,
+            price double precision, in_stock boolean, attributes jsonb, image_url text, content_hash char(64))
+       ON CONFLICT (id) DO UPDATE SET
+         title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
+         brand = EXCLUDED.brand, price = EXCLUDED.price, in_stock = EXCLUDED.in_stock,
+         attributes = EXCLUDED.attributes, image_url = EXCLUDED.image_url, content_hash = EXCLUDED.content_hash,
+         deleted_at = NULL, updated_at = now()
+       WHERE items.content_hash <> EXCLUDED.content_hash OR items.deleted_at IS NOT NULL
+       RETURNING id`,
+      [JSON.stringify(payload)],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async findById(id: string): Promise<Item | null> {
+    const rows: ItemRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM items WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+    return rows[0] ? toItem(rows[0]) : null;
+  }
+
+  async findMany(ids: string[]): Promise<Item[]> {
+    if (ids.length === 0) return [];
+    const rows: ItemRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM items WHERE id = ANY($1) AND deleted_at IS NULL`,
+      [ids],
+    );
+    return rows.map(toItem);
+  }
+
+  /** Which of `ids` name live items. */
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM items WHERE id = ANY($1) AND deleted_at IS NULL`,
+      [ids],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async softDelete(id: string): Promise<boolean> {
+    // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+    const rows: Array<{ id: string }> = await this.db.query(
+      `WITH upd AS (UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id)
+       SELECT id FROM upd`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  async countLive(): Promise<number> {
+    const rows: Array<{ n: string }> = await this.db.query(
+      `SELECT count(*)::bigint AS n FROM items WHERE deleted_at IS NULL`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}

@@ -1,0 +1,161 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { ItemsRepository } from './catalog/items.repository';
+import { openRuntime, stderrLog, withContext, type Runtime } from './cli/context';
+import { terminalProgress } from './cli/progress';
+import { ConfigError } from './config/config.schema';
+import { runMigrations } from './database/database.bootstrap';
+import { createHttpApp } from './http-app';
+import { ImportService, type ImportSummary } from './import/import.service';
+
+/** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
+export const DEMO_FILE = path.resolve(__dirname, '..', '..', 'data', 'online-retail', 'online_retail.csv.gz');
+const demoFile = () => (fs.existsSync(DEMO_FILE) ? DEMO_FILE : path.resolve('data', 'online-retail', 'online_retail.csv.gz'));
+
+/**
+ * Runs one command: a failure prints its message on stderr and exits 1 (so cron and CronJobs notice);
+ * with --json the last stdout line is a one-line JSON summary either way.
+ */
+async function run(json: boolean, fn: () => Promise<Record<string, unknown>>): Promise<void> {
+  try {
+    const summary = await fn();
+    if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...summary })}\n`);
+    else process.stdout.write(`${humanize(summary)}\n`);
+    process.exitCode = 0;
+  } catch (e) {
+    const message = e instanceof ConfigError || !(e instanceof Error) ? String((e as Error).message ?? e) : e.message;
+    stderrLog(`error: ${message}`);
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function humanize(summary: Record<string, unknown>): string {
+  return Object.entries(summary)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n');
+}
+
+async function closing<T>(rt: Runtime, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    await rt.db.stop();
+  }
+}
+
+async function serve(opts: { demo?: boolean }): Promise<void> {
+  const rt = await openRuntime();
+  const app = await createHttpApp(rt.config, rt.db.url);
+  try {
+    if (opts.demo) {
+      const items = await app.get(ItemsRepository).countLive();
+      if (items === 0) {
+        rt.log(`empty database: loading the demo catalog and its purchase history from ${demoFile()}`);
+        const s = await app.get(ImportService).onlineRetail(demoFile());
+        rt.log(`demo loaded: ${s.items.upserted} items, ${s.events.accepted} events in ${s.seconds.toFixed(1)} s`);
+      }
+    }
+    await app.listen(rt.config.port, rt.config.host);
+  } catch (e) {
+    await app.close();
+    await rt.db.stop();
+    throw e;
+  }
+  rt.log(`aisle listening on http://${rt.config.host}:${rt.config.port} (docs at /docs)`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.log(`${signal}: shutting down`);
+    void app
+      .close()
+      .then(() => rt.db.stop())
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export function buildCli(): Command {
+  const program = new Command('aisle').description('Aisle retail recommendation engine').showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('migrate, prepare what is missing and serve the HTTP API on PORT')
+    .option('--demo', 'load the demo catalog and history when the database is empty')
+    .action(async (opts: { demo?: boolean }) => {
+      try {
+        await serve(opts);
+      } catch (e) {
+        stderrLog(`error: ${(e as Error).message}`);
+        process.exit(1);
+      }
+    });
+
+  program
+    .command('db:migrate')
+    .description('apply pending database migrations')
+    .option('--json', 'print a one-line JSON summary last')
+    .action((opts: { json?: boolean }) =>
+      run(!!opts.json, async () => {
+        const rt = await openRuntime({ migrate: false });
+        return closing(rt, async () => ({ applied: await runMigrations(rt.db.url) }));
+      }),
+    );
+
+  program
+    .command('import')
+    .description('import catalog and events: --online-retail, or generic --items / --events (NDJSON or CSV)')
+    .option('--online-retail <file>', 'the UCI Online Retail file (.csv or .csv.gz)')
+    .option('--items <file>', 'items, NDJSON (one Item per line) or CSV with a header row')
+    .option('--events <file>', 'events, NDJSON (one Event per line) or CSV with a header row')
+    .option('--json', 'print a one-line JSON summary last (and no progress bar)')
+    .action((opts: { onlineRetail?: string; items?: string; events?: string; json?: boolean }) =>
+      run(!!opts.json, async () => {
+        if (!opts.onlineRetail && !opts.items && !opts.events) {
+          throw new Error('import needs --online-retail <file>, --items <file> and/or --events <file>');
+        }
+        const rt = await openRuntime();
+        const bar = terminalProgress(!opts.json);
+        return closing(rt, () =>
+          withContext(rt, async (ctx) => {
+            const svc = ctx.get(ImportService);
+            const parts: ImportSummary[] = [];
+            try {
+              if (opts.onlineRetail) parts.push(await svc.onlineRetail(opts.onlineRetail, bar.update));
+              if (opts.items) parts.push(await svc.items(opts.items, bar.update));
+              if (opts.events) parts.push(await svc.eventsFile(opts.events, bar.update));
+            } finally {
+              bar.stop();
+            }
+            return parts.reduce<Record<string, unknown>>(
+              (acc, p) => {
+                const a = acc as { items: ImportSummary['items']; events: ImportSummary['events']; seconds: number };
+                a.items.upserted += p.items.upserted;
+                a.items.unchanged += p.items.unchanged;
+                a.events.accepted += p.events.accepted;
+                a.events.duplicates += p.events.duplicates;
+                a.seconds += p.seconds;
+                return acc;
+              },
+              { items: { upserted: 0, unchanged: 0 }, events: { accepted: 0, duplicates: 0 }, seconds: 0 },
+            );
+          }),
+        );
+      }),
+    );
+
+  return program;
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      stderrLog(`error: ${(e as Error).message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { type FieldError, ProblemException, validationProblem } from './problem';
+
+/** Ids: 1–128 characters of letters, digits and -_.:@/ (api.md). */
+export const ID_PATTERN = /^[A-Za-z0-9\-_.:@/]{1,128}$/;
+export const idSchema = z
+  .string({ message: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(ID_PATTERN, 'may contain only letters, digits and - _ . : @ /');
+
+/** `items[3].price` from zod's ['items', 3, 'price']. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(body)';
+}
+
+export function zodErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+}
+
+/** Parses or throws a 400 problem naming every bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationProblem(zodErrors(r.error));
+  return r.data;
+}
+
+/** Batch size is checked before field validation, so a huge batch is refused cheaply with 413. */
+export function assertBatch(body: unknown, field: string, max: number): void {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationProblem([{ path: '(body)', message: `must be a JSON object with an "${field}" array` }]);
+  }
+  const list = (body as Record<string, unknown>)[field];
+  if (Array.isArray(list) && list.length > max) {
+    throw new ProblemException(413, `A batch holds at most ${max} entries; "${field}" has ${list.length}.`, [
+      { path: field, message: `at most ${max} entries` },
+    ]);
+  }
+}
+
+/** Query-string helpers: values arrive as strings. */
+export const queryLimit = (def: number, max = 100) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isFinite(n)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a number' });
+        return z.NEVER;
+      }
+      // api.md: limit values are clamped, not refused.
+      return Math.min(max, Math.max(1, Math.trunc(n)));
+    });
+
+export const queryBool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? def : v === 'true' || v === '1'));
+
+export const queryNumber = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a number ≥ 0' });
+        return z.NEVER;
+      }
+      return n;
+    });

@@ -1,0 +1,115 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** One API key as configured in API_KEYS: `key:scope+scope`. */
+export type Scope = 'read' | 'write' | 'admin';
+export interface ApiKey {
+  key: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+const apiKeys = z.string().transform((raw, ctx): ApiKey[] => {
+  const keys: ApiKey[] = [];
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const sep = part.lastIndexOf(':');
+    const key = sep > 0 ? part.slice(0, sep) : '';
+    const scopes = sep > 0 ? part.slice(sep + 1).split('+') : [];
+    if (!key || scopes.length === 0 || scopes.some((s) => !['read', 'write', 'admin'].includes(s))) {
+      // Never echo the key itself: the message names the position only.
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${keys.length + 1} must look like key:read+write+admin (scopes: read, write, admin)`,
+      });
+      return z.NEVER;
+    }
+    keys.push({ key, scopes: new Set(scopes as Scope[]) });
+  }
+  return keys;
+});
+
+/** Every environment variable the service reads, with its default. README "Configuration" mirrors this. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  API_KEYS: apiKeys.optional(),
+  ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MIGRATIONS_RUN: bool.default(true),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 5mb, 512kb or 1000000b')
+    .default('5mb'),
+  MAX_BATCH: positiveInt(1000),
+  EMBED_WORKERS: positiveInt(1),
+  EMBED_BATCH: positiveInt(64),
+  REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
+  JOBS_POLL_MS: positiveInt(1000),
+  FINETUNE_CRON: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  apiKeys: ApiKey[] | undefined;
+  encoderModel: string;
+  logLevel: Env['LOG_LEVEL'];
+  migrationsRun: boolean;
+  bodyLimit: string;
+  maxBatch: number;
+  embedWorkers: number;
+  embedBatch: number;
+  reindexDebounceMs: number;
+  jobsPollMs: number;
+  finetuneCron: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; a bad variable stops the process with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    apiKeys: e.API_KEYS && e.API_KEYS.length > 0 ? e.API_KEYS : undefined,
+    encoderModel: e.ENCODER_MODEL,
+    logLevel: e.LOG_LEVEL,
+    migrationsRun: e.MIGRATIONS_RUN,
+    bodyLimit: e.BODY_LIMIT,
+    maxBatch: e.MAX_BATCH,
+    embedWorkers: e.EMBED_WORKERS,
+    embedBatch: e.EMBED_BATCH,
+    reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
+    jobsPollMs: e.JOBS_POLL_MS,
+    finetuneCron: e.FINETUNE_CRON,
+  };
+}

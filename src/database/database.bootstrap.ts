@@ -1,0 +1,45 @@
+import * as path from 'node:path';
+import type { AppConfig } from '../config/app-config';
+import { createDataSource } from './data-source';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface ResolvedDatabase {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise an embedded PostgreSQL under DATA_DIR/postgres (architecture.md). */
+export async function resolveDatabase(config: AppConfig, log: (m: string) => void): Promise<ResolvedDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
+  const dir = path.join(config.dataDir, 'postgres');
+  log(`DATABASE_URL is not set: starting embedded PostgreSQL in ${dir} on port ${config.embeddedPgPort}`);
+  const db = await startEmbeddedPostgres(dir, config.embeddedPgPort, (m) => {
+    if (/error|fatal/i.test(m)) log(m);
+  });
+  return { url: db.url, embedded: true, stop: () => db.stop() };
+}
+
+/** Stable key so concurrent replicas starting together run migrations one at a time. */
+const MIGRATION_LOCK = 0x4149534c; // "AISL"
+
+/** Applies pending migrations under an advisory lock; returns the names applied. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const ds = createDataSource(url);
+  await ds.initialize();
+  try {
+    // A session-level lock lives on one connection, so it is taken and released on a dedicated runner.
+    const lock = ds.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const applied = await ds.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await lock.release();
+    }
+  } finally {
+    await ds.destroy();
+  }
+}

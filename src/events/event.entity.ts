@@ -1,0 +1,39 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export const EVENT_TYPES = ['view', 'add_to_cart', 'purchase', 'rating'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+@Entity({ name: 'events' })
+@Index('events_user_time_idx', ['userId', 'occurredAt'])
+@Index('events_item_idx', ['itemId'])
+@Index('events_time_idx', ['occurredAt'])
+export class EventEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  /** Client idempotency key; NULLs do not collide, so events without one are always stored. */
+  @Index('events_event_id_key', { unique: true })
+  @Column({ name: 'event_id', type: 'varchar', length: 128, nullable: true })
+  eventId!: string | null;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 128 })
+  userId!: string;
+
+  @Column({ name: 'item_id', type: 'varchar', length: 128 })
+  itemId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: EventType;
+
+  @Column({ type: 'double precision', nullable: true })
+  value!: number | null;
+
+  @Column({ name: 'session_id', type: 'varchar', length: 128, nullable: true })
+  sessionId!: string | null;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
+}

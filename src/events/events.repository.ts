@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { EventType } from './event.entity';
+
+export interface NewEvent {
+  eventId: string | null;
+  userId: string;
+  itemId: string;
+  type: EventType;
+  value: number | null;
+  sessionId: string | null;
+  occurredAt: Date;
+}
+
+export interface StoredEvent extends NewEvent {
+  receivedAt: Date;
+}
+
+interface EventRow {
+  event_id: string | null;
+  user_id: string;
+  item_id: string;
+  type: EventType;
+  value: number | null;
+  session_id: string | null;
+  occurred_at: Date;
+  received_at: Date;
+}
+
+/** The events' side of PostgreSQL. */
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Inserts a batch in one statement; repeated idempotency keys (already stored, or twice in the batch)
+   * are skipped by the unique index. Returns how many rows were stored.
+   */
+  async insert(events: NewEvent[], manager: EntityManager = this.db.manager): Promise<number> {
+    if (events.length === 0) return 0;
+    // Column arrays + unnest: one round trip and one plan for the whole batch, the fastest bulk path short of COPY.
+    const rows: Array<{ n: string }> = await manager.query(
+      `WITH ins AS (
+         INSERT INTO events (event_id, user_id, item_id, type, value, session_id, occurred_at)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::float8[], $6::varchar[], $7::timestamptz[])
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING 1)
+       SELECT count(*)::bigint AS n FROM ins`,
+      [
+        events.map((e) => e.eventId),
+        events.map((e) => e.userId),
+        events.map((e) => e.itemId),
+        events.map((e) => e.type),
+        events.map((e) => e.value),
+        events.map((e) => e.sessionId),
+        events.map((e) => e.occurredAt.toISOString()),
+      ],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async recentForUser(userId: string, limit: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await this.db.query(
+      `SELECT event_id, user_id, item_id, type, value, session_id, occurred_at, received_at
+       FROM events WHERE user_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2`,
+      [userId, limit],
+    );
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      userId: r.user_id,
+      itemId: r.item_id,
+      type: r.type,
+      value: r.value,
+      sessionId: r.session_id,
+      occurredAt: r.occurred_at,
+      receivedAt: r.received_at,
+    }));
+  }
+
+  async eraseUser(userId: string): Promise<number> {
+    const rows: Array<{ n: string }> = await this.db.query(
+      `WITH del AS (DELETE FROM events WHERE user_id = $1 RETURNING 1) SELECT count(*)::bigint AS n FROM del`,
+      [userId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async counts(): Promise<{ events: number; users: number }> {
+    const rows: Array<{ events: string; users: string }> = await this.db.query(
+      `SELECT count(*)::bigint AS events, count(DISTINCT user_id)::bigint AS users FROM events`,
+    );
+    return { events: Number(rows[0]?.events ?? 0), users: Number(rows[0]?.users ?? 0) };
+  }
+}

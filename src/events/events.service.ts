@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { ItemsRepository } from '../catalog/items.repository';
+import { ProblemException, type FieldError } from '../common/problem';
+import type { EventInput } from './dto/event.schema';
+import { EventsRepository, type NewEvent, type StoredEvent } from './events.repository';
+import { MetricsService } from '../metrics/metrics.service';
+import { UserChanges } from './user-changes';
+
+@Injectable()
+export class EventsService {
+  constructor(
+    private readonly events: EventsRepository,
+    private readonly items: ItemsRepository,
+    private readonly users: UserChanges,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Events as the API receives them (already schema-validated); a missing timestamp means now. */
+  ingest(batch: EventInput[]): Promise<{ accepted: number; duplicates: number }> {
+    const now = new Date();
+    return this.store(
+      batch.map((e) => ({
+        eventId: e.eventId ?? null,
+        userId: e.userId,
+        itemId: e.itemId,
+        type: e.type,
+        value: e.value ?? null,
+        sessionId: e.sessionId ?? null,
+        occurredAt: e.timestamp ? new Date(e.timestamp) : now,
+      })),
+    );
+  }
+
+  /** Stores a batch in one statement after checking every item exists; an unknown item rejects all of it. */
+  async store(batch: NewEvent[]): Promise<{ accepted: number; duplicates: number }> {
+    const ids = [...new Set(batch.map((e) => e.itemId))];
+    const known = await this.items.existing(ids);
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      const errors: FieldError[] = [];
+      batch.forEach((e, i) => {
+        if (!known.has(e.itemId)) errors.push({ path: `events[${i}].itemId`, message: `unknown item "${e.itemId}"` });
+      });
+      throw new ProblemException(400, `The batch names ${unknown.length} unknown item(s); nothing was stored.`, errors, {
+        unknownItemIds: unknown,
+      });
+    }
+    const stored = await this.events.insert(batch);
+    this.metrics.eventsIngested.inc(stored);
+    this.users.publish([...new Set(batch.map((e) => e.userId))]);
+    return { accepted: stored, duplicates: batch.length - stored };
+  }
+
+  history(userId: string, limit: number): Promise<StoredEvent[]> {
+    return this.events.recentForUser(userId, limit);
+  }
+
+  async erase(userId: string): Promise<void> {
+    await this.events.eraseUser(userId);
+    this.users.publish([userId]);
+  }
+}
