@@ -1,7 +1,8 @@
 import { InitCatalogEvents1795839904205 } from './1795839904205-InitCatalogEvents';
+import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmbeddingsModels';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
  * ts-node and the compiled build. A new generated migration is appended here.
  */
-export const MIGRATIONS: Array<new () => unknown> = [InitCatalogEvents1795839904205];
+export const MIGRATIONS: Array<new () => unknown> = [InitCatalogEvents1795839904205, AddJobsEmbeddingsModels1795840308243];

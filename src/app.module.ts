@@ -14,6 +14,7 @@ import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ImportModule } from './import/import.module';
+import { JobsModule, JOBS_POLLING } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PendingController } from './pending/pending.controller';
 
@@ -23,11 +24,13 @@ export interface AppModuleOptions {
   databaseUrl: string;
   /** Command-line runs log to stderr so stdout carries only their output (and the --json summary). */
   logToStderr?: boolean;
+  /** Whether this process claims queued jobs in the background (the server does; one-shot commands do not). */
+  jobsPolling?: boolean;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, logToStderr }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, logToStderr, jobsPolling = true }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -55,14 +58,16 @@ export class AppModule {
         EventsModule,
         AdminModule,
         ImportModule,
+        JobsModule,
       ],
       controllers: [PendingController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: JOBS_POLLING, useValue: jobsPolling },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
-      exports: [APP_CONFIG],
+      exports: [APP_CONFIG, JOBS_POLLING],
     };
   }
 }

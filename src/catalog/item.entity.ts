@@ -25,7 +25,7 @@ export class ItemEntity {
   @Column({ name: 'in_stock', type: 'boolean', default: true })
   inStock!: boolean;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   attributes!: Record<string, AttributeValue>;
 
   @Column({ name: 'image_url', type: 'text', nullable: true })

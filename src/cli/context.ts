@@ -31,7 +31,7 @@ export async function openRuntime(opts: { migrate?: boolean } = {}): Promise<Run
 /** A Nest application context without HTTP, for commands that use the services. */
 export async function withContext<T>(rt: Runtime, fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
   const ctx = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ config: { ...rt.config, logLevel: rt.config.logLevel === 'info' ? 'warn' : rt.config.logLevel }, databaseUrl: rt.db.url, logToStderr: true }),
+    AppModule.forRoot({ config: { ...rt.config, logLevel: rt.config.logLevel === 'info' ? 'warn' : rt.config.logLevel }, databaseUrl: rt.db.url, logToStderr: true, jobsPolling: false }),
     { logger: ['error', 'warn'] },
   );
   try {

@@ -10,6 +10,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
+    // gen_random_uuid() is built into PostgreSQL 13+; uuid-ossp would need an extension on managed servers.
+    uuidExtension: 'pgcrypto',
     // The schema only ever changes through reviewed migrations.
     synchronize: false,
     migrationsRun: false,

@@ -24,8 +24,10 @@ async function reachable(url: string): Promise<boolean> {
  * embedded one started for this run. Each test file then creates its own database on it (test/support).
  */
 export default async function globalSetup(): Promise<void> {
-  let admin = process.env.DATABASE_URL;
-  if (!admin && (await reachable(LOCAL))) admin = LOCAL;
+  // AISLE_TEST_EMBEDDED=1 forces the embedded server, to test the no-server path on a machine that has one.
+  const forceEmbedded = process.env.AISLE_TEST_EMBEDDED === '1';
+  let admin = forceEmbedded ? undefined : process.env.DATABASE_URL;
+  if (!admin && !forceEmbedded && (await reachable(LOCAL))) admin = LOCAL;
   if (!admin) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-test-pg-'));
     const port = 55000 + Math.floor(Math.random() * 5000);

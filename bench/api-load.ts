@@ -1,0 +1,77 @@
+/**
+ * HTTP load on a running `aisle serve` over the full Online Retail data (imported once into aisle_bench_api):
+ * /health/live as the ceiling, GET /v1/items/:id, POST /v1/events in batches of 500, and whatever
+ * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise.
+ * Usage: npm run build && node dist/bench/api-load.js [--only items,events]
+ */
+import { load, printResult, type LoadResult } from './lib/load';
+import { databaseExists, dbUrl, ONLINE_RETAIL, peakRssMb, recreateDatabase, runCli, startServer } from './lib/server';
+import { Client } from 'pg';
+
+const DB = 'aisle_bench_api';
+
+async function itemAndUserIds(url: string): Promise<{ items: string[]; users: string[] }> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const items = (await c.query<{ id: string }>('SELECT id FROM items WHERE deleted_at IS NULL')).rows.map((r) => r.id);
+    const users = (await c.query<{ user_id: string }>("SELECT DISTINCT user_id FROM events WHERE type = 'purchase'")).rows.map((r) => r.user_id);
+    return { items, users };
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]?.split(',') : undefined;
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  let url = dbUrl(DB);
+  if (!(await databaseExists(DB)) || process.argv.includes('--fresh')) {
+    url = await recreateDatabase(DB);
+    process.stdout.write('importing the full Online Retail file once…\n');
+    await runCli(['import', '--online-retail', ONLINE_RETAIL, '--json'], { DATABASE_URL: url });
+  }
+  const { items, users } = await itemAndUserIds(url);
+  const server = await startServer({ DATABASE_URL: url, ...(process.env.BENCH_ENV ? JSON.parse(process.env.BENCH_ENV) as Record<string, string> : {}) });
+  const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)]!;
+  const results: LoadResult[] = [];
+  const want = (n: string) => !only || only.includes(n);
+  try {
+    if (want('live')) results.push(await load({ name: 'GET /health/live', url: `${server.url}/health/live`, seconds }));
+    if (want('items')) {
+      results.push(
+        await load({ name: 'GET /v1/items/:id', url: server.url, seconds, next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}` }) }),
+      );
+    }
+    if (want('events')) {
+      let seq = 0;
+      const batch = () =>
+        JSON.stringify({
+          events: Array.from({ length: 500 }, () => ({
+            userId: `bench-${Math.floor(Math.random() * 5000)}`,
+            itemId: pick(items),
+            type: 'view',
+            eventId: `bench-${process.pid}-${seq++}`,
+          })),
+        });
+      const r = await load({ name: 'POST /v1/events (500/batch)', url: server.url, method: 'POST', seconds, connections: 8, next: () => ({ path: '/v1/events', body: batch() }) });
+      results.push(r);
+      process.stdout.write(`events/s sustained: ${(r.requestsPerSec * 500).toFixed(0)}\n`);
+    }
+    if (want('similar')) {
+      results.push(await load({ name: 'GET /v1/items/:id/similar', url: server.url, seconds, next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}/similar` }) }));
+    }
+    if (want('recs')) {
+      results.push(await load({ name: 'GET /v1/users/:id/recommendations', url: server.url, seconds, next: () => ({ path: `/v1/users/${pick(users)}/recommendations` }) }));
+    }
+    for (const r of results) printResult(r);
+    process.stdout.write(`${JSON.stringify({ bench: 'api-load', results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${String(e)}\n`);
+  process.exit(1);
+});

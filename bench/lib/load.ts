@@ -1,0 +1,62 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  seconds: number;
+  requestsPerSec: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface LoadOptions {
+  name: string;
+  url: string;
+  connections?: number;
+  seconds?: number;
+  method?: 'GET' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  /** A fresh path (and body) per request, e.g. a random item id. */
+  next?: () => { path: string; body?: string };
+}
+
+/** One autocannon run from this process, over loopback. */
+export async function load(o: LoadOptions): Promise<LoadResult> {
+  const connections = o.connections ?? 32;
+  const seconds = o.seconds ?? 10;
+  const result = await autocannon({
+    url: o.url,
+    connections,
+    duration: seconds,
+    method: o.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...o.headers },
+    requests: o.next
+      ? [
+          {
+            setupRequest: (req) => {
+              const n = o.next!();
+              return { ...req, path: n.path, body: n.body };
+            },
+          },
+        ]
+      : undefined,
+  });
+  return {
+    name: o.name,
+    connections,
+    seconds,
+    requestsPerSec: result.requests.average,
+    p50ms: result.latency.p50,
+    p99ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export function printResult(r: LoadResult): void {
+  process.stdout.write(
+    `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  errors ${r.errors}  non-2xx ${r.non2xx}\n`,
+  );
+}

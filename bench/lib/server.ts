@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+/** The repository root, whether this runs from bench/ (ts-node) or dist/bench/ (compiled). */
+function findRoot(dir: string): string {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'package.json'))) return d;
+  }
+  throw new Error('package.json not found above the bench folder');
+}
+export const ROOT = findRoot(__dirname);
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+export const ONLINE_RETAIL = path.join(ROOT, 'data', 'online-retail', 'online_retail.csv.gz');
+
+/** Admin URL of the server benches create their databases on (BENCH_PG_URL, default the local server). */
+export const adminUrl = () => process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function dbUrl(name: string): string {
+  const u = new URL(adminUrl());
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function recreateDatabase(name: string): Promise<string> {
+  const c = new Client({ connectionString: adminUrl() });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  return dbUrl(name);
+}
+
+export async function databaseExists(name: string): Promise<boolean> {
+  const c = new Client({ connectionString: adminUrl() });
+  await c.connect();
+  try {
+    const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    return r.rowCount === 1;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs the compiled CLI; resolves with stdout, rejects on a non-zero exit. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ stdout: string; seconds: number }> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('exit', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code === 0) resolve({ stdout, seconds });
+      else reject(new Error(`aisle ${args.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `aisle serve` on the given database and waits until /health/ready answers 200. */
+export async function startServer(env: Record<string, string>, port = 3900): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${url}/health/ready`);
+      if (r.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error('server did not become ready in 300 s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function peakRssMb(pid: number): number | undefined {
+  try {
+    // VmHWM: the process's peak resident set size.
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { JobsRepository } from './jobs.repository';
+import { JOBS_POLLING, JobsService } from './jobs.service';
+
+@Global()
+@Module({
+  providers: [JobsRepository, JobsService],
+  exports: [JobsService, JobsRepository],
+})
+export class JobsModule {}
+
+export { JOBS_POLLING };

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { JobStatus } from './job.entity';
+
+export interface Job {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  params: Record<string, unknown>;
+  progress: { done: number; total: number };
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error?: string;
+  result?: Record<string, unknown>;
+}
+
+interface JobRow {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  params: Record<string, unknown>;
+  progress_done: number;
+  progress_total: number;
+  error: string | null;
+  result: Record<string, unknown> | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const toJob = (r: JobRow): Job => ({
+  id: r.id,
+  kind: r.kind,
+  status: r.status,
+  params: r.params,
+  progress: { done: r.progress_done, total: r.progress_total },
+  createdAt: r.created_at.toISOString(),
+  startedAt: r.started_at?.toISOString() ?? null,
+  finishedAt: r.finished_at?.toISOString() ?? null,
+  ...(r.error ? { error: r.error } : {}),
+  ...(r.result ? { result: r.result } : {}),
+});
+
+/** Stable 32-bit advisory-lock key per job kind ("one runner per kind" across replicas). */
+export function kindLockKey(kind: string): number {
+  let h = 0x41490000;
+  for (let i = 0; i < kind.length; i++) h = (Math.imul(h, 31) + kind.charCodeAt(i)) | 0;
+  return h;
+}
+
+@Injectable()
+export class JobsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async enqueue(kind: string, params: Record<string, unknown>): Promise<Job> {
+    const rows: JobRow[] = await this.db.query(
+      `INSERT INTO jobs (kind, params) VALUES ($1, $2::jsonb) RETURNING *`,
+      [kind, JSON.stringify(params)],
+    );
+    return toJob(rows[0]!);
+  }
+
+  async find(id: string): Promise<Job | null> {
+    const rows: JobRow[] = await this.db.query(`SELECT * FROM jobs WHERE id = $1`, [id]);
+    return rows[0] ? toJob(rows[0]) : null;
+  }
+
+  async hasQueued(kind: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM jobs WHERE kind = $1 AND status = 'queued' LIMIT 1`, [kind]);
+    return rows.length > 0;
+  }
+
+  async progress(id: string, done: number, total: number): Promise<void> {
+    await this.db.query(`UPDATE jobs SET progress_done = $2, progress_total = $3 WHERE id = $1`, [id, done, total]);
+  }
+
+  async finish(id: string, status: 'succeeded' | 'failed', result: Record<string, unknown> | null, error: string | null) {
+    await this.db.query(
+      `UPDATE jobs SET status = $2, result = $3::jsonb, error = $4, finished_at = now() WHERE id = $1`,
+      [id, status, result === null ? null : JSON.stringify(result), error],
+    );
+  }
+
+  /**
+   * Marks `running` jobs failed when nobody holds their kind's advisory lock: their runner died (kill -9,
+   * crash). A live runner on another replica holds the lock, so its job is left alone.
+   */
+  async failOrphans(): Promise<number> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const running: Array<{ id: string; kind: string }> = await runner.query(
+        `SELECT id, kind FROM jobs WHERE status = 'running'`,
+      );
+      let failed = 0;
+      for (const j of running) {
+        const key = kindLockKey(j.kind);
+        const [{ ok }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{ ok: boolean }>;
+        if (!ok) continue;
+        try {
+          await runner.query(
+            `UPDATE jobs SET status = 'failed', error = 'interrupted: the process running this job stopped before it finished', finished_at = now()
+             WHERE id = $1 AND status = 'running'`,
+            [j.id],
+          );
+          failed += 1;
+        } finally {
+          await runner.query(`SELECT pg_advisory_unlock($1)`, [key]);
+        }
+      }
+      return failed;
+    } finally {
+      await runner.release();
+    }
+  }
+}

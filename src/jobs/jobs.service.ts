@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { JobsRepository, kindLockKey, type Job } from './jobs.repository';
+
+export interface JobContext {
+  job: Job;
+  progress(done: number, total: number): void;
+}
+export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
+
+/** Set on the application context of short-lived commands, which run their own job and must not poll. */
+export const JOBS_POLLING = Symbol('JOBS_POLLING');
+
+/**
+ * Jobs: admin endpoints and schedulers enqueue; this runner claims queued jobs with FOR UPDATE SKIP LOCKED
+ * (so replicas never run the same job) and holds a per-kind advisory lock while a job runs (so two
+ * replicas never run, say, two reindexes at once).
+ */
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private readonly handlers = new Map<string, JobHandler>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly jobs: JobsRepository,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOBS_POLLING) private readonly polling: boolean,
+  ) {}
+
+  register(kind: string, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const failed = await this.jobs.failOrphans();
+    if (failed > 0) this.logger.warn(`${failed} interrupted job(s) marked failed`);
+    if (this.polling) {
+      this.timer = setInterval(() => this.poke(), this.config.jobsPollMs);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.busy;
+  }
+
+  async enqueue(kind: string, params: Record<string, unknown> = {}): Promise<Job> {
+    if (!this.handlers.has(kind)) throw new Error(`unknown job kind "${kind}"`);
+    const job = await this.jobs.enqueue(kind, params);
+    if (this.polling) this.poke();
+    return job;
+  }
+
+  get(id: string): Promise<Job | null> {
+    return this.jobs.find(id);
+  }
+
+  /** Runs queued jobs one after another on this process until none is claimable. */
+  poke(): void {
+    if (this.busy || this.stopped) return;
+    this.busy = (async () => {
+      try {
+        while (!this.stopped && (await this.runNext())) {
+          /* keep draining */
+        }
+      } catch (e) {
+        this.logger.error(`job runner: ${(e as Error).message}`);
+      } finally {
+        this.busy = undefined;
+      }
+    })();
+  }
+
+  /** Claims and runs one job (a given one, or the oldest claimable); false when there was none. */
+  async runNext(onlyId?: string, onProgress?: (done: number, total: number) => void): Promise<Job | null> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    let claimed: { id: string; kind: string } | undefined;
+    let lockKey: number | undefined;
+    try {
+      await runner.startTransaction();
+      const candidates: Array<{ id: string; kind: string }> = await runner.query(
+        `SELECT id, kind FROM jobs WHERE status = 'queued' AND kind = ANY($1) ${onlyId ? 'AND id = $2' : ''}
+         ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 5`,
+        onlyId ? [[...this.handlers.keys()], onlyId] : [[...this.handlers.keys()]],
+      );
+      for (const c of candidates) {
+        const key = kindLockKey(c.kind);
+        const [{ ok }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{ ok: boolean }>;
+        if (ok) {
+          claimed = c;
+          lockKey = key;
+          break;
+        }
+      }
+      if (!claimed) {
+        await runner.rollbackTransaction();
+        return null;
+      }
+      await runner.query(`UPDATE jobs SET status = 'running', started_at = now() WHERE id = $1`, [claimed.id]);
+      await runner.commitTransaction();
+
+      const job = (await this.jobs.find(claimed.id))!;
+      const started = Date.now();
+      let last = 0;
+      let pending: Promise<void> = Promise.resolve();
+      const progress = (done: number, total: number) => {
+        onProgress?.(done, total);
+        const now = Date.now();
+        // Progress writes are throttled: a tight loop must not turn into a write per item.
+        if (now - last < 500 && done < total) return;
+        last = now;
+        pending = pending.then(() => this.jobs.progress(job.id, done, total)).catch(() => undefined);
+      };
+      try {
+        const handler = this.handlers.get(job.kind)!;
+        const result = await handler({ job, progress });
+        await pending;
+        await this.jobs.finish(job.id, 'succeeded', result, null);
+        this.metrics.jobDuration.observe({ kind: job.kind, status: 'succeeded' }, (Date.now() - started) / 1000);
+      } catch (e) {
+        await pending;
+        const message = e instanceof Error ? e.message : String(e);
+        this.logger.error(`job ${job.id} (${job.kind}) failed: ${message}`);
+        await this.jobs.finish(job.id, 'failed', null, message);
+        this.metrics.jobDuration.observe({ kind: job.kind, status: 'failed' }, (Date.now() - started) / 1000);
+      }
+      return this.jobs.find(job.id);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (lockKey !== undefined) await runner.query(`SELECT pg_advisory_unlock($1)`, [lockKey]).catch(() => undefined);
+      await runner.release();
+    }
+  }
+}
