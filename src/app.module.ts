@@ -16,6 +16,9 @@ import { HealthModule } from './health/health.module';
 import { ImportModule } from './import/import.module';
 import { JobsModule, JOBS_POLLING } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { EmbeddingsModule } from './embeddings/embeddings.module';
+import { VectorIndexModule } from './vector-index/vector-index.module';
+import { RecommendationsModule } from './recommendations/recommendations.module';
 import { PendingController } from './pending/pending.controller';
 
 export interface AppModuleOptions {
@@ -59,6 +62,9 @@ export class AppModule {
         AdminModule,
         ImportModule,
         JobsModule,
+        EmbeddingsModule,
+        VectorIndexModule,
+        RecommendationsModule,
       ],
       controllers: [PendingController],
       providers: [

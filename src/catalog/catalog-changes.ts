@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 
-export interface CatalogChange {
-  kind: 'upserted' | 'deleted';
-  ids: string[];
-}
+import type { ItemContent } from './item.model';
+
+export type CatalogChange = { kind: 'upserted'; ids: string[]; items: ItemContent[] } | { kind: 'deleted'; ids: string[] };
 
 /**
- * Catalog writes are announced here after they commit, so that indexing (a later module) can react
- * without the catalog depending on it.
+ * Catalog writes are announced here after they commit, so that indexing and the in-memory snapshot react
+ * without the catalog depending on them. Delivery is synchronous: by the time the write's HTTP response is
+ * sent, every subscriber has seen it (a deleted item is gone from the very next request).
  */
 @Injectable()
 export class CatalogChanges {

@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/scopes.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { openApiSchema } from '../common/openapi';
-import { assertBatch, idSchema, parseOrThrow } from '../common/validation';
+import { assertBatch, idSchema, parseOrThrow, parseParam } from '../common/validation';
 import { itemPatchSchema, upsertItemsSchema } from './dto/item.schema';
 import { CatalogService } from './catalog.service';
 import type { Item } from './item.model';
@@ -32,7 +32,7 @@ export class CatalogController {
   @RequireScope('read')
   @ApiOperation({ summary: 'Get one item' })
   async get(@Param('id') id: string): Promise<Item> {
-    return this.catalog.get(parseOrThrow(idSchema, id));
+    return this.catalog.get(parseParam('id', idSchema, id));
   }
 
   @Patch(':id')
@@ -40,7 +40,7 @@ export class CatalogController {
   @ApiOperation({ summary: 'Change some fields of an item' })
   @ApiBody({ schema: openApiSchema(itemPatchSchema) })
   async patch(@Param('id') id: string, @Body() body: unknown): Promise<Item> {
-    return this.catalog.patch(parseOrThrow(idSchema, id), parseOrThrow(itemPatchSchema, body ?? {}));
+    return this.catalog.patch(parseParam('id', idSchema, id), parseOrThrow(itemPatchSchema, body ?? {}));
   }
 
   @Delete(':id')
@@ -48,6 +48,6 @@ export class CatalogController {
   @RequireScope('write')
   @ApiOperation({ summary: 'Delete an item: it is never recommended again, from the next request on' })
   async remove(@Param('id') id: string): Promise<void> {
-    await this.catalog.remove(parseOrThrow(idSchema, id));
+    await this.catalog.remove(parseParam('id', idSchema, id));
   }
 }

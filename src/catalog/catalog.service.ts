@@ -13,8 +13,10 @@ export class CatalogService {
   ) {}
 
   async upsert(batch: ItemInput[]): Promise<{ upserted: number; unchanged: number }> {
-    const written = await this.items.upsert(batch.map(normalizeItem));
-    this.changes.publish({ kind: 'upserted', ids: written });
+    const items = batch.map(normalizeItem);
+    const written = await this.items.upsert(items);
+    const set = new Set(written);
+    this.changes.publish({ kind: 'upserted', ids: written, items: items.filter((i) => set.has(i.id)) });
     return { upserted: written.length, unchanged: batch.length - written.length };
   }
 
@@ -37,8 +39,9 @@ export class CatalogService {
       attributes: patch.attributes ?? current.attributes,
       imageUrl: patch.imageUrl !== undefined ? patch.imageUrl : current.imageUrl,
     };
-    const written = await this.items.upsert([normalizeItem(merged)]);
-    this.changes.publish({ kind: 'upserted', ids: written });
+    const item = normalizeItem(merged);
+    const written = await this.items.upsert([item]);
+    this.changes.publish({ kind: 'upserted', ids: written, items: written.length ? [item] : [] });
     return this.get(id);
   }
 

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
 import { loadConfig, type AppConfig } from '../config/config.schema';
 import { resolveDatabase, runMigrations, type ResolvedDatabase } from '../database/database.bootstrap';
@@ -32,8 +33,10 @@ export async function openRuntime(opts: { migrate?: boolean } = {}): Promise<Run
 export async function withContext<T>(rt: Runtime, fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
   const ctx = await NestFactory.createApplicationContext(
     AppModule.forRoot({ config: { ...rt.config, logLevel: rt.config.logLevel === 'info' ? 'warn' : rt.config.logLevel }, databaseUrl: rt.db.url, logToStderr: true, jobsPolling: false }),
-    { logger: ['error', 'warn'] },
+    { bufferLogs: true },
   );
+  // Nest's own messages go through pino, which writes to stderr here: stdout carries only the command's output.
+  ctx.useLogger(ctx.get(Logger));
   try {
     return await fn(ctx);
   } finally {

@@ -28,6 +28,10 @@ export class ProblemFilter implements ExceptionFilter {
       if (typeof body === 'object' && body !== null && 'type' in body && 'status' in body) {
         return body as ProblemDetails;
       }
+      // Terminus reports which checks failed: keep that detail for operators.
+      if (typeof body === 'object' && body !== null && 'details' in body) {
+        return { ...toProblem(status, 'Not ready: a dependency check failed.'), checks: (body as { details: unknown }).details };
+      }
       const cause = (exception.cause ?? {}) as BodyParserError;
       const message =
         typeof body === 'object' && body !== null && 'message' in body

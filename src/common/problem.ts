@@ -47,6 +47,8 @@ export class ProblemException extends HttpException {
       ...extra,
     };
     super(body, status);
+    // Callers outside HTTP (the CLI) show `message`; Nest would otherwise leave the class name there.
+    this.message = detail;
   }
 }
 

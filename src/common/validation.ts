@@ -20,13 +20,25 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 export function zodErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  return error.issues.flatMap((i) =>
+    // zod reports unknown keys on their parent object; api.md wants one entry per bad field, named.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: formatPath([...i.path, k]), message: 'unknown field' }))
+      : [{ path: formatPath(i.path), message: i.message }],
+  );
 }
 
 /** Parses or throws a 400 problem naming every bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw validationProblem(zodErrors(r.error));
+  return r.data;
+}
+
+/** A URL parameter: a bad value is reported under the parameter's name, not as the body. */
+export function parseParam<S extends z.ZodType>(name: string, schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationProblem(zodErrors(r.error).map((e) => ({ ...e, path: name })));
   return r.data;
 }
 

@@ -61,6 +61,12 @@ export const envSchema = z.object({
   REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
   JOBS_POLL_MS: positiveInt(1000),
   FINETUNE_CRON: z.string().optional(),
+  PROFILE_MAX_EVENTS: positiveInt(1000),
+  PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
+  WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
+  WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
+  WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
+  STATS_REFRESH_MS: z.coerce.number().int().min(0).default(600000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -82,6 +88,10 @@ export interface AppConfig {
   reindexDebounceMs: number;
   jobsPollMs: number;
   finetuneCron: string | undefined;
+  profileMaxEvents: number;
+  profileHalfLifeDays: number;
+  eventWeights: { purchase: number; add_to_cart: number; view: number };
+  statsRefreshMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -111,5 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
     jobsPollMs: e.JOBS_POLL_MS,
     finetuneCron: e.FINETUNE_CRON,
+    profileMaxEvents: e.PROFILE_MAX_EVENTS,
+    profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
+    eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
+    statsRefreshMs: e.STATS_REFRESH_MS,
   };
 }

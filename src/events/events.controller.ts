@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { RequireScope } from '../auth/scopes.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { openApiSchema } from '../common/openapi';
-import { assertBatch, idSchema, parseOrThrow, queryLimit } from '../common/validation';
+import { assertBatch, idSchema, parseOrThrow, parseParam, queryLimit } from '../common/validation';
 import { ingestEventsSchema } from './dto/event.schema';
 import { EventsService } from './events.service';
 
-const historyQuery = z.object({ limit: queryLimit(50, 1000) });
+// api.md: every `limit` is clamped to 1–100.
+const historyQuery = z.object({ limit: queryLimit(50, 100) });
 
 @ApiTags('events')
 @ApiSecurity('api-key')
@@ -33,10 +34,10 @@ export class EventsController {
   @Get('users/:userId/events')
   @RequireScope('read')
   @ApiOperation({ summary: "A user's most recent events, newest first" })
-  @ApiQuery({ name: 'limit', required: false, description: '1–1000, default 50' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100 (clamped), default 50' })
   async history(@Param('userId') userId: string, @Query() query: unknown) {
     const { limit } = parseOrThrow(historyQuery, query);
-    const events = await this.events.history(parseOrThrow(idSchema, userId), limit);
+    const events = await this.events.history(parseParam('userId', idSchema, userId), limit);
     return {
       userId,
       events: events.map((e) => ({
@@ -55,6 +56,6 @@ export class EventsController {
   @RequireScope('write')
   @ApiOperation({ summary: "Erase a user's events and profile (right to be forgotten)" })
   async erase(@Param('userId') userId: string): Promise<void> {
-    await this.events.erase(parseOrThrow(idSchema, userId));
+    await this.events.erase(parseParam('userId', idSchema, userId));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import { CatalogService } from '../catalog/catalog.service';
+import { ItemsRepository } from '../catalog/items.repository';
 import { itemSchema, type ItemInput } from '../catalog/dto/item.schema';
 import { formatPath } from '../common/validation';
 import { eventSchema } from '../events/dto/event.schema';
@@ -39,6 +40,7 @@ export class ImportService {
   constructor(
     private readonly catalog: CatalogService,
     private readonly events: EventsService,
+    private readonly itemsRepo: ItemsRepository,
   ) {}
 
   /**
@@ -73,7 +75,10 @@ export class ImportService {
     const valid = await this.validateFile(file, itemSchema, (r) =>
       isCsv(file) ? coerceCsv(r, ['price'], ['inStock']) : r,
     );
-    const items = await this.writeItems(valid, progress);
+    const items = await this.writeItems(
+      valid.map((r) => r.value),
+      progress,
+    );
     return { items, events: { accepted: 0, duplicates: 0 }, seconds: (Date.now() - started) / 1000 };
   }
 
@@ -81,9 +86,20 @@ export class ImportService {
   async eventsFile(file: string, progress: ImportProgress = () => undefined): Promise<ImportSummary> {
     const started = Date.now();
     const valid = await this.validateFile(file, eventSchema, (r) => (isCsv(file) ? coerceCsv(r, ['value'], []) : r));
+    // Events are written in several statements: unknown items must be found before the first one, or a bad
+    // record late in the file would leave the earlier batches stored.
+    const known = await this.itemsRepo.existing([...new Set(valid.map((r) => r.value.itemId))]);
+    const unknown = valid.filter((r) => !known.has(r.value.itemId));
+    if (unknown.length > 0) {
+      throw new ImportValidationError(
+        file,
+        unknown.slice(0, MAX_REPORTED).map((r) => `record ${r.at}: itemId: unknown item "${r.value.itemId}"`),
+        unknown.length,
+      );
+    }
     const now = new Date();
     const events = await this.writeEvents(
-      valid.map((e) => ({
+      valid.map(({ value: e }) => ({
         eventId: e.eventId ?? null,
         userId: e.userId,
         itemId: e.itemId,
@@ -101,13 +117,13 @@ export class ImportService {
     file: string,
     schema: S,
     prepare: (r: Record<string, unknown>) => unknown,
-  ): Promise<Array<z.output<S>>> {
-    const valid: Array<z.output<S>> = [];
+  ): Promise<Array<{ at: number; value: z.output<S> }>> {
+    const valid: Array<{ at: number; value: z.output<S> }> = [];
     const problems: string[] = [];
     let bad = 0;
     for await (const rec of readRecords(file)) {
       const r = schema.safeParse(prepare(rec.value));
-      if (r.success) valid.push(r.data);
+      if (r.success) valid.push({ at: rec.at, value: r.data });
       else {
         bad += 1;
         if (problems.length < MAX_REPORTED) {

@@ -61,6 +61,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return job;
   }
 
+  /** A queued job of this kind exists (a running one does not count: it may have started before the change). */
+  hasQueued(kind: string): Promise<boolean> {
+    return this.jobs.hasQueued(kind);
+  }
+
   get(id: string): Promise<Job | null> {
     return this.jobs.find(id);
   }

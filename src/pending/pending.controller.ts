@@ -10,13 +10,7 @@ import { ProblemException } from '../common/problem';
 @Controller()
 export class PendingController {
   @All([
-    'v1/users/:userId/recommendations',
-    'v1/items/:itemId/similar',
-    'v1/recommendations',
-    'v1/popular',
-    'v1/admin/reindex',
     'v1/admin/finetune',
-    'v1/admin/jobs/:jobId',
     'v1/admin/models',
     'v1/admin/models/:version/activate',
   ])

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { RequireScope } from '../auth/scopes.decorator';
+import { openApiSchema } from '../common/openapi';
+import { notFound } from '../common/problem';
+import { parseOrThrow } from '../common/validation';
+import { JobsService } from '../jobs/jobs.service';
+import type { Job } from '../jobs/jobs.repository';
+import { ReindexJob } from '../vector-index/reindex.job';
+
+const reindexBody = z.strictObject({ full: z.boolean({ message: 'must be true or false' }).optional() });
+const jobId = z.string().uuid('must be a job id (UUID)');
+
+@ApiTags('admin')
+@ApiSecurity('api-key')
+@Controller('v1/admin')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly reindex: ReindexJob,
+  ) {}
+
+  @Post('reindex')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Queue a reindex: embed new/changed items (all with full), rebuild the index, swap it in' })
+  @ApiBody({ schema: openApiSchema(reindexBody), required: false })
+  async reindexNow(@Body() body: unknown): Promise<{ jobId: string }> {
+    const { full } = parseOrThrow(reindexBody, body ?? {});
+    const job = await this.reindex.enqueue(full ?? false);
+    return { jobId: job.id };
+  }
+
+  @Get('jobs/:jobId')
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'A job: status, progress {done, total}, error or result' })
+  async job(@Param('jobId') id: string): Promise<Omit<Job, 'params' | 'createdAt'> & { params: Record<string, unknown> }> {
+    const job = await this.jobs.get(parseOrThrow(jobId, id));
+    if (!job) throw notFound(`Job "${id}"`);
+    return job;
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CatalogModule } from '../catalog/catalog.module';
+import { EventsModule } from '../events/events.module';
+import { InteractionModelService } from './interaction-model.service';
+import { ProfileService } from './profile.service';
+import { EmbeddingsModule } from '../embeddings/embeddings.module';
+import { VectorIndexModule } from '../vector-index/vector-index.module';
+import { RecommendationsController } from './recommendations.controller';
+import { RecommendationsService } from './recommendations.service';
+
+@Module({
+  imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule],
+  controllers: [RecommendationsController],
+  providers: [RecommendationsService, ProfileService, InteractionModelService],
+  exports: [RecommendationsService, ProfileService, InteractionModelService],
+})
+export class RecommendationsModule {}

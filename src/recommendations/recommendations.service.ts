@@ -1,0 +1,254 @@
+import { Injectable } from '@nestjs/common';
+import { CatalogSnapshot } from '../catalog/catalog-snapshot';
+import { ItemsRepository } from '../catalog/items.repository';
+import { notFound } from '../common/problem';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
+import { itemText } from '../embeddings/item-text';
+import { IndexService } from '../vector-index/index.service';
+import { mmr, type Scored } from './diversity';
+import type { ListOptions } from './dto/options.schema';
+import { itemFilter } from './filters';
+import type { Reason, RecommendationList, RecommendedItem } from './response';
+import { DEFAULT_BLEND, type BlendWeights } from './blend';
+import { InteractionModelService } from './interaction-model.service';
+import { ProfileService } from './profile.service';
+
+function normalize(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  n = Math.sqrt(n) || 1;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! / n;
+  return out;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export interface Candidate extends Scored {
+  reason?: Reason;
+}
+
+/** Similar items and anonymous sessions (vector search with business rules, diversity and reasons). */
+@Injectable()
+export class RecommendationsService {
+  constructor(
+    private readonly index: IndexService,
+    private readonly snapshot: CatalogSnapshot,
+    private readonly items: ItemsRepository,
+    private readonly embeddings: EmbeddingsService,
+    private readonly profiles: ProfileService,
+    private readonly interactions: InteractionModelService,
+  ) {}
+
+  /** The blend in use: the defaults until a fine-tune tunes and activates its own. */
+  blend: BlendWeights = DEFAULT_BLEND;
+
+  /** The served vector of an item; an item not indexed yet is embedded from its text on the spot. */
+  async itemVector(id: string): Promise<Float32Array | undefined> {
+    const indexed = this.index.current()?.vectorOf(id);
+    if (indexed) return indexed;
+    const item = await this.items.findById(id);
+    if (!item) return undefined;
+    const text = await this.embeddings.encodeText(itemText(item));
+    const proj = this.index.currentProjection();
+    return proj && proj.dimension !== text.length ? undefined : normalize(proj ? proj.project(id, text) : text);
+  }
+
+  async similar(itemId: string, opts: ListOptions): Promise<RecommendationList> {
+    if (!this.snapshot.get(itemId)) throw notFound(`Item "${itemId}"`);
+    const v = await this.itemVector(itemId);
+    const excluded = new Set([itemId, ...opts.exclude]);
+    const hits = v ? this.searchVector(v, opts, excluded) : [];
+    return this.finish(
+      hits.map((h) => ({ ...h, reason: { type: 'similar-to', itemIds: [itemId] } as Reason })),
+      opts,
+      'similar',
+    );
+  }
+
+  /** A session (recent items, oldest first) and/or a text query, for shoppers we do not know. */
+  async session(itemIds: string[], text: string | undefined, opts: ListOptions): Promise<RecommendationList> {
+    const known = itemIds.filter((id) => this.snapshot.get(id));
+    const vectors: Array<{ id: string; v: Float32Array }> = [];
+    for (const id of known) {
+      const v = await this.itemVector(id);
+      if (v) vectors.push({ id, v });
+    }
+    let query: Float32Array | undefined;
+    if (vectors.length > 0) {
+      // Later items weigh more: the last thing looked at says most about what the shopper wants now.
+      query = new Float32Array(vectors[0]!.v.length);
+      vectors.forEach(({ v }, i) => {
+        const w = Math.pow(2, (i - (vectors.length - 1)) / 3);
+        for (let j = 0; j < v.length; j++) query![j]! += w * v[j]!;
+      });
+      query = normalize(query);
+    }
+    if (text) {
+      const raw = await this.embeddings.encodeText(text);
+      const proj = this.index.currentProjection();
+      const t = normalize(proj ? proj.project('', raw) : raw);
+      if (!query) query = t;
+      else for (let j = 0; j < query.length; j++) query[j] = (query[j]! + t[j]!) / 2;
+    }
+    const excluded = new Set([...itemIds, ...opts.exclude]);
+    const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
+    const withReasons = hits.map((h): Candidate => {
+      if (vectors.length === 0) return { ...h, reason: { type: 'matches-text' } };
+      const hv = this.index.current()?.vectorOf(h.id);
+      const best = hv ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a)) : vectors[vectors.length - 1]!;
+      return { ...h, reason: { type: 'similar-to', itemIds: [best.id] } };
+    });
+    return this.finish(withReasons, opts, text && vectors.length === 0 ? 'semantic-search' : 'session');
+  }
+
+  /**
+   * Personalised list: candidates from the profile's vector neighbours, co-purchase neighbours of the history,
+   * the user's own purchases (re-orders) and popular items, scored by the blend; a user with no usable history
+   * gets the popular list (`popular-fallback`).
+   */
+  async forUser(userId: string, opts: ListOptions & { excludePurchased: boolean }, now = new Date()): Promise<RecommendationList> {
+    const profile = await this.profiles.profile(userId, now);
+    const model = this.interactions.current();
+    const history = profile.items.filter((p) => p.weight > 0 || p.purchases > 0);
+    const purchased = new Set(profile.items.filter((p) => p.purchases > 0).map((p) => p.itemId));
+    const excluded = new Set([...opts.exclude, ...(opts.excludePurchased ? purchased : [])]);
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
+    if (history.length === 0) return this.popular(opts, pass, 'popular-fallback');
+
+    const index = this.index.current();
+    const w = this.blend;
+    const halfLifeMs = 60 * 86_400_000;
+    // Profile vector: decayed, log-damped weights over the history items' served vectors.
+    let context: Float32Array | undefined;
+    const contributions: Array<{ id: string; v: Float32Array }> = [];
+    for (const p of history) {
+      const v = index?.vectorOf(p.itemId);
+      if (!v || p.weight <= 0) continue;
+      const wt = Math.log1p(p.weight);
+      context ??= new Float32Array(v.length);
+      for (let j = 0; j < v.length; j++) context[j]! += wt * v[j]!;
+      contributions.push({ id: p.itemId, v });
+    }
+    if (context) context = normalize(context);
+
+    const cands = new Map<string, { cos?: number; knn: number; repeat: number; via?: string; knnVia?: string }>();
+    const get = (id: string) => {
+      let c = cands.get(id);
+      if (!c) cands.set(id, (c = { knn: 0, repeat: 0 }));
+      return c;
+    };
+    if (context) for (const h of this.searchVector(context, { ...opts, limit: 200, diversity: 0 }, excluded)) get(h.id).cos = h.score;
+    for (const p of history) {
+      if (p.purchases === 0 && p.weight <= 0) continue;
+      let best = 0;
+      for (const [id, sim] of model.neighbours(p.itemId)) {
+        if (!pass(id)) continue;
+        const c = get(id);
+        c.knn += sim;
+        if (sim > best) {
+          best = sim;
+          c.knnVia = p.itemId;
+        }
+      }
+      if (p.purchases > 0 && pass(p.itemId)) {
+        const recency = Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs);
+        get(p.itemId).repeat = Math.log1p(p.purchases) * (0.5 + 0.5 * recency);
+      }
+    }
+    let added = 0;
+    for (const id of model.popular) {
+      if (added >= 50) break;
+      if (pass(id)) {
+        get(id);
+        added += 1;
+      }
+    }
+    const scored: Candidate[] = [];
+    for (const [id, c] of cands) {
+      let cos = c.cos;
+      if (cos === undefined && context) {
+        const v = index?.vectorOf(id);
+        cos = v ? dot(context, v) : 0;
+      }
+      const buyers = model.buyersOf(id);
+      const score =
+        w.cos * (cos ?? 0) + w.pop * Math.log1p(buyers) + w.knn * c.knn + w.repeat * c.repeat + (buyers === 0 ? w.newItem : 0);
+      let reason: Reason;
+      if (c.repeat > 0) reason = { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
+      else if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia) reason = { type: 'co-purchased-with', itemIds: [c.knnVia] };
+      else if (cos !== undefined && contributions.length > 0) {
+        const v = index?.vectorOf(id);
+        const top = v
+          ? contributions.map((x) => ({ id: x.id, s: dot(x.v, v) })).sort((a, b) => b.s - a.s).slice(0, 3).map((x) => x.id)
+          : [];
+        reason = { type: 'similar-to', itemIds: top };
+      } else reason = { type: 'popular', buyers };
+      scored.push({ id, score, reason });
+    }
+    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const pool = opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit);
+    const list = await this.finish(pool, opts, 'personalized');
+    if (list.items.length < opts.limit) {
+      const fill = await this.popular({ ...opts, limit: opts.limit - list.items.length }, (id) => pass(id) && !list.items.some((i) => i.id === id), 'popular-fallback');
+      list.items.push(...fill.items);
+    }
+    return list;
+  }
+
+  /** GET /v1/popular: all-time from the interaction model, or a `days` window counted in PostgreSQL (cached a minute). */
+  async popularInWindow(opts: ListOptions & { days?: number }): Promise<RecommendationList> {
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set(opts.exclude));
+    if (opts.days === undefined) return this.popular(opts, pass);
+    const key = opts.days;
+    let cached = this.windowCache.get(key);
+    if (!cached || Date.now() - cached.at > 60_000) {
+      cached = { at: Date.now(), rows: await this.items.popularSince(new Date(Date.now() - key * 86_400_000), 2000) };
+      this.windowCache.set(key, cached);
+    }
+    const out: Candidate[] = [];
+    for (const r of cached.rows) {
+      if (out.length >= opts.limit) break;
+      if (pass(r.id)) out.push({ id: r.id, score: Math.log1p(r.buyers), reason: { type: 'popular', buyers: r.buyers } });
+    }
+    return this.finish(out, { ...opts, diversity: 0 }, 'popular');
+  }
+
+  private readonly windowCache = new Map<number, { at: number; rows: Array<{ id: string; buyers: number }> }>();
+
+  /** Most bought (by distinct buyers) items passing the rules. */
+  async popular(opts: ListOptions, pass: (id: string) => boolean, strategy = 'popular'): Promise<RecommendationList> {
+    const model = this.interactions.current();
+    const out: Candidate[] = [];
+    for (const id of model.popular) {
+      if (out.length >= opts.limit) break;
+      if (pass(id)) out.push({ id, score: Math.log1p(model.buyersOf(id)), reason: { type: 'popular', buyers: model.buyersOf(id) } });
+    }
+    return this.finish(out, { ...opts, diversity: 0 }, strategy);
+  }
+
+  /** Vector search under the list's business rules; over-asks when diversity will re-rank. */
+  searchVector(v: Float32Array, opts: ListOptions, excluded: ReadonlySet<string>): Candidate[] {
+    const filter = itemFilter((id) => this.snapshot.get(id), opts, excluded);
+    const k = opts.diversity > 0 ? Math.min(300, opts.limit * 4) : opts.limit;
+    return this.index.search(v, k, filter);
+  }
+
+  /** Diversity, explanations and embedded item records: the last steps every list goes through. */
+  async finish(candidates: Candidate[], opts: ListOptions, strategy: string): Promise<RecommendationList> {
+    const index = this.index.current();
+    const chosen = mmr(candidates, opts.limit, opts.diversity, (id) => index?.vectorOf(id));
+    const records = opts.includeItems ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i])) : undefined;
+    const items: RecommendedItem[] = chosen.map((c) => ({
+      id: c.id,
+      score: Math.round(c.score * 1e6) / 1e6,
+      ...(opts.explain && c.reason ? { reason: c.reason } : {}),
+      ...(records?.get(c.id) ? { item: records.get(c.id) } : {}),
+    }));
+    return { items, modelVersion: index?.info.modelVersion ?? null, strategy };
+  }
+}

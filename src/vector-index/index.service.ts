@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { CatalogChanges } from '../catalog/catalog-changes';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
+import { ReadinessIndicators } from '../health/readiness';
+import { MetricsService } from '../metrics/metrics.service';
+import { CatalogSnapshot } from '../catalog/catalog-snapshot';
+import { HnswVectorIndex } from './hnsw-vector-index.adapter';
+import { IndexHolder } from './index-holder';
+import { rawProjection, type VectorProjection } from './projection';
+import { IndexCorruptError } from './vector-index.errors';
+import type { SearchHit, VectorIndex } from './vector-index.port';
+
+export interface RebuildResult {
+  size: number;
+  modelVersion: string;
+  encoderId: string;
+  seconds: number;
+  directory: string;
+}
+
+/** Supplies the projection of the active model version (the training module registers one). */
+export type ProjectionSource = () => Promise<VectorProjection | undefined>;
+
+/**
+ * The served vector index: loaded from disk at start-up (rebuilt from the vectors in PostgreSQL when it is
+ * missing or corrupt), rebuilt off to the side by the reindex job and swapped in whole.
+ */
+@Injectable()
+export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('VectorIndex');
+  readonly holder = new IndexHolder();
+  private projectionSource: ProjectionSource = () => Promise.resolve(undefined);
+  private projection: VectorProjection | undefined;
+  private sub: Subscription | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly embeddings: EmbeddingsService,
+    private readonly snapshot: CatalogSnapshot,
+    private readonly metrics: MetricsService,
+    readiness: ReadinessIndicators,
+    changes: CatalogChanges,
+  ) {
+    // Deleted items leave the served index at once; the catalog snapshot covers stock and price rules.
+    this.sub = changes.changes$.subscribe((c) => {
+      if (c.kind === 'deleted') for (const id of c.ids) this.holder.markDelete(id);
+      this.metrics.indexSize.set(this.holder.current()?.size ?? 0);
+    });
+    readiness.register(() => {
+      const ready = this.holder.current() !== undefined || this.snapshot.size === 0;
+      return { vectorIndex: { status: ready ? 'up' : 'down', size: this.holder.current()?.size ?? 0 } };
+    });
+  }
+
+  setProjectionSource(source: ProjectionSource): void {
+    this.projectionSource = source;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const loaded = await this.holder.loadCurrent(this.config.dataDir);
+      if (loaded) {
+        this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
+        this.logger.log(`loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`);
+        this.metrics.indexSize.set(loaded.size);
+      }
+    } catch (e) {
+      if (!(e instanceof IndexCorruptError)) throw e;
+      this.logger.warn(`index on disk is unusable (${e.message}); it will be rebuilt from the stored vectors`);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+  }
+
+  current(): VectorIndex | undefined {
+    return this.holder.current();
+  }
+
+  /** The projection the served index was built with (identity before any fine-tune). */
+  currentProjection(): VectorProjection | undefined {
+    return this.projection;
+  }
+
+  /** Whether an index exists; when the catalog has items but no index does, the caller should queue a rebuild. */
+  needsBuild(): boolean {
+    return this.holder.current() === undefined && this.snapshot.size > 0;
+  }
+
+  /** Builds a fresh index from the stored vectors (projected by `projection` or the active model) and swaps it in. */
+  async rebuild(
+    progress: (done: number, total: number) => void = () => undefined,
+    projection?: VectorProjection,
+  ): Promise<RebuildResult> {
+    const started = Date.now();
+    const { encoderId, dimension, vectors } = await this.embeddings.catalogVectors();
+    const proj = projection ?? (await this.projectionSource()) ?? rawProjection(dimension);
+    const entries = [...vectors].map(([id, v]) => ({ id, vector: proj.project(id, v) }));
+    const index = await HnswVectorIndex.build(
+      entries,
+      { space: 'ip', dimension: proj.dimension, encoderId, modelVersion: proj.version },
+      progress,
+    );
+    // Items deleted while the build ran must not come back with the swap.
+    for (const e of entries) if (!this.snapshot.get(e.id)) index.markDelete(e.id);
+    const published = await this.holder.publish(this.config.dataDir, index);
+    this.projection = proj;
+    this.metrics.indexSize.set(index.size);
+    return { size: index.size, modelVersion: proj.version, encoderId, seconds: (Date.now() - started) / 1000, directory: published.name };
+  }
+
+  /** Nearest items to a vector that pass `filter`; an empty list while no index exists. */
+  search(vector: Float32Array, k: number, filter: (id: string) => boolean): SearchHit[] {
+    const index = this.holder.current();
+    if (!index || index.size === 0) return [];
+    return index.search(vector, { k: Math.min(k, index.size), filter });
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Maps a text vector into the space the index serves. Before any fine-tune the identity ("raw"); the training
+ * module supplies the active model's projection. Kept as a tiny port so the index does not depend on training.
+ */
+export interface VectorProjection {
+  /** The model version the projected vectors belong to (recorded in the index manifest). */
+  readonly version: string;
+  readonly dimension: number;
+  project(itemId: string, textVector: Float32Array): Float32Array;
+}
+
+export const rawProjection = (dimension: number): VectorProjection => ({
+  version: 'raw',
+  dimension,
+  project: (_id, v) => v,
+});

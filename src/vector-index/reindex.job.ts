@@ -1,0 +1,78 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { CatalogChanges } from '../catalog/catalog-changes';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
+import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
+import type { Job } from '../jobs/jobs.repository';
+import { IndexService } from './index.service';
+
+export const REINDEX = 'reindex';
+
+/**
+ * The reindex job (embed new/changed items — all of them with `full` — then build a new index and swap it in)
+ * and its triggers: admin endpoint, CLI, a debounced catalog-change trigger, and a missing index at start-up.
+ */
+@Injectable()
+export class ReindexJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Reindex');
+  private timer: NodeJS.Timeout | undefined;
+  private sub: Subscription | undefined;
+
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly embeddings: EmbeddingsService,
+    private readonly index: IndexService,
+    private readonly changes: CatalogChanges,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOBS_POLLING) private readonly polling: boolean,
+  ) {
+    jobs.register(REINDEX, async ({ job, progress }) => {
+      const full = job.params.full === true;
+      // Two phases reported as one bar: embedding (most of the time) then the graph build.
+      let embedTotal = 0;
+      const embed = await this.embeddings.embedCatalog({ full }, (d, t) => {
+        embedTotal = t;
+        progress(d, t + 1);
+      });
+      const built = await this.index.rebuild();
+      progress(embedTotal + 1, embedTotal + 1);
+      return { full, ...embed, index: built };
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.polling) return;
+    if (this.config.reindexDebounceMs > 0) {
+      this.sub = this.changes.changes$.subscribe((c) => {
+        if (c.kind === 'upserted') this.schedule();
+      });
+    }
+    if (this.index.needsBuild()) {
+      this.logger.warn('the catalog has items but no index is loaded: queueing a reindex');
+      await this.enqueue(false);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  enqueue(full: boolean): Promise<Job> {
+    return this.jobs.enqueue(REINDEX, { full });
+  }
+
+  /** Catalog writes come in bursts (a feed import sends many batches): collect them, then queue one job. */
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.jobs
+        .hasQueued(REINDEX)
+        .then((busy) => (busy ? undefined : this.enqueue(false)))
+        .catch((e: unknown) => this.logger.error(`could not queue a reindex: ${(e as Error).message}`));
+    }, this.config.reindexDebounceMs);
+    this.timer.unref();
+  }
+}

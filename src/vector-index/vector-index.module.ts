@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CatalogModule } from '../catalog/catalog.module';
+import { EmbeddingsModule } from '../embeddings/embeddings.module';
+import { IndexService } from './index.service';
+import { ReindexJob } from './reindex.job';
+
+@Module({
+  imports: [CatalogModule, EmbeddingsModule],
+  providers: [IndexService, ReindexJob],
+  exports: [IndexService, ReindexJob],
+})
+export class VectorIndexModule {}
