@@ -9,6 +9,11 @@ import { ConfigError } from './config/config.schema';
 import { runMigrations } from './database/database.bootstrap';
 import { createHttpApp } from './http-app';
 import { ImportService, type ImportSummary } from './import/import.service';
+import { runEval } from './cli/eval.command';
+import { loadConfig } from './config/config.schema';
+import { EncoderProvider } from './embeddings/encoder.provider';
+import { JobsService } from './jobs/jobs.service';
+import { ReindexJob } from './vector-index/reindex.job';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(__dirname, '..', '..', 'data', 'online-retail', 'online_retail.csv.gz');
@@ -147,6 +152,63 @@ export function buildCli(): Command {
         );
       }),
     );
+
+  program
+    .command('model:prepare')
+    .description('build the built-in offline encoder folder under DATA_DIR (idempotent, checksum-verified)')
+    .option('--json', 'print a one-line JSON summary last')
+    .action((opts: { json?: boolean }) =>
+      run(!!opts.json, async () => {
+        const config = loadConfig();
+        const started = Date.now();
+        const dir = await new EncoderProvider(config).prepare((m) => stderrLog(m));
+        return { model: dir, seconds: (Date.now() - started) / 1000 };
+      }),
+    );
+
+  program
+    .command('reindex')
+    .description('embed new/changed items (all with --full), rebuild the vector index and publish it')
+    .option('--full', 're-embed every item')
+    .option('--json', 'print a one-line JSON summary last (and no progress bar)')
+    .action((opts: { full?: boolean; json?: boolean }) =>
+      run(!!opts.json, async () => {
+        const rt = await openRuntime();
+        const bar = terminalProgress(!opts.json);
+        return closing(rt, () =>
+          withContext(rt, async (ctx) => {
+            const job = await ctx.get(ReindexJob).enqueue(!!opts.full);
+            const done = await ctx.get(JobsService).runNext(job.id, (d, t) => bar.update('reindex', d, t));
+            bar.stop();
+            if (!done) throw new Error('another process is running a reindex right now; the job stays queued');
+            if (done.status !== 'succeeded') throw new Error(done.error ?? 'reindex failed');
+            return { jobId: done.id, ...done.result };
+          }),
+        );
+      }),
+    );
+
+  program
+    .command('eval')
+    .description('offline evaluation (docs: evaluation protocol) of the engine and the baselines on Online Retail')
+    .requiredOption('--online-retail <file>', 'the UCI Online Retail file (.csv or .csv.gz)')
+    .option('--cutoff <date>', 'split date (default 2011-11-01); an earlier one gives a validation split for tuning')
+    .option('--json', 'print the result as one JSON line last')
+    .action(async (opts: { onlineRetail: string; cutoff?: string; json?: boolean }) => {
+      try {
+        const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
+        if (cutoff && Number.isNaN(cutoff.getTime())) throw new Error('--cutoff must be a date like 2011-10-01');
+        const rt = await openRuntime();
+        const bar = terminalProgress(!opts.json);
+        const out = await closing(rt, () => runEval(rt, opts.onlineRetail, { cutoff, progress: bar.update }).finally(() => bar.stop()));
+        process.stdout.write(`${out.table}\n`);
+        if (opts.json) process.stdout.write(`${JSON.stringify(out.json)}\n`);
+      } catch (e) {
+        stderrLog(`error: ${(e as Error).message}`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);
+        process.exitCode = 1;
+      }
+    });
 
   return program;
 }

@@ -1,0 +1,141 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { Client } from 'pg';
+import { AppModule } from '../app.module';
+import { CatalogService } from '../catalog/catalog.service';
+import { CatalogSnapshot } from '../catalog/catalog-snapshot';
+import { runMigrations } from '../database/database.bootstrap';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
+import { EncoderProvider, BUILTIN_ENCODER } from '../embeddings/encoder.provider';
+import { contentRecommender } from '../evaluation/baseline-recommenders';
+import { buildTrainingStats } from '../evaluation/training-stats';
+import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluation.report';
+import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
+import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
+import { EventsService } from '../events/events.service';
+import { InteractionModelService } from '../recommendations/interaction-model.service';
+import { RecommendationsService } from '../recommendations/recommendations.service';
+import { IndexService } from '../vector-index/index.service';
+import type { Runtime } from './context';
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * `aisle eval`: docs/evaluation.md on an Online Retail file. The engine is the product itself — a scratch
+ * database receives the catalog and only the pre-cutoff events, the reindex and model refresh run as in
+ * production, and every test user is answered by the RecommendationsService that serves
+ * GET /v1/users/:id/recommendations, with the clock set to the cutoff.
+ */
+export async function runEval(
+  rt: Runtime,
+  file: string,
+  opts: { cutoff?: Date; progress?: (phase: string, done: number, total: number) => void },
+): Promise<{ table: string; json: Record<string, unknown> }> {
+  const cutoff = opts.cutoff ?? DEFAULT_CUTOFF;
+  const progress = opts.progress ?? (() => undefined);
+  const name = `aisle_eval_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: rt.db.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = withDatabase(rt.db.url, name);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-eval-'));
+  let trainSeconds = 0;
+  let modelVersion = 'raw';
+  try {
+    await runMigrations(url);
+    // The encoder's model folder is shared with the real DATA_DIR; index files go to a scratch folder.
+    const encoders = new EncoderProvider(rt.config);
+    const model = rt.config.encoderModel === BUILTIN_ENCODER ? await encoders.prepare() : rt.config.encoderModel;
+    const config = { ...rt.config, dataDir: scratch, encoderModel: model, logLevel: 'warn' as const, statsRefreshMs: 0 };
+    const ctx = await NestFactory.createApplicationContext(
+      AppModule.forRoot({ config, databaseUrl: url, logToStderr: true, jobsPolling: false }),
+      { bufferLogs: true },
+    );
+    ctx.useLogger(ctx.get(Logger));
+    try {
+      const result = await evaluateOnlineRetail(file, {
+        cutoff,
+        onLoadProgress: (p) => progress('load', p.rowsRead, 0),
+        onEvaluateProgress: (p) => progress(`${p.protocol}:${p.method}`.slice(0, 24), p.done, p.total),
+        extraRecommenders: async (split, data) => {
+          const started = Date.now();
+          // The shop knows its whole catalog; only the events are cut at the cutoff.
+          const catalog = ctx.get(CatalogService);
+          for (let i = 0; i < data.items.length; i += 1000) {
+            await catalog.upsert(data.items.slice(i, i + 1000).map((it) => ({ id: it.id, title: it.title, price: it.price })));
+          }
+          const events = ctx.get(EventsService);
+          for (let i = 0; i < split.training.length; i += 5000) {
+            await events.store(
+              split.training.slice(i, i + 5000).map((p) => ({
+                eventId: p.eventId,
+                userId: p.userId,
+                itemId: p.itemId,
+                type: 'purchase' as const,
+                value: p.quantity,
+                sessionId: null,
+                occurredAt: p.timestamp,
+              })),
+            );
+            progress('events', Math.min(split.training.length, i + 5000), split.training.length);
+          }
+          await ctx.get(CatalogSnapshot).reload();
+          await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
+          const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));
+          modelVersion = built.modelVersion;
+          await ctx.get(InteractionModelService).refresh(cutoff);
+          trainSeconds = (Date.now() - started) / 1000;
+
+          const raw = (await ctx.get(EmbeddingsService).catalogVectors()).vectors;
+          const recs = ctx.get(RecommendationsService);
+          const stats = buildTrainingStats(split.training);
+          return {
+            recommenders: {
+              engine: async (user, k, exclude) => {
+                const list = await recs.forUser(
+                  user.userId,
+                  {
+                    limit: k,
+                    inStockOnly: false,
+                    exclude: [...exclude],
+                    includeItems: false,
+                    explain: false,
+                    diversity: 0,
+                    excludePurchased: false,
+                  },
+                  cutoff,
+                );
+                return list.items.map((i) => i.id);
+              },
+              content: contentRecommender({
+                candidates: data.items.map((i) => i.id),
+                vectorOf: (id) => raw.get(id),
+                popularity: stats.popularity,
+              }),
+            },
+            restrictTo: {},
+          };
+        },
+      });
+      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<string, unknown>;
+      return { table: formatEvaluationTable(result.report), json };
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    const c = new Client({ connectionString: rt.db.url });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    await c.end();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}

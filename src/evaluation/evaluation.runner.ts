@@ -1,0 +1,145 @@
+import { performance } from 'node:perf_hooks';
+import {
+  PROTOCOLS,
+  type EvaluationSplit,
+  type Protocol,
+  type RankingMetrics,
+  type Recommender,
+  type TestUser,
+} from './evaluation.types';
+import { MetricsAccumulator, rankingMetrics } from './ranking-metrics';
+
+export const DEFAULT_K = 10;
+
+/** One test user as a protocol sees them. */
+export interface ProtocolCase {
+  user: TestUser;
+  /** Ids the recommender must not return. */
+  exclude: ReadonlySet<string>;
+  targets: ReadonlySet<string>;
+}
+
+/**
+ * next-basket: everything is a candidate, the whole basket is the target.
+ * discovery: the user's pre-cutoff items leave both candidates and targets; users with nothing left are skipped.
+ */
+export function protocolCases(split: EvaluationSplit, protocol: Protocol): ProtocolCase[] {
+  const cases: ProtocolCase[] = [];
+  for (const user of split.testUsers) {
+    if (protocol === 'next-basket') {
+      cases.push({ user, exclude: new Set(), targets: new Set(user.target) });
+      continue;
+    }
+    const owned = new Set(user.history.map((purchase) => purchase.itemId));
+    const targets = new Set(user.target.filter((id) => !owned.has(id)));
+    if (targets.size > 0) cases.push({ user, exclude: owned, targets });
+  }
+  return cases;
+}
+
+export interface MethodResult extends RankingMetrics {
+  /** Hits on targets that nobody bought before the cutoff (cold items). */
+  newItemHits: number;
+  /** Wall time spent inside the recommender for this protocol. */
+  seconds: number;
+}
+
+export interface ProtocolResult {
+  users: number;
+  /** Targets (summed over users) that are items with no purchase before the cutoff. */
+  newItemTargets: number;
+  methods: Record<string, MethodResult>;
+}
+
+export interface EvaluationReport {
+  cutoff: Date;
+  k: number;
+  protocols: Partial<Record<Protocol, ProtocolResult>>;
+}
+
+export interface EvaluateProgress {
+  protocol: Protocol;
+  method: string;
+  done: number;
+  total: number;
+}
+
+export interface EvaluateOptions {
+  k?: number;
+  protocols?: readonly Protocol[];
+  /** Methods that only run in some protocols, e.g. `{ repeat: ['next-basket'] }`; others run everywhere. */
+  restrictTo?: Readonly<Record<string, readonly Protocol[]>>;
+  onProgress?: (progress: EvaluateProgress) => void;
+}
+
+const PROGRESS_EVERY_USERS = 100;
+
+/**
+ * Runs every recommender on every test user of every protocol. Users are awaited one at a time: the engine is
+ * called through the same service the HTTP endpoint uses, and timing per method stays meaningful.
+ */
+export async function evaluate(
+  split: EvaluationSplit,
+  recommenders: Readonly<Record<string, Recommender>>,
+  options: EvaluateOptions = {},
+): Promise<EvaluationReport> {
+  const k = options.k ?? DEFAULT_K;
+  const protocols = options.protocols ?? PROTOCOLS;
+  const knownItems = new Set(split.training.map((purchase) => purchase.itemId));
+  const report: EvaluationReport = { cutoff: split.cutoff, k, protocols: {} };
+
+  for (const protocol of protocols) {
+    const cases = protocolCases(split, protocol);
+    let newItemTargets = 0;
+    for (const { targets } of cases) for (const id of targets) if (!knownItems.has(id)) newItemTargets++;
+
+    const methods: Record<string, MethodResult> = {};
+    for (const [method, recommend] of Object.entries(recommenders)) {
+      const allowed = options.restrictTo?.[method];
+      if (allowed && !allowed.includes(protocol)) continue;
+
+      const accumulator = new MetricsAccumulator();
+      let newItemHits = 0;
+      let seconds = 0;
+      for (const [done, { user, exclude, targets }] of cases.entries()) {
+        const started = performance.now();
+        // A fresh copy per call: a recommender that mutates its arguments must not leak into the next method.
+        const ranked = await recommend(
+          { userId: user.userId, history: user.history.slice() },
+          k,
+          new Set(exclude),
+        );
+        seconds += (performance.now() - started) / 1000;
+        assertValidList(method, user.userId, ranked, k, exclude);
+
+        accumulator.add(rankingMetrics(ranked, targets, k));
+        for (const id of ranked) if (targets.has(id) && !knownItems.has(id)) newItemHits++;
+        if (options.onProgress && (done + 1) % PROGRESS_EVERY_USERS === 0) {
+          options.onProgress({ protocol, method, done: done + 1, total: cases.length });
+        }
+      }
+      methods[method] = { ...accumulator.mean(), newItemHits, seconds };
+    }
+    report.protocols[protocol] = { users: cases.length, newItemTargets, methods };
+  }
+  return report;
+}
+
+/** Failing loudly beats repairing: dropping an excluded id would hand the method a free extra slot. */
+function assertValidList(
+  method: string,
+  userId: string,
+  ranked: readonly string[],
+  k: number,
+  exclude: ReadonlySet<string>,
+): void {
+  if (ranked.length > k) {
+    throw new Error(`${method} returned ${ranked.length} items for user ${userId}, k = ${k}`);
+  }
+  const seen = new Set<string>();
+  for (const id of ranked) {
+    if (exclude.has(id)) throw new Error(`${method} recommended excluded item ${id} to user ${userId}`);
+    if (seen.has(id)) throw new Error(`${method} recommended item ${id} twice to user ${userId}`);
+    seen.add(id);
+  }
+}
