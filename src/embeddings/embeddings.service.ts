@@ -47,9 +47,28 @@ export class EmbeddingsService {
     return { encoderId: encoder.id, dimension: encoder.dimension, vectors: await this.repo.vectorsFor(encoder.id, items) };
   }
 
+  /** An item-like text (e.g. a new item's) as the catalog writes it. */
   async encodeText(text: string): Promise<Float32Array> {
     const encoder = await this.encoders.get();
     const [v] = await encoder.encode([text]);
     return v!;
+  }
+
+  /**
+   * A shopper's query. Catalogs often write titles in capitals ("LUNCH BAG RED RETROSPOT") while shoppers type
+   * lower case, and the encoder's vocabulary is case-sensitive: the query is embedded as typed, lower-cased and
+   * upper-cased, and the vectors averaged, so it meets the items it names whatever the catalog's style.
+   */
+  async encodeQuery(text: string): Promise<Float32Array> {
+    const encoder = await this.encoders.get();
+    const forms = [...new Set([text, text.toLowerCase(), text.toUpperCase()])];
+    const vs = await encoder.encode(forms);
+    const out = new Float32Array(encoder.dimension);
+    for (const v of vs) for (let i = 0; i < v.length; i++) out[i]! += v[i]!;
+    let n = 0;
+    for (let i = 0; i < out.length; i++) n += out[i]! * out[i]!;
+    n = Math.sqrt(n) || 1;
+    for (let i = 0; i < out.length; i++) out[i]! /= n;
+    return out;
   }
 }

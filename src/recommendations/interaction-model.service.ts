@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JOBS_POLLING } from '../jobs/jobs.service';
+import type { Subscription } from 'rxjs';
+import { UserChanges } from '../events/user-changes';
 import { InteractionModel, type PurchasePair } from './interaction-model';
 
 /**
@@ -14,12 +16,27 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   private readonly logger = new Logger('InteractionModel');
   private model = InteractionModel.empty();
   private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private lastMs = 0;
+  private readonly sub: Subscription;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
-  ) {}
+    changes: UserChanges,
+  ) {
+    // New purchases reach popularity and co-purchase soon, not only at the periodic refresh; the delay grows
+    // with the rebuild's cost so a steady event stream spends at most ~10% of a core on it.
+    this.sub = changes.changes$.subscribe(() => {
+      if (!this.polling || this.pending) return;
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.refresh().catch((e: unknown) => this.logger.error(`refresh failed: ${(e as Error).message}`));
+      }, Math.max(2000, this.lastMs * 10));
+      this.pending.unref();
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.polling) return;
@@ -33,6 +50,8 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   }
 
   onModuleDestroy(): void {
+    this.sub.unsubscribe();
+    if (this.pending) clearTimeout(this.pending);
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -52,6 +71,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
     );
     const pairs: PurchasePair[] = rows.map((r) => ({ userId: r.user_id, itemId: r.item_id, rows: Number(r.rows), lastAt: r.last_at }));
     this.model = new InteractionModel(pairs, asOf);
+    this.lastMs = Date.now() - started;
     this.logger.log(`interaction model: ${pairs.length} user-item pairs, ${this.model.buyers.size} items, ${Date.now() - started} ms`);
     return this.model;
   }

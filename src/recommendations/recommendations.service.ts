@@ -89,7 +89,7 @@ export class RecommendationsService {
       query = normalize(query);
     }
     if (text) {
-      const raw = await this.embeddings.encodeText(text);
+      const raw = await this.embeddings.encodeQuery(text);
       const proj = this.index.currentProjection();
       const t = normalize(proj ? proj.project('', raw) : raw);
       if (!query) query = t;

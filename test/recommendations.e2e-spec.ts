@@ -1,0 +1,125 @@
+import * as path from 'node:path';
+import request from 'supertest';
+import { ImportService } from '../src/import/import.service';
+import { startTestApp, type TestApp } from './support/app';
+
+const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
+
+async function waitForJob(t: TestApp, jobId: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 600; i++) {
+    const res = await request(t.server).get(`/v1/admin/jobs/${jobId}`);
+    if (res.body.status === 'succeeded' || res.body.status === 'failed') return res.body as Record<string, unknown>;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('job did not finish');
+}
+
+/** Recommendations over a real slice of Online Retail, with the real encoder, index and PostgreSQL. */
+describe('recommendations API', () => {
+  let t: TestApp;
+  const titles = new Map<string, string>();
+
+  beforeAll(async () => {
+    t = await startTestApp({ REINDEX_DEBOUNCE_MS: '0', JOBS_POLL_MS: '100', STATS_REFRESH_MS: '0' });
+    await t.app.get(ImportService).onlineRetail(SLICE);
+    const job = await request(t.server).post('/v1/admin/reindex').send({ full: true });
+    expect(job.status).toBe(202);
+    const done = await waitForJob(t, job.body.jobId as string);
+    expect(done).toMatchObject({ status: 'succeeded', kind: 'reindex' });
+    expect((done.progress as { done: number; total: number }).done).toBe((done.progress as { total: number }).total);
+    const res = await request(t.server).get('/v1/admin/stats');
+    expect(res.body.items).toBeGreaterThan(900);
+    // Imported purchases reach the popularity model through a short debounced refresh.
+    for (let i = 0; i < 100 && (await request(t.server).get('/v1/popular?limit=1')).body.items.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const title = async (id: string) => {
+    if (!titles.has(id)) titles.set(id, (await request(t.server).get(`/v1/items/${id}`)).body.title as string);
+    return titles.get(id)!;
+  };
+
+  it('answers a semantic text query with on-topic items', async () => {
+    const res = await request(t.server).post('/v1/recommendations').send({ text: 'christmas decoration', limit: 5, explain: true });
+    expect(res.status).toBe(200);
+    expect(res.body.strategy).toBe('semantic-search');
+    const names = await Promise.all((res.body.items as Array<{ id: string }>).map((i) => title(i.id)));
+    expect(names.filter((n) => /CHRISTMAS|XMAS|REINDEER|SANTA|ADVENT|TREE|BAUBLE|STAR/.test(n)).length).toBeGreaterThanOrEqual(3);
+    const lunch = await request(t.server).post('/v1/recommendations').send({ text: 'lunch bag', limit: 5 });
+    const lunchNames = await Promise.all((lunch.body.items as Array<{ id: string }>).map((i) => title(i.id)));
+    expect(lunchNames.filter((n) => /LUNCH|BAG/.test(n)).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('finds siblings as similar items, never the item itself, and honours filters', async () => {
+    const res = await request(t.server).get('/v1/items/20725/similar?limit=5&includeItems=true&explain=true');
+    expect(res.status).toBe(200);
+    const ids = (res.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(ids).not.toContain('20725');
+    expect(ids).toHaveLength(5);
+    const names = (res.body.items as Array<{ item: { title: string } }>).map((i) => i.item.title);
+    expect(names.some((n) => n.startsWith('LUNCH BAG'))).toBe(true);
+    expect(res.body.items[0].reason).toEqual({ type: 'similar-to', itemIds: ['20725'] });
+
+    const excluded = await request(t.server).get(`/v1/items/20725/similar?limit=5&exclude=${ids.join(',')}`);
+    const again = (excluded.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(again).toHaveLength(5);
+    expect(again.filter((id) => ids.includes(id))).toEqual([]);
+
+    const priced = await request(t.server).get('/v1/items/20725/similar?limit=10&minPrice=2&maxPrice=3&includeItems=true');
+    for (const i of priced.body.items as Array<{ item: { price: number } }>) {
+      expect(i.item.price).toBeGreaterThanOrEqual(2);
+      expect(i.item.price).toBeLessThanOrEqual(3);
+    }
+    expect((await request(t.server).get('/v1/items/nope/similar')).status).toBe(404);
+  });
+
+  it('drops deleted and out-of-stock items from the very next request', async () => {
+    const before = await request(t.server).get('/v1/items/20725/similar?limit=3');
+    const [first, second] = (before.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect((await request(t.server).delete(`/v1/items/${first}`)).status).toBe(204);
+    expect((await request(t.server).patch(`/v1/items/${second}`).send({ inStock: false })).status).toBe(200);
+    const after = await request(t.server).get('/v1/items/20725/similar?limit=10');
+    const ids = (after.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(ids).not.toContain(first);
+    expect(ids).not.toContain(second);
+    const withOut = await request(t.server).get('/v1/items/20725/similar?limit=10&inStockOnly=false');
+    expect((withOut.body.items as Array<{ id: string }>).map((i) => i.id)).toContain(second);
+  });
+
+  it('personalises for a known user and falls back to popular for a stranger', async () => {
+    const hist = await request(t.server).get('/v1/users/17850/events?limit=100');
+    expect(hist.body.events.length).toBeGreaterThan(0);
+    const res = await request(t.server).get('/v1/users/17850/recommendations?limit=10&explain=true');
+    expect(res.status).toBe(200);
+    expect(res.body.strategy).toBe('personalized');
+    expect(res.body.items).toHaveLength(10);
+    const bought = new Set((hist.body.events as Array<{ itemId: string }>).map((e) => e.itemId));
+    const discovery = await request(t.server).get('/v1/users/17850/recommendations?limit=10&excludePurchased=true');
+    for (const i of discovery.body.items as Array<{ id: string }>) expect(bought.has(i.id)).toBe(false);
+
+    const stranger = await request(t.server).get('/v1/users/nobody-here/recommendations?limit=5');
+    expect(stranger.body.strategy).toBe('popular-fallback');
+    expect(stranger.body.items).toHaveLength(5);
+    const popular = await request(t.server).get('/v1/popular?limit=5');
+    expect(popular.body.items.map((i: { id: string }) => i.id)).toEqual(stranger.body.items.map((i: { id: string }) => i.id));
+  });
+
+  it('recommends for an anonymous session without echoing its items', async () => {
+    const res = await request(t.server).post('/v1/recommendations').send({ itemIds: ['20725', '22383'], limit: 5, explain: true });
+    expect(res.status).toBe(200);
+    expect(res.body.strategy).toBe('session');
+    const ids = (res.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(ids).toHaveLength(5);
+    expect(ids).not.toContain('20725');
+    expect(ids).not.toContain('22383');
+    expect(['20725', '22383']).toContain(res.body.items[0].reason.itemIds[0]);
+    const bad = await request(t.server).post('/v1/recommendations').send({});
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].path).toBe('itemIds');
+  });
+});
