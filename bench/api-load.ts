@@ -5,7 +5,15 @@
  * Usage: npm run build && node dist/bench/api-load.js [--only items,events]
  */
 import { load, printResult, type LoadResult } from './lib/load';
-import { databaseExists, dbUrl, ONLINE_RETAIL, peakRssMb, recreateDatabase, runCli, startServer } from './lib/server';
+import {
+  databaseExists,
+  dbUrl,
+  ONLINE_RETAIL,
+  peakRssMb,
+  recreateDatabase,
+  runCli,
+  startServer,
+} from './lib/server';
 import { Client } from 'pg';
 
 const DB = 'aisle_bench_api';
@@ -14,8 +22,12 @@ async function itemAndUserIds(url: string): Promise<{ items: string[]; users: st
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const items = (await c.query<{ id: string }>('SELECT id FROM items WHERE deleted_at IS NULL')).rows.map((r) => r.id);
-    const users = (await c.query<{ user_id: string }>("SELECT DISTINCT user_id FROM events WHERE type = 'purchase'")).rows.map((r) => r.user_id);
+    const items = (await c.query<{ id: string }>('SELECT id FROM items WHERE deleted_at IS NULL')).rows.map(
+      (r) => r.id,
+    );
+    const users = (
+      await c.query<{ user_id: string }>("SELECT DISTINCT user_id FROM events WHERE type = 'purchase'")
+    ).rows.map((r) => r.user_id);
     return { items, users };
   } finally {
     await c.end();
@@ -23,7 +35,9 @@ async function itemAndUserIds(url: string): Promise<{ items: string[]; users: st
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]?.split(',') : undefined;
+  const only = process.argv.includes('--only')
+    ? process.argv[process.argv.indexOf('--only') + 1]?.split(',')
+    : undefined;
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   let url = dbUrl(DB);
   if (!(await databaseExists(DB)) || process.argv.includes('--fresh')) {
@@ -32,15 +46,24 @@ async function main(): Promise<void> {
     await runCli(['import', '--online-retail', ONLINE_RETAIL, '--json'], { DATABASE_URL: url });
   }
   const { items, users } = await itemAndUserIds(url);
-  const server = await startServer({ DATABASE_URL: url, ...(process.env.BENCH_ENV ? JSON.parse(process.env.BENCH_ENV) as Record<string, string> : {}) });
-  const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)]!;
+  const server = await startServer({
+    DATABASE_URL: url,
+    ...(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}),
+  });
+  const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)];
   const results: LoadResult[] = [];
   const want = (n: string) => !only || only.includes(n);
   try {
-    if (want('live')) results.push(await load({ name: 'GET /health/live', url: `${server.url}/health/live`, seconds }));
+    if (want('live'))
+      results.push(await load({ name: 'GET /health/live', url: `${server.url}/health/live`, seconds }));
     if (want('items')) {
       results.push(
-        await load({ name: 'GET /v1/items/:id', url: server.url, seconds, next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}` }) }),
+        await load({
+          name: 'GET /v1/items/:id',
+          url: server.url,
+          seconds,
+          next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}` }),
+        }),
       );
     }
     if (want('events')) {
@@ -54,18 +77,41 @@ async function main(): Promise<void> {
             eventId: `bench-${process.pid}-${seq++}`,
           })),
         });
-      const r = await load({ name: 'POST /v1/events (500/batch)', url: server.url, method: 'POST', seconds, connections: 8, next: () => ({ path: '/v1/events', body: batch() }) });
+      const r = await load({
+        name: 'POST /v1/events (500/batch)',
+        url: server.url,
+        method: 'POST',
+        seconds,
+        connections: 8,
+        next: () => ({ path: '/v1/events', body: batch() }),
+      });
       results.push(r);
       process.stdout.write(`events/s sustained: ${(r.requestsPerSec * 500).toFixed(0)}\n`);
     }
     if (want('similar')) {
-      results.push(await load({ name: 'GET /v1/items/:id/similar', url: server.url, seconds, next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}/similar` }) }));
+      results.push(
+        await load({
+          name: 'GET /v1/items/:id/similar',
+          url: server.url,
+          seconds,
+          next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}/similar` }),
+        }),
+      );
     }
     if (want('recs')) {
-      results.push(await load({ name: 'GET /v1/users/:id/recommendations', url: server.url, seconds, next: () => ({ path: `/v1/users/${pick(users)}/recommendations` }) }));
+      results.push(
+        await load({
+          name: 'GET /v1/users/:id/recommendations',
+          url: server.url,
+          seconds,
+          next: () => ({ path: `/v1/users/${pick(users)}/recommendations` }),
+        }),
+      );
     }
     for (const r of results) printResult(r);
-    process.stdout.write(`${JSON.stringify({ bench: 'api-load', results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'api-load', results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`,
+    );
   } finally {
     await server.stop();
   }

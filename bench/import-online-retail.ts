@@ -9,8 +9,13 @@ async function main(): Promise<void> {
   const first = await runCli(['import', '--online-retail', ONLINE_RETAIL, '--json'], { DATABASE_URL: url });
   const second = await runCli(['import', '--online-retail', ONLINE_RETAIL, '--json'], { DATABASE_URL: url });
   const last = (s: string) => JSON.parse(s.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-  const out = { first: { seconds: first.seconds, ...last(first.stdout) }, second: { seconds: second.seconds, ...last(second.stdout) } };
-  process.stdout.write(`import (fresh):  ${first.seconds.toFixed(1)} s wall\nimport (re-run): ${second.seconds.toFixed(1)} s wall\n`);
+  const out = {
+    first: { seconds: first.seconds, ...last(first.stdout) },
+    second: { seconds: second.seconds, ...last(second.stdout) },
+  };
+  process.stdout.write(
+    `import (fresh):  ${first.seconds.toFixed(1)} s wall\nimport (re-run): ${second.seconds.toFixed(1)} s wall\n`,
+  );
   process.stdout.write(`${JSON.stringify({ bench: 'import-online-retail', ...out })}\n`);
 }
 

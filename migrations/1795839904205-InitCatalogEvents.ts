@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class InitCatalogEvents1795839904205 implements MigrationInterface {
-    name = 'InitCatalogEvents1795839904205'
+  name = 'InitCatalogEvents1795839904205';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "items" (
                 "id" character varying(128) NOT NULL,
                 "title" text NOT NULL,
@@ -22,7 +22,7 @@ export class InitCatalogEvents1795839904205 implements MigrationInterface {
                 CONSTRAINT "PK_ba5885359424c15ca6b9e79bcf6" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "events" (
                 "id" BIGSERIAL NOT NULL,
                 "event_id" character varying(128),
@@ -36,39 +36,38 @@ export class InitCatalogEvents1795839904205 implements MigrationInterface {
                 CONSTRAINT "PK_40731c7151fe4be3116e45ddf73" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "events_event_id_key" ON "events" ("event_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "events_time_idx" ON "events" ("occurred_at")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "events_item_idx" ON "events" ("item_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "events_user_time_idx" ON "events" ("user_id", "occurred_at")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "public"."events_user_time_idx"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."events_item_idx"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."events_time_idx"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."events_event_id_key"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "events"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "items"
         `);
-    }
-
+  }
 }

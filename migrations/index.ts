@@ -5,4 +5,7 @@ import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmb
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
  * ts-node and the compiled build. A new generated migration is appended here.
  */
-export const MIGRATIONS: Array<new () => unknown> = [InitCatalogEvents1795839904205, AddJobsEmbeddingsModels1795840308243];
+export const MIGRATIONS: Array<new () => unknown> = [
+  InitCatalogEvents1795839904205,
+  AddJobsEmbeddingsModels1795840308243,
+];

@@ -41,15 +41,20 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: [
             {
-            level: config.logLevel,
-            genReqId: (req: IncomingMessage) => {
-              const given = req.headers['x-request-id'];
-              return typeof given === 'string' && given.length <= 128 ? given : randomUUID();
-            },
-            // Keys must never reach a log line.
-            redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics' },
-            customProps: () => ({ service: 'aisle' }),
+              level: config.logLevel,
+              genReqId: (req: IncomingMessage) => {
+                const given = req.headers['x-request-id'];
+                return typeof given === 'string' && given.length <= 128 ? given : randomUUID();
+              },
+              // Keys must never reach a log line.
+              redact: {
+                paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
+                censor: '[redacted]',
+              },
+              autoLogging: {
+                ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
+              },
+              customProps: () => ({ service: 'aisle' }),
             },
             pino.destination(logToStderr ? 2 : 1),
           ],

@@ -17,7 +17,8 @@ import { ReindexJob } from './vector-index/reindex.job';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(__dirname, '..', '..', 'data', 'online-retail', 'online_retail.csv.gz');
-const demoFile = () => (fs.existsSync(DEMO_FILE) ? DEMO_FILE : path.resolve('data', 'online-retail', 'online_retail.csv.gz'));
+const demoFile = () =>
+  fs.existsSync(DEMO_FILE) ? DEMO_FILE : path.resolve('data', 'online-retail', 'online_retail.csv.gz');
 
 /**
  * Runs one command: a failure prints its message on stderr and exits 1 (so cron and CronJobs notice);
@@ -30,7 +31,8 @@ async function run(json: boolean, fn: () => Promise<Record<string, unknown>>): P
     else process.stdout.write(`${humanize(summary)}\n`);
     process.exitCode = 0;
   } catch (e) {
-    const message = e instanceof ConfigError || !(e instanceof Error) ? String((e as Error).message ?? e) : e.message;
+    const message =
+      e instanceof ConfigError || !(e instanceof Error) ? String((e as Error).message ?? e) : e.message;
     stderrLog(`error: ${message}`);
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
     process.exitCode = 1;
@@ -39,7 +41,7 @@ async function run(json: boolean, fn: () => Promise<Record<string, unknown>>): P
 
 function humanize(summary: Record<string, unknown>): string {
   return Object.entries(summary)
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join('\n');
 }
 
@@ -60,7 +62,9 @@ async function serve(opts: { demo?: boolean }): Promise<void> {
       if (items === 0) {
         rt.log(`empty database: loading the demo catalog and its purchase history from ${demoFile()}`);
         const s = await app.get(ImportService).onlineRetail(demoFile());
-        rt.log(`demo loaded: ${s.items.upserted} items, ${s.events.accepted} events in ${s.seconds.toFixed(1)} s`);
+        rt.log(
+          `demo loaded: ${s.items.upserted} items, ${s.events.accepted} events in ${s.seconds.toFixed(1)} s`,
+        );
       }
     }
     await app.listen(rt.config.port, rt.config.host);
@@ -138,7 +142,11 @@ export function buildCli(): Command {
             }
             return parts.reduce<Record<string, unknown>>(
               (acc, p) => {
-                const a = acc as { items: ImportSummary['items']; events: ImportSummary['events']; seconds: number };
+                const a = acc as {
+                  items: ImportSummary['items'];
+                  events: ImportSummary['events'];
+                  seconds: number;
+                };
                 a.items.upserted += p.items.upserted;
                 a.items.unchanged += p.items.unchanged;
                 a.events.accepted += p.events.accepted;
@@ -180,7 +188,8 @@ export function buildCli(): Command {
             const job = await ctx.get(ReindexJob).enqueue(!!opts.full);
             const done = await ctx.get(JobsService).runNext(job.id, (d, t) => bar.update('reindex', d, t));
             bar.stop();
-            if (!done) throw new Error('another process is running a reindex right now; the job stays queued');
+            if (!done)
+              throw new Error('another process is running a reindex right now; the job stays queued');
             if (done.status !== 'succeeded') throw new Error(done.error ?? 'reindex failed');
             return { jobId: done.id, ...done.result };
           }),
@@ -190,22 +199,31 @@ export function buildCli(): Command {
 
   program
     .command('eval')
-    .description('offline evaluation (docs: evaluation protocol) of the engine and the baselines on Online Retail')
+    .description(
+      'offline evaluation (docs: evaluation protocol) of the engine and the baselines on Online Retail',
+    )
     .requiredOption('--online-retail <file>', 'the UCI Online Retail file (.csv or .csv.gz)')
-    .option('--cutoff <date>', 'split date (default 2011-11-01); an earlier one gives a validation split for tuning')
+    .option(
+      '--cutoff <date>',
+      'split date (default 2011-11-01); an earlier one gives a validation split for tuning',
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(async (opts: { onlineRetail: string; cutoff?: string; json?: boolean }) => {
       try {
         const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
-        if (cutoff && Number.isNaN(cutoff.getTime())) throw new Error('--cutoff must be a date like 2011-10-01');
+        if (cutoff && Number.isNaN(cutoff.getTime()))
+          throw new Error('--cutoff must be a date like 2011-10-01');
         const rt = await openRuntime();
         const bar = terminalProgress(!opts.json);
-        const out = await closing(rt, () => runEval(rt, opts.onlineRetail, { cutoff, progress: bar.update }).finally(() => bar.stop()));
+        const out = await closing(rt, () =>
+          runEval(rt, opts.onlineRetail, { cutoff, progress: bar.update }).finally(() => bar.stop()),
+        );
         process.stdout.write(`${out.table}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(out.json)}\n`);
       } catch (e) {
         stderrLog(`error: ${(e as Error).message}`);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);
+        if (opts.json)
+          process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);
         process.exitCode = 1;
       }
     });

@@ -19,7 +19,9 @@ describe('items API (real PostgreSQL)', () => {
   });
 
   it('upserts a batch and reports identical re-sends as unchanged', async () => {
-    const first = await request(t.server).put('/v1/items').send({ items: [item('a1'), item('a2')] });
+    const first = await request(t.server)
+      .put('/v1/items')
+      .send({ items: [item('a1'), item('a2')] });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ upserted: 2, unchanged: 0 });
 
@@ -38,9 +40,17 @@ describe('items API (real PostgreSQL)', () => {
   });
 
   it('patches only the given fields', async () => {
-    const res = await request(t.server).patch('/v1/items/a1').send({ inStock: false, attributes: { colour: 'red' } });
+    const res = await request(t.server)
+      .patch('/v1/items/a1')
+      .send({ inStock: false, attributes: { colour: 'red' } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: 'a1', title: 'Item a1', price: 2.5, inStock: false, attributes: { colour: 'red' } });
+    expect(res.body).toMatchObject({
+      id: 'a1',
+      title: 'Item a1',
+      price: 2.5,
+      inStock: false,
+      attributes: { colour: 'red' },
+    });
     const miss = await request(t.server).patch('/v1/items/nope').send({ price: 1 });
     expect(miss.status).toBe(404);
     expect(miss.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -51,7 +61,9 @@ describe('items API (real PostgreSQL)', () => {
     expect((await request(t.server).get('/v1/items/a2')).status).toBe(404);
     expect((await request(t.server).delete('/v1/items/a2')).status).toBe(404);
     expect((await request(t.server).patch('/v1/items/a2').send({ price: 1 })).status).toBe(404);
-    const back = await request(t.server).put('/v1/items').send({ items: [item('a2', { price: 3 })] });
+    const back = await request(t.server)
+      .put('/v1/items')
+      .send({ items: [item('a2', { price: 3 })] });
     expect(back.body).toEqual({ upserted: 1, unchanged: 0 });
     expect((await request(t.server).get('/v1/items/a2')).status).toBe(200);
   });
@@ -59,7 +71,9 @@ describe('items API (real PostgreSQL)', () => {
   it('serves OpenAPI, health and metrics', async () => {
     const docs = await request(t.server).get('/docs-json');
     expect(docs.status).toBe(200);
-    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/v1/items', '/v1/events', '/v1/items/{id}']));
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/items', '/v1/events', '/v1/items/{id}']),
+    );
     expect((await request(t.server).get('/docs/')).status).toBe(200);
     expect((await request(t.server).get('/health/live')).body).toEqual({ status: 'ok' });
     const ready = await request(t.server).get('/health/ready');
@@ -67,7 +81,9 @@ describe('items API (real PostgreSQL)', () => {
     expect(ready.body.status).toBe('ok');
     const metrics = await request(t.server).get('/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toContain('aisle_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/v1/items/:id"');
+    expect(metrics.text).toContain(
+      'aisle_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/v1/items/:id"',
+    );
   });
 
   it('reports counts in admin stats', async () => {

@@ -8,7 +8,8 @@ const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 async function waitForJob(t: TestApp, jobId: string): Promise<Record<string, unknown>> {
   for (let i = 0; i < 600; i++) {
     const res = await request(t.server).get(`/v1/admin/jobs/${jobId}`);
-    if (res.body.status === 'succeeded' || res.body.status === 'failed') return res.body as Record<string, unknown>;
+    if (res.body.status === 'succeeded' || res.body.status === 'failed')
+      return res.body as Record<string, unknown>;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('job did not finish');
@@ -26,11 +27,17 @@ describe('recommendations API', () => {
     expect(job.status).toBe(202);
     const done = await waitForJob(t, job.body.jobId as string);
     expect(done).toMatchObject({ status: 'succeeded', kind: 'reindex' });
-    expect((done.progress as { done: number; total: number }).done).toBe((done.progress as { total: number }).total);
+    expect((done.progress as { done: number; total: number }).done).toBe(
+      (done.progress as { total: number }).total,
+    );
     const res = await request(t.server).get('/v1/admin/stats');
     expect(res.body.items).toBeGreaterThan(900);
     // Imported purchases reach the popularity model through a short debounced refresh.
-    for (let i = 0; i < 100 && (await request(t.server).get('/v1/popular?limit=1')).body.items.length === 0; i++) {
+    for (
+      let i = 0;
+      i < 100 && (await request(t.server).get('/v1/popular?limit=1')).body.items.length === 0;
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 200));
     }
   }, 300_000);
@@ -40,16 +47,21 @@ describe('recommendations API', () => {
   });
 
   const title = async (id: string) => {
-    if (!titles.has(id)) titles.set(id, (await request(t.server).get(`/v1/items/${id}`)).body.title as string);
+    if (!titles.has(id))
+      titles.set(id, (await request(t.server).get(`/v1/items/${id}`)).body.title as string);
     return titles.get(id)!;
   };
 
   it('answers a semantic text query with on-topic items', async () => {
-    const res = await request(t.server).post('/v1/recommendations').send({ text: 'christmas decoration', limit: 5, explain: true });
+    const res = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ text: 'christmas decoration', limit: 5, explain: true });
     expect(res.status).toBe(200);
     expect(res.body.strategy).toBe('semantic-search');
     const names = await Promise.all((res.body.items as Array<{ id: string }>).map((i) => title(i.id)));
-    expect(names.filter((n) => /CHRISTMAS|XMAS|REINDEER|SANTA|ADVENT|TREE|BAUBLE|STAR/.test(n)).length).toBeGreaterThanOrEqual(3);
+    expect(
+      names.filter((n) => /CHRISTMAS|XMAS|REINDEER|SANTA|ADVENT|TREE|BAUBLE|STAR/.test(n)).length,
+    ).toBeGreaterThanOrEqual(3);
     const lunch = await request(t.server).post('/v1/recommendations').send({ text: 'lunch bag', limit: 5 });
     const lunchNames = await Promise.all((lunch.body.items as Array<{ id: string }>).map((i) => title(i.id)));
     expect(lunchNames.filter((n) => /LUNCH|BAG/.test(n)).length).toBeGreaterThanOrEqual(3);
@@ -70,7 +82,9 @@ describe('recommendations API', () => {
     expect(again).toHaveLength(5);
     expect(again.filter((id) => ids.includes(id))).toEqual([]);
 
-    const priced = await request(t.server).get('/v1/items/20725/similar?limit=10&minPrice=2&maxPrice=3&includeItems=true');
+    const priced = await request(t.server).get(
+      '/v1/items/20725/similar?limit=10&minPrice=2&maxPrice=3&includeItems=true',
+    );
     for (const i of priced.body.items as Array<{ item: { price: number } }>) {
       expect(i.item.price).toBeGreaterThanOrEqual(2);
       expect(i.item.price).toBeLessThanOrEqual(3);
@@ -99,18 +113,25 @@ describe('recommendations API', () => {
     expect(res.body.strategy).toBe('personalized');
     expect(res.body.items).toHaveLength(10);
     const bought = new Set((hist.body.events as Array<{ itemId: string }>).map((e) => e.itemId));
-    const discovery = await request(t.server).get('/v1/users/17850/recommendations?limit=10&excludePurchased=true');
+    const discovery = await request(t.server).get(
+      '/v1/users/17850/recommendations?limit=10&excludePurchased=true',
+    );
     for (const i of discovery.body.items as Array<{ id: string }>) expect(bought.has(i.id)).toBe(false);
 
     const stranger = await request(t.server).get('/v1/users/nobody-here/recommendations?limit=5');
     expect(stranger.body.strategy).toBe('popular-fallback');
     expect(stranger.body.items).toHaveLength(5);
     const popular = await request(t.server).get('/v1/popular?limit=5');
-    expect(popular.body.items.map((i: { id: string }) => i.id)).toEqual(stranger.body.items.map((i: { id: string }) => i.id));
+    const ids = (body: { items: Array<{ id: string }> }) => body.items.map((i) => i.id);
+    expect(ids(popular.body as { items: Array<{ id: string }> })).toEqual(
+      ids(stranger.body as { items: Array<{ id: string }> }),
+    );
   });
 
   it('recommends for an anonymous session without echoing its items', async () => {
-    const res = await request(t.server).post('/v1/recommendations').send({ itemIds: ['20725', '22383'], limit: 5, explain: true });
+    const res = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ itemIds: ['20725', '22383'], limit: 5, explain: true });
     expect(res.status).toBe(200);
     expect(res.body.strategy).toBe('session');
     const ids = (res.body.items as Array<{ id: string }>).map((i) => i.id);

@@ -47,7 +47,10 @@ export async function databaseExists(name: string): Promise<boolean> {
 }
 
 /** Runs the compiled CLI; resolves with stdout, rejects on a non-zero exit. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ stdout: string; seconds: number }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ stdout: string; seconds: number }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {

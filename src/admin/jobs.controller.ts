@@ -24,7 +24,9 @@ export class JobsController {
   @Post('reindex')
   @HttpCode(202)
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Queue a reindex: embed new/changed items (all with full), rebuild the index, swap it in' })
+  @ApiOperation({
+    summary: 'Queue a reindex: embed new/changed items (all with full), rebuild the index, swap it in',
+  })
   @ApiBody({ schema: openApiSchema(reindexBody), required: false })
   async reindexNow(@Body() body: unknown): Promise<{ jobId: string }> {
     const { full } = parseOrThrow(reindexBody, body ?? {});
@@ -35,7 +37,9 @@ export class JobsController {
   @Get('jobs/:jobId')
   @RequireScope('admin')
   @ApiOperation({ summary: 'A job: status, progress {done, total}, error or result' })
-  async job(@Param('jobId') id: string): Promise<Omit<Job, 'params' | 'createdAt'> & { params: Record<string, unknown> }> {
+  async job(
+    @Param('jobId') id: string,
+  ): Promise<Omit<Job, 'params' | 'createdAt'> & { params: Record<string, unknown> }> {
     const job = await this.jobs.get(parseOrThrow(jobId, id));
     if (!job) throw notFound(`Job "${id}"`);
     return job;

@@ -3,7 +3,8 @@ import { Subject } from 'rxjs';
 
 import type { ItemContent } from './item.model';
 
-export type CatalogChange = { kind: 'upserted'; ids: string[]; items: ItemContent[] } | { kind: 'deleted'; ids: string[] };
+export type CatalogChange =
+  { kind: 'upserted'; ids: string[]; items: ItemContent[] } | { kind: 'deleted'; ids: string[] };
 
 /**
  * Catalog writes are announced here after they commit, so that indexing and the in-memory snapshot react

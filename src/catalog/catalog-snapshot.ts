@@ -29,7 +29,14 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   ) {
     this.sub = changes.changes$.subscribe((c) => {
       if (c.kind === 'deleted') for (const id of c.ids) this.items.delete(id);
-      else for (const it of c.items) this.items.set(it.id, { title: it.title, category: it.category, price: it.price, inStock: it.inStock });
+      else
+        for (const it of c.items)
+          this.items.set(it.id, {
+            title: it.title,
+            category: it.category,
+            price: it.price,
+            inStock: it.inStock,
+          });
     });
   }
 
@@ -42,10 +49,18 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async reload(): Promise<void> {
-    const rows: Array<{ id: string; title: string; category: string | null; price: number | null; in_stock: boolean }> =
-      await this.db.query(`SELECT id, title, category, price, in_stock FROM items WHERE deleted_at IS NULL`);
+    const rows: Array<{
+      id: string;
+      title: string;
+      category: string | null;
+      price: number | null;
+      in_stock: boolean;
+    }> = await this.db.query(
+      `SELECT id, title, category, price, in_stock FROM items WHERE deleted_at IS NULL`,
+    );
     this.items.clear();
-    for (const r of rows) this.items.set(r.id, { title: r.title, category: r.category, price: r.price, inStock: r.in_stock });
+    for (const r of rows)
+      this.items.set(r.id, { title: r.title, category: r.category, price: r.price, inStock: r.in_stock });
   }
 
   get(id: string): ItemMeta | undefined {

@@ -20,7 +20,9 @@ export class CatalogController {
   @Put()
   @HttpCode(200)
   @RequireScope('write')
-  @ApiOperation({ summary: 'Batch upsert items; identical items are reported as unchanged and not re-embedded' })
+  @ApiOperation({
+    summary: 'Batch upsert items; identical items are reported as unchanged and not re-embedded',
+  })
   @ApiBody({ schema: openApiSchema(upsertItemsSchema) })
   async upsert(@Body() body: unknown): Promise<{ upserted: number; unchanged: number }> {
     assertBatch(body, 'items', this.config.maxBatch);

@@ -18,7 +18,8 @@ interface ItemRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id, title, description, category, brand, price, in_stock, attributes, image_url, created_at, updated_at';
+const COLUMNS =
+  'id, title, description, category, brand, price, in_stock, attributes, image_url, created_at, updated_at';
 
 function toItem(r: ItemRow): Item {
   return {

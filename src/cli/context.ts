@@ -30,9 +30,17 @@ export async function openRuntime(opts: { migrate?: boolean } = {}): Promise<Run
 }
 
 /** A Nest application context without HTTP, for commands that use the services. */
-export async function withContext<T>(rt: Runtime, fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  rt: Runtime,
+  fn: (ctx: INestApplicationContext) => Promise<T>,
+): Promise<T> {
   const ctx = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ config: { ...rt.config, logLevel: rt.config.logLevel === 'info' ? 'warn' : rt.config.logLevel }, databaseUrl: rt.db.url, logToStderr: true, jobsPolling: false }),
+    AppModule.forRoot({
+      config: { ...rt.config, logLevel: rt.config.logLevel === 'info' ? 'warn' : rt.config.logLevel },
+      databaseUrl: rt.db.url,
+      logToStderr: true,
+      jobsPolling: false,
+    }),
     { bufferLogs: true },
   );
   // Nest's own messages go through pino, which writes to stderr here: stdout carries only the command's output.

@@ -54,8 +54,15 @@ export async function runEval(
     await runMigrations(url);
     // The encoder's model folder is shared with the real DATA_DIR; index files go to a scratch folder.
     const encoders = new EncoderProvider(rt.config);
-    const model = rt.config.encoderModel === BUILTIN_ENCODER ? await encoders.prepare() : rt.config.encoderModel;
-    const config = { ...rt.config, dataDir: scratch, encoderModel: model, logLevel: 'warn' as const, statsRefreshMs: 0 };
+    const model =
+      rt.config.encoderModel === BUILTIN_ENCODER ? await encoders.prepare() : rt.config.encoderModel;
+    const config = {
+      ...rt.config,
+      dataDir: scratch,
+      encoderModel: model,
+      logLevel: 'warn' as const,
+      statsRefreshMs: 0,
+    };
     const ctx = await NestFactory.createApplicationContext(
       AppModule.forRoot({ config, databaseUrl: url, logToStderr: true, jobsPolling: false }),
       { bufferLogs: true },
@@ -71,7 +78,9 @@ export async function runEval(
           // The shop knows its whole catalog; only the events are cut at the cutoff.
           const catalog = ctx.get(CatalogService);
           for (let i = 0; i < data.items.length; i += 1000) {
-            await catalog.upsert(data.items.slice(i, i + 1000).map((it) => ({ id: it.id, title: it.title, price: it.price })));
+            await catalog.upsert(
+              data.items.slice(i, i + 1000).map((it) => ({ id: it.id, title: it.title, price: it.price })),
+            );
           }
           const events = ctx.get(EventsService);
           for (let i = 0; i < split.training.length; i += 5000) {
@@ -126,7 +135,10 @@ export async function runEval(
           };
         },
       });
-      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<string, unknown>;
+      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<
+        string,
+        unknown
+      >;
       return { table: formatEvaluationTable(result.report), json };
     } finally {
       await ctx.close();

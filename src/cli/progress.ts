@@ -20,7 +20,10 @@ export function terminalProgress(enabled: boolean): { update: ProgressFn; stop: 
         stop();
         phase = p;
         bar = new SingleBar(
-          { format: `${p.padEnd(10)} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`, stream: process.stderr },
+          {
+            format: `${p.padEnd(10)} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`,
+            stream: process.stderr,
+          },
           Presets.shades_classic,
         );
         bar.start(Math.max(total, 1), done);

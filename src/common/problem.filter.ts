@@ -17,7 +17,8 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const problem = this.describe(exception);
-    if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (problem.status >= 500)
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
@@ -30,12 +31,12 @@ export class ProblemFilter implements ExceptionFilter {
       }
       // Terminus reports which checks failed: keep that detail for operators.
       if (typeof body === 'object' && body !== null && 'details' in body) {
-        return { ...toProblem(status, 'Not ready: a dependency check failed.'), checks: (body as { details: unknown }).details };
+        return { ...toProblem(status, 'Not ready: a dependency check failed.'), checks: body.details };
       }
       const cause = (exception.cause ?? {}) as BodyParserError;
       const message =
         typeof body === 'object' && body !== null && 'message' in body
-          ? String((body as { message: unknown }).message)
+          ? String(body.message)
           : exception.message;
       return toProblem(status, this.bodyParserDetail(cause) ?? message);
     }

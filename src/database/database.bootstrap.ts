@@ -10,8 +10,11 @@ export interface ResolvedDatabase {
 }
 
 /** DATABASE_URL when set; otherwise an embedded PostgreSQL under DATA_DIR/postgres (architecture.md). */
-export async function resolveDatabase(config: AppConfig, log: (m: string) => void): Promise<ResolvedDatabase> {
-  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
+export async function resolveDatabase(
+  config: AppConfig,
+  log: (m: string) => void,
+): Promise<ResolvedDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: () => Promise.resolve() };
   const dir = path.join(config.dataDir, 'postgres');
   log(`DATABASE_URL is not set: starting embedded PostgreSQL in ${dir} on port ${config.embeddedPgPort}`);
   const db = await startEmbeddedPostgres(dir, config.embeddedPgPort, (m) => {

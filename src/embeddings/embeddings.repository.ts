@@ -24,8 +24,15 @@ export class EmbeddingsRepository {
 
   /** Every live item's embedding text and its hash. */
   async liveItemTexts(): Promise<ItemTextRow[]> {
-    const rows: Array<{ id: string; title: string; description: string | null; category: string | null; brand: string | null }> =
-      await this.db.query(`SELECT id, title, description, category, brand FROM items WHERE deleted_at IS NULL ORDER BY id`);
+    const rows: Array<{
+      id: string;
+      title: string;
+      description: string | null;
+      category: string | null;
+      brand: string | null;
+    }> = await this.db.query(
+      `SELECT id, title, description, category, brand FROM items WHERE deleted_at IS NULL ORDER BY id`,
+    );
     return rows.map((r) => {
       const text = itemText(r);
       return { id: r.id, text, hash: textHash(text) };
@@ -43,13 +50,22 @@ export class EmbeddingsRepository {
     return new Set(rows.map((r) => r.item_id));
   }
 
-  async save(encoderId: string, rows: Array<{ id: string; hash: string; vector: Float32Array }>): Promise<void> {
+  async save(
+    encoderId: string,
+    rows: Array<{ id: string; hash: string; vector: Float32Array }>,
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.db.query(
       `INSERT INTO item_embeddings (item_id, encoder_id, text_hash, dimension, vector)
        SELECT t.id, $1, t.h, t.d, t.v FROM unnest($2::varchar[], $3::char(64)[], $4::int[], $5::bytea[]) AS t(id, h, d, v)
        ON CONFLICT (item_id, encoder_id, text_hash) DO UPDATE SET vector = EXCLUDED.vector, dimension = EXCLUDED.dimension`,
-      [encoderId, rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => r.vector.length), rows.map((r) => toBytes(r.vector))],
+      [
+        encoderId,
+        rows.map((r) => r.id),
+        rows.map((r) => r.hash),
+        rows.map((r) => r.vector.length),
+        rows.map((r) => toBytes(r.vector)),
+      ],
     );
   }
 

@@ -19,7 +19,10 @@ export class EmbeddingsService {
     private readonly encoders: EncoderProvider,
   ) {}
 
-  async embedCatalog(opts: { full?: boolean }, progress: (done: number, total: number) => void = () => undefined): Promise<EmbedResult> {
+  async embedCatalog(
+    opts: { full?: boolean },
+    progress: (done: number, total: number) => void = () => undefined,
+  ): Promise<EmbedResult> {
     const encoder = await this.encoders.get();
     const items = await this.repo.liveItemTexts();
     const have = opts.full ? new Set<string>() : await this.repo.existing(encoder.id, items);
@@ -32,26 +35,41 @@ export class EmbeddingsService {
       const vectors = await encoder.encode(part.map((p) => p.text));
       await this.repo.save(
         encoder.id,
-        part.map((p, j) => ({ id: p.id, hash: p.hash, vector: vectors[j]! })),
+        part.map((p, j) => ({ id: p.id, hash: p.hash, vector: vectors[j] })),
       );
       progress(Math.min(todo.length, i + chunk), todo.length);
     }
     const pruned = await this.repo.pruneStale(encoder.id, items);
-    return { encoderId: encoder.id, dimension: encoder.dimension, items: items.length, embedded: todo.length, reused: items.length - todo.length, pruned };
+    return {
+      encoderId: encoder.id,
+      dimension: encoder.dimension,
+      items: items.length,
+      embedded: todo.length,
+      reused: items.length - todo.length,
+      pruned,
+    };
   }
 
   /** Text vectors of all live items for the current encoder (the reindex input). */
-  async catalogVectors(): Promise<{ encoderId: string; dimension: number; vectors: Map<string, Float32Array> }> {
+  async catalogVectors(): Promise<{
+    encoderId: string;
+    dimension: number;
+    vectors: Map<string, Float32Array>;
+  }> {
     const encoder = await this.encoders.get();
     const items = await this.repo.liveItemTexts();
-    return { encoderId: encoder.id, dimension: encoder.dimension, vectors: await this.repo.vectorsFor(encoder.id, items) };
+    return {
+      encoderId: encoder.id,
+      dimension: encoder.dimension,
+      vectors: await this.repo.vectorsFor(encoder.id, items),
+    };
   }
 
   /** An item-like text (e.g. a new item's) as the catalog writes it. */
   async encodeText(text: string): Promise<Float32Array> {
     const encoder = await this.encoders.get();
     const [v] = await encoder.encode([text]);
-    return v!;
+    return v;
   }
 
   /**
@@ -64,11 +82,11 @@ export class EmbeddingsService {
     const forms = [...new Set([text, text.toLowerCase(), text.toUpperCase()])];
     const vs = await encoder.encode(forms);
     const out = new Float32Array(encoder.dimension);
-    for (const v of vs) for (let i = 0; i < v.length; i++) out[i]! += v[i]!;
+    for (const v of vs) for (let i = 0; i < v.length; i++) out[i] += v[i];
     let n = 0;
-    for (let i = 0; i < out.length; i++) n += out[i]! * out[i]!;
+    for (let i = 0; i < out.length; i++) n += out[i] * out[i];
     n = Math.sqrt(n) || 1;
-    for (let i = 0; i < out.length; i++) out[i]! /= n;
+    for (let i = 0; i < out.length; i++) out[i] /= n;
     return out;
   }
 }

@@ -42,7 +42,9 @@ export class EncoderProvider implements OnApplicationShutdown {
       poolSize: this.config.embedWorkers,
       batchSize: this.config.embedBatch,
     });
-    this.logger.log(`encoder ${pool.id} (${pool.dimension}-d, ${this.config.embedWorkers} worker(s)) ready in ${Date.now() - started} ms`);
+    this.logger.log(
+      `encoder ${pool.id} (${pool.dimension}-d, ${this.config.embedWorkers} worker(s)) ready in ${Date.now() - started} ms`,
+    );
     return pool;
   }
 

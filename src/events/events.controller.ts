@@ -23,7 +23,9 @@ export class EventsController {
   @Post('events')
   @HttpCode(202)
   @RequireScope('write')
-  @ApiOperation({ summary: 'Ingest a batch of events; a repeated eventId is counted as a duplicate and stored once' })
+  @ApiOperation({
+    summary: 'Ingest a batch of events; a repeated eventId is counted as a duplicate and stored once',
+  })
   @ApiBody({ schema: openApiSchema(ingestEventsSchema) })
   async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number }> {
     assertBatch(body, 'events', this.config.maxBatch);

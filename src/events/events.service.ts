@@ -39,11 +39,17 @@ export class EventsService {
     if (unknown.length > 0) {
       const errors: FieldError[] = [];
       batch.forEach((e, i) => {
-        if (!known.has(e.itemId)) errors.push({ path: `events[${i}].itemId`, message: `unknown item "${e.itemId}"` });
+        if (!known.has(e.itemId))
+          errors.push({ path: `events[${i}].itemId`, message: `unknown item "${e.itemId}"` });
       });
-      throw new ProblemException(400, `The batch names ${unknown.length} unknown item(s); nothing was stored.`, errors, {
-        unknownItemIds: unknown,
-      });
+      throw new ProblemException(
+        400,
+        `The batch names ${unknown.length} unknown item(s); nothing was stored.`,
+        errors,
+        {
+          unknownItemIds: unknown,
+        },
+      );
     }
     const stored = await this.events.insert(batch);
     this.metrics.eventsIngested.inc(stored);

@@ -21,6 +21,9 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 }), ...this.readiness.checks()]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      ...this.readiness.checks(),
+    ]);
   }
 }

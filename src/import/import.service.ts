@@ -85,7 +85,9 @@ export class ImportService {
   /** Events as NDJSON or CSV; give them `eventId`s to make a re-run idempotent. */
   async eventsFile(file: string, progress: ImportProgress = () => undefined): Promise<ImportSummary> {
     const started = Date.now();
-    const valid = await this.validateFile(file, eventSchema, (r) => (isCsv(file) ? coerceCsv(r, ['value'], []) : r));
+    const valid = await this.validateFile(file, eventSchema, (r) =>
+      isCsv(file) ? coerceCsv(r, ['value'], []) : r,
+    );
     // Events are written in several statements: unknown items must be found before the first one, or a bad
     // record late in the file would leave the earlier batches stored.
     const known = await this.itemsRepo.existing([...new Set(valid.map((r) => r.value.itemId))]);

@@ -25,7 +25,9 @@ export function isCsv(file: string): boolean {
 export async function* readRecords(file: string): AsyncGenerator<FileRecord> {
   if (!fs.existsSync(file)) throw new Error(`No such file: ${file}`);
   if (isCsv(file)) {
-    const parser = openText(file).pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true }));
+    const parser = openText(file).pipe(
+      parse({ columns: true, skip_empty_lines: true, trim: true, bom: true }),
+    );
     let n = 0;
     for await (const rec of parser as AsyncIterable<Record<string, string>>) {
       n += 1;
@@ -52,7 +54,11 @@ export async function* readRecords(file: string): AsyncGenerator<FileRecord> {
 }
 
 /** CSV cells → typed values for the known numeric/boolean columns; empty cells are dropped (= field absent). */
-export function coerceCsv(rec: Record<string, unknown>, numeric: string[], booleans: string[]): Record<string, unknown> {
+export function coerceCsv(
+  rec: Record<string, unknown>,
+  numeric: string[],
+  booleans: string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rec)) {
     if (v === '' || v === undefined) continue;

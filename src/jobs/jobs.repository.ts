@@ -59,7 +59,7 @@ export class JobsRepository {
       `INSERT INTO jobs (kind, params) VALUES ($1, $2::jsonb) RETURNING *`,
       [kind, JSON.stringify(params)],
     );
-    return toJob(rows[0]!);
+    return toJob(rows[0]);
   }
 
   async find(id: string): Promise<Job | null> {
@@ -68,15 +68,27 @@ export class JobsRepository {
   }
 
   async hasQueued(kind: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM jobs WHERE kind = $1 AND status = 'queued' LIMIT 1`, [kind]);
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM jobs WHERE kind = $1 AND status = 'queued' LIMIT 1`,
+      [kind],
+    );
     return rows.length > 0;
   }
 
   async progress(id: string, done: number, total: number): Promise<void> {
-    await this.db.query(`UPDATE jobs SET progress_done = $2, progress_total = $3 WHERE id = $1`, [id, done, total]);
+    await this.db.query(`UPDATE jobs SET progress_done = $2, progress_total = $3 WHERE id = $1`, [
+      id,
+      done,
+      total,
+    ]);
   }
 
-  async finish(id: string, status: 'succeeded' | 'failed', result: Record<string, unknown> | null, error: string | null) {
+  async finish(
+    id: string,
+    status: 'succeeded' | 'failed',
+    result: Record<string, unknown> | null,
+    error: string | null,
+  ) {
     await this.db.query(
       `UPDATE jobs SET status = $2, result = $3::jsonb, error = $4, finished_at = now() WHERE id = $1`,
       [id, status, result === null ? null : JSON.stringify(result), error],
@@ -91,13 +103,17 @@ export class JobsRepository {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const running: Array<{ id: string; kind: string }> = await runner.query(
-        `SELECT id, kind FROM jobs WHERE status = 'running'`,
-      );
+      const running = (await runner.query(`SELECT id, kind FROM jobs WHERE status = 'running'`)) as Array<{
+        id: string;
+        kind: string;
+      }>;
       let failed = 0;
       for (const j of running) {
         const key = kindLockKey(j.kind);
-        const [{ ok }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{ ok: boolean }>;
+        const rows = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{
+          ok: boolean;
+        }>;
+        const ok = rows[0]?.ok === true;
         if (!ok) continue;
         try {
           await runner.query(

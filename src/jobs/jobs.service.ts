@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -94,14 +100,17 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     let lockKey: number | undefined;
     try {
       await runner.startTransaction();
-      const candidates: Array<{ id: string; kind: string }> = await runner.query(
+      const candidates = (await runner.query(
         `SELECT id, kind FROM jobs WHERE status = 'queued' AND kind = ANY($1) ${onlyId ? 'AND id = $2' : ''}
          ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 5`,
         onlyId ? [[...this.handlers.keys()], onlyId] : [[...this.handlers.keys()]],
-      );
+      )) as Array<{ id: string; kind: string }>;
       for (const c of candidates) {
         const key = kindLockKey(c.kind);
-        const [{ ok }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{ ok: boolean }>;
+        const rows = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{
+          ok: boolean;
+        }>;
+        const ok = rows[0]?.ok === true;
         if (ok) {
           claimed = c;
           lockKey = key;
@@ -112,7 +121,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         await runner.rollbackTransaction();
         return null;
       }
-      await runner.query(`UPDATE jobs SET status = 'running', started_at = now() WHERE id = $1`, [claimed.id]);
+      await runner.query(`UPDATE jobs SET status = 'running', started_at = now() WHERE id = $1`, [
+        claimed.id,
+      ]);
       await runner.commitTransaction();
 
       const job = (await this.jobs.find(claimed.id))!;
@@ -132,7 +143,10 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         const result = await handler({ job, progress });
         await pending;
         await this.jobs.finish(job.id, 'succeeded', result, null);
-        this.metrics.jobDuration.observe({ kind: job.kind, status: 'succeeded' }, (Date.now() - started) / 1000);
+        this.metrics.jobDuration.observe(
+          { kind: job.kind, status: 'succeeded' },
+          (Date.now() - started) / 1000,
+        );
       } catch (e) {
         await pending;
         const message = e instanceof Error ? e.message : String(e);
@@ -143,7 +157,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       return this.jobs.find(job.id);
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      if (lockKey !== undefined) await runner.query(`SELECT pg_advisory_unlock($1)`, [lockKey]).catch(() => undefined);
+      if (lockKey !== undefined)
+        await runner.query(`SELECT pg_advisory_unlock($1)`, [lockKey]).catch(() => undefined);
       await runner.release();
     }
   }

@@ -9,12 +9,11 @@ import { ProblemException } from '../common/problem';
 @ApiExcludeController()
 @Controller()
 export class PendingController {
-  @All([
-    'v1/admin/finetune',
-    'v1/admin/models',
-    'v1/admin/models/:version/activate',
-  ])
+  @All(['v1/admin/finetune', 'v1/admin/models', 'v1/admin/models/:version/activate'])
   pending(): never {
-    throw new ProblemException(501, 'This endpoint is part of the API contract but is not implemented in this version yet.');
+    throw new ProblemException(
+      501,
+      'This endpoint is part of the API contract but is not implemented in this version yet.',
+    );
   }
 }

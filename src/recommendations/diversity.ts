@@ -5,7 +5,7 @@ export interface Scored {
 
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
@@ -36,7 +36,7 @@ export function mmr<T extends Scored>(
     let best = 0;
     let bestValue = -Infinity;
     for (let i = 0; i < rest.length; i++) {
-      const r = rest[i]!;
+      const r = rest[i];
       const value = lambda * r.rel - diversity * r.maxSim;
       if (value > bestValue) {
         bestValue = value;
@@ -44,9 +44,9 @@ export function mmr<T extends Scored>(
       }
     }
     const [chosen] = rest.splice(best, 1);
-    picked.push(chosen!.c);
-    if (chosen!.v) {
-      for (const r of rest) if (r.v) r.maxSim = Math.max(r.maxSim, dot(r.v, chosen!.v));
+    picked.push(chosen.c);
+    if (chosen.v) {
+      for (const r of rest) if (r.v) r.maxSim = Math.max(r.maxSim, dot(r.v, chosen.v));
     }
   }
   return picked;

@@ -14,11 +14,17 @@ const pass = (f: (id: string) => boolean) => Object.keys(items).filter(f).concat
 describe('itemFilter', () => {
   it('matches category prefixes on whole path segments, case-insensitively', () => {
     expect(pass(itemFilter(lookup, { ...base, category: 'home' }, new Set()))).toEqual(['bulb', 'lamp']);
-    expect(pass(itemFilter(lookup, { ...base, category: 'Home/Lighting/' }, new Set()))).toEqual(['bulb', 'lamp']);
+    expect(pass(itemFilter(lookup, { ...base, category: 'Home/Lighting/' }, new Set()))).toEqual([
+      'bulb',
+      'lamp',
+    ]);
   });
 
   it('applies stock, price range and exclusions; unknown ids never pass', () => {
     expect(pass(itemFilter(lookup, { inStockOnly: true }, new Set(['mug'])))).toEqual(['free', 'lamp']);
-    expect(pass(itemFilter(lookup, { ...base, minPrice: 3, maxPrice: 20 }, new Set()))).toEqual(['lamp', 'mug']);
+    expect(pass(itemFilter(lookup, { ...base, minPrice: 3, maxPrice: 20 }, new Set()))).toEqual([
+      'lamp',
+      'mug',
+    ]);
   });
 });

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -30,10 +36,13 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
     // with the rebuild's cost so a steady event stream spends at most ~10% of a core on it.
     this.sub = changes.changes$.subscribe(() => {
       if (!this.polling || this.pending) return;
-      this.pending = setTimeout(() => {
-        this.pending = undefined;
-        this.refresh().catch((e: unknown) => this.logger.error(`refresh failed: ${(e as Error).message}`));
-      }, Math.max(2000, this.lastMs * 10));
+      this.pending = setTimeout(
+        () => {
+          this.pending = undefined;
+          this.refresh().catch((e: unknown) => this.logger.error(`refresh failed: ${(e as Error).message}`));
+        },
+        Math.max(2000, this.lastMs * 10),
+      );
       this.pending.unref();
     });
   }
@@ -62,17 +71,25 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   /** Rebuilds from purchases before `asOf` (default now) and swaps the result in. */
   async refresh(asOf = new Date()): Promise<InteractionModel> {
     const started = Date.now();
-    const rows: Array<{ user_id: string; item_id: string; rows: string; last_at: Date }> = await this.db.query(
-      `SELECT e.user_id, e.item_id, count(*)::bigint AS rows, max(e.occurred_at) AS last_at
+    const rows: Array<{ user_id: string; item_id: string; rows: string; last_at: Date }> =
+      await this.db.query(
+        `SELECT e.user_id, e.item_id, count(*)::bigint AS rows, max(e.occurred_at) AS last_at
        FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
        WHERE e.type = 'purchase' AND e.occurred_at < $1
        GROUP BY e.user_id, e.item_id`,
-      [asOf.toISOString()],
-    );
-    const pairs: PurchasePair[] = rows.map((r) => ({ userId: r.user_id, itemId: r.item_id, rows: Number(r.rows), lastAt: r.last_at }));
+        [asOf.toISOString()],
+      );
+    const pairs: PurchasePair[] = rows.map((r) => ({
+      userId: r.user_id,
+      itemId: r.item_id,
+      rows: Number(r.rows),
+      lastAt: r.last_at,
+    }));
     this.model = new InteractionModel(pairs, asOf);
     this.lastMs = Date.now() - started;
-    this.logger.log(`interaction model: ${pairs.length} user-item pairs, ${this.model.buyers.size} items, ${Date.now() - started} ms`);
+    this.logger.log(
+      `interaction model: ${pairs.length} user-item pairs, ${this.model.buyers.size} items, ${Date.now() - started} ms`,
+    );
     return this.model;
   }
 }

@@ -31,10 +31,14 @@ export class InteractionModel {
     const since = asOf.getTime() - trendingDays * 86_400_000;
     const asPurchases = pairs.map((p) => ({ userId: p.userId, itemId: p.itemId }) as Purchase);
     const stats = buildTrainingStats(asPurchases);
-    stats.itemIds.forEach((id, i) => this.buyers.set(id, stats.distinctBuyers[i]!));
-    for (const p of pairs) if (p.lastAt.getTime() >= since) this.recentBuyers.set(p.itemId, (this.recentBuyers.get(p.itemId) ?? 0) + 1);
+    stats.itemIds.forEach((id, i) => this.buyers.set(id, stats.distinctBuyers[i]));
+    for (const p of pairs)
+      if (p.lastAt.getTime() >= since)
+        this.recentBuyers.set(p.itemId, (this.recentBuyers.get(p.itemId) ?? 0) + 1);
     this.popular = [...stats.popularity];
-    this.trending = [...this.recentBuyers.keys()].sort((a, b) => this.recentBuyers.get(b)! - this.recentBuyers.get(a)! || (a < b ? -1 : 1));
+    this.trending = [...this.recentBuyers.keys()].sort(
+      (a, b) => this.recentBuyers.get(b)! - this.recentBuyers.get(a)! || (a < b ? -1 : 1),
+    );
     this.knn = buildItemKnn(stats);
   }
 
@@ -46,8 +50,8 @@ export class InteractionModel {
   *neighbours(id: string): Generator<[string, number]> {
     const j = this.knn.itemIndex.get(id);
     if (j === undefined) return;
-    for (let p = this.knn.offsets[j]!; p < this.knn.offsets[j + 1]!; p++) {
-      yield [this.knn.itemIds[this.knn.neighbors[p]!]!, this.knn.similarities[p]!];
+    for (let p = this.knn.offsets[j]; p < this.knn.offsets[j + 1]; p++) {
+      yield [this.knn.itemIds[this.knn.neighbors[p]], this.knn.similarities[p]];
     }
   }
 

@@ -3,7 +3,13 @@ import { ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/s
 import { RequireScope } from '../auth/scopes.decorator';
 import { openApiSchema } from '../common/openapi';
 import { idSchema, parseOrThrow, parseParam } from '../common/validation';
-import { listQuerySchema, popularQuerySchema, sessionBodySchema, sessionOptions, userQuerySchema } from './dto/options.schema';
+import {
+  listQuerySchema,
+  popularQuerySchema,
+  sessionBodySchema,
+  sessionOptions,
+  userQuerySchema,
+} from './dto/options.schema';
 import { RecommendationsService } from './recommendations.service';
 import type { RecommendationList } from './response';
 
@@ -19,7 +25,8 @@ const LIST_QUERY = [
   ['diversity', '0–1, default 0: trade relevance for variety (MMR)'],
 ] as const;
 const ListQuery = () => (target: object, key: string | symbol, desc: PropertyDescriptor) => {
-  for (const [name, description] of LIST_QUERY) ApiQuery({ name, required: false, description })(target, key, desc);
+  for (const [name, description] of LIST_QUERY)
+    ApiQuery({ name, required: false, description })(target, key, desc);
 };
 
 @ApiTags('recommendations')
@@ -39,9 +46,15 @@ export class RecommendationsController {
 
   @Get('users/:userId/recommendations')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Personalised recommendations; users with no history get strategy "popular-fallback"' })
+  @ApiOperation({
+    summary: 'Personalised recommendations; users with no history get strategy "popular-fallback"',
+  })
   @ListQuery()
-  @ApiQuery({ name: 'excludePurchased', required: false, description: 'default false: re-orders are legitimate in retail' })
+  @ApiQuery({
+    name: 'excludePurchased',
+    required: false,
+    description: 'default false: re-orders are legitimate in retail',
+  })
   forUser(@Param('userId') userId: string, @Query() query: unknown): Promise<RecommendationList> {
     const opts = parseOrThrow(userQuerySchema, query);
     return this.recs.forUser(parseParam('userId', idSchema, userId), opts);
@@ -49,7 +62,9 @@ export class RecommendationsController {
 
   @Get('popular')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Most bought items (by distinct buyers) in the last `days` (default: all history)' })
+  @ApiOperation({
+    summary: 'Most bought items (by distinct buyers) in the last `days` (default: all history)',
+  })
   @ListQuery()
   @ApiQuery({ name: 'days', required: false, description: 'window in days, 1–3650' })
   popular(@Query() query: unknown): Promise<RecommendationList> {
@@ -60,7 +75,9 @@ export class RecommendationsController {
   @Post('recommendations')
   @HttpCode(200)
   @RequireScope('read')
-  @ApiOperation({ summary: 'Anonymous session / cart recommendations, or a semantic product query with `text`' })
+  @ApiOperation({
+    summary: 'Anonymous session / cart recommendations, or a semantic product query with `text`',
+  })
   @ApiBody({ schema: openApiSchema(sessionBodySchema) })
   session(@Body() body: unknown): Promise<RecommendationList> {
     const b = parseOrThrow(sessionBodySchema, body ?? {});

@@ -15,16 +15,16 @@ import { ProfileService } from './profile.service';
 
 function normalize(v: Float32Array): Float32Array {
   let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
   n = Math.sqrt(n) || 1;
   const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / n;
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
   return out;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
@@ -55,7 +55,9 @@ export class RecommendationsService {
     if (!item) return undefined;
     const text = await this.embeddings.encodeText(itemText(item));
     const proj = this.index.currentProjection();
-    return proj && proj.dimension !== text.length ? undefined : normalize(proj ? proj.project(id, text) : text);
+    return proj && proj.dimension !== text.length
+      ? undefined
+      : normalize(proj ? proj.project(id, text) : text);
   }
 
   async similar(itemId: string, opts: ListOptions): Promise<RecommendationList> {
@@ -64,7 +66,7 @@ export class RecommendationsService {
     const excluded = new Set([itemId, ...opts.exclude]);
     const hits = v ? this.searchVector(v, opts, excluded) : [];
     return this.finish(
-      hits.map((h) => ({ ...h, reason: { type: 'similar-to', itemIds: [itemId] } as Reason })),
+      hits.map((h) => ({ ...h, reason: { type: 'similar-to', itemIds: [itemId] } })),
       opts,
       'similar',
     );
@@ -81,10 +83,10 @@ export class RecommendationsService {
     let query: Float32Array | undefined;
     if (vectors.length > 0) {
       // Later items weigh more: the last thing looked at says most about what the shopper wants now.
-      query = new Float32Array(vectors[0]!.v.length);
+      query = new Float32Array(vectors[0].v.length);
       vectors.forEach(({ v }, i) => {
         const w = Math.pow(2, (i - (vectors.length - 1)) / 3);
-        for (let j = 0; j < v.length; j++) query![j]! += w * v[j]!;
+        for (let j = 0; j < v.length; j++) query![j] += w * v[j];
       });
       query = normalize(query);
     }
@@ -93,14 +95,16 @@ export class RecommendationsService {
       const proj = this.index.currentProjection();
       const t = normalize(proj ? proj.project('', raw) : raw);
       if (!query) query = t;
-      else for (let j = 0; j < query.length; j++) query[j] = (query[j]! + t[j]!) / 2;
+      else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
     const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
     const withReasons = hits.map((h): Candidate => {
       if (vectors.length === 0) return { ...h, reason: { type: 'matches-text' } };
       const hv = this.index.current()?.vectorOf(h.id);
-      const best = hv ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a)) : vectors[vectors.length - 1]!;
+      const best = hv
+        ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
+        : vectors[vectors.length - 1];
       return { ...h, reason: { type: 'similar-to', itemIds: [best.id] } };
     });
     return this.finish(withReasons, opts, text && vectors.length === 0 ? 'semantic-search' : 'session');
@@ -111,7 +115,11 @@ export class RecommendationsService {
    * the user's own purchases (re-orders) and popular items, scored by the blend; a user with no usable history
    * gets the popular list (`popular-fallback`).
    */
-  async forUser(userId: string, opts: ListOptions & { excludePurchased: boolean }, now = new Date()): Promise<RecommendationList> {
+  async forUser(
+    userId: string,
+    opts: ListOptions & { excludePurchased: boolean },
+    now = new Date(),
+  ): Promise<RecommendationList> {
     const profile = await this.profiles.profile(userId, now);
     const model = this.interactions.current();
     const history = profile.items.filter((p) => p.weight > 0 || p.purchases > 0);
@@ -131,18 +139,23 @@ export class RecommendationsService {
       if (!v || p.weight <= 0) continue;
       const wt = Math.log1p(p.weight);
       context ??= new Float32Array(v.length);
-      for (let j = 0; j < v.length; j++) context[j]! += wt * v[j]!;
+      for (let j = 0; j < v.length; j++) context[j] += wt * v[j];
       contributions.push({ id: p.itemId, v });
     }
     if (context) context = normalize(context);
 
-    const cands = new Map<string, { cos?: number; knn: number; repeat: number; via?: string; knnVia?: string }>();
+    const cands = new Map<
+      string,
+      { cos?: number; knn: number; repeat: number; via?: string; knnVia?: string }
+    >();
     const get = (id: string) => {
       let c = cands.get(id);
       if (!c) cands.set(id, (c = { knn: 0, repeat: 0 }));
       return c;
     };
-    if (context) for (const h of this.searchVector(context, { ...opts, limit: 200, diversity: 0 }, excluded)) get(h.id).cos = h.score;
+    if (context)
+      for (const h of this.searchVector(context, { ...opts, limit: 200, diversity: 0 }, excluded))
+        get(h.id).cos = h.score;
     for (const p of history) {
       if (p.purchases === 0 && p.weight <= 0) continue;
       let best = 0;
@@ -177,24 +190,39 @@ export class RecommendationsService {
       }
       const buyers = model.buyersOf(id);
       const score =
-        w.cos * (cos ?? 0) + w.pop * Math.log1p(buyers) + w.knn * c.knn + w.repeat * c.repeat + (buyers === 0 ? w.newItem : 0);
+        w.cos * (cos ?? 0) +
+        w.pop * Math.log1p(buyers) +
+        w.knn * c.knn +
+        w.repeat * c.repeat +
+        (buyers === 0 ? w.newItem : 0);
       let reason: Reason;
-      if (c.repeat > 0) reason = { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
-      else if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia) reason = { type: 'co-purchased-with', itemIds: [c.knnVia] };
+      if (c.repeat > 0)
+        reason = { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
+      else if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia)
+        reason = { type: 'co-purchased-with', itemIds: [c.knnVia] };
       else if (cos !== undefined && contributions.length > 0) {
         const v = index?.vectorOf(id);
         const top = v
-          ? contributions.map((x) => ({ id: x.id, s: dot(x.v, v) })).sort((a, b) => b.s - a.s).slice(0, 3).map((x) => x.id)
+          ? contributions
+              .map((x) => ({ id: x.id, s: dot(x.v, v) }))
+              .sort((a, b) => b.s - a.s)
+              .slice(0, 3)
+              .map((x) => x.id)
           : [];
         reason = { type: 'similar-to', itemIds: top };
       } else reason = { type: 'popular', buyers };
       scored.push({ id, score, reason });
     }
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const pool = opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit);
+    const pool =
+      opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit);
     const list = await this.finish(pool, opts, 'personalized');
     if (list.items.length < opts.limit) {
-      const fill = await this.popular({ ...opts, limit: opts.limit - list.items.length }, (id) => pass(id) && !list.items.some((i) => i.id === id), 'popular-fallback');
+      const fill = await this.popular(
+        { ...opts, limit: opts.limit - list.items.length },
+        (id) => pass(id) && !list.items.some((i) => i.id === id),
+        'popular-fallback',
+      );
       list.items.push(...fill.items);
     }
     return list;
@@ -207,26 +235,42 @@ export class RecommendationsService {
     const key = opts.days;
     let cached = this.windowCache.get(key);
     if (!cached || Date.now() - cached.at > 60_000) {
-      cached = { at: Date.now(), rows: await this.items.popularSince(new Date(Date.now() - key * 86_400_000), 2000) };
+      cached = {
+        at: Date.now(),
+        rows: await this.items.popularSince(new Date(Date.now() - key * 86_400_000), 2000),
+      };
       this.windowCache.set(key, cached);
     }
     const out: Candidate[] = [];
     for (const r of cached.rows) {
       if (out.length >= opts.limit) break;
-      if (pass(r.id)) out.push({ id: r.id, score: Math.log1p(r.buyers), reason: { type: 'popular', buyers: r.buyers } });
+      if (pass(r.id))
+        out.push({ id: r.id, score: Math.log1p(r.buyers), reason: { type: 'popular', buyers: r.buyers } });
     }
     return this.finish(out, { ...opts, diversity: 0 }, 'popular');
   }
 
-  private readonly windowCache = new Map<number, { at: number; rows: Array<{ id: string; buyers: number }> }>();
+  private readonly windowCache = new Map<
+    number,
+    { at: number; rows: Array<{ id: string; buyers: number }> }
+  >();
 
   /** Most bought (by distinct buyers) items passing the rules. */
-  async popular(opts: ListOptions, pass: (id: string) => boolean, strategy = 'popular'): Promise<RecommendationList> {
+  async popular(
+    opts: ListOptions,
+    pass: (id: string) => boolean,
+    strategy = 'popular',
+  ): Promise<RecommendationList> {
     const model = this.interactions.current();
     const out: Candidate[] = [];
     for (const id of model.popular) {
       if (out.length >= opts.limit) break;
-      if (pass(id)) out.push({ id, score: Math.log1p(model.buyersOf(id)), reason: { type: 'popular', buyers: model.buyersOf(id) } });
+      if (pass(id))
+        out.push({
+          id,
+          score: Math.log1p(model.buyersOf(id)),
+          reason: { type: 'popular', buyers: model.buyersOf(id) },
+        });
     }
     return this.finish(out, { ...opts, diversity: 0 }, strategy);
   }
@@ -242,7 +286,9 @@ export class RecommendationsService {
   async finish(candidates: Candidate[], opts: ListOptions, strategy: string): Promise<RecommendationList> {
     const index = this.index.current();
     const chosen = mmr(candidates, opts.limit, opts.diversity, (id) => index?.vectorOf(id));
-    const records = opts.includeItems ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i])) : undefined;
+    const records = opts.includeItems
+      ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i]))
+      : undefined;
     const items: RecommendedItem[] = chosen.map((c) => ({
       id: c.id,
       score: Math.round(c.score * 1e6) / 1e6,

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -63,12 +69,16 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded) {
         this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
-        this.logger.log(`loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`);
+        this.logger.log(
+          `loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`,
+        );
         this.metrics.indexSize.set(loaded.size);
       }
     } catch (e) {
       if (!(e instanceof IndexCorruptError)) throw e;
-      this.logger.warn(`index on disk is unusable (${e.message}); it will be rebuilt from the stored vectors`);
+      this.logger.warn(
+        `index on disk is unusable (${e.message}); it will be rebuilt from the stored vectors`,
+      );
     }
   }
 
@@ -109,7 +119,13 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     const published = await this.holder.publish(this.config.dataDir, index);
     this.projection = proj;
     this.metrics.indexSize.set(index.size);
-    return { size: index.size, modelVersion: proj.version, encoderId, seconds: (Date.now() - started) / 1000, directory: published.name };
+    return {
+      size: index.size,
+      modelVersion: proj.version,
+      encoderId,
+      seconds: (Date.now() - started) / 1000,
+      directory: published.name,
+    };
   }
 
   /** Nearest items to a vector that pass `filter`; an empty list while no index exists. */

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';

@@ -9,7 +9,10 @@ export interface TestDatabase {
 
 function adminUrl(): string {
   const url = process.env.AISLE_TEST_ADMIN_URL;
-  if (!url) throw new Error('AISLE_TEST_ADMIN_URL is unset: run the tests through jest (global setup picks a server)');
+  if (!url)
+    throw new Error(
+      'AISLE_TEST_ADMIN_URL is unset: run the tests through jest (global setup picks a server)',
+    );
   return url;
 }
 

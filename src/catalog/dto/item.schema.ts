@@ -12,8 +12,15 @@ const price = z
 
 /** Item fields as accepted from clients (api.md). Unknown fields are refused so typos do not vanish. */
 export const itemFields = {
-  title: z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
-  description: z.string({ message: 'must be a string' }).max(20000, 'must be at most 20000 characters').nullish(),
+  title: z
+    .string({ message: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(1000, 'must be at most 1000 characters'),
+  description: z
+    .string({ message: 'must be a string' })
+    .max(20000, 'must be at most 20000 characters')
+    .nullish(),
   category: z
     .string({ message: 'must be a string' })
     .max(500, 'must be at most 500 characters')
@@ -26,7 +33,11 @@ export const itemFields = {
     .record(z.string().max(100, 'attribute names must be at most 100 characters'), attributeValue)
     .refine((o) => Object.keys(o).length <= 100, 'at most 100 attributes')
     .optional(),
-  imageUrl: z.string({ message: 'must be a string' }).url('must be a URL').max(2048, 'must be at most 2048 characters').nullish(),
+  imageUrl: z
+    .string({ message: 'must be a string' })
+    .url('must be a URL')
+    .max(2048, 'must be at most 2048 characters')
+    .nullish(),
 };
 
 export const itemSchema = z.strictObject({ id: idSchema, ...itemFields });
@@ -38,7 +49,9 @@ export const itemPatchSchema = z
   .refine((o) => Object.keys(o).length > 0, 'the patch must change at least one field');
 
 export const upsertItemsSchema = z
-  .strictObject({ items: z.array(itemSchema, { message: 'must be an array of items' }).min(1, 'must not be empty') })
+  .strictObject({
+    items: z.array(itemSchema, { message: 'must be an array of items' }).min(1, 'must not be empty'),
+  })
   .superRefine((body, ctx) => {
     // Duplicate ids in one batch would make the outcome depend on order: refuse them.
     const seen = new Map<string, number>();

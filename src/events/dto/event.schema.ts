@@ -13,22 +13,31 @@ export const eventSchema = z
     value: z.number({ message: 'must be a number' }).finite('must be a finite number').optional(),
     timestamp: z
       .string({ message: 'must be an ISO-8601 string' })
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2024-05-01T10:00:00Z' })
+      .datetime({
+        offset: true,
+        message: 'must be an ISO-8601 date-time with a time zone, e.g. 2024-05-01T10:00:00Z',
+      })
       .optional(),
     sessionId: idSchema.optional(),
     eventId: idSchema.optional(),
   })
   .superRefine((e, ctx) => {
     if (e.type === 'rating') {
-      if (e.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'a rating needs a value 1–5' });
-      else if (e.value < 1 || e.value > 5) ctx.addIssue({ code: 'custom', path: ['value'], message: 'a rating must be between 1 and 5' });
+      if (e.value === undefined)
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'a rating needs a value 1–5' });
+      else if (e.value < 1 || e.value > 5)
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'a rating must be between 1 and 5' });
     } else if (e.value !== undefined && e.value <= 0 && e.type === 'purchase') {
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'a purchase quantity must be > 0' });
     } else if (e.value !== undefined && e.value < 0) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be ≥ 0' });
     }
     if (e.timestamp !== undefined && Date.parse(e.timestamp) > Date.now() + MAX_FUTURE_MS) {
-      ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'must not be more than 5 minutes in the future' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timestamp'],
+        message: 'must not be more than 5 minutes in the future',
+      });
     }
   });
 

@@ -12,7 +12,10 @@ export const listQuerySchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const ids = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = ids.find((id) => !idSchema.safeParse(id).success);
       if (bad !== undefined) {
         ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 40)}" is not a valid item id` });
@@ -56,7 +59,12 @@ export const popularQuerySchema = listQuerySchema.extend({
 export const sessionBodySchema = z
   .strictObject({
     itemIds: z.array(idSchema).max(100, 'at most 100 items').optional(),
-    text: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').optional(),
+    text: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(1000, 'must be at most 1000 characters')
+      .optional(),
     limit: z.number().int('must be an integer').optional(),
     category: z.string().max(500).optional(),
     minPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
