@@ -19,7 +19,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { VectorIndexModule } from './vector-index/vector-index.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
-import { PendingController } from './pending/pending.controller';
+import { TrainingModule } from './training/training.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -70,8 +70,8 @@ export class AppModule {
         EmbeddingsModule,
         VectorIndexModule,
         RecommendationsModule,
+        TrainingModule,
       ],
-      controllers: [PendingController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: JOBS_POLLING, useValue: jobsPolling },

@@ -207,16 +207,17 @@ export function buildCli(): Command {
       '--cutoff <date>',
       'split date (default 2011-11-01); an earlier one gives a validation split for tuning',
     )
+    .option('--no-finetune', 'evaluate the engine without the fine-tuned projection (raw text vectors)')
     .option('--json', 'print the result as one JSON line last')
-    .action(async (opts: { onlineRetail: string; cutoff?: string; json?: boolean }) => {
+    .action(async (opts: { onlineRetail: string; cutoff?: string; finetune: boolean; json?: boolean }) => {
       try {
         const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
         if (cutoff && Number.isNaN(cutoff.getTime()))
           throw new Error('--cutoff must be a date like 2011-10-01');
         const rt = await openRuntime();
-        const bar = terminalProgress(!opts.json);
+        const bar = terminalProgress(true);
         const out = await closing(rt, () =>
-          runEval(rt, opts.onlineRetail, { cutoff, progress: bar.update }).finally(() => bar.stop()),
+          runEval(rt, opts.onlineRetail, { cutoff, finetune: opts.finetune, progress: bar.update }).finally(() => bar.stop()),
         );
         process.stdout.write(`${out.table}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(out.json)}\n`);

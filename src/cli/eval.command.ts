@@ -20,6 +20,7 @@ import { EventsService } from '../events/events.service';
 import { InteractionModelService } from '../recommendations/interaction-model.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
+import { TrainingService } from '../training/training.service';
 import type { Runtime } from './context';
 
 function withDatabase(url: string, name: string): string {
@@ -37,7 +38,7 @@ function withDatabase(url: string, name: string): string {
 export async function runEval(
   rt: Runtime,
   file: string,
-  opts: { cutoff?: Date; progress?: (phase: string, done: number, total: number) => void },
+  opts: { cutoff?: Date; finetune?: boolean; progress?: (phase: string, done: number, total: number) => void },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
   const cutoff = opts.cutoff ?? DEFAULT_CUTOFF;
   const progress = opts.progress ?? (() => undefined);
@@ -50,6 +51,7 @@ export async function runEval(
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-eval-'));
   let trainSeconds = 0;
   let modelVersion = 'raw';
+  let finetune: Record<string, unknown> | undefined;
   try {
     await runMigrations(url);
     // The encoder's model folder is shared with the real DATA_DIR; index files go to a scratch folder.
@@ -102,13 +104,36 @@ export async function runEval(
           const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));
           modelVersion = built.modelVersion;
           await ctx.get(InteractionModelService).refresh(cutoff);
+          if (opts.finetune ?? true) {
+            // Exactly the nightly job, with "now" at the cutoff: nothing after it is seen.
+            const ft = await ctx.get(TrainingService).finetune({ now: cutoff, progress: (d, t) => progress('finetune', d, t) });
+            finetune = ft;
+            if (ft.activated) modelVersion = ft.version;
+          }
           trainSeconds = (Date.now() - started) / 1000;
 
           const raw = (await ctx.get(EmbeddingsService).catalogVectors()).vectors;
           const recs = ctx.get(RecommendationsService);
           const stats = buildTrainingStats(split.training);
+          const listOpts = (k: number, exclude: ReadonlySet<string>) => ({
+            limit: k,
+            inStockOnly: false,
+            exclude: [...exclude],
+            includeItems: false,
+            explain: false,
+            diversity: 0,
+            excludePurchased: false,
+          });
+          // The projection alone: the same service with the co-purchase and repeat sources switched off.
+          const projectionOnly = { ...recs.blend, knn: 0, repeat: 0 };
           return {
             recommenders: {
+              ...(modelVersion !== 'raw'
+                ? {
+                    projection: async (user: { userId: string }, k: number, exclude: ReadonlySet<string>) =>
+                      (await recs.forUser(user.userId, listOpts(k, exclude), cutoff, projectionOnly)).items.map((i) => i.id),
+                  }
+                : {}),
               engine: async (user, k, exclude) => {
                 const list = await recs.forUser(
                   user.userId,
@@ -135,10 +160,8 @@ export async function runEval(
           };
         },
       });
-      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<
-        string,
-        unknown
-      >;
+      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<string, unknown>;
+      if (finetune) json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       return { table: formatEvaluationTable(result.report), json };
     } finally {
       await ctx.close();

@@ -7,7 +7,8 @@ export type ProgressFn = (phase: string, done: number, total: number) => void;
  * One bar per phase; a total of 0 means "unknown yet" and only the count is shown.
  */
 export function terminalProgress(enabled: boolean): { update: ProgressFn; stop: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY) return lineProgress();
   let bar: SingleBar | undefined;
   let phase = '';
   const stop = () => {
@@ -32,5 +33,24 @@ export function terminalProgress(enabled: boolean): { update: ProgressFn; stop: 
       bar.update(done);
     },
     stop,
+  };
+}
+
+/** Without a terminal (cron, CI logs): one line per phase and per 10 % step, on stderr. */
+function lineProgress(): { update: ProgressFn; stop: () => void } {
+  let phase = '';
+  let lastTenth = -1;
+  const started = Date.now();
+  return {
+    update: (p, done, total) => {
+      const tenth = total > 0 ? Math.floor((done / total) * 10) : -1;
+      if (p === phase && tenth === lastTenth) return;
+      if (p === phase && total <= 0) return;
+      phase = p;
+      lastTenth = tenth;
+      const pct = total > 0 ? ` ${tenth * 10}% (${done}/${total})` : '';
+      process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${p}${pct}\n`);
+    },
+    stop: () => undefined,
   };
 }

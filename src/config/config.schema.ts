@@ -67,6 +67,13 @@ export const envSchema = z.object({
   WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
   STATS_REFRESH_MS: z.coerce.number().int().min(0).default(600000),
+  FINETUNE_EPOCHS: positiveInt(3),
+  FINETUNE_DIM: positiveInt(128),
+  FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
+  FINETUNE_MIN_GAIN: z.coerce.number().default(0),
+  FINETUNE_KEEP_VERSIONS: positiveInt(5),
+  FINETUNE_SEED: z.coerce.number().int().default(42),
+  FINETUNE_RETRAIN_FULL: bool.default(true),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -92,6 +99,15 @@ export interface AppConfig {
   profileHalfLifeDays: number;
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
+  finetune: {
+    epochs: number;
+    dim: number;
+    validationDays: number;
+    minGain: number;
+    keepVersions: number;
+    seed: number;
+    retrainFull: boolean;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -125,5 +141,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,
+    finetune: {
+      epochs: e.FINETUNE_EPOCHS,
+      dim: e.FINETUNE_DIM,
+      validationDays: e.FINETUNE_VALIDATION_DAYS,
+      minGain: e.FINETUNE_MIN_GAIN,
+      keepVersions: e.FINETUNE_KEEP_VERSIONS,
+      seed: e.FINETUNE_SEED,
+      retrainFull: e.FINETUNE_RETRAIN_FULL,
+    },
   };
 }

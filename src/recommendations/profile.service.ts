@@ -8,7 +8,14 @@ export interface ProfileItem {
   itemId: string;
   /** Purchase events of this item. */
   purchases: number;
-  /** Σ event-type weight × recency decay (and rating preference). */
+  /** Events of any type on this item. */
+  events: number;
+  /** The strongest event type's weight (a rating's preference, −1…+1, when rated). */
+  typeWeight: number;
+  /**
+   * log(1 + events) × 2^(−age / half-life) × typeWeight: the weight of this item in the profile vector, the same
+   * formula the fine-tune trains its contexts with.
+   */
   weight: number;
   lastAt: Date;
 }
@@ -82,12 +89,16 @@ export function buildProfile(
         w = ((e.value ?? 3) - 3) / 2;
         break;
     }
-    const decay = Math.pow(2, -(now.getTime() - e.occurredAt.getTime()) / halfLifeMs);
-    const p = byItem.get(e.itemId) ?? { itemId: e.itemId, purchases: 0, weight: 0, lastAt: e.occurredAt };
-    p.weight += w * decay;
+    const p = byItem.get(e.itemId) ?? { itemId: e.itemId, purchases: 0, events: 0, typeWeight: -Infinity, weight: 0, lastAt: e.occurredAt };
+    p.events += 1;
+    if (e.type === 'rating') p.typeWeight = w;
+    else if (p.typeWeight < w) p.typeWeight = w;
     if (e.type === 'purchase') p.purchases += 1;
     if (e.occurredAt > p.lastAt) p.lastAt = e.occurredAt;
     byItem.set(e.itemId, p);
+  }
+  for (const p of byItem.values()) {
+    p.weight = Math.log1p(p.events) * Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs) * p.typeWeight;
   }
   return { userId, items: [...byItem.values()], events: counted };
 }

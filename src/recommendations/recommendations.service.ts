@@ -28,6 +28,13 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+interface CandidateFeatures {
+  cos?: number;
+  knn: number;
+  repeat: number;
+  knnVia?: string;
+}
+
 export interface Candidate extends Scored {
   reason?: Reason;
 }
@@ -119,6 +126,7 @@ export class RecommendationsService {
     userId: string,
     opts: ListOptions & { excludePurchased: boolean },
     now = new Date(),
+    blend: BlendWeights = this.blend,
   ): Promise<RecommendationList> {
     const profile = await this.profiles.profile(userId, now);
     const model = this.interactions.current();
@@ -129,7 +137,7 @@ export class RecommendationsService {
     if (history.length === 0) return this.popular(opts, pass, 'popular-fallback');
 
     const index = this.index.current();
-    const w = this.blend;
+    const w = blend;
     const halfLifeMs = 60 * 86_400_000;
     // Profile vector: decayed, log-damped weights over the history items' served vectors.
     let context: Float32Array | undefined;
@@ -137,7 +145,7 @@ export class RecommendationsService {
     for (const p of history) {
       const v = index?.vectorOf(p.itemId);
       if (!v || p.weight <= 0) continue;
-      const wt = Math.log1p(p.weight);
+      const wt = p.weight;
       context ??= new Float32Array(v.length);
       for (let j = 0; j < v.length; j++) context[j] += wt * v[j];
       contributions.push({ id: p.itemId, v });
@@ -181,41 +189,42 @@ export class RecommendationsService {
         added += 1;
       }
     }
-    const scored: Candidate[] = [];
+    const vec = new Map<string, Float32Array | undefined>();
+    const vectorOf = (id: string) => {
+      if (!vec.has(id)) vec.set(id, index?.vectorOf(id));
+      return vec.get(id);
+    };
+    const scored: Array<{ id: string; score: number; c: CandidateFeatures; cos?: number }> = [];
     for (const [id, c] of cands) {
       let cos = c.cos;
       if (cos === undefined && context) {
-        const v = index?.vectorOf(id);
+        const v = vectorOf(id);
         cos = v ? dot(context, v) : 0;
       }
       const buyers = model.buyersOf(id);
       const score =
-        w.cos * (cos ?? 0) +
-        w.pop * Math.log1p(buyers) +
-        w.knn * c.knn +
-        w.repeat * c.repeat +
-        (buyers === 0 ? w.newItem : 0);
-      let reason: Reason;
-      if (c.repeat > 0)
-        reason = { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
-      else if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia)
-        reason = { type: 'co-purchased-with', itemIds: [c.knnVia] };
-      else if (cos !== undefined && contributions.length > 0) {
-        const v = index?.vectorOf(id);
-        const top = v
-          ? contributions
-              .map((x) => ({ id: x.id, s: dot(x.v, v) }))
-              .sort((a, b) => b.s - a.s)
-              .slice(0, 3)
-              .map((x) => x.id)
-          : [];
-        reason = { type: 'similar-to', itemIds: top };
-      } else reason = { type: 'popular', buyers };
-      scored.push({ id, score, reason });
+        w.cos * (cos ?? 0) + w.pop * Math.log1p(buyers) + w.knn * c.knn + w.repeat * c.repeat + (buyers === 0 ? w.newItem : 0);
+      scored.push({ id, score, c, cos });
     }
+    // Reasons are worked out for the shown items only: they cost a pass over the history per item.
+    const reasonFor = (id: string, c: CandidateFeatures, cos: number | undefined): Reason => {
+      if (c.repeat > 0) return { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
+      if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia) return { type: 'co-purchased-with', itemIds: [c.knnVia] };
+      const v = vectorOf(id);
+      if (cos !== undefined && v && contributions.length > 0) {
+        const top = contributions
+          .map((x) => ({ id: x.id, s: dot(x.v, v) }))
+          .sort((a, b) => b.s - a.s)
+          .slice(0, 3)
+          .map((x) => x.id);
+        return { type: 'similar-to', itemIds: top };
+      }
+      return { type: 'popular', buyers: model.buyersOf(id) };
+    };
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const pool =
-      opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit);
+    const pool = (opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit)).map(
+      (x): Candidate => ({ id: x.id, score: x.score, reason: opts.explain ? reasonFor(x.id, x.c, x.cos) : undefined }),
+    );
     const list = await this.finish(pool, opts, 'personalized');
     if (list.items.length < opts.limit) {
       const fill = await this.popular(

@@ -1,0 +1,54 @@
+import type { BlendWeights } from '../recommendations/blend';
+
+/** One validation basket: per-candidate features and the items actually bought. */
+export interface BlendCase {
+  ids: string[];
+  cos: Float32Array;
+  logPop: Float32Array;
+  knn: Float32Array;
+  repeat: Float32Array;
+  isNew: Uint8Array;
+  targets: ReadonlySet<string>;
+}
+
+function ndcg(ranked: string[], targets: ReadonlySet<string>, k: number): number {
+  let dcg = 0;
+  ranked.slice(0, k).forEach((id, r) => {
+    if (targets.has(id)) dcg += 1 / Math.log2(r + 2);
+  });
+  let idcg = 0;
+  for (let r = 0; r < Math.min(k, targets.size); r++) idcg += 1 / Math.log2(r + 2);
+  return idcg > 0 ? dcg / idcg : 0;
+}
+
+export function scoreCase(c: BlendCase, w: BlendWeights, k: number): string[] {
+  const order = c.ids.map((_, i) => i);
+  const s = c.ids.map((_, i) => w.cos * c.cos[i]! + w.pop * c.logPop[i]! + w.knn * c.knn[i]! + w.repeat * c.repeat[i]! + w.newItem * c.isNew[i]!);
+  order.sort((a, b) => s[b]! - s[a]! || (c.ids[a]! < c.ids[b]! ? -1 : 1));
+  return order.slice(0, k).map((i) => c.ids[i]!);
+}
+
+/**
+ * Coordinate search of the blend weights by mean NDCG@k over validation baskets, starting from `start`.
+ * Each round tries every weight at a few multiples of its value (and 0) and keeps improvements.
+ */
+export function tuneBlend(cases: readonly BlendCase[], start: BlendWeights, k = 10): { weights: BlendWeights; ndcg: number } {
+  const evalW = (w: BlendWeights) => (cases.length ? cases.reduce((s, c) => s + ndcg(scoreCase(c, w, k), c.targets, k), 0) / cases.length : 0);
+  let best = { ...start };
+  let bestScore = evalW(best);
+  const keys: Array<keyof BlendWeights> = ['pop', 'knn', 'repeat', 'newItem'];
+  for (let round = 0; round < 2; round++) {
+    for (const key of keys) {
+      const base = best[key] || 1;
+      for (const f of [0, 0.25, 0.5, 2, 4]) {
+        const trial = { ...best, [key]: f === 0 ? 0 : base * f };
+        const score = evalW(trial);
+        if (score > bestScore + 1e-9) {
+          best = trial;
+          bestScore = score;
+        }
+      }
+    }
+  }
+  return { weights: best, ndcg: bestScore };
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { EmbeddingsModule } from '../embeddings/embeddings.module';
+import { RecommendationsModule } from '../recommendations/recommendations.module';
+import { VectorIndexModule } from '../vector-index/vector-index.module';
+import { ModelVersionsRepository } from './model-versions.repository';
+import { ModelsController } from './models.controller';
+import { TrainingService } from './training.service';
+
+@Module({
+  imports: [EmbeddingsModule, VectorIndexModule, RecommendationsModule],
+  controllers: [ModelsController],
+  providers: [TrainingService, ModelVersionsRepository],
+  exports: [TrainingService, ModelVersionsRepository],
+})
+export class TrainingModule {}
