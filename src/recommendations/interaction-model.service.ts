@@ -33,7 +33,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
     changes: UserChanges,
   ) {
     // New purchases reach popularity and co-purchase soon, not only at the periodic refresh; the delay grows
-    // with the rebuild's cost so a steady event stream spends at most ~10% of a core on it.
+    // with the rebuild's cost so a steady event stream spends at most ~3% of a core on it (the rebuild runs on the event loop; a worker thread is the next step).
     this.sub = changes.changes$.subscribe(() => {
       if (!this.polling || this.pending) return;
       this.pending = setTimeout(

@@ -56,7 +56,7 @@ export class RecommendationsService {
 
   /** The served vector of an item; an item not indexed yet is embedded from its text on the spot. */
   async itemVector(id: string): Promise<Float32Array | undefined> {
-    const indexed = this.index.current()?.vectorOf(id);
+    const indexed = this.index.vectorOf(id);
     if (indexed) return indexed;
     const item = await this.items.findById(id);
     if (!item) return undefined;
@@ -108,7 +108,7 @@ export class RecommendationsService {
     const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
     const withReasons = hits.map((h): Candidate => {
       if (vectors.length === 0) return { ...h, reason: { type: 'matches-text' } };
-      const hv = this.index.current()?.vectorOf(h.id);
+      const hv = this.index.vectorOf(h.id);
       const best = hv
         ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
         : vectors[vectors.length - 1];
@@ -136,14 +136,13 @@ export class RecommendationsService {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     if (history.length === 0) return this.popular(opts, pass, 'popular-fallback');
 
-    const index = this.index.current();
     const w = blend;
     const halfLifeMs = 60 * 86_400_000;
     // Profile vector: decayed, log-damped weights over the history items' served vectors.
     let context: Float32Array | undefined;
     const contributions: Array<{ id: string; v: Float32Array }> = [];
     for (const p of history) {
-      const v = index?.vectorOf(p.itemId);
+      const v = this.index.vectorOf(p.itemId);
       if (!v || p.weight <= 0) continue;
       const wt = p.weight;
       context ??= new Float32Array(v.length);
@@ -191,7 +190,7 @@ export class RecommendationsService {
     }
     const vec = new Map<string, Float32Array | undefined>();
     const vectorOf = (id: string) => {
-      if (!vec.has(id)) vec.set(id, index?.vectorOf(id));
+      if (!vec.has(id)) vec.set(id, this.index.vectorOf(id));
       return vec.get(id);
     };
     const scored: Array<{ id: string; score: number; c: CandidateFeatures; cos?: number }> = [];
@@ -294,7 +293,7 @@ export class RecommendationsService {
   /** Diversity, explanations and embedded item records: the last steps every list goes through. */
   async finish(candidates: Candidate[], opts: ListOptions, strategy: string): Promise<RecommendationList> {
     const index = this.index.current();
-    const chosen = mmr(candidates, opts.limit, opts.diversity, (id) => index?.vectorOf(id));
+    const chosen = mmr(candidates, opts.limit, opts.diversity, (id) => this.index.vectorOf(id));
     const records = opts.includeItems
       ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i]))
       : undefined;

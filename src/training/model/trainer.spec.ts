@@ -1,0 +1,95 @@
+import { mulberry32 } from './random';
+import { train, TrainingData, TrainProgress } from './trainer';
+import { buildTrainingPairs, Interaction } from './training-pairs';
+
+const DAY = 86_400_000;
+
+/**
+ * Planted structure: 5 groups of 8 items, each user buys mostly from one group. Text vectors carry only a
+ * faint group signal under noise, so the untrained (text-only) model is weak and training must find the
+ * groups. One catalogue item ('new') never sells.
+ */
+function syntheticData(): TrainingData {
+  const rand = mulberry32(11);
+  const groups = 5;
+  const perGroup = 8;
+  const inputDim = 12;
+  const itemIds = [
+    ...Array.from({ length: groups * perGroup }, (_, i) => `item-${String(i).padStart(2, '0')}`),
+    'new',
+  ];
+  const centroids = Array.from({ length: groups }, () =>
+    Array.from({ length: inputDim }, () => rand() * 2 - 1),
+  );
+  const textVectors = new Float32Array(itemIds.length * inputDim);
+  itemIds.forEach((_, i) => {
+    const g = Math.floor(i / perGroup) % groups;
+    for (let a = 0; a < inputDim; a++)
+      textVectors[i * inputDim + a] = 0.3 * centroids[g][a] + (rand() * 2 - 1);
+  });
+  const log: Interaction[] = [];
+  const start = Date.UTC(2024, 0, 1);
+  for (let u = 0; u < 60; u++) {
+    const group = u % groups;
+    for (let basket = 0; basket < 8; basket++) {
+      const timestamp = new Date(start + (basket * 3 + (u % 3)) * DAY);
+      for (let k = 0; k < 3; k++) {
+        const g = rand() < 0.85 ? group : Math.floor(rand() * groups);
+        const item = g * perGroup + Math.floor(rand() * perGroup);
+        log.push({ userId: `u${u}`, itemId: itemIds[item], timestamp, basketId: `u${u}-b${basket}` });
+      }
+    }
+  }
+  const pairs = buildTrainingPairs(log, itemIds, { now: new Date(start + 24 * DAY), validationDays: 6 });
+  return { itemIds, textVectors, pairs };
+}
+
+const options = { dim: 6, batchSize: 32, epochs: 4, learningRate: 0.01, seed: 5 };
+
+describe('train', () => {
+  const data = syntheticData();
+
+  it('lowers the validation loss on data with planted structure', async () => {
+    const progress: TrainProgress[] = [];
+    const result = await train(data, options, (p) => {
+      progress.push(p);
+    });
+    expect(data.pairs.validation.target.length).toBeGreaterThan(50);
+    const initial = result.initialValidationLoss ?? NaN;
+    const final = result.epochs[result.epochs.length - 1].validationLoss ?? NaN;
+    expect(final).toBeLessThan(initial - 0.1);
+    expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    const stepsPerEpoch = Math.ceil(data.pairs.train.target.length / options.batchSize);
+    expect(progress.length).toBe(stepsPerEpoch * options.epochs);
+    expect(progress[progress.length - 1]).toMatchObject({
+      epoch: 4,
+      step: stepsPerEpoch * 4,
+      totalSteps: stepsPerEpoch * 4,
+    });
+    expect(Number.isFinite(progress[0].loss)).toBe(true);
+  });
+
+  it('is deterministic for a seed and depends on it', async () => {
+    const a = await train(data, options);
+    const b = await train(data, options);
+    const c = await train(data, { ...options, seed: 6 });
+    expect(Array.from(a.model.weights)).toEqual(Array.from(b.model.weights));
+    expect(Array.from(a.model.residuals)).toEqual(Array.from(b.model.residuals));
+    expect(Array.from(a.model.weights)).not.toEqual(Array.from(c.model.weights));
+  });
+
+  it('gives a never-sold item no residual, so its projection is text-only', async () => {
+    const { model } = await train(data, options);
+    const newIndex = data.itemIds.indexOf('new');
+    const x = data.textVectors.subarray(newIndex * 12, (newIndex + 1) * 12);
+    expect(model.residualRow('new')).toBe(-1);
+    expect(model.residualItemIds).toHaveLength(40);
+    expect(Array.from(model.projectItem(x, 'new'))).toEqual(Array.from(model.projectItem(x)));
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled by test'));
+    await expect(train(data, { ...options, signal: controller.signal })).rejects.toThrow('cancelled by test');
+  });
+});

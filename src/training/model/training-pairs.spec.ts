@@ -1,0 +1,74 @@
+import { buildTrainingPairs, buildUserContext, contextWeight, Interaction } from './training-pairs';
+
+const DAY = 86_400_000;
+const t0 = Date.UTC(2024, 0, 1);
+const at = (days: number): Date => new Date(t0 + days * DAY);
+
+describe('buildTrainingPairs', () => {
+  const items = ['a', 'b', 'c', 'd'];
+  const log: Interaction[] = [
+    { userId: 'u1', itemId: 'a', timestamp: at(0), basketId: 'i1' },
+    { userId: 'u1', itemId: 'a', timestamp: at(0), basketId: 'i1' },
+    { userId: 'u1', itemId: 'b', timestamp: at(0), basketId: 'i1' },
+    { userId: 'u1', itemId: 'c', timestamp: at(5), weight: 0.2 }, // a view: context only
+    { userId: 'u1', itemId: 'c', timestamp: at(10), basketId: 'i2' },
+    { userId: 'u1', itemId: 'a', timestamp: at(10), basketId: 'i2' },
+    { userId: 'u1', itemId: 'c', timestamp: at(10), basketId: 'i2' },
+    // u2 has no basketId: purchases at the same instant form one basket.
+    { userId: 'u2', itemId: 'd', timestamp: at(1) },
+    { userId: 'u2', itemId: 'a', timestamp: at(40) },
+    { userId: 'u2', itemId: 'b', timestamp: at(40) },
+    { userId: 'u2', itemId: 'unknown', timestamp: at(40) },
+  ];
+
+  it('builds one pair per distinct basket item with the history as context', () => {
+    const pairs = buildTrainingPairs(log, items, { halfLifeDays: 60 });
+    // u1: basket i2 (c, a) after i1 + view; u2: basket at day 40 (a, b) after d. First baskets have no context.
+    expect(Array.from(pairs.train.target)).toEqual([2, 0, 0, 1]);
+    expect(pairs.validation.target.length).toBe(0);
+    expect(pairs.unknownItemInteractions).toBe(1);
+
+    const b = pairs.train.basket[0];
+    const ctx = new Map<number, number>();
+    for (let k = pairs.contexts.offsets[b]; k < pairs.contexts.offsets[b + 1]; k++) {
+      ctx.set(pairs.contexts.items[k], pairs.contexts.weights[k]);
+    }
+    // a bought twice on day 0, b once on day 0, c viewed (weight 0.2) on day 5; basket on day 10.
+    expect(ctx.get(0)).toBeCloseTo(contextWeight(2, 10 * DAY, 1, 60), 6);
+    expect(ctx.get(1)).toBeCloseTo(Math.log(2) * Math.pow(2, -10 / 60), 6);
+    expect(ctx.get(2)).toBeCloseTo(Math.log(2) * Math.pow(2, -5 / 60) * 0.2, 6);
+    expect(ctx.has(3)).toBe(false);
+  });
+
+  it('sends baskets of the last validationDays before now to validation', () => {
+    const pairs = buildTrainingPairs(log, items, { now: at(41), validationDays: 20 });
+    expect(Array.from(pairs.train.target)).toEqual([2, 0]);
+    expect(Array.from(pairs.validation.target)).toEqual([0, 1]);
+    // Counts only see the training window: u2's day-40 purchases are not counted.
+    expect(Array.from(pairs.itemInteractions)).toEqual([3, 1, 3, 1]);
+    expect(Array.from(pairs.itemBuyers)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('ignores baskets at or after now', () => {
+    const pairs = buildTrainingPairs(log, items, { now: at(40) });
+    expect(Array.from(pairs.train.target)).toEqual([2, 0]);
+  });
+});
+
+describe('buildUserContext', () => {
+  it('weights history like the training contexts and ignores events at or after `at`', () => {
+    const index = new Map([
+      ['a', 0],
+      ['b', 1],
+    ]);
+    const history: Interaction[] = [
+      { userId: 'u', itemId: 'a', timestamp: at(0) },
+      { userId: 'u', itemId: 'a', timestamp: at(30) },
+      { userId: 'u', itemId: 'b', timestamp: at(90) },
+      { userId: 'u', itemId: 'missing', timestamp: at(10) },
+    ];
+    const ctx = buildUserContext(history, at(90), index, { halfLifeDays: 60 });
+    expect(Array.from(ctx.items)).toEqual([0]);
+    expect(ctx.weights[0]).toBeCloseTo(Math.log(3) * 0.5, 6);
+  });
+});
