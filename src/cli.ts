@@ -13,7 +13,8 @@ import { runEval } from './cli/eval.command';
 import { loadConfig } from './config/config.schema';
 import { EncoderProvider } from './embeddings/encoder.provider';
 import { JobsService } from './jobs/jobs.service';
-import { ReindexJob } from './vector-index/reindex.job';
+import { REINDEX } from './vector-index/reindex.job';
+import { FINETUNE } from './training/training.service';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(__dirname, '..', '..', 'data', 'online-retail', 'online_retail.csv.gz');
@@ -43,6 +44,27 @@ function humanize(summary: Record<string, unknown>): string {
   return Object.entries(summary)
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join('\n');
+}
+
+/**
+ * Queues a job and runs it in this process. A server replica may claim it first (it polls the same queue):
+ * then this waits for that run and reports its outcome, so the command's exit code is right either way.
+ */
+async function runJobHere(
+  jobs: JobsService,
+  kind: string,
+  params: Record<string, unknown>,
+  progress: (phase: string, done: number, total: number) => void,
+): Promise<Record<string, unknown>> {
+  const job = await jobs.enqueue(kind, params);
+  let done = await jobs.runNext(job.id, (d, t) => progress(kind, d, t));
+  while (!done || done.status === 'queued' || done.status === 'running') {
+    await new Promise((r) => setTimeout(r, 1000));
+    done = await jobs.get(job.id);
+    if (done) progress(kind, done.progress.done, done.progress.total);
+  }
+  if (done.status !== 'succeeded') throw new Error(done.error ?? `${kind} failed`);
+  return { jobId: done.id, ...done.result };
 }
 
 async function closing<T>(rt: Runtime, fn: () => Promise<T>): Promise<T> {
@@ -184,15 +206,25 @@ export function buildCli(): Command {
         const rt = await openRuntime();
         const bar = terminalProgress(!opts.json);
         return closing(rt, () =>
-          withContext(rt, async (ctx) => {
-            const job = await ctx.get(ReindexJob).enqueue(!!opts.full);
-            const done = await ctx.get(JobsService).runNext(job.id, (d, t) => bar.update('reindex', d, t));
-            bar.stop();
-            if (!done)
-              throw new Error('another process is running a reindex right now; the job stays queued');
-            if (done.status !== 'succeeded') throw new Error(done.error ?? 'reindex failed');
-            return { jobId: done.id, ...done.result };
-          }),
+          withContext(rt, (ctx) =>
+            runJobHere(ctx.get(JobsService), REINDEX, { full: !!opts.full }, bar.update).finally(bar.stop),
+          ),
+        );
+      }),
+    );
+
+  program
+    .command('finetune')
+    .description('the nightly fine-tune: train, gate against the active model, activate when better')
+    .option('--json', 'print a one-line JSON summary last (and no progress bar)')
+    .action((opts: { json?: boolean }) =>
+      run(!!opts.json, async () => {
+        const rt = await openRuntime();
+        const bar = terminalProgress(!opts.json);
+        return closing(rt, () =>
+          withContext(rt, (ctx) =>
+            runJobHere(ctx.get(JobsService), FINETUNE, {}, bar.update).finally(bar.stop),
+          ),
         );
       }),
     );
@@ -217,7 +249,9 @@ export function buildCli(): Command {
         const rt = await openRuntime();
         const bar = terminalProgress(true);
         const out = await closing(rt, () =>
-          runEval(rt, opts.onlineRetail, { cutoff, finetune: opts.finetune, progress: bar.update }).finally(() => bar.stop()),
+          runEval(rt, opts.onlineRetail, { cutoff, finetune: opts.finetune, progress: bar.update }).finally(
+            () => bar.stop(),
+          ),
         );
         process.stdout.write(`${out.table}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(out.json)}\n`);

@@ -38,7 +38,11 @@ function withDatabase(url: string, name: string): string {
 export async function runEval(
   rt: Runtime,
   file: string,
-  opts: { cutoff?: Date; finetune?: boolean; progress?: (phase: string, done: number, total: number) => void },
+  opts: {
+    cutoff?: Date;
+    finetune?: boolean;
+    progress?: (phase: string, done: number, total: number) => void;
+  },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
   const cutoff = opts.cutoff ?? DEFAULT_CUTOFF;
   const progress = opts.progress ?? (() => undefined);
@@ -106,7 +110,9 @@ export async function runEval(
           await ctx.get(InteractionModelService).refresh(cutoff);
           if (opts.finetune ?? true) {
             // Exactly the nightly job, with "now" at the cutoff: nothing after it is seen.
-            const ft = await ctx.get(TrainingService).finetune({ now: cutoff, progress: (d, t) => progress('finetune', d, t) });
+            const ft = await ctx
+              .get(TrainingService)
+              .finetune({ now: cutoff, progress: (d, t) => progress('finetune', d, t) });
             finetune = ft;
             if (ft.activated) modelVersion = ft.version;
           }
@@ -131,7 +137,9 @@ export async function runEval(
               ...(modelVersion !== 'raw'
                 ? {
                     projection: async (user: { userId: string }, k: number, exclude: ReadonlySet<string>) =>
-                      (await recs.forUser(user.userId, listOpts(k, exclude), cutoff, projectionOnly)).items.map((i) => i.id),
+                      (
+                        await recs.forUser(user.userId, listOpts(k, exclude), cutoff, projectionOnly)
+                      ).items.map((i) => i.id),
                   }
                 : {}),
               engine: async (user, k, exclude) => {
@@ -160,8 +168,12 @@ export async function runEval(
           };
         },
       });
-      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<string, unknown>;
-      if (finetune) json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
+      const json = toEvaluationJson(result.report, { modelVersion, trainSeconds }) as unknown as Record<
+        string,
+        unknown
+      >;
+      if (finetune)
+        json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       return { table: formatEvaluationTable(result.report), json };
     } finally {
       await ctx.close();

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { validateCronExpression } from 'cron';
 import { z } from 'zod';
 
 const bool = z
@@ -60,7 +61,13 @@ export const envSchema = z.object({
   EMBED_BATCH: positiveInt(64),
   REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
   JOBS_POLL_MS: positiveInt(1000),
-  FINETUNE_CRON: z.string().optional(),
+  FINETUNE_CRON: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v === '' || validateCronExpression(v).valid,
+      'must be a cron expression, e.g. "0 3 * * *"',
+    ),
   PROFILE_MAX_EVENTS: positiveInt(1000),
   PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
   WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
@@ -136,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedBatch: e.EMBED_BATCH,
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
     jobsPollMs: e.JOBS_POLL_MS,
-    finetuneCron: e.FINETUNE_CRON,
+    finetuneCron: e.FINETUNE_CRON || undefined,
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },

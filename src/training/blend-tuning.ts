@@ -23,17 +23,29 @@ function ndcg(ranked: string[], targets: ReadonlySet<string>, k: number): number
 
 export function scoreCase(c: BlendCase, w: BlendWeights, k: number): string[] {
   const order = c.ids.map((_, i) => i);
-  const s = c.ids.map((_, i) => w.cos * c.cos[i]! + w.pop * c.logPop[i]! + w.knn * c.knn[i]! + w.repeat * c.repeat[i]! + w.newItem * c.isNew[i]!);
-  order.sort((a, b) => s[b]! - s[a]! || (c.ids[a]! < c.ids[b]! ? -1 : 1));
-  return order.slice(0, k).map((i) => c.ids[i]!);
+  const s = c.ids.map(
+    (_, i) =>
+      w.cos * c.cos[i] +
+      w.pop * c.logPop[i] +
+      w.knn * c.knn[i] +
+      w.repeat * c.repeat[i] +
+      w.newItem * c.isNew[i],
+  );
+  order.sort((a, b) => s[b] - s[a] || (c.ids[a] < c.ids[b] ? -1 : 1));
+  return order.slice(0, k).map((i) => c.ids[i]);
 }
 
 /**
  * Coordinate search of the blend weights by mean NDCG@k over validation baskets, starting from `start`.
  * Each round tries every weight at a few multiples of its value (and 0) and keeps improvements.
  */
-export function tuneBlend(cases: readonly BlendCase[], start: BlendWeights, k = 10): { weights: BlendWeights; ndcg: number } {
-  const evalW = (w: BlendWeights) => (cases.length ? cases.reduce((s, c) => s + ndcg(scoreCase(c, w, k), c.targets, k), 0) / cases.length : 0);
+export function tuneBlend(
+  cases: readonly BlendCase[],
+  start: BlendWeights,
+  k = 10,
+): { weights: BlendWeights; ndcg: number } {
+  const evalW = (w: BlendWeights) =>
+    cases.length ? cases.reduce((s, c) => s + ndcg(scoreCase(c, w, k), c.targets, k), 0) / cases.length : 0;
   let best = { ...start };
   let bestScore = evalW(best);
   const keys: Array<keyof BlendWeights> = ['pop', 'knn', 'repeat', 'newItem'];

@@ -77,8 +77,13 @@ export class ModelVersionsRepository {
   /** Makes `version` the only active one, in one transaction. */
   async markActive(version: string): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.query(`UPDATE model_versions SET status = 'inactive' WHERE status = 'active' AND version <> $1`, [version]);
-      await m.query(`UPDATE model_versions SET status = 'active', activated_at = now() WHERE version = $1`, [version]);
+      await m.query(
+        `UPDATE model_versions SET status = 'inactive' WHERE status = 'active' AND version <> $1`,
+        [version],
+      );
+      await m.query(`UPDATE model_versions SET status = 'active', activated_at = now() WHERE version = $1`, [
+        version,
+      ]);
     });
   }
 

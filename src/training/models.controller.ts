@@ -38,7 +38,9 @@ export class ModelsController {
   @Post('models/:version/activate')
   @HttpCode(200)
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Activate a stored version (rollback / roll forward): re-projects and swaps the index' })
+  @ApiOperation({
+    summary: 'Activate a stored version (rollback / roll forward): re-projects and swaps the index',
+  })
   async activate(@Param('version') raw: string): Promise<{ version: string; active: boolean }> {
     const version = parseParam('version', versionSchema, raw);
     await this.training.activate(version);

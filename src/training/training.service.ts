@@ -1,10 +1,18 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ProblemException } from '../common/problem';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
-import { JobsService } from '../jobs/jobs.service';
+import { CronJob } from 'cron';
+import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
 import { DEFAULT_BLEND, type BlendWeights } from '../recommendations/blend';
 import { InteractionModel } from '../recommendations/interaction-model';
 import { RecommendationsService } from '../recommendations/recommendations.service';
@@ -42,9 +50,10 @@ const projectionOf = (version: string, model: ProjectionModel): VectorProjection
  * item, rebuilds the index and swaps both in, with the score blend re-tuned for it.
  */
 @Injectable()
-export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
+export class TrainingService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Training');
   private active: { version: string; model: ProjectionModel } | undefined;
+  private cron: CronJob | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -54,12 +63,22 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
     private readonly index: IndexService,
     private readonly recs: RecommendationsService,
     private readonly jobs: JobsService,
+    @Inject(JOBS_POLLING) private readonly polling: boolean,
   ) {}
 
+  onModuleDestroy(): void {
+    void this.cron?.stop();
+  }
+
   onModuleInit(): void {
-    this.index.setProjectionSource(() => Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined));
+    this.index.setProjectionSource(() =>
+      Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined),
+    );
     this.jobs.register(FINETUNE, ({ job, progress }) =>
-      this.finetune({ now: typeof job.params.now === 'string' ? new Date(job.params.now) : undefined, progress }),
+      this.finetune({
+        now: typeof job.params.now === 'string' ? new Date(job.params.now) : undefined,
+        progress,
+      }),
     );
     this.jobs.register(ACTIVATE, async ({ job, progress }) => {
       const version = String(job.params.version);
@@ -69,6 +88,21 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.polling && this.config.finetuneCron) {
+      // The schedule only enqueues; whichever replica claims the job does the work (one at a time, by lock).
+      this.cron = CronJob.from({
+        cronTime: this.config.finetuneCron,
+        onTick: () => {
+          this.jobs
+            .enqueue(FINETUNE, {})
+            .catch((e: unknown) =>
+              this.logger.error(`could not queue the fine-tune: ${(e as Error).message}`),
+            );
+        },
+        start: true,
+      });
+      this.logger.log(`fine-tune scheduled: ${this.config.finetuneCron}`);
+    }
     const row = await this.versions.active();
     if (row?.weights) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
@@ -82,23 +116,31 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
 
   /** Loads interactions before `now` in time order, with the configured event-type weights. */
   private async interactions(now: Date): Promise<Interaction[]> {
-    const rows: Array<{ user_id: string; item_id: string; type: string; occurred_at: Date }> = await this.db.query(
-      `SELECT e.user_id, e.item_id, e.type, e.occurred_at FROM events e
+    const rows: Array<{ user_id: string; item_id: string; type: string; occurred_at: Date }> =
+      await this.db.query(
+        `SELECT e.user_id, e.item_id, e.type, e.occurred_at FROM events e
        JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
        WHERE e.occurred_at < $1 AND e.type IN ('purchase', 'add_to_cart', 'view')
        ORDER BY e.occurred_at, e.id`,
-      [now.toISOString()],
-    );
+        [now.toISOString()],
+      );
     const w = this.config.eventWeights;
     return rows.map((r) => ({
       userId: r.user_id,
       itemId: r.item_id,
       timestamp: r.occurred_at,
-      weight: r.type === 'purchase' ? 1 : r.type === 'add_to_cart' ? Math.min(w.add_to_cart, 0.99) : Math.min(w.view, 0.99),
+      weight:
+        r.type === 'purchase'
+          ? 1
+          : r.type === 'add_to_cart'
+            ? Math.min(w.add_to_cart, 0.99)
+            : Math.min(w.view, 0.99),
     }));
   }
 
-  async finetune(opts: { now?: Date; progress?: (done: number, total: number) => void } = {}): Promise<FinetuneResult> {
+  async finetune(
+    opts: { now?: Date; progress?: (done: number, total: number) => void } = {},
+  ): Promise<FinetuneResult> {
     const now = opts.now ?? new Date();
     const progress = opts.progress ?? (() => undefined);
     const cfg = this.config.finetune;
@@ -106,7 +148,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
     const { encoderId, vectors } = await this.embeddings.catalogVectors();
     const itemIds = [...vectors.keys()].sort();
     if (itemIds.length === 0) throw new Error('the catalog has no embedded items: run a reindex first');
-    const inputDim = vectors.get(itemIds[0]!)!.length;
+    const inputDim = vectors.get(itemIds[0])!.length;
     const textVectors = new Float32Array(itemIds.length * inputDim);
     itemIds.forEach((id, i) => textVectors.set(vectors.get(id)!, i * inputDim));
     const interactions = await this.interactions(now);
@@ -115,20 +157,51 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
 
     // Phase weights for one progress bar: holdout training, full retraining, activation.
     const phases = cfg.retrainFull ? 3 : 2;
-    const report = (phase: number, frac: number) => progress(Math.round((phase + frac) * 1000), phases * 1000);
+    const report = (phase: number, frac: number) =>
+      progress(Math.round((phase + frac) * 1000), phases * 1000);
 
-    const hold = buildTrainingPairs(interactions, itemIds, { validationDays: cfg.validationDays, now, halfLifeDays: this.config.profileHalfLifeDays });
+    const hold = buildTrainingPairs(interactions, itemIds, {
+      validationDays: cfg.validationDays,
+      now,
+      halfLifeDays: this.config.profileHalfLifeDays,
+    });
     const trainOpts = { dim: cfg.dim, epochs: cfg.epochs, seed: cfg.seed };
-    const first = await train({ itemIds, textVectors, pairs: hold }, trainOpts, (p) => report(0, p.step / p.totalSteps));
+    const first = await train({ itemIds, textVectors, pairs: hold }, trainOpts, (p) =>
+      report(0, p.step / p.totalSteps),
+    );
     const validationStart = new Date(hold.validationStart);
 
     // The gate: candidate vs the model in service, both with their blend tuned on the same validation baskets.
     const cases = this.validationCases(purchases, interactions, itemIds, validationStart);
     const history = purchases.filter((e) => e.timestamp < validationStart);
-    const candidate = this.tune(cases, first.model.projectAll(itemIds, textVectors), first.model.dim, first.model.tau, itemIds, history, validationStart);
+    const candidate = this.tune(
+      cases,
+      first.model.projectAll(itemIds, textVectors),
+      first.model.dim,
+      first.model.tau,
+      itemIds,
+      history,
+      validationStart,
+    );
     const current = this.active
-      ? this.tune(cases, this.active.model.projectAll(itemIds, textVectors), this.active.model.dim, this.active.model.tau, itemIds, history, validationStart)
-      : this.tune(cases, normalizeRows(textVectors, inputDim), inputDim, 0.1, itemIds, history, validationStart);
+      ? this.tune(
+          cases,
+          this.active.model.projectAll(itemIds, textVectors),
+          this.active.model.dim,
+          this.active.model.tau,
+          itemIds,
+          history,
+          validationStart,
+        )
+      : this.tune(
+          cases,
+          normalizeRows(textVectors, inputDim),
+          inputDim,
+          0.1,
+          itemIds,
+          history,
+          validationStart,
+        );
     const version = `ft-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${Date.now().toString(36)}`;
     const metrics: Record<string, unknown> = {
       validationCases: cases.length,
@@ -142,30 +215,64 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
     };
     const accepted = cases.length > 0 && candidate.ndcg >= current.ndcg + cfg.minGain;
     if (!accepted) {
-      await this.versions.insert({ version, encoderId, status: 'rejected', metrics, params: { blend: candidate.weights, ...trainOpts }, weights: null });
+      await this.versions.insert({
+        version,
+        encoderId,
+        status: 'rejected',
+        metrics,
+        params: { blend: candidate.weights, ...trainOpts },
+        weights: null,
+      });
       const reason = `validation NDCG@10 ${candidate.ndcg.toFixed(4)} does not beat the active model's ${current.ndcg.toFixed(4)} by ${cfg.minGain}`;
       this.logger.warn(`fine-tune rejected: ${reason}`);
-      return { version, activated: false, reason, metrics: { ...metrics, seconds: (Date.now() - started) / 1000 } };
+      return {
+        version,
+        activated: false,
+        reason,
+        metrics: { ...metrics, seconds: (Date.now() - started) / 1000 },
+      };
     }
     let model = first.model;
     if (cfg.retrainFull) {
       // Choices were made on the held-out window; the model that serves also learns from it.
-      const all = buildTrainingPairs(interactions, itemIds, { validationDays: 0, now, halfLifeDays: this.config.profileHalfLifeDays });
-      model = (await train({ itemIds, textVectors, pairs: all }, trainOpts, (p) => report(1, p.step / p.totalSteps))).model;
+      const all = buildTrainingPairs(interactions, itemIds, {
+        validationDays: 0,
+        now,
+        halfLifeDays: this.config.profileHalfLifeDays,
+      });
+      model = (
+        await train({ itemIds, textVectors, pairs: all }, trainOpts, (p) => report(1, p.step / p.totalSteps))
+      ).model;
     }
     metrics.trainSeconds = (Date.now() - started) / 1000;
-    await this.versions.insert({ version, encoderId, status: 'candidate', metrics, params: { blend: candidate.weights, ...trainOpts }, weights: model.toBuffer() });
+    await this.versions.insert({
+      version,
+      encoderId,
+      status: 'candidate',
+      metrics,
+      params: { blend: candidate.weights, ...trainOpts },
+      weights: model.toBuffer(),
+    });
     await this.activate(version, (d, t) => report(phases - 1, d / Math.max(1, t)));
     await this.versions.prune(cfg.keepVersions);
     metrics.seconds = (Date.now() - started) / 1000;
-    return { version, activated: true, reason: 'better than the active model on the validation window', metrics };
+    return {
+      version,
+      activated: true,
+      reason: 'better than the active model on the validation window',
+      metrics,
+    };
   }
 
   /** Re-projects every item with `version`, rebuilds and swaps the index, then marks the version active. */
-  async activate(version: string, progress: (done: number, total: number) => void = () => undefined): Promise<void> {
+  async activate(
+    version: string,
+    progress: (done: number, total: number) => void = () => undefined,
+  ): Promise<void> {
     const row = await this.versions.find(version);
     if (!row) throw new ProblemException(404, `Model version "${version}" not found`);
-    if (!row.weights) throw new ProblemException(409, `Model version "${version}" has no weights (rejected or pruned)`);
+    if (!row.weights)
+      throw new ProblemException(409, `Model version "${version}" has no weights (rejected or pruned)`);
     const model = ProjectionModel.fromBuffer(row.weights);
     const runner = this.db.createQueryRunner();
     await runner.connect();
@@ -182,7 +289,12 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** Validation baskets as in the offline protocol: each user's first basket in the window, asked at its start. */
-  private validationCases(purchases: Interaction[], all: Interaction[], itemIds: string[], start: Date): Array<{ userId: string; targets: Set<string> }> {
+  private validationCases(
+    purchases: Interaction[],
+    all: Interaction[],
+    itemIds: string[],
+    start: Date,
+  ): Array<{ userId: string; targets: Set<string> }> {
     const known = new Set(itemIds);
     const first = new Map<string, { at: number; targets: Set<string> }>();
     for (const e of purchases) {
@@ -193,7 +305,9 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
       else if (t === f.at) f.targets.add(e.itemId);
     }
     const hasHistory = new Set(all.filter((e) => e.timestamp < start).map((e) => e.userId));
-    const cases = [...first.entries()].filter(([u]) => hasHistory.has(u)).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const cases = [...first.entries()]
+      .filter(([u]) => hasHistory.has(u))
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
     // An even sample keeps tuning time bounded on large shops.
     const step = Math.max(1, Math.ceil(cases.length / MAX_TUNING_CASES));
     return cases.filter((_, i) => i % step === 0).map(([userId, f]) => ({ userId, targets: f.targets }));
@@ -228,27 +342,40 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
       for (const p of own) {
         const r = row.get(p.itemId);
         if (r === undefined) continue;
-        const w = contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, this.config.profileHalfLifeDays);
-        for (let j = 0; j < dim; j++) ctx[j]! += w * projected[r * dim + j]!;
+        const w = contextWeight(
+          p.rows,
+          at.getTime() - p.lastAt.getTime(),
+          1,
+          this.config.profileHalfLifeDays,
+        );
+        for (let j = 0; j < dim; j++) ctx[j] += w * projected[r * dim + j];
       }
       let nn = 0;
-      for (let j = 0; j < dim; j++) nn += ctx[j]! * ctx[j]!;
+      for (let j = 0; j < dim; j++) nn += ctx[j] * ctx[j];
       nn = Math.sqrt(nn) || 1;
       // Candidates as the service gathers them: vector neighbours, co-purchase neighbours, own items, popular.
       const cos = new Float32Array(itemIds.length);
       for (let i = 0; i < itemIds.length; i++) {
         let s = 0;
-        for (let j = 0; j < dim; j++) s += ctx[j]! * projected[i * dim + j]!;
+        for (let j = 0; j < dim; j++) s += ctx[j] * projected[i * dim + j];
         cos[i] = s / nn;
       }
-      const byCos = [...cos.keys()].sort((a, b) => cos[b]! - cos[a]!).slice(0, 200);
+      const byCos = [...cos.keys()].sort((a, b) => cos[b] - cos[a]).slice(0, 200);
       const knn = new Map<string, number>();
-      for (const p of own) for (const [id, sim] of model.neighbours(p.itemId)) knn.set(id, (knn.get(id) ?? 0) + sim);
-      const ids = [...new Set([...byCos.map((i) => itemIds[i]!), ...knn.keys(), ...own.map((p) => p.itemId), ...model.popular.slice(0, 50)])].filter((id) => row.has(id));
+      for (const p of own)
+        for (const [id, sim] of model.neighbours(p.itemId)) knn.set(id, (knn.get(id) ?? 0) + sim);
+      const ids = [
+        ...new Set([
+          ...byCos.map((i) => itemIds[i]),
+          ...knn.keys(),
+          ...own.map((p) => p.itemId),
+          ...model.popular.slice(0, 50),
+        ]),
+      ].filter((id) => row.has(id));
       const ownRows = new Map(own.map((p) => [p.itemId, p]));
       cases.push({
         ids,
-        cos: Float32Array.from(ids, (id) => cos[row.get(id)!]! / tau),
+        cos: Float32Array.from(ids, (id) => cos[row.get(id)!] / tau),
         logPop: Float32Array.from(ids, (id) => Math.log1p(model.buyersOf(id))),
         knn: Float32Array.from(ids, (id) => knn.get(id) ?? 0),
         repeat: Float32Array.from(ids, (id) => {
@@ -267,7 +394,9 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
-function aggregate(events: Interaction[]): Array<{ userId: string; itemId: string; rows: number; lastAt: Date }> {
+function aggregate(
+  events: Interaction[],
+): Array<{ userId: string; itemId: string; rows: number; lastAt: Date }> {
   const m = new Map<string, { userId: string; itemId: string; rows: number; lastAt: Date }>();
   for (const e of events) {
     const k = `${e.userId}\u0000${e.itemId}`;
@@ -284,9 +413,9 @@ function normalizeRows(v: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(v.length);
   for (let i = 0; i < v.length; i += dim) {
     let n = 0;
-    for (let j = 0; j < dim; j++) n += v[i + j]! * v[i + j]!;
+    for (let j = 0; j < dim; j++) n += v[i + j] * v[i + j];
     n = Math.sqrt(n) || 1;
-    for (let j = 0; j < dim; j++) out[i + j] = v[i + j]! / n;
+    for (let j = 0; j < dim; j++) out[i + j] = v[i + j] / n;
   }
   return out;
 }

@@ -159,9 +159,9 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
 
 function normalize(v: Float32Array): Float32Array {
   let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
   n = Math.sqrt(n) || 1;
   const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / n;
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
   return out;
 }
