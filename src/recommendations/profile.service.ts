@@ -89,7 +89,14 @@ export function buildProfile(
         w = ((e.value ?? 3) - 3) / 2;
         break;
     }
-    const p = byItem.get(e.itemId) ?? { itemId: e.itemId, purchases: 0, events: 0, typeWeight: -Infinity, weight: 0, lastAt: e.occurredAt };
+    const p = byItem.get(e.itemId) ?? {
+      itemId: e.itemId,
+      purchases: 0,
+      events: 0,
+      typeWeight: -Infinity,
+      weight: 0,
+      lastAt: e.occurredAt,
+    };
     p.events += 1;
     if (e.type === 'rating') p.typeWeight = w;
     else if (p.typeWeight < w) p.typeWeight = w;
@@ -98,7 +105,8 @@ export function buildProfile(
     byItem.set(e.itemId, p);
   }
   for (const p of byItem.values()) {
-    p.weight = Math.log1p(p.events) * Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs) * p.typeWeight;
+    p.weight =
+      Math.log1p(p.events) * Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs) * p.typeWeight;
   }
   return { userId, items: [...byItem.values()], events: counted };
 }

@@ -202,13 +202,19 @@ export class RecommendationsService {
       }
       const buyers = model.buyersOf(id);
       const score =
-        w.cos * (cos ?? 0) + w.pop * Math.log1p(buyers) + w.knn * c.knn + w.repeat * c.repeat + (buyers === 0 ? w.newItem : 0);
+        w.cos * (cos ?? 0) +
+        w.pop * Math.log1p(buyers) +
+        w.knn * c.knn +
+        w.repeat * c.repeat +
+        (buyers === 0 ? w.newItem : 0);
       scored.push({ id, score, c, cos });
     }
     // Reasons are worked out for the shown items only: they cost a pass over the history per item.
     const reasonFor = (id: string, c: CandidateFeatures, cos: number | undefined): Reason => {
-      if (c.repeat > 0) return { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
-      if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia) return { type: 'co-purchased-with', itemIds: [c.knnVia] };
+      if (c.repeat > 0)
+        return { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
+      if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia)
+        return { type: 'co-purchased-with', itemIds: [c.knnVia] };
       const v = vectorOf(id);
       if (cos !== undefined && v && contributions.length > 0) {
         const top = contributions
@@ -221,9 +227,13 @@ export class RecommendationsService {
       return { type: 'popular', buyers: model.buyersOf(id) };
     };
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const pool = (opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit)).map(
-      (x): Candidate => ({ id: x.id, score: x.score, reason: opts.explain ? reasonFor(x.id, x.c, x.cos) : undefined }),
-    );
+    const pool = (
+      opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit)
+    ).map((x): Candidate => ({
+      id: x.id,
+      score: x.score,
+      reason: opts.explain ? reasonFor(x.id, x.c, x.cos) : undefined,
+    }));
     const list = await this.finish(pool, opts, 'personalized');
     if (list.items.length < opts.limit) {
       const fill = await this.popular(

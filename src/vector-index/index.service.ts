@@ -99,7 +99,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     const index = this.holder.current();
     if (!index) return undefined;
     let cache = this.vectors.get(index);
-    if (!cache) this.vectors.set(index, (cache = new Map()));
+    if (!cache) this.vectors.set(index, (cache = new Map<string, Float32Array>()));
     let v = cache.get(id);
     if (v === undefined && !cache.has(id)) {
       v = index.has(id) ? index.vectorOf(id) : undefined;
@@ -136,7 +136,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     );
     // Items deleted while the build ran must not come back with the swap.
     for (const e of entries) if (!this.snapshot.get(e.id)) index.markDelete(e.id);
-    this.vectors.set(index, new Map(entries.map((e) => [e.id, normalize(e.vector)])));
+    this.vectors.set(index, new Map<string, Float32Array>(entries.map((e) => [e.id, normalize(e.vector)])));
     const published = await this.holder.publish(this.config.dataDir, index);
     this.projection = proj;
     this.metrics.indexSize.set(index.size);
