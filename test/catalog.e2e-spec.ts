@@ -76,9 +76,11 @@ describe('items API (real PostgreSQL)', () => {
     );
     expect((await request(t.server).get('/docs/')).status).toBe(200);
     expect((await request(t.server).get('/health/live')).body).toEqual({ status: 'ok' });
+    // api.md: ready only when an index is loaded or the catalog is empty — items exist and none is indexed yet.
     const ready = await request(t.server).get('/health/ready');
-    expect(ready.status).toBe(200);
-    expect(ready.body.status).toBe('ok');
+    expect(ready.status).toBe(503);
+    expect(ready.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(ready.body.checks).toMatchObject({ database: { status: 'up' }, vectorIndex: { status: 'down' } });
     const metrics = await request(t.server).get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain(
@@ -92,9 +94,11 @@ describe('items API (real PostgreSQL)', () => {
     expect(res.body).toMatchObject({ items: 2, users: 0, events: 0 });
   });
 
-  it('answers 501 problem+json for endpoints of later versions', async () => {
-    const res = await request(t.server).get('/v1/items/a1/similar');
-    expect(res.status).toBe(501);
-    expect(res.body).toMatchObject({ status: 501, title: 'Not Implemented' });
+  it('answers unknown routes with a problem+json 404', async () => {
+    const res = await request(t.server).get('/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 404, title: 'Not Found' });
   });
+
 });

@@ -1,14 +1,14 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { EventsModule } from '../events/events.module';
+import { TrainingModule } from '../training/training.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { AdminController } from './admin.controller';
 import { JobsController } from './jobs.controller';
 import { StatsService } from './stats.service';
 
-@Global()
 @Module({
-  imports: [CatalogModule, EventsModule, VectorIndexModule],
+  imports: [CatalogModule, EventsModule, VectorIndexModule, TrainingModule],
   controllers: [AdminController, JobsController],
   providers: [StatsService],
   exports: [StatsService],

@@ -1,36 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { ItemsRepository } from '../catalog/items.repository';
 import { EventsRepository } from '../events/events.repository';
+import { TrainingService } from '../training/training.service';
+import { IndexService } from '../vector-index/index.service';
 
-export interface StatsContributor {
-  contribute(): Promise<Record<string, unknown>> | Record<string, unknown>;
-}
-
-/** Counts for GET /v1/admin/stats; index and model fields come from modules that register a contributor. */
+/** Counts for GET /v1/admin/stats, with the served index and the active model. */
 @Injectable()
 export class StatsService {
-  private readonly contributors: StatsContributor[] = [];
-
   constructor(
     private readonly items: ItemsRepository,
     private readonly events: EventsRepository,
+    private readonly index: IndexService,
+    private readonly training: TrainingService,
   ) {}
-
-  register(c: StatsContributor): void {
-    this.contributors.push(c);
-  }
 
   async stats(): Promise<Record<string, unknown>> {
     const [items, counts] = await Promise.all([this.items.countLive(), this.events.counts()]);
-    const base: Record<string, unknown> = {
+    const index = this.index.current();
+    return {
       items,
       users: counts.users,
       events: counts.events,
-      index: null,
-      encoder: null,
-      activeModel: null,
+      index: index
+        ? {
+            size: index.size,
+            dimension: index.info.dimension,
+            modelVersion: index.info.modelVersion,
+            builtAt: index.info.builtAt,
+            efSearch: index.info.efSearch,
+          }
+        : null,
+      encoder: index?.info.encoderId ?? null,
+      activeModel: this.training.activeVersion(),
     };
-    for (const c of this.contributors) Object.assign(base, await c.contribute());
-    return base;
   }
 }
