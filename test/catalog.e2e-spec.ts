@@ -100,5 +100,4 @@ describe('items API (real PostgreSQL)', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 404, title: 'Not Found' });
   });
-
 });

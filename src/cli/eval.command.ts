@@ -128,34 +128,29 @@ export async function runEval(
             includeItems: false,
             explain: false,
             diversity: 0,
-            excludePurchased: false,
+            // Discovery passes the user's past items as `exclude`: that is what excludePurchased does.
+            excludePurchased: exclude.size > 0,
           });
           // The projection alone: the same service with the co-purchase and repeat sources switched off.
           const projectionOnly = { ...recs.blend, knn: 0, repeat: 0 };
+          const projectionOnlyDiscovery = { ...recs.discoveryBlend, knn: 0, repeat: 0 };
           return {
             recommenders: {
               ...(modelVersion !== 'raw'
                 ? {
                     projection: async (user: { userId: string }, k: number, exclude: ReadonlySet<string>) =>
                       (
-                        await recs.forUser(user.userId, listOpts(k, exclude), cutoff, projectionOnly)
+                        await recs.forUser(
+                          user.userId,
+                          listOpts(k, exclude),
+                          cutoff,
+                          exclude.size > 0 ? projectionOnlyDiscovery : projectionOnly,
+                        )
                       ).items.map((i) => i.id),
                   }
                 : {}),
               engine: async (user, k, exclude) => {
-                const list = await recs.forUser(
-                  user.userId,
-                  {
-                    limit: k,
-                    inStockOnly: false,
-                    exclude: [...exclude],
-                    includeItems: false,
-                    explain: false,
-                    diversity: 0,
-                    excludePurchased: false,
-                  },
-                  cutoff,
-                );
+                const list = await recs.forUser(user.userId, listOpts(k, exclude), cutoff);
                 return list.items.map((i) => i.id);
               },
               content: contentRecommender({

@@ -53,6 +53,8 @@ export class RecommendationsService {
 
   /** The blend in use: the defaults until a fine-tune tunes and activates its own. */
   blend: BlendWeights = DEFAULT_BLEND;
+  /** The blend for discovery lists (excludePurchased), tuned on baskets without the user's own items. */
+  discoveryBlend: BlendWeights = DEFAULT_BLEND;
 
   /** The served vector of an item; an item not indexed yet is embedded from its text on the spot. */
   async itemVector(id: string): Promise<Float32Array | undefined> {
@@ -126,7 +128,7 @@ export class RecommendationsService {
     userId: string,
     opts: ListOptions & { excludePurchased: boolean },
     now = new Date(),
-    blend: BlendWeights = this.blend,
+    blend: BlendWeights = opts.excludePurchased ? this.discoveryBlend : this.blend,
   ): Promise<RecommendationList> {
     const profile = await this.profiles.profile(userId, now);
     const model = this.interactions.current();

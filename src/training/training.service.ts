@@ -107,6 +107,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     if (row?.weights) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
       this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
+      this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
     }
   }
 
@@ -220,7 +221,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
         encoderId,
         status: 'rejected',
         metrics,
-        params: { blend: candidate.weights, ...trainOpts },
+        params: { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts },
         weights: null,
       });
       const reason = `validation NDCG@10 ${candidate.ndcg.toFixed(4)} does not beat the active model's ${current.ndcg.toFixed(4)} by ${cfg.minGain}`;
@@ -250,7 +251,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       encoderId,
       status: 'candidate',
       metrics,
-      params: { blend: candidate.weights, ...trainOpts },
+      params: { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts },
       weights: model.toBuffer(),
     });
     await this.activate(version, (d, t) => report(phases - 1, d / Math.max(1, t)));
@@ -282,6 +283,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       await this.versions.markActive(version);
       this.active = { version, model };
       this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
+      this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]).catch(() => undefined);
       await runner.release();
@@ -322,7 +324,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     itemIds: string[],
     history: Interaction[],
     at: Date,
-  ): { weights: BlendWeights; ndcg: number } {
+  ): { weights: BlendWeights; discoveryWeights: BlendWeights; ndcg: number } {
     const model = new InteractionModel(
       aggregate(history).map((p) => ({ userId: p.userId, itemId: p.itemId, rows: p.rows, lastAt: p.lastAt })),
       at,
@@ -335,6 +337,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     }
     const row = new Map(itemIds.map((id, i) => [id, i]));
     const cases: BlendCase[] = [];
+    const discovery: BlendCase[] = [];
     for (const u of users) {
       const own = aggregate(byUser.get(u.userId) ?? []);
       if (own.length === 0) continue;
@@ -387,10 +390,39 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
         isNew: Uint8Array.from(ids, (id) => (model.buyersOf(id) === 0 ? 1 : 0)),
         targets: u.targets,
       });
+      // The same basket for discovery lists (excludePurchased): own items are neither candidates nor targets.
+      const c = cases[cases.length - 1];
+      const keep = c.ids.map((id, i) => (ownRows.has(id) ? -1 : i)).filter((i) => i >= 0);
+      const targets = new Set([...u.targets].filter((id) => !ownRows.has(id)));
+      if (targets.size > 0) {
+        discovery.push({
+          ids: keep.map((i) => c.ids[i]),
+          cos: Float32Array.from(keep, (i) => c.cos[i]),
+          logPop: Float32Array.from(keep, (i) => c.logPop[i]),
+          knn: Float32Array.from(keep, (i) => c.knn[i]),
+          repeat: new Float32Array(keep.length),
+          isNew: Uint8Array.from(keep, (i) => c.isNew[i]),
+          targets,
+        });
+      }
     }
     // cos is already divided by τ above, so its weight starts at 1 (the prototype's cos/τ + β·log-pop).
-    const tuned = tuneBlend(cases, { cos: 1, pop: 1, knn: 1, repeat: 3, newItem: 3 });
-    return { weights: { ...tuned.weights, cos: tuned.weights.cos / tau }, ndcg: tuned.ndcg };
+    const nb = tuneBlend(cases, { cos: 1, pop: 1, knn: 1, repeat: 3, newItem: 3 });
+    const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0 });
+    // Cold start: a never-sold item is scored as if it had the median item's buyers. The validation window
+    // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).
+    const sold = [...model.buyers.values()].filter((b) => b > 0).sort((a, b) => a - b);
+    const medianLogPop = sold.length ? Math.log1p(sold[Math.floor(sold.length / 2)]) : 0;
+    const withPrior = (w: BlendWeights): BlendWeights => ({
+      ...w,
+      cos: w.cos / tau,
+      newItem: Math.max(w.newItem, w.pop * medianLogPop),
+    });
+    return {
+      weights: withPrior(nb.weights),
+      discoveryWeights: withPrior(disc.weights),
+      ndcg: (nb.ndcg + disc.ndcg) / 2,
+    };
   }
 }
 
