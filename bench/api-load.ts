@@ -98,6 +98,29 @@ async function main(): Promise<void> {
         }),
       );
     }
+    if (want('similar-reindex')) {
+      // /similar while a full reindex (re-embed everything, rebuild, swap) runs in the same server.
+      const job = (await (
+        await fetch(`${server.url}/v1/admin/reindex`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"full":true}',
+        })
+      ).json()) as { jobId: string };
+      results.push(
+        await load({
+          name: 'GET /v1/items/:id/similar (reindex)',
+          url: server.url,
+          seconds,
+          next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}/similar` }),
+        }),
+      );
+      const status = (await (await fetch(`${server.url}/v1/admin/jobs/${job.jobId}`)).json()) as {
+        status: string;
+        progress: unknown;
+      };
+      process.stdout.write(`reindex job during that load: ${JSON.stringify(status)}\n`);
+    }
     if (want('recs')) {
       results.push(
         await load({
