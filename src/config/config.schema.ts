@@ -74,6 +74,7 @@ export const envSchema = z.object({
   WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
   STATS_REFRESH_MS: z.coerce.number().int().min(0).default(600000),
+  SYNC_INTERVAL_MS: positiveInt(30000),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
@@ -106,6 +107,7 @@ export interface AppConfig {
   profileHalfLifeDays: number;
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
+  syncIntervalMs: number;
   finetune: {
     epochs: number;
     dim: number;
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,
+    syncIntervalMs: e.SYNC_INTERVAL_MS,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,
       dim: e.FINETUNE_DIM,

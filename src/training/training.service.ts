@@ -54,6 +54,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
   private readonly logger = new Logger('Training');
   private active: { version: string; model: ProjectionModel } | undefined;
   private cron: CronJob | undefined;
+  private sync: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -67,10 +68,19 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
   ) {}
 
   onModuleDestroy(): void {
+    if (this.sync) clearInterval(this.sync);
     void this.cron?.stop();
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // The active model is loaded here, not at bootstrap: the index loads its file in its own
+    // onApplicationBootstrap, which runs before ours, and must project queries with this model, not raw.
+    const row = await this.versions.active();
+    if (row?.weights) {
+      this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
+      this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
+      this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
+    }
     this.index.setProjectionSource(() =>
       Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined),
     );
@@ -87,7 +97,17 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
+    if (this.polling) {
+      // A fine-tune or reindex run by another process (the nightly `aisle finetune`, another replica) changes the
+      // active version and the published index; servers pick both up here instead of at their next restart.
+      this.sync = setInterval(() => {
+        this.syncWithStore().catch((e: unknown) =>
+          this.logger.error(`model sync failed: ${(e as Error).message}`),
+        );
+      }, this.config.syncIntervalMs);
+      this.sync.unref();
+    }
     if (this.polling && this.config.finetuneCron) {
       // The schedule only enqueues; whichever replica claims the job does the work (one at a time, by lock).
       this.cron = CronJob.from({
@@ -103,12 +123,18 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       });
       this.logger.log(`fine-tune scheduled: ${this.config.finetuneCron}`);
     }
+  }
+
+  /** Adopts the active model version and the published index if another process changed them. */
+  async syncWithStore(): Promise<void> {
     const row = await this.versions.active();
-    if (row?.weights) {
+    if (row?.weights && row.version !== this.active?.version) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
       this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
       this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
+      this.logger.log(`adopted model version ${row.version} activated elsewhere`);
     }
+    await this.index.syncFromDisk();
   }
 
   activeVersion(): string | null {

@@ -90,6 +90,24 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.holder.current();
   }
 
+  /** Loads the index CURRENT names when another process published a newer one (no-op otherwise). */
+  async syncFromDisk(): Promise<void> {
+    const before = this.holder.currentName();
+    try {
+      const loaded = await this.holder.loadCurrent(this.config.dataDir);
+      if (loaded && this.holder.currentName() !== before) {
+        this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
+        this.metrics.indexSize.set(loaded.size);
+        this.logger.log(
+          `adopted index ${this.holder.currentName()} published elsewhere (${loaded.size} items)`,
+        );
+      }
+    } catch (e) {
+      if (!(e instanceof IndexCorruptError)) throw e;
+      this.logger.warn(`published index is unusable (${e.message}); keeping the one in memory`);
+    }
+  }
+
   /**
    * The served vector of an item. hnswlib's getPoint copies through a JS array (≈0.4 ms for 512-d), far too slow
    * for the hundreds of lookups a personalised list makes, so vectors are kept per index in a plain map: filled

@@ -1,0 +1,368 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Client } from 'pg';
+import request from 'supertest';
+import { loadConfig } from '../src/config/config.schema';
+import { createHttpApp } from '../src/http-app';
+import { ImportService } from '../src/import/import.service';
+import { JobsService } from '../src/jobs/jobs.service';
+import { FINETUNE } from '../src/training/training.service';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+/**
+ * The nightly fine-tune on a real slice of Online Retail: training and its metrics, the gate, activation and
+ * rollback, a brand-new item placed by its text alone, and a fine-tune killed mid-run. Apps are restarted on
+ * the same database and DATA_DIR to change the fine-tune settings between runs, as an operator would.
+ *
+ * The slice holds one trading day (2010-12-01, 08:26–16:58 UTC). The validation window is the last
+ * FINETUNE_VALIDATION_DAYS (≥ 1) before `now`, so `now` = 2010-12-02 11:00 puts the purchases from 11:00 on
+ * in the window and the morning's in training; the gate then has one customer (17850) with history before the
+ * window and a basket in it. The fine-tune job takes `now` as a parameter for exactly this (replays, tests).
+ */
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
+const NOW = '2010-12-02T11:00:00.000Z';
+const ENV = {
+  REINDEX_DEBOUNCE_MS: '0',
+  JOBS_POLL_MS: '100',
+  STATS_REFRESH_MS: '0',
+  FINETUNE_EPOCHS: '2',
+  FINETUNE_DIM: '32',
+  FINETUNE_VALIDATION_DAYS: '1',
+};
+const LUNCH_BAG = '20725'; // LUNCH BAG RED RETROSPOT
+/** The six lunch bags customer 17920 bought at 11:49. */
+const LUNCH_BAGS_OF_17920 = ['20728', '22382', '22662', '22383', '20727', '20725'];
+
+interface RunningApp {
+  app: NestExpressApplication;
+  url: string;
+}
+
+interface ModelVersion {
+  version: string;
+  status: string;
+  metrics: {
+    validationCases: number;
+    validationNdcg: number;
+    activeValidationNdcg: number;
+    activeVersion: string;
+    initialValidationLoss: number | null;
+    epochs: Array<{ epoch: number; trainLoss: number; validationLoss: number | null }>;
+    trainPairs: number;
+    validationPairs: number;
+  };
+}
+
+interface FinetuneJobResult {
+  version: string;
+  activated: boolean;
+  reason: string;
+  metrics: ModelVersion['metrics'];
+}
+
+let db: TestDatabase;
+let dataDir: string;
+let pg: Client;
+let running: RunningApp | undefined;
+
+/** The real HTTP app on this file's database and data directory; `env` overrides the fine-tune settings. */
+async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, ...ENV, ...env });
+  const app = await createHttpApp(config, db.url);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  running = { app, url: `http://127.0.0.1:${address.port}` };
+  return running;
+}
+
+async function restartApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  await stopApp();
+  return startApp(env);
+}
+
+async function stopApp(): Promise<void> {
+  const r = running;
+  running = undefined;
+  await r?.app.close();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitForJob(url: string, jobId: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 1500; i++) {
+    const res = await request(url).get(`/v1/admin/jobs/${jobId}`);
+    if (res.body.status === 'succeeded' || res.body.status === 'failed')
+      return res.body as Record<string, unknown>;
+    await sleep(100);
+  }
+  throw new Error(`job ${jobId} did not finish`);
+}
+
+/** Queues the fine-tune job (what POST /v1/admin/finetune does) as of NOW, and waits for it through the API. */
+async function finetune(r: RunningApp): Promise<FinetuneJobResult> {
+  const job = await r.app.get(JobsService).enqueue(FINETUNE, { now: NOW });
+  const done = await waitForJob(r.url, job.id);
+  expect({ status: done.status, error: done.error }).toEqual({ status: 'succeeded', error: undefined });
+  return done.result as FinetuneJobResult;
+}
+
+async function models(url: string): Promise<{ active: string | null; versions: ModelVersion[] }> {
+  const res = await request(url).get('/v1/admin/models');
+  expect(res.status).toBe(200);
+  return res.body as { active: string | null; versions: ModelVersion[] };
+}
+
+async function similar(url: string, id: string): Promise<{ ids: string[]; modelVersion: string | null }> {
+  const res = await request(url).get(`/v1/items/${id}/similar?limit=10`);
+  expect(res.status).toBe(200);
+  return {
+    ids: (res.body.items as Array<{ id: string }>).map((i) => i.id),
+    modelVersion: res.body.modelVersion as string | null,
+  };
+}
+
+async function textQuery(url: string): Promise<{ ids: string[]; modelVersion: string | null }> {
+  const res = await request(url).post('/v1/recommendations').send({ text: 'lunch bag', limit: 10 });
+  expect(res.status).toBe(200);
+  return {
+    ids: (res.body.items as Array<{ id: string }>).map((i) => i.id),
+    modelVersion: res.body.modelVersion as string | null,
+  };
+}
+
+const currentDir = () => fs.readFileSync(path.join(dataDir, 'index', 'CURRENT'), 'utf8').trim();
+
+function spawnCli(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
+} {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...ENV,
+    DATABASE_URL: db.url,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  delete env.API_KEYS;
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
+  return { child, done };
+}
+
+describe('nightly fine-tune', () => {
+  /** The first version activated by a fine-tune, and the one activated after it. */
+  let first: string;
+  let second: string;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CLI)) {
+      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+      if (!fs.existsSync(CLI)) throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
+    }
+    db = await createTestDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-finetune-test-'));
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    const { app, url } = await startApp();
+    await app.get(ImportService).onlineRetail(SLICE);
+    const res = await request(url).post('/v1/admin/reindex').send({ full: true });
+    expect(res.status).toBe(202);
+    expect(await waitForJob(url, res.body.jobId as string)).toMatchObject({ status: 'succeeded' });
+    expect((await similar(url, LUNCH_BAG)).modelVersion).toBe('raw');
+  }, 600_000);
+
+  afterAll(async () => {
+    await stopApp().catch(() => undefined);
+    await pg?.end().catch(() => undefined);
+    await db?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('POST /v1/admin/finetune runs the job; with no purchases in the last days it keeps the model in service', async () => {
+    const { url } = running!;
+    const res = await request(url).post('/v1/admin/finetune');
+    expect(res.status).toBe(202);
+    const done = await waitForJob(url, res.body.jobId as string);
+    expect(done).toMatchObject({ kind: 'finetune', status: 'succeeded' });
+    // The slice is from 2010: against today's clock the validation window is empty, so nothing can be judged.
+    const result = done.result as FinetuneJobResult;
+    expect(result).toMatchObject({ activated: false, metrics: { validationCases: 0, validationPairs: 0 } });
+    const listed = await models(url);
+    expect(listed.active).toBeNull();
+    expect(listed.versions.find((v) => v.version === result.version)?.status).toBe('rejected');
+    expect((await similar(url, LUNCH_BAG)).modelVersion).toBe('raw');
+  });
+
+  it('trains on the shop’s purchases: the version is listed with its metrics and lowers the validation loss', async () => {
+    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1' });
+    const result = await finetune(r);
+    expect(result.activated).toBe(true);
+    first = result.version;
+
+    const listed = await models(r.url);
+    expect(listed.active).toBe(first);
+    const v = listed.versions.find((x) => x.version === first)!;
+    expect(v.status).toBe('active');
+    expect(v.metrics.validationCases).toBeGreaterThan(0);
+    expect(v.metrics.validationPairs).toBeGreaterThan(0);
+    expect(v.metrics.trainPairs).toBeGreaterThan(0);
+    expect(v.metrics.validationNdcg).toBeGreaterThanOrEqual(0);
+    expect(v.metrics.validationNdcg).toBeLessThanOrEqual(1);
+    expect(v.metrics.epochs).toHaveLength(2);
+    for (const e of v.metrics.epochs) {
+      expect(Number.isFinite(e.trainLoss)).toBe(true);
+      expect(Number.isFinite(e.validationLoss)).toBe(true);
+    }
+    expect(v.metrics.initialValidationLoss).toEqual(expect.any(Number));
+    expect(v.metrics.epochs[v.metrics.epochs.length - 1].validationLoss!).toBeLessThan(
+      v.metrics.initialValidationLoss!,
+    );
+
+    // The activation re-projected the catalogue: the served index is the new version's.
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+    const stats = await request(r.url).get('/v1/admin/stats');
+    expect(stats.body).toMatchObject({ activeModel: first, index: { modelVersion: first, dimension: 32 } });
+  });
+
+  it('the gate refuses a candidate that does not beat the active model by FINETUNE_MIN_GAIN', async () => {
+    const before = currentDir();
+    // NDCG lies in [0, 1]: a required gain of 2 can never be met.
+    const r = await restartApp({ FINETUNE_MIN_GAIN: '2' });
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+    const served = (await similar(r.url, LUNCH_BAG)).ids;
+
+    const result = await finetune(r);
+    expect(result.activated).toBe(false);
+    expect(result.reason).toMatch(/does not beat the active model's .* by 2/);
+    // Judged on real validation baskets, against the version in service.
+    expect(result.metrics).toMatchObject({ activeVersion: first, validationCases: expect.any(Number) });
+    expect(result.metrics.validationCases).toBeGreaterThan(0);
+    const listed = await models(r.url);
+    expect(listed.active).toBe(first);
+    expect(listed.versions.find((v) => v.version === result.version)?.status).toBe('rejected');
+    expect(listed.versions.find((v) => v.version === first)?.status).toBe('active');
+    // Nothing was re-projected or published.
+    expect(currentDir()).toBe(before);
+    expect(await similar(r.url, LUNCH_BAG)).toEqual({ ids: served, modelVersion: first });
+  });
+
+  it('rolls back to an earlier version: POST /v1/admin/models/:version/activate', async () => {
+    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1', FINETUNE_SEED: '7' });
+    const result = await finetune(r);
+    expect(result.activated).toBe(true);
+    second = result.version;
+    expect(second).not.toBe(first);
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(second);
+
+    const res = await request(r.url).post(`/v1/admin/models/${first}/activate`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ version: first, active: true });
+    const listed = await models(r.url);
+    expect(listed.active).toBe(first);
+    expect(listed.versions.filter((v) => v.status === 'active').map((v) => v.version)).toEqual([first]);
+    expect(listed.versions.find((v) => v.version === second)?.status).toBe('inactive');
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+    const rolledBack = await textQuery(r.url);
+    expect(rolledBack.ids).toHaveLength(10);
+
+    // The rollback outlives a restart: the active version and its index are what the next process serves.
+    const again = await restartApp();
+    expect((await models(again.url)).active).toBe(first);
+    expect((await similar(again.url, LUNCH_BAG)).modelVersion).toBe(first);
+    // Text is projected with the restored version as before the restart (no reindex has run in this process).
+    const query = await textQuery(again.url);
+    expect(query).toEqual(rolledBack);
+    expect(query.modelVersion).toBe(first);
+    expect((await request(again.url).post('/v1/admin/models/no-such-version/activate')).status).toBe(404);
+  });
+
+  it('places a brand-new item by its text alone (cold start) next to its kind', async () => {
+    const { url } = running!;
+    const put = await request(url)
+      .put('/v1/items')
+      .send({ items: [{ id: 'new-lunch-bag', title: 'LUNCH BAG PURPLE FLOWERS', price: 1.65 }] });
+    expect(put.status).toBe(200);
+    const job = await request(url).post('/v1/admin/reindex').send({ full: false });
+    expect(job.status).toBe(202);
+    const done = await waitForJob(url, job.body.jobId as string);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      result: { embedded: 1, index: { modelVersion: first } },
+    });
+
+    // Its neighbours by text are bags, lunch bags among them.
+    const own = await request(url).get('/v1/items/new-lunch-bag/similar?limit=10&includeItems=true');
+    expect(own.status).toBe(200);
+    expect(own.body.modelVersion).toBe(first);
+    const titles = (own.body.items as Array<{ item: { title: string } }>).map((i) => i.item.title);
+    expect(titles.filter((t) => t.startsWith('LUNCH BAG')).length).toBeGreaterThanOrEqual(1);
+
+    // A shopper browsing lunch bags (those customer 17920 bought) is shown the new one.
+    const session = await request(url)
+      .post('/v1/recommendations')
+      .send({ itemIds: LUNCH_BAGS_OF_17920, limit: 10 });
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({ strategy: 'session', modelVersion: first });
+    expect((session.body.items as Array<{ id: string }>).map((i) => i.id)).toContain('new-lunch-bag');
+
+    // And so is one who types what they want.
+    const query = await request(url).post('/v1/recommendations').send({ text: 'lunch bag', limit: 10 });
+    expect(query.body.strategy).toBe('semantic-search');
+    expect((query.body.items as Array<{ id: string }>).map((i) => i.id)).toContain('new-lunch-bag');
+  });
+
+  it('survives a SIGKILL during `aisle finetune`: the job is failed as interrupted, the active version still serves', async () => {
+    await stopApp();
+    const before = currentDir();
+    const startedAt = new Date();
+    // The command's run (PCA, training, the gate's tuning) takes seconds: it is caught and killed mid-flight.
+    const cli = spawnCli(['finetune', '--json']);
+    let jobId: string | undefined;
+    let exited = false;
+    void cli.done.then(() => (exited = true));
+    for (let i = 0; i < 6000 && !jobId && !exited; i++) {
+      const rows = await pg.query<{ id: string; status: string }>(
+        `SELECT id, status FROM jobs WHERE kind = 'finetune' AND created_at >= $1`,
+        [startedAt],
+      );
+      if (rows.rows[0]?.status === 'running') jobId = rows.rows[0].id;
+      else await sleep(5);
+    }
+    expect(jobId).toBeDefined();
+    cli.child.kill('SIGKILL');
+    expect((await cli.done).signal).toBe('SIGKILL');
+    const killed = await pg.query<{ status: string }>(`SELECT status FROM jobs WHERE id = $1`, [jobId]);
+    expect(killed.rows[0].status).toBe('running');
+
+    const r = await startApp();
+    const job = await request(r.url).get(`/v1/admin/jobs/${jobId}`);
+    expect(job.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/interrupted/) });
+    const listed = await models(r.url);
+    expect(listed.active).toBe(first);
+    expect(listed.versions.filter((v) => v.status === 'active').map((v) => v.version)).toEqual([first]);
+    expect(currentDir()).toBe(before);
+    expect((await request(r.url).get('/health/ready')).status).toBe(200);
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+  });
+});
