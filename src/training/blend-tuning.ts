@@ -37,7 +37,7 @@ export function scoreCase(c: BlendCase, w: BlendWeights, k: number): string[] {
 
 /**
  * Coordinate search of the blend weights by mean NDCG@k over validation baskets, starting from `start`.
- * Each round tries every weight at a few multiples of its value (and 0) and keeps improvements.
+ * Three rounds; each tries every weight at a few multiples of its value (and 0) and keeps improvements.
  */
 export function tuneBlend(
   cases: readonly BlendCase[],
@@ -49,10 +49,10 @@ export function tuneBlend(
   let best = { ...start };
   let bestScore = evalW(best);
   const keys: Array<keyof BlendWeights> = ['pop', 'knn', 'repeat', 'newItem'];
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     for (const key of keys) {
       const base = best[key] || 1;
-      for (const f of [0, 0.25, 0.5, 2, 4]) {
+      for (const f of [0, 0.25, 0.5, 0.75, 1.5, 2, 4]) {
         const trial = { ...best, [key]: f === 0 ? 0 : base * f };
         const score = evalW(trial);
         if (score > bestScore + 1e-9) {
