@@ -75,6 +75,7 @@ export const envSchema = z.object({
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
   STATS_REFRESH_MS: z.coerce.number().int().min(0).default(600000),
   SYNC_INTERVAL_MS: positiveInt(30000),
+  INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
@@ -108,6 +109,7 @@ export interface AppConfig {
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
   syncIntervalMs: number;
+  indexEfSearch: number | undefined;
   finetune: {
     epochs: number;
     dim: number;
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,
     syncIntervalMs: e.SYNC_INTERVAL_MS,
+    indexEfSearch: e.INDEX_EF_SEARCH,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,
       dim: e.FINETUNE_DIM,

@@ -35,6 +35,10 @@ interface CandidateFeatures {
   knnVia?: string;
 }
 
+/** History items that shape a personalised list, and co-purchase candidates scored in full. */
+const HISTORY_CAP = 100;
+const KNN_CANDIDATES = 200;
+
 export interface Candidate extends Scored {
   reason?: Reason;
 }
@@ -132,7 +136,11 @@ export class RecommendationsService {
   ): Promise<RecommendationList> {
     const profile = await this.profiles.profile(userId, now);
     const model = this.interactions.current();
-    const history = profile.items.filter((p) => p.weight > 0 || p.purchases > 0);
+    // The most weighted items carry the profile; capping them bounds the work for wholesale-sized histories.
+    const history = profile.items
+      .filter((p) => p.weight > 0 || p.purchases > 0)
+      .sort((a, b) => b.weight - a.weight || b.purchases - a.purchases)
+      .slice(0, HISTORY_CAP);
     const purchased = new Set(profile.items.filter((p) => p.purchases > 0).map((p) => p.itemId));
     const excluded = new Set([...opts.exclude, ...(opts.excludePurchased ? purchased : [])]);
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
@@ -181,6 +189,14 @@ export class RecommendationsService {
         const recency = Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs);
         get(p.itemId).repeat = Math.log1p(p.purchases) * (0.5 + 0.5 * recency);
       }
+    }
+    // Co-purchase candidates: only the strongest ones are scored in full.
+    if (cands.size > KNN_CANDIDATES) {
+      const weak = [...cands.entries()]
+        .filter(([, c]) => c.cos === undefined && c.repeat === 0)
+        .sort((a, b) => b[1].knn - a[1].knn)
+        .slice(KNN_CANDIDATES);
+      for (const [id] of weak) cands.delete(id);
     }
     let added = 0;
     for (const id of model.popular) {

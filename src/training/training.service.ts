@@ -365,7 +365,14 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const cases: BlendCase[] = [];
     const discovery: BlendCase[] = [];
     for (const u of users) {
-      const own = aggregate(byUser.get(u.userId) ?? []);
+      // The same history cap as the service (most weighted items first).
+      const own = aggregate(byUser.get(u.userId) ?? [])
+        .map((p) => ({
+          ...p,
+          w: contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, this.config.profileHalfLifeDays),
+        }))
+        .sort((a, b) => b.w - a.w || b.rows - a.rows)
+        .slice(0, 100);
       if (own.length === 0) continue;
       const ctx = new Float32Array(dim);
       for (const p of own) {
@@ -396,7 +403,10 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       const ids = [
         ...new Set([
           ...byCos.map((i) => itemIds[i]),
-          ...knn.keys(),
+          ...[...knn.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 200)
+            .map(([id]) => id),
           ...own.map((p) => p.itemId),
           ...model.popular.slice(0, 50),
         ]),

@@ -149,7 +149,15 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     const entries = [...vectors].map(([id, v]) => ({ id, vector: proj.project(id, v) }));
     const index = await HnswVectorIndex.build(
       entries,
-      { space: 'ip', dimension: proj.dimension, encoderId, modelVersion: proj.version },
+      {
+        space: 'ip',
+        dimension: proj.dimension,
+        encoderId,
+        modelVersion: proj.version,
+        // Small catalogs reach recall@10 ≥ 0.99 at ef 100 (Online Retail: 0.9996); large ones need more
+        // (100k embedding-like vectors: 0.988 at 600). INDEX_EF_SEARCH overrides.
+        efSearch: this.config.indexEfSearch ?? (entries.length <= 20_000 ? 100 : 600),
+      },
       progress,
     );
     // Items deleted while the build ran must not come back with the swap.
