@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +11,7 @@ import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
 import { FINETUNE } from '../src/training/training.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 
 /**
  * The nightly fine-tune on a real slice of Online Retail: training and its metrics, the gate, activation and
@@ -24,7 +25,6 @@ import { createTestDatabase, type TestDatabase } from './support/database';
  */
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 const NOW = '2010-12-02T11:00:00.000Z';
 const ENV = {
@@ -140,34 +140,8 @@ async function textQuery(url: string): Promise<{ ids: string[]; modelVersion: st
 
 const currentDir = () => fs.readFileSync(path.join(dataDir, 'index', 'CURRENT'), 'utf8').trim();
 
-function spawnCli(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
-} {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...ENV,
-    DATABASE_URL: db.url,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  delete env.API_KEYS;
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    },
-  );
-  return { child, done };
+function spawnCli(args: string[]): CliRun {
+  return spawnCliIn(args, { ...ENV, DATABASE_URL: db.url, DATA_DIR: dataDir });
 }
 
 describe('nightly fine-tune', () => {

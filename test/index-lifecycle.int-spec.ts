@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/config.schema';
 import { createHttpApp } from '../src/http-app';
 import { ImportService } from '../src/import/import.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 
 /**
  * The vector index over its life: published to disk, loaded at start-up, rebuilt when the file is damaged,
@@ -18,7 +19,6 @@ import { createTestDatabase, type TestDatabase } from './support/database';
  */
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 const PROBES = ['20725', '85123A', '22383'];
 const ENV = { REINDEX_DEBOUNCE_MS: '0', JOBS_POLL_MS: '100', STATS_REFRESH_MS: '0' };
@@ -101,33 +101,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function spawnCli(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
-} {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  delete env.API_KEYS;
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    },
-  );
-  return { child, done };
+function spawnCli(args: string[]): CliRun {
+  return spawnCliIn(args, { DATABASE_URL: db.url, DATA_DIR: dataDir });
 }
 
 describe('vector index lifecycle', () => {

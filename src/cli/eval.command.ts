@@ -6,7 +6,6 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { Client } from 'pg';
 import { AppModule } from '../app.module';
-import { CatalogService } from '../catalog/catalog.service';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { runMigrations } from '../database/database.bootstrap';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
@@ -16,7 +15,7 @@ import { buildTrainingStats } from '../evaluation/training-stats';
 import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluation.report';
 import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
-import { EventsService } from '../events/events.service';
+import { ImportService } from '../import/import.service';
 import { InteractionModelService } from '../recommendations/interaction-model.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
@@ -82,27 +81,7 @@ export async function runEval(
         extraRecommenders: async (split, data) => {
           const started = Date.now();
           // The shop knows its whole catalog; only the events are cut at the cutoff.
-          const catalog = ctx.get(CatalogService);
-          for (let i = 0; i < data.items.length; i += 1000) {
-            await catalog.upsert(
-              data.items.slice(i, i + 1000).map((it) => ({ id: it.id, title: it.title, price: it.price })),
-            );
-          }
-          const events = ctx.get(EventsService);
-          for (let i = 0; i < split.training.length; i += 5000) {
-            await events.store(
-              split.training.slice(i, i + 5000).map((p) => ({
-                eventId: p.eventId,
-                userId: p.userId,
-                itemId: p.itemId,
-                type: 'purchase' as const,
-                value: p.quantity,
-                sessionId: null,
-                occurredAt: p.timestamp,
-              })),
-            );
-            progress('events', Math.min(split.training.length, i + 5000), split.training.length);
-          }
+          await ctx.get(ImportService).storeOnlineRetail(data.items, split.training, progress);
           await ctx.get(CatalogSnapshot).reload();
           await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
           const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));

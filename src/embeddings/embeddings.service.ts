@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EmbeddingsRepository, type ItemTextRow } from './embeddings.repository';
 import { EncoderProvider } from './encoder.provider';
+import { normalize } from '../common/vectors';
 
 export interface EmbedResult {
   encoderId: string;
@@ -81,12 +82,8 @@ export class EmbeddingsService {
     const encoder = await this.encoders.get();
     const forms = [...new Set([text, text.toLowerCase(), text.toUpperCase()])];
     const vs = await encoder.encode(forms);
-    const out = new Float32Array(encoder.dimension);
-    for (const v of vs) for (let i = 0; i < v.length; i++) out[i] += v[i];
-    let n = 0;
-    for (let i = 0; i < out.length; i++) n += out[i] * out[i];
-    n = Math.sqrt(n) || 1;
-    for (let i = 0; i < out.length; i++) out[i] /= n;
-    return out;
+    const sum = new Float32Array(encoder.dimension);
+    for (const v of vs) for (let i = 0; i < v.length; i++) sum[i] += v[i];
+    return normalize(sum);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ItemsRepository } from '../catalog/items.repository';
 import { ProblemException, type FieldError } from '../common/problem';
-import type { EventInput } from './dto/event.schema';
+import { toNewEvent, type EventInput } from './dto/event.schema';
 import { EventsRepository, type NewEvent, type StoredEvent } from './events.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserChanges } from './user-changes';
@@ -18,17 +18,7 @@ export class EventsService {
   /** Events as the API receives them (already schema-validated); a missing timestamp means now. */
   ingest(batch: EventInput[]): Promise<{ accepted: number; duplicates: number }> {
     const now = new Date();
-    return this.store(
-      batch.map((e) => ({
-        eventId: e.eventId ?? null,
-        userId: e.userId,
-        itemId: e.itemId,
-        type: e.type,
-        value: e.value ?? null,
-        sessionId: e.sessionId ?? null,
-        occurredAt: e.timestamp ? new Date(e.timestamp) : now,
-      })),
-    );
+    return this.store(batch.map((e) => toNewEvent(e, now)));
   }
 
   /** Stores a batch in one statement after checking every item exists; an unknown item rejects all of it. */

@@ -4,10 +4,11 @@ import { CatalogService } from '../catalog/catalog.service';
 import { ItemsRepository } from '../catalog/items.repository';
 import { itemSchema, type ItemInput } from '../catalog/dto/item.schema';
 import { formatPath } from '../common/validation';
-import { eventSchema } from '../events/dto/event.schema';
+import { eventSchema, toNewEvent } from '../events/dto/event.schema';
 import type { NewEvent } from '../events/events.repository';
 import { EventsService } from '../events/events.service';
 import { loadOnlineRetail } from '../online-retail/online-retail.reader';
+import type { OnlineRetailItem, Purchase } from '../online-retail/online-retail.types';
 import { coerceCsv, isCsv, readRecords } from './record-files';
 
 export type ImportProgress = (phase: string, done: number, total: number) => void;
@@ -50,23 +51,34 @@ export class ImportService {
   async onlineRetail(file: string, progress: ImportProgress = () => undefined): Promise<ImportSummary> {
     const started = Date.now();
     const data = await loadOnlineRetail(file, (p) => progress('read', p.rowsRead, 0));
-    const items = await this.writeItems(
-      data.items.map((it) => ({ id: it.id, title: it.title, price: it.price })),
-      progress,
-    );
-    const events = await this.writeEvents(
-      data.purchases.map((p) => ({
-        eventId: p.eventId,
-        userId: p.userId,
-        itemId: p.itemId,
-        type: 'purchase' as const,
-        value: p.quantity,
-        sessionId: null,
-        occurredAt: p.timestamp,
-      })),
-      progress,
-    );
+    const { items, events } = await this.storeOnlineRetail(data.items, data.purchases, progress);
     return { items, events, seconds: (Date.now() - started) / 1000 };
+  }
+
+  /** Online Retail items and purchases (already read and cleaned) into the catalog and the events table. */
+  async storeOnlineRetail(
+    items: OnlineRetailItem[],
+    purchases: Purchase[],
+    progress: ImportProgress = () => undefined,
+  ): Promise<Omit<ImportSummary, 'seconds'>> {
+    return {
+      items: await this.writeItems(
+        items.map((it) => ({ id: it.id, title: it.title, price: it.price })),
+        progress,
+      ),
+      events: await this.writeEvents(
+        purchases.map((p) => ({
+          eventId: p.eventId,
+          userId: p.userId,
+          itemId: p.itemId,
+          type: 'purchase' as const,
+          value: p.quantity,
+          sessionId: null,
+          occurredAt: p.timestamp,
+        })),
+        progress,
+      ),
+    };
   }
 
   /** Items as NDJSON or CSV: every record is validated with the API's schema before anything is written. */
@@ -101,15 +113,7 @@ export class ImportService {
     }
     const now = new Date();
     const events = await this.writeEvents(
-      valid.map(({ value: e }) => ({
-        eventId: e.eventId ?? null,
-        userId: e.userId,
-        itemId: e.itemId,
-        type: e.type,
-        value: e.value ?? null,
-        sessionId: e.sessionId ?? null,
-        occurredAt: e.timestamp ? new Date(e.timestamp) : now,
-      })),
+      valid.map(({ value: e }) => toNewEvent(e, now)),
       progress,
     );
     return { items: { upserted: 0, unchanged: 0 }, events, seconds: (Date.now() - started) / 1000 };

@@ -1,12 +1,8 @@
+import { dot } from '../common/vectors';
+
 export interface Scored {
   id: string;
   score: number;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /**

@@ -12,21 +12,7 @@ import type { Reason, RecommendationList, RecommendedItem } from './response';
 import { DEFAULT_BLEND, type BlendWeights } from './blend';
 import { InteractionModelService } from './interaction-model.service';
 import { ProfileService } from './profile.service';
-
-function normalize(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
-  n = Math.sqrt(n) || 1;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
-  return out;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
+import { dot, normalize } from '../common/vectors';
 
 interface CandidateFeatures {
   cos?: number;

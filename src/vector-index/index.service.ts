@@ -17,6 +17,7 @@ import { IndexHolder } from './index-holder';
 import { rawProjection, type VectorProjection } from './projection';
 import { IndexCorruptError } from './vector-index.errors';
 import type { SearchHit, VectorIndex } from './vector-index.port';
+import { normalize } from '../common/vectors';
 
 export interface RebuildResult {
   size: number;
@@ -181,13 +182,4 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!index || index.size === 0) return [];
     return index.search(vector, { k: Math.min(k, index.size), filter });
   }
-}
-
-function normalize(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
-  n = Math.sqrt(n) || 1;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
-  return out;
 }

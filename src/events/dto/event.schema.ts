@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../../common/validation';
 import { EVENT_TYPES } from '../event.entity';
+import type { NewEvent } from '../events.repository';
 
 /** Clients' clocks drift; a little future is tolerated, more means a wrong timestamp (api.md: 5 minutes). */
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
@@ -46,3 +47,16 @@ export const ingestEventsSchema = z.strictObject({
 });
 
 export type EventInput = z.output<typeof eventSchema>;
+
+/** An accepted event as stored; a missing timestamp means `now` (one instant for the whole batch). */
+export function toNewEvent(e: EventInput, now: Date): NewEvent {
+  return {
+    eventId: e.eventId ?? null,
+    userId: e.userId,
+    itemId: e.itemId,
+    type: e.type,
+    value: e.value ?? null,
+    sessionId: e.sessionId ?? null,
+    occurredAt: e.timestamp ? new Date(e.timestamp) : now,
+  };
+}

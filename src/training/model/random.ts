@@ -3,17 +3,7 @@
  * this folder may use Math.random().
  */
 
-/** mulberry32: tiny, fast, good enough for shuffling and initialisation (not for cryptography). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../common/random';
 
 /** In-place Fisher–Yates shuffle driven by `rand`. */
 export function shuffleInPlace(values: Int32Array, rand: () => number): void {

@@ -4,17 +4,10 @@
  */
 import type { IndexSpace } from '../vector-index.port';
 
-/** mulberry32: tiny, fast, and good enough for test data; the same seed gives the same stream everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seededRandom } from '../../common/random';
+
+/** The same seed gives the same stream everywhere (mulberry32). */
+export { seededRandom };
 
 export function gaussian(random: () => number): number {
   // Box-Muller; 1 - u keeps log() away from 0.

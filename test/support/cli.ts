@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+/** The compiled command line; `npm test` builds it first. */
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+
+export interface CliRun {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `aisle <args>` as its own process (so it can be killed mid-job); API_KEYS is never inherited. */
+export function spawnCli(args: string[], env: Record<string, string>): CliRun {
+  const full: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  delete full.API_KEYS;
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: full,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
+  return { child, done };
+}
