@@ -2,16 +2,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
 import request from 'supertest';
-import { loadConfig } from '../src/config/config.schema';
-import { createHttpApp } from '../src/http-app';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
 import { FINETUNE } from '../src/training/training.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
+import { listenApp, type RunningApp } from './support/app';
 
 /**
  * The nightly fine-tune on a real slice of Online Retail: training and its metrics, the gate, activation and
@@ -38,11 +36,6 @@ const ENV = {
 const LUNCH_BAG = '20725'; // LUNCH BAG RED RETROSPOT
 /** The six lunch bags customer 17920 bought at 11:49. */
 const LUNCH_BAGS_OF_17920 = ['20728', '22382', '22662', '22383', '20727', '20725'];
-
-interface RunningApp {
-  app: NestExpressApplication;
-  url: string;
-}
 
 interface ModelVersion {
   version: string;
@@ -73,11 +66,7 @@ let running: RunningApp | undefined;
 
 /** The real HTTP app on this file's database and data directory; `env` overrides the fine-tune settings. */
 async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, ...ENV, ...env });
-  const app = await createHttpApp(config, db.url);
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  running = { app, url: `http://127.0.0.1:${address.port}` };
+  running = await listenApp(db.url, dataDir, { ...ENV, ...env });
   return running;
 }
 

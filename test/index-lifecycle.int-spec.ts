@@ -3,14 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
 import request from 'supertest';
-import { loadConfig } from '../src/config/config.schema';
-import { createHttpApp } from '../src/http-app';
 import { ImportService } from '../src/import/import.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
+import { listenApp, type RunningApp } from './support/app';
 
 /**
  * The vector index over its life: published to disk, loaded at start-up, rebuilt when the file is damaged,
@@ -23,11 +21,6 @@ const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 const PROBES = ['20725', '85123A', '22383'];
 const ENV = { REINDEX_DEBOUNCE_MS: '0', JOBS_POLL_MS: '100', STATS_REFRESH_MS: '0' };
 
-interface RunningApp {
-  app: NestExpressApplication;
-  url: string;
-}
-
 let db: TestDatabase;
 let dataDir: string;
 let pg: Client;
@@ -35,11 +28,7 @@ let running: RunningApp | undefined;
 
 /** The real HTTP app on an existing database and data directory (unlike startTestApp, which makes fresh ones). */
 async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, ...ENV, ...env });
-  const app = await createHttpApp(config, db.url);
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  running = { app, url: `http://127.0.0.1:${address.port}` };
+  running = await listenApp(db.url, dataDir, { ...ENV, ...env });
   return running;
 }
 

@@ -33,3 +33,21 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   };
 }
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  url: string;
+}
+
+/** The real HTTP app listening on a free port, on an existing database and data directory (kept across restarts). */
+export async function listenApp(
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RunningApp> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ...env });
+  const app = await createHttpApp(config, databaseUrl);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${address.port}` };
+}
