@@ -143,4 +143,40 @@ describe('recommendations API', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('itemIds');
   });
+
+  it('serves a repeated request from the list cache, yet shows a new purchase and a stock change at once', async () => {
+    const url = '/v1/users/17850/recommendations?limit=10&excludePurchased=true';
+    const first = await request(t.server).get(url);
+    expect(first.status).toBe(200);
+    const again = await request(t.server).get(url);
+    expect(again.body).toEqual(first.body);
+    const ids = (first.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(ids).toHaveLength(10);
+
+    // Buying a listed item: excludePurchased must drop it from the very next answer.
+    const ingest = await request(t.server)
+      .post('/v1/events')
+      .send({ events: [{ userId: '17850', itemId: ids[0], type: 'purchase' }] });
+    expect(ingest.status).toBe(202);
+    const afterPurchase = await request(t.server).get(url);
+    const afterIds = (afterPurchase.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(afterIds).toHaveLength(10);
+    expect(afterIds).not.toContain(ids[0]);
+
+    // Another listed item goes out of stock: the cached list is not served with it.
+    expect((await request(t.server).patch(`/v1/items/${afterIds[0]}`).send({ inStock: false })).status).toBe(
+      200,
+    );
+    const afterStock = await request(t.server).get(url);
+    const stockIds = (afterStock.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(stockIds).toHaveLength(10);
+    expect(stockIds).not.toContain(afterIds[0]);
+
+    // includeItems on a cached list still embeds the records.
+    const withItems = await request(t.server).get(`${url}&includeItems=true`);
+    const again2 = await request(t.server).get(`${url}&includeItems=true`);
+    expect(again2.body).toEqual(withItems.body);
+    for (const i of again2.body.items as Array<{ id: string; item: { id: string } }>)
+      expect(i.item.id).toBe(i.id);
+  });
 });

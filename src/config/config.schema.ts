@@ -75,6 +75,8 @@ export const envSchema = z.object({
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
   STATS_REFRESH_MS: z.coerce.number().int().min(0).default(600000),
   SYNC_INTERVAL_MS: positiveInt(30000),
+  RECS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300000),
+  RECS_CACHE_MAX_USERS: positiveInt(100000),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_DIM: positiveInt(128),
@@ -109,6 +111,9 @@ export interface AppConfig {
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
   syncIntervalMs: number;
+  /** How long a personalised list is reused while nothing it depends on changed (0: never). */
+  recsCacheTtlMs: number;
+  recsCacheMaxUsers: number;
   indexEfSearch: number | undefined;
   finetune: {
     epochs: number;
@@ -153,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,
     syncIntervalMs: e.SYNC_INTERVAL_MS,
+    recsCacheTtlMs: e.RECS_CACHE_TTL_MS,
+    recsCacheMaxUsers: e.RECS_CACHE_MAX_USERS,
     indexEfSearch: e.INDEX_EF_SEARCH,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { EventsRepository, type StoredEvent } from '../events/events.repository';
+import { EventsRepository, type UserItemAggregate } from '../events/events.repository';
 import { UserChanges } from '../events/user-changes';
 
 export interface ProfileItem {
@@ -35,7 +35,7 @@ const CACHE_MAX = 10_000;
  */
 @Injectable()
 export class ProfileService implements OnModuleDestroy {
-  private readonly cache = new Map<string, StoredEvent[]>();
+  private readonly cache = new Map<string, UserItemAggregate[]>();
   private readonly sub: Subscription;
 
   constructor(
@@ -51,62 +51,52 @@ export class ProfileService implements OnModuleDestroy {
   }
 
   async profile(userId: string, now: Date): Promise<UserProfile> {
-    let events = this.cache.get(userId);
-    if (!events) {
-      events = await this.events.recentForUser(userId, this.config.profileMaxEvents);
+    let items = this.cache.get(userId);
+    if (!items) {
+      items = await this.events.recentItemAggregates(userId, now, this.config.profileMaxEvents);
       if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(userId, events);
+      this.cache.set(userId, items);
     }
-    return buildProfile(userId, events, now, this.config);
+    return buildProfile(userId, items, now, this.config);
   }
 }
 
+/**
+ * Weights of a user's items: the strongest event type's weight (the latest rating's preference instead, when
+ * rated: 1 → −1, 3 → 0, 5 → +1, so a bad rating pushes the item's neighbourhood away) × log(1 + events) ×
+ * 2^(−age / half-life) of the latest event.
+ */
 export function buildProfile(
   userId: string,
-  events: readonly StoredEvent[],
+  aggregates: readonly UserItemAggregate[],
   now: Date,
   config: Pick<AppConfig, 'profileHalfLifeDays' | 'eventWeights'>,
 ): UserProfile {
-  const byItem = new Map<string, ProfileItem>();
   const halfLifeMs = config.profileHalfLifeDays * 86_400_000;
+  const w = config.eventWeights;
   let counted = 0;
-  for (const e of events) {
-    if (e.occurredAt.getTime() >= now.getTime()) continue; // the future (or the evaluation's test period) is unseen
-    counted += 1;
-    let w: number;
-    switch (e.type) {
-      case 'purchase':
-        w = config.eventWeights.purchase;
-        break;
-      case 'add_to_cart':
-        w = config.eventWeights.add_to_cart;
-        break;
-      case 'view':
-        w = config.eventWeights.view;
-        break;
-      case 'rating':
-        // 1 → −1, 3 → 0, 5 → +1: a bad rating pushes the item's neighbourhood away.
-        w = ((e.value ?? 3) - 3) / 2;
-        break;
-    }
-    const p = byItem.get(e.itemId) ?? {
-      itemId: e.itemId,
-      purchases: 0,
-      events: 0,
-      typeWeight: -Infinity,
-      weight: 0,
-      lastAt: e.occurredAt,
-    };
-    p.events += 1;
-    if (e.type === 'rating') p.typeWeight = w;
-    else if (p.typeWeight < w) p.typeWeight = w;
-    if (e.type === 'purchase') p.purchases += 1;
-    if (e.occurredAt > p.lastAt) p.lastAt = e.occurredAt;
-    byItem.set(e.itemId, p);
+  const items: ProfileItem[] = [];
+  for (const a of aggregates) {
+    // Cached aggregates may be older than a request's clock, never newer: nothing in the future is counted.
+    if (a.lastAt.getTime() >= now.getTime()) continue;
+    counted += a.events;
+    const typeWeight =
+      a.rating !== null
+        ? (a.rating - 3) / 2
+        : Math.max(
+            a.purchases > 0 ? w.purchase : -Infinity,
+            a.addToCarts > 0 ? w.add_to_cart : -Infinity,
+            a.views > 0 ? w.view : -Infinity,
+          );
+    const age = Math.max(0, now.getTime() - a.lastAt.getTime());
+    items.push({
+      itemId: a.itemId,
+      purchases: a.purchases,
+      events: a.events,
+      typeWeight,
+      weight: Math.log1p(a.events) * Math.pow(2, -age / halfLifeMs) * typeWeight,
+      lastAt: a.lastAt,
+    });
   }
-  for (const p of byItem.values()) {
-    p.weight =
-      Math.log1p(p.events) * Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs) * p.typeWeight;
-  }
-  return { userId, items: [...byItem.values()], events: counted };
+  return { userId, items, events: counted };
 }

@@ -7,11 +7,12 @@ import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsService } from './recommendations.service';
+import { RecommendationCache } from './recommendation-cache';
 
 @Module({
   imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule],
   controllers: [RecommendationsController],
-  providers: [RecommendationsService, ProfileService, InteractionModelService],
+  providers: [RecommendationsService, ProfileService, InteractionModelService, RecommendationCache],
   exports: [RecommendationsService, ProfileService, InteractionModelService],
 })
 export class RecommendationsModule {}

@@ -12,6 +12,7 @@ import type { Reason, RecommendationList, RecommendedItem } from './response';
 import { DEFAULT_BLEND, type BlendWeights } from './blend';
 import { InteractionModelService } from './interaction-model.service';
 import { ProfileService } from './profile.service';
+import { RecommendationCache } from './recommendation-cache';
 import { dot, normalize } from '../common/vectors';
 
 interface CandidateFeatures {
@@ -21,9 +22,32 @@ interface CandidateFeatures {
   knnVia?: string;
 }
 
-/** History items that shape a personalised list, and co-purchase candidates scored in full. */
-const HISTORY_CAP = 100;
-const KNN_CANDIDATES = 200;
+/**
+ * History items that shape a personalised list, and the candidates each source contributes: vector neighbours
+ * of the profile, co-purchase-only neighbours of the history, popular items. The fine-tune's blend tuning
+ * gathers its validation candidates with the same numbers.
+ */
+export const HISTORY_CAP = 100;
+export const VECTOR_CANDIDATES = 200;
+export const KNN_CANDIDATES = 200;
+export const POPULAR_CANDIDATES = 50;
+
+type UserListOptions = ListOptions & { excludePurchased: boolean };
+
+/** Everything in the options that changes a personalised list, except includeItems (added on the way out). */
+function listKey(o: UserListOptions): string {
+  return JSON.stringify([
+    o.limit,
+    o.category ?? null,
+    o.minPrice ?? null,
+    o.maxPrice ?? null,
+    o.inStockOnly,
+    [...o.exclude].sort(),
+    o.explain,
+    o.diversity,
+    o.excludePurchased,
+  ]);
+}
 
 export interface Candidate extends Scored {
   reason?: Reason;
@@ -39,6 +63,7 @@ export class RecommendationsService {
     private readonly embeddings: EmbeddingsService,
     private readonly profiles: ProfileService,
     private readonly interactions: InteractionModelService,
+    private readonly cache: RecommendationCache,
   ) {}
 
   /** The blend in use: the defaults until a fine-tune tunes and activates its own. */
@@ -116,9 +141,48 @@ export class RecommendationsService {
    */
   async forUser(
     userId: string,
-    opts: ListOptions & { excludePurchased: boolean },
+    opts: UserListOptions,
     now = new Date(),
     blend: BlendWeights = opts.excludePurchased ? this.discoveryBlend : this.blend,
+  ): Promise<RecommendationList> {
+    // Only lists of the present with the served blend are reused (not the evaluation's past or its variants).
+    const cacheable =
+      this.cache.enabled &&
+      blend === (opts.excludePurchased ? this.discoveryBlend : this.blend) &&
+      Math.abs(now.getTime() - Date.now()) < 60_000;
+    if (!cacheable) return this.computeForUser(userId, opts, now, blend);
+    const key = listKey(opts);
+    // Not the index or interaction-model objects: catalog writes and new events replace those every few
+    // seconds on a busy shop. Their drift (new items, popularity) reaches cached lists through the TTL.
+    const inputs = [this.index.current()?.info.modelVersion, blend];
+    const hit = this.cache.get(userId, key, inputs);
+    if (hit) {
+      // Stock, deletions and price changes since the list was made show here; such a list is made afresh.
+      const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set(opts.exclude));
+      if (hit.items.every((i) => pass(i.id))) return this.withRecords(hit, opts);
+    }
+    const list = await this.computeForUser(userId, opts, now, blend);
+    this.cache.set(userId, key, inputs, {
+      ...list,
+      items: list.items.map(({ item: _record, ...rest }) => rest),
+    });
+    return list;
+  }
+
+  private async withRecords(list: RecommendationList, opts: ListOptions): Promise<RecommendationList> {
+    if (!opts.includeItems) return list;
+    const records = new Map((await this.items.findMany(list.items.map((i) => i.id))).map((i) => [i.id, i]));
+    return {
+      ...list,
+      items: list.items.map((i) => (records.get(i.id) ? { ...i, item: records.get(i.id) } : i)),
+    };
+  }
+
+  private async computeForUser(
+    userId: string,
+    opts: UserListOptions,
+    now: Date,
+    blend: BlendWeights,
   ): Promise<RecommendationList> {
     const profile = await this.profiles.profile(userId, now);
     const model = this.interactions.current();
@@ -147,61 +211,55 @@ export class RecommendationsService {
     }
     if (context) context = normalize(context);
 
-    const cands = new Map<
-      string,
-      { cos?: number; knn: number; repeat: number; via?: string; knnVia?: string }
-    >();
-    const get = (id: string) => {
-      let c = cands.get(id);
-      if (!c) cands.set(id, (c = { knn: 0, repeat: 0 }));
-      return c;
-    };
+    const cands = new Map<string, CandidateFeatures>();
     if (context)
-      for (const h of this.searchVector(context, { ...opts, limit: 200, diversity: 0 }, excluded))
-        get(h.id).cos = h.score;
+      for (const h of this.searchVector(
+        context,
+        { ...opts, limit: VECTOR_CANDIDATES, diversity: 0 },
+        excluded,
+      ))
+        cands.set(h.id, { cos: h.score, knn: 0, repeat: 0 });
     for (const p of history) {
-      if (p.purchases === 0 && p.weight <= 0) continue;
-      let best = 0;
-      for (const [id, sim] of model.neighbours(p.itemId)) {
-        if (!pass(id)) continue;
-        const c = get(id);
-        c.knn += sim;
-        if (sim > best) {
-          best = sim;
-          c.knnVia = p.itemId;
-        }
-      }
       if (p.purchases > 0 && pass(p.itemId)) {
         const recency = Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs);
-        get(p.itemId).repeat = Math.log1p(p.purchases) * (0.5 + 0.5 * recency);
+        const repeat = Math.log1p(p.purchases) * (0.5 + 0.5 * recency);
+        const c = cands.get(p.itemId);
+        if (c) c.repeat = repeat;
+        else cands.set(p.itemId, { knn: 0, repeat });
       }
-    }
-    // Co-purchase candidates: only the strongest ones are scored in full.
-    if (cands.size > KNN_CANDIDATES) {
-      const weak = [...cands.entries()]
-        .filter(([, c]) => c.cos === undefined && c.repeat === 0)
-        .sort((a, b) => b[1].knn - a[1].knn)
-        .slice(KNN_CANDIDATES);
-      for (const [id] of weak) cands.delete(id);
     }
     let added = 0;
     for (const id of model.popular) {
-      if (added >= 50) break;
+      if (added >= POPULAR_CANDIDATES) break;
       if (pass(id)) {
-        get(id);
+        if (!cands.has(id)) cands.set(id, { knn: 0, repeat: 0 });
         added += 1;
       }
     }
-    const vec = new Map<string, Float32Array | undefined>();
-    const vectorOf = (id: string) => {
-      if (!vec.has(id)) vec.set(id, this.index.vectorOf(id));
-      return vec.get(id);
-    };
+    model.withCoPurchase(
+      history.map((p) => p.itemId),
+      (co) => {
+        for (const [id, c] of cands) {
+          const k = co.of(id);
+          c.knn = k.score;
+          c.knnVia = k.via;
+        }
+        // Co-purchase-only candidates: the strongest that pass the rules are scored in full.
+        let kept = 0;
+        for (const id of co.ranked()) {
+          if (kept >= KNN_CANDIDATES) break;
+          if (cands.has(id) || !pass(id)) continue;
+          const k = co.of(id);
+          cands.set(id, { knn: k.score, repeat: 0, knnVia: k.via });
+          kept += 1;
+        }
+      },
+    );
     const scored: Array<{ id: string; score: number; c: CandidateFeatures; cos?: number }> = [];
     for (const [id, c] of cands) {
       let cos = c.cos;
       if (cos === undefined && context) {
-        const v = vectorOf(id);
+        const v = this.index.vectorOf(id);
         cos = v ? dot(context, v) : 0;
       }
       const buyers = model.buyersOf(id);
@@ -219,7 +277,7 @@ export class RecommendationsService {
         return { type: 'bought-before', count: profile.items.find((p) => p.itemId === id)?.purchases };
       if (c.knn > 0 && w.knn * c.knn >= w.cos * (cos ?? 0) * 0.5 && c.knnVia)
         return { type: 'co-purchased-with', itemIds: [c.knnVia] };
-      const v = vectorOf(id);
+      const v = this.index.vectorOf(id);
       if (cos !== undefined && v && contributions.length > 0) {
         const top = contributions
           .map((x) => ({ id: x.id, s: dot(x.v, v) }))

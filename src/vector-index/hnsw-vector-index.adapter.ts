@@ -36,8 +36,12 @@ export const MANIFEST_FILE = 'manifest.json';
  */
 export const DEFAULT_FILTER_STRATEGY: FilterStrategy = 'overfetch';
 
-/** The first over-fetch round asks for at least this many times k. */
-const OVERFETCH_FACTOR = 4;
+/**
+ * The first over-fetch round asks for at least this many times k (efSearch covers small k anyway). Most lists
+ * filter out few items, and the next rounds size themselves from the pass rate seen, so a large k (a
+ * personalised list asks for 200) must not pay for four times as many results.
+ */
+const OVERFETCH_FACTOR = 1.25;
 
 /** Fixed so that a rebuild from the same vectors in the same order gives the same graph. */
 const RANDOM_SEED = 100;
@@ -439,7 +443,7 @@ export class HnswVectorIndex implements VectorIndex {
     const cap = this.nativeCount;
     // The graph walk collects max(efSearch, k) candidates anyway: asking for all of them costs next to nothing
     // and usually makes one round enough (efSearch 600 covers selectivities down to ~5% for k = 10).
-    let want = Math.max(this.efSearch, k * OVERFETCH_FACTOR) + this.queuedNativeDeletes;
+    let want = Math.max(this.efSearch, Math.ceil(k * OVERFETCH_FACTOR)) + this.queuedNativeDeletes;
     for (;;) {
       want = Math.min(want, cap);
       const raw = this.nativeTopK(query, want);

@@ -74,6 +74,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
           `loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`,
         );
         this.metrics.indexSize.set(loaded.size);
+        this.warmVectors(loaded);
       }
     } catch (e) {
       if (!(e instanceof IndexCorruptError)) throw e;
@@ -99,6 +100,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
       if (loaded && this.holder.currentName() !== before) {
         this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
         this.metrics.indexSize.set(loaded.size);
+        this.warmVectors(loaded);
         this.logger.log(
           `adopted index ${this.holder.currentName()} published elsewhere (${loaded.size} items)`,
         );
@@ -128,6 +130,26 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private readonly vectors = new WeakMap<VectorIndex, Map<string, Float32Array>>();
+
+  /**
+   * Fills the vector map of an index loaded from disk in 10 ms slices between requests, so the first requests
+   * after a start or an adopted index do not each pay hundreds of getPoint copies.
+   */
+  private warmVectors(index: VectorIndex): void {
+    const ids = [...index.ids()];
+    let next = 0;
+    const slice = () => {
+      if (this.holder.current() !== index) return;
+      const until = Date.now() + 10;
+      try {
+        while (next < ids.length && Date.now() < until) this.vectorOf(ids[next++]);
+      } catch {
+        return; // closed under us (shutdown or swap): the next index warms itself
+      }
+      if (next < ids.length) setImmediate(slice);
+    };
+    setImmediate(slice);
+  }
 
   /** The projection the served index was built with (identity before any fine-tune). */
   currentProjection(): VectorProjection | undefined {

@@ -1,0 +1,75 @@
+/**
+ * CPU cost of one personalised list, in-process (no HTTP): GET /v1/users/:id/recommendations minus the
+ * framework, for every buyer of the full Online Retail data (imported into aisle_bench_api by api-load.ts).
+ * Reports the cold pass (nothing cached) and a warm pass (profiles cached; lists too unless RECS_CACHE_TTL_MS=0):
+ * wall-time percentiles per call and CPU time per call.
+ * Usage: npm run build && node dist/bench/recs-cpu.js [--users 2000]
+ */
+import { openRuntime, withContext } from '../src/cli/context';
+import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { RecommendationsService } from '../src/recommendations/recommendations.service';
+import { DataSource } from 'typeorm';
+import { databaseExists, dbUrl } from './lib/server';
+
+const DB = 'aisle_bench_api';
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  if (!(await databaseExists(DB))) throw new Error(`run bench/api-load.ts once first: it creates ${DB}`);
+  process.env.DATABASE_URL = dbUrl(DB);
+  const limit = process.argv.includes('--users')
+    ? Number(process.argv[process.argv.indexOf('--users') + 1])
+    : 2000;
+  const rt = await openRuntime();
+  await withContext(rt, async (ctx) => {
+    await ctx.get(InteractionModelService).refresh();
+    const rows: Array<{ user_id: string }> = await ctx
+      .get(DataSource)
+      .query(`SELECT DISTINCT user_id FROM events WHERE type = 'purchase' ORDER BY user_id`);
+    const users = rows.map((r) => r.user_id).slice(0, limit);
+    const recs = ctx.get(RecommendationsService);
+    const opts = {
+      limit: 10,
+      inStockOnly: true,
+      exclude: [],
+      includeItems: false,
+      explain: false,
+      diversity: 0,
+      excludePurchased: false,
+    };
+    const out: Record<string, unknown> = { bench: 'recs-cpu', users: users.length };
+    for (const pass of ['cold', 'warm']) {
+      const times: number[] = [];
+      const started = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
+      for (const u of users) {
+        const t0 = process.hrtime.bigint();
+        await recs.forUser(u, opts);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      const wall = Number(process.hrtime.bigint() - started) / 1e6;
+      const used = process.cpuUsage(cpu);
+      times.sort((a, b) => a - b);
+      const r = {
+        meanMs: +(wall / users.length).toFixed(3),
+        // CPU time (user + system) per call: steadier than wall time on a shared machine.
+        cpuMsPerCall: +((used.user + used.system) / 1000 / users.length).toFixed(3),
+        p50Ms: +pct(times, 50).toFixed(3),
+        p99Ms: +pct(times, 99).toFixed(3),
+        maxMs: +times[times.length - 1].toFixed(3),
+      };
+      out[pass] = r;
+      process.stdout.write(`${pass}: ${JSON.stringify(r)}\n`);
+    }
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  });
+  await rt.db.stop();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { InteractionModel, selectTop, type PurchasePair } from './interaction-model';
+import { mulberry32 } from '../common/random';
+
+/** A small shop: 40 users buying among 30 items, with a bias so co-purchase neighbourhoods exist. */
+function shop(seed: number): PurchasePair[] {
+  const rnd = mulberry32(seed);
+  const pairs: PurchasePair[] = [];
+  for (let u = 0; u < 40; u++) {
+    const base = Math.floor(rnd() * 30);
+    const n = 2 + Math.floor(rnd() * 6);
+    const bought = new Set<number>();
+    for (let k = 0; k < n; k++) bought.add((base + Math.floor(rnd() * 5)) % 30);
+    for (const i of bought)
+      pairs.push({ userId: `u${u}`, itemId: `i${i}`, rows: 1, lastAt: new Date('2026-01-01T00:00:00Z') });
+  }
+  return pairs;
+}
+
+describe('selectTop', () => {
+  it('puts the k best first under the comparator, for every k', () => {
+    const rnd = mulberry32(7);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = Math.floor(rnd() * 50);
+      const values = Array.from({ length: n }, () => Math.floor(rnd() * 8));
+      const cmp = (a: number, b: number) => values[b] - values[a] || a - b;
+      const k = Math.floor(rnd() * (n + 1));
+      const rows = Int32Array.from(values.keys());
+      selectTop(rows, k, cmp);
+      const expected = [...values.keys()]
+        .sort(cmp)
+        .slice(0, k)
+        .sort((a, b) => a - b);
+      expect([...rows.subarray(0, k)].sort((a, b) => a - b)).toEqual(expected);
+      expect(new Set(rows).size).toBe(n);
+    }
+  });
+});
+
+describe('InteractionModel.withCoPurchase', () => {
+  const model = new InteractionModel(shop(3), new Date('2026-02-01T00:00:00Z'));
+  const sources = ['i3', 'i4', 'i17', 'not-an-item'];
+
+  // The reference: the generator API, summed in a Map.
+  const expected = new Map<string, { score: number; best: number; via: string }>();
+  for (const s of sources)
+    for (const [id, sim] of model.neighbours(s)) {
+      const e = expected.get(id) ?? { score: 0, best: 0, via: s };
+      e.score += sim;
+      if (sim > e.best) {
+        e.best = sim;
+        e.via = s;
+      }
+      expected.set(id, e);
+    }
+
+  it('sums similarities over the sources and names the strongest source', () => {
+    expect(expected.size).toBeGreaterThan(5);
+    model.withCoPurchase(sources, (co) => {
+      for (const [id, e] of expected) {
+        const got = co.of(id);
+        expect(got.score).toBeCloseTo(e.score, 10);
+        expect(got.via).toBe(e.via);
+      }
+      expect(co.of('i999')).toEqual({ score: 0 });
+    });
+  });
+
+  it('ranks every neighbour by score and starts clean on the next call', () => {
+    const ranked = model.withCoPurchase(sources, (co) => [...co.ranked()]);
+    expect(new Set(ranked)).toEqual(new Set(expected.keys()));
+    for (let i = 1; i < ranked.length; i++)
+      expect(expected.get(ranked[i - 1])!.score).toBeGreaterThanOrEqual(
+        expected.get(ranked[i])!.score - 1e-12,
+      );
+    // Scratch arrays are reused: a second call with one source must not see the first call's sums.
+    model.withCoPurchase(['i3'], (co) => {
+      for (const [id, sim] of model.neighbours('i3')) expect(co.of(id).score).toBeCloseTo(sim, 10);
+      expect([...co.ranked()]).toHaveLength([...model.neighbours('i3')].length);
+    });
+  });
+});
