@@ -260,6 +260,42 @@ describe('nightly fine-tune', () => {
     expect((await request(again.url).post('/v1/admin/models/no-such-version/activate')).status).toBe(404);
   });
 
+  it('rebuilds at start-up an index published for a model that is not the active one (crash between publish and mark)', async () => {
+    await stopApp();
+    // The state a process leaves when it dies after publishing `second`'s index but before marking it active,
+    // seen from the other side: the database names one version, the published index belongs to another.
+    const setActive = (version: string) =>
+      pg.query(
+        `UPDATE model_versions SET status = CASE WHEN version = $1 THEN 'active' ELSE 'inactive' END
+         WHERE status IN ('active', 'inactive')`,
+        [version],
+      );
+    await setActive(second);
+    const r = await startApp();
+    expect((await models(r.url)).active).toBe(second);
+    let served: string | null = null;
+    for (let i = 0; i < 300 && served !== second; i++) {
+      served = (await similar(r.url, LUNCH_BAG)).modelVersion;
+      if (served !== second) await sleep(100);
+    }
+    expect(served).toBe(second);
+    const rebuilt = await pg.query<{ n: string }>(
+      `SELECT count(*) AS n FROM jobs WHERE kind = 'reindex' AND status = 'succeeded' AND result->'index'->>'modelVersion' = $1`,
+      [second],
+    );
+    expect(Number(rebuilt.rows[0].n)).toBeGreaterThanOrEqual(1);
+
+    // Back to `first` the same way, for the tests below.
+    await stopApp();
+    await setActive(first);
+    const back = await startApp();
+    for (let i = 0; i < 300 && served !== first; i++) {
+      served = (await similar(back.url, LUNCH_BAG)).modelVersion;
+      if (served !== first) await sleep(100);
+    }
+    expect(served).toBe(first);
+  });
+
   it('places a brand-new item by its text alone (cold start) next to its kind', async () => {
     const { url } = running!;
     const put = await request(url)

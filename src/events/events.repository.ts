@@ -136,6 +136,15 @@ export class EventsRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** The `limit` users with the most recent events, most recent first. */
+  async recentlyActiveUsers(limit: number): Promise<string[]> {
+    const rows: Array<{ user_id: string }> = await this.db.query(
+      `SELECT user_id FROM events GROUP BY user_id ORDER BY max(occurred_at) DESC, user_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
   async counts(): Promise<{ events: number; users: number }> {
     const rows: Array<{ events: string; users: string }> = await this.db.query(
       `SELECT count(*)::bigint AS events, count(DISTINCT user_id)::bigint AS users FROM events`,

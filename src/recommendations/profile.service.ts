@@ -41,7 +41,7 @@ export class ProfileService implements OnModuleDestroy {
   constructor(
     private readonly events: EventsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    changes: UserChanges,
+    private readonly changes: UserChanges,
   ) {
     this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.cache.delete(id)));
   }
@@ -53,9 +53,12 @@ export class ProfileService implements OnModuleDestroy {
   async profile(userId: string, now: Date): Promise<UserProfile> {
     let items = this.cache.get(userId);
     if (!items) {
+      const ticket = this.changes.ticket();
       items = await this.events.recentItemAggregates(userId, now, this.config.profileMaxEvents);
-      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(userId, items);
+      if (!this.changes.changedSince(userId, ticket)) {
+        if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(userId, items);
+      }
     }
     return buildProfile(userId, items, now, this.config);
   }

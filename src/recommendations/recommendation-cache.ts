@@ -25,7 +25,7 @@ export class RecommendationCache implements OnModuleDestroy {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    changes: UserChanges,
+    private readonly changes: UserChanges,
   ) {
     this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.byUser.delete(id)));
   }
@@ -57,14 +57,20 @@ export class RecommendationCache implements OnModuleDestroy {
     return entry.list;
   }
 
+  /** Taken before computing a list; `set` refuses the list if the user's events changed since. */
+  ticket(): number {
+    return this.changes.ticket();
+  }
+
   set(
     userId: string,
     key: string,
     inputs: readonly unknown[],
     list: RecommendationList,
+    ticket: number,
     now = Date.now(),
   ): void {
-    if (!this.enabled) return;
+    if (!this.enabled || this.changes.changedSince(userId, ticket)) return;
     let lists = this.byUser.get(userId);
     if (lists) this.byUser.delete(userId);
     else lists = new Map();
@@ -73,6 +79,17 @@ export class RecommendationCache implements OnModuleDestroy {
     lists.set(key, { at: now, inputs, list });
     while (this.byUser.size > this.config.recsCacheMaxUsers)
       this.byUser.delete(this.byUser.keys().next().value!);
+  }
+
+  /** Whether a list is cached for these inputs and younger than half the TTL (no need to warm it again). */
+  isFresh(userId: string, key: string, inputs: readonly unknown[], now = Date.now()): boolean {
+    const entry = this.byUser.get(userId)?.get(key);
+    return (
+      entry !== undefined &&
+      now - entry.at <= this.config.recsCacheTtlMs / 2 &&
+      entry.inputs.length === inputs.length &&
+      entry.inputs.every((x, i) => x === inputs[i])
+    );
   }
 
   /** Users with at least one cached list. */

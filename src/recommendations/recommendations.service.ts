@@ -152,21 +152,40 @@ export class RecommendationsService {
       Math.abs(now.getTime() - Date.now()) < 60_000;
     if (!cacheable) return this.computeForUser(userId, opts, now, blend);
     const key = listKey(opts);
-    // Not the index or interaction-model objects: catalog writes and new events replace those every few
-    // seconds on a busy shop. Their drift (new items, popularity) reaches cached lists through the TTL.
-    const inputs = [this.index.current()?.info.modelVersion, blend];
+    const inputs = this.cacheInputs(opts);
     const hit = this.cache.get(userId, key, inputs);
     if (hit) {
       // Stock, deletions and price changes since the list was made show here; such a list is made afresh.
       const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set(opts.exclude));
       if (hit.items.every((i) => pass(i.id))) return this.withRecords(hit, opts);
     }
+    const ticket = this.cache.ticket();
     const list = await this.computeForUser(userId, opts, now, blend);
-    this.cache.set(userId, key, inputs, {
-      ...list,
-      items: list.items.map(({ item: _record, ...rest }) => rest),
-    });
+    this.cache.set(
+      userId,
+      key,
+      inputs,
+      { ...list, items: list.items.map(({ item: _record, ...rest }) => rest) },
+      ticket,
+    );
     return list;
+  }
+
+  /**
+   * What a cached list depends on besides the user's events. Not the index or interaction-model objects:
+   * catalog writes and new events replace those every few seconds on a busy shop; their drift (new items,
+   * popularity) reaches cached lists through the TTL.
+   */
+  private cacheInputs(opts: UserListOptions): unknown[] {
+    return [
+      this.index.current()?.info.modelVersion,
+      opts.excludePurchased ? this.discoveryBlend : this.blend,
+    ];
+  }
+
+  /** Whether this user's list for these options is cached and young enough not to need warming again. */
+  listIsFresh(userId: string, opts: UserListOptions): boolean {
+    return this.cache.isFresh(userId, listKey(opts), this.cacheInputs(opts));
   }
 
   private async withRecords(list: RecommendationList, opts: ListOptions): Promise<RecommendationList> {

@@ -17,7 +17,8 @@ import { DEFAULT_BLEND, type BlendWeights } from '../recommendations/blend';
 import { InteractionModel } from '../recommendations/interaction-model';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
-import type { VectorProjection } from '../vector-index/projection';
+import { rawProjection, type VectorProjection } from '../vector-index/projection';
+import { REINDEX } from '../vector-index/reindex.job';
 import { tuneBlend, type BlendCase } from './blend-tuning';
 import { buildTrainingPairs, contextWeight, type Interaction } from './model/training-pairs';
 import { ProjectionModel } from './model/projection-model';
@@ -97,7 +98,8 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.polling) await this.reconcileIndex();
     if (this.polling) {
       // A fine-tune or reindex run by another process (the nightly `aisle finetune`, another replica) changes the
       // active version and the published index; servers pick both up here instead of at their next restart.
@@ -135,6 +137,41 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       this.logger.log(`adopted model version ${row.version} activated elsewhere`);
     }
     await this.index.syncFromDisk();
+    await this.reconcileIndex();
+  }
+
+  private reconcileQueuedFor: string | undefined;
+
+  /**
+   * Queues a rebuild when the served index was built for another model than the active one: a process that
+   * died between publishing an activation's index and marking the version active leaves exactly that, and
+   * queries projected with one model against item vectors of another rank nonsense.
+   */
+  private async reconcileIndex(): Promise<void> {
+    const served = this.index.current()?.info.modelVersion;
+    const wanted = this.active?.version ?? rawProjection(1).version;
+    if (served === undefined || served === wanted) {
+      this.reconcileQueuedFor = undefined;
+      return;
+    }
+    if (this.reconcileQueuedFor === served) return;
+    // A live activation holds the lock between its publish and its mark: that is not a mismatch (yet).
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [INDEX_LOCK])) as Array<{
+        ok: boolean;
+      }>;
+      if (rows[0]?.ok !== true) return;
+      await runner.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]);
+    } finally {
+      await runner.release();
+    }
+    this.logger.warn(
+      `the served index was built for model ${served} but ${wanted} is active: queueing a rebuild for ${wanted}`,
+    );
+    this.reconcileQueuedFor = served;
+    await this.jobs.enqueue(REINDEX, { full: false });
   }
 
   activeVersion(): string | null {
