@@ -2,6 +2,12 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { startTestApp, type TestApp } from './support/app';
+import { RecommendationWarmer } from '../src/recommendations/recommendation-warmer';
+import { RecommendationsService } from '../src/recommendations/recommendations.service';
+import { userQuerySchema } from '../src/recommendations/dto/options.schema';
+
+/** What a request without query parameters asks for. */
+const DEFAULTS = userQuerySchema.parse({});
 
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 
@@ -178,5 +184,30 @@ describe('recommendations API', () => {
     expect(again2.body).toEqual(withItems.body);
     for (const i of again2.body.items as Array<{ id: string; item: { id: string } }>)
       expect(i.item.id).toBe(i.id);
+  });
+
+  it('warms the default list of recently active users ahead of requests, and only what went stale', async () => {
+    const warmer = t.app.get(RecommendationWarmer);
+    const users = Number((await request(t.server).get('/v1/admin/stats')).body.users);
+    expect(users).toBeGreaterThan(10);
+    const first = await warmer.pass();
+    expect(first.users).toBe(users);
+    // Lists already cached by the tests above are fresh and skipped; every other user was computed.
+    expect(first.warmed).toBeGreaterThan(users - 5);
+    expect(first.warmed).toBeLessThanOrEqual(users);
+    const recs = t.app.get(RecommendationsService);
+    const defaults = { ...DEFAULTS };
+    expect(recs.listIsFresh('17850', defaults)).toBe(true);
+    expect((await warmer.pass()).warmed).toBe(0);
+
+    // A new event makes that user's list stale; the next pass recomputes exactly that one.
+    const ingest = await request(t.server)
+      .post('/v1/events')
+      .send({ events: [{ userId: '17850', itemId: '20725', type: 'view' }] });
+    expect(ingest.status).toBe(202);
+    expect(recs.listIsFresh('17850', defaults)).toBe(false);
+    expect((await warmer.pass()).warmed).toBe(1);
+    const stats = (await request(t.server).get('/v1/admin/stats')).body as { listCache: { warmed: number } };
+    expect(stats.listCache.warmed).toBe(1);
   });
 });

@@ -56,7 +56,8 @@ describe('request validation (real PostgreSQL)', () => {
   const stats = async (): Promise<{ items: number; events: number; users: number }> => {
     const res = await request(t.server).get('/v1/admin/stats');
     expect(res.status).toBe(200);
-    return res.body as { items: number; events: number; users: number };
+    const { items, events, users } = res.body as { items: number; events: number; users: number };
+    return { items, events, users };
   };
   const putItems = (body: unknown) =>
     request(t.server)

@@ -3,6 +3,7 @@ import { ItemsRepository } from '../catalog/items.repository';
 import { EventsRepository } from '../events/events.repository';
 import { TrainingService } from '../training/training.service';
 import { IndexService } from '../vector-index/index.service';
+import { RecommendationWarmer } from '../recommendations/recommendation-warmer';
 
 /** Counts for GET /v1/admin/stats, with the served index and the active model. */
 @Injectable()
@@ -12,6 +13,7 @@ export class StatsService {
     private readonly events: EventsRepository,
     private readonly index: IndexService,
     private readonly training: TrainingService,
+    private readonly warmer: RecommendationWarmer,
   ) {}
 
   async stats(): Promise<Record<string, unknown>> {
@@ -32,6 +34,7 @@ export class StatsService {
         : null,
       encoder: index?.info.encoderId ?? null,
       activeModel: this.training.activeVersion(),
+      listCache: this.warmer.enabled ? this.warmer.status() : null,
     };
   }
 }

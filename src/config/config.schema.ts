@@ -77,6 +77,7 @@ export const envSchema = z.object({
   SYNC_INTERVAL_MS: positiveInt(30000),
   RECS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300000),
   RECS_CACHE_MAX_USERS: positiveInt(100000),
+  RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_DIM: positiveInt(128),
@@ -114,6 +115,8 @@ export interface AppConfig {
   /** How long a personalised list is reused while nothing it depends on changed (0: never). */
   recsCacheTtlMs: number;
   recsCacheMaxUsers: number;
+  /** Most recently active users whose default list is kept computed in the cache (0: none). */
+  recsWarmUsers: number;
   indexEfSearch: number | undefined;
   finetune: {
     epochs: number;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     syncIntervalMs: e.SYNC_INTERVAL_MS,
     recsCacheTtlMs: e.RECS_CACHE_TTL_MS,
     recsCacheMaxUsers: e.RECS_CACHE_MAX_USERS,
+    recsWarmUsers: e.RECS_WARM_USERS,
     indexEfSearch: e.INDEX_EF_SEARCH,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,

@@ -8,11 +8,18 @@ import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsService } from './recommendations.service';
 import { RecommendationCache } from './recommendation-cache';
+import { RecommendationWarmer } from './recommendation-warmer';
 
 @Module({
   imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule],
   controllers: [RecommendationsController],
-  providers: [RecommendationsService, ProfileService, InteractionModelService, RecommendationCache],
-  exports: [RecommendationsService, ProfileService, InteractionModelService],
+  providers: [
+    RecommendationsService,
+    ProfileService,
+    InteractionModelService,
+    RecommendationCache,
+    RecommendationWarmer,
+  ],
+  exports: [RecommendationsService, ProfileService, InteractionModelService, RecommendationWarmer],
 })
 export class RecommendationsModule {}

@@ -1,0 +1,101 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { EventsRepository } from '../events/events.repository';
+import { JOBS_POLLING } from '../jobs/jobs.service';
+import { IndexService } from '../vector-index/index.service';
+import { userQuerySchema } from './dto/options.schema';
+import { RecommendationsService } from './recommendations.service';
+
+/** What GET /v1/users/:id/recommendations asks for without query parameters. */
+const DEFAULT_REQUEST = userQuerySchema.parse({});
+
+export interface WarmerStatus {
+  /** A pass is running. */
+  warming: boolean;
+  /** Lists computed by the current or last pass, and users it covers. */
+  warmed: number;
+  users: number;
+  lastPassAt: string | null;
+}
+
+/**
+ * Keeps the default personalised list of the RECS_WARM_USERS most recently active users in the list cache,
+ * as recommendation engines that serve from precomputed lists do: a pass at start-up, then every half TTL,
+ * recomputing only lists that are missing (a user's new events, another model or blend) or half expired.
+ * It runs one user at a time between requests, so it spends idle time, not latency.
+ */
+@Injectable()
+export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('RecommendationWarmer');
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private state: WarmerStatus = { warming: false, warmed: 0, users: 0, lastPassAt: null };
+
+  constructor(
+    private readonly recs: RecommendationsService,
+    private readonly events: EventsRepository,
+    private readonly index: IndexService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOBS_POLLING) private readonly polling: boolean,
+  ) {}
+
+  get enabled(): boolean {
+    return this.polling && this.config.recsCacheTtlMs > 0 && this.config.recsWarmUsers > 0;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.enabled) this.schedule(0);
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  status(): WarmerStatus {
+    return { ...this.state };
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass()
+        .catch((e: unknown) => this.logger.error(`warming failed: ${(e as Error).message}`))
+        .finally(() => this.schedule(Math.max(1000, this.config.recsCacheTtlMs / 2)));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One pass over the most recently active users; exposed for tests and benchmarks. */
+  async pass(): Promise<WarmerStatus> {
+    // Nothing to warm before an index exists (a fresh install builds it first).
+    if (!this.index.current()) return this.status();
+    const users = await this.events.recentlyActiveUsers(this.config.recsWarmUsers);
+    this.state = { warming: true, warmed: 0, users: users.length, lastPassAt: this.state.lastPassAt };
+    const started = Date.now();
+    try {
+      for (const userId of users) {
+        if (this.stopped) break;
+        if (this.recs.listIsFresh(userId, DEFAULT_REQUEST)) continue;
+        await this.recs.forUser(userId, DEFAULT_REQUEST);
+        this.state.warmed += 1;
+        // Requests queued meanwhile go first.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.state.warming = false;
+      this.state.lastPassAt = new Date().toISOString();
+    }
+    if (this.state.warmed > 0)
+      this.logger.log(
+        `warmed ${this.state.warmed} of ${users.length} users' lists in ${Date.now() - started} ms`,
+      );
+    return this.status();
+  }
+}
