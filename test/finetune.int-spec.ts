@@ -162,15 +162,17 @@ describe('nightly fine-tune', () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('POST /v1/admin/finetune runs the job; with no purchases in the last days it keeps the model in service', async () => {
+  it('POST /v1/admin/finetune runs the job as of the latest purchase; with nothing to judge it keeps the model in service', async () => {
     const { url } = running!;
     const res = await request(url).post('/v1/admin/finetune');
     expect(res.status).toBe(202);
     const done = await waitForJob(url, res.body.jobId as string);
     expect(done).toMatchObject({ kind: 'finetune', status: 'succeeded' });
-    // The slice is from 2010: against today's clock the validation window is empty, so nothing can be judged.
+    // The slice is from 2010: the job trains as of its last purchase, not today's clock. Its one day then all lies
+    // in the one-day validation window, where no customer has earlier history: nothing can be judged.
     const result = done.result as FinetuneJobResult;
-    expect(result).toMatchObject({ activated: false, metrics: { validationCases: 0, validationPairs: 0 } });
+    expect(result).toMatchObject({ activated: false, metrics: { validationCases: 0 } });
+    expect(result.metrics.validationPairs).toBeGreaterThan(0);
     const listed = await models(url);
     expect(listed.active).toBeNull();
     expect(listed.versions.find((v) => v.version === result.version)?.status).toBe('rejected');

@@ -205,7 +205,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
   async finetune(
     opts: { now?: Date; progress?: (done: number, total: number) => void } = {},
   ): Promise<FinetuneResult> {
-    const now = opts.now ?? new Date();
+    const now = opts.now ?? (await this.trainingClock());
     const progress = opts.progress ?? (() => undefined);
     const cfg = this.config.finetune;
     const started = Date.now();
@@ -351,6 +351,24 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       await runner.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]).catch(() => undefined);
       await runner.release();
     }
+  }
+
+  /**
+   * "Now" for a nightly run: the wall clock, or just after the latest purchase when purchases stopped coming
+   * earlier (imported history, a paused feed, a quiet week). The validation window is the last days before
+   * "now"; an empty one would leave the gate nothing to compare and reject every candidate.
+   */
+  private async trainingClock(): Promise<Date> {
+    const rows: Array<{ latest: Date | null }> = await this.db.query(
+      `SELECT max(occurred_at) AS latest FROM events WHERE type = 'purchase'`,
+    );
+    const latest = rows[0]?.latest;
+    const wall = new Date();
+    if (!latest || latest.getTime() >= wall.getTime()) return wall;
+    const clock = new Date(latest.getTime() + 1);
+    if (wall.getTime() - clock.getTime() > 86_400_000)
+      this.logger.log(`no purchases since ${latest.toISOString()}: training as of then`);
+    return clock;
   }
 
   /** Validation baskets as in the offline protocol: each user's first basket in the window, asked at its start. */
