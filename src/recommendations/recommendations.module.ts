@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
+import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EventsModule } from '../events/events.module';
 import { InteractionModelService } from './interaction-model.service';
 import { ProfileService } from './profile.service';
@@ -9,7 +10,7 @@ import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsService } from './recommendations.service';
 
 @Module({
-  imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule],
+  imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule, CopurchaseModule],
   controllers: [RecommendationsController],
   providers: [RecommendationsService, ProfileService, InteractionModelService],
   exports: [RecommendationsService, ProfileService, InteractionModelService],
