@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
+import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EventsModule } from '../events/events.module';
 import { TrainingModule } from '../training/training.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
@@ -8,7 +9,7 @@ import { JobsController } from './jobs.controller';
 import { StatsService } from './stats.service';
 
 @Module({
-  imports: [CatalogModule, EventsModule, VectorIndexModule, TrainingModule],
+  imports: [CatalogModule, EventsModule, VectorIndexModule, TrainingModule, CopurchaseModule],
   controllers: [AdminController, JobsController],
   providers: [StatsService],
   exports: [StatsService],
