@@ -31,6 +31,8 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   private statsTimer: NodeJS.Timeout | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
+  /** How long the last popularity aggregate took. */
+  private countsMs = 0;
   private readonly subs: Subscription[] = [];
   /** Serialises neighbour loads so a slow one never swaps an older computation over a newer one. */
   private loading: Promise<unknown> = Promise.resolve();
@@ -43,16 +45,21 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
     copurchase: CopurchaseJob,
     changes: UserChanges,
   ) {
-    // New purchases reach popularity within seconds; co-purchase follows when the job has run.
+    // New purchases reach popularity within seconds; co-purchase follows when its job has run. The delay grows
+    // with the aggregate's cost (≈1 s of database time on a 400k-purchase history), so a steady stream of
+    // purchases keeps the database at most ~10 % busy with it.
     this.subs.push(
       changes.purchases$.subscribe(() => {
         if (!this.polling || this.pending) return;
-        this.pending = setTimeout(() => {
-          this.pending = undefined;
-          this.refreshCounts().catch((e: unknown) =>
-            this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
-          );
-        }, 2000);
+        this.pending = setTimeout(
+          () => {
+            this.pending = undefined;
+            this.refreshCounts().catch((e: unknown) =>
+              this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
+            );
+          },
+          Math.max(2000, this.countsMs * 10),
+        );
         this.pending.unref();
       }),
       copurchase.built$.subscribe(() => {
@@ -136,6 +143,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   }
 
   private async buyerCounts(asOf: Date): Promise<ItemBuyerCounts[]> {
+    const started = Date.now();
     const rows: Array<{ item_id: string; buyers: number; recent: number }> = await this.db.query(
       `SELECT e.item_id, count(DISTINCT e.user_id)::int AS buyers,
               count(DISTINCT e.user_id) FILTER (WHERE e.occurred_at >= $2)::int AS recent
@@ -144,6 +152,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
        GROUP BY e.item_id`,
       [asOf.toISOString(), new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString()],
     );
+    this.countsMs = Date.now() - started;
     return rows.map((r) => ({ itemId: r.item_id, buyers: r.buyers, recentBuyers: r.recent }));
   }
 }
