@@ -283,7 +283,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     await stop(app);
   });
 
-  it('new purchases lead to a rebuilt table (debounced) and the server serves the new neighbours; the admin endpoint queues a rebuild', async () => {
+  it('new purchases lead to a rebuilt table (debounced) and the server serves the new neighbours; the admin endpoint queues one; a deletion triggers one', async () => {
     const app = await start({ COPURCHASE_DEBOUNCE_MS: '300' });
     const svc = app.app.get(InteractionModelService);
     const generation = (await build()).generation;
@@ -336,6 +336,19 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       status: 'succeeded',
       result: { generation: String(Number(rebuilt.generation) + 1) },
     });
+
+    // Deleting an item takes it out of the matrix on the next (debounced) rebuild.
+    const beforeDelete = (await build()).generation;
+    expect((await request(app.url).delete('/v1/items/new-b')).status).toBe(204);
+    await until('a rebuild after the deletion', async () =>
+      (await build()).generation !== beforeDelete ? true : undefined,
+    );
+    const after = await readTable(pg);
+    expect(after.has('new-b')).toBe(false);
+    expect(after.has('new-a')).toBe(false);
+    await until('the server to drop them', () =>
+      svc.current().neighboursOf('new-a').ids.length === 0 ? true : undefined,
+    );
     await stop(app);
   });
 

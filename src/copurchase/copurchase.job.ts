@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { Subject, type Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DEFAULT_KNN_NEIGHBORS } from '../evaluation/item-knn.model';
 import { UserChanges } from '../events/user-changes';
@@ -33,8 +34,8 @@ export interface CopurchaseResult extends Record<string, unknown> {
 
 /**
  * The co-purchase job — item-to-item neighbours from purchase events as of a time (default now), written to
- * item_neighbours in one transaction — and its triggers: purchases (debounced, one queued at a time), an
- * optional schedule, a missing computation at start-up, the CLI.
+ * item_neighbours in one transaction — and its triggers: purchases and item deletions (debounced, one queued
+ * at a time), an optional schedule, a missing computation at start-up, the CLI.
  */
 @Injectable()
 export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
@@ -43,7 +44,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
   /** A computation this process just wrote (servers also poll for ones written elsewhere). */
   readonly built$ = this.builtSubject.asObservable();
   private timer: NodeJS.Timeout | undefined;
-  private sub: Subscription | undefined;
+  private readonly subs: Subscription[] = [];
   private cron: CronJob | undefined;
 
   constructor(
@@ -51,6 +52,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly store: CopurchaseRepository,
     private readonly builder: ItemKnnBuilder,
     private readonly users: UserChanges,
+    private readonly catalog: CatalogChanges,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
@@ -67,7 +69,13 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.polling) return;
     if (this.config.copurchaseDebounceMs > 0) {
-      this.sub = this.users.purchases$.subscribe(() => this.schedule());
+      this.subs.push(
+        this.users.purchases$.subscribe(() => this.schedule()),
+        // A deleted item leaves the matrix: its list goes, and it leaves other lists to their next neighbour.
+        this.catalog.changes$.subscribe((c) => {
+          if (c.kind === 'deleted') this.schedule();
+        }),
+      );
     }
     if (this.config.copurchaseCron) {
       // The schedule only enqueues; whichever replica claims the job does the work.
@@ -87,7 +95,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.sub?.unsubscribe();
+    for (const sub of this.subs) sub.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     void this.cron?.stop();
   }
