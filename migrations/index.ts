@@ -1,5 +1,6 @@
 import { InitCatalogEvents1795839904205 } from './1795839904205-InitCatalogEvents';
 import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmbeddingsModels';
+import { AddItemNeighbours1795849546611 } from './1795849546611-AddItemNeighbours';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -8,4 +9,5 @@ import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmb
 export const MIGRATIONS: Array<new () => unknown> = [
   InitCatalogEvents1795839904205,
   AddJobsEmbeddingsModels1795840308243,
+  AddItemNeighbours1795849546611,
 ];

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CatalogModule } from './catalog/catalog.module';
+import { CopurchaseModule } from './copurchase/copurchase.module';
 import { ProblemFilter } from './common/problem.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source';
@@ -69,6 +70,7 @@ export class AppModule {
         JobsModule,
         EmbeddingsModule,
         VectorIndexModule,
+        CopurchaseModule,
         RecommendationsModule,
         TrainingModule,
       ],

@@ -15,6 +15,7 @@ import { EncoderProvider } from './embeddings/encoder.provider';
 import { JobsService } from './jobs/jobs.service';
 import { REINDEX } from './vector-index/reindex.job';
 import { FINETUNE } from './training/training.service';
+import { COPURCHASE, CopurchaseJob } from './copurchase/copurchase.job';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(__dirname, '..', '..', 'data', 'online-retail', 'online_retail.csv.gz');
@@ -162,6 +163,8 @@ export function buildCli(): Command {
             } finally {
               bar.stop();
             }
+            // New purchases: a server (this command does not run jobs) rebuilds the co-purchase neighbours.
+            if (parts.some((p) => p.events.accepted > 0)) await ctx.get(CopurchaseJob).enqueueIfIdle();
             return parts.reduce<Record<string, unknown>>(
               (acc, p) => {
                 const a = acc as {
@@ -215,15 +218,56 @@ export function buildCli(): Command {
 
   program
     .command('finetune')
-    .description('the nightly fine-tune: train, gate against the active model, activate when better')
+    .description(
+      'the nightly fine-tune: rebuild the co-purchase neighbours, train, gate against the active model, activate when better',
+    )
+    .option('--no-copurchase', 'skip the co-purchase rebuild')
     .option('--json', 'print a one-line JSON summary last (and no progress bar)')
-    .action((opts: { json?: boolean }) =>
+    .action((opts: { json?: boolean; copurchase: boolean }) =>
       run(!!opts.json, async () => {
         const rt = await openRuntime();
         const bar = terminalProgress(!opts.json);
         return closing(rt, () =>
+          withContext(rt, async (ctx) => {
+            const jobs = ctx.get(JobsService);
+            try {
+              // Both nightly rebuilds in one command (one cron line); a failed co-purchase run still lets the
+              // fine-tune run, and still makes the command fail.
+              const copurchase = opts.copurchase
+                ? await runJobHere(jobs, COPURCHASE, {}, bar.update).catch((e: unknown) => e as Error)
+                : undefined;
+              const finetune = await runJobHere(jobs, FINETUNE, {}, bar.update);
+              if (copurchase instanceof Error)
+                throw new Error(`co-purchase rebuild failed: ${copurchase.message}`);
+              return copurchase ? { ...finetune, copurchase } : finetune;
+            } finally {
+              bar.stop();
+            }
+          }),
+        );
+      }),
+    );
+
+  program
+    .command('copurchase:refresh')
+    .description('compute the item-to-item co-purchase neighbours from purchase events and store them')
+    .option('--as-of <time>', 'count purchases before this ISO date/time only (default now)')
+    .option('--json', 'print a one-line JSON summary last (and no progress bar)')
+    .action((opts: { asOf?: string; json?: boolean }) =>
+      run(!!opts.json, async () => {
+        const asOf = opts.asOf ? new Date(opts.asOf) : undefined;
+        if (asOf && Number.isNaN(asOf.getTime()))
+          throw new Error('--as-of must be an ISO date or time, e.g. 2011-11-01');
+        const rt = await openRuntime();
+        const bar = terminalProgress(!opts.json);
+        return closing(rt, () =>
           withContext(rt, (ctx) =>
-            runJobHere(ctx.get(JobsService), FINETUNE, {}, bar.update).finally(bar.stop),
+            runJobHere(
+              ctx.get(JobsService),
+              COPURCHASE,
+              asOf ? { asOf: asOf.toISOString() } : {},
+              bar.update,
+            ).finally(bar.stop),
           ),
         );
       }),

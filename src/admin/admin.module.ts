@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
+import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EventsModule } from '../events/events.module';
 import { TrainingModule } from '../training/training.module';
 import { RecommendationsModule } from '../recommendations/recommendations.module';
@@ -9,7 +10,14 @@ import { JobsController } from './jobs.controller';
 import { StatsService } from './stats.service';
 
 @Module({
-  imports: [CatalogModule, EventsModule, VectorIndexModule, TrainingModule, RecommendationsModule],
+  imports: [
+    CatalogModule,
+    EventsModule,
+    VectorIndexModule,
+    TrainingModule,
+    CopurchaseModule,
+    RecommendationsModule,
+  ],
   controllers: [AdminController, JobsController],
   providers: [StatsService],
   exports: [StatsService],

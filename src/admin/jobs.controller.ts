@@ -5,6 +5,7 @@ import { RequireScope } from '../auth/scopes.decorator';
 import { openApiSchema } from '../common/openapi';
 import { notFound } from '../common/problem';
 import { parseOrThrow } from '../common/validation';
+import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { JobsService } from '../jobs/jobs.service';
 import type { Job } from '../jobs/jobs.repository';
 import { ReindexJob } from '../vector-index/reindex.job';
@@ -19,7 +20,19 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly reindex: ReindexJob,
+    private readonly copurchase: CopurchaseJob,
   ) {}
+
+  @Post('copurchase')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({
+    summary: 'Queue a rebuild of the item-to-item co-purchase neighbours from all purchases so far',
+  })
+  async copurchaseNow(): Promise<{ jobId: string }> {
+    const job = await this.copurchase.enqueue();
+    return { jobId: job.id };
+  }
 
   @Post('reindex')
   @HttpCode(202)

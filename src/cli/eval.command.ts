@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { Client } from 'pg';
 import { AppModule } from '../app.module';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
+import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { runMigrations } from '../database/database.bootstrap';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { EncoderProvider, BUILTIN_ENCODER } from '../embeddings/encoder.provider';
@@ -30,8 +31,8 @@ function withDatabase(url: string, name: string): string {
 
 /**
  * `aisle eval`: docs/evaluation.md on an Online Retail file. The engine is the product itself — a scratch
- * database receives the catalog and only the pre-cutoff events, the reindex and model refresh run as in
- * production, and every test user is answered by the RecommendationsService that serves
+ * database receives the catalog and only the pre-cutoff events, the reindex, co-purchase job and model refresh run
+ * as in production, and every test user is answered by the RecommendationsService that serves
  * GET /v1/users/:id/recommendations, with the clock set to the cutoff.
  */
 export async function runEval(
@@ -86,6 +87,8 @@ export async function runEval(
           await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
           const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));
           modelVersion = built.modelVersion;
+          // The co-purchase job as production runs it, as of the cutoff, then the service loads its result.
+          await ctx.get(CopurchaseJob).runHere(cutoff, (d, t) => progress('copurchase', d, t));
           await ctx.get(InteractionModelService).refresh(cutoff);
           if (opts.finetune ?? true) {
             // Exactly the nightly job, with "now" at the cutoff: nothing after it is seen.

@@ -68,6 +68,14 @@ export const envSchema = z.object({
       (v) => v === undefined || v === '' || validateCronExpression(v).valid,
       'must be a cron expression, e.g. "0 3 * * *"',
     ),
+  COPURCHASE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(60000),
+  COPURCHASE_CRON: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v === '' || validateCronExpression(v).valid,
+      'must be a cron expression, e.g. "30 2 * * *"',
+    ),
   PROFILE_MAX_EVENTS: positiveInt(1000),
   PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
   WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
@@ -107,6 +115,10 @@ export interface AppConfig {
   reindexDebounceMs: number;
   jobsPollMs: number;
   finetuneCron: string | undefined;
+  /** Quiet period after purchase events before a co-purchase rebuild is queued; 0 = never automatically. */
+  copurchaseDebounceMs: number;
+  /** Built-in schedule of the co-purchase rebuild (defaults to the fine-tune's, so "nightly" means both). */
+  copurchaseCron: string | undefined;
   profileMaxEvents: number;
   profileHalfLifeDays: number;
   eventWeights: { purchase: number; add_to_cart: number; view: number };
@@ -156,6 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
     jobsPollMs: e.JOBS_POLL_MS,
     finetuneCron: e.FINETUNE_CRON || undefined,
+    copurchaseDebounceMs: e.COPURCHASE_DEBOUNCE_MS,
+    copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },

@@ -1,8 +1,18 @@
 import { ItemEntity } from '../catalog/item.entity';
+import { CopurchaseBuildEntity } from '../copurchase/copurchase-build.entity';
+import { ItemNeighbourEntity } from '../copurchase/item-neighbour.entity';
 import { ItemEmbeddingEntity } from '../embeddings/item-embedding.entity';
 import { EventEntity } from '../events/event.entity';
 import { JobEntity } from '../jobs/job.entity';
 import { ModelVersionEntity } from '../training/model-version.entity';
 
 /** Every entity of the schema; the DataSource, the migration generator and the drift check share this list. */
-export const ENTITIES = [ItemEntity, EventEntity, JobEntity, ItemEmbeddingEntity, ModelVersionEntity];
+export const ENTITIES = [
+  ItemEntity,
+  EventEntity,
+  JobEntity,
+  ItemEmbeddingEntity,
+  ModelVersionEntity,
+  ItemNeighbourEntity,
+  CopurchaseBuildEntity,
+];

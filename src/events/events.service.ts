@@ -43,7 +43,9 @@ export class EventsService {
     }
     const stored = await this.events.insert(batch);
     this.metrics.eventsIngested.inc(stored);
-    this.users.publish([...new Set(batch.map((e) => e.userId))]);
+    this.users.publish([...new Set(batch.map((e) => e.userId))], {
+      purchases: batch.some((e) => e.type === 'purchase'),
+    });
     return { accepted: stored, duplicates: batch.length - stored };
   }
 

@@ -13,12 +13,16 @@ const REMEMBERED = 100_000;
 @Injectable()
 export class UserChanges {
   private readonly subject = new Subject<string[]>();
+  private readonly purchasesSubject = new Subject<string[]>();
   readonly changes$ = this.subject.asObservable();
   private seq = 0;
   private floor = 0;
   private readonly lastChange = new Map<string, number>();
 
-  publish(userIds: string[]): void {
+  /** The subset of changes that touched purchases: only those move popularity and co-purchase. */
+  readonly purchases$ = this.purchasesSubject.asObservable();
+
+  publish(userIds: string[], opts: { purchases: boolean } = { purchases: true }): void {
     if (userIds.length === 0) return;
     this.seq += 1;
     if (this.lastChange.size + userIds.length > REMEMBERED) {
@@ -28,6 +32,7 @@ export class UserChanges {
     }
     for (const id of userIds) this.lastChange.set(id, this.seq);
     this.subject.next(userIds);
+    if (opts.purchases) this.purchasesSubject.next(userIds);
   }
 
   ticket(): number {

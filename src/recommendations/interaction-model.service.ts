@@ -7,89 +7,152 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { JOBS_POLLING } from '../jobs/jobs.service';
 import type { Subscription } from 'rxjs';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { CopurchaseJob } from '../copurchase/copurchase.job';
+import { CopurchaseRepository } from '../copurchase/copurchase.repository';
 import { UserChanges } from '../events/user-changes';
-import { InteractionModel, type PurchasePair } from './interaction-model';
+import { JOBS_POLLING } from '../jobs/jobs.service';
+import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from './interaction-model';
 
 /**
- * Holds the shop-wide interaction model (popularity, trending, co-purchase neighbours), rebuilt from the
- * events table at start-up and every STATS_REFRESH_MS; a rebuild swaps in whole, requests never wait on it.
+ * Holds the shop-wide interaction model. Popularity and trending come from one SQL aggregate (cheap: one row
+ * per item), refreshed every STATS_REFRESH_MS and shortly after new purchases. Co-purchase neighbours are
+ * computed by the co-purchase job and read from item_neighbours: at start-up, when this process's job writes
+ * them, and when a check every SYNC_INTERVAL_MS sees a computation made by another process. Every refresh
+ * swaps a new model in whole; requests never wait on one.
  */
 @Injectable()
 export class InteractionModelService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('InteractionModel');
   private model = InteractionModel.empty();
-  private timer: NodeJS.Timeout | undefined;
+  /** Generation of the co-purchase computation in `model` (null: none loaded). */
+  private generation: string | null = null;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
-  private lastMs = 0;
-  private readonly sub: Subscription;
+  /** How long the last popularity aggregate took. */
+  private countsMs = 0;
+  private readonly subs: Subscription[] = [];
+  /** Serialises neighbour loads so a slow one never swaps an older computation over a newer one. */
+  private loading: Promise<unknown> = Promise.resolve();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
+    private readonly store: CopurchaseRepository,
+    copurchase: CopurchaseJob,
     changes: UserChanges,
   ) {
-    // New purchases reach popularity and co-purchase soon, not only at the periodic refresh; the delay grows
-    // with the rebuild's cost so a steady event stream spends at most ~3% of a core on it (the rebuild runs on the event loop; a worker thread is the next step).
-    this.sub = changes.changes$.subscribe(() => {
-      if (!this.polling || this.pending) return;
-      this.pending = setTimeout(
-        () => {
-          this.pending = undefined;
-          this.refresh().catch((e: unknown) => this.logger.error(`refresh failed: ${(e as Error).message}`));
-        },
-        Math.max(2000, this.lastMs * 10),
-      );
-      this.pending.unref();
-    });
+    // New purchases reach popularity within seconds; co-purchase follows when its job has run. The delay grows
+    // with the aggregate's cost (≈1 s of database time on a 400k-purchase history), so a steady stream of
+    // purchases keeps the database at most ~10 % busy with it.
+    this.subs.push(
+      changes.purchases$.subscribe(() => {
+        if (!this.polling || this.pending) return;
+        this.pending = setTimeout(
+          () => {
+            this.pending = undefined;
+            this.refreshCounts().catch((e: unknown) =>
+              this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
+            );
+          },
+          Math.max(2000, this.countsMs * 10),
+        );
+        this.pending.unref();
+      }),
+      copurchase.built$.subscribe(() => {
+        // Commands (eval) load explicitly through refresh(); only servers follow the job on their own.
+        if (!this.polling) return;
+        this.syncNeighbours().catch((e: unknown) =>
+          this.logger.error(`co-purchase load failed: ${(e as Error).message}`),
+        );
+      }),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.polling) return;
     await this.refresh();
     if (this.config.statsRefreshMs > 0) {
-      this.timer = setInterval(() => {
-        this.refresh().catch((e: unknown) => this.logger.error(`refresh failed: ${(e as Error).message}`));
+      this.statsTimer = setInterval(() => {
+        this.refreshCounts().catch((e: unknown) =>
+          this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
+        );
       }, this.config.statsRefreshMs);
-      this.timer.unref();
+      this.statsTimer.unref();
     }
+    this.syncTimer = setInterval(() => {
+      this.syncNeighbours().catch((e: unknown) =>
+        this.logger.error(`co-purchase sync failed: ${(e as Error).message}`),
+      );
+    }, this.config.syncIntervalMs);
+    this.syncTimer.unref();
   }
 
   onModuleDestroy(): void {
-    this.sub.unsubscribe();
+    for (const s of this.subs) s.unsubscribe();
     if (this.pending) clearTimeout(this.pending);
-    if (this.timer) clearInterval(this.timer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    if (this.syncTimer) clearInterval(this.syncTimer);
   }
 
   current(): InteractionModel {
     return this.model;
   }
 
-  /** Rebuilds from purchases before `asOf` (default now) and swaps the result in. */
+  /** Generation of the loaded co-purchase computation (null: none yet). */
+  neighboursGeneration(): string | null {
+    return this.generation;
+  }
+
+  /** Popularity as of `asOf` (default now) and the stored co-purchase neighbours, swapped in together. */
   async refresh(asOf = new Date()): Promise<InteractionModel> {
+    // Both are mostly PostgreSQL time (hundreds of ms each on a full history): run them side by side.
+    const [counts] = await Promise.all([this.buyerCounts(asOf), this.syncNeighbours(true)]);
+    this.model = this.model.withCounts(counts, asOf);
+    return this.model;
+  }
+
+  /** Re-counts buyers; keeps the neighbours. */
+  async refreshCounts(asOf = new Date()): Promise<void> {
+    const counts = await this.buyerCounts(asOf);
+    this.model = this.model.withCounts(counts, asOf);
+  }
+
+  /** Loads the stored neighbours when their generation differs from the loaded one (or always, with `force`). */
+  syncNeighbours(force = false): Promise<void> {
+    const next = this.loading.then(async () => {
+      if (!force) {
+        const build = await this.store.current();
+        if (!build || build.generation === this.generation) return;
+      }
+      const started = Date.now();
+      const loaded = await this.store.load();
+      if (!loaded) return;
+      this.model = this.model.withNeighbours(loaded.lists);
+      this.generation = loaded.build.generation;
+      this.logger.log(
+        `co-purchase neighbours generation ${loaded.build.generation} (as of ${loaded.build.asOf.toISOString()}): ` +
+          `${loaded.lists.size} items, ${Date.now() - started} ms`,
+      );
+    });
+    this.loading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async buyerCounts(asOf: Date): Promise<ItemBuyerCounts[]> {
     const started = Date.now();
-    const rows: Array<{ user_id: string; item_id: string; rows: string; last_at: Date }> =
-      await this.db.query(
-        `SELECT e.user_id, e.item_id, count(*)::bigint AS rows, max(e.occurred_at) AS last_at
+    const rows: Array<{ item_id: string; buyers: number; recent: number }> = await this.db.query(
+      `SELECT e.item_id, count(DISTINCT e.user_id)::int AS buyers,
+              count(DISTINCT e.user_id) FILTER (WHERE e.occurred_at >= $2)::int AS recent
        FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
        WHERE e.type = 'purchase' AND e.occurred_at < $1
-       GROUP BY e.user_id, e.item_id`,
-        [asOf.toISOString()],
-      );
-    const pairs: PurchasePair[] = rows.map((r) => ({
-      userId: r.user_id,
-      itemId: r.item_id,
-      rows: Number(r.rows),
-      lastAt: r.last_at,
-    }));
-    this.model = new InteractionModel(pairs, asOf);
-    this.lastMs = Date.now() - started;
-    this.logger.log(
-      `interaction model: ${pairs.length} user-item pairs, ${this.model.buyers.size} items, ${Date.now() - started} ms`,
+       GROUP BY e.item_id`,
+      [asOf.toISOString(), new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString()],
     );
-    return this.model;
+    this.countsMs = Date.now() - started;
+    return rows.map((r) => ({ itemId: r.item_id, buyers: r.buyers, recentBuyers: r.recent }));
   }
 }

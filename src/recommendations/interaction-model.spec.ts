@@ -37,7 +37,7 @@ describe('selectTop', () => {
 });
 
 describe('InteractionModel.withCoPurchase', () => {
-  const model = new InteractionModel(shop(3), new Date('2026-02-01T00:00:00Z'));
+  const model = InteractionModel.fromPairs(shop(3), new Date('2026-02-01T00:00:00Z'));
   const sources = ['i3', 'i4', 'i17', 'not-an-item'];
 
   // The reference: the generator API, summed in a Map.

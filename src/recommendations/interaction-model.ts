@@ -1,4 +1,6 @@
-import { buildItemKnn, type ItemKnnModel } from '../evaluation/item-knn.model';
+import { NeighbourLists, type ItemNeighbours } from '../copurchase/neighbour-lists';
+import { buildItemKnn } from '../evaluation/item-knn.model';
+import { compareIds } from '../evaluation/ranking';
 import { buildTrainingStats } from '../evaluation/training-stats';
 import type { Purchase } from '../online-retail/online-retail.types';
 
@@ -9,6 +11,15 @@ export interface PurchasePair {
   rows: number;
   lastAt: Date;
 }
+
+/** Distinct buyers of an item, all-time and in the trending window. */
+export interface ItemBuyerCounts {
+  itemId: string;
+  buyers: number;
+  recentBuyers: number;
+}
+
+export const TRENDING_DAYS = 30;
 
 const RANKED_FIRST = 512;
 
@@ -45,7 +56,7 @@ export interface CoPurchaseScores {
    * largest single similarity to it.
    */
   of(id: string): { score: number; via?: string };
-  /** Every neighbour of any source, by score descending (ties: the model's item order). */
+  /** Every neighbour of any source, by score descending (ties: the lists' row order). */
   ranked(): Iterable<string>;
 }
 
@@ -60,38 +71,69 @@ export class InteractionModel {
   /** Item ids by distinct buyers descending, then id. */
   readonly popular: string[];
   readonly trending: string[];
-  private readonly knn: ItemKnnModel;
 
   constructor(
-    pairs: readonly PurchasePair[],
+    counts: readonly ItemBuyerCounts[],
+    private readonly lists: NeighbourLists,
     readonly asOf: Date,
-    trendingDays = 30,
   ) {
-    const since = asOf.getTime() - trendingDays * 86_400_000;
-    const asPurchases = pairs.map((p) => ({ userId: p.userId, itemId: p.itemId }) as Purchase);
-    const stats = buildTrainingStats(asPurchases);
-    stats.itemIds.forEach((id, i) => this.buyers.set(id, stats.distinctBuyers[i]));
-    for (const p of pairs)
-      if (p.lastAt.getTime() >= since)
-        this.recentBuyers.set(p.itemId, (this.recentBuyers.get(p.itemId) ?? 0) + 1);
-    this.popular = [...stats.popularity];
+    for (const c of counts) {
+      if (c.buyers > 0) this.buyers.set(c.itemId, c.buyers);
+      if (c.recentBuyers > 0) this.recentBuyers.set(c.itemId, c.recentBuyers);
+    }
+    this.popular = [...this.buyers.keys()].sort(
+      (a, b) => this.buyers.get(b)! - this.buyers.get(a)! || compareIds(a, b),
+    );
     this.trending = [...this.recentBuyers.keys()].sort(
       (a, b) => this.recentBuyers.get(b)! - this.recentBuyers.get(a)! || (a < b ? -1 : 1),
     );
-    this.knn = buildItemKnn(stats);
+  }
+
+  /** Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs). */
+  static fromPairs(
+    pairs: readonly PurchasePair[],
+    asOf: Date,
+    trendingDays = TRENDING_DAYS,
+  ): InteractionModel {
+    const since = asOf.getTime() - trendingDays * 86_400_000;
+    const stats = buildTrainingStats(pairs.map((p) => ({ userId: p.userId, itemId: p.itemId }) as Purchase));
+    const recent = new Map<string, number>();
+    for (const p of pairs)
+      if (p.lastAt.getTime() >= since) recent.set(p.itemId, (recent.get(p.itemId) ?? 0) + 1);
+    const counts = stats.itemIds.map((itemId, i) => ({
+      itemId,
+      buyers: stats.distinctBuyers[i],
+      recentBuyers: recent.get(itemId) ?? 0,
+    }));
+    return new InteractionModel(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf);
+  }
+
+  static empty(asOf = new Date()): InteractionModel {
+    return new InteractionModel([], NeighbourLists.EMPTY, asOf);
+  }
+
+  /** The same counts with other neighbour lists (a newer co-purchase computation). */
+  withNeighbours(lists: NeighbourLists): InteractionModel {
+    return new InteractionModel(this.counts(), lists, this.asOf);
+  }
+
+  /** The same neighbour lists with other counts (a popularity refresh). */
+  withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): InteractionModel {
+    return new InteractionModel(counts, this.lists, asOf);
+  }
+
+  /** Items that have co-purchase neighbours. */
+  get neighbourItems(): number {
+    return this.lists.size;
   }
 
   buyersOf(id: string): number {
     return this.buyers.get(id) ?? 0;
   }
 
-  /** Co-purchase neighbours of an item with their cosine similarity. */
-  *neighbours(id: string): Generator<[string, number]> {
-    const j = this.knn.itemIndex.get(id);
-    if (j === undefined) return;
-    for (let p = this.knn.offsets[j]; p < this.knn.offsets[j + 1]; p++) {
-      yield [this.knn.itemIds[this.knn.neighbors[p]], this.knn.similarities[p]];
-    }
+  /** Co-purchase neighbours of an item, most similar first, as parallel arrays (no allocation per call). */
+  neighboursOf(id: string): ItemNeighbours {
+    return this.lists.of(id);
   }
 
   /**
@@ -100,22 +142,24 @@ export class InteractionModel {
    * ~10k (source, neighbour) pairs, too many for a Map of objects per request. `use` must be synchronous.
    */
   withCoPurchase<T>(sources: readonly string[], use: (scores: CoPurchaseScores) => T): T {
-    const knn = this.knn;
-    const n = knn.itemIds.length;
-    this.scratch ??= {
-      sum: new Float64Array(n),
-      best: new Float64Array(n),
-      via: new Int32Array(n),
-      touched: new Int32Array(n),
-    };
-    const { sum, best, via, touched } = this.scratch;
+    const lists = this.lists;
+    const n = lists.idOfRow.length;
+    if (!this.scratch || this.scratch.sum.length !== n) {
+      this.scratch = {
+        sum: new Float64Array(n),
+        best: new Float64Array(n),
+        via: new Int32Array(n),
+        touched: new Int32Array(n),
+        rowOf: new Map(lists.idOfRow.map((id, r) => [id, r])),
+      };
+    }
+    const { sum, best, via, touched, rowOf } = this.scratch;
     let count = 0;
     sources.forEach((source, s) => {
-      const j = knn.itemIndex.get(source);
-      if (j === undefined) return;
-      for (let p = knn.offsets[j]; p < knn.offsets[j + 1]; p++) {
-        const r = knn.neighbors[p];
-        const sim = knn.similarities[p];
+      const { rows, sims } = lists.of(source);
+      for (let p = 0; p < rows.length; p++) {
+        const r = rows[p];
+        const sim = sims[p];
         if (sum[r] === 0) touched[count++] = r;
         sum[r] += sim;
         if (sim > best[r]) {
@@ -126,7 +170,7 @@ export class InteractionModel {
     });
     try {
       const of = (id: string): { score: number; via?: string } => {
-        const r = knn.itemIndex.get(id);
+        const r = rowOf.get(id);
         return r === undefined || sum[r] === 0 ? { score: 0 } : { score: sum[r], via: sources[via[r]] };
       };
       const ranked = function* (): Generator<string> {
@@ -135,9 +179,8 @@ export class InteractionModel {
         const byScore = (a: number, b: number) => sum[b] - sum[a] || a - b;
         const head = Math.min(count, RANKED_FIRST);
         selectTop(rows, head, byScore);
-        const first = rows.subarray(0, head).sort(byScore);
-        for (const r of first) yield knn.itemIds[r];
-        for (const r of rows.subarray(head).sort(byScore)) yield knn.itemIds[r];
+        for (const r of rows.subarray(0, head).sort(byScore)) yield lists.idOfRow[r];
+        for (const r of rows.subarray(head).sort(byScore)) yield lists.idOfRow[r];
       };
       return use({ of, ranked });
     } finally {
@@ -149,9 +192,26 @@ export class InteractionModel {
     }
   }
 
-  private scratch?: { sum: Float64Array; best: Float64Array; via: Int32Array; touched: Int32Array };
+  private scratch?: {
+    sum: Float64Array;
+    best: Float64Array;
+    via: Int32Array;
+    touched: Int32Array;
+    rowOf: Map<string, number>;
+  };
 
-  static empty(asOf = new Date()): InteractionModel {
-    return new InteractionModel([], asOf);
+  /** Co-purchase neighbours of an item with their cosine similarity. */
+  *neighbours(id: string): Generator<[string, number]> {
+    const { ids, sims } = this.lists.of(id);
+    for (let k = 0; k < ids.length; k++) yield [ids[k], sims[k]];
+  }
+
+  private counts(): ItemBuyerCounts[] {
+    const ids = new Set([...this.buyers.keys(), ...this.recentBuyers.keys()]);
+    return [...ids].map((itemId) => ({
+      itemId,
+      buyers: this.buyersOf(itemId),
+      recentBuyers: this.recentBuyers.get(itemId) ?? 0,
+    }));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
+import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EventsModule } from '../events/events.module';
 import { InteractionModelService } from './interaction-model.service';
 import { ProfileService } from './profile.service';
@@ -11,7 +12,7 @@ import { RecommendationCache } from './recommendation-cache';
 import { RecommendationWarmer } from './recommendation-warmer';
 
 @Module({
-  imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule],
+  imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule, CopurchaseModule],
   controllers: [RecommendationsController],
   providers: [
     RecommendationsService,

@@ -406,7 +406,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     history: Interaction[],
     at: Date,
   ): { weights: BlendWeights; discoveryWeights: BlendWeights; ndcg: number } {
-    const model = new InteractionModel(
+    const model = InteractionModel.fromPairs(
       aggregate(history).map((p) => ({ userId: p.userId, itemId: p.itemId, rows: p.rows, lastAt: p.lastAt })),
       at,
     );

@@ -1,0 +1,180 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
+import { Subject, type Subscription } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { CatalogChanges } from '../catalog/catalog-changes';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DEFAULT_KNN_NEIGHBORS } from '../evaluation/item-knn.model';
+import { UserChanges } from '../events/user-changes';
+import type { Job } from '../jobs/jobs.repository';
+import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
+import { CopurchaseRepository, type CopurchaseBuild } from './copurchase.repository';
+import { ItemKnnBuilder } from './item-knn.builder';
+
+export const COPURCHASE = 'copurchase';
+
+export interface CopurchaseResult extends Record<string, unknown> {
+  asOf: string;
+  generation: string;
+  items: number;
+  neighbours: number;
+  users: number;
+  pairs: number;
+  readMs: number;
+  buildMs: number;
+  writeMs: number;
+}
+
+/**
+ * The co-purchase job — item-to-item neighbours from purchase events as of a time (default now), written to
+ * item_neighbours in one transaction — and its triggers: purchases and item deletions (debounced, one queued
+ * at a time), an optional schedule, a missing computation at start-up, the CLI.
+ */
+@Injectable()
+export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Copurchase');
+  private readonly builtSubject = new Subject<CopurchaseBuild>();
+  /** A computation this process just wrote (servers also poll for ones written elsewhere). */
+  readonly built$ = this.builtSubject.asObservable();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subs: Subscription[] = [];
+  private cron: CronJob | undefined;
+
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly store: CopurchaseRepository,
+    private readonly builder: ItemKnnBuilder,
+    private readonly users: UserChanges,
+    private readonly catalog: CatalogChanges,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOBS_POLLING) private readonly polling: boolean,
+  ) {
+    jobs.register(COPURCHASE, ({ job, progress }) =>
+      this.compute(
+        typeof job.params.asOf === 'string' ? new Date(job.params.asOf) : new Date(),
+        job.id,
+        progress,
+      ),
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.polling) return;
+    if (this.config.copurchaseDebounceMs > 0) {
+      this.subs.push(
+        this.users.purchases$.subscribe(() => this.schedule()),
+        // A deleted item leaves the matrix: its list goes, and it leaves other lists to their next neighbour.
+        this.catalog.changes$.subscribe((c) => {
+          if (c.kind === 'deleted') this.schedule();
+        }),
+      );
+    }
+    if (this.config.copurchaseCron) {
+      // The schedule only enqueues; whichever replica claims the job does the work.
+      this.cron = CronJob.from({
+        cronTime: this.config.copurchaseCron,
+        onTick: () => void this.enqueueIfIdle(),
+        start: true,
+      });
+      this.logger.log(`co-purchase rebuild scheduled: ${this.config.copurchaseCron}`);
+    }
+    if (!(await this.store.current())) {
+      this.logger.warn(
+        'no co-purchase neighbours computed yet: queueing the job (served without them until then)',
+      );
+      await this.enqueueIfIdle();
+    }
+  }
+
+  onModuleDestroy(): void {
+    for (const sub of this.subs) sub.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    void this.cron?.stop();
+  }
+
+  enqueue(asOf?: Date): Promise<Job> {
+    return this.jobs.enqueue(COPURCHASE, asOf ? { asOf: asOf.toISOString() } : {});
+  }
+
+  /** Queues a rebuild as of "now" unless one is already waiting (a running one may predate the change). */
+  async enqueueIfIdle(): Promise<Job | undefined> {
+    try {
+      return (await this.jobs.hasQueued(COPURCHASE)) ? undefined : await this.enqueue();
+    } catch (e) {
+      this.logger.error(`could not queue a co-purchase rebuild: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Queues the job as of `asOf` and runs it in this process, through the job queue (lock, progress, record),
+   * for callers that need the result before going on (the offline evaluation).
+   */
+  async runHere(asOf: Date, onProgress?: (done: number, total: number) => void): Promise<CopurchaseResult> {
+    const job = await this.enqueue(asOf);
+    let done = await this.jobs.runNext(job.id, onProgress);
+    // A polling runner (this server, another replica) may have claimed it first: then wait for that run.
+    while (!done || done.status === 'queued' || done.status === 'running') {
+      await new Promise((r) => setTimeout(r, 100));
+      done = await this.jobs.get(job.id);
+    }
+    if (done.status !== 'succeeded') throw new Error(done.error ?? 'the co-purchase job failed');
+    return done.result as CopurchaseResult;
+  }
+
+  /** Computes the neighbours from purchases before `asOf` and replaces the table with them. */
+  async compute(
+    asOf: Date,
+    jobId: string | null,
+    progress: (done: number, total: number) => void = () => undefined,
+  ): Promise<CopurchaseResult> {
+    progress(0, 1);
+    const built = await this.builder.build({
+      // The worker opens its own connection to the same database (the DataSource is always built from a URL).
+      databaseUrl: (this.db.options as { url: string }).url,
+      asOf: asOf.toISOString(),
+      neighbourCount: DEFAULT_KNN_NEIGHBORS,
+    });
+    const writeStarted = Date.now();
+    const build = await this.store.replace(built, { asOf, jobId }, progress);
+    const result: CopurchaseResult = {
+      asOf: asOf.toISOString(),
+      generation: build.generation,
+      items: build.items,
+      neighbours: build.neighbours,
+      users: built.users,
+      pairs: built.pairs,
+      readMs: built.readMs,
+      buildMs: built.buildMs,
+      writeMs: Date.now() - writeStarted,
+    };
+    this.logger.log(
+      `co-purchase neighbours: ${result.items} items, ${result.neighbours} rows from ${result.pairs} user-item pairs ` +
+        `(read ${result.readMs} ms, build ${result.buildMs} ms, write ${result.writeMs} ms)`,
+    );
+    this.builtSubject.next(build);
+    return result;
+  }
+
+  /**
+   * Purchases arrive in bursts (a checkout, a feed import): the first one opens a window, the rest of it rides
+   * along, then one rebuild is queued. The window is not extended by later purchases, or a steady stream of
+   * them would postpone the rebuild forever.
+   */
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueueIfIdle();
+    }, this.config.copurchaseDebounceMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { NeighbourLists } from './neighbour-lists';
+
+/** What the neighbours table currently holds. */
+export interface CopurchaseBuild {
+  generation: string;
+  asOf: Date;
+  computedAt: Date;
+  items: number;
+  neighbours: number;
+  jobId: string | null;
+}
+
+/** A whole computation in CSR form: item k's neighbours are neighbors[offsets[k] .. offsets[k+1]). */
+export interface NeighbourCsr {
+  itemIds: readonly string[];
+  offsets: Int32Array;
+  /** Positions in itemIds. */
+  neighbors: Int32Array;
+  similarities: Float64Array | Float32Array;
+}
+
+interface BuildRow {
+  generation: string;
+  as_of: Date;
+  computed_at: Date;
+  items: number;
+  neighbours: number;
+  job_id: string | null;
+}
+
+const toBuild = (r: BuildRow): CopurchaseBuild => ({
+  generation: String(r.generation),
+  asOf: r.as_of,
+  computedAt: r.computed_at,
+  items: r.items,
+  neighbours: r.neighbours,
+  jobId: r.job_id,
+});
+
+/** Rows per INSERT … unnest: big enough to be fast, small enough that serialising one never stalls the loop. */
+export const WRITE_CHUNK_ROWS = 20_000;
+
+/** The item_neighbours table and its build row. */
+@Injectable()
+export class CopurchaseRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async current(): Promise<CopurchaseBuild | null> {
+    const rows: BuildRow[] = await this.db.query(`SELECT * FROM copurchase_build WHERE id = 1`);
+    return rows[0] ? toBuild(rows[0]) : null;
+  }
+
+  /**
+   * Replaces every neighbour row and the build row in one transaction: readers keep seeing the previous
+   * computation until the commit, and a failure anywhere leaves it untouched. DELETE rather than TRUNCATE so
+   * concurrent readers are not blocked behind an exclusive lock while the new rows are written.
+   */
+  async replace(
+    csr: NeighbourCsr,
+    meta: { asOf: Date; jobId: string | null },
+    progress: (done: number, total: number) => void = () => undefined,
+    chunkRows = WRITE_CHUNK_ROWS,
+  ): Promise<CopurchaseBuild> {
+    const total = csr.offsets[csr.itemIds.length] ?? 0;
+    return this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM item_neighbours`);
+      let k = 0;
+      for (let from = 0; from < total; from += chunkRows) {
+        const to = Math.min(total, from + chunkRows);
+        const items: string[] = [];
+        const ranks: number[] = [];
+        const neighbours: string[] = [];
+        const sims: number[] = [];
+        for (let p = from; p < to; p++) {
+          while (csr.offsets[k + 1] <= p) k++;
+          items.push(csr.itemIds[k]);
+          ranks.push(p - csr.offsets[k] + 1);
+          neighbours.push(csr.itemIds[csr.neighbors[p]]);
+          sims.push(csr.similarities[p]);
+        }
+        await tx.query(
+          `INSERT INTO item_neighbours (item_id, rank, neighbour_id, similarity)
+           SELECT * FROM unnest($1::varchar[], $2::smallint[], $3::varchar[], $4::real[])`,
+          [items, ranks, neighbours, sims],
+        );
+        progress(to, total);
+      }
+      return this.writeBuild(tx, {
+        asOf: meta.asOf,
+        jobId: meta.jobId,
+        items: csr.itemIds.filter((_, i) => csr.offsets[i + 1] > csr.offsets[i]).length,
+        neighbours: total,
+      });
+    });
+  }
+
+  private async writeBuild(
+    tx: EntityManager,
+    b: { asOf: Date; jobId: string | null; items: number; neighbours: number },
+  ): Promise<CopurchaseBuild> {
+    const rows: BuildRow[] = await tx.query(
+      `INSERT INTO copurchase_build (id, generation, as_of, computed_at, items, neighbours, job_id)
+       VALUES (1, 1, $1, now(), $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET generation = copurchase_build.generation + 1, as_of = EXCLUDED.as_of,
+         computed_at = EXCLUDED.computed_at, items = EXCLUDED.items, neighbours = EXCLUDED.neighbours,
+         job_id = EXCLUDED.job_id
+       RETURNING *`,
+      [b.asOf.toISOString(), b.items, b.neighbours, b.jobId],
+    );
+    return toBuild(rows[0]);
+  }
+
+  /** The build row and its neighbours from one snapshot (a replacement committing meanwhile is not mixed in). */
+  async load(): Promise<{ build: CopurchaseBuild; lists: NeighbourLists } | null> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction('REPEATABLE READ');
+      const builds = (await runner.query(`SELECT * FROM copurchase_build WHERE id = 1`)) as BuildRow[];
+      if (!builds[0]) {
+        await runner.commitTransaction();
+        return null;
+      }
+      // One row per item with its list in rank order: a few thousand rows instead of hundreds of thousands.
+      // JSON rather than arrays: the driver hands json to the native JSON.parse, but parses array text in JS,
+      // which for a full catalog's lists took most of the load time on the event loop.
+      const rows = (await runner.query(
+        `SELECT item_id, json_agg(neighbour_id ORDER BY rank) AS ids, json_agg(similarity ORDER BY rank) AS sims
+         FROM item_neighbours GROUP BY item_id ORDER BY item_id`,
+      )) as Array<{ item_id: string; ids: string[]; sims: number[] }>;
+      await runner.commitTransaction();
+      const offsets = new Int32Array(rows.length + 1);
+      rows.forEach((r, k) => (offsets[k + 1] = offsets[k] + r.ids.length));
+      const ids: string[] = [];
+      const sims = new Float32Array(offsets[rows.length]);
+      rows.forEach((r, k) => {
+        for (const id of r.ids) ids.push(id);
+        sims.set(r.sims, offsets[k]);
+      });
+      return {
+        build: toBuild(builds[0]),
+        lists: NeighbourLists.fromCsr(
+          rows.map((r) => r.item_id),
+          offsets,
+          ids,
+          sims,
+        ),
+      };
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  }
+}

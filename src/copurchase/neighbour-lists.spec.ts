@@ -1,0 +1,74 @@
+import { buildItemKnn } from '../evaluation/item-knn.model';
+import { buildTrainingStats } from '../evaluation/training-stats';
+import type { Purchase } from '../online-retail/online-retail.types';
+import { InteractionModel } from '../recommendations/interaction-model';
+import { NeighbourLists } from './neighbour-lists';
+
+const bought = (pairs: Array<[string, string]>) =>
+  pairs.map(([userId, itemId]) => ({ userId, itemId }) as Purchase);
+
+// a and b share two of their buyers; c is bought with a once; d alone.
+const PAIRS: Array<[string, string]> = [
+  ['u1', 'a'],
+  ['u1', 'b'],
+  ['u2', 'a'],
+  ['u2', 'b'],
+  ['u3', 'a'],
+  ['u3', 'c'],
+  ['u4', 'd'],
+];
+
+describe('NeighbourLists', () => {
+  it('keeps the kNN order and similarities (as float32) as parallel arrays', () => {
+    const knn = buildItemKnn(buildTrainingStats(bought(PAIRS)));
+    const lists = NeighbourLists.fromKnn(knn);
+    expect([...lists.of('a').ids]).toEqual(['b', 'c']);
+    // cos(a, b) = 2 / sqrt(3 · 2); cos(a, c) = 1 / sqrt(3 · 1)
+    expect(lists.of('a').sims[0]).toBeCloseTo(2 / Math.sqrt(6), 6);
+    expect(lists.of('a').sims[1]).toBeCloseTo(1 / Math.sqrt(3), 6);
+    expect(lists.of('a').sims).toBeInstanceOf(Float32Array);
+    expect([...lists.of('c').ids]).toEqual(['a']);
+    expect(lists.size).toBe(3);
+  });
+
+  it('answers an unknown or neighbourless item with empty arrays, and never allocates per lookup', () => {
+    const lists = NeighbourLists.fromKnn(buildItemKnn(buildTrainingStats(bought(PAIRS))));
+    expect(lists.of('d').ids).toHaveLength(0);
+    expect(lists.of('nope').sims).toHaveLength(0);
+    expect(lists.of('a')).toBe(lists.of('a'));
+    expect(lists.of('nope')).toBe(lists.of('d'));
+  });
+});
+
+describe('InteractionModel', () => {
+  const at = new Date('2020-02-01T00:00:00Z');
+  const pairs = PAIRS.map(([userId, itemId], i) => ({
+    userId,
+    itemId,
+    rows: 1,
+    lastAt: new Date(at.getTime() - (i < 2 ? 40 : 1) * 86_400_000),
+  }));
+
+  it('ranks popular by distinct buyers then id, trending by recent buyers, with the same neighbours as the generator', () => {
+    const m = InteractionModel.fromPairs(pairs, at);
+    expect(m.popular).toEqual(['a', 'b', 'c', 'd']);
+    expect(m.buyersOf('a')).toBe(3);
+    expect(m.buyersOf('zzz')).toBe(0);
+    // u1's purchases are 40 days old: outside the 30-day trending window.
+    expect(m.recentBuyers.get('a')).toBe(2);
+    expect(m.trending).toEqual(['a', 'b', 'c', 'd']);
+    expect([...m.neighbours('a')].map(([id]) => id)).toEqual([...m.neighboursOf('a').ids]);
+  });
+
+  it('swaps counts and neighbour lists independently', () => {
+    const m = InteractionModel.fromPairs(pairs, at);
+    const recounted = m.withCounts([{ itemId: 'd', buyers: 9, recentBuyers: 0 }], at);
+    expect(recounted.popular).toEqual(['d']);
+    expect(recounted.neighboursOf('a')).toBe(m.neighboursOf('a'));
+    const bare = m.withNeighbours(NeighbourLists.EMPTY);
+    expect(bare.neighbourItems).toBe(0);
+    expect(bare.popular).toEqual(m.popular);
+    expect(bare.buyersOf('a')).toBe(3);
+    expect(bare.recentBuyers).toEqual(m.recentBuyers);
+  });
+});

@@ -1,0 +1,79 @@
+import type { ItemKnnModel } from '../evaluation/item-knn.model';
+
+/** The co-purchase neighbours of one item, most similar first, as parallel arrays. */
+export interface ItemNeighbours {
+  readonly ids: readonly string[];
+  readonly sims: Float32Array;
+  /** The neighbours as dense row numbers (NeighbourLists.idOfRow), for scratch-array accumulation. */
+  readonly rows: Int32Array;
+}
+
+const NONE: ItemNeighbours = Object.freeze({
+  ids: Object.freeze([] as string[]),
+  sims: new Float32Array(0),
+  rows: new Int32Array(0),
+});
+
+/**
+ * Every item's neighbour list, sliced once when loaded so a lookup on the request path is one map access and
+ * allocates nothing (the personalised list asks for up to a hundred history items per request).
+ */
+export class NeighbourLists {
+  private constructor(
+    private readonly lists: ReadonlyMap<string, ItemNeighbours>,
+    /** Every id that is some item's neighbour, by dense row number. */
+    readonly idOfRow: readonly string[],
+  ) {}
+
+  static readonly EMPTY = new NeighbourLists(new Map(), []);
+
+  /** From CSR arrays: item k's neighbours are neighbourIds[offsets[k] .. offsets[k+1]). */
+  static fromCsr(
+    itemIds: readonly string[],
+    offsets: Int32Array,
+    neighbourIds: readonly string[],
+    sims: Float32Array,
+  ): NeighbourLists {
+    const rowOf = new Map<string, number>();
+    const idOfRow: string[] = [];
+    const rows = Int32Array.from(neighbourIds, (id) => {
+      let r = rowOf.get(id);
+      if (r === undefined) {
+        r = idOfRow.length;
+        rowOf.set(id, r);
+        idOfRow.push(id);
+      }
+      return r;
+    });
+    const lists = new Map<string, ItemNeighbours>();
+    itemIds.forEach((id, k) => {
+      const from = offsets[k];
+      const to = offsets[k + 1];
+      if (to > from)
+        lists.set(id, {
+          ids: neighbourIds.slice(from, to),
+          sims: sims.subarray(from, to),
+          rows: rows.subarray(from, to),
+        });
+    });
+    return new NeighbourLists(lists, idOfRow);
+  }
+
+  /** From an in-memory kNN build (similarities narrowed to float32, as the table stores them). */
+  static fromKnn(knn: ItemKnnModel): NeighbourLists {
+    return NeighbourLists.fromCsr(
+      knn.itemIds,
+      knn.offsets,
+      Array.from(knn.neighbors, (i) => knn.itemIds[i]),
+      Float32Array.from(knn.similarities),
+    );
+  }
+
+  get size(): number {
+    return this.lists.size;
+  }
+
+  of(id: string): ItemNeighbours {
+    return this.lists.get(id) ?? NONE;
+  }
+}
