@@ -34,6 +34,19 @@ async function itemAndUserIds(url: string): Promise<{ items: string[]; users: st
   }
 }
 
+/** Whether the co-purchase job has run on this database (a server would otherwise run it during the load). */
+async function hasCopurchase(url: string): Promise<boolean> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query('SELECT 1 FROM item_neighbours LIMIT 1')).rowCount === 1;
+  } catch {
+    return false; // not migrated yet: the command below migrates first
+  } finally {
+    await c.end();
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv.includes('--only')
     ? process.argv[process.argv.indexOf('--only') + 1]?.split(',')
@@ -44,6 +57,10 @@ async function main(): Promise<void> {
     url = await recreateDatabase(DB);
     process.stdout.write('importing the full Online Retail file once…\n');
     await runCli(['import', '--online-retail', ONLINE_RETAIL, '--json'], { DATABASE_URL: url });
+  }
+  if (!(await hasCopurchase(url))) {
+    process.stdout.write('computing co-purchase neighbours once…\n');
+    await runCli(['copurchase:refresh', '--json'], { DATABASE_URL: url });
   }
   const { items, users } = await itemAndUserIds(url);
   const server = await startServer({

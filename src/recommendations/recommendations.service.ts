@@ -180,6 +180,8 @@ export class RecommendationsService {
     return [
       this.index.current()?.info.modelVersion,
       opts.excludePurchased ? this.discoveryBlend : this.blend,
+      // Lists made before the first co-purchase computation landed (a fresh start) lack a whole source.
+      this.interactions.current().neighbourItems > 0,
     ];
   }
 
