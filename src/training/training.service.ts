@@ -15,7 +15,13 @@ import { CronJob } from 'cron';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
 import { DEFAULT_BLEND, type BlendWeights } from '../recommendations/blend';
 import { InteractionModel } from '../recommendations/interaction-model';
-import { RecommendationsService } from '../recommendations/recommendations.service';
+import {
+  HISTORY_CAP,
+  KNN_CANDIDATES,
+  POPULAR_CANDIDATES,
+  RecommendationsService,
+  VECTOR_CANDIDATES,
+} from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
 import { REINDEX } from '../vector-index/reindex.job';
@@ -427,7 +433,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
           w: contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, this.config.profileHalfLifeDays),
         }))
         .sort((a, b) => b.w - a.w || b.rows - a.rows)
-        .slice(0, 100);
+        .slice(0, HISTORY_CAP);
       if (own.length === 0) continue;
       const ctx = new Float32Array(dim);
       for (const p of own) {
@@ -451,51 +457,58 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
         for (let j = 0; j < dim; j++) s += ctx[j] * projected[i * dim + j];
         cos[i] = s / nn;
       }
-      const byCos = [...cos.keys()].sort((a, b) => cos[b] - cos[a]).slice(0, 200);
       const knn = new Map<string, number>();
       for (const p of own)
         for (const [id, sim] of model.neighbours(p.itemId)) knn.set(id, (knn.get(id) ?? 0) + sim);
-      const ids = [
-        ...new Set([
-          ...byCos.map((i) => itemIds[i]),
-          ...[...knn.entries()]
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, 200)
-            .map(([id]) => id),
-          ...own.map((p) => p.itemId),
-          ...model.popular.slice(0, 50),
-        ]),
-      ].filter((id) => row.has(id));
+      const knnRanked = [...knn.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
       const ownRows = new Map(own.map((p) => [p.itemId, p]));
-      cases.push({
+      const byCosAll = [...cos.keys()].sort((a, b) => cos[b] - cos[a] || a - b);
+      /**
+       * The candidates forUser gathers under a rule: the top vector neighbours that pass it, the user's own
+       * purchases (unless discovery), popular items that pass, then the strongest co-purchase-only neighbours.
+       */
+      const gather = (discovery: boolean): string[] => {
+        const passes = (id: string) => row.has(id) && !(discovery && ownRows.has(id));
+        const set = new Set<string>();
+        for (const i of byCosAll) {
+          if (set.size >= VECTOR_CANDIDATES) break;
+          if (passes(itemIds[i])) set.add(itemIds[i]);
+        }
+        if (!discovery) for (const p of own) if (row.has(p.itemId)) set.add(p.itemId);
+        let popular = 0;
+        for (const id of model.popular) {
+          if (popular >= POPULAR_CANDIDATES) break;
+          if (passes(id)) {
+            set.add(id);
+            popular += 1;
+          }
+        }
+        let kept = 0;
+        for (const [id] of knnRanked) {
+          if (kept >= KNN_CANDIDATES) break;
+          if (set.has(id) || !passes(id)) continue;
+          set.add(id);
+          kept += 1;
+        }
+        return [...set];
+      };
+      const features = (ids: string[], withRepeat: boolean) => ({
         ids,
         cos: Float32Array.from(ids, (id) => cos[row.get(id)!] / tau),
         logPop: Float32Array.from(ids, (id) => Math.log1p(model.buyersOf(id))),
         knn: Float32Array.from(ids, (id) => knn.get(id) ?? 0),
         repeat: Float32Array.from(ids, (id) => {
-          const p = ownRows.get(id);
+          const p = withRepeat ? ownRows.get(id) : undefined;
           if (!p) return 0;
           const recency = Math.pow(2, -(at.getTime() - p.lastAt.getTime()) / (60 * DAY_MS));
           return Math.log1p(p.rows) * (0.5 + 0.5 * recency);
         }),
         isNew: Uint8Array.from(ids, (id) => (model.buyersOf(id) === 0 ? 1 : 0)),
-        targets: u.targets,
       });
+      cases.push({ ...features(gather(false), true), targets: u.targets });
       // The same basket for discovery lists (excludePurchased): own items are neither candidates nor targets.
-      const c = cases[cases.length - 1];
-      const keep = c.ids.map((id, i) => (ownRows.has(id) ? -1 : i)).filter((i) => i >= 0);
       const targets = new Set([...u.targets].filter((id) => !ownRows.has(id)));
-      if (targets.size > 0) {
-        discovery.push({
-          ids: keep.map((i) => c.ids[i]),
-          cos: Float32Array.from(keep, (i) => c.cos[i]),
-          logPop: Float32Array.from(keep, (i) => c.logPop[i]),
-          knn: Float32Array.from(keep, (i) => c.knn[i]),
-          repeat: new Float32Array(keep.length),
-          isNew: Uint8Array.from(keep, (i) => c.isNew[i]),
-          targets,
-        });
-      }
+      if (targets.size > 0) discovery.push({ ...features(gather(true), false), targets });
     }
     // cos is already divided by τ above, so its weight starts at 1 (the prototype's cos/τ + β·log-pop).
     const nb = tuneBlend(cases, { cos: 1, pop: 1, knn: 1, repeat: 3, newItem: 3 });
