@@ -94,6 +94,7 @@ export const envSchema = z.object({
   FINETUNE_KEEP_VERSIONS: positiveInt(5),
   FINETUNE_SEED: z.coerce.number().int().default(42),
   FINETUNE_RETRAIN_FULL: bool.default(true),
+  FINETUNE_PARALLEL: bool.default(true),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -138,6 +139,8 @@ export interface AppConfig {
     keepVersions: number;
     seed: number;
     retrainFull: boolean;
+    /** Train the full-history model in a worker thread while the held-out one trains and is gated. */
+    parallel: boolean;
   };
 }
 
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keepVersions: e.FINETUNE_KEEP_VERSIONS,
       seed: e.FINETUNE_SEED,
       retrainFull: e.FINETUNE_RETRAIN_FULL,
+      parallel: e.FINETUNE_PARALLEL,
     },
   };
 }

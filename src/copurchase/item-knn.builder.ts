@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../common/worker-thread';
 import type { KnnWorkerInput, KnnWorkerOutput } from './item-knn.worker';
 
 export type BuiltKnn = Extract<KnnWorkerOutput, { ok: true }>;
@@ -14,7 +12,7 @@ export type BuiltKnn = Extract<KnnWorkerOutput, { ok: true }>;
 export class ItemKnnBuilder {
   build(input: KnnWorkerInput): Promise<BuiltKnn> {
     return new Promise((resolve, reject) => {
-      const worker = startWorker(input);
+      const worker = startWorker(__dirname, 'item-knn.worker', input, __filename);
       let settled = false;
       worker.once('message', (out: KnnWorkerOutput) => {
         settled = true;
@@ -31,31 +29,4 @@ export class ItemKnnBuilder {
       });
     });
   }
-}
-
-/**
- * Compiled (`dist/`): the sibling `item-knn.worker.js`. From TypeScript sources (jest, ts-node) the worker
- * registers ts-node (transpile-only: types were checked already) and loads the .ts sibling.
- */
-function startWorker(input: KnnWorkerInput): Worker {
-  const compiled = path.join(__dirname, 'item-knn.worker.js');
-  if (path.extname(__filename) === '.js' && existsSync(compiled)) {
-    return new Worker(compiled, { workerData: input });
-  }
-  const source = path.join(__dirname, 'item-knn.worker.ts');
-  const boot = `require(${JSON.stringify(require.resolve('ts-node/register/transpile-only'))}); require(${JSON.stringify(source)});`;
-  return new Worker(boot, {
-    eval: true,
-    workerData: input,
-    env: {
-      ...process.env,
-      TS_NODE_SKIP_PROJECT: 'true',
-      TS_NODE_COMPILER_OPTIONS: JSON.stringify({
-        module: 'commonjs',
-        moduleResolution: 'node',
-        target: 'es2022',
-        esModuleInterop: true,
-      }),
-    },
-  });
 }

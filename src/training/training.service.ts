@@ -26,9 +26,15 @@ import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
 import { REINDEX } from '../vector-index/reindex.job';
 import { tuneBlend, type BlendCase } from './blend-tuning';
-import { buildTrainingPairs, contextWeight, type Interaction } from './model/training-pairs';
+import {
+  buildTrainingPairs,
+  contextWeight,
+  type Interaction,
+  type TrainingPairs,
+} from './model/training-pairs';
 import { ProjectionModel } from './model/projection-model';
-import { train } from './model/trainer';
+import { train, type TrainResult } from './model/trainer';
+import { trainInWorker } from './model/train-in-worker';
 import { ModelVersionsRepository } from './model-versions.repository';
 
 export const FINETUNE = 'finetune';
@@ -225,19 +231,85 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const purchases = interactions.filter((e) => (e.weight ?? 1) >= 1);
     if (purchases.length === 0) throw new Error('no purchase events to learn from');
 
-    // Phase weights for one progress bar: holdout training, full retraining, activation.
-    const phases = cfg.retrainFull ? 3 : 2;
-    const report = (phase: number, frac: number) =>
-      progress(Math.round((phase + frac) * 1000), phases * 1000);
-
     const hold = buildTrainingPairs(interactions, itemIds, {
       validationDays: cfg.validationDays,
       now,
       halfLifeDays: this.config.profileHalfLifeDays,
     });
     const trainOpts = { dim: cfg.dim, epochs: cfg.epochs, seed: cfg.seed };
+    // Choices are made on the held-out window; the model that serves also learns from it. That second model
+    // does not depend on the first, so by default it trains on another core while the first trains and is
+    // gated, and is thrown away if the gate refuses.
+    const full = cfg.retrainFull
+      ? buildTrainingPairs(interactions, itemIds, {
+          validationDays: 0,
+          now,
+          halfLifeDays: this.config.profileHalfLifeDays,
+        })
+      : undefined;
+    const fractions = { hold: 0, full: 0 };
+    // One progress bar: training (both models) takes two thirds, activation the rest.
+    const report = (activation: number) => {
+      const training = full ? (fractions.hold + fractions.full) / 2 : fractions.hold;
+      progress(Math.round(2000 * training + 1000 * activation), 3000);
+    };
+    const background =
+      full && cfg.parallel
+        ? trainInWorker({ data: { itemIds, textVectors, pairs: full }, options: trainOpts }, (p) => {
+            fractions.full = p.step / p.totalSteps;
+            report(0);
+          })
+        : undefined;
+    try {
+      return await this.gateAndActivate({
+        started,
+        now,
+        encoderId,
+        itemIds,
+        textVectors,
+        interactions,
+        purchases,
+        hold,
+        trainOpts,
+        trainFull: full
+          ? () =>
+              background
+                ? background.result
+                : train({ itemIds, textVectors, pairs: full }, trainOpts, (p) => {
+                    fractions.full = p.step / p.totalSteps;
+                    report(0);
+                  })
+          : undefined,
+        onHoldProgress: (frac) => {
+          fractions.hold = frac;
+          report(0);
+        },
+        onActivateProgress: (frac) => report(frac),
+      });
+    } finally {
+      await background?.cancel();
+    }
+  }
+
+  private async gateAndActivate(run: {
+    started: number;
+    now: Date;
+    encoderId: string;
+    itemIds: string[];
+    textVectors: Float32Array;
+    interactions: Interaction[];
+    purchases: Interaction[];
+    hold: TrainingPairs;
+    trainOpts: { dim: number; epochs: number; seed: number };
+    trainFull: (() => Promise<TrainResult>) | undefined;
+    onHoldProgress: (fraction: number) => void;
+    onActivateProgress: (fraction: number) => void;
+  }): Promise<FinetuneResult> {
+    const { started, now, encoderId, itemIds, textVectors, interactions, purchases, hold, trainOpts } = run;
+    const cfg = this.config.finetune;
+    const inputDim = textVectors.length / itemIds.length;
     const first = await train({ itemIds, textVectors, pairs: hold }, trainOpts, (p) =>
-      report(0, p.step / p.totalSteps),
+      run.onHoldProgress(p.step / p.totalSteps),
     );
     const validationStart = new Date(hold.validationStart);
 
@@ -302,18 +374,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
         metrics: { ...metrics, seconds: (Date.now() - started) / 1000 },
       };
     }
-    let model = first.model;
-    if (cfg.retrainFull) {
-      // Choices were made on the held-out window; the model that serves also learns from it.
-      const all = buildTrainingPairs(interactions, itemIds, {
-        validationDays: 0,
-        now,
-        halfLifeDays: this.config.profileHalfLifeDays,
-      });
-      model = (
-        await train({ itemIds, textVectors, pairs: all }, trainOpts, (p) => report(1, p.step / p.totalSteps))
-      ).model;
-    }
+    const model = run.trainFull ? (await run.trainFull()).model : first.model;
     metrics.trainSeconds = (Date.now() - started) / 1000;
     await this.versions.insert({
       version,
@@ -323,7 +384,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       params: { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts },
       weights: model.toBuffer(),
     });
-    await this.activate(version, (d, t) => report(phases - 1, d / Math.max(1, t)));
+    await this.activate(version, (d, t) => run.onActivateProgress(d / Math.max(1, t)));
     await this.versions.prune(cfg.keepVersions);
     metrics.seconds = (Date.now() - started) / 1000;
     return {

@@ -1,4 +1,5 @@
 import { mulberry32 } from './random';
+import { trainInWorker } from './train-in-worker';
 import { train, TrainingData, TrainProgress } from './trainer';
 import { buildTrainingPairs, Interaction } from './training-pairs';
 
@@ -92,4 +93,25 @@ describe('train', () => {
     controller.abort(new Error('cancelled by test'));
     await expect(train(data, { ...options, signal: controller.signal })).rejects.toThrow('cancelled by test');
   });
+
+  it('trains the same model bytes in a worker thread, reporting progress from there', async () => {
+    const local = await train(data, options);
+    const steps: number[] = [];
+    const remote = await trainInWorker({ data, options }, (p) => steps.push(p.step)).result;
+    expect(Buffer.compare(remote.model.toBuffer(), local.model.toBuffer())).toBe(0);
+    expect(remote.epochs.map((e) => e.validationLoss)).toEqual(local.epochs.map((e) => e.validationLoss));
+    const stepsPerEpoch = Math.ceil(data.pairs.train.target.length / options.batchSize);
+    expect(steps).toEqual(Array.from({ length: stepsPerEpoch * options.epochs }, (_, i) => i + 1));
+  }, 60_000);
+
+  it('a cancelled worker rejects its result instead of leaving it pending', async () => {
+    const run = trainInWorker({ data, options: { ...options, epochs: 200 } });
+    await run.cancel();
+    await expect(run.result).rejects.toThrow('cancelled');
+  }, 60_000);
+
+  it('a worker that fails rejects with its error', async () => {
+    const bad = { ...data, itemIds: data.itemIds.slice(1) };
+    await expect(trainInWorker({ data: bad, options }).result).rejects.toThrow(/pairs index 41 items/);
+  }, 60_000);
 });
