@@ -88,6 +88,7 @@ export const envSchema = z.object({
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
+  FINETUNE_LR_END: z.coerce.number().gt(0).max(1).default(1),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
   FINETUNE_MIN_GAIN: z.coerce.number().default(0),
@@ -133,6 +134,8 @@ export interface AppConfig {
   indexEfSearch: number | undefined;
   finetune: {
     epochs: number;
+    /** Fraction of the initial learning rate reached, linearly, at the last step (1: constant). */
+    learningRateEnd: number;
     dim: number;
     validationDays: number;
     minGain: number;
@@ -184,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     indexEfSearch: e.INDEX_EF_SEARCH,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,
+      learningRateEnd: e.FINETUNE_LR_END,
       dim: e.FINETUNE_DIM,
       validationDays: e.FINETUNE_VALIDATION_DAYS,
       minGain: e.FINETUNE_MIN_GAIN,

@@ -236,7 +236,12 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       now,
       halfLifeDays: this.config.profileHalfLifeDays,
     });
-    const trainOpts = { dim: cfg.dim, epochs: cfg.epochs, seed: cfg.seed };
+    const trainOpts = {
+      dim: cfg.dim,
+      epochs: cfg.epochs,
+      seed: cfg.seed,
+      learningRateEnd: cfg.learningRateEnd,
+    };
     // Choices are made on the held-out window; the model that serves also learns from it. That second model
     // does not depend on the first, so by default it trains on another core while the first trains and is
     // gated, and is thrown away if the gate refuses.
@@ -300,7 +305,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     interactions: Interaction[];
     purchases: Interaction[];
     hold: TrainingPairs;
-    trainOpts: { dim: number; epochs: number; seed: number };
+    trainOpts: { dim: number; epochs: number; seed: number; learningRateEnd: number };
     trainFull: (() => Promise<TrainResult>) | undefined;
     onHoldProgress: (fraction: number) => void;
     onActivateProgress: (fraction: number) => void;

@@ -19,6 +19,8 @@ export interface TrainOptions {
   batchSize?: number;
   epochs?: number;
   learningRate?: number;
+  /** The learning rate falls linearly over the run to this fraction of `learningRate`; 1 (default) = constant. */
+  learningRateEnd?: number;
   /** L2 penalty (λ/2)·‖R‖² on the residuals, keeps rare items close to their text placement. */
   residualL2?: number;
   /** Items with fewer training interactions get no residual (text-only placement). Default 1. */
@@ -67,6 +69,7 @@ export const DEFAULT_TRAIN_OPTIONS = {
   batchSize: 512,
   epochs: 3,
   learningRate: 3e-3,
+  learningRateEnd: 1,
   residualL2: 1e-3,
   minInteractions: 1,
   seed: 42,
@@ -186,8 +189,10 @@ export async function train(
         for (let i = 0; i < r.length; i++) g[i] += opts.residualL2 * r[i];
       }
       step++;
-      adamW.update(model.weights, grads.weights, opts.learningRate, step);
-      adamR.update(model.residuals, grads.residuals, opts.learningRate, step);
+      const lr =
+        opts.learningRate * (1 - (1 - opts.learningRateEnd) * ((step - 1) / Math.max(1, totalSteps - 1)));
+      adamW.update(model.weights, grads.weights, lr, step);
+      adamR.update(model.residuals, grads.residuals, lr, step);
       if (onProgress) await onProgress({ epoch, step, totalSteps, loss });
       // Let the event loop breathe (progress writes, health checks) between steps.
       await new Promise<void>((resolve) => setImmediate(resolve));
