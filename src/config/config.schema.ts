@@ -88,6 +88,7 @@ export const envSchema = z.object({
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
+  FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
   FINETUNE_LR_END: z.coerce.number().gt(0).max(1).default(1),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
@@ -136,6 +137,8 @@ export interface AppConfig {
     epochs: number;
     /** Fraction of the initial learning rate reached, linearly, at the last step (1: constant). */
     learningRateEnd: number;
+    /** Pairs per training step; the other pairs of a batch are each row's negatives. */
+    batchSize: number;
     dim: number;
     validationDays: number;
     minGain: number;
@@ -188,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     finetune: {
       epochs: e.FINETUNE_EPOCHS,
       learningRateEnd: e.FINETUNE_LR_END,
+      batchSize: e.FINETUNE_BATCH_SIZE,
       dim: e.FINETUNE_DIM,
       validationDays: e.FINETUNE_VALIDATION_DAYS,
       minGain: e.FINETUNE_MIN_GAIN,

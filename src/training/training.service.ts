@@ -241,6 +241,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       epochs: cfg.epochs,
       seed: cfg.seed,
       learningRateEnd: cfg.learningRateEnd,
+      batchSize: cfg.batchSize,
     };
     // Choices are made on the held-out window; the model that serves also learns from it. That second model
     // does not depend on the first, so by default it trains on another core while the first trains and is
@@ -305,7 +306,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     interactions: Interaction[];
     purchases: Interaction[];
     hold: TrainingPairs;
-    trainOpts: { dim: number; epochs: number; seed: number; learningRateEnd: number };
+    trainOpts: { dim: number; epochs: number; seed: number; learningRateEnd: number; batchSize: number };
     trainFull: (() => Promise<TrainResult>) | undefined;
     onHoldProgress: (fraction: number) => void;
     onActivateProgress: (fraction: number) => void;
