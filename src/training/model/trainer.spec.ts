@@ -79,6 +79,20 @@ describe('train', () => {
     expect(Array.from(a.model.weights)).not.toEqual(Array.from(c.model.weights));
   });
 
+  it('decays the learning rate only when asked, and still learns with it', async () => {
+    const constant = await train(data, options);
+    const explicit = await train(data, { ...options, learningRateEnd: 1 });
+    const decayed = await train(data, { ...options, learningRateEnd: 0.1 });
+    expect(Array.from(explicit.model.weights)).toEqual(Array.from(constant.model.weights));
+    expect(Array.from(decayed.model.weights)).not.toEqual(Array.from(constant.model.weights));
+    // Smaller steps move the weights less far from their identity start than constant ones.
+    const drift = (w: Float32Array) =>
+      w.reduce((sum, x, i) => sum + (x - (i % (options.dim + 1) === 0 ? 1 : 0)) ** 2, 0);
+    expect(drift(decayed.model.weights)).toBeLessThan(drift(constant.model.weights));
+    const last = decayed.epochs[decayed.epochs.length - 1].validationLoss ?? NaN;
+    expect(last).toBeLessThan((decayed.initialValidationLoss ?? NaN) - 0.1);
+  });
+
   it('gives a never-sold item no residual, so its projection is text-only', async () => {
     const { model } = await train(data, options);
     const newIndex = data.itemIds.indexOf('new');
