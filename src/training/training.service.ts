@@ -14,34 +14,19 @@ import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
 import { DEFAULT_BLEND, type BlendWeights } from '../recommendations/blend';
-import { InteractionModel } from '../recommendations/interaction-model';
-import {
-  HISTORY_CAP,
-  KNN_CANDIDATES,
-  POPULAR_CANDIDATES,
-  RecommendationsService,
-  VECTOR_CANDIDATES,
-} from '../recommendations/recommendations.service';
+import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
 import { REINDEX } from '../vector-index/reindex.job';
-import { tuneBlend, type BlendCase } from './blend-tuning';
-import {
-  buildTrainingPairs,
-  contextWeight,
-  type Interaction,
-  type TrainingPairs,
-} from './model/training-pairs';
+import { buildTrainingPairs, type Interaction } from './model/training-pairs';
 import { ProjectionModel } from './model/projection-model';
-import { train, type TrainResult } from './model/trainer';
-import { trainInWorker } from './model/train-in-worker';
+import { trainInWorker, tuneInWorker, type BackgroundRun } from './training-workers';
 import { ModelVersionsRepository } from './model-versions.repository';
 
 export const FINETUNE = 'finetune';
 export const ACTIVATE = 'activate';
 /** Serialises everything that re-projects and publishes the index (fine-tune activation, rollback). */
 const INDEX_LOCK = 0x41495358;
-const DAY_MS = 86_400_000;
 const MAX_TUNING_CASES = 1500;
 
 export interface FinetuneResult extends Record<string, unknown> {
@@ -231,11 +216,6 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const purchases = interactions.filter((e) => (e.weight ?? 1) >= 1);
     if (purchases.length === 0) throw new Error('no purchase events to learn from');
 
-    const hold = buildTrainingPairs(interactions, itemIds, {
-      validationDays: cfg.validationDays,
-      now,
-      halfLifeDays: this.config.profileHalfLifeDays,
-    });
     const trainOpts = {
       dim: cfg.dim,
       epochs: cfg.epochs,
@@ -243,162 +223,124 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       learningRateEnd: cfg.learningRateEnd,
       batchSize: cfg.batchSize,
     };
+    const pairsFor = (validationDays: number) =>
+      buildTrainingPairs(interactions, itemIds, {
+        validationDays,
+        now,
+        halfLifeDays: this.config.profileHalfLifeDays,
+      });
+    const hold = pairsFor(cfg.validationDays);
     // Choices are made on the held-out window; the model that serves also learns from it. That second model
     // does not depend on the first, so by default it trains on another core while the first trains and is
-    // gated, and is thrown away if the gate refuses.
-    const full = cfg.retrainFull
-      ? buildTrainingPairs(interactions, itemIds, {
-          validationDays: 0,
-          now,
-          halfLifeDays: this.config.profileHalfLifeDays,
-        })
-      : undefined;
+    // gated, and is thrown away if the gate refuses. Training runs in worker threads either way: a server
+    // running this job keeps answering requests.
+    const full = cfg.retrainFull ? pairsFor(0) : undefined;
     const fractions = { hold: 0, full: 0 };
     // One progress bar: training (both models) takes two thirds, activation the rest.
     const report = (activation: number) => {
       const training = full ? (fractions.hold + fractions.full) / 2 : fractions.hold;
       progress(Math.round(2000 * training + 1000 * activation), 3000);
     };
-    const background =
-      full && cfg.parallel
-        ? trainInWorker({ data: { itemIds, textVectors, pairs: full }, options: trainOpts }, (p) => {
-            fractions.full = p.step / p.totalSteps;
-            report(0);
-          })
-        : undefined;
-    try {
-      return await this.gateAndActivate({
-        started,
-        now,
-        encoderId,
-        itemIds,
-        textVectors,
-        interactions,
-        purchases,
-        hold,
-        trainOpts,
-        trainFull: full
-          ? () =>
-              background
-                ? background.result
-                : train({ itemIds, textVectors, pairs: full }, trainOpts, (p) => {
-                    fractions.full = p.step / p.totalSteps;
-                    report(0);
-                  })
-          : undefined,
-        onHoldProgress: (frac) => {
-          fractions.hold = frac;
-          report(0);
-        },
-        onActivateProgress: (frac) => report(frac),
+    const trainFull = () =>
+      trainInWorker({ itemIds, textVectors, pairs: full! }, trainOpts, (p) => {
+        fractions.full = p.step / p.totalSteps;
+        report(0);
       });
-    } finally {
-      await background?.cancel();
-    }
-  }
-
-  private async gateAndActivate(run: {
-    started: number;
-    now: Date;
-    encoderId: string;
-    itemIds: string[];
-    textVectors: Float32Array;
-    interactions: Interaction[];
-    purchases: Interaction[];
-    hold: TrainingPairs;
-    trainOpts: { dim: number; epochs: number; seed: number; learningRateEnd: number; batchSize: number };
-    trainFull: (() => Promise<TrainResult>) | undefined;
-    onHoldProgress: (fraction: number) => void;
-    onActivateProgress: (fraction: number) => void;
-  }): Promise<FinetuneResult> {
-    const { started, now, encoderId, itemIds, textVectors, interactions, purchases, hold, trainOpts } = run;
-    const cfg = this.config.finetune;
-    const inputDim = textVectors.length / itemIds.length;
-    const first = await train({ itemIds, textVectors, pairs: hold }, trainOpts, (p) =>
-      run.onHoldProgress(p.step / p.totalSteps),
-    );
-    const validationStart = new Date(hold.validationStart);
-
-    // The gate: candidate vs the model in service, both with their blend tuned on the same validation baskets.
-    const cases = this.validationCases(purchases, interactions, itemIds, validationStart);
-    const history = purchases.filter((e) => e.timestamp < validationStart);
-    const candidate = this.tune(
-      cases,
-      first.model.projectAll(itemIds, textVectors),
-      first.model.dim,
-      first.model.tau,
-      itemIds,
-      history,
-      validationStart,
-    );
-    const current = this.active
-      ? this.tune(
-          cases,
-          this.active.model.projectAll(itemIds, textVectors),
-          this.active.model.dim,
-          this.active.model.tau,
-          itemIds,
-          history,
-          validationStart,
-        )
-      : this.tune(
-          cases,
-          normalizeRows(textVectors, inputDim),
-          inputDim,
-          0.1,
-          itemIds,
-          history,
-          validationStart,
-        );
-    const version = `ft-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${Date.now().toString(36)}`;
-    const metrics: Record<string, unknown> = {
-      validationCases: cases.length,
-      validationNdcg: candidate.ndcg,
-      activeValidationNdcg: current.ndcg,
-      activeVersion: this.active?.version ?? 'raw',
-      initialValidationLoss: first.initialValidationLoss,
-      epochs: first.epochs,
-      trainPairs: hold.train.target.length,
-      validationPairs: hold.validation.target.length,
+    const runs: Array<BackgroundRun<unknown>> = [];
+    const background = <T>(run: BackgroundRun<T>): BackgroundRun<T> => {
+      runs.push(run);
+      return run;
     };
-    const accepted = cases.length > 0 && candidate.ndcg >= current.ndcg + cfg.minGain;
-    if (!accepted) {
+    const fullEarly = full && cfg.parallel ? background(trainFull()) : undefined;
+    try {
+      const first = await background(
+        trainInWorker({ itemIds, textVectors, pairs: hold }, trainOpts, (p) => {
+          fractions.hold = p.step / p.totalSteps;
+          report(0);
+        }),
+      ).result;
+      const validationStart = new Date(hold.validationStart);
+
+      // The gate: candidate vs the model in service, both with their blend tuned on the same validation
+      // baskets (in parallel, each in its own thread).
+      const users = this.validationCases(purchases, interactions, itemIds, validationStart);
+      const gate = (projected: Float32Array, dim: number, tau: number) =>
+        background(
+          tuneInWorker({
+            users,
+            projected,
+            dim,
+            tau,
+            itemIds,
+            history: purchases.filter((e) => e.timestamp < validationStart),
+            at: validationStart,
+            halfLifeDays: this.config.profileHalfLifeDays,
+          }),
+        ).result;
+      const [candidate, current] = await Promise.all([
+        gate(first.model.projectAll(itemIds, textVectors), first.model.dim, first.model.tau),
+        this.active
+          ? gate(
+              this.active.model.projectAll(itemIds, textVectors),
+              this.active.model.dim,
+              this.active.model.tau,
+            )
+          : gate(normalizeRows(textVectors, inputDim), inputDim, 0.1),
+      ]);
+      const version = `ft-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${Date.now().toString(36)}`;
+      const metrics: Record<string, unknown> = {
+        validationCases: users.length,
+        validationNdcg: candidate.ndcg,
+        activeValidationNdcg: current.ndcg,
+        activeVersion: this.active?.version ?? 'raw',
+        initialValidationLoss: first.initialValidationLoss,
+        epochs: first.epochs,
+        trainPairs: hold.train.target.length,
+        validationPairs: hold.validation.target.length,
+      };
+      const params = { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts };
+      const accepted = users.length > 0 && candidate.ndcg >= current.ndcg + cfg.minGain;
+      if (!accepted) {
+        await this.versions.insert({
+          version,
+          encoderId,
+          status: 'rejected',
+          metrics,
+          params,
+          weights: null,
+        });
+        const reason = `validation NDCG@10 ${candidate.ndcg.toFixed(4)} does not beat the active model's ${current.ndcg.toFixed(4)} by ${cfg.minGain}`;
+        this.logger.warn(`fine-tune rejected: ${reason}`);
+        return {
+          version,
+          activated: false,
+          reason,
+          metrics: { ...metrics, seconds: (Date.now() - started) / 1000 },
+        };
+      }
+      const model = full ? (await (fullEarly ?? background(trainFull())).result).model : first.model;
+      metrics.trainSeconds = (Date.now() - started) / 1000;
       await this.versions.insert({
         version,
         encoderId,
-        status: 'rejected',
+        status: 'candidate',
         metrics,
-        params: { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts },
-        weights: null,
+        params,
+        weights: model.toBuffer(),
       });
-      const reason = `validation NDCG@10 ${candidate.ndcg.toFixed(4)} does not beat the active model's ${current.ndcg.toFixed(4)} by ${cfg.minGain}`;
-      this.logger.warn(`fine-tune rejected: ${reason}`);
+      await this.activate(version, (d, t) => report(d / Math.max(1, t)));
+      await this.versions.prune(cfg.keepVersions);
+      metrics.seconds = (Date.now() - started) / 1000;
       return {
         version,
-        activated: false,
-        reason,
-        metrics: { ...metrics, seconds: (Date.now() - started) / 1000 },
+        activated: true,
+        reason: 'better than the active model on the validation window',
+        metrics,
       };
+    } finally {
+      // A refused gate or a failure must not leave threads training for nothing.
+      await Promise.all(runs.map((r) => r.cancel()));
     }
-    const model = run.trainFull ? (await run.trainFull()).model : first.model;
-    metrics.trainSeconds = (Date.now() - started) / 1000;
-    await this.versions.insert({
-      version,
-      encoderId,
-      status: 'candidate',
-      metrics,
-      params: { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts },
-      weights: model.toBuffer(),
-    });
-    await this.activate(version, (d, t) => run.onActivateProgress(d / Math.max(1, t)));
-    await this.versions.prune(cfg.keepVersions);
-    metrics.seconds = (Date.now() - started) / 1000;
-    return {
-      version,
-      activated: true,
-      reason: 'better than the active model on the validation window',
-      metrics,
-    };
   }
 
   /** Re-projects every item with `version`, rebuilds and swaps the index, then marks the version active. */
@@ -468,148 +410,6 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const step = Math.max(1, Math.ceil(cases.length / MAX_TUNING_CASES));
     return cases.filter((_, i) => i % step === 0).map(([userId, f]) => ({ userId, targets: f.targets }));
   }
-
-  /** Tunes the blend for one set of item vectors; returns its weights and validation NDCG@10. */
-  private tune(
-    users: Array<{ userId: string; targets: Set<string> }>,
-    projected: Float32Array,
-    dim: number,
-    tau: number,
-    itemIds: string[],
-    history: Interaction[],
-    at: Date,
-  ): { weights: BlendWeights; discoveryWeights: BlendWeights; ndcg: number } {
-    const model = InteractionModel.fromPairs(
-      aggregate(history).map((p) => ({ userId: p.userId, itemId: p.itemId, rows: p.rows, lastAt: p.lastAt })),
-      at,
-    );
-    const byUser = new Map<string, Interaction[]>();
-    for (const e of history) {
-      const l = byUser.get(e.userId);
-      if (l) l.push(e);
-      else byUser.set(e.userId, [e]);
-    }
-    const row = new Map(itemIds.map((id, i) => [id, i]));
-    const cases: BlendCase[] = [];
-    const discovery: BlendCase[] = [];
-    for (const u of users) {
-      // The same history cap as the service (most weighted items first).
-      const own = aggregate(byUser.get(u.userId) ?? [])
-        .map((p) => ({
-          ...p,
-          w: contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, this.config.profileHalfLifeDays),
-        }))
-        .sort((a, b) => b.w - a.w || b.rows - a.rows)
-        .slice(0, HISTORY_CAP);
-      if (own.length === 0) continue;
-      const ctx = new Float32Array(dim);
-      for (const p of own) {
-        const r = row.get(p.itemId);
-        if (r === undefined) continue;
-        const w = contextWeight(
-          p.rows,
-          at.getTime() - p.lastAt.getTime(),
-          1,
-          this.config.profileHalfLifeDays,
-        );
-        for (let j = 0; j < dim; j++) ctx[j] += w * projected[r * dim + j];
-      }
-      let nn = 0;
-      for (let j = 0; j < dim; j++) nn += ctx[j] * ctx[j];
-      nn = Math.sqrt(nn) || 1;
-      // Candidates as the service gathers them: vector neighbours, co-purchase neighbours, own items, popular.
-      const cos = new Float32Array(itemIds.length);
-      for (let i = 0; i < itemIds.length; i++) {
-        let s = 0;
-        for (let j = 0; j < dim; j++) s += ctx[j] * projected[i * dim + j];
-        cos[i] = s / nn;
-      }
-      const knn = new Map<string, number>();
-      for (const p of own)
-        for (const [id, sim] of model.neighbours(p.itemId)) knn.set(id, (knn.get(id) ?? 0) + sim);
-      const knnRanked = [...knn.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-      const ownRows = new Map(own.map((p) => [p.itemId, p]));
-      const byCosAll = [...cos.keys()].sort((a, b) => cos[b] - cos[a] || a - b);
-      /**
-       * The candidates forUser gathers under a rule: the top vector neighbours that pass it, the user's own
-       * purchases (unless discovery), popular items that pass, then the strongest co-purchase-only neighbours.
-       */
-      const gather = (discovery: boolean): string[] => {
-        const passes = (id: string) => row.has(id) && !(discovery && ownRows.has(id));
-        const set = new Set<string>();
-        for (const i of byCosAll) {
-          if (set.size >= VECTOR_CANDIDATES) break;
-          if (passes(itemIds[i])) set.add(itemIds[i]);
-        }
-        if (!discovery) for (const p of own) if (row.has(p.itemId)) set.add(p.itemId);
-        let popular = 0;
-        for (const id of model.popular) {
-          if (popular >= POPULAR_CANDIDATES) break;
-          if (passes(id)) {
-            set.add(id);
-            popular += 1;
-          }
-        }
-        let kept = 0;
-        for (const [id] of knnRanked) {
-          if (kept >= KNN_CANDIDATES) break;
-          if (set.has(id) || !passes(id)) continue;
-          set.add(id);
-          kept += 1;
-        }
-        return [...set];
-      };
-      const features = (ids: string[], withRepeat: boolean) => ({
-        ids,
-        cos: Float32Array.from(ids, (id) => cos[row.get(id)!] / tau),
-        logPop: Float32Array.from(ids, (id) => Math.log1p(model.buyersOf(id))),
-        knn: Float32Array.from(ids, (id) => knn.get(id) ?? 0),
-        repeat: Float32Array.from(ids, (id) => {
-          const p = withRepeat ? ownRows.get(id) : undefined;
-          if (!p) return 0;
-          const recency = Math.pow(2, -(at.getTime() - p.lastAt.getTime()) / (60 * DAY_MS));
-          return Math.log1p(p.rows) * (0.5 + 0.5 * recency);
-        }),
-        isNew: Uint8Array.from(ids, (id) => (model.buyersOf(id) === 0 ? 1 : 0)),
-      });
-      cases.push({ ...features(gather(false), true), targets: u.targets });
-      // The same basket for discovery lists (excludePurchased): own items are neither candidates nor targets.
-      const targets = new Set([...u.targets].filter((id) => !ownRows.has(id)));
-      if (targets.size > 0) discovery.push({ ...features(gather(true), false), targets });
-    }
-    // cos is already divided by τ above, so its weight starts at 1 (the prototype's cos/τ + β·log-pop).
-    const nb = tuneBlend(cases, { cos: 1, pop: 1, knn: 1, repeat: 3, newItem: 3 });
-    const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0 });
-    // Cold start: a never-sold item is scored as if it had the median item's buyers. The validation window
-    // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).
-    const sold = [...model.buyers.values()].filter((b) => b > 0).sort((a, b) => a - b);
-    const medianLogPop = sold.length ? Math.log1p(sold[Math.floor(sold.length / 2)]) : 0;
-    const withPrior = (w: BlendWeights): BlendWeights => ({
-      ...w,
-      cos: w.cos / tau,
-      newItem: Math.max(w.newItem, w.pop * medianLogPop),
-    });
-    return {
-      weights: withPrior(nb.weights),
-      discoveryWeights: withPrior(disc.weights),
-      ndcg: (nb.ndcg + disc.ndcg) / 2,
-    };
-  }
-}
-
-function aggregate(
-  events: Interaction[],
-): Array<{ userId: string; itemId: string; rows: number; lastAt: Date }> {
-  const m = new Map<string, { userId: string; itemId: string; rows: number; lastAt: Date }>();
-  for (const e of events) {
-    const k = `${e.userId}\u0000${e.itemId}`;
-    const p = m.get(k);
-    if (p) {
-      p.rows += 1;
-      if (e.timestamp > p.lastAt) p.lastAt = e.timestamp;
-    } else m.set(k, { userId: e.userId, itemId: e.itemId, rows: 1, lastAt: e.timestamp });
-  }
-  return [...m.values()];
 }
 
 function normalizeRows(v: Float32Array, dim: number): Float32Array {

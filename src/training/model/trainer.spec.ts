@@ -1,5 +1,5 @@
 import { mulberry32 } from './random';
-import { trainInWorker } from './train-in-worker';
+import { trainInWorker } from '../training-workers';
 import { train, TrainingData, TrainProgress } from './trainer';
 import { buildTrainingPairs, Interaction } from './training-pairs';
 
@@ -111,7 +111,7 @@ describe('train', () => {
   it('trains the same model bytes in a worker thread, reporting progress from there', async () => {
     const local = await train(data, options);
     const steps: number[] = [];
-    const remote = await trainInWorker({ data, options }, (p) => steps.push(p.step)).result;
+    const remote = await trainInWorker(data, options, (p) => steps.push(p.step)).result;
     expect(Buffer.compare(remote.model.toBuffer(), local.model.toBuffer())).toBe(0);
     expect(remote.epochs.map((e) => e.validationLoss)).toEqual(local.epochs.map((e) => e.validationLoss));
     const stepsPerEpoch = Math.ceil(data.pairs.train.target.length / options.batchSize);
@@ -119,13 +119,13 @@ describe('train', () => {
   }, 60_000);
 
   it('a cancelled worker rejects its result instead of leaving it pending', async () => {
-    const run = trainInWorker({ data, options: { ...options, epochs: 200 } });
+    const run = trainInWorker(data, { ...options, epochs: 200 });
     await run.cancel();
     await expect(run.result).rejects.toThrow('cancelled');
   }, 60_000);
 
   it('a worker that fails rejects with its error', async () => {
     const bad = { ...data, itemIds: data.itemIds.slice(1) };
-    await expect(trainInWorker({ data: bad, options }).result).rejects.toThrow(/pairs index 41 items/);
+    await expect(trainInWorker(bad, options).result).rejects.toThrow(/pairs index 41 items/);
   }, 60_000);
 });

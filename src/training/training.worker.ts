@@ -1,0 +1,42 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { tuneForModel, type GateInput, type GateResult } from './blend-gate';
+import { train, type EpochStats, type TrainingData, type TrainOptions } from './model/trainer';
+
+/** The CPU-heavy parts of the nightly job, each run in its own thread (see training-workers.ts). */
+export type TrainingTask =
+  | { task: 'train'; data: TrainingData; options: Omit<TrainOptions, 'pca' | 'signal'> }
+  | { task: 'tune'; input: GateInput };
+
+export type TrainingWorkerMessage =
+  | { type: 'progress'; epoch: number; step: number; totalSteps: number; loss: number }
+  | {
+      type: 'trained';
+      model: Uint8Array;
+      initialValidationLoss: number | null;
+      epochs: EpochStats[];
+      seconds: number;
+    }
+  | { type: 'tuned'; result: GateResult }
+  | { type: 'error'; message: string };
+
+async function run(task: TrainingTask, post: (msg: TrainingWorkerMessage) => void): Promise<void> {
+  if (task.task === 'tune') {
+    post({ type: 'tuned', result: tuneForModel(task.input) });
+    return;
+  }
+  const result = await train(task.data, task.options, (p) => post({ type: 'progress', ...p }));
+  post({
+    type: 'trained',
+    model: new Uint8Array(result.model.toBuffer()),
+    initialValidationLoss: result.initialValidationLoss,
+    epochs: result.epochs,
+    seconds: result.seconds,
+  });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  run(workerData as TrainingTask, (msg) => port.postMessage(msg)).catch((e: unknown) =>
+    port.postMessage({ type: 'error', message: (e as Error).message } satisfies TrainingWorkerMessage),
+  );
+}
