@@ -233,7 +233,8 @@ describe('nightly fine-tune', () => {
   });
 
   it('rolls back to an earlier version: POST /v1/admin/models/:version/activate', async () => {
-    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1', FINETUNE_SEED: '7' });
+    // One model after the other this time (FINETUNE_PARALLEL=false): the sequential path must activate too.
+    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1', FINETUNE_SEED: '7', FINETUNE_PARALLEL: 'false' });
     const result = await finetune(r);
     expect(result.activated).toBe(true);
     second = result.version;

@@ -89,7 +89,7 @@ export const envSchema = z.object({
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
-  FINETUNE_LR_END: z.coerce.number().gt(0).max(1).default(1),
+  FINETUNE_LR_END: z.coerce.number().gt(0).max(1).default(0.1),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
   FINETUNE_MIN_GAIN: z.coerce.number().default(0),

@@ -1,16 +1,35 @@
 /**
  * Weights of the score blend for personalised lists:
- *   score(i) = cos(profile, i)·wCos + log(1 + buyers(i))·wPop + Σ_j∈history sim(i, j)·wKnn
- *            + log(1 + own purchases of i)·recency·wRepeat + [i never sold]·wNew
+ *   score(i) = cos(profile, i)·wCos + log(1 + buyers(i))·wPop + log(1 + recent buyers(i))·wTrend
+ *            + Σ_j∈history sim(i, j)·wKnn + log(1 + own purchases of i)·recency·wRepeat + [i never sold]·wNew
+ * (recent buyers: distinct buyers in the last TRENDING_DAYS — what is selling now, e.g. a season starting)
  * Defaults were chosen on a validation month (README: "Tuning the blend"), never on the test period.
  */
 export interface BlendWeights {
   cos: number;
   pop: number;
+  trend: number;
   knn: number;
   repeat: number;
   /** Pseudo-popularity for never-sold items, so the text alone can surface them (cold start). */
   newItem: number;
 }
 
-export const DEFAULT_BLEND: BlendWeights = { cos: 4, pop: 0.25, knn: 1, repeat: 3, newItem: 0.5 };
+export const DEFAULT_BLEND: BlendWeights = { cos: 4, pop: 0.25, trend: 0, knn: 1, repeat: 3, newItem: 0.5 };
+
+/**
+ * A blend stored with a model version; versions stored before a weight existed did not use it (weight 0).
+ */
+export function storedBlend(stored: unknown, fallback: BlendWeights): BlendWeights {
+  if (!stored || typeof stored !== 'object') return fallback;
+  const w = stored as Partial<BlendWeights>;
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  return {
+    cos: num(w.cos),
+    pop: num(w.pop),
+    trend: num(w.trend),
+    knn: num(w.knn),
+    repeat: num(w.repeat),
+    newItem: num(w.newItem),
+  };
+}

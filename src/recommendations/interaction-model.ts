@@ -127,6 +127,10 @@ export class InteractionModel {
     return this.lists.size;
   }
 
+  recentBuyersOf(id: string): number {
+    return this.recentBuyers.get(id) ?? 0;
+  }
+
   buyersOf(id: string): number {
     return this.buyers.get(id) ?? 0;
   }

@@ -249,12 +249,14 @@ export class RecommendationsService {
         else cands.set(p.itemId, { knn: 0, repeat });
       }
     }
-    let added = 0;
-    for (const id of model.popular) {
-      if (added >= POPULAR_CANDIDATES) break;
-      if (pass(id)) {
-        if (!cands.has(id)) cands.set(id, { knn: 0, repeat: 0 });
-        added += 1;
+    for (const shelf of [model.popular, model.trending]) {
+      let added = 0;
+      for (const id of shelf) {
+        if (added >= POPULAR_CANDIDATES) break;
+        if (pass(id)) {
+          if (!cands.has(id)) cands.set(id, { knn: 0, repeat: 0 });
+          added += 1;
+        }
       }
     }
     model.withCoPurchase(
@@ -287,6 +289,7 @@ export class RecommendationsService {
       const score =
         w.cos * (cos ?? 0) +
         w.pop * Math.log1p(buyers) +
+        w.trend * Math.log1p(model.recentBuyersOf(id)) +
         w.knn * c.knn +
         w.repeat * c.repeat +
         (buyers === 0 ? w.newItem : 0);

@@ -74,7 +74,7 @@ export function tuneForModel(input: GateInput): GateResult {
     let nn = 0;
     for (let j = 0; j < dim; j++) nn += ctx[j] * ctx[j];
     nn = Math.sqrt(nn) || 1;
-    // Candidates as the service gathers them: vector neighbours, co-purchase neighbours, own items, popular.
+    // Candidates as the service gathers them: vector neighbours, co-purchase neighbours, own items, popular, trending.
     const cos = new Float32Array(itemIds.length);
     for (let i = 0; i < itemIds.length; i++) {
       let s = 0;
@@ -89,7 +89,7 @@ export function tuneForModel(input: GateInput): GateResult {
     const byCosAll = [...cos.keys()].sort((a, b) => cos[b] - cos[a] || a - b);
     /**
      * The candidates forUser gathers under a rule: the top vector neighbours that pass it, the user's own
-     * purchases (unless discovery), popular items that pass, then the strongest co-purchase-only neighbours.
+     * purchases (unless discovery), popular and trending items that pass, then the strongest co-purchase-only neighbours.
      */
     const gather = (discovery: boolean): string[] => {
       const passes = (id: string) => row.has(id) && !(discovery && ownRows.has(id));
@@ -99,12 +99,14 @@ export function tuneForModel(input: GateInput): GateResult {
         if (passes(itemIds[i])) set.add(itemIds[i]);
       }
       if (!discovery) for (const p of own) if (row.has(p.itemId)) set.add(p.itemId);
-      let popular = 0;
-      for (const id of model.popular) {
-        if (popular >= POPULAR_CANDIDATES) break;
-        if (passes(id)) {
-          set.add(id);
-          popular += 1;
+      for (const shelf of [model.popular, model.trending]) {
+        let added = 0;
+        for (const id of shelf) {
+          if (added >= POPULAR_CANDIDATES) break;
+          if (passes(id)) {
+            set.add(id);
+            added += 1;
+          }
         }
       }
       let kept = 0;
@@ -120,6 +122,7 @@ export function tuneForModel(input: GateInput): GateResult {
       ids,
       cos: Float32Array.from(ids, (id) => cos[row.get(id)!] / tau),
       logPop: Float32Array.from(ids, (id) => Math.log1p(model.buyersOf(id))),
+      logTrend: Float32Array.from(ids, (id) => Math.log1p(model.recentBuyersOf(id))),
       knn: Float32Array.from(ids, (id) => knn.get(id) ?? 0),
       repeat: Float32Array.from(ids, (id) => {
         const p = withRepeat ? ownRows.get(id) : undefined;
@@ -135,7 +138,7 @@ export function tuneForModel(input: GateInput): GateResult {
     if (targets.size > 0) discovery.push({ ...features(gather(true), false), targets });
   }
   // cos is already divided by τ above, so its weight starts at 1 (the prototype's cos/τ + β·log-pop).
-  const nb = tuneBlend(cases, { cos: 1, pop: 1, knn: 1, repeat: 3, newItem: 3 });
+  const nb = tuneBlend(cases, { cos: 1, pop: 1, trend: 0, knn: 1, repeat: 3, newItem: 3 });
   const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0 });
   // Cold start: a never-sold item is scored as if it had the median item's buyers. The validation window
   // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).

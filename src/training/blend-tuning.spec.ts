@@ -10,6 +10,7 @@ function randomCase(rnd: () => number, n: number): BlendCase {
     ids,
     cos: Float32Array.from(ids, coarse),
     logPop: Float32Array.from(ids, coarse),
+    logTrend: Float32Array.from(ids, coarse),
     knn: Float32Array.from(ids, () => (rnd() < 0.5 ? 0 : coarse())),
     repeat: Float32Array.from(ids, () => (rnd() < 0.8 ? 0 : coarse())),
     isNew: Uint8Array.from(ids, () => (rnd() < 0.1 ? 1 : 0)),
@@ -23,6 +24,7 @@ function sortedTopK(c: BlendCase, w: BlendWeights, k: number): string[] {
     (_, i) =>
       w.cos * c.cos[i] +
       w.pop * c.logPop[i] +
+      w.trend * c.logTrend[i] +
       w.knn * c.knn[i] +
       w.repeat * c.repeat[i] +
       w.newItem * c.isNew[i],
@@ -42,6 +44,7 @@ describe('scoreCase', () => {
       const w: BlendWeights = {
         cos: rnd() * 3,
         pop: rnd(),
+        trend: rnd(),
         knn: rnd() * 2,
         repeat: rnd() * 4,
         newItem: rnd(),
@@ -61,7 +64,7 @@ describe('tuneBlend', () => {
       c.knn.forEach((v, i) => (v > c.knn[best] ? (best = i) : undefined));
       return { ...c, knn: c.knn.map((v, i) => (i === best ? 5 : v)), targets: new Set([c.ids[best]]) };
     });
-    const start: BlendWeights = { cos: 0, pop: 1, knn: 0, repeat: 0, newItem: 0 };
+    const start: BlendWeights = { cos: 0, pop: 1, trend: 0.5, knn: 0, repeat: 0, newItem: 0 };
     const startScore = tuneBlend(cases, start, 10);
     expect(startScore.weights.knn).toBeGreaterThan(0);
     expect(startScore.ndcg).toBeGreaterThan(0.9);

@@ -5,6 +5,7 @@ export interface BlendCase {
   ids: string[];
   cos: Float32Array;
   logPop: Float32Array;
+  logTrend: Float32Array;
   knn: Float32Array;
   repeat: Float32Array;
   isNew: Uint8Array;
@@ -28,6 +29,7 @@ export function scoreCase(c: BlendCase, w: BlendWeights, k: number): string[] {
     s[i] =
       w.cos * c.cos[i] +
       w.pop * c.logPop[i] +
+      w.trend * c.logTrend[i] +
       w.knn * c.knn[i] +
       w.repeat * c.repeat[i] +
       w.newItem * c.isNew[i];
@@ -66,7 +68,7 @@ export function tuneBlend(
     cases.length ? cases.reduce((s, c) => s + ndcg(scoreCase(c, w, k), c.targets, k), 0) / cases.length : 0;
   let best = { ...start };
   let bestScore = evalW(best);
-  const keys: Array<keyof BlendWeights> = ['pop', 'knn', 'repeat', 'newItem'];
+  const keys: Array<keyof BlendWeights> = ['pop', 'trend', 'knn', 'repeat', 'newItem'];
   for (let round = 0; round < 3; round++) {
     for (const key of keys) {
       const base = best[key] || 1;

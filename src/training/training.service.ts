@@ -13,7 +13,7 @@ import { ProblemException } from '../common/problem';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
-import { DEFAULT_BLEND, type BlendWeights } from '../recommendations/blend';
+import { DEFAULT_BLEND, storedBlend } from '../recommendations/blend';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
@@ -76,8 +76,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const row = await this.versions.active();
     if (row?.weights) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
-      this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
-      this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
+      this.adoptBlends(row.params);
     }
     this.index.setProjectionSource(() =>
       Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined),
@@ -129,8 +128,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const row = await this.versions.active();
     if (row?.weights && row.version !== this.active?.version) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
-      this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
-      this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
+      this.adoptBlends(row.params);
       this.logger.log(`adopted model version ${row.version} activated elsewhere`);
     }
     await this.index.syncFromDisk();
@@ -169,6 +167,11 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     );
     this.reconcileQueuedFor = served;
     await this.jobs.enqueue(REINDEX, { full: false });
+  }
+
+  private adoptBlends(params: Record<string, unknown>): void {
+    this.recs.blend = storedBlend(params.blend, DEFAULT_BLEND);
+    this.recs.discoveryBlend = storedBlend(params.discoveryBlend, this.recs.blend);
   }
 
   activeVersion(): string | null {
@@ -360,8 +363,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       await this.index.rebuild(progress, projectionOf(version, model));
       await this.versions.markActive(version);
       this.active = { version, model };
-      this.recs.blend = (row.params.blend as BlendWeights | undefined) ?? DEFAULT_BLEND;
-      this.recs.discoveryBlend = (row.params.discoveryBlend as BlendWeights | undefined) ?? this.recs.blend;
+      this.adoptBlends(row.params);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]).catch(() => undefined);
       await runner.release();
