@@ -114,8 +114,8 @@ export async function runEval(
             excludePurchased: exclude.size > 0,
           });
           // The projection alone: the same service with the co-purchase and repeat sources switched off.
-          const projectionOnly = { ...recs.blend, knn: 0, repeat: 0 };
-          const projectionOnlyDiscovery = { ...recs.discoveryBlend, knn: 0, repeat: 0 };
+          const projectionOnly = { ...recs.blend, knn: 0, repeat: 0, reorder: 0 };
+          const projectionOnlyDiscovery = { ...recs.discoveryBlend, knn: 0, repeat: 0, reorder: 0 };
           return {
             recommenders: {
               ...(modelVersion !== 'raw'

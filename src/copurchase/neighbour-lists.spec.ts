@@ -62,7 +62,7 @@ describe('InteractionModel', () => {
 
   it('swaps counts and neighbour lists independently', () => {
     const m = InteractionModel.fromPairs(pairs, at);
-    const recounted = m.withCounts([{ itemId: 'd', buyers: 9, recentBuyers: 0 }], at);
+    const recounted = m.withCounts([{ itemId: 'd', buyers: 9, recentBuyers: 0, repeatBuyers: 0 }], at);
     expect(recounted.popular).toEqual(['d']);
     expect(recounted.neighboursOf('a')).toBe(m.neighboursOf('a'));
     const bare = m.withNeighbours(NeighbourLists.EMPTY);
@@ -70,5 +70,28 @@ describe('InteractionModel', () => {
     expect(bare.popular).toEqual(m.popular);
     expect(bare.buyersOf('a')).toBe(3);
     expect(bare.recentBuyers).toEqual(m.recentBuyers);
+  });
+
+  it('re-order rate: the share of buyers who bought an item more than once, pulled towards the shop rate', () => {
+    const day = (d: number) => new Date(at.getTime() - d * 86_400_000);
+    const m = InteractionModel.fromPairs(
+      [
+        // 'soap': 4 buyers, 3 of them re-ordered; 'vase': 4 buyers, none did; 'card': 1 buyer, once.
+        ...['u1', 'u2', 'u3'].map((userId) => ({ userId, itemId: 'soap', rows: 3, lastAt: day(2) })),
+        { userId: 'u4', itemId: 'soap', rows: 1, lastAt: day(2) },
+        ...['u1', 'u2', 'u3', 'u4'].map((userId) => ({ userId, itemId: 'vase', rows: 1, lastAt: day(2) })),
+        { userId: 'u5', itemId: 'card', rows: 1, lastAt: day(2) },
+      ],
+      at,
+    );
+    // 3 repeat pairs out of 9 (buyer, item) pairs.
+    expect(m.shopReorderRate).toBeCloseTo(3 / 9, 10);
+    expect(m.reorderRate('soap')).toBeCloseTo((3 + 5 / 3) / (4 + 5), 10);
+    expect(m.reorderRate('vase')).toBeCloseTo(5 / 3 / (4 + 5), 10);
+    expect(m.reorderRate('card')).toBeCloseTo(5 / 3 / (1 + 5), 10);
+    // Never sold: exactly the shop rate.
+    expect(m.reorderRate('new')).toBeCloseTo(3 / 9, 10);
+    expect(m.reorderRate('soap')).toBeGreaterThan(m.reorderRate('card'));
+    expect(m.reorderRate('card')).toBeGreaterThan(m.reorderRate('vase'));
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Weights of the score blend for personalised lists:
  *   score(i) = cos(profile, i)·wCos + log(1 + buyers(i))·wPop + log(1 + recent buyers(i))·wTrend
- *            + Σ_j∈history sim(i, j)·wKnn + log(1 + own purchases of i)·recency·wRepeat + [i never sold]·wNew
- * (recent buyers: distinct buyers in the last TRENDING_DAYS — what is selling now, e.g. a season starting)
+ *            + Σ_j∈history sim(i, j)·wKnn + log(1 + own purchases of i)·recency·wRepeat
+ *            + [i bought before]·reorderRate(i)·wReorder + [i never sold]·wNew
+ * (recent buyers: distinct buyers in the last TRENDING_DAYS — what is selling now, e.g. a season starting;
+ * reorderRate: the share of the item's buyers who bought it more than once — consumables vs one-offs)
  * Defaults were chosen on a validation month (README: "Tuning the blend"), never on the test period.
  */
 export interface BlendWeights {
@@ -11,11 +13,20 @@ export interface BlendWeights {
   trend: number;
   knn: number;
   repeat: number;
+  reorder: number;
   /** Pseudo-popularity for never-sold items, so the text alone can surface them (cold start). */
   newItem: number;
 }
 
-export const DEFAULT_BLEND: BlendWeights = { cos: 4, pop: 0.25, trend: 0, knn: 1, repeat: 3, newItem: 0.5 };
+export const DEFAULT_BLEND: BlendWeights = {
+  cos: 4,
+  pop: 0.25,
+  trend: 0,
+  knn: 1,
+  repeat: 3,
+  reorder: 0,
+  newItem: 0.5,
+};
 
 /**
  * A blend stored with a model version; versions stored before a weight existed did not use it (weight 0).
@@ -30,6 +41,7 @@ export function storedBlend(stored: unknown, fallback: BlendWeights): BlendWeigh
     trend: num(w.trend),
     knn: num(w.knn),
     repeat: num(w.repeat),
+    reorder: num(w.reorder),
     newItem: num(w.newItem),
   };
 }

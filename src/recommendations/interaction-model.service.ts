@@ -144,15 +144,24 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
 
   private async buyerCounts(asOf: Date): Promise<ItemBuyerCounts[]> {
     const started = Date.now();
-    const rows: Array<{ item_id: string; buyers: number; recent: number }> = await this.db.query(
-      `SELECT e.item_id, count(DISTINCT e.user_id)::int AS buyers,
-              count(DISTINCT e.user_id) FILTER (WHERE e.occurred_at >= $2)::int AS recent
-       FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
-       WHERE e.type = 'purchase' AND e.occurred_at < $1
-       GROUP BY e.item_id`,
-      [asOf.toISOString(), new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString()],
-    );
+    const rows: Array<{ item_id: string; buyers: number; recent: number; repeat: number }> =
+      await this.db.query(
+        `SELECT item_id, count(*)::int AS buyers,
+              count(*) FILTER (WHERE last_at >= $2)::int AS recent,
+              count(*) FILTER (WHERE purchases >= 2)::int AS repeat
+       FROM (SELECT e.item_id, e.user_id, count(*) AS purchases, max(e.occurred_at) AS last_at
+             FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
+             WHERE e.type = 'purchase' AND e.occurred_at < $1
+             GROUP BY e.item_id, e.user_id) per_buyer
+       GROUP BY item_id`,
+        [asOf.toISOString(), new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString()],
+      );
     this.countsMs = Date.now() - started;
-    return rows.map((r) => ({ itemId: r.item_id, buyers: r.buyers, recentBuyers: r.recent }));
+    return rows.map((r) => ({
+      itemId: r.item_id,
+      buyers: r.buyers,
+      recentBuyers: r.recent,
+      repeatBuyers: r.repeat,
+    }));
   }
 }

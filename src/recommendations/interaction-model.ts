@@ -12,12 +12,16 @@ export interface PurchasePair {
   lastAt: Date;
 }
 
-/** Distinct buyers of an item, all-time and in the trending window. */
+/** Distinct buyers of an item, all-time and in the trending window, and how many bought it more than once. */
 export interface ItemBuyerCounts {
   itemId: string;
   buyers: number;
   recentBuyers: number;
+  repeatBuyers: number;
 }
+
+/** Pseudo-buyers at the shop-wide re-order rate added to every item's own, so rarely sold items stay near it. */
+const REORDER_PRIOR_BUYERS = 5;
 
 export const TRENDING_DAYS = 30;
 
@@ -68,6 +72,9 @@ export interface CoPurchaseScores {
 export class InteractionModel {
   readonly buyers = new Map<string, number>();
   readonly recentBuyers = new Map<string, number>();
+  readonly repeatBuyers = new Map<string, number>();
+  /** Share of all (buyer, item) pairs with more than one purchase: the prior of `reorderRate`. */
+  readonly shopReorderRate: number;
   /** Item ids by distinct buyers descending, then id. */
   readonly popular: string[];
   readonly trending: string[];
@@ -77,10 +84,16 @@ export class InteractionModel {
     private readonly lists: NeighbourLists,
     readonly asOf: Date,
   ) {
+    let buyerSum = 0;
+    let repeatSum = 0;
     for (const c of counts) {
       if (c.buyers > 0) this.buyers.set(c.itemId, c.buyers);
       if (c.recentBuyers > 0) this.recentBuyers.set(c.itemId, c.recentBuyers);
+      if (c.repeatBuyers > 0) this.repeatBuyers.set(c.itemId, c.repeatBuyers);
+      buyerSum += c.buyers;
+      repeatSum += c.repeatBuyers;
     }
+    this.shopReorderRate = buyerSum > 0 ? repeatSum / buyerSum : 0;
     this.popular = [...this.buyers.keys()].sort(
       (a, b) => this.buyers.get(b)! - this.buyers.get(a)! || compareIds(a, b),
     );
@@ -98,12 +111,16 @@ export class InteractionModel {
     const since = asOf.getTime() - trendingDays * 86_400_000;
     const stats = buildTrainingStats(pairs.map((p) => ({ userId: p.userId, itemId: p.itemId }) as Purchase));
     const recent = new Map<string, number>();
-    for (const p of pairs)
+    const repeat = new Map<string, number>();
+    for (const p of pairs) {
       if (p.lastAt.getTime() >= since) recent.set(p.itemId, (recent.get(p.itemId) ?? 0) + 1);
+      if (p.rows >= 2) repeat.set(p.itemId, (repeat.get(p.itemId) ?? 0) + 1);
+    }
     const counts = stats.itemIds.map((itemId, i) => ({
       itemId,
       buyers: stats.distinctBuyers[i],
       recentBuyers: recent.get(itemId) ?? 0,
+      repeatBuyers: repeat.get(itemId) ?? 0,
     }));
     return new InteractionModel(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf);
   }
@@ -125,6 +142,16 @@ export class InteractionModel {
   /** Items that have co-purchase neighbours. */
   get neighbourItems(): number {
     return this.lists.size;
+  }
+
+  /**
+   * How likely a buyer of the item buys it again: its share of buyers who bought it more than once, pulled
+   * towards the shop's rate for thinly sold items. Consumables score high, one-off purchases low.
+   */
+  reorderRate(id: string): number {
+    const buyers = this.buyersOf(id);
+    const repeat = this.repeatBuyers.get(id) ?? 0;
+    return (repeat + REORDER_PRIOR_BUYERS * this.shopReorderRate) / (buyers + REORDER_PRIOR_BUYERS);
   }
 
   recentBuyersOf(id: string): number {
@@ -216,6 +243,7 @@ export class InteractionModel {
       itemId,
       buyers: this.buyersOf(itemId),
       recentBuyers: this.recentBuyers.get(itemId) ?? 0,
+      repeatBuyers: this.repeatBuyers.get(itemId) ?? 0,
     }));
   }
 }

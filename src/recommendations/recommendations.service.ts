@@ -19,6 +19,8 @@ interface CandidateFeatures {
   cos?: number;
   knn: number;
   repeat: number;
+  /** The item's re-order rate, for the user's own purchases only (0 otherwise). */
+  reorder?: number;
   knnVia?: string;
 }
 
@@ -244,9 +246,12 @@ export class RecommendationsService {
       if (p.purchases > 0 && pass(p.itemId)) {
         const recency = Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs);
         const repeat = Math.log1p(p.purchases) * (0.5 + 0.5 * recency);
+        const reorder = model.reorderRate(p.itemId);
         const c = cands.get(p.itemId);
-        if (c) c.repeat = repeat;
-        else cands.set(p.itemId, { knn: 0, repeat });
+        if (c) {
+          c.repeat = repeat;
+          c.reorder = reorder;
+        } else cands.set(p.itemId, { knn: 0, repeat, reorder });
       }
     }
     for (const shelf of [model.popular, model.trending]) {
@@ -292,6 +297,7 @@ export class RecommendationsService {
         w.trend * Math.log1p(model.recentBuyersOf(id)) +
         w.knn * c.knn +
         w.repeat * c.repeat +
+        w.reorder * (c.reorder ?? 0) +
         (buyers === 0 ? w.newItem : 0);
       scored.push({ id, score, c, cos });
     }

@@ -130,6 +130,7 @@ export function tuneForModel(input: GateInput): GateResult {
         const recency = Math.pow(2, -(at.getTime() - p.lastAt.getTime()) / (60 * DAY_MS));
         return Math.log1p(p.rows) * (0.5 + 0.5 * recency);
       }),
+      reorder: Float32Array.from(ids, (id) => (withRepeat && ownRows.has(id) ? model.reorderRate(id) : 0)),
       isNew: Uint8Array.from(ids, (id) => (model.buyersOf(id) === 0 ? 1 : 0)),
     });
     cases.push({ ...features(gather(false), true), targets: u.targets });
@@ -138,8 +139,8 @@ export function tuneForModel(input: GateInput): GateResult {
     if (targets.size > 0) discovery.push({ ...features(gather(true), false), targets });
   }
   // cos is already divided by τ above, so its weight starts at 1 (the prototype's cos/τ + β·log-pop).
-  const nb = tuneBlend(cases, { cos: 1, pop: 1, trend: 0, knn: 1, repeat: 3, newItem: 3 });
-  const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0 });
+  const nb = tuneBlend(cases, { cos: 1, pop: 1, trend: 0, knn: 1, repeat: 3, reorder: 0, newItem: 3 });
+  const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0, reorder: 0 });
   // Cold start: a never-sold item is scored as if it had the median item's buyers. The validation window
   // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).
   const sold = [...model.buyers.values()].filter((b) => b > 0).sort((a, b) => a - b);

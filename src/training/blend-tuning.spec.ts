@@ -13,6 +13,7 @@ function randomCase(rnd: () => number, n: number): BlendCase {
     logTrend: Float32Array.from(ids, coarse),
     knn: Float32Array.from(ids, () => (rnd() < 0.5 ? 0 : coarse())),
     repeat: Float32Array.from(ids, () => (rnd() < 0.8 ? 0 : coarse())),
+    reorder: Float32Array.from(ids, () => (rnd() < 0.8 ? 0 : coarse())),
     isNew: Uint8Array.from(ids, () => (rnd() < 0.1 ? 1 : 0)),
     targets: new Set(ids.filter(() => rnd() < 0.05)),
   };
@@ -27,6 +28,7 @@ function sortedTopK(c: BlendCase, w: BlendWeights, k: number): string[] {
       w.trend * c.logTrend[i] +
       w.knn * c.knn[i] +
       w.repeat * c.repeat[i] +
+      w.reorder * c.reorder[i] +
       w.newItem * c.isNew[i],
   );
   return c.ids
@@ -47,6 +49,7 @@ describe('scoreCase', () => {
         trend: rnd(),
         knn: rnd() * 2,
         repeat: rnd() * 4,
+        reorder: rnd() * 2,
         newItem: rnd(),
       };
       for (const k of [0, 1, 3, 10, 100]) expect(scoreCase(c, w, k)).toEqual(sortedTopK(c, w, k));
@@ -64,7 +67,7 @@ describe('tuneBlend', () => {
       c.knn.forEach((v, i) => (v > c.knn[best] ? (best = i) : undefined));
       return { ...c, knn: c.knn.map((v, i) => (i === best ? 5 : v)), targets: new Set([c.ids[best]]) };
     });
-    const start: BlendWeights = { cos: 0, pop: 1, trend: 0.5, knn: 0, repeat: 0, newItem: 0 };
+    const start: BlendWeights = { cos: 0, pop: 1, trend: 0.5, knn: 0, repeat: 0, reorder: 0, newItem: 0 };
     const startScore = tuneBlend(cases, start, 10);
     expect(startScore.weights.knn).toBeGreaterThan(0);
     expect(startScore.ndcg).toBeGreaterThan(0.9);

@@ -8,6 +8,7 @@ export interface BlendCase {
   logTrend: Float32Array;
   knn: Float32Array;
   repeat: Float32Array;
+  reorder: Float32Array;
   isNew: Uint8Array;
   targets: ReadonlySet<string>;
 }
@@ -32,6 +33,7 @@ export function scoreCase(c: BlendCase, w: BlendWeights, k: number): string[] {
       w.trend * c.logTrend[i] +
       w.knn * c.knn[i] +
       w.repeat * c.repeat[i] +
+      w.reorder * c.reorder[i] +
       w.newItem * c.isNew[i];
   // Score descending, then id: the order a full sort gives. Only the first k matter, and the search scores every
   // basket thousands of times, so they are kept by insertion instead of sorting ~450 candidates each time.
@@ -68,7 +70,7 @@ export function tuneBlend(
     cases.length ? cases.reduce((s, c) => s + ndcg(scoreCase(c, w, k), c.targets, k), 0) / cases.length : 0;
   let best = { ...start };
   let bestScore = evalW(best);
-  const keys: Array<keyof BlendWeights> = ['pop', 'trend', 'knn', 'repeat', 'newItem'];
+  const keys: Array<keyof BlendWeights> = ['pop', 'trend', 'knn', 'repeat', 'reorder', 'newItem'];
   for (let round = 0; round < 3; round++) {
     for (const key of keys) {
       const base = best[key] || 1;
