@@ -145,10 +145,14 @@ export function tuneForModel(input: GateInput): GateResult {
   // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).
   const sold = [...model.buyers.values()].filter((b) => b > 0).sort((a, b) => a - b);
   const medianLogPop = sold.length ? Math.log1p(sold[Math.floor(sold.length / 2)]) : 0;
+  // Likewise for the trending term: a new arrival counts as much as the median item selling lately, or the
+  // trend weight alone would bury every new item under this month's sellers.
+  const selling = [...model.recentBuyers.values()].filter((b) => b > 0).sort((a, b) => a - b);
+  const medianLogTrend = selling.length ? Math.log1p(selling[Math.floor(selling.length / 2)]) : 0;
   const withPrior = (w: BlendWeights): BlendWeights => ({
     ...w,
     cos: w.cos / tau,
-    newItem: Math.max(w.newItem, w.pop * medianLogPop),
+    newItem: Math.max(w.newItem, w.pop * medianLogPop + w.trend * medianLogTrend),
   });
   return {
     weights: withPrior(nb.weights),
