@@ -34,6 +34,8 @@ export interface FinetuneResult extends Record<string, unknown> {
   activated: boolean;
   reason: string;
   metrics: Record<string, unknown>;
+  /** Training options and the tuned blends (what GET /v1/admin/models lists as the version's params). */
+  params: Record<string, unknown>;
 }
 
 const projectionOf = (version: string, model: ProjectionModel): VectorProjection => ({
@@ -319,6 +321,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
           activated: false,
           reason,
           metrics: { ...metrics, seconds: (Date.now() - started) / 1000 },
+          params,
         };
       }
       const model = full ? (await (fullEarly ?? background(trainFull())).result).model : first.model;
@@ -339,6 +342,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
         activated: true,
         reason: 'better than the active model on the validation window',
         metrics,
+        params,
       };
     } finally {
       // A refused gate or a failure must not leave threads training for nothing.
