@@ -86,6 +86,7 @@ export const envSchema = z.object({
   RECS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300000),
   RECS_CACHE_MAX_USERS: positiveInt(100000),
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
+  RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
@@ -132,6 +133,8 @@ export interface AppConfig {
   recsCacheMaxUsers: number;
   /** Most recently active users whose default list is kept computed in the cache (0: none). */
   recsWarmUsers: number;
+  /** Places of a personalised list kept for never-sold items among the profile's vector neighbours (0: none). */
+  recsNewItemSlots: number;
   indexEfSearch: number | undefined;
   finetune: {
     epochs: number;
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsCacheTtlMs: e.RECS_CACHE_TTL_MS,
     recsCacheMaxUsers: e.RECS_CACHE_MAX_USERS,
     recsWarmUsers: e.RECS_WARM_USERS,
+    recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
     indexEfSearch: e.INDEX_EF_SEARCH,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,

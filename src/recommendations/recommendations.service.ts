@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
 import { notFound } from '../common/problem';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { itemText } from '../embeddings/item-text';
 import { IndexService } from '../vector-index/index.service';
@@ -13,6 +14,7 @@ import { DEFAULT_BLEND, type BlendWeights } from './blend';
 import { InteractionModelService } from './interaction-model.service';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
+import { reserveNewArrivalSlots } from './new-arrivals';
 import { dot, normalize } from '../common/vectors';
 
 interface CandidateFeatures {
@@ -26,7 +28,7 @@ interface CandidateFeatures {
 
 /**
  * History items that shape a personalised list, and the candidates each source contributes: vector neighbours
- * of the profile, co-purchase-only neighbours of the history, popular items. The fine-tune's blend tuning
+ * of the profile, co-purchase-only neighbours of the history, popular and trending items. The fine-tune's blend tuning
  * gathers its validation candidates with the same numbers.
  */
 export const HISTORY_CAP = 100;
@@ -66,6 +68,7 @@ export class RecommendationsService {
     private readonly profiles: ProfileService,
     private readonly interactions: InteractionModelService,
     private readonly cache: RecommendationCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The blend in use: the defaults until a fine-tune tunes and activates its own. */
@@ -319,6 +322,14 @@ export class RecommendationsService {
       return { type: 'popular', buyers: model.buyersOf(id) };
     };
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Never-sold items reach the candidates only as the profile's nearest neighbours by text; the popularity
+    // and trend terms then rank them below anything that sells. A few places go to the best of them.
+    reserveNewArrivalSlots(
+      scored,
+      opts.limit,
+      this.config.recsNewItemSlots,
+      (x) => model.buyersOf(x.id) === 0,
+    );
     const pool = (
       opts.diversity > 0 ? scored.slice(0, Math.max(opts.limit * 4, 40)) : scored.slice(0, opts.limit)
     ).map((x): Candidate => ({
