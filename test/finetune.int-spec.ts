@@ -332,6 +332,19 @@ describe('nightly fine-tune', () => {
     const query = await request(url).post('/v1/recommendations').send({ text: 'lunch bag', limit: 10 });
     expect(query.body.strategy).toBe('semantic-search');
     expect((query.body.items as Array<{ id: string }>).map((i) => i.id)).toContain('new-lunch-bag');
+
+    // The customer who bought them gets it in a short personal list: it is the only never-sold item of the shop,
+    // so without its new-arrival place (RECS_NEW_ITEM_SLOTS, default 1) the items that sell would fill all three.
+    const personal = await request(url).get(
+      '/v1/users/17920/recommendations?limit=3&excludePurchased=true&explain=true',
+    );
+    expect(personal.status).toBe(200);
+    expect(personal.body.strategy).toBe('personalized');
+    const shown = personal.body.items as Array<{ id: string; reason: { type: string; itemIds?: string[] } }>;
+    expect(shown).toHaveLength(3);
+    const arrival = shown.find((i) => i.id === 'new-lunch-bag');
+    expect(arrival?.reason.type).toBe('similar-to');
+    expect(arrival?.reason.itemIds?.some((id) => LUNCH_BAGS_OF_17920.includes(id))).toBe(true);
   });
 
   it('survives a SIGKILL during `aisle finetune`: the job is failed as interrupted, the active version still serves', async () => {
