@@ -133,7 +133,7 @@ export interface AppConfig {
   recsCacheMaxUsers: number;
   /** Most recently active users whose default list is kept computed in the cache (0: none). */
   recsWarmUsers: number;
-  /** Places of a personalised list kept for never-sold items among the profile's vector neighbours (0: none). */
+  /** Places of a discovery list kept for never-sold items among the profile's vector neighbours (0: none). */
   recsNewItemSlots: number;
   indexEfSearch: number | undefined;
   finetune: {
