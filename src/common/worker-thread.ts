@@ -17,15 +17,20 @@ export function startWorker(dir: string, name: string, workerData: unknown, call
   return new Worker(boot, {
     eval: true,
     workerData,
-    env: {
-      ...process.env,
-      TS_NODE_SKIP_PROJECT: 'true',
-      TS_NODE_COMPILER_OPTIONS: JSON.stringify({
-        module: 'commonjs',
-        moduleResolution: 'node',
-        target: 'es2022',
-        esModuleInterop: true,
-      }),
-    },
+    env: tsNodeEnv(),
   });
+}
+
+/** Environment for a thread or process that runs TypeScript sources through ts-node (tests, ts-node runs). */
+export function tsNodeEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TS_NODE_SKIP_PROJECT: 'true',
+    TS_NODE_COMPILER_OPTIONS: JSON.stringify({
+      module: 'commonjs',
+      moduleResolution: 'node',
+      target: 'es2022',
+      esModuleInterop: true,
+    }),
+  };
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Encoder } from './encoder.port';
 import type { EncoderWorkerOptions, WorkerReply, WorkerRequest } from './encoder-worker';
 import { DEFAULT_BATCH_SIZE, type TransformersEncoderOptions } from './transformers-encoder';
+import { tsNodeEnv } from '../common/worker-thread';
 
 /**
  * An Encoder that runs TransformersEncoder in worker processes, so inference never runs on the HTTP event
@@ -344,15 +345,6 @@ function spawnWorker(options: EncoderWorkerOptions): ChildProcess {
   return fork(path.join(__dirname, 'encoder-worker.ts'), args, {
     ...common,
     execArgv: ['--require', require.resolve('ts-node/register/transpile-only')],
-    env: {
-      ...process.env,
-      TS_NODE_SKIP_PROJECT: 'true',
-      TS_NODE_COMPILER_OPTIONS: JSON.stringify({
-        module: 'commonjs',
-        moduleResolution: 'node',
-        target: 'es2022',
-        esModuleInterop: true,
-      }),
-    },
+    env: tsNodeEnv(),
   });
 }
