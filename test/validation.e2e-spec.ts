@@ -306,6 +306,26 @@ describe('request validation (real PostgreSQL)', () => {
       await expectNoHistory('mj-u');
     });
 
+    it('refuses a body that is not JSON with 415, naming the content type it takes', async () => {
+      const res = await writesNothing(() =>
+        request(t.server)
+          .post('/v1/events')
+          .set('Content-Type', 'application/xml')
+          .send('<events><event userId="xml-u" itemId="known-1" type="view"/></events>'),
+      );
+      expectProblem(res, 415);
+      expect(res.body.detail).toMatch(/application\/json/);
+      await expectNoHistory('xml-u');
+    });
+
+    it('refuses an empty body that claims to be JSON', async () => {
+      const res = await writesNothing(() =>
+        request(t.server).post('/v1/events').set('Content-Type', 'application/json').send(''),
+      );
+      expect(expectProblem(res, 400)).toEqual([]);
+      expect(res.body.detail).toMatch(/empty/);
+    });
+
     it.each([
       ['a number for userId', { events: [event('x', { userId: 5 })] }, ['events[0].userId'], '5'],
       [

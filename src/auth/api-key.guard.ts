@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Scope } from '../config/config.schema';
 import { ProblemException } from '../common/problem';
@@ -31,7 +31,7 @@ export class ApiKeyGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!scope || this.keys.length === 0) return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>();
     const header = req.headers['x-api-key'];
     const presented = Array.isArray(header) ? header[0] : header;
     if (!presented) throw new ProblemException(401, 'Missing X-API-Key header.');

@@ -1,9 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { toProblem, type ProblemDetails } from './problem';
 
+/** What Fastify's body parsing and routing throw before a handler runs. */
 interface BodyParserError {
-  type?: string;
+  code?: string;
   status?: number;
   statusCode?: number;
   message?: string;
@@ -15,11 +16,11 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.describe(exception);
     if (problem.status >= 500)
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    void res.code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
   private describe(exception: unknown): ProblemDetails {
@@ -49,13 +50,17 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private bodyParserDetail(err: BodyParserError): string | undefined {
-    switch (err.type) {
-      case 'entity.parse.failed':
+    switch (err.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return 'The body is not valid JSON.';
-      case 'entity.too.large':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return 'The body is empty, but Content-Type says JSON.';
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return 'The body is larger than the configured limit (BODY_LIMIT).';
-      case 'encoding.unsupported':
-        return 'Unsupported content encoding.';
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return 'Unsupported Content-Type: send application/json.';
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return 'Content-Length does not match the body.';
       default:
         return undefined;
     }

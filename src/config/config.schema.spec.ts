@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.schema';
+import { byteSize, ConfigError, loadConfig } from './config.schema';
 
 describe('loadConfig', () => {
   it('applies defaults on an empty environment', () => {
@@ -33,5 +33,20 @@ describe('loadConfig', () => {
   it('rejects a non-postgres DATABASE_URL and a bad boolean', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ MIGRATIONS_RUN: 'maybe' })).toThrow(/MIGRATIONS_RUN/);
+  });
+});
+
+describe('byteSize', () => {
+  it.each([
+    ['5mb', 5_242_880],
+    ['512kb', 524_288],
+    ['1KB', 1024],
+    ['1000000b', 1_000_000],
+  ])('reads %s as %d bytes', (limit, bytes) => {
+    expect(byteSize(limit)).toBe(bytes);
+  });
+
+  it('refuses a value without a unit', () => {
+    expect(() => byteSize('5')).toThrow(ConfigError);
   });
 });

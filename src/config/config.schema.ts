@@ -102,6 +102,15 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** A BODY_LIMIT value ("5mb", "512kb", "1000000b", as validated above) in bytes. */
+export function byteSize(limit: string): number {
+  const m = /^(\d+)(b|kb|mb)$/i.exec(limit);
+  if (!m) throw new ConfigError(`not a byte size: ${limit}`);
+  return Number(m[1]) * BYTE_UNITS[m[2].toLowerCase()];
+}
+
 export interface AppConfig {
   port: number;
   host: string;
