@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'crypto';
-import { createReadStream, promises as fs } from 'fs';
+import { randomBytes } from 'crypto';
+import { promises as fs } from 'fs';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'timers/promises';
@@ -11,22 +11,23 @@ import {
   IndexEntry,
   IndexInfo,
   IndexManifest,
-  IndexSpace,
   QueryVector,
   SearchHit,
   SearchOptions,
-  VECTOR_INDEX_DEFAULTS,
   VectorIndex,
 } from './vector-index.port';
+import { IndexCorruptError, IndexDisposedError, InvalidVectorError } from './vector-index.errors';
+import { fsyncPath } from '../common/durable-file';
+import { assertItemId, assertPositiveInt, checkVector, resolveParams } from './hnsw-build-params';
 import {
-  IndexCorruptError,
-  IndexDisposedError,
-  InvalidVectorError,
-  VectorDimensionError,
-} from './vector-index.errors';
+  checkWrittenIndexFile,
+  commitIndexFiles,
+  INDEX_FILE,
+  MANIFEST_FILE,
+  readVerifiedManifest,
+} from './hnsw-index-format';
 
-export const INDEX_FILE = 'index.bin';
-export const MANIFEST_FILE = 'manifest.json';
+export { INDEX_FILE, MANIFEST_FILE };
 
 /**
  * Measured with bench/hnsw-filter.ts (100k x 512-d, efSearch 600, k 10): over-fetching took 6.9 / 14 / 22 ms p50 at
@@ -47,9 +48,6 @@ const OVERFETCH_FACTOR = 1.25;
 const RANDOM_SEED = 100;
 /** A long build yields this often so an in-process reindex does not starve HTTP requests. */
 const BUILD_SLICE_MS = 20;
-/** hnswlib's header: 6 size_t, int, uint32, 3 size_t, double, size_t — little-endian on every target we run. */
-const HEADER_BYTES = 96;
-const SPACES: readonly IndexSpace[] = ['ip', 'cosine', 'l2'];
 
 type NativeOp = { kind: 'add'; label: number; vector: Float32Array } | { kind: 'delete'; label: number };
 
@@ -74,6 +72,8 @@ export type BuildProgress = (done: number, total: number) => void;
  * library writes the file on a libuv thread are queued and applied afterwards: resizing or linking during that
  * write would tear the file or free memory under the writer. Queued deletes take effect in search results at
  * once (results are checked against the JS-side label map) and queued additions are searched exactly.
+ * The file is long because the write queue, the search paths and the label bookkeeping share private state;
+ * the on-disk format lives in hnsw-index-format.ts and the input checks in hnsw-build-params.ts.
  */
 export class HnswVectorIndex implements VectorIndex {
   /** Strategy for filtered searches without an explicit `filterStrategy`. */
@@ -150,61 +150,12 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   /**
-   * Loads `index.bin` + `manifest.json` from dir. Any inconsistency — missing file, bad JSON, checksum, header
-   * vs manifest, or a caller expectation — is an IndexCorruptError: the caller rebuilds from PostgreSQL.
-   * The checksum is verified before the file reaches hnswlib, whose reader trusts the file's offsets.
+   * Loads `index.bin` + `manifest.json` from dir. Any inconsistency is an IndexCorruptError (see
+   * readVerifiedManifest): the caller rebuilds from PostgreSQL.
    */
   static async load(dir: string, expect: LoadExpectations = {}): Promise<HnswVectorIndex> {
-    const manifestPath = join(dir, MANIFEST_FILE);
+    const manifest = await readVerifiedManifest(dir, expect);
     const indexPath = join(dir, INDEX_FILE);
-
-    let rawManifest: string;
-    try {
-      rawManifest = await fs.readFile(manifestPath, 'utf8');
-    } catch (e) {
-      throw new IndexCorruptError(
-        isNotFound(e) ? 'missing' : 'manifest',
-        `cannot read ${MANIFEST_FILE} in ${dir}`,
-        { cause: e },
-      );
-    }
-    const manifest = parseManifest(rawManifest, dir);
-
-    for (const key of ['dimension', 'encoderId', 'modelVersion'] as const) {
-      const wanted = expect[key];
-      if (wanted !== undefined && wanted !== manifest[key]) {
-        throw new IndexCorruptError(
-          'mismatch',
-          `index in ${dir} has ${key}=${String(manifest[key])}, expected ${String(wanted)}`,
-        );
-      }
-    }
-
-    let checksum: string;
-    try {
-      checksum = await sha256File(indexPath);
-    } catch (e) {
-      throw new IndexCorruptError(
-        isNotFound(e) ? 'missing' : 'library',
-        `cannot read ${INDEX_FILE} in ${dir}`,
-        {
-          cause: e,
-        },
-      );
-    }
-    if (checksum !== manifest.checksum) {
-      throw new IndexCorruptError('checksum', `${INDEX_FILE} in ${dir} does not match the manifest checksum`);
-    }
-
-    const header = await readHeader(indexPath);
-    const headerProblem = header && compareHeader(header, manifest);
-    if (!header || headerProblem) {
-      throw new IndexCorruptError(
-        'header',
-        `${INDEX_FILE} in ${dir} disagrees with the manifest: ${headerProblem ?? 'short file'}`,
-      );
-    }
-
     const hnsw = new HierarchicalNSW(manifest.space, manifest.dimension);
     try {
       await hnsw.readIndex(indexPath, false);
@@ -363,15 +314,7 @@ export class HnswVectorIndex implements VectorIndex {
       }
 
       await fsyncPath(tmpIndex);
-      // std::ofstream reports no write errors (disk full): check the file really holds what we wrote.
-      const header = await readHeader(tmpIndex);
-      if (!header || header.count !== labels.length) {
-        throw new Error(`hnswlib wrote an incomplete index file in ${dir}`);
-      }
-      const stat = await fs.stat(tmpIndex);
-      if (stat.size < HEADER_BYTES + header.count * (header.sizeDataPerElement + 4)) {
-        throw new Error(`hnswlib wrote a truncated index file in ${dir}`);
-      }
+      const checksum = await checkWrittenIndexFile(tmpIndex, labels.length, dir);
 
       const manifest: IndexManifest = {
         format: 1,
@@ -384,14 +327,11 @@ export class HnswVectorIndex implements VectorIndex {
         modelVersion: this.meta.modelVersion,
         count: labels.length - deletedLabels.length,
         builtAt: this.meta.builtAt,
-        checksum: await sha256File(tmpIndex),
+        checksum,
         labels,
         deletedLabels,
       };
-      await fs.rename(tmpIndex, join(dir, INDEX_FILE));
-      await writeFileDurably(tmpManifest, JSON.stringify(manifest));
-      await fs.rename(tmpManifest, join(dir, MANIFEST_FILE));
-      await fsyncPath(dir);
+      await commitIndexFiles(dir, tmpIndex, tmpManifest, manifest);
       return manifest;
     } catch (e) {
       await Promise.all([fs.rm(tmpIndex, { force: true }), fs.rm(tmpManifest, { force: true })]);
@@ -524,47 +464,6 @@ function memoiseFilter(filter: (id: string) => boolean, labels: readonly string[
   };
 }
 
-function resolveParams(params: IndexBuildParams): Required<IndexBuildParams> {
-  const p: Required<IndexBuildParams> = {
-    space: params.space,
-    dimension: params.dimension,
-    m: params.m ?? VECTOR_INDEX_DEFAULTS.m,
-    efConstruction: params.efConstruction ?? VECTOR_INDEX_DEFAULTS.efConstruction,
-    efSearch: params.efSearch ?? VECTOR_INDEX_DEFAULTS.efSearch,
-    encoderId: params.encoderId,
-    modelVersion: params.modelVersion,
-  };
-  if (!SPACES.includes(p.space)) throw new RangeError(`unknown space ${String(p.space)}`);
-  assertPositiveInt(p.dimension, 'dimension');
-  assertPositiveInt(p.m, 'm');
-  assertPositiveInt(p.efConstruction, 'efConstruction');
-  assertPositiveInt(p.efSearch, 'efSearch');
-  if (!p.encoderId) throw new RangeError('encoderId is required');
-  if (!p.modelVersion) throw new RangeError('modelVersion is required');
-  return p;
-}
-
-function assertPositiveInt(value: number, name: string): void {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
-}
-
-function assertItemId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0)
-    throw new InvalidVectorError('item id must be a non-empty string');
-}
-
-function checkVector(vector: QueryVector, dimension: number, space: IndexSpace): void {
-  if (vector.length !== dimension) throw new VectorDimensionError(dimension, vector.length);
-  let sumSquares = 0;
-  for (let j = 0; j < dimension; j++) {
-    const x = vector[j];
-    if (!Number.isFinite(x)) throw new InvalidVectorError(`vector component ${j} is not finite`);
-    sumSquares += x * x;
-  }
-  // The library would silently map a zero vector to "equally far from everything" in the cosine space.
-  if (space === 'cosine' && sumSquares === 0) throw new InvalidVectorError('zero vector in the cosine space');
-}
-
 function normalise(vector: Float32Array): void {
   let sumSquares = 0;
   for (let j = 0; j < vector.length; j++) sumSquares += vector[j] * vector[j];
@@ -576,123 +475,4 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
   return sum;
-}
-
-function isNotFound(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}
-
-function parseManifest(raw: string, dir: string): IndexManifest {
-  const bad = (why: string): IndexCorruptError =>
-    new IndexCorruptError('manifest', `${MANIFEST_FILE} in ${dir} is invalid: ${why}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (e) {
-    throw new IndexCorruptError('manifest', `${MANIFEST_FILE} in ${dir} is not valid JSON`, { cause: e });
-  }
-  if (typeof value !== 'object' || value === null) throw bad('not an object');
-  const m = value as Record<string, unknown>;
-  if (m.format !== 1) throw bad(`unsupported format ${String(m.format)}`);
-  if (typeof m.space !== 'string' || !SPACES.includes(m.space as IndexSpace)) throw bad('space');
-  for (const key of ['dimension', 'm', 'efConstruction', 'efSearch'] as const) {
-    const v = m[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(key);
-  }
-  for (const key of ['encoderId', 'modelVersion', 'builtAt'] as const) {
-    if (typeof m[key] !== 'string' || m[key] === '') throw bad(key);
-  }
-  if (typeof m.checksum !== 'string' || !/^[0-9a-f]{64}$/.test(m.checksum)) throw bad('checksum');
-  if (!Array.isArray(m.labels) || !m.labels.every((l) => typeof l === 'string' && l !== ''))
-    throw bad('labels');
-  const labels = m.labels as string[];
-  if (
-    !Array.isArray(m.deletedLabels) ||
-    !m.deletedLabels.every(
-      (l, i, all) =>
-        Number.isInteger(l) &&
-        (l as number) >= 0 &&
-        (l as number) < labels.length &&
-        (i === 0 || l > all[i - 1]),
-    )
-  ) {
-    throw bad('deletedLabels');
-  }
-  const deleted = new Set(m.deletedLabels as number[]);
-  const live = new Set<string>();
-  for (let label = 0; label < labels.length; label++) {
-    if (deleted.has(label)) continue;
-    if (live.has(labels[label])) throw bad(`id ${labels[label]} is live under two labels`);
-    live.add(labels[label]);
-  }
-  if (m.count !== live.size) throw bad('count');
-  return m as unknown as IndexManifest;
-}
-
-interface NativeHeader {
-  maxElements: number;
-  count: number;
-  sizeDataPerElement: number;
-  dataBytes: number;
-  m: number;
-  efConstruction: number;
-}
-
-async function readHeader(path: string): Promise<NativeHeader | undefined> {
-  const handle = await fs.open(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, HEADER_BYTES, 0);
-    if (bytesRead < HEADER_BYTES) return undefined;
-    const u64 = (offset: number): number => Number(buf.readBigUInt64LE(offset));
-    return {
-      maxElements: u64(8),
-      count: u64(16),
-      sizeDataPerElement: u64(24),
-      dataBytes: u64(32) - u64(40), // label_offset_ - offsetData_ = dimension * sizeof(float)
-      m: u64(72),
-      efConstruction: u64(88),
-    };
-  } finally {
-    await handle.close();
-  }
-}
-
-function compareHeader(h: NativeHeader, manifest: IndexManifest): string | undefined {
-  if (h.dataBytes !== manifest.dimension * 4) return `dimension ${h.dataBytes / 4} != ${manifest.dimension}`;
-  if (h.count !== manifest.labels.length) return `count ${h.count} != ${manifest.labels.length} labels`;
-  if (h.maxElements < h.count) return 'capacity below count';
-  if (h.m !== manifest.m) return `M ${h.m} != ${manifest.m}`;
-  if (h.efConstruction !== manifest.efConstruction) return `efConstruction ${h.efConstruction}`;
-  return undefined;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function writeFileDurably(path: string, data: string): Promise<void> {
-  const handle = await fs.open(path, 'w');
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** fsync a file or directory; directories cannot be fsynced on every platform, and that only costs durability. */
-export async function fsyncPath(path: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(path, 'r');
-    await handle.sync();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw e;
-  } finally {
-    await handle?.close();
-  }
 }

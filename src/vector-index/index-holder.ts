@@ -2,7 +2,8 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import { join } from 'path';
 
-import { fsyncPath, HnswVectorIndex, LoadExpectations } from './hnsw-vector-index.adapter';
+import { fsyncPath, replaceFileDurably } from '../common/durable-file';
+import { HnswVectorIndex, LoadExpectations } from './hnsw-vector-index.adapter';
 import { IndexCorruptError } from './vector-index.errors';
 import { IndexManifest, VectorIndex } from './vector-index.port';
 
@@ -183,19 +184,7 @@ export async function readCurrentPointer(dataDir: string): Promise<string | unde
 
 async function writeCurrentPointer(root: string, name: string): Promise<void> {
   const tmp = join(root, `${POINTER_TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    const handle = await fs.open(tmp, 'w');
-    try {
-      await handle.writeFile(`${name}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, join(root, CURRENT_FILE));
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await replaceFileDurably(tmp, join(root, CURRENT_FILE), `${name}\n`);
   // The rename is the commit point: a failure to fsync the directory after it only costs durability and must
   // not make publish() delete the directory CURRENT now names.
   await fsyncPath(root).catch(() => undefined);
