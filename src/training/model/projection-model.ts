@@ -1,5 +1,4 @@
 import { PcaBasis, pcaTransform } from './pca';
-import { contextVector } from './scoring';
 
 /**
  * The fine-tuned item projection: z_i = normalize(x̃_i · W + R_i).
@@ -168,14 +167,6 @@ export class ProjectionModel {
     const inv = norm > 0 ? 1 / norm : 0;
     for (let j = 0; j < d; j++) out[j] = acc[j] * inv;
     return out;
-  }
-
-  /**
-   * A user's vector: normalize(Σ w·z_item) over their history, `projected` being this model's
-   * `projectAll` output and `weights` from `buildUserContext` (the same weighting training used).
-   */
-  contextVector(projected: Float32Array, items: ArrayLike<number>, weights: ArrayLike<number>): Float32Array {
-    return contextVector(projected, this.dim, items, weights);
   }
 
   /** Number of trainable parameters (W plus residuals); PCA is fitted, not trained. */

@@ -1,4 +1,4 @@
-import { buildTrainingPairs, buildUserContext, contextWeight, Interaction } from './training-pairs';
+import { buildTrainingPairs, contextWeight, Interaction } from './training-pairs';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2024, 0, 1);
@@ -52,23 +52,5 @@ describe('buildTrainingPairs', () => {
   it('ignores baskets at or after now', () => {
     const pairs = buildTrainingPairs(log, items, { now: at(40) });
     expect(Array.from(pairs.train.target)).toEqual([2, 0]);
-  });
-});
-
-describe('buildUserContext', () => {
-  it('weights history like the training contexts and ignores events at or after `at`', () => {
-    const index = new Map([
-      ['a', 0],
-      ['b', 1],
-    ]);
-    const history: Interaction[] = [
-      { userId: 'u', itemId: 'a', timestamp: at(0) },
-      { userId: 'u', itemId: 'a', timestamp: at(30) },
-      { userId: 'u', itemId: 'b', timestamp: at(90) },
-      { userId: 'u', itemId: 'missing', timestamp: at(10) },
-    ];
-    const ctx = buildUserContext(history, at(90), index, { halfLifeDays: 60 });
-    expect(Array.from(ctx.items)).toEqual([0]);
-    expect(ctx.weights[0]).toBeCloseTo(Math.log(3) * 0.5, 6);
   });
 });

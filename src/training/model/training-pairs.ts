@@ -7,8 +7,7 @@
  *
  * Context weights: log(1 + count) × 2^(−age / halfLife) × eventWeight, per distinct history item, where
  * count = number of the item's interactions before the basket, age = time since the latest of them and
- * eventWeight = the highest weight among them (a viewed-then-bought item counts as bought). The same
- * function is used at serving time (`buildUserContext`) so training and serving see identical contexts.
+ * eventWeight = the highest weight among them (a viewed-then-bought item counts as bought).
  *
  * Layout is CSR over typed arrays: ~218k pairs share ~16k basket contexts, so contexts are stored once per
  * basket, not per pair.
@@ -204,46 +203,6 @@ export function buildTrainingPairs(
     unknownItemInteractions,
     validationStart,
   };
-}
-
-export interface UserContext {
-  items: Int32Array;
-  weights: Float32Array;
-}
-
-/**
- * The serving-time context of one user at instant `at`: the same weighting as the training contexts,
- * over the user's interactions strictly before `at`. Items missing from `itemIndex` are skipped.
- */
-export function buildUserContext(
-  history: readonly Interaction[],
-  at: Date,
-  itemIndex: ReadonlyMap<string, number>,
-  options: ContextWeightOptions = {},
-): UserContext {
-  const atMs = at.getTime();
-  const stats = new Map<number, { count: number; last: number; weight: number }>();
-  for (const e of history) {
-    const t = e.timestamp.getTime();
-    if (t >= atMs) continue;
-    const item = itemIndex.get(e.itemId);
-    if (item === undefined) continue;
-    const s = stats.get(item);
-    const w = e.weight ?? 1;
-    if (s) {
-      s.count++;
-      s.last = Math.max(s.last, t);
-      s.weight = Math.max(s.weight, w);
-    } else stats.set(item, { count: 1, last: t, weight: w });
-  }
-  const entries = [...stats.entries()].sort((a, b) => a[0] - b[0]);
-  const items = new Int32Array(entries.length);
-  const weights = new Float32Array(entries.length);
-  entries.forEach(([item, s], i) => {
-    items[i] = item;
-    weights[i] = contextWeight(s.count, atMs - s.last, s.weight, options.halfLifeDays ?? 60);
-  });
-  return { items, weights };
 }
 
 type TypedArray = Int32Array | Float32Array;
