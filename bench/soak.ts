@@ -887,11 +887,11 @@ function report(t: Traffic, jobs: JobWatch[], seconds: number): boolean {
 // ------------------------------------------------------------------------------------------------------ main
 
 /**
- * Waits (at most 3 minutes) until a server has computed its warm list cache, when its stats report one: that
+ * Waits (at most a minute) until a server has computed its warm list cache, when its stats report one: that
  * start-up pass would otherwise be the first minute's latency, not the traffic's.
  */
 async function waitForWarmLists(s: ServerHandle): Promise<void> {
-  const until = performance.now() + 180_000;
+  const until = performance.now() + 60_000;
   while (performance.now() < until) {
     let stats: { listCache?: { warming?: boolean; lastPassAt?: string | null } | null } = {};
     try {
@@ -907,7 +907,7 @@ async function waitForWarmLists(s: ServerHandle): Promise<void> {
     if (!cache || (!cache.warming && cache.lastPassAt)) return;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  say(`server ${s.name}: list cache still warming after 180 s; starting anyway`);
+  say(`server ${s.name}: list cache still warming after 60 s; starting anyway`);
 }
 
 async function main(): Promise<void> {
