@@ -74,13 +74,22 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `aisle serve` on the given database and waits until /health/ready answers 200. */
-export async function startServer(env: Record<string, string>, port = 3900): Promise<RunningServer> {
+/**
+ * Starts `aisle serve` on the given database and waits until /health/ready answers 200. The server's log goes
+ * to the bench's stderr, or to `logFile` (appended) when given.
+ */
+export async function startServer(
+  env: Record<string, string>,
+  port = 3900,
+  logFile?: string,
+): Promise<RunningServer> {
+  const log = logFile ? fs.openSync(logFile, 'a') : 'inherit';
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', log],
   });
+  if (typeof log === 'number') fs.closeSync(log); // the child holds its own descriptor
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 300_000;
   for (;;) {
@@ -97,9 +106,15 @@ export async function startServer(env: Record<string, string>, port = 3900): Pro
   return {
     url,
     child,
+    // A server that does not finish its shutdown within 60 s (a job that ignores it) is killed.
     stop: () =>
       new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
