@@ -31,7 +31,10 @@ describe('item writes racing a delete (real PostgreSQL)', () => {
 
     const outcomes: Array<{ id: string; patch: number; del: number }> = [];
     for (const [i, id] of ids.entries()) {
-      const patch = () => request(t.server).patch(`/v1/items/${id}`).send({ price: 2 + i, title: `New ${id}` });
+      const patch = () =>
+        request(t.server)
+          .patch(`/v1/items/${id}`)
+          .send({ price: 2 + i, title: `New ${id}` });
       const del = () => request(t.server).delete(`/v1/items/${id}`);
       // Either request may reach the database first: alternate which one is sent first.
       const [p, d] =
@@ -58,7 +61,10 @@ describe('item writes racing a delete (real PostgreSQL)', () => {
   });
 
   it('a patch of a deleted item answers 404 and leaves it deleted; a PUT re-creates it', async () => {
-    await request(t.server).put('/v1/items').send({ items: [{ id: 'gone-1', title: 'Gone' }] }).expect(200);
+    await request(t.server)
+      .put('/v1/items')
+      .send({ items: [{ id: 'gone-1', title: 'Gone' }] })
+      .expect(200);
     await request(t.server).delete('/v1/items/gone-1').expect(204);
     const patched = await request(t.server).patch('/v1/items/gone-1').send({ price: 3 });
     expect(patched.status).toBe(404);
@@ -67,7 +73,10 @@ describe('item writes racing a delete (real PostgreSQL)', () => {
     expect(row.rows[0].deleted_at).not.toBeNull();
 
     // PUT sends the whole item: "this item exists", so a deleted one is created again, on purpose.
-    await request(t.server).put('/v1/items').send({ items: [{ id: 'gone-1', title: 'Back' }] }).expect(200);
+    await request(t.server)
+      .put('/v1/items')
+      .send({ items: [{ id: 'gone-1', title: 'Back' }] })
+      .expect(200);
     const back = await request(t.server).get('/v1/items/gone-1');
     expect(back.status).toBe(200);
     expect(back.body.title).toBe('Back');

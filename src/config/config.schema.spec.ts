@@ -73,10 +73,7 @@ describe('loadConfig', () => {
 
   it('runs open only when API_KEYS is unset, and trims around entries', () => {
     expect(loadConfig({}).apiKeys).toBeUndefined();
-    expect(loadConfig({ API_KEYS: ' k1:read , k2:admin ' }).apiKeys?.map((k) => k.key)).toEqual([
-      'k1',
-      'k2',
-    ]);
+    expect(loadConfig({ API_KEYS: ' k1:read , k2:admin ' }).apiKeys?.map((k) => k.key)).toEqual(['k1', 'k2']);
   });
 
   it('reads the database limits and refuses non-positive ones', () => {

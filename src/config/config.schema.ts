@@ -80,10 +80,7 @@ export const envSchema = z.object({
   ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIGRATIONS_RUN: bool.default(true),
-  BODY_LIMIT: z
-    .string()
-    .regex(BYTE_SIZE, 'must look like 5mb, 512kb or 1000000b')
-    .default('5mb'),
+  BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must look like 5mb, 512kb or 1000000b').default('5mb'),
   MAX_BATCH: positiveInt(1000),
   EMBED_WORKERS: positiveInt(1),
   EMBED_BATCH: positiveInt(64),

@@ -11,10 +11,7 @@ const list = (ids: string[]): RecommendationList => ({
 
 type Bounds = Pick<
   AppConfig,
-  | 'recsCacheMaxListsPerUser'
-  | 'recsCacheMaxLists'
-  | 'recsCacheMaxBytesPerUser'
-  | 'recsCacheMaxBytes'
+  'recsCacheMaxListsPerUser' | 'recsCacheMaxLists' | 'recsCacheMaxBytesPerUser' | 'recsCacheMaxBytes'
 >;
 const LOOSE: Bounds = {
   recsCacheMaxListsPerUser: 1000,
@@ -136,8 +133,7 @@ describe('RecommendationCache', () => {
 
     it('keeps at most RECS_CACHE_MAX_LISTS lists and RECS_CACHE_MAX_BYTES bytes over all users', () => {
       const { c } = cache(1000, 1_000_000, { recsCacheMaxLists: 50 });
-      for (let u = 0; u < 40; u++)
-        for (let p = 0; p < 5; p++) c.set(`u${u}`, `p${p}`, [], list(['a']), 0, 0);
+      for (let u = 0; u < 40; u++) for (let p = 0; p < 5; p++) c.set(`u${u}`, `p${p}`, [], list(['a']), 0, 0);
       expect(c.lists).toBe(50);
       // The most recent user's lists are all there; the oldest users went first.
       for (let p = 0; p < 5; p++) expect(c.get('u39', `p${p}`, [], 1)).toBeDefined();

@@ -17,13 +17,8 @@ const price = z
 
 /** Item fields as accepted from clients (api.md). Unknown fields are refused so typos do not vanish. */
 export const itemFields = {
-  title: textSchema()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(1000, 'must be at most 1000 characters'),
-  description: textSchema()
-    .max(20000, 'must be at most 20000 characters')
-    .nullish(),
+  title: textSchema().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+  description: textSchema().max(20000, 'must be at most 20000 characters').nullish(),
   category: textSchema()
     .max(500, 'must be at most 500 characters')
     .regex(/^[^/]+(\/[^/]+)*$/, 'must be a path like "Home/Lighting" (no empty segments)')
