@@ -14,7 +14,7 @@ export const idSchema = z
  * text or jsonb, so letting them through turns a bad request into a failed write. With the `u` flag a
  * well-formed surrogate pair is one code point, so \p{Cs} only matches the lone halves.
  */
-const UNSTORABLE_TEXT = /[\u0000]|\p{Cs}/u;
+const UNSTORABLE_TEXT = new RegExp(String.raw`\u0000|\p{Cs}`, 'u');
 export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 export const isStorableText = (s: string): boolean => !UNSTORABLE_TEXT.test(s);
 
