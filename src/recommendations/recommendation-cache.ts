@@ -19,10 +19,10 @@ interface UserLists {
   bytes: number;
 }
 
-// Rough V8 costs (64-bit, pointer compression off): an object header with a few fields, a Map entry, a number.
-const ENTRY_OVERHEAD = 160;
+// Rough V8 costs per object (header, fields, Map entry), fitted to the heap measured by bench/list-cache-memory.ts.
+const ENTRY_OVERHEAD = 200;
 const USER_OVERHEAD = 200;
-const ITEM_OVERHEAD = 56;
+const ITEM_OVERHEAD = 72;
 const REASON_OVERHEAD = 48;
 const ARRAY_SLOT = 8;
 const stringBytes = (s: string) => 24 + 2 * s.length;
