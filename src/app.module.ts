@@ -61,7 +61,7 @@ export class AppModule {
             pino.destination(logToStderr ? 2 : 1),
           ],
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.database)),
         MetricsModule,
         HealthModule,
         CatalogModule,

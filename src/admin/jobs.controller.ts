@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RequireScope } from '../auth/scopes.decorator';
 import { openApiSchema } from '../common/openapi';
 import { notFound } from '../common/problem';
-import { parseOrThrow } from '../common/validation';
+import { parseOrThrow, parseParam } from '../common/validation';
 import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { JobsService } from '../jobs/jobs.service';
 import type { Job } from '../jobs/jobs.repository';
@@ -53,7 +53,7 @@ export class JobsController {
   async job(
     @Param('jobId') id: string,
   ): Promise<Omit<Job, 'params' | 'createdAt'> & { params: Record<string, unknown> }> {
-    const job = await this.jobs.get(parseOrThrow(jobId, id));
+    const job = await this.jobs.get(parseParam('jobId', jobId, id));
     if (!job) throw notFound(`Job "${id}"`);
     return job;
   }

@@ -26,23 +26,24 @@ export class CatalogService {
     return item;
   }
 
+  /** A PATCH of a deleted (or unknown) item is 404, even when the delete raced it: see ItemsRepository.update. */
   async patch(id: string, patch: ItemPatch): Promise<Item> {
-    const current = await this.get(id);
-    const merged: ItemInput = {
-      id,
-      title: patch.title ?? current.title,
-      description: patch.description !== undefined ? patch.description : current.description,
-      category: patch.category !== undefined ? patch.category : current.category,
-      brand: patch.brand !== undefined ? patch.brand : current.brand,
-      price: patch.price !== undefined ? patch.price : current.price,
-      inStock: patch.inStock ?? current.inStock,
-      attributes: patch.attributes ?? current.attributes,
-      imageUrl: patch.imageUrl !== undefined ? patch.imageUrl : current.imageUrl,
-    };
-    const item = normalizeItem(merged);
-    const written = await this.items.upsert([item]);
-    this.changes.publish({ kind: 'upserted', ids: written, items: written.length ? [item] : [] });
-    return this.get(id);
+    const result = await this.items.update(id, (current) =>
+      normalizeItem({
+        id,
+        title: patch.title ?? current.title,
+        description: patch.description !== undefined ? patch.description : current.description,
+        category: patch.category !== undefined ? patch.category : current.category,
+        brand: patch.brand !== undefined ? patch.brand : current.brand,
+        price: patch.price !== undefined ? patch.price : current.price,
+        inStock: patch.inStock ?? current.inStock,
+        attributes: patch.attributes ?? current.attributes,
+        imageUrl: patch.imageUrl !== undefined ? patch.imageUrl : current.imageUrl,
+      }),
+    );
+    if (!result) throw notFound(`Item "${id}"`);
+    if (result.written) this.changes.publish({ kind: 'upserted', ids: [id], items: [result.item] });
+    return result.item;
   }
 
   async remove(id: string): Promise<void> {

@@ -45,6 +45,8 @@ export class ItemsRepository {
   /**
    * Upserts in one statement (atomic: all or nothing). Rows whose content hash is unchanged and that are
    * live are left alone, so `updated_at` and embeddings stay put. Returns the ids actually written.
+   * A PUT is "this item exists with this content": it re-creates a deleted item on purpose (the client sent
+   * the whole item). Partial changes go through `update`, which never touches a deleted row.
    */
   async upsert(items: ItemContent[]): Promise<string[]> {
     if (items.length === 0) return [];
@@ -75,6 +77,50 @@ export class ItemsRepository {
       [JSON.stringify(payload)],
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Read-modify-write of one live item under its row lock, so a concurrent delete either happens first (then
+   * there is no live row and this returns null) or waits for this write and then deletes the result — a
+   * delete is never undone by a racing change. `written` is false when the change left the content as it was
+   * (no update, `updated_at` and embeddings stay put).
+   */
+  async update(
+    id: string,
+    change: (current: Item) => ItemContent,
+  ): Promise<{ item: Item; written: boolean } | null> {
+    return this.db.transaction(async (tx) => {
+      const rows: ItemRow[] = await tx.query(
+        `SELECT ${COLUMNS} FROM items WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
+        [id],
+      );
+      if (!rows[0]) return null;
+      const next = change(toItem(rows[0]));
+      // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+      const updated: ItemRow[] = await tx.query(
+        `WITH upd AS (
+           UPDATE items SET title = $2, description = $3, category = $4, brand = $5, price = $6, in_stock = $7,
+             attributes = $8::jsonb, image_url = $9, content_hash = $10, updated_at = now()
+           WHERE id = $1 AND deleted_at IS NULL AND content_hash <> $10
+           RETURNING ${COLUMNS})
+         SELECT * FROM upd`,
+        [
+          id,
+          next.title,
+          next.description,
+          next.category,
+          next.brand,
+          next.price,
+          next.inStock,
+          JSON.stringify(next.attributes),
+          next.imageUrl,
+          contentHash(next),
+        ],
+      );
+      return updated[0]
+        ? { item: toItem(updated[0]), written: true }
+        : { item: toItem(rows[0]), written: false };
+    });
   }
 
   async findById(id: string): Promise<Item | null> {

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { databaseUnavailableProblem, DATABASE_RETRY_AFTER_SECONDS } from './database-errors';
 import { toProblem, type ProblemDetails } from './problem';
 
 /** What Fastify's body parsing and routing throw before a handler runs. */
@@ -17,8 +18,13 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.describe(exception);
-    if (problem.status >= 500)
+    const unavailable = databaseUnavailableProblem(exception);
+    const problem = unavailable ?? this.describe(exception);
+    // An outage is not a bug: one line per request, no stack, and the client is told when to come back.
+    if (unavailable) {
+      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      void res.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (problem.status >= 500)
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     void res.code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }

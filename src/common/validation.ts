@@ -9,6 +9,19 @@ export const idSchema = z
   .max(128, 'must be at most 128 characters')
   .regex(ID_PATTERN, 'may contain only letters, digits and - _ . : @ /');
 
+/**
+ * NUL and unpaired UTF-16 surrogates: valid in a JS string (and in JSON), but PostgreSQL stores neither in
+ * text or jsonb, so letting them through turns a bad request into a failed write. With the `u` flag a
+ * well-formed surrogate pair is one code point, so \p{Cs} only matches the lone halves.
+ */
+const UNSTORABLE_TEXT = new RegExp(String.raw`\u0000|\p{Cs}`, 'u');
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+export const isStorableText = (s: string): boolean => !UNSTORABLE_TEXT.test(s);
+
+/** A client-supplied string as stored in PostgreSQL text or jsonb. */
+export const textSchema = () =>
+  z.string({ message: 'must be a string' }).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+
 /** `items[3].price` from zod's ['items', 3, 'price']. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';

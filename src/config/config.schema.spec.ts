@@ -30,6 +30,78 @@ describe('loadConfig', () => {
     }
   });
 
+  /** The message loadConfig stops the process with, or undefined when the environment is accepted. */
+  const refusal = (env: NodeJS.ProcessEnv): string | undefined => {
+    try {
+      loadConfig(env);
+      return undefined;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+  };
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['only a comma', ','],
+    ['a trailing comma', 'k1:read,'],
+    ['a leading comma', ',k1:read'],
+    ['an empty entry between two keys', 'k1:read,,k2:admin'],
+  ])('stops on an API_KEYS that is set but %s, naming it (open mode needs it unset)', (_, value) => {
+    expect(refusal({ API_KEYS: value })).toMatch(/API_KEYS/);
+  });
+
+  it('stops on a key given twice, naming the variable and the entries, never the key', () => {
+    const msg = refusal({ API_KEYS: 'dup-secret:read,other:write,dup-secret:admin' });
+    expect(msg).toMatch(/API_KEYS/);
+    expect(msg).toMatch(/entry 3 repeats the key of entry 1/);
+    expect(msg).not.toContain('dup-secret');
+    expect(refusal({ API_KEYS: 'k:read,k:admin' })).toMatch(/API_KEYS/);
+  });
+
+  it.each([
+    ['an unknown scope', 'k1:root'],
+    ['a misspelt scope among good ones', 'k1:read+wirte'],
+    ['an empty scope', 'k1:read+'],
+    ['no scope', 'k1'],
+    ['no key', ':read'],
+    ['a key with inner whitespace', 'my key:read'],
+  ])('stops on %s in API_KEYS', (_, value) => {
+    expect(refusal({ API_KEYS: value })).toMatch(/API_KEYS/);
+  });
+
+  it('runs open only when API_KEYS is unset, and trims around entries', () => {
+    expect(loadConfig({}).apiKeys).toBeUndefined();
+    expect(loadConfig({ API_KEYS: ' k1:read , k2:admin ' }).apiKeys?.map((k) => k.key)).toEqual(['k1', 'k2']);
+  });
+
+  it('reads the database limits and refuses non-positive ones', () => {
+    expect(loadConfig({}).database).toEqual({
+      poolMax: 10,
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 30000,
+    });
+    expect(
+      loadConfig({ DB_POOL_MAX: '4', DB_CONNECT_TIMEOUT_MS: '250', DB_STATEMENT_TIMEOUT_MS: '1000' })
+        .database,
+    ).toEqual({ poolMax: 4, connectTimeoutMs: 250, statementTimeoutMs: 1000 });
+    expect(refusal({ DB_POOL_MAX: '0' })).toMatch(/DB_POOL_MAX/);
+    expect(refusal({ DB_CONNECT_TIMEOUT_MS: '-1' })).toMatch(/DB_CONNECT_TIMEOUT_MS/);
+    expect(refusal({ DB_STATEMENT_TIMEOUT_MS: 'soon' })).toMatch(/DB_STATEMENT_TIMEOUT_MS/);
+  });
+
+  it('reads the list cache bounds as counts and byte sizes', () => {
+    const c = loadConfig({ RECS_CACHE_MAX_BYTES: '1gb', RECS_CACHE_MAX_BYTES_PER_USER: '64kb' });
+    expect(c.recsCacheMaxBytes).toBe(1024 ** 3);
+    expect(c.recsCacheMaxBytesPerUser).toBe(65_536);
+    expect(loadConfig({}).recsCacheMaxListsPerUser).toBe(16);
+    expect(refusal({ RECS_CACHE_MAX_BYTES: '64' })).toMatch(/RECS_CACHE_MAX_BYTES/);
+    expect(refusal({ RECS_CACHE_MAX_BYTES_PER_USER: '0kb' })).toMatch(/RECS_CACHE_MAX_BYTES_PER_USER/);
+    expect(refusal({ RECS_CACHE_MAX_LISTS_PER_USER: '0' })).toMatch(/RECS_CACHE_MAX_LISTS_PER_USER/);
+    expect(refusal({ RECS_CACHE_MAX_LISTS: 'many' })).toMatch(/RECS_CACHE_MAX_LISTS/);
+  });
+
   it('rejects a non-postgres DATABASE_URL and a bad boolean', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ MIGRATIONS_RUN: 'maybe' })).toThrow(/MIGRATIONS_RUN/);

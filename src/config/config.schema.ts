@@ -8,6 +8,16 @@ const bool = z
 
 const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
 
+const BYTE_SIZE = /^\d+(b|kb|mb|gb)$/i;
+/** A size such as 64mb, read as a number of bytes (at least one). */
+const byteSizeSchema = (def: string) =>
+  z
+    .string()
+    .regex(BYTE_SIZE, 'must look like 64mb, 512kb or 1000000b')
+    .default(def)
+    .transform((v) => byteSize(v))
+    .refine((n) => n > 0, 'must be more than 0 bytes');
+
 /** One API key as configured in API_KEYS: `key:scope+scope`. */
 export type Scope = 'read' | 'write' | 'admin';
 export interface ApiKey {
@@ -15,23 +25,38 @@ export interface ApiKey {
   scopes: ReadonlySet<Scope>;
 }
 
+const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/**
+ * A secret that resolves to nothing must not open the API: a set-but-empty API_KEYS, an empty entry (a stray
+ * comma) or a repeated key (whose scopes would depend on which entry wins) stops the process. Open mode is
+ * only ever the variable being unset. Messages name positions, never the keys themselves.
+ */
 const apiKeys = z.string().transform((raw, ctx): ApiKey[] => {
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  if (raw.trim() === '')
+    return fail('is set but empty: list key:scope entries, or unset it to run without keys (open API)');
   const keys: ApiKey[] = [];
-  for (const part of raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
+  const positions = new Map<string, number>();
+  const parts = raw.split(',').map((p) => p.trim());
+  for (const [i, part] of parts.entries()) {
+    const n = i + 1;
+    if (part === '') return fail(`entry ${n} is empty (a stray comma?)`);
     const sep = part.lastIndexOf(':');
     const key = sep > 0 ? part.slice(0, sep) : '';
     const scopes = sep > 0 ? part.slice(sep + 1).split('+') : [];
-    if (!key || scopes.length === 0 || scopes.some((s) => !['read', 'write', 'admin'].includes(s))) {
-      // Never echo the key itself: the message names the position only.
-      ctx.addIssue({
-        code: 'custom',
-        message: `entry ${keys.length + 1} must look like key:read+write+admin (scopes: read, write, admin)`,
-      });
-      return z.NEVER;
+    if (!key || scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s as Scope))) {
+      return fail(`entry ${n} must look like key:read+write+admin (scopes: read, write, admin)`);
     }
+    if (/\s/.test(key)) return fail(`entry ${n}: a key must not contain whitespace`);
+    const first = positions.get(key);
+    if (first !== undefined) {
+      return fail(`entry ${n} repeats the key of entry ${first}: give each key once, with all its scopes`);
+    }
+    positions.set(key, n);
     keys.push({ key, scopes: new Set(scopes as Scope[]) });
   }
   return keys;
@@ -39,6 +64,9 @@ const apiKeys = z.string().transform((raw, ctx): ApiKey[] => {
 
 /** Every environment variable the service reads, with its default. README "Configuration" mirrors this. */
 export const envSchema = z.object({
+  DB_POOL_MAX: positiveInt(10),
+  DB_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(30000),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z
@@ -52,10 +80,7 @@ export const envSchema = z.object({
   ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIGRATIONS_RUN: bool.default(true),
-  BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)$/i, 'must look like 5mb, 512kb or 1000000b')
-    .default('5mb'),
+  BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must look like 5mb, 512kb or 1000000b').default('5mb'),
   MAX_BATCH: positiveInt(1000),
   EMBED_WORKERS: positiveInt(1),
   EMBED_BATCH: positiveInt(64),
@@ -85,6 +110,10 @@ export const envSchema = z.object({
   SYNC_INTERVAL_MS: positiveInt(30000),
   RECS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300000),
   RECS_CACHE_MAX_USERS: positiveInt(100000),
+  RECS_CACHE_MAX_LISTS_PER_USER: positiveInt(16),
+  RECS_CACHE_MAX_LISTS: positiveInt(200000),
+  RECS_CACHE_MAX_BYTES_PER_USER: byteSizeSchema('256kb'),
+  RECS_CACHE_MAX_BYTES: byteSizeSchema('256mb'),
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
@@ -102,19 +131,29 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
-/** A BODY_LIMIT value ("5mb", "512kb", "1000000b", as validated above) in bytes. */
+/** A byte size ("5mb", "512kb", "1000000b", as validated above) in bytes. */
 export function byteSize(limit: string): number {
-  const m = /^(\d+)(b|kb|mb)$/i.exec(limit);
+  const m = /^(\d+)(b|kb|mb|gb)$/i.exec(limit);
   if (!m) throw new ConfigError(`not a byte size: ${limit}`);
   return Number(m[1]) * BYTE_UNITS[m[2].toLowerCase()];
+}
+
+/** How long the service waits on PostgreSQL before answering 503, and how many connections it holds. */
+export interface DatabaseLimits {
+  poolMax: number;
+  /** Opening a connection, or waiting for a free one when the pool is full. */
+  connectTimeoutMs: number;
+  /** One statement, on the server; the client gives up a little later if the server does not answer at all. */
+  statementTimeoutMs: number;
 }
 
 export interface AppConfig {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  database: DatabaseLimits;
   dataDir: string;
   embeddedPgPort: number;
   apiKeys: ApiKey[] | undefined;
@@ -140,6 +179,11 @@ export interface AppConfig {
   /** How long a personalised list is reused while nothing it depends on changed (0: never). */
   recsCacheTtlMs: number;
   recsCacheMaxUsers: number;
+  /** Bounds of that cache besides users: lists and estimated bytes, per user and in total. */
+  recsCacheMaxListsPerUser: number;
+  recsCacheMaxLists: number;
+  recsCacheMaxBytesPerUser: number;
+  recsCacheMaxBytes: number;
   /** Most recently active users whose default list is kept computed in the cache (0: none). */
   recsWarmUsers: number;
   /** Places of a discovery list kept for never-sold items among the profile's vector neighbours (0: none). */
@@ -176,9 +220,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    database: {
+      poolMax: e.DB_POOL_MAX,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    },
     dataDir: path.resolve(e.DATA_DIR),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
-    apiKeys: e.API_KEYS && e.API_KEYS.length > 0 ? e.API_KEYS : undefined,
+    apiKeys: e.API_KEYS,
     encoderModel: e.ENCODER_MODEL,
     logLevel: e.LOG_LEVEL,
     migrationsRun: e.MIGRATIONS_RUN,
@@ -198,6 +247,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     syncIntervalMs: e.SYNC_INTERVAL_MS,
     recsCacheTtlMs: e.RECS_CACHE_TTL_MS,
     recsCacheMaxUsers: e.RECS_CACHE_MAX_USERS,
+    recsCacheMaxListsPerUser: e.RECS_CACHE_MAX_LISTS_PER_USER,
+    recsCacheMaxLists: e.RECS_CACHE_MAX_LISTS,
+    recsCacheMaxBytesPerUser: e.RECS_CACHE_MAX_BYTES_PER_USER,
+    recsCacheMaxBytes: e.RECS_CACHE_MAX_BYTES,
     recsWarmUsers: e.RECS_WARM_USERS,
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
     indexEfSearch: e.INDEX_EF_SEARCH,

@@ -9,6 +9,41 @@ interface Entry {
   /** What the list was computed from (model version, blend): compared by identity. */
   inputs: readonly unknown[];
   list: RecommendationList;
+  /** Estimated heap bytes of the entry, its key and its list. */
+  bytes: number;
+}
+
+/** One user's lists, least recently used first (Map order: a hit or a write re-inserts the entry last). */
+interface UserLists {
+  lists: Map<string, Entry>;
+  bytes: number;
+}
+
+// Rough V8 costs per object (header, fields, Map entry), fitted to the heap measured by bench/list-cache-memory.ts.
+const ENTRY_OVERHEAD = 200;
+const USER_OVERHEAD = 200;
+const ITEM_OVERHEAD = 72;
+const REASON_OVERHEAD = 48;
+const ARRAY_SLOT = 8;
+const stringBytes = (s: string) => 24 + 2 * s.length;
+
+/**
+ * Heap bytes an entry holds, estimated from its shape: strings at two bytes a character (V8 may store them
+ * in one, so this errs high), fixed costs per object. Walking the list is cheaper than serialising it and
+ * bounds what matters: the count of items and the length of the ids a client chose.
+ */
+export function estimateEntryBytes(key: string, list: RecommendationList): number {
+  let bytes = ENTRY_OVERHEAD + stringBytes(key) + stringBytes(list.strategy);
+  if (list.modelVersion) bytes += stringBytes(list.modelVersion);
+  for (const item of list.items) {
+    bytes += ITEM_OVERHEAD + ARRAY_SLOT + stringBytes(item.id);
+    const reason = item.reason;
+    if (reason) {
+      bytes += REASON_OVERHEAD;
+      if ('itemIds' in reason) for (const id of reason.itemIds) bytes += ARRAY_SLOT + stringBytes(id);
+    }
+  }
+  return bytes;
 }
 
 /**
@@ -17,17 +52,24 @@ interface Entry {
  * within RECS_CACHE_TTL_MS so new catalog items, popularity and co-purchase drift catch up. The caller
  * re-checks each listed item against the catalog's current rules (deleted, stock, price) before serving a hit.
  * Per process: another replica's ingest reaches this one's cache only through the TTL.
+ *
+ * Bounded because the key is client-chosen (every `minPrice` is another list): per user by lists and bytes,
+ * in total by users, lists and bytes. The least recently used list of the least recently used user goes
+ * first, so one user's key churn evicts that user's own lists before anyone else's.
  */
 @Injectable()
 export class RecommendationCache implements OnModuleDestroy {
-  private readonly byUser = new Map<string, Map<string, Entry>>();
+  /** Least recently used user first (re-inserted on every hit and write). */
+  private readonly byUser = new Map<string, UserLists>();
   private readonly sub: Subscription;
+  private totalLists = 0;
+  private totalBytes = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly changes: UserChanges,
   ) {
-    this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.byUser.delete(id)));
+    this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.dropUser(id)));
   }
 
   onModuleDestroy(): void {
@@ -44,16 +86,21 @@ export class RecommendationCache implements OnModuleDestroy {
     inputs: readonly unknown[],
     now = Date.now(),
   ): RecommendationList | undefined {
-    const entry = this.byUser.get(userId)?.get(key);
-    if (!entry) return undefined;
+    const user = this.byUser.get(userId);
+    const entry = user?.lists.get(key);
+    if (!user || !entry) return undefined;
     if (
       now - entry.at > this.config.recsCacheTtlMs ||
       entry.inputs.length !== inputs.length ||
       entry.inputs.some((x, i) => x !== inputs[i])
     ) {
-      this.byUser.get(userId)?.delete(key);
+      this.dropList(userId, user, key, entry);
       return undefined;
     }
+    user.lists.delete(key);
+    user.lists.set(key, entry);
+    this.byUser.delete(userId);
+    this.byUser.set(userId, user);
     return entry.list;
   }
 
@@ -71,19 +118,43 @@ export class RecommendationCache implements OnModuleDestroy {
     now = Date.now(),
   ): void {
     if (!this.enabled || this.changes.changedSince(userId, ticket)) return;
-    let lists = this.byUser.get(userId);
-    if (lists) this.byUser.delete(userId);
-    else lists = new Map();
-    // Re-inserted last: the Map's order is then least recently written first, the one to drop.
-    this.byUser.set(userId, lists);
-    lists.set(key, { at: now, inputs, list });
-    while (this.byUser.size > this.config.recsCacheMaxUsers)
-      this.byUser.delete(this.byUser.keys().next().value!);
+    const bytes = estimateEntryBytes(key, list);
+    const c = this.config;
+    let user = this.byUser.get(userId);
+    const old = user?.lists.get(key);
+    if (user && old) this.dropList(userId, user, key, old);
+    // A list that alone exceeds a byte bound would evict everything else and then not fit: not kept.
+    if (bytes + USER_OVERHEAD > Math.min(c.recsCacheMaxBytesPerUser, c.recsCacheMaxBytes)) return;
+    user = this.byUser.get(userId);
+    if (user) this.byUser.delete(userId);
+    else {
+      user = { lists: new Map(), bytes: USER_OVERHEAD };
+      this.totalBytes += USER_OVERHEAD;
+    }
+    this.byUser.set(userId, user);
+    user.lists.set(key, { at: now, inputs, list, bytes });
+    user.bytes += bytes;
+    this.totalLists += 1;
+    this.totalBytes += bytes;
+
+    while (user.lists.size > c.recsCacheMaxListsPerUser || user.bytes > c.recsCacheMaxBytesPerUser) {
+      const [oldestKey, oldest] = user.lists.entries().next().value!;
+      this.dropList(userId, user, oldestKey, oldest);
+    }
+    while (
+      this.byUser.size > c.recsCacheMaxUsers ||
+      this.totalLists > c.recsCacheMaxLists ||
+      this.totalBytes > c.recsCacheMaxBytes
+    ) {
+      const [lruId, lru] = this.byUser.entries().next().value!;
+      const [oldestKey, oldest] = lru.lists.entries().next().value!;
+      this.dropList(lruId, lru, oldestKey, oldest);
+    }
   }
 
   /** Whether a list is cached for these inputs and younger than half the TTL (no need to warm it again). */
   isFresh(userId: string, key: string, inputs: readonly unknown[], now = Date.now()): boolean {
-    const entry = this.byUser.get(userId)?.get(key);
+    const entry = this.byUser.get(userId)?.lists.get(key);
     return (
       entry !== undefined &&
       now - entry.at <= this.config.recsCacheTtlMs / 2 &&
@@ -95,5 +166,34 @@ export class RecommendationCache implements OnModuleDestroy {
   /** Users with at least one cached list. */
   get users(): number {
     return this.byUser.size;
+  }
+
+  /** Lists cached, over all users. */
+  get lists(): number {
+    return this.totalLists;
+  }
+
+  /** Estimated heap bytes held by the cached lists. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  private dropList(userId: string, user: UserLists, key: string, entry: Entry): void {
+    user.lists.delete(key);
+    user.bytes -= entry.bytes;
+    this.totalLists -= 1;
+    this.totalBytes -= entry.bytes;
+    if (user.lists.size === 0) {
+      this.byUser.delete(userId);
+      this.totalBytes -= USER_OVERHEAD;
+    }
+  }
+
+  private dropUser(userId: string): void {
+    const user = this.byUser.get(userId);
+    if (!user) return;
+    this.byUser.delete(userId);
+    this.totalLists -= user.lists.size;
+    this.totalBytes -= user.bytes;
   }
 }

@@ -10,6 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ProblemException } from '../common/problem';
+import { waitForAdvisoryLock } from '../database/advisory-lock';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
@@ -363,7 +364,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock($1)', [INDEX_LOCK]);
+      await waitForAdvisoryLock(runner, INDEX_LOCK);
       await this.index.rebuild(progress, projectionOf(version, model));
       await this.versions.markActive(version);
       this.active = { version, model };

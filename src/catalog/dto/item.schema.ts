@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { idSchema } from '../../common/validation';
+import { idSchema, isStorableText, textSchema, UNSTORABLE_TEXT_MESSAGE } from '../../common/validation';
 
-const attributeValue = z.union([z.string().max(1000), z.number().finite(), z.boolean()], {
-  message: 'attribute values must be strings, numbers or booleans (no nested objects or arrays)',
-});
+const attributeValue = z.union(
+  [
+    textSchema().max(1000, 'attribute values must be at most 1000 characters'),
+    z.number().finite(),
+    z.boolean(),
+  ],
+  { message: 'attribute values must be strings, numbers or booleans (no nested objects or arrays)' },
+);
 
 const price = z
   .number({ message: 'must be a number' })
@@ -12,30 +17,27 @@ const price = z
 
 /** Item fields as accepted from clients (api.md). Unknown fields are refused so typos do not vanish. */
 export const itemFields = {
-  title: z
-    .string({ message: 'must be a string' })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(1000, 'must be at most 1000 characters'),
-  description: z
-    .string({ message: 'must be a string' })
-    .max(20000, 'must be at most 20000 characters')
-    .nullish(),
-  category: z
-    .string({ message: 'must be a string' })
+  title: textSchema().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+  description: textSchema().max(20000, 'must be at most 20000 characters').nullish(),
+  category: textSchema()
     .max(500, 'must be at most 500 characters')
     .regex(/^[^/]+(\/[^/]+)*$/, 'must be a path like "Home/Lighting" (no empty segments)')
     .nullish(),
-  brand: z.string({ message: 'must be a string' }).max(200, 'must be at most 200 characters').nullish(),
+  brand: textSchema().max(200, 'must be at most 200 characters').nullish(),
   price: price.nullish(),
   inStock: z.boolean({ message: 'must be true or false' }).optional(),
   attributes: z
     .record(z.string().max(100, 'attribute names must be at most 100 characters'), attributeValue)
     .refine((o) => Object.keys(o).length <= 100, 'at most 100 attributes')
+    // Checked on the record so the issue names the field (attributes.<name> cannot be printed safely).
+    .superRefine((o, ctx) => {
+      if (Object.keys(o).some((k) => !isStorableText(k)))
+        ctx.addIssue({ code: 'custom', message: `attribute names ${UNSTORABLE_TEXT_MESSAGE}` });
+    })
     .optional(),
+  // Only http(s): storefronts put it in <img src> / <a href>, where javascript: or data: is script injection.
   imageUrl: z
-    .string({ message: 'must be a string' })
-    .url('must be a URL')
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
     .max(2048, 'must be at most 2048 characters')
     .nullish(),
 };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { idSchema, queryBool, queryLimit, queryNumber } from '../../common/validation';
+import { idSchema, queryBool, queryLimit, queryNumber, textSchema } from '../../common/validation';
 
 /** The common list options of api.md, as query-string values. */
 export const listQuerySchema = z.object({
   limit: queryLimit(10),
-  category: z.string().max(500).optional(),
+  category: textSchema().max(500).optional(),
   minPrice: queryNumber(),
   maxPrice: queryNumber(),
   inStockOnly: queryBool(true),
@@ -59,14 +59,13 @@ export const popularQuerySchema = listQuerySchema.extend({
 export const sessionBodySchema = z
   .strictObject({
     itemIds: z.array(idSchema).max(100, 'at most 100 items').optional(),
-    text: z
-      .string()
+    text: textSchema()
       .trim()
       .min(1, 'must not be empty')
       .max(1000, 'must be at most 1000 characters')
       .optional(),
     limit: z.number().int('must be an integer').optional(),
-    category: z.string().max(500).optional(),
+    category: textSchema().max(500).optional(),
     minPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
     maxPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
     inStockOnly: z.boolean({ message: 'must be true or false' }).optional(),
