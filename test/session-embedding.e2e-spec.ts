@@ -142,6 +142,8 @@ describe('a full encoder queue (real encoder, EMBED_QUEUE_MAX=1)', () => {
       expect(r.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
     }
     // Once the burst is over the encoder serves again.
-    expect((await request(t.server).post('/v1/recommendations').send({ text: 'lunch bag' })).status).toBe(200);
+    expect((await request(t.server).post('/v1/recommendations').send({ text: 'lunch bag' })).status).toBe(
+      200,
+    );
   });
 });
