@@ -32,7 +32,10 @@ describe('fine-tune on a freshly loaded catalog (real PostgreSQL and encoder)', 
     await t?.close();
   });
 
-  const count = async (sql: string): Promise<number> => ((await db.query(sql)) as Array<{ n: number }>)[0].n;
+  const count = async (sql: string): Promise<number> => {
+    const rows: Array<{ n: number }> = await db.query(sql);
+    return rows[0].n;
+  };
 
   it('succeeds without a prior reindex, embedding the catalog and rebuilding the co-purchase lists', async () => {
     // The start-up co-purchase run (empty database) must be over before the import, so it cannot be the one

@@ -25,7 +25,7 @@ class FakeEncoderWorker {
   }
 }
 
-const batches = (lane: EncodeLane, n: number, tag = lane): Batch[] =>
+const batches = (lane: EncodeLane, n: number, tag: string = lane): Batch[] =>
   Array.from({ length: n }, (_, i) => ({ lane, texts: [`${tag}-${i}`] }));
 
 describe('EncodeQueue (encoder scheduling)', () => {
