@@ -228,22 +228,16 @@ export function buildCli(): Command {
         const rt = await openRuntime();
         const bar = terminalProgress(!opts.json);
         return closing(rt, () =>
-          withContext(rt, async (ctx) => {
-            const jobs = ctx.get(JobsService);
-            try {
-              // Both nightly rebuilds in one command (one cron line); a failed co-purchase run still lets the
-              // fine-tune run, and still makes the command fail.
-              const copurchase = opts.copurchase
-                ? await runJobHere(jobs, COPURCHASE, {}, bar.update).catch((e: unknown) => e as Error)
-                : undefined;
-              const finetune = await runJobHere(jobs, FINETUNE, {}, bar.update);
-              if (copurchase instanceof Error)
-                throw new Error(`co-purchase rebuild failed: ${copurchase.message}`);
-              return copurchase ? { ...finetune, copurchase } : finetune;
-            } finally {
-              bar.stop();
-            }
-          }),
+          withContext(rt, (ctx) =>
+            // The job itself rebuilds the co-purchase neighbours and embeds what is missing first: the same
+            // work as POST /v1/admin/finetune and FINETUNE_CRON.
+            runJobHere(
+              ctx.get(JobsService),
+              FINETUNE,
+              opts.copurchase ? {} : { copurchase: false },
+              bar.update,
+            ).finally(bar.stop),
+          ),
         );
       }),
     );

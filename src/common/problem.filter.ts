@@ -26,6 +26,9 @@ export class ProblemFilter implements ExceptionFilter {
       void res.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     } else if (problem.status >= 500)
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    // An overload answer (e.g. a full encoder queue) says when to come back.
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void res.header('Retry-After', String(retryAfter));
     void res.code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 

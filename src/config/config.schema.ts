@@ -84,6 +84,9 @@ export const envSchema = z.object({
   MAX_BATCH: positiveInt(1000),
   EMBED_WORKERS: positiveInt(1),
   EMBED_BATCH: positiveInt(64),
+  EMBED_QUEUE_MAX: positiveInt(32),
+  EMBED_BULK_EVERY: positiveInt(4),
+  SESSION_EMBED_MAX: z.coerce.number().int().min(0).max(100).default(20),
   REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
   JOBS_POLL_MS: positiveInt(1000),
   FINETUNE_CRON: z
@@ -164,6 +167,12 @@ export interface AppConfig {
   maxBatch: number;
   embedWorkers: number;
   embedBatch: number;
+  /** Interactive encoder batches that may wait; beyond it requests that need the encoder get 503. */
+  embedQueueMax: number;
+  /** After this many interactive encoder batches in a row, one bulk (reindex) batch runs. */
+  embedBulkEvery: number;
+  /** Session items missing from the index that one request may embed on the spot. */
+  sessionEmbedMax: number;
   reindexDebounceMs: number;
   jobsPollMs: number;
   finetuneCron: string | undefined;
@@ -235,6 +244,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBatch: e.MAX_BATCH,
     embedWorkers: e.EMBED_WORKERS,
     embedBatch: e.EMBED_BATCH,
+    embedQueueMax: e.EMBED_QUEUE_MAX,
+    embedBulkEvery: e.EMBED_BULK_EVERY,
+    sessionEmbedMax: e.SESSION_EMBED_MAX,
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
     jobsPollMs: e.JOBS_POLL_MS,
     finetuneCron: e.FINETUNE_CRON || undefined,

@@ -3,6 +3,26 @@ import { EmbeddingsRepository, type ItemTextRow } from './embeddings.repository'
 import { EncoderProvider } from './encoder.provider';
 import { normalize } from '../common/vectors';
 
+/** How a catalog writes its titles: all capitals, all lower case, or as sentences. */
+export type LetterCase = 'upper' | 'lower' | 'mixed';
+
+/** The case most titles share (over a sample): "mixed" unless three quarters agree on one. */
+export function catalogLetterCase(titles: Iterable<string>, sample = 500): LetterCase {
+  let upper = 0;
+  let lower = 0;
+  let seen = 0;
+  for (const title of titles) {
+    if (seen >= sample) break;
+    // Titles without letters ("12345") say nothing about case.
+    if (title.toUpperCase() === title.toLowerCase()) continue;
+    seen += 1;
+    if (title === title.toUpperCase()) upper += 1;
+    else if (title === title.toLowerCase()) lower += 1;
+  }
+  if (seen === 0) return 'mixed';
+  return upper >= 0.75 * seen ? 'upper' : lower >= 0.75 * seen ? 'lower' : 'mixed';
+}
+
 export interface EmbedResult {
   encoderId: string;
   dimension: number;
@@ -33,7 +53,11 @@ export class EmbeddingsService {
     progress(0, todo.length);
     for (let i = 0; i < todo.length; i += chunk) {
       const part = todo.slice(i, i + chunk);
-      const vectors = await encoder.encode(part.map((p) => p.text));
+      // Bulk: requests waiting for the encoder go first, but this keeps a share (EMBED_BULK_EVERY).
+      const vectors = await encoder.encode(
+        part.map((p) => p.text),
+        { lane: 'bulk' },
+      );
       await this.repo.save(
         encoder.id,
         part.map((p, j) => ({ id: p.id, hash: p.hash, vector: vectors[j] })),
@@ -66,24 +90,27 @@ export class EmbeddingsService {
     };
   }
 
-  /** An item-like text (e.g. a new item's) as the catalog writes it. */
+  /** An item-like text (e.g. a new item's) as the catalog writes it, for a waiting request. */
   async encodeText(text: string): Promise<Float32Array> {
-    const encoder = await this.encoders.get();
-    const [v] = await encoder.encode([text]);
+    const [v] = await this.encodeTexts([text]);
     return v;
   }
 
-  /**
-   * A shopper's query. Catalogs often write titles in capitals ("LUNCH BAG RED RETROSPOT") while shoppers type
-   * lower case, and the encoder's vocabulary is case-sensitive: the query is embedded as typed, lower-cased and
-   * upper-cased, and the vectors averaged, so it meets the items it names whatever the catalog's style.
-   */
-  async encodeQuery(text: string): Promise<Float32Array> {
+  /** Item-like texts for a waiting request, in one encoder call (one batch when they fit in one). */
+  async encodeTexts(texts: string[]): Promise<Float32Array[]> {
     const encoder = await this.encoders.get();
-    const forms = [...new Set([text, text.toLowerCase(), text.toUpperCase()])];
-    const vs = await encoder.encode(forms);
-    const sum = new Float32Array(encoder.dimension);
-    for (const v of vs) for (let i = 0; i < v.length; i++) sum[i] += v[i];
-    return normalize(sum);
+    return encoder.encode(texts, { lane: 'interactive' });
+  }
+
+  /**
+   * A shopper's query, embedded once. Catalogs often write titles in capitals ("LUNCH BAG RED RETROSPOT")
+   * while shoppers type lower case, and the encoder's vocabulary is case-sensitive: the query is written in
+   * the catalog's own case (`letterCase`, see catalogLetterCase) so it meets the items it names.
+   */
+  async encodeQuery(text: string, letterCase: LetterCase = 'mixed'): Promise<Float32Array> {
+    const form =
+      letterCase === 'upper' ? text.toUpperCase() : letterCase === 'lower' ? text.toLowerCase() : text;
+    const [v] = await this.encodeTexts([form]);
+    return normalize(v);
   }
 }

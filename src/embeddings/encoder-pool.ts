@@ -2,7 +2,8 @@ import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import type { Encoder } from './encoder.port';
+import type { EncodeOptions, Encoder } from './encoder.port';
+import { EncodeQueue, type EncodeLane } from './encode-queue';
 import type { EncoderWorkerOptions, WorkerReply, WorkerRequest } from './encoder-worker';
 import { DEFAULT_BATCH_SIZE, type TransformersEncoderOptions } from './transformers-encoder';
 import { tsNodeEnv } from '../common/worker-thread';
@@ -31,6 +32,10 @@ export interface EncoderPoolOptions extends TransformersEncoderOptions {
   poolSize?: number;
   /** How long a worker may take to load its model (default 120 s: first hub downloads are slow). */
   startupTimeoutMs?: number;
+  /** Interactive batches that may wait before a call is refused with EncoderBusyError (default 32). */
+  maxQueuedInteractive?: number;
+  /** After this many interactive batches in a row, one waiting bulk batch runs (default 4). */
+  bulkEvery?: number;
 }
 
 type TaskRequest = { kind: 'encode'; texts: string[] } | { kind: 'tokenize'; texts: string[] };
@@ -54,12 +59,8 @@ const CLOSE_GRACE_MS = 5000;
 const MAX_RESPAWNS_PER_MINUTE = 3;
 
 export class EncoderPool implements Encoder {
-  /**
-   * Two lanes: a call that fits in one batch (a search query, one changed item) is served before the
-   * batches of a catalog-wide reindex that was queued earlier, so interactive latency stays one batch long.
-   */
-  private readonly interactive: Task[] = [];
-  private readonly bulk: Task[] = [];
+  /** Two lanes, interactive ahead of bulk but with a guaranteed share for bulk (see EncodeQueue). */
+  private readonly queue: EncodeQueue<Task>;
   private workers: PoolWorker[] = [];
   private nextRequestId = 1;
   private closed = false;
@@ -73,7 +74,12 @@ export class EncoderPool implements Encoder {
     private readonly batchSize: number,
     private readonly workerOptions: EncoderWorkerOptions,
     private readonly startupTimeoutMs: number,
+    queue: { maxQueuedInteractive: number; bulkEvery: number },
   ) {
+    this.queue = new EncodeQueue<Task>({
+      maxInteractive: queue.maxQueuedInteractive,
+      bulkEvery: queue.bulkEvery,
+    });
     for (const w of workers) this.add(w);
   }
 
@@ -112,6 +118,7 @@ export class EncoderPool implements Encoder {
       options.batchSize ?? DEFAULT_BATCH_SIZE,
       workerOptions,
       timeoutMs,
+      { maxQueuedInteractive: options.maxQueuedInteractive ?? 32, bulkEvery: options.bulkEvery ?? 4 },
     );
   }
 
@@ -125,21 +132,29 @@ export class EncoderPool implements Encoder {
     return this.workers.flatMap((w) => (w.child.pid === undefined ? [] : [w.child.pid]));
   }
 
-  async encode(texts: string[]): Promise<Float32Array[]> {
+  /**
+   * Without a lane, a call that fits in one batch (a search query, one changed item) counts as interactive and
+   * a larger one as bulk.
+   */
+  async encode(texts: string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
     this.assertOpen();
     if (texts.length === 0) return [];
+    const lane: EncodeLane = options.lane ?? (texts.length <= this.batchSize ? 'interactive' : 'bulk');
     const lengths =
-      texts.length > this.batchSize ? await this.tokenCounts(texts) : texts.map((t) => t.length);
+      texts.length > this.batchSize ? await this.tokenCounts(texts, lane) : texts.map((t) => t.length);
     const order = texts.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
     const batches: number[][] = [];
     for (let start = 0; start < order.length; start += this.batchSize) {
       batches.push(order.slice(start, start + this.batchSize));
     }
-    const lane = batches.length === 1 ? this.interactive : this.bulk;
     const result = new Array<Float32Array>(texts.length);
+    const replies = this.submit(
+      lane,
+      batches.map((indices) => ({ kind: 'encode', texts: indices.map((i) => texts[i]) })),
+    );
     await Promise.all(
-      batches.map(async (indices) => {
-        const reply = await this.submit(lane, { kind: 'encode', texts: indices.map((i) => texts[i]) });
+      batches.map(async (indices, b) => {
+        const reply = await replies[b];
         if (reply.kind !== 'vectors') throw new Error(`unexpected worker reply ${reply.kind}`);
         // Re-wrapped (no copy) with this module's Float32Array: IPC deserialises in Node's main realm, which
         // is not the realm of a Jest test or a vm context, and `instanceof` should hold for callers anywhere.
@@ -157,18 +172,24 @@ export class EncoderPool implements Encoder {
    * cuts padded positions from 18.5 to 15.1 per title versus sorting by characters, for ~2% extra
    * tokenisation work. Counting is spread over the workers.
    */
-  private async tokenCounts(texts: string[]): Promise<number[]> {
+  private async tokenCounts(texts: string[], lane: EncodeLane): Promise<number[]> {
     const chunk = Math.max(this.batchSize, Math.ceil(texts.length / Math.max(1, this.workers.length)));
-    const parts: Promise<number[][]>[] = [];
+    const parts: TaskRequest[] = [];
     for (let start = 0; start < texts.length; start += chunk)
-      parts.push(this.tokenize(texts.slice(start, start + chunk)));
-    return (await Promise.all(parts)).flat().map((ids) => ids.length);
+      parts.push({ kind: 'tokenize', texts: texts.slice(start, start + chunk) });
+    const replies = await Promise.all(this.submit(lane, parts));
+    return replies
+      .flatMap((reply) => {
+        if (reply.kind !== 'tokens') throw new Error(`unexpected worker reply ${reply.kind}`);
+        return reply.tokens;
+      })
+      .map((ids) => ids.length);
   }
 
   /** Token ids as the model sees them (after truncation); for parity checks and diagnostics, not serving. */
   async tokenize(texts: string[]): Promise<number[][]> {
     this.assertOpen();
-    const reply = await this.submit(this.bulk, { kind: 'tokenize', texts });
+    const [reply] = await Promise.all(this.submit('bulk', [{ kind: 'tokenize', texts }]));
     if (reply.kind !== 'tokens') throw new Error(`unexpected worker reply ${reply.kind}`);
     return reply.tokens;
   }
@@ -187,17 +208,21 @@ export class EncoderPool implements Encoder {
     );
   }
 
-  private submit(lane: Task[], request: TaskRequest): Promise<WorkerReply> {
-    return new Promise<WorkerReply>((resolve, reject) => {
-      lane.push({ request, resolve, reject });
-      this.pump();
-    });
+  /** Queues the requests of one call together (all or none: the queue may refuse them) and starts work. */
+  private submit(lane: EncodeLane, requests: TaskRequest[]): Array<Promise<WorkerReply>> {
+    const tasks: Task[] = [];
+    const replies = requests.map(
+      (request) => new Promise<WorkerReply>((resolve, reject) => tasks.push({ request, resolve, reject })),
+    );
+    this.queue.push(lane, tasks);
+    this.pump();
+    return replies;
   }
 
   private pump(): void {
     for (const w of this.workers) {
       if (w.current || w.retired) continue;
-      const task = this.interactive.shift() ?? this.bulk.shift();
+      const task = this.queue.take();
       if (!task) return;
       const requestId = this.nextRequestId++;
       w.current = { requestId, task };
@@ -269,7 +294,7 @@ export class EncoderPool implements Encoder {
   }
 
   private rejectQueued(err: Error): void {
-    for (const task of [...this.interactive.splice(0), ...this.bulk.splice(0)]) task.reject(err);
+    for (const task of this.queue.drain()) task.reject(err);
   }
 
   private assertOpen(): void {

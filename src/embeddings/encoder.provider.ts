@@ -41,6 +41,8 @@ export class EncoderProvider implements OnApplicationShutdown {
       dataDir: this.config.dataDir,
       poolSize: this.config.embedWorkers,
       batchSize: this.config.embedBatch,
+      maxQueuedInteractive: this.config.embedQueueMax,
+      bulkEvery: this.config.embedBulkEvery,
     });
     this.logger.log(
       `encoder ${pool.id} (${pool.dimension}-d, ${this.config.embedWorkers} worker(s)) ready in ${Date.now() - started} ms`,

@@ -5,6 +5,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 @Entity({ name: 'jobs' })
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
+// At most one queued job per kind and parameters: identical requests coalesce into it (race-free, in PostgreSQL).
+@Index('jobs_queued_dedupe_uq', ['kind', 'dedupeKey'], { unique: true, where: `"status" = 'queued'` })
 export class JobEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -17,6 +19,10 @@ export class JobEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   params!: Record<string, unknown>;
+
+  /** The parameters in canonical form (sorted keys): equal keys are the same work. */
+  @Column({ name: 'dedupe_key', type: 'text', nullable: true })
+  dedupeKey!: string | null;
 
   @Column({ name: 'progress_done', type: 'integer', default: 0 })
   progressDone!: number;

@@ -50,16 +50,45 @@ export function kindLockKey(kind: string): number {
   return h;
 }
 
+/** JSON with object keys sorted at every level: `{a, b}` and `{b, a}` are the same parameters. */
+export function canonicalParams(params: Record<string, unknown>): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return JSON.stringify(sort(params));
+}
+
 @Injectable()
 export class JobsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async enqueue(kind: string, params: Record<string, unknown>): Promise<Job> {
-    const rows: JobRow[] = await this.db.query(
-      `INSERT INTO jobs (kind, params) VALUES ($1, $2::jsonb) RETURNING *`,
-      [kind, JSON.stringify(params)],
-    );
-    return toJob(rows[0]);
+  /**
+   * Queues a job, or returns the one already queued with the same kind and parameters. The partial unique
+   * index on (kind, dedupe_key) WHERE status = 'queued' makes this race-free across requests and replicas;
+   * the loop covers the queued twin being claimed between the refused insert and the read.
+   */
+  async enqueue(kind: string, params: Record<string, unknown>): Promise<{ job: Job; created: boolean }> {
+    const key = canonicalParams(params);
+    for (;;) {
+      const inserted: JobRow[] = await this.db.query(
+        `INSERT INTO jobs (kind, params, dedupe_key) VALUES ($1, $2::jsonb, $3)
+         ON CONFLICT (kind, dedupe_key) WHERE status = 'queued' DO NOTHING RETURNING *`,
+        [kind, key, key],
+      );
+      if (inserted[0]) return { job: toJob(inserted[0]), created: true };
+      const queued: JobRow[] = await this.db.query(
+        `SELECT * FROM jobs WHERE kind = $1 AND dedupe_key = $2 AND status = 'queued'`,
+        [kind, key],
+      );
+      if (queued[0]) return { job: toJob(queued[0]), created: false };
+    }
   }
 
   async find(id: string): Promise<Job | null> {

@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -17,21 +18,34 @@ export interface JobContext {
 }
 export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
 
+/**
+ * Each lane has its own runner in every process, so a job never waits behind one of another lane: a reindex
+ * or a new item's embedding (`index`) is not held up by an hour-long fine-tune (`training`).
+ */
+export const JOB_LANES = ['index', 'training'] as const;
+export type JobLane = (typeof JOB_LANES)[number];
+
 /** Set on the application context of short-lived commands, which run their own job and must not poll. */
 export const JOBS_POLLING = Symbol('JOBS_POLLING');
 
 /**
- * Jobs: admin endpoints and schedulers enqueue; this runner claims queued jobs with FOR UPDATE SKIP LOCKED
- * (so replicas never run the same job) and holds a per-kind advisory lock while a job runs (so two
- * replicas never run, say, two reindexes at once).
+ * Jobs: admin endpoints and schedulers enqueue (an identical queued job is reused, not repeated); one runner
+ * per lane claims queued jobs of its lane with FOR UPDATE SKIP LOCKED (so replicas never run the same job)
+ * and holds a per-kind advisory lock while a job runs (so two replicas never run, say, two reindexes at once).
  */
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly handlers = new Map<string, { handler: JobHandler; lane: JobLane }>();
   private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> | undefined;
+  private readonly busy = new Map<JobLane, Promise<void>>();
   private stopped = false;
+  /**
+   * The async context this service was built in (start-up: no request). Runners start from whatever called
+   * `enqueue` — often a request — and would otherwise inherit its context, so every log line of a job would
+   * carry the request id of the request that happened to queue it.
+   */
+  private readonly outsideRequests = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -41,8 +55,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(JOBS_POLLING) private readonly polling: boolean,
   ) {}
 
-  register(kind: string, handler: JobHandler): void {
-    this.handlers.set(kind, handler);
+  register(kind: string, handler: JobHandler, lane: JobLane = 'index'): void {
+    this.handlers.set(kind, { handler, lane });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,14 +71,33 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.busy;
+    await Promise.all(this.busy.values());
   }
 
+  /** Queues a job; when the same kind with the same parameters is already queued, returns that one instead. */
   async enqueue(kind: string, params: Record<string, unknown> = {}): Promise<Job> {
     if (!this.handlers.has(kind)) throw new Error(`unknown job kind "${kind}"`);
-    const job = await this.jobs.enqueue(kind, params);
+    const { job, created } = await this.jobs.enqueue(kind, params);
+    if (!created) this.logger.log(`job ${job.id} (${kind}) is already queued with these parameters`);
     if (this.polling) this.poke();
     return job;
+  }
+
+  /**
+   * Runs `fn` holding the advisory lock that a job of `kind` holds while it runs, for work that does what such a
+   * job does from inside another job (the fine-tune rebuilding the co-purchase neighbours): the two never overlap.
+   */
+  async underKindLock<T>(kind: string, fn: () => Promise<T>): Promise<T> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    const key = kindLockKey(kind);
+    try {
+      await runner.query(`SELECT pg_advisory_lock($1)`, [key]);
+      return await fn();
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock($1)`, [key]).catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** A queued job of this kind exists (a running one does not count: it may have started before the change). */
@@ -76,24 +109,35 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.jobs.find(id);
   }
 
-  /** Runs queued jobs one after another on this process until none is claimable. */
+  /** Per lane, runs its queued jobs one after another on this process until none is claimable. */
   poke(): void {
-    if (this.busy || this.stopped) return;
-    this.busy = (async () => {
-      try {
-        while (!this.stopped && (await this.runNext())) {
-          /* keep draining */
+    for (const lane of JOB_LANES) {
+      if (this.busy.has(lane) || this.stopped) continue;
+      if (![...this.handlers.values()].some((h) => h.lane === lane)) continue;
+      const run = this.outsideRequests(async () => {
+        try {
+          while (!this.stopped && (await this.runNext(undefined, undefined, lane))) {
+            /* keep draining */
+          }
+        } catch (e) {
+          this.logger.error(`job runner (${lane}): ${(e as Error).message}`);
+        } finally {
+          this.busy.delete(lane);
         }
-      } catch (e) {
-        this.logger.error(`job runner: ${(e as Error).message}`);
-      } finally {
-        this.busy = undefined;
-      }
-    })();
+      });
+      this.busy.set(lane, run);
+    }
   }
 
-  /** Claims and runs one job (a given one, or the oldest claimable); false when there was none. */
-  async runNext(onlyId?: string, onProgress?: (done: number, total: number) => void): Promise<Job | null> {
+  /** Claims and runs one job (a given one, or the oldest claimable of a lane or of any); null when there was none. */
+  async runNext(
+    onlyId?: string,
+    onProgress?: (done: number, total: number) => void,
+    lane?: JobLane,
+  ): Promise<Job | null> {
+    const kinds = [...this.handlers.entries()]
+      .filter(([, h]) => lane === undefined || h.lane === lane)
+      .map(([kind]) => kind);
     const runner = this.db.createQueryRunner();
     await runner.connect();
     let claimed: { id: string; kind: string } | undefined;
@@ -103,7 +147,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       const candidates = (await runner.query(
         `SELECT id, kind FROM jobs WHERE status = 'queued' AND kind = ANY($1) ${onlyId ? 'AND id = $2' : ''}
          ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 5`,
-        onlyId ? [[...this.handlers.keys()], onlyId] : [[...this.handlers.keys()]],
+        onlyId ? [kinds, onlyId] : [kinds],
       )) as Array<{ id: string; kind: string }>;
       for (const c of candidates) {
         const key = kindLockKey(c.kind);
@@ -128,6 +172,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
       const job = (await this.jobs.find(claimed.id))!;
       const started = Date.now();
+      this.logger.log(`job ${job.id} (${job.kind}) started`);
       let last = 0;
       let pending: Promise<void> = Promise.resolve();
       const progress = (done: number, total: number) => {
@@ -139,10 +184,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         pending = pending.then(() => this.jobs.progress(job.id, done, total)).catch(() => undefined);
       };
       try {
-        const handler = this.handlers.get(job.kind)!;
+        const { handler } = this.handlers.get(job.kind)!;
         const result = await handler({ job, progress });
         await pending;
         await this.jobs.finish(job.id, 'succeeded', result, null);
+        this.logger.log(`job ${job.id} (${job.kind}) succeeded in ${(Date.now() - started) / 1000} s`);
         this.metrics.jobDuration.observe(
           { kind: job.kind, status: 'succeeded' },
           (Date.now() - started) / 1000,

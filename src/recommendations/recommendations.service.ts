@@ -16,6 +16,7 @@ import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { dot, normalize } from '../common/vectors';
+import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
 
 interface CandidateFeatures {
   cos?: number;
@@ -101,14 +102,14 @@ export class RecommendationsService {
     );
   }
 
+  private vectorSources(): SessionVectorSources {
+    return { index: this.index, items: this.items, embeddings: this.embeddings };
+  }
+
   /** A session (recent items, oldest first) and/or a text query, for shoppers we do not know. */
   async session(itemIds: string[], text: string | undefined, opts: ListOptions): Promise<RecommendationList> {
     const known = itemIds.filter((id) => this.snapshot.get(id));
-    const vectors: Array<{ id: string; v: Float32Array }> = [];
-    for (const id of known) {
-      const v = await this.itemVector(id);
-      if (v) vectors.push({ id, v });
-    }
+    const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
     let query: Float32Array | undefined;
     if (vectors.length > 0) {
       // Later items weigh more: the last thing looked at says most about what the shopper wants now.
@@ -120,9 +121,7 @@ export class RecommendationsService {
       query = normalize(query);
     }
     if (text) {
-      const raw = await this.embeddings.encodeQuery(text);
-      const proj = this.index.currentProjection();
-      const t = normalize(proj ? proj.project('', raw) : raw);
+      const t = await textQueryVector(this.vectorSources(), text, this.snapshot);
       if (!query) query = t;
       else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
     }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { RecommendationsModule } from '../recommendations/recommendations.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
@@ -7,7 +8,7 @@ import { ModelsController } from './models.controller';
 import { TrainingService } from './training.service';
 
 @Module({
-  imports: [EmbeddingsModule, VectorIndexModule, RecommendationsModule],
+  imports: [EmbeddingsModule, VectorIndexModule, RecommendationsModule, CopurchaseModule],
   controllers: [ModelsController],
   providers: [TrainingService, ModelVersionsRepository],
   exports: [TrainingService, ModelVersionsRepository],

@@ -13,6 +13,7 @@ import { ProblemException } from '../common/problem';
 import { waitForAdvisoryLock } from '../database/advisory-lock';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
+import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/copurchase.job';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
 import { DEFAULT_BLEND, storedBlend } from '../recommendations/blend';
 import { RecommendationsService } from '../recommendations/recommendations.service';
@@ -65,6 +66,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly index: IndexService,
     private readonly recs: RecommendationsService,
     private readonly jobs: JobsService,
+    private readonly copurchase: CopurchaseJob,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
   ) {}
 
@@ -84,17 +86,25 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     this.index.setProjectionSource(() =>
       Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined),
     );
-    this.jobs.register(FINETUNE, ({ job, progress }) =>
-      this.finetune({
-        now: typeof job.params.now === 'string' ? new Date(job.params.now) : undefined,
-        progress,
-      }),
+    this.jobs.register(
+      FINETUNE,
+      ({ job, progress }) =>
+        this.nightly({
+          now: typeof job.params.now === 'string' ? new Date(job.params.now) : undefined,
+          copurchase: job.params.copurchase !== false,
+          progress,
+        }),
+      'training',
     );
-    this.jobs.register(ACTIVATE, async ({ job, progress }) => {
-      const version = String(job.params.version);
-      await this.activate(version, progress);
-      return { version };
-    });
+    this.jobs.register(
+      ACTIVATE,
+      async ({ job, progress }) => {
+        const version = String(job.params.version);
+        await this.activate(version, progress);
+        return { version };
+      },
+      'training',
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -205,6 +215,36 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     }));
   }
 
+  /**
+   * The fine-tune job, whichever way it was queued (`aisle finetune`, POST /v1/admin/finetune, FINETUNE_CRON):
+   * rebuild the co-purchase neighbours, embed the items that have no text vector yet (a catalog just loaded
+   * needs no reindex first), then train, gate and activate. A failed co-purchase rebuild still lets the
+   * training run, and still fails the job, so a nightly cron notices.
+   */
+  async nightly(opts: {
+    now?: Date;
+    copurchase: boolean;
+    progress?: (done: number, total: number) => void;
+  }): Promise<FinetuneResult & { copurchase?: CopurchaseResult; embedded: number }> {
+    const progress = opts.progress ?? (() => undefined);
+    let copurchase: CopurchaseResult | Error | undefined;
+    if (opts.copurchase) {
+      copurchase = await this.jobs
+        .underKindLock(COPURCHASE, () => this.copurchase.compute(opts.now ?? new Date(), null, progress))
+        .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    }
+    // Under the reindex's lock: a reindex embedding the same items at the same time would do the work twice.
+    const embedded = await this.jobs.underKindLock(REINDEX, () =>
+      this.embeddings.embedCatalog({ full: false }, progress),
+    );
+    const result = await this.finetune({ now: opts.now, progress });
+    if (copurchase instanceof Error)
+      throw new Error(
+        `co-purchase rebuild failed: ${copurchase.message} (the fine-tune ran: version ${result.version}, activated ${result.activated})`,
+      );
+    return { ...result, embedded: embedded.embedded, ...(copurchase ? { copurchase } : {}) };
+  }
+
   async finetune(
     opts: { now?: Date; progress?: (done: number, total: number) => void } = {},
   ): Promise<FinetuneResult> {
@@ -214,7 +254,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const started = Date.now();
     const { encoderId, vectors } = await this.embeddings.catalogVectors();
     const itemIds = [...vectors.keys()].sort();
-    if (itemIds.length === 0) throw new Error('the catalog has no embedded items: run a reindex first');
+    if (itemIds.length === 0) throw new Error('the catalog has no items to learn from');
     const inputDim = vectors.get(itemIds[0])!.length;
     const textVectors = new Float32Array(itemIds.length * inputDim);
     itemIds.forEach((id, i) => textVectors.set(vectors.get(id)!, i * inputDim));
