@@ -1,29 +1,40 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { Request, Response } from 'express';
 import { toProblem, type ProblemDetails } from './problem';
+import { allowedMethods } from './allowed-methods';
 
-/** What Fastify's body parsing and routing throw before a handler runs. */
-interface BodyParserError {
-  code?: string;
+/** What Express's router and Node throw before a handler runs. */
+interface FrameworkError {
   status?: number;
   statusCode?: number;
   message?: string;
 }
 
-/** Answers every error as application/problem+json, including body-parser and unknown errors. */
+/** Answers every error as application/problem+json, including routing and unknown errors. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.describe(exception);
-    if (problem.status >= 500)
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const problem = this.describe(exception, req);
+    if (problem.status === 405) res.setHeader('Allow', String(problem.allow));
+    if (problem.checks !== undefined) {
+      // A failed readiness probe is the expected answer while warming up, not an error.
+      this.logger.debug(`not ready: ${JSON.stringify(problem.checks)}`);
+    } else if (problem.status >= 500) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    void res.code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
-  private describe(exception: unknown): ProblemDetails {
+  private describe(exception: unknown, req: Request): ProblemDetails {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -34,35 +45,29 @@ export class ProblemFilter implements ExceptionFilter {
       if (typeof body === 'object' && body !== null && 'details' in body) {
         return { ...toProblem(status, 'Not ready: a dependency check failed.'), checks: body.details };
       }
-      const cause = (exception.cause ?? {}) as BodyParserError;
+      // No route matched: either the path is unknown (404) or it exists for other methods (405).
+      if (status === 404 && req.route === undefined) return this.unrouted(req);
       const message =
         typeof body === 'object' && body !== null && 'message' in body
           ? String(body.message)
           : exception.message;
-      return toProblem(status, this.bodyParserDetail(cause) ?? message);
+      return toProblem(status, message);
     }
-    const err = (exception ?? {}) as BodyParserError;
+    const err = (exception ?? {}) as FrameworkError;
     const status = err.status ?? err.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return toProblem(status, this.bodyParserDetail(err) ?? err.message ?? 'Bad request');
+      // The router decodes path parameters; a malformed %-sequence is a URIError there.
+      if (exception instanceof URIError) return toProblem(400, 'The URL path is not valid percent-encoding.');
+      return toProblem(status, err.message ?? 'Bad request');
     }
     return toProblem(500, 'Internal error; the request was not applied.');
   }
 
-  private bodyParserDetail(err: BodyParserError): string | undefined {
-    switch (err.code) {
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return 'The body is not valid JSON.';
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return 'The body is empty, but Content-Type says JSON.';
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return 'The body is larger than the configured limit (BODY_LIMIT).';
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return 'Unsupported Content-Type: send application/json.';
-      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return 'Content-Length does not match the body.';
-      default:
-        return undefined;
+  private unrouted(req: Request): ProblemDetails {
+    const allow = allowedMethods(req);
+    if (allow.length > 0) {
+      return { ...toProblem(405, `${req.method} is not allowed here; allowed: ${allow.join(', ')}.`), allow };
     }
+    return toProblem(404, `No route ${req.method} ${req.path}.`);
   }
 }

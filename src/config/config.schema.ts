@@ -51,6 +51,7 @@ export const envSchema = z.object({
   API_KEYS: apiKeys.optional(),
   ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   MIGRATIONS_RUN: bool.default(true),
   BODY_LIMIT: z
     .string()
@@ -102,15 +103,6 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
-
-/** A BODY_LIMIT value ("5mb", "512kb", "1000000b", as validated above) in bytes. */
-export function byteSize(limit: string): number {
-  const m = /^(\d+)(b|kb|mb)$/i.exec(limit);
-  if (!m) throw new ConfigError(`not a byte size: ${limit}`);
-  return Number(m[1]) * BYTE_UNITS[m[2].toLowerCase()];
-}
-
 export interface AppConfig {
   port: number;
   host: string;
@@ -120,6 +112,8 @@ export interface AppConfig {
   apiKeys: ApiKey[] | undefined;
   encoderModel: string;
   logLevel: Env['LOG_LEVEL'];
+  /** `auto`: readable lines when the log goes to a terminal, JSON lines otherwise. */
+  logFormat: Env['LOG_FORMAT'];
   migrationsRun: boolean;
   bodyLimit: string;
   maxBatch: number;
@@ -181,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.API_KEYS && e.API_KEYS.length > 0 ? e.API_KEYS : undefined,
     encoderModel: e.ENCODER_MODEL,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     migrationsRun: e.MIGRATIONS_RUN,
     bodyLimit: e.BODY_LIMIT,
     maxBatch: e.MAX_BATCH,

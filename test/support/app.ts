@@ -1,4 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,8 +7,8 @@ import { createHttpApp } from '../../src/http-app';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestApp {
-  app: NestFastifyApplication;
-  server: ReturnType<NestFastifyApplication['getHttpServer']>;
+  app: NestExpressApplication;
+  server: ReturnType<NestExpressApplication['getHttpServer']>;
   db: TestDatabase;
   config: AppConfig;
   close(): Promise<void>;
@@ -21,8 +21,6 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, ...env });
   const app = await createHttpApp(config, db.url);
   await app.init();
-  // Fastify routes requests only once its plugins have loaded; supertest talks to the bare server.
-  await app.getHttpAdapter().getInstance().ready();
   return {
     app,
     server: app.getHttpServer(),
@@ -37,7 +35,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 export interface RunningApp {
-  app: NestFastifyApplication;
+  app: NestExpressApplication;
   url: string;
 }
 

@@ -1,0 +1,17 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ProblemException } from './problem';
+
+/**
+ * Longest request target accepted. Ids are at most 128 characters (three times that percent-encoded), so no
+ * valid request comes near it; Node itself refuses a request line plus headers over 16 KB with 431.
+ */
+export const MAX_URL_LENGTH = 8192;
+
+/** 414 for an over-long URL, before routing, logging or parsing spend anything on it. */
+export function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
+  if (req.url.length > MAX_URL_LENGTH) {
+    next(new ProblemException(414, `The URL is longer than ${MAX_URL_LENGTH} characters.`));
+    return;
+  }
+  next();
+}
