@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { answerClientErrorsAsProblems } from './common/client-error';
-import { refuseLongUrls } from './common/url-length';
+import { checkRequestTarget } from './common/request-target';
 import { httpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -21,7 +21,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  app.use(refuseLongUrls);
+  app.use(checkRequestTarget);
   app.use(httpMetrics(app.get(MetricsService)));
   answerClientErrorsAsProblems(app.getHttpServer());
 

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 
+const ANY_METHOD = ['get', 'post', 'put', 'patch', 'delete'];
+
 interface RouteLayer {
   route?: { methods: Record<string, boolean> };
   match(path: string): boolean;
@@ -14,7 +16,8 @@ export function allowedMethods(req: Request): string[] {
   const stack = (req.app as unknown as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
   const methods = new Set<string>();
   for (const layer of stack) {
-    if (!layer.route) continue;
+    // Middleware is mounted as routes for every method (Nest's forRoutes, `all()`): no answer about methods.
+    if (!layer.route || ANY_METHOD.every((m) => layer.route?.methods[m])) continue;
     let matches: boolean;
     try {
       matches = layer.match(req.path);

@@ -20,7 +20,7 @@ export class ProblemFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const problem = this.describe(exception, req);
-    if (problem.status === 405) res.setHeader('Allow', String(problem.allow));
+    if (problem.status === 405) res.setHeader('Allow', (problem.allow as string[]).join(', '));
     if (problem.checks !== undefined) {
       // A failed readiness probe is the expected answer while warming up, not an error.
       this.logger.debug(`not ready: ${JSON.stringify(problem.checks)}`);
@@ -45,29 +45,25 @@ export class ProblemFilter implements ExceptionFilter {
       if (typeof body === 'object' && body !== null && 'details' in body) {
         return { ...toProblem(status, 'Not ready: a dependency check failed.'), checks: body.details };
       }
-      // No route matched: either the path is unknown (404) or it exists for other methods (405).
-      if (status === 404 && req.route === undefined) return this.unrouted(req);
       const message =
         typeof body === 'object' && body !== null && 'message' in body
           ? String(body.message)
           : exception.message;
+      // The router's "no route" 404: the path may exist for other methods, which makes it a 405.
+      if (status === 404) return this.methodNotAllowed(req) ?? toProblem(404, message);
       return toProblem(status, message);
     }
     const err = (exception ?? {}) as FrameworkError;
     const status = err.status ?? err.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      // The router decodes path parameters; a malformed %-sequence is a URIError there.
-      if (exception instanceof URIError) return toProblem(400, 'The URL path is not valid percent-encoding.');
       return toProblem(status, err.message ?? 'Bad request');
     }
     return toProblem(500, 'Internal error; the request was not applied.');
   }
 
-  private unrouted(req: Request): ProblemDetails {
+  private methodNotAllowed(req: Request): ProblemDetails | undefined {
     const allow = allowedMethods(req);
-    if (allow.length > 0) {
-      return { ...toProblem(405, `${req.method} is not allowed here; allowed: ${allow.join(', ')}.`), allow };
-    }
-    return toProblem(404, `No route ${req.method} ${req.path}.`);
+    if (allow.length === 0 || allow.includes(req.method)) return undefined;
+    return { ...toProblem(405, `${req.method} is not allowed here; allowed: ${allow.join(', ')}.`), allow };
   }
 }

@@ -18,7 +18,13 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-test-data-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
+    DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    ...env,
+  });
   const app = await createHttpApp(config, db.url);
   await app.init();
   return {
@@ -45,7 +51,13 @@ export async function listenApp(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<RunningApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    ...env,
+  });
   const app = await createHttpApp(config, databaseUrl);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

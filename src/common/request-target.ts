@@ -7,10 +7,20 @@ import { ProblemException } from './problem';
  */
 export const MAX_URL_LENGTH = 8192;
 
-/** 414 for an over-long URL, before routing, logging or parsing spend anything on it. */
-export function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
+/**
+ * Refuses request targets no route could serve before routing, logging or parsing spend anything on them: 414
+ * for an over-long URL, 400 for a path that is not valid percent-encoding (the router would otherwise fail
+ * deep in parameter decoding, with its own wording).
+ */
+export function checkRequestTarget(req: Request, _res: Response, next: NextFunction): void {
   if (req.url.length > MAX_URL_LENGTH) {
     next(new ProblemException(414, `The URL is longer than ${MAX_URL_LENGTH} characters.`));
+    return;
+  }
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    next(new ProblemException(400, 'The URL path is not valid percent-encoding.'));
     return;
   }
   next();
