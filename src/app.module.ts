@@ -1,14 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import pino from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CatalogModule } from './catalog/catalog.module';
 import { CopurchaseModule } from './copurchase/copurchase.module';
+import { JsonBodyInterceptor } from './common/json-body.interceptor';
+import { logDestination, requestLogLevel, serializeRequest } from './common/logging';
 import { ProblemFilter } from './common/problem.filter';
+import { requestId } from './common/request-id';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
@@ -45,8 +47,8 @@ export class AppModule {
           pinoHttp: [
             {
               level: config.logLevel,
-              // Fastify assigns the request id (requestId); pino-http logs it from there.
-              // Keys must never reach a log line.
+              genReqId: requestId,
+              // Keys must never reach a log line: headers here, query parameters in serializeRequest.
               redact: {
                 paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
                 censor: '[redacted]',
@@ -56,9 +58,11 @@ export class AppModule {
                 ignore: (req: IncomingMessage & { originalUrl?: string }) =>
                   UNLOGGED_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0]),
               },
+              serializers: { req: serializeRequest },
+              customLogLevel: requestLogLevel,
               customProps: () => ({ service: 'aisle' }),
             },
-            pino.destination(logToStderr ? 2 : 1),
+            logDestination(config.logFormat, logToStderr ? 2 : 1),
           ],
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.database)),
@@ -80,6 +84,7 @@ export class AppModule {
         { provide: JOBS_POLLING, useValue: jobsPolling },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
       ],
       exports: [APP_CONFIG, JOBS_POLLING],
     };

@@ -1,38 +1,52 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { Request, Response } from 'express';
 import { databaseUnavailableProblem, DATABASE_RETRY_AFTER_SECONDS } from './database-errors';
 import { toProblem, type ProblemDetails } from './problem';
+import { allowedMethods } from './allowed-methods';
 
-/** What Fastify's body parsing and routing throw before a handler runs. */
-interface BodyParserError {
-  code?: string;
+/** What Express's router and Node throw before a handler runs. */
+interface FrameworkError {
   status?: number;
   statusCode?: number;
   message?: string;
 }
 
-/** Answers every error as application/problem+json, including body-parser and unknown errors. */
+/** Answers every error as application/problem+json, including routing and unknown errors. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
     const unavailable = databaseUnavailableProblem(exception);
-    const problem = unavailable ?? this.describe(exception);
-    // An outage is not a bug: one line per request, no stack, and the client is told when to come back.
+    const problem = unavailable ?? this.describe(exception, req);
+    if (problem.status === 405) res.setHeader('Allow', (problem.allow as string[]).join(', '));
     if (unavailable) {
+      // An outage is not a bug: one line per request, no stack, and the client is told when to come back.
       this.logger.warn(`database unavailable: ${(exception as Error).message}`);
-      void res.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-    } else if (problem.status >= 500)
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (typeof (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds === 'number') {
+      // Overload (a full encoder queue) is expected under load: one line, no stack.
+      this.logger.warn(`overloaded: ${problem.detail ?? problem.title}`);
+    } else if (problem.checks !== undefined) {
+      // A failed readiness probe is the expected answer while warming up, not an error.
+      this.logger.debug(`not ready: ${JSON.stringify(problem.checks)}`);
+    } else if (problem.status >= 500) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    }
     // An overload answer (e.g. a full encoder queue) says when to come back.
     const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') void res.header('Retry-After', String(retryAfter));
-    void res.code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
-  private describe(exception: unknown): ProblemDetails {
+  private describe(exception: unknown, req: Request): ProblemDetails {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -43,35 +57,25 @@ export class ProblemFilter implements ExceptionFilter {
       if (typeof body === 'object' && body !== null && 'details' in body) {
         return { ...toProblem(status, 'Not ready: a dependency check failed.'), checks: body.details };
       }
-      const cause = (exception.cause ?? {}) as BodyParserError;
       const message =
         typeof body === 'object' && body !== null && 'message' in body
           ? String(body.message)
           : exception.message;
-      return toProblem(status, this.bodyParserDetail(cause) ?? message);
+      // The router's "no route" 404: the path may exist for other methods, which makes it a 405.
+      if (status === 404) return this.methodNotAllowed(req) ?? toProblem(404, message);
+      return toProblem(status, message);
     }
-    const err = (exception ?? {}) as BodyParserError;
+    const err = (exception ?? {}) as FrameworkError;
     const status = err.status ?? err.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return toProblem(status, this.bodyParserDetail(err) ?? err.message ?? 'Bad request');
+      return toProblem(status, err.message ?? 'Bad request');
     }
     return toProblem(500, 'Internal error; the request was not applied.');
   }
 
-  private bodyParserDetail(err: BodyParserError): string | undefined {
-    switch (err.code) {
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return 'The body is not valid JSON.';
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return 'The body is empty, but Content-Type says JSON.';
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return 'The body is larger than the configured limit (BODY_LIMIT).';
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return 'Unsupported Content-Type: send application/json.';
-      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return 'Content-Length does not match the body.';
-      default:
-        return undefined;
-    }
+  private methodNotAllowed(req: Request): ProblemDetails | undefined {
+    const allow = allowedMethods(req);
+    if (allow.length === 0 || allow.includes(req.method)) return undefined;
+    return { ...toProblem(405, `${req.method} is not allowed here; allowed: ${allow.join(', ')}.`), allow };
   }
 }

@@ -1,4 +1,4 @@
-import { byteSize, ConfigError, loadConfig } from './config.schema';
+import { ConfigError, loadConfig } from './config.schema';
 
 describe('loadConfig', () => {
   it('applies defaults on an empty environment', () => {
@@ -108,17 +108,13 @@ describe('loadConfig', () => {
   });
 });
 
-describe('byteSize', () => {
-  it.each([
-    ['5mb', 5_242_880],
-    ['512kb', 524_288],
-    ['1KB', 1024],
-    ['1000000b', 1_000_000],
-  ])('reads %s as %d bytes', (limit, bytes) => {
-    expect(byteSize(limit)).toBe(bytes);
+describe('LOG_FORMAT', () => {
+  it('defaults to auto and takes json or pretty', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
-  it('refuses a value without a unit', () => {
-    expect(() => byteSize('5')).toThrow(ConfigError);
+  it('refuses anything else, naming the variable', () => {
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
   });
 });

@@ -79,6 +79,7 @@ export const envSchema = z.object({
   API_KEYS: apiKeys.optional(),
   ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   MIGRATIONS_RUN: bool.default(true),
   BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must look like 5mb, 512kb or 1000000b').default('5mb'),
   MAX_BATCH: positiveInt(1000),
@@ -162,6 +163,8 @@ export interface AppConfig {
   apiKeys: ApiKey[] | undefined;
   encoderModel: string;
   logLevel: Env['LOG_LEVEL'];
+  /** `auto`: readable lines when the log goes to a terminal, JSON lines otherwise. */
+  logFormat: Env['LOG_FORMAT'];
   migrationsRun: boolean;
   bodyLimit: string;
   maxBatch: number;
@@ -239,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.API_KEYS,
     encoderModel: e.ENCODER_MODEL,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     migrationsRun: e.MIGRATIONS_RUN,
     bodyLimit: e.BODY_LIMIT,
     maxBatch: e.MAX_BATCH,

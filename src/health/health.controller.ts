@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ReadinessIndicators } from './readiness';
+import { SchemaCheck } from './schema-check';
 
 @ApiTags('health')
 @Controller('health')
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly readiness: ReadinessIndicators,
+    private readonly schema: SchemaCheck,
   ) {}
 
   /** Liveness: the process answers; nothing else is checked so a slow database never gets it restarted. */
@@ -23,6 +25,7 @@ export class HealthController {
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
+      () => this.schema.check(),
       ...this.readiness.checks(),
     ]);
   }

@@ -1,4 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,8 +7,8 @@ import { createHttpApp } from '../../src/http-app';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestApp {
-  app: NestFastifyApplication;
-  server: ReturnType<NestFastifyApplication['getHttpServer']>;
+  app: NestExpressApplication;
+  server: ReturnType<NestExpressApplication['getHttpServer']>;
   db: TestDatabase;
   config: AppConfig;
   close(): Promise<void>;
@@ -18,11 +18,15 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-test-data-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
+    DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    ...env,
+  });
   const app = await createHttpApp(config, db.url);
   await app.init();
-  // Fastify routes requests only once its plugins have loaded; supertest talks to the bare server.
-  await app.getHttpAdapter().getInstance().ready();
   return {
     app,
     server: app.getHttpServer(),
@@ -37,7 +41,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 export interface RunningApp {
-  app: NestFastifyApplication;
+  app: NestExpressApplication;
   url: string;
 }
 
@@ -47,7 +51,13 @@ export async function listenApp(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<RunningApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    ...env,
+  });
   const app = await createHttpApp(config, databaseUrl);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
