@@ -19,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { VectorIndexModule } from './vector-index/vector-index.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
+import { SyncModule } from './sync/sync.module';
 import { TrainingModule } from './training/training.module';
 
 export interface AppModuleOptions {
@@ -62,6 +63,7 @@ export class AppModule {
           ],
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        SyncModule,
         MetricsModule,
         HealthModule,
         CatalogModule,

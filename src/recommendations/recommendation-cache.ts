@@ -16,7 +16,7 @@ interface Entry {
  * ingest or erase, like the profile cache), the served model version and the blend (compared on every read),
  * within RECS_CACHE_TTL_MS so new catalog items, popularity and co-purchase drift catch up. The caller
  * re-checks each listed item against the catalog's current rules (deleted, stock, price) before serving a hit.
- * Per process: another replica's ingest reaches this one's cache only through the TTL.
+ * Every process's ingest and erasures reach this cache through UserChanges (the change feed).
  */
 @Injectable()
 export class RecommendationCache implements OnModuleDestroy {
@@ -28,6 +28,7 @@ export class RecommendationCache implements OnModuleDestroy {
     private readonly changes: UserChanges,
   ) {
     this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.byUser.delete(id)));
+    this.sub.add(changes.cleared$.subscribe(() => this.byUser.clear()));
   }
 
   onModuleDestroy(): void {
