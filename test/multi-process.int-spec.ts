@@ -51,9 +51,9 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-async function startServer(): Promise<string> {
+async function startServer(extra: Record<string, string> = {}): Promise<string> {
   const port = await freePort();
-  const run = spawnCli(['serve'], env({ PORT: String(port) }));
+  const run = spawnCli(['serve'], env({ PORT: String(port), ...extra }));
   const url = `http://127.0.0.1:${port}`;
   servers.push({ run, url });
   for (let i = 0; i < 1200; i++) {
@@ -152,8 +152,9 @@ describe('one truth across processes (two servers and the command line on one da
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-multi-test-'));
     pg = new Client({ connectionString: db.url });
     await pg.connect();
-    // Both start on an empty database: what they hold in memory comes only from what others write later.
-    [a, b] = await Promise.all([startServer(), startServer()]);
+    // Both start on an empty database: what they hold in memory comes only from what others write later. The
+    // README's scale-out recipe: A is the worker, B an API replica that claims no jobs.
+    [a, b] = await Promise.all([startServer(), startServer({ JOBS_WORKER: 'false' })]);
   }, 600_000);
 
   afterAll(async () => {
@@ -164,19 +165,20 @@ describe('one truth across processes (two servers and the command line on one da
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('imports from the command line, then a reindex through a server indexes every live item, and both serve it', async () => {
+  it('imports from the command line, then a reindex queued through a server indexes every live item, and both serve it', async () => {
     const imported = await cli(['import', '--online-retail', SLICE, '--json']);
     expect(imported.code).toBe(0);
     const live = await liveItemCount();
     expect(live).toBeGreaterThan(500);
 
-    const res = await request(a).post('/v1/admin/reindex').send({ full: true });
+    // Queued through the replica, run by the worker.
+    const res = await request(b).post('/v1/admin/reindex').send({ full: true });
     expect(res.status).toBe(202);
-    const job = await waitForJob(a, res.body.jobId as string);
+    const job = await waitForJob(b, res.body.jobId as string);
     expect(job.status).toBe('succeeded');
     expect((job.result as { index: { size: number } }).index.size).toBe(live);
 
-    // Whichever server ran the job, the other adopts the published index from the feed's announcement.
+    // The replica adopts the index the worker published from the feed's announcement.
     for (const url of [a, b]) {
       const ms = await until(`index on ${url}`, async () => {
         const stats = await request(url).get('/v1/admin/stats');

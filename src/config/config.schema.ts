@@ -61,6 +61,7 @@ export const envSchema = z.object({
   EMBED_BATCH: positiveInt(64),
   REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
   JOBS_POLL_MS: positiveInt(1000),
+  JOBS_WORKER: bool.default(true),
   FINETUNE_CRON: z
     .string()
     .optional()
@@ -127,6 +128,8 @@ export interface AppConfig {
   embedBatch: number;
   reindexDebounceMs: number;
   jobsPollMs: number;
+  /** Whether this server claims queued jobs (false: an API replica that leaves them to a worker). */
+  jobsWorker: boolean;
   finetuneCron: string | undefined;
   /** Quiet period after purchase events before a co-purchase rebuild is queued; 0 = never automatically. */
   copurchaseDebounceMs: number;
@@ -188,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedBatch: e.EMBED_BATCH,
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
     jobsPollMs: e.JOBS_POLL_MS,
+    jobsWorker: e.JOBS_WORKER,
     finetuneCron: e.FINETUNE_CRON || undefined,
     copurchaseDebounceMs: e.COPURCHASE_DEBOUNCE_MS,
     copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,

@@ -48,7 +48,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     const failed = await this.jobs.failOrphans();
     if (failed > 0) this.logger.warn(`${failed} interrupted job(s) marked failed`);
-    if (this.polling) {
+    if (this.polling && this.config.jobsWorker) {
       this.timer = setInterval(() => this.poke(), this.config.jobsPollMs);
       this.timer.unref();
     }
@@ -63,7 +63,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   async enqueue(kind: string, params: Record<string, unknown> = {}): Promise<Job> {
     if (!this.handlers.has(kind)) throw new Error(`unknown job kind "${kind}"`);
     const job = await this.jobs.enqueue(kind, params);
-    if (this.polling) this.poke();
+    if (this.polling && this.config.jobsWorker) this.poke();
     return job;
   }
 
