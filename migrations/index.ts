@@ -1,6 +1,7 @@
 import { InitCatalogEvents1795839904205 } from './1795839904205-InitCatalogEvents';
 import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmbeddingsModels';
 import { AddItemNeighbours1795849546611 } from './1795849546611-AddItemNeighbours';
+import { AddChangeFeedTriggers1795900000000 } from './1795900000000-AddChangeFeedTriggers';
 import { AddJobDedupe1796039197850 } from './1796039197850-AddJobDedupe';
 
 /**
@@ -11,5 +12,6 @@ export const MIGRATIONS: Array<new () => unknown> = [
   InitCatalogEvents1795839904205,
   AddJobsEmbeddingsModels1795840308243,
   AddItemNeighbours1795849546611,
+  AddChangeFeedTriggers1795900000000,
   AddJobDedupe1796039197850,
 ];

@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { VectorIndexModule } from './vector-index/vector-index.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
+import { SyncModule } from './sync/sync.module';
 import { TrainingModule } from './training/training.module';
 
 export interface AppModuleOptions {
@@ -66,6 +67,7 @@ export class AppModule {
           ],
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.database)),
+        SyncModule,
         MetricsModule,
         HealthModule,
         CatalogModule,

@@ -1,7 +1,15 @@
-import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { CHANNELS, parseCatalogNotice, type CatalogNotice } from '../sync/change-channels';
+import { ChangeFeed } from '../sync/change-feed';
 import { CatalogChanges } from './catalog-changes';
 
 export interface ItemMeta {
@@ -11,33 +19,58 @@ export interface ItemMeta {
   inStock: boolean;
 }
 
+interface MetaRow {
+  id: string;
+  title: string;
+  category: string | null;
+  price: number | null;
+  in_stock: boolean;
+  deleted_at: Date | null;
+}
+
+const META_COLUMNS = 'id, title, category, price, in_stock, deleted_at';
+
 /**
  * The live catalog's filterable fields in memory, so business rules (in stock, category, price, deleted)
  * are checked inside the vector search without a database round trip, and a catalog change applies to the
  * very next request without waiting for a reindex. ~100 bytes per item: a million items is ~100 MB.
- * Scale-out note: other replicas learn of changes only through their own writes or a restart; a LISTEN/NOTIFY
- * channel is the planned remedy.
+ *
+ * A cache of PostgreSQL for every process's writes: this process's own apply synchronously (from the write);
+ * every write, whoever made it, is then re-read from PostgreSQL when its notification arrives on the change
+ * feed. Re-reads run one at a time in arrival order and each starts after its write committed, so the last
+ * one for an item always leaves the item as PostgreSQL has it, whatever order local and remote writes raced in.
  */
 @Injectable()
 export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('CatalogSnapshot');
   private readonly items = new Map<string, ItemMeta>();
-  private sub: Subscription | undefined;
+  private readonly subs: Subscription[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    changes: CatalogChanges,
+    private readonly changes: CatalogChanges,
+    @Optional() feed?: ChangeFeed,
   ) {
-    this.sub = changes.changes$.subscribe((c) => {
-      if (c.kind === 'deleted') for (const id of c.ids) this.items.delete(id);
-      else
-        for (const it of c.items)
-          this.items.set(it.id, {
-            title: it.title,
-            category: it.category,
-            price: it.price,
-            inStock: it.inStock,
-          });
-    });
+    this.subs.push(
+      changes.changes$.subscribe((c) => {
+        if (c.kind === 'deleted') for (const id of c.ids) this.items.delete(id);
+        else
+          for (const it of c.items)
+            this.items.set(it.id, {
+              title: it.title,
+              category: it.category,
+              price: it.price,
+              inStock: it.inStock,
+            });
+      }),
+    );
+    if (feed)
+      this.subs.push(
+        feed.on(CHANNELS.catalog).subscribe((p) => this.followOrRetry(parseCatalogNotice(p))),
+        feed.resync$.subscribe(() => this.followOrRetry({ reload: true })),
+      );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,22 +78,67 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   onModuleDestroy(): void {
-    this.sub?.unsubscribe();
+    this.closed = true;
+    for (const s of this.subs) s.unsubscribe();
   }
 
-  async reload(): Promise<void> {
-    const rows: Array<{
-      id: string;
-      title: string;
-      category: string | null;
-      price: number | null;
-      in_stock: boolean;
-    }> = await this.db.query(
-      `SELECT id, title, category, price, in_stock FROM items WHERE deleted_at IS NULL`,
+  /** Re-reads everything (at start-up, after the feed reconnected, or when a notice asks for it). */
+  reload(): Promise<void> {
+    return this.serial(async () => {
+      const rows: MetaRow[] = await this.db.query(
+        `SELECT ${META_COLUMNS} FROM items WHERE deleted_at IS NULL`,
+      );
+      const before = new Set(this.items.keys());
+      this.items.clear();
+      for (const r of rows) {
+        this.items.set(r.id, toMeta(r));
+        before.delete(r.id);
+      }
+      if (before.size > 0) this.announceDeleted([...before]);
+    });
+  }
+
+  /** Applies a change notice: re-reads the items it names (or wrote since a time) from PostgreSQL. */
+  follow(notice: CatalogNotice): Promise<void> {
+    if ('reload' in notice) return this.reload();
+    return this.serial(async () => {
+      const rows: MetaRow[] =
+        'ids' in notice
+          ? await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE id = ANY($1)`, [notice.ids])
+          : await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE updated_at >= $1`, [
+              notice.since,
+            ]);
+      const found = new Map(rows.map((r) => [r.id, r]));
+      const gone: string[] = [];
+      for (const id of 'ids' in notice ? notice.ids : found.keys()) {
+        const r = found.get(id);
+        if (r && r.deleted_at === null) this.items.set(id, toMeta(r));
+        else if (this.items.delete(id)) gone.push(id);
+      }
+      if (gone.length > 0) this.announceDeleted(gone);
+    });
+  }
+
+  /** A notice that could not be followed (database unreachable) leaves a reload to do once it is back. */
+  private followOrRetry(notice: CatalogNotice, delayMs = 1000): void {
+    this.follow(notice).catch(() => {
+      if (this.closed) return;
+      const t = setTimeout(() => this.followOrRetry({ reload: true }, Math.min(delayMs * 2, 30_000)), delayMs);
+      t.unref();
+    });
+  }
+
+  /** Tells the served index (and anything else following deletes) about deletes made by another process. */
+  private announceDeleted(ids: string[]): void {
+    this.changes.publish({ kind: 'deleted', ids, remote: true });
+  }
+
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work);
+    this.queue = next.catch((e: unknown) =>
+      this.logger.error(`catalog snapshot refresh failed: ${(e as Error).message}`),
     );
-    this.items.clear();
-    for (const r of rows)
-      this.items.set(r.id, { title: r.title, category: r.category, price: r.price, inStock: r.in_stock });
+    return next;
   }
 
   get(id: string): ItemMeta | undefined {
@@ -74,4 +152,8 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   ids(): IterableIterator<string> {
     return this.items.keys();
   }
+}
+
+function toMeta(r: MetaRow): ItemMeta {
+  return { title: r.title, category: r.category, price: r.price, inStock: r.in_stock };
 }

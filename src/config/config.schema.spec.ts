@@ -106,6 +106,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ MIGRATIONS_RUN: 'maybe' })).toThrow(/MIGRATIONS_RUN/);
   });
+
+  it('reads JOBS_WORKER: on unless turned off, and refuses anything but a boolean', () => {
+    expect(loadConfig({}).jobsWorker).toBe(true);
+    expect(loadConfig({ JOBS_WORKER: 'false' }).jobsWorker).toBe(false);
+    expect(() => loadConfig({ JOBS_WORKER: 'sometimes' })).toThrow(/JOBS_WORKER/);
+  });
 });
 
 describe('LOG_FORMAT', () => {

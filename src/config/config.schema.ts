@@ -90,6 +90,7 @@ export const envSchema = z.object({
   SESSION_EMBED_MAX: z.coerce.number().int().min(0).max(100).default(20),
   REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
   JOBS_POLL_MS: positiveInt(1000),
+  JOBS_WORKER: bool.default(true),
   FINETUNE_CRON: z
     .string()
     .optional()
@@ -178,6 +179,8 @@ export interface AppConfig {
   sessionEmbedMax: number;
   reindexDebounceMs: number;
   jobsPollMs: number;
+  /** Whether this server claims queued jobs (false: an API replica that leaves them to a worker). */
+  jobsWorker: boolean;
   finetuneCron: string | undefined;
   /** Quiet period after purchase events before a co-purchase rebuild is queued; 0 = never automatically. */
   copurchaseDebounceMs: number;
@@ -253,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionEmbedMax: e.SESSION_EMBED_MAX,
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
     jobsPollMs: e.JOBS_POLL_MS,
+    jobsWorker: e.JOBS_WORKER,
     finetuneCron: e.FINETUNE_CRON || undefined,
     copurchaseDebounceMs: e.COPURCHASE_DEBOUNCE_MS,
     copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,

@@ -73,7 +73,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
         this.users.purchases$.subscribe(() => this.schedule()),
         // A deleted item leaves the matrix: its list goes, and it leaves other lists to their next neighbour.
         this.catalog.changes$.subscribe((c) => {
-          if (c.kind === 'deleted') this.schedule();
+          if (c.kind === 'deleted' && !c.remote) this.schedule();
         }),
       );
     }

@@ -30,6 +30,8 @@ export interface EmbedResult {
   embedded: number;
   reused: number;
   pruned: number;
+  /** Each live item's id and the hash of the text it was embedded for (what the following index must hold). */
+  covered: Map<string, string>;
 }
 
 /** Embeds what is new or changed (everything with `full`), in chunks committed as they finish. */
@@ -72,14 +74,20 @@ export class EmbeddingsService {
       embedded: todo.length,
       reused: items.length - todo.length,
       pruned,
+      covered: new Map(items.map((i) => [i.id, i.hash])),
     };
   }
 
-  /** Text vectors of all live items for the current encoder (the reindex input). */
+  /**
+   * Text vectors of all live items for the current encoder (the reindex input), read from PostgreSQL, with the
+   * items that were live when read (`live`: id → text hash): an item without a vector for its current text is
+   * in `live` but not in `vectors`.
+   */
   async catalogVectors(): Promise<{
     encoderId: string;
     dimension: number;
     vectors: Map<string, Float32Array>;
+    live: Map<string, string>;
   }> {
     const encoder = await this.encoders.get();
     const items = await this.repo.liveItemTexts();
@@ -87,6 +95,7 @@ export class EmbeddingsService {
       encoderId: encoder.id,
       dimension: encoder.dimension,
       vectors: await this.repo.vectorsFor(encoder.id, items),
+      live: new Map(items.map((i) => [i.id, i.hash])),
     };
   }
 

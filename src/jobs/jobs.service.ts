@@ -62,7 +62,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     const failed = await this.jobs.failOrphans();
     if (failed > 0) this.logger.warn(`${failed} interrupted job(s) marked failed`);
-    if (this.polling) {
+    if (this.polling && this.config.jobsWorker) {
       this.timer = setInterval(() => this.poke(), this.config.jobsPollMs);
       this.timer.unref();
     }
@@ -79,7 +79,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.handlers.has(kind)) throw new Error(`unknown job kind "${kind}"`);
     const { job, created } = await this.jobs.enqueue(kind, params);
     if (!created) this.logger.log(`job ${job.id} (${kind}) is already queued with these parameters`);
-    if (this.polling) this.poke();
+    if (this.polling && this.config.jobsWorker) this.poke();
     return job;
   }
 

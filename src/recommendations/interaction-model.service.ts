@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -13,14 +14,20 @@ import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { CopurchaseRepository } from '../copurchase/copurchase.repository';
 import { UserChanges } from '../events/user-changes';
 import { JOBS_POLLING } from '../jobs/jobs.service';
+import { CHANNELS } from '../sync/change-channels';
+import { ChangeFeed } from '../sync/change-feed';
 import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from './interaction-model';
+
+/** An erasure is rare and must leave popular lists promptly; this only collects a burst of them. */
+const ERASURE_DELAY_MS = 100;
 
 /**
  * Holds the shop-wide interaction model. Popularity and trending come from one SQL aggregate (cheap: one row
  * per item), refreshed every STATS_REFRESH_MS and shortly after new purchases. Co-purchase neighbours are
  * computed by the co-purchase job and read from item_neighbours: at start-up, when this process's job writes
- * them, and when a check every SYNC_INTERVAL_MS sees a computation made by another process. Every refresh
- * swaps a new model in whole; requests never wait on one.
+ * them, when the change feed announces a computation stored by any process, and (a safety net) when a check
+ * every SYNC_INTERVAL_MS sees a generation not loaded yet. Every refresh swaps a new model in whole; requests
+ * never wait on one.
  */
 @Injectable()
 export class InteractionModelService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -31,6 +38,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   private statsTimer: NodeJS.Timeout | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
+  private pendingDue = 0;
   /** How long the last popularity aggregate took. */
   private countsMs = 0;
   private readonly subs: Subscription[] = [];
@@ -44,23 +52,16 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
     private readonly store: CopurchaseRepository,
     copurchase: CopurchaseJob,
     changes: UserChanges,
+    @Optional() feed?: ChangeFeed,
   ) {
     // New purchases reach popularity within seconds; co-purchase follows when its job has run. The delay grows
     // with the aggregate's cost (≈1 s of database time on a 400k-purchase history), so a steady stream of
-    // purchases keeps the database at most ~10 % busy with it.
+    // purchases keeps the database at most ~10 % busy with it. An erasure is counted out at once. Both come
+    // from any process, through the change feed.
     this.subs.push(
-      changes.purchases$.subscribe(() => {
-        if (!this.polling || this.pending) return;
-        this.pending = setTimeout(
-          () => {
-            this.pending = undefined;
-            this.refreshCounts().catch((e: unknown) =>
-              this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
-            );
-          },
-          Math.max(2000, this.countsMs * 10),
-        );
-        this.pending.unref();
+      changes.activity$.subscribe((a) => {
+        if (!this.polling) return;
+        this.scheduleCounts(a.erased ? ERASURE_DELAY_MS : Math.max(2000, this.countsMs * 10));
       }),
       copurchase.built$.subscribe(() => {
         // Commands (eval) load explicitly through refresh(); only servers follow the job on their own.
@@ -70,6 +71,34 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
         );
       }),
     );
+    if (feed && this.polling)
+      this.subs.push(
+        feed.on(CHANNELS.copurchase).subscribe(() => {
+          this.syncNeighbours().catch((e: unknown) =>
+            this.logger.error(`co-purchase load failed: ${(e as Error).message}`),
+          );
+        }),
+        feed.resync$.subscribe(() => {
+          this.refresh().catch((e: unknown) =>
+            this.logger.error(`interaction model refresh failed: ${(e as Error).message}`),
+          );
+        }),
+      );
+  }
+
+  /** Re-counts after `delayMs`, or sooner if a re-count is already due sooner; bursts share one re-count. */
+  private scheduleCounts(delayMs: number): void {
+    const due = Date.now() + delayMs;
+    if (this.pending && this.pendingDue <= due) return;
+    if (this.pending) clearTimeout(this.pending);
+    this.pendingDue = due;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.refreshCounts().catch((e: unknown) =>
+        this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
+      );
+    }, delayMs);
+    this.pending.unref();
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -44,6 +44,7 @@ export class ProfileService implements OnModuleDestroy {
     private readonly changes: UserChanges,
   ) {
     this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.cache.delete(id)));
+    this.sub.add(changes.cleared$.subscribe(() => this.cache.clear()));
   }
 
   onModuleDestroy(): void {

@@ -51,7 +51,7 @@ export function estimateEntryBytes(key: string, list: RecommendationList): numbe
  * ingest or erase, like the profile cache), the served model version and the blend (compared on every read),
  * within RECS_CACHE_TTL_MS so new catalog items, popularity and co-purchase drift catch up. The caller
  * re-checks each listed item against the catalog's current rules (deleted, stock, price) before serving a hit.
- * Per process: another replica's ingest reaches this one's cache only through the TTL.
+ * Every process's ingest and erasures reach this cache through UserChanges (the change feed).
  *
  * Bounded because the key is client-chosen (every `minPrice` is another list): per user by lists and bytes,
  * in total by users, lists and bytes. The least recently used list of the least recently used user goes
@@ -70,6 +70,7 @@ export class RecommendationCache implements OnModuleDestroy {
     private readonly changes: UserChanges,
   ) {
     this.sub = changes.changes$.subscribe((ids) => ids.forEach((id) => this.dropUser(id)));
+    this.sub.add(changes.cleared$.subscribe(() => this.clear()));
   }
 
   onModuleDestroy(): void {
@@ -195,5 +196,12 @@ export class RecommendationCache implements OnModuleDestroy {
     this.byUser.delete(userId);
     this.totalLists -= user.lists.size;
     this.totalBytes -= user.bytes;
+  }
+
+  /** Drops every list (a bulk change or a reconnect of the change feed: anything may have changed). */
+  private clear(): void {
+    this.byUser.clear();
+    this.totalLists = 0;
+    this.totalBytes = 0;
   }
 }

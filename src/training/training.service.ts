@@ -5,7 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -20,6 +22,8 @@ import { RecommendationsService } from '../recommendations/recommendations.servi
 import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
 import { REINDEX } from '../vector-index/reindex.job';
+import { CHANNELS } from '../sync/change-channels';
+import { ChangeFeed } from '../sync/change-feed';
 import { buildTrainingPairs, type Interaction } from './model/training-pairs';
 import { ProjectionModel } from './model/projection-model';
 import { trainInWorker, tuneInWorker, type BackgroundRun } from './training-workers';
@@ -57,6 +61,8 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
   private active: { version: string; model: ProjectionModel } | undefined;
   private cron: CronJob | undefined;
   private sync: NodeJS.Timeout | undefined;
+  private syncing: Promise<unknown> = Promise.resolve();
+  private readonly subs: Subscription[] = [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -68,9 +74,11 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly jobs: JobsService,
     private readonly copurchase: CopurchaseJob,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Optional() private readonly feed?: ChangeFeed,
   ) {}
 
   onModuleDestroy(): void {
+    for (const sub of this.subs) sub.unsubscribe();
     if (this.sync) clearInterval(this.sync);
     void this.cron?.stop();
   }
@@ -111,12 +119,20 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     if (this.polling) await this.reconcileIndex();
     if (this.polling) {
       // A fine-tune or reindex run by another process (the nightly `aisle finetune`, another replica) changes the
-      // active version and the published index; servers pick both up here instead of at their next restart.
-      this.sync = setInterval(() => {
-        this.syncWithStore().catch((e: unknown) =>
+      // active version and the published index; servers pick both up when the change feed announces them, after
+      // the feed reconnects, and — a safety net should a notification go astray — every SYNC_INTERVAL_MS.
+      const follow = () => {
+        this.syncSerially().catch((e: unknown) =>
           this.logger.error(`model sync failed: ${(e as Error).message}`),
         );
-      }, this.config.syncIntervalMs);
+      };
+      if (this.feed)
+        this.subs.push(
+          this.feed.on(CHANNELS.model).subscribe(follow),
+          this.feed.on(CHANNELS.index).subscribe(follow),
+          this.feed.resync$.subscribe(follow),
+        );
+      this.sync = setInterval(follow, this.config.syncIntervalMs);
       this.sync.unref();
     }
     if (this.polling && this.config.finetuneCron) {
@@ -136,15 +152,26 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
+  /** One sync at a time, in order: a slow one must never adopt an older state over a newer one. */
+  private syncSerially(): Promise<void> {
+    const next = this.syncing.then(() => this.syncWithStore());
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
   /** Adopts the active model version and the published index if another process changed them. */
   async syncWithStore(): Promise<void> {
     const row = await this.versions.active();
-    if (row?.weights && row.version !== this.active?.version) {
+    const modelChanged = !!row?.weights && row.version !== this.active?.version;
+    if (row?.weights && modelChanged) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
       this.adoptBlends(row.params);
       this.logger.log(`adopted model version ${row.version} activated elsewhere`);
     }
     await this.index.syncFromDisk();
+    // An activation publishes its index before it marks the version active, so the index may have been adopted
+    // (with the then-active projection) before the model: queries must now be projected with the new one.
+    if (modelChanged) await this.index.refreshProjection();
     await this.reconcileIndex();
   }
 

@@ -15,7 +15,10 @@ import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { HnswVectorIndex } from './hnsw-vector-index.adapter';
 import { IndexHolder } from './index-holder';
 import { rawProjection, type VectorProjection } from './projection';
-import { IndexCorruptError } from './vector-index.errors';
+import { IndexCorruptError, IndexIncompleteError } from './vector-index.errors';
+import { ItemsRepository } from '../catalog/items.repository';
+import { CHANNELS } from '../sync/change-channels';
+import { ChangeFeed } from '../sync/change-feed';
 import type { SearchHit, VectorIndex } from './vector-index.port';
 import { normalize } from '../common/vectors';
 
@@ -47,6 +50,8 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly embeddings: EmbeddingsService,
     private readonly snapshot: CatalogSnapshot,
     private readonly metrics: MetricsService,
+    private readonly items: ItemsRepository,
+    private readonly feed: ChangeFeed,
     readiness: ReadinessIndicators,
     changes: CatalogChanges,
   ) {
@@ -90,6 +95,12 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   current(): VectorIndex | undefined {
     return this.holder.current();
+  }
+
+  /** Re-reads the projection for the served index (after another process activated a model version). */
+  async refreshProjection(): Promise<void> {
+    const index = this.holder.current();
+    if (index) this.projection = (await this.projectionSource()) ?? rawProjection(index.info.dimension);
   }
 
   /** Loads the index CURRENT names when another process published a newer one (no-op otherwise). */
@@ -161,13 +172,19 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.holder.current() === undefined && this.snapshot.size > 0;
   }
 
-  /** Builds a fresh index from the stored vectors (projected by `projection` or the active model) and swaps it in. */
+  /**
+   * Builds a fresh index from the live items' vectors in PostgreSQL (projected by `projection` or the active
+   * model), checks it against PostgreSQL, publishes it and swaps it in. `required` (id → text hash, default:
+   * every live item that has a vector) names what it must hold: each such item still live with that text when
+   * the build ends. Anything missing fails the rebuild before publishing, so the previous index keeps serving.
+   */
   async rebuild(
     progress: (done: number, total: number) => void = () => undefined,
     projection?: VectorProjection,
+    required?: ReadonlyMap<string, string>,
   ): Promise<RebuildResult> {
     const started = Date.now();
-    const { encoderId, dimension, vectors } = await this.embeddings.catalogVectors();
+    const { encoderId, dimension, vectors, live } = await this.embeddings.catalogVectors();
     const proj = projection ?? (await this.projectionSource()) ?? rawProjection(dimension);
     const entries = [...vectors].map(([id, v]) => ({ id, vector: proj.project(id, v) }));
     const index = await HnswVectorIndex.build(
@@ -183,12 +200,29 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
       },
       progress,
     );
-    // Items deleted while the build ran must not come back with the swap.
-    for (const e of entries) if (!this.snapshot.get(e.id)) index.markDelete(e.id);
+    // Items deleted while the build ran must not come back with the swap. PostgreSQL says which, never this
+    // process's snapshot: it may not have heard of a catalog another process just wrote.
+    const must = required ?? new Map([...live].filter(([id]) => vectors.has(id)));
+    const stillLive = await this.items.existing([...new Set([...vectors.keys(), ...must.keys()])]);
+    for (const e of entries) if (!stillLive.has(e.id)) index.markDelete(e.id);
+    const missing = [...must]
+      .filter(([id, hash]) => stillLive.has(id) && live.get(id) === hash && !index.has(id))
+      .map(([id]) => id);
+    const expectedSize = entries.filter((e) => stillLive.has(e.id)).length;
+    if (missing.length > 0 || index.size !== expectedSize) {
+      index.dispose();
+      throw new IndexIncompleteError(missing, Math.max(expectedSize, must.size));
+    }
     this.vectors.set(index, new Map<string, Float32Array>(entries.map((e) => [e.id, normalize(e.vector)])));
     const published = await this.holder.publish(this.config.dataDir, index);
     this.projection = proj;
     this.metrics.indexSize.set(index.size);
+    // Other processes adopt it now rather than at their next safety-net check.
+    await this.feed
+      .notify(CHANNELS.index, { name: published.name })
+      .catch((e: unknown) =>
+        this.logger.warn(`could not announce the new index: ${(e as Error).message}`),
+      );
     return {
       size: index.size,
       modelVersion: proj.version,

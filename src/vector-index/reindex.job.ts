@@ -37,11 +37,13 @@ export class ReindexJob implements OnApplicationBootstrap, OnModuleDestroy {
       const full = job.params.full === true;
       // Two phases reported as one bar: embedding (most of the time) then the graph build.
       let embedTotal = 0;
-      const embed = await this.embeddings.embedCatalog({ full }, (d, t) => {
+      const { covered, ...embed } = await this.embeddings.embedCatalog({ full }, (d, t) => {
         embedTotal = t;
         progress(d, t + 1);
       });
-      const built = await this.index.rebuild();
+      // Built from PostgreSQL, and refused unless it holds every item the embedding step covered that is
+      // still live with the same text (newer items and texts are the next incremental reindex's work).
+      const built = await this.index.rebuild(undefined, undefined, covered);
       progress(embedTotal + 1, embedTotal + 1);
       return { full, ...embed, index: built };
     });
@@ -51,7 +53,7 @@ export class ReindexJob implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.polling) return;
     if (this.config.reindexDebounceMs > 0) {
       this.sub = this.changes.changes$.subscribe((c) => {
-        if (c.kind === 'upserted') this.schedule();
+        if (c.kind === 'upserted' && !c.remote) this.schedule();
       });
     }
     if (this.index.needsBuild()) {

@@ -47,3 +47,20 @@ export class IndexDisposedError extends Error {
     super('vector index was disposed (swapped out); take a fresh reference from IndexHolder.current()');
   }
 }
+
+/** A freshly built index lacks live items PostgreSQL says it must hold: it is not published. */
+export class IndexIncompleteError extends Error {
+  override readonly name = 'IndexIncompleteError';
+
+  constructor(
+    readonly missing: string[],
+    readonly expected: number,
+  ) {
+    super(
+      `the new index is missing ${missing.length} of ${expected} live item(s) (e.g. ${missing
+        .slice(0, 5)
+        .map((id) => JSON.stringify(id))
+        .join(', ')}); it was not published and the previous index keeps serving`,
+    );
+  }
+}
