@@ -1,6 +1,7 @@
 import { InitCatalogEvents1795839904205 } from './1795839904205-InitCatalogEvents';
 import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmbeddingsModels';
 import { AddItemNeighbours1795849546611 } from './1795849546611-AddItemNeighbours';
+import { AddPlacements1796040119173 } from './1796040119173-AddPlacements';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -10,4 +11,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   InitCatalogEvents1795839904205,
   AddJobsEmbeddingsModels1795840308243,
   AddItemNeighbours1795849546611,
+  AddPlacements1796040119173,
 ];

@@ -20,6 +20,7 @@ import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { VectorIndexModule } from './vector-index/vector-index.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
 import { TrainingModule } from './training/training.module';
+import { PlacementsModule } from './placements/placements.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -74,6 +75,7 @@ export class AppModule {
         CopurchaseModule,
         RecommendationsModule,
         TrainingModule,
+        PlacementsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
