@@ -164,12 +164,12 @@ export function conditionIssues(condition: unknown): ConditionIssue[] {
     path: Array<string | number>,
     depth: number,
   ): void => {
-    if (depth > MAX_CONDITION_DEPTH) return add(path, `nested over ${MAX_CONDITION_DEPTH} levels`);
     if (!isPlainObject(value)) {
       const bad = valueIssue(value, t, true);
       if (bad) add(path, bad);
       return;
     }
+    if (depth > MAX_CONDITION_DEPTH) return add(path, `nested over ${MAX_CONDITION_DEPTH} levels`);
     const ops = Object.entries(value);
     if (ops.length === 0) return add(path, 'must name at least one operator');
     for (const [op, arg] of ops) {

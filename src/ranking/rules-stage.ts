@@ -89,13 +89,16 @@ export function applyRules<T>(input: StageInput<T>): StageResult<T> {
   const pins = active.filter((r) => r.action === 'pin' && r.itemIds && r.itemIds.length > 0);
 
   const removed: Record<string, number> = {};
+  const kept = new Map<string, boolean>();
   const keep = (c: StageCandidate<T>): boolean => {
-    for (const f of filters)
-      if (f.match!(c.doc)) {
-        removed[f.key] = (removed[f.key] ?? 0) + 1;
-        return false;
-      }
-    return true;
+    let k = kept.get(c.id);
+    if (k === undefined) {
+      const by = filters.find((f) => f.match!(c.doc));
+      if (by) removed[by.key] = (removed[by.key] ?? 0) + 1;
+      k = !by;
+      kept.set(c.id, k);
+    }
+    return k;
   };
 
   const pinnedIds = new Set(pins.flatMap((p) => p.itemIds!));
