@@ -98,7 +98,7 @@ export class PlacementsRepository {
     // A deleted placement's history is gone with it, so numbering restarts from what is left (nothing).
     const [row]: Array<{ revision: number }> = await m.query(
       `INSERT INTO placements (id, revision, updated_at)
-       VALUES ($1, COALESCE((SELECT max(revision) FROM placement_revisions WHERE placement_id = $1), 0) + 1, now())
+       VALUES ($1::varchar, COALESCE((SELECT max(revision) FROM placement_revisions WHERE placement_id = $1::varchar), 0) + 1, now())
        ON CONFLICT (id) DO UPDATE SET revision = placements.revision + 1, updated_at = now()
        RETURNING revision`,
       [id],

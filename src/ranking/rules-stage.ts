@@ -124,7 +124,7 @@ export function applyRules<T>(input: StageInput<T>): StageResult<T> {
   for (const p of pins)
     p.itemIds!.forEach((id, k) => {
       const pos = p.position! + k;
-      const c = pinnable.get(id) ?? candidateById.get(id);
+      const c = candidateById.get(id) ?? pinnable.get(id);
       if (!c || placed.has(id) || slots.has(pos) || pos > limit || !keep(c)) return;
       slots.set(pos, { ...c, rules: [p.key] });
       placed.add(id);
