@@ -96,7 +96,7 @@ describe('placements API', () => {
 
       const revs = await request(t.server).get('/v1/admin/placements/home/revisions');
       expect(revs.status).toBe(200);
-      expect(revs.body.revisions.map((r: { revision: number }) => r.revision)).toEqual([2, 1]);
+      expect((revs.body.revisions as Array<{ revision: number }>).map((r) => r.revision)).toEqual([2, 1]);
       expect(revs.body.revisions[1]).toMatchObject({
         createdBy: 'open',
         definition: { kind: 'trending', limit: 8 },
@@ -120,7 +120,7 @@ describe('placements API', () => {
       );
 
       const all = await request(t.server).get('/v1/admin/placements');
-      expect(all.body.placements.map((p: { id: string }) => p.id)).toContain('home');
+      expect((all.body.placements as Array<{ id: string }>).map((p) => p.id)).toContain('home');
       expect((await request(t.server).delete('/v1/admin/placements/home')).status).toBe(204);
       expect((await request(t.server).get('/v1/admin/placements/home')).status).toBe(404);
       await serve('home', '', 404);
@@ -153,7 +153,7 @@ describe('placements API', () => {
       // The bad rule is first, so its path is rules[0]; the good one is rules[1].
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(where);
+      expect((res.body.errors as Array<{ path: string }>).map((e) => e.path)).toContain(where);
       expect((await request(t.server).get('/v1/admin/placements/bad')).status).toBe(404);
     });
 
@@ -246,11 +246,11 @@ describe('placements API', () => {
       await put('plain-for-you', { kind: 'for-you', limit: 10 });
       const mine = await serve('plain-for-you', 'userId=17850');
       const engine = await request(t.server).get('/v1/users/17850/recommendations?limit=10');
-      expect(ids(mine)).toEqual(engine.body.items.map((i: { id: string }) => i.id));
+      expect(ids(mine)).toEqual((engine.body.items as ListItem[]).map((i) => i.id));
       await put('plain-similar', { kind: 'similar', limit: 10 });
       const sim = await request(t.server).get('/v1/items/20725/similar?limit=10');
       expect(ids(await serve('plain-similar', 'itemId=20725'))).toEqual(
-        sim.body.items.map((i: { id: string }) => i.id),
+        (sim.body.items as ListItem[]).map((i) => i.id),
       );
     });
 
@@ -468,9 +468,12 @@ describe('placements API', () => {
           context: { itemId: '20725' },
         });
       expect(res.status).toBe(200);
-      expect(res.body.withoutDraft.items.map((i: ListItem) => i.id)).toEqual(stored);
+      expect((res.body.withoutDraft.items as ListItem[]).map((i) => i.id)).toEqual(stored);
       expect(res.body.withoutDraft.source).toBe('revision 1');
-      expect(res.body.withDraft.items.map((i: ListItem) => i.id)).toEqual([stored[4], ...stored.slice(0, 4)]);
+      expect((res.body.withDraft.items as ListItem[]).map((i) => i.id)).toEqual([
+        stored[4],
+        ...stored.slice(0, 4),
+      ]);
       expect(res.body.withDraft.items[0]).toMatchObject({
         rules: ['top-first'],
         reason: { type: 'similar-to' },
@@ -490,7 +493,7 @@ describe('placements API', () => {
       expect(emptying.body.empty).toBe(true);
       expect(emptying.body.withDraft.items).toEqual([]);
       expect(emptying.body.withoutDraft.items.length).toBe(5);
-      expect(emptying.body.warnings.join(' ')).toMatch(/rules\[0\] removes every candidate/);
+      expect((emptying.body.warnings as string[]).join(' ')).toMatch(/rules\[0\] removes every candidate/);
 
       const bad = await request(t.server)
         .post('/v1/admin/placements/pv/preview')

@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import { validationProblem } from '../common/problem';
 import { zodErrors } from '../common/validation';
-import { placementFileSchema, type PlacementDefinition } from '../placements/dto/placement.schema';
+import {
+  definitionOf,
+  placementFileSchema,
+  type PlacementDefinition,
+} from '../placements/dto/placement.schema';
 import type { PlacementsService } from '../placements/placements.service';
 
 /** The name revisions written by the command line carry (there is no API key there). */
@@ -14,7 +18,7 @@ export const CLI_AUTHOR = 'cli';
 export async function exportPlacements(svc: PlacementsService): Promise<{ placements: unknown[] }> {
   const list = await svc.list();
   return {
-    placements: list.map(({ revision: _r, updatedAt: _u, updatedBy: _b, ...p }) => p),
+    placements: list.map((p) => ({ id: p.id, ...definitionOf({ ...p }) })),
   };
 }
 
@@ -32,16 +36,10 @@ export async function importPlacements(
         path: `placements${e.path.startsWith('[') ? '' : '.'}${e.path}`,
       })),
     );
-  const entries = parsed.data.placements.map((entry) => {
-    const {
-      id,
-      revision: _r,
-      updatedAt: _u,
-      updatedBy: _b,
-      ...definition
-    } = entry as Record<string, unknown>;
-    return { id: id as string, definition: definition as PlacementDefinition };
-  });
+  const entries = parsed.data.placements.map((entry) => ({
+    id: entry.id,
+    definition: definitionOf(entry) as PlacementDefinition,
+  }));
   const ids = entries.map((e) => e.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw validationProblem([{ path: 'placements', message: `placement "${dup}" appears twice` }]);

@@ -69,6 +69,9 @@ function reweigh(score: number, weight: number): number {
   return score >= 0 ? score * weight : score / weight;
 }
 
+const withoutOrder = <T>({ order: _order, ...item }: StagedItem<T> & { order: number }): StagedItem<T> =>
+  item;
+
 /**
  * Re-ranks `candidates` under the rules and cuts to `limit`:
  * 1. `filter` removes matching items (pins included: a filtered item is never shown);
@@ -155,10 +158,7 @@ export function applyRules<T>(input: StageInput<T>): StageResult<T> {
   for (let pos = 1; pos <= limit; pos++) {
     const pinned = slots.get(pos);
     if (pinned) out.push(pinned);
-    else if (next < ranked.length) {
-      const { order: _order, ...item } = ranked[next++];
-      out.push(item);
-    }
+    else if (next < ranked.length) out.push(withoutOrder(ranked[next++]));
   }
   return { items: out, active: active.map((r) => r.key), removed };
 }

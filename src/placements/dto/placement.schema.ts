@@ -102,6 +102,15 @@ export const placementBodySchema = z
   });
 export type PlacementDefinition = z.output<typeof placementBodySchema>;
 
+/** A stored or exported placement without its id and revision bookkeeping: what a PUT body holds. */
+export const definitionOf = ({
+  id: _id,
+  revision: _r,
+  updatedAt: _u,
+  updatedBy: _b,
+  ...definition
+}: Record<string, unknown>): Record<string, unknown> => definition;
+
 /** A placement file for `aisle placements:import`: what `placements:export` writes. */
 export const placementFileSchema = z.strictObject({
   placements: z
@@ -109,8 +118,7 @@ export const placementFileSchema = z.strictObject({
     .max(10_000)
     .superRefine((list, ctx) => {
       list.forEach((entry, i) => {
-        const { id: _id, revision: _r, updatedAt: _u, updatedBy: _b, ...definition } = entry;
-        const r = placementBodySchema.safeParse(definition);
+        const r = placementBodySchema.safeParse(definitionOf(entry));
         if (!r.success)
           for (const issue of r.error.issues)
             ctx.addIssue({ code: 'custom', message: issue.message, path: [i, ...issue.path] });
