@@ -102,7 +102,7 @@ export class PlacementServingService {
 
   async serve(id: string, context: PlacementContext, opts: ServeOptions): Promise<PlacementList> {
     const { placement, rules } = await this.placements.servable(id);
-    const run = await this.run(placement, rules, context, opts.limit, new Date());
+    const run = await this.run(placement, rules, context, opts.limit, new Date(), opts.explain);
     return {
       items: await this.present(run, opts.explain, opts.explain, opts.includeItems),
       modelVersion: run.modelVersion,
@@ -178,6 +178,7 @@ export class PlacementServingService {
     context: PlacementContext,
     requestedLimit: number | undefined,
     now: Date,
+    explain = true,
   ): Promise<Run> {
     requireContext(def.kind, context);
     const limit = requestedLimit ?? def.limit ?? DEFAULT_PLACEMENT_LIMIT;
@@ -218,7 +219,7 @@ export class PlacementServingService {
     }
 
     for (;;) {
-      const got = await this.candidates(def, context, fetch, now);
+      const got = await this.candidates(def, context, fetch, now, explain);
       const staged: Array<StageCandidate<Reason | undefined>> = [];
       for (const c of got.items) {
         const doc = docOf(c.id);
@@ -245,6 +246,7 @@ export class PlacementServingService {
     context: PlacementContext,
     limit: number,
     now: Date,
+    explain: boolean,
   ): Promise<{ items: Candidate[]; strategy: string; modelVersion: string | null }> {
     const f = def.filters ?? {};
     const opts: ListOptions = {
@@ -255,7 +257,8 @@ export class PlacementServingService {
       inStockOnly: f.inStockOnly ?? true,
       exclude: [],
       includeItems: false,
-      explain: true,
+      // Reasons cost work per item, and without them a plain placement shares the engine's cached lists.
+      explain,
       diversity: def.diversity ?? 0,
     };
     const model = this.interactions.current();
