@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
 import type { Item } from '../catalog/item.model';
-import { validationProblem } from '../common/problem';
+import { ProblemException, validationProblem } from '../common/problem';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { ListOptions } from '../recommendations/dto/options.schema';
 import { itemFilter } from '../recommendations/filters';
@@ -123,7 +123,11 @@ export class PlacementServingService {
     opts: { limit?: number; includeItems: boolean },
   ): Promise<Record<string, unknown>> {
     const now = new Date();
-    const stored = await this.placements.servable(id).catch(() => undefined);
+    // No stored placement yet: the draft is compared with itself without rules. Other failures are errors.
+    const stored = await this.placements.servable(id).catch((e: unknown) => {
+      if (e instanceof ProblemException && e.getStatus() === 404) return undefined;
+      throw e;
+    });
     const withDraft = await this.run(draft, compileRules(draft.rules ?? []), context, opts.limit, now);
     const base = stored
       ? await this.run(stored.placement, stored.rules, context, opts.limit, now)
