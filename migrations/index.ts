@@ -3,6 +3,7 @@ import { AddJobsEmbeddingsModels1795840308243 } from './1795840308243-AddJobsEmb
 import { AddItemNeighbours1795849546611 } from './1795849546611-AddItemNeighbours';
 import { AddChangeFeedTriggers1795900000000 } from './1795900000000-AddChangeFeedTriggers';
 import { AddJobDedupe1796039197850 } from './1796039197850-AddJobDedupe';
+import { AddPlacements1796040119173 } from './1796040119173-AddPlacements';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -14,4 +15,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddItemNeighbours1795849546611,
   AddChangeFeedTriggers1795900000000,
   AddJobDedupe1796039197850,
+  AddPlacements1796040119173,
 ];

@@ -23,6 +23,7 @@ import { VectorIndexModule } from './vector-index/vector-index.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
 import { SyncModule } from './sync/sync.module';
 import { TrainingModule } from './training/training.module';
+import { PlacementsModule } from './placements/placements.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -80,6 +81,7 @@ export class AppModule {
         CopurchaseModule,
         RecommendationsModule,
         TrainingModule,
+        PlacementsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -10,6 +10,8 @@ import { runMigrations } from './database/database.bootstrap';
 import { createHttpApp } from './http-app';
 import { ImportService, type ImportSummary } from './import/import.service';
 import { runEval } from './cli/eval.command';
+import { placementsExportCommand } from './cli/placements-export.command';
+import { placementsImportCommand } from './cli/placements-import.command';
 import { loadConfig } from './config/config.schema';
 import { EncoderProvider } from './embeddings/encoder.provider';
 import { JobsService } from './jobs/jobs.service';
@@ -300,6 +302,8 @@ export function buildCli(): Command {
         process.exitCode = 1;
       }
     });
+
+  program.addCommand(placementsExportCommand(run)).addCommand(placementsImportCommand(run));
 
   return program;
 }

@@ -4,6 +4,7 @@ import { ItemNeighbourEntity } from '../copurchase/item-neighbour.entity';
 import { ItemEmbeddingEntity } from '../embeddings/item-embedding.entity';
 import { EventEntity } from '../events/event.entity';
 import { JobEntity } from '../jobs/job.entity';
+import { PlacementEntity, PlacementRevisionEntity } from '../placements/placement.entity';
 import { ModelVersionEntity } from '../training/model-version.entity';
 
 /** Every entity of the schema; the DataSource, the migration generator and the drift check share this list. */
@@ -15,4 +16,6 @@ export const ENTITIES = [
   ModelVersionEntity,
   ItemNeighbourEntity,
   CopurchaseBuildEntity,
+  PlacementEntity,
+  PlacementRevisionEntity,
 ];
