@@ -13,7 +13,7 @@ import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { CopurchaseRepository } from '../copurchase/copurchase.repository';
 import { UserChanges } from '../events/user-changes';
 import { JOBS_POLLING } from '../jobs/jobs.service';
-import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from './interaction-model';
+import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/interaction-model';
 
 /**
  * Holds the shop-wide interaction model. Popularity and trending come from one SQL aggregate (cheap: one row

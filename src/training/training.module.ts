@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
-import { RecommendationsModule } from '../recommendations/recommendations.module';
+import { ServingModelModule } from '../serving-model/serving-model.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { ModelsController } from './models.controller';
 import { TrainingService } from './training.service';
 
 @Module({
-  imports: [EmbeddingsModule, VectorIndexModule, RecommendationsModule],
+  imports: [EmbeddingsModule, VectorIndexModule, ServingModelModule],
   controllers: [ModelsController],
   providers: [TrainingService, ModelVersionsRepository],
   exports: [TrainingService, ModelVersionsRepository],

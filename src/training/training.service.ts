@@ -13,8 +13,8 @@ import { ProblemException } from '../common/problem';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
-import { DEFAULT_BLEND, storedBlend } from '../recommendations/blend';
-import { RecommendationsService } from '../recommendations/recommendations.service';
+import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
+import { ServingModel } from '../serving-model/serving-model';
 import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
 import { REINDEX } from '../vector-index/reindex.job';
@@ -62,7 +62,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly versions: ModelVersionsRepository,
     private readonly embeddings: EmbeddingsService,
     private readonly index: IndexService,
-    private readonly recs: RecommendationsService,
+    private readonly servingModel: ServingModel,
     private readonly jobs: JobsService,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
   ) {}
@@ -80,9 +80,6 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
       this.adoptBlends(row.params);
     }
-    this.index.setProjectionSource(() =>
-      Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined),
-    );
     this.jobs.register(FINETUNE, ({ job, progress }) =>
       this.finetune({
         now: typeof job.params.now === 'string' ? new Date(job.params.now) : undefined,
@@ -171,9 +168,16 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     await this.jobs.enqueue(REINDEX, { full: false });
   }
 
+  /** Publishes the active model (just set) with the blends stored beside it to everything that serves. */
   private adoptBlends(params: Record<string, unknown>): void {
-    this.recs.blend = storedBlend(params.blend, DEFAULT_BLEND);
-    this.recs.discoveryBlend = storedBlend(params.discoveryBlend, this.recs.blend);
+    const blend = storedBlend(params.blend, DEFAULT_BLEND);
+    const active = this.active!;
+    this.servingModel.publish({
+      version: active.version,
+      projection: projectionOf(active.version, active.model),
+      blend,
+      discoveryBlend: storedBlend(params.discoveryBlend, blend),
+    });
   }
 
   activeVersion(): string | null {
@@ -280,6 +284,8 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
             history: purchases.filter((e) => e.timestamp < validationStart),
             at: validationStart,
             halfLifeDays: this.config.profileHalfLifeDays,
+            repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
+            newItemSlots: this.config.recsNewItemSlots,
           }),
         ).result;
       const [candidate, current] = await Promise.all([

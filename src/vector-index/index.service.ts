@@ -14,6 +14,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { HnswVectorIndex } from './hnsw-vector-index.adapter';
 import { IndexHolder } from './index-holder';
+import { ServingModel } from '../serving-model/serving-model';
 import { rawProjection, type VectorProjection } from './projection';
 import { IndexCorruptError } from './vector-index.errors';
 import type { SearchHit, VectorIndex } from './vector-index.port';
@@ -27,9 +28,6 @@ export interface RebuildResult {
   directory: string;
 }
 
-/** Supplies the projection of the active model version (the training module registers one). */
-export type ProjectionSource = () => Promise<VectorProjection | undefined>;
-
 /**
  * The served vector index: loaded from disk at start-up (rebuilt from the vectors in PostgreSQL when it is
  * missing or corrupt), rebuilt off to the side by the reindex job and swapped in whole.
@@ -38,7 +36,6 @@ export type ProjectionSource = () => Promise<VectorProjection | undefined>;
 export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('VectorIndex');
   readonly holder = new IndexHolder();
-  private projectionSource: ProjectionSource = () => Promise.resolve(undefined);
   private projection: VectorProjection | undefined;
   private sub: Subscription | undefined;
 
@@ -47,6 +44,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly embeddings: EmbeddingsService,
     private readonly snapshot: CatalogSnapshot,
     private readonly metrics: MetricsService,
+    private readonly serving: ServingModel,
     readiness: ReadinessIndicators,
     changes: CatalogChanges,
   ) {
@@ -61,15 +59,11 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  setProjectionSource(source: ProjectionSource): void {
-    this.projectionSource = source;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded) {
-        this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
+        this.projection = this.serving.current().projection ?? rawProjection(loaded.info.dimension);
         this.logger.log(
           `loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`,
         );
@@ -98,7 +92,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded && this.holder.currentName() !== before) {
-        this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
+        this.projection = this.serving.current().projection ?? rawProjection(loaded.info.dimension);
         this.metrics.indexSize.set(loaded.size);
         this.warmVectors(loaded);
         this.logger.log(
@@ -168,7 +162,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<RebuildResult> {
     const started = Date.now();
     const { encoderId, dimension, vectors } = await this.embeddings.catalogVectors();
-    const proj = projection ?? (await this.projectionSource()) ?? rawProjection(dimension);
+    const proj = projection ?? this.serving.current().projection ?? rawProjection(dimension);
     const entries = [...vectors].map(([id, v]) => ({ id, vector: proj.project(id, v) }));
     const index = await HnswVectorIndex.build(
       entries,

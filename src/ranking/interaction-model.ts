@@ -1,8 +1,8 @@
-import { NeighbourLists, type ItemNeighbours } from '../copurchase/neighbour-lists';
-import { buildItemKnn } from '../evaluation/item-knn.model';
-import { compareIds } from '../evaluation/ranking';
-import { buildTrainingStats } from '../evaluation/training-stats';
-import type { Purchase } from '../online-retail/online-retail.types';
+import { compareIds } from './ids';
+import { buildItemKnn } from './item-knn';
+import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
+import { buildPurchaseMatrix } from './purchase-matrix';
+import { topK } from './top-k';
 
 /** A (user, item) purchase aggregate: how many purchase events, and the latest. */
 export interface PurchasePair {
@@ -27,32 +27,6 @@ export const TRENDING_DAYS = 30;
 
 const RANKED_FIRST = 512;
 
-/** Reorders `a` so that its first `k` elements are the k smallest under `cmp` (quickselect, in place). */
-export function selectTop(a: Int32Array, k: number, cmp: (x: number, y: number) => number): void {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi && k > lo && k <= hi) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (cmp(a[i], pivot) < 0) i++;
-      while (cmp(a[j], pivot) > 0) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // [lo, j] ≤ pivot ≤ [i, hi]; keep partitioning the side that holds the k-th boundary.
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
 /** Co-purchase scores of the neighbours of a set of items (see InteractionModel.withCoPurchase). */
 export interface CoPurchaseScores {
   /**
@@ -60,6 +34,10 @@ export interface CoPurchaseScores {
    * largest single similarity to it.
    */
   of(id: string): { score: number; via?: string };
+  /** `of(id).score` without allocating. */
+  score(id: string): number;
+  /** `of(id).via` without allocating. */
+  via(id: string): string | undefined;
   /** Every neighbour of any source, by score descending (ties: the lists' row order). */
   ranked(): Iterable<string>;
 }
@@ -109,7 +87,7 @@ export class InteractionModel {
     trendingDays = TRENDING_DAYS,
   ): InteractionModel {
     const since = asOf.getTime() - trendingDays * 86_400_000;
-    const stats = buildTrainingStats(pairs.map((p) => ({ userId: p.userId, itemId: p.itemId }) as Purchase));
+    const stats = buildPurchaseMatrix(pairs);
     const recent = new Map<string, number>();
     const repeat = new Map<string, number>();
     for (const p of pairs) {
@@ -200,20 +178,28 @@ export class InteractionModel {
       }
     });
     try {
-      const of = (id: string): { score: number; via?: string } => {
+      const score = (id: string): number => {
         const r = rowOf.get(id);
-        return r === undefined || sum[r] === 0 ? { score: 0 } : { score: sum[r], via: sources[via[r]] };
+        return r === undefined ? 0 : sum[r];
       };
+      const viaOf = (id: string): string | undefined => {
+        const r = rowOf.get(id);
+        return r === undefined || sum[r] === 0 ? undefined : sources[via[r]];
+      };
+      const of = (id: string): { score: number; via?: string } =>
+        score(id) === 0 ? { score: 0 } : { score: score(id), via: viaOf(id) };
       const ranked = function* (): Generator<string> {
-        // Callers stop after a few hundred: order the strongest RANKED_FIRST fully, the rest only if asked.
-        const rows = touched.slice(0, count);
-        const byScore = (a: number, b: number) => sum[b] - sum[a] || a - b;
-        const head = Math.min(count, RANKED_FIRST);
-        selectTop(rows, head, byScore);
-        for (const r of rows.subarray(0, head).sort(byScore)) yield lists.idOfRow[r];
-        for (const r of rows.subarray(head).sort(byScore)) yield lists.idOfRow[r];
+        // Callers stop after a few hundred: order the strongest RANKED_FIRST, the rest only if asked.
+        const rows = touched.subarray(0, count);
+        const before = (a: number, b: number) =>
+          sum[rows[a]] > sum[rows[b]] || (sum[rows[a]] === sum[rows[b]] && rows[a] < rows[b]);
+        const head = topK(count, RANKED_FIRST, before);
+        for (const i of head) yield lists.idOfRow[rows[i]];
+        if (count <= head.length) return;
+        const all = Int32Array.from(rows.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+        for (let i = head.length; i < count; i++) yield lists.idOfRow[rows[all[i]]];
       };
-      return use({ of, ranked });
+      return use({ of, score, via: viaOf, ranked });
     } finally {
       for (let i = 0; i < count; i++) {
         const r = touched[i];
