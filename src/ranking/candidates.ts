@@ -35,7 +35,7 @@ export const CANDIDATE_LIMITS: CandidateLimits = { history: 100, vector: 200, co
 export interface RankingSources {
   signals: InteractionModel;
   vectorOf(id: string): Float32Array | undefined;
-  /** The `k` items nearest to unit vector `v` that `pass` accepts, nearest first (HNSW when serving). */
+  /** The `k` items nearest to unit vector `v` that `pass` accepts (HNSW when serving; exact in the gate). */
   nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];
   /** Days after which an own purchase counts half as recent in the repeat feature. */
   repeatHalfLifeDays: number;
@@ -127,16 +127,14 @@ export function gatherCandidates(
     contributions,
   };
   const slot = new Map<string, number>();
-  // NaN marks "cosine not known yet": vector hits bring theirs, the others are scored against the profile.
-  const add = (id: string, cos = NaN): number => {
+  const add = (id: string): number => {
     const i = set.size++;
     slot.set(id, i);
     set.ids.push(id);
-    set.cos[i] = cos;
     set.knnVia.push(undefined);
     return i;
   };
-  if (profile) for (const h of src.nearest(profile, limits.vector, pass)) add(h.id, h.score);
+  if (profile) for (const h of src.nearest(profile, limits.vector, pass)) add(h.id);
   const nowMs = now.getTime();
   for (const p of history) {
     if (p.purchases <= 0 || !pass(p.itemId)) continue;
@@ -157,28 +155,31 @@ export function gatherCandidates(
   model.withCoPurchase(
     history.map((p) => p.itemId),
     (co) => {
+      const knnOf = (i: number, r: number) => {
+        set.knn[i] = co.scoreAt(r);
+        set.knnVia[i] = co.viaAt(r);
+      };
       for (let i = 0; i < set.size; i++) {
-        set.knn[i] = co.score(set.ids[i]);
-        set.knnVia[i] = co.via(set.ids[i]);
+        const r = co.rowOf(set.ids[i]);
+        if (r >= 0) knnOf(i, r);
       }
-      // Co-purchase-only candidates: the strongest that pass the rules are scored in full.
+      // Co-purchase-only candidates: the strongest that pass the rules are scored in full. Those already in
+      // the set are skipped, so at most that many more than the limit are looked at (besides rule failures).
       let kept = 0;
-      for (const id of co.ranked()) {
+      for (const id of co.ranked(limits.coPurchase + set.size)) {
         if (kept >= limits.coPurchase) break;
         if (slot.has(id) || !pass(id)) continue;
-        const i = add(id);
-        set.knn[i] = co.score(id);
-        set.knnVia[i] = co.via(id);
+        knnOf(add(id), co.rowOf(id));
         kept += 1;
       }
     },
   );
   for (let i = 0; i < set.size; i++) {
     const id = set.ids[i];
-    if (Number.isNaN(set.cos[i])) {
-      const v = profile ? src.vectorOf(id) : undefined;
-      set.cos[i] = v ? dot(profile!, v) : 0;
-    }
+    // Every cosine is computed here, the vector hits' too: the search's own scores come from another
+    // implementation (HNSW's, in float32) and would rank the same candidates differently by a hair.
+    const v = profile ? src.vectorOf(id) : undefined;
+    set.cos[i] = v ? dot(profile!, v) : 0;
     const buyers = model.buyersOf(id);
     set.logPop[i] = Math.log1p(buyers);
     set.logTrend[i] = Math.log1p(model.recentBuyersOf(id));

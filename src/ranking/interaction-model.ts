@@ -34,12 +34,15 @@ export interface CoPurchaseScores {
    * largest single similarity to it.
    */
   of(id: string): { score: number; via?: string };
-  /** `of(id).score` without allocating. */
-  score(id: string): number;
-  /** `of(id).via` without allocating. */
-  via(id: string): string | undefined;
-  /** Every neighbour of any source, by score descending (ties: the lists' row order). */
-  ranked(): Iterable<string>;
+  /** The scratch row of a scored id, −1 when no source has it as a neighbour: one lookup for scoreAt and viaAt. */
+  rowOf(id: string): number;
+  scoreAt(row: number): number;
+  viaAt(row: number): string;
+  /**
+   * Every neighbour of any source, by score descending (ties: the lists' row order). The first `expect` are
+   * ordered up front, the rest only if iterated that far.
+   */
+  ranked(expect?: number): Iterable<string>;
 }
 
 /**
@@ -159,10 +162,10 @@ export class InteractionModel {
         best: new Float64Array(n),
         via: new Int32Array(n),
         touched: new Int32Array(n),
-        rowOf: new Map(lists.idOfRow.map((id, r) => [id, r])),
+        rowOfId: new Map(lists.idOfRow.map((id, r) => [id, r])),
       };
     }
-    const { sum, best, via, touched, rowOf } = this.scratch;
+    const { sum, best, via, touched, rowOfId } = this.scratch;
     let count = 0;
     sources.forEach((source, s) => {
       const { rows, sims } = lists.of(source);
@@ -178,28 +181,28 @@ export class InteractionModel {
       }
     });
     try {
-      const score = (id: string): number => {
-        const r = rowOf.get(id);
-        return r === undefined ? 0 : sum[r];
+      const rowOf = (id: string): number => {
+        const r = rowOfId.get(id);
+        return r === undefined || sum[r] === 0 ? -1 : r;
       };
-      const viaOf = (id: string): string | undefined => {
-        const r = rowOf.get(id);
-        return r === undefined || sum[r] === 0 ? undefined : sources[via[r]];
+      const scoreAt = (r: number): number => sum[r];
+      const viaAt = (r: number): string => sources[via[r]];
+      const of = (id: string): { score: number; via?: string } => {
+        const r = rowOf(id);
+        return r < 0 ? { score: 0 } : { score: sum[r], via: sources[via[r]] };
       };
-      const of = (id: string): { score: number; via?: string } =>
-        score(id) === 0 ? { score: 0 } : { score: score(id), via: viaOf(id) };
-      const ranked = function* (): Generator<string> {
-        // Callers stop after a few hundred: order the strongest RANKED_FIRST, the rest only if asked.
+      const ranked = function* (expect = RANKED_FIRST): Generator<string> {
         const rows = touched.subarray(0, count);
+        const value = Float64Array.from(rows, (r) => sum[r]);
         const before = (a: number, b: number) =>
-          sum[rows[a]] > sum[rows[b]] || (sum[rows[a]] === sum[rows[b]] && rows[a] < rows[b]);
-        const head = topK(count, RANKED_FIRST, before);
+          value[a] > value[b] || (value[a] === value[b] && rows[a] < rows[b]);
+        const head = topK(count, expect, before);
         for (const i of head) yield lists.idOfRow[rows[i]];
         if (count <= head.length) return;
         const all = Int32Array.from(rows.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
         for (let i = head.length; i < count; i++) yield lists.idOfRow[rows[all[i]]];
       };
-      return use({ of, score, via: viaOf, ranked });
+      return use({ of, rowOf, scoreAt, viaAt, ranked });
     } finally {
       for (let i = 0; i < count; i++) {
         const r = touched[i];
@@ -214,7 +217,7 @@ export class InteractionModel {
     best: Float64Array;
     via: Int32Array;
     touched: Int32Array;
-    rowOf: Map<string, number>;
+    rowOfId: Map<string, number>;
   };
 
   /** Co-purchase neighbours of an item with their cosine similarity. */

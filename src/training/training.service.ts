@@ -10,6 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ProblemException } from '../common/problem';
+import { normalizeRows } from '../common/vectors';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
@@ -422,15 +423,4 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const step = Math.max(1, Math.ceil(cases.length / MAX_TUNING_CASES));
     return cases.filter((_, i) => i % step === 0).map(([userId, f]) => ({ userId, targets: f.targets }));
   }
-}
-
-function normalizeRows(v: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i += dim) {
-    let n = 0;
-    for (let j = 0; j < dim; j++) n += v[i + j] * v[i + j];
-    n = Math.sqrt(n) || 1;
-    for (let j = 0; j < dim; j++) out[i + j] = v[i + j] / n;
-  }
-  return out;
 }
