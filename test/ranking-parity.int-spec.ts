@@ -59,7 +59,8 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
     await ctx.get(IndexService).rebuild();
     await ctx.get(CopurchaseJob).runHere(AT);
     await ctx.get(InteractionModelService).refresh(AT);
-  });
+    // Embedding the slice's catalog takes most of this; a busy machine stretches it past the default timeout.
+  }, 600_000);
 
   afterAll(async () => {
     await ctx?.close();
