@@ -24,16 +24,16 @@ function randomCase(rnd: () => number, n: number): BlendCase {
 
 /** The reference: score every candidate and sort (score descending, then id). */
 function sortedTopK({ candidates: c }: BlendCase, w: BlendWeights, k: number): string[] {
-  const s = c.ids.map(
-    (_, i) =>
-      w.cos * c.cos[i] +
-      w.pop * c.logPop[i] +
-      w.trend * c.logTrend[i] +
-      w.knn * c.knn[i] +
-      w.repeat * c.repeat[i] +
-      w.reorder * c.reorder[i] +
-      w.newItem * c.isNew[i],
-  );
+  const terms = [
+    [w.cos, c.cos],
+    [w.pop, c.logPop],
+    [w.trend, c.logTrend],
+    [w.knn, c.knn],
+    [w.repeat, c.repeat],
+    [w.reorder, c.reorder],
+    [w.newItem, c.isNew],
+  ] as const;
+  const s = c.ids.map((_, i) => terms.reduce((sum, [weight, feature]) => sum + weight * feature[i], 0));
   return c.ids
     .map((_, i) => i)
     .sort((a, b) => s[b] - s[a] || (c.ids[a] < c.ids[b] ? -1 : 1))
