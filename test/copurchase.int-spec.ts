@@ -9,12 +9,12 @@ import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/config.schema';
 import { COPURCHASE, CopurchaseJob } from '../src/copurchase/copurchase.job';
 import { CopurchaseRepository } from '../src/copurchase/copurchase.repository';
-import { buildItemKnn, type ItemKnnModel } from '../src/evaluation/item-knn.model';
-import { buildTrainingStats } from '../src/evaluation/training-stats';
+import { buildItemKnn, type ItemKnnModel } from '../src/ranking/item-knn';
+import { buildPurchaseMatrix } from '../src/ranking/purchase-matrix';
 import { ImportService } from '../src/import/import.service';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import type { Purchase } from '../src/online-retail/online-retail.types';
-import { InteractionModel } from '../src/recommendations/interaction-model';
+import { InteractionModel } from '../src/ranking/interaction-model';
 import { InteractionModelService } from '../src/recommendations/interaction-model.service';
 import { listenApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -69,7 +69,7 @@ function expectedFromFile(
   deleted: ReadonlySet<string>,
 ): ItemKnnModel {
   return buildItemKnn(
-    buildTrainingStats(purchases.filter((p) => p.timestamp < asOf && !deleted.has(p.itemId))),
+    buildPurchaseMatrix(purchases.filter((p) => p.timestamp < asOf && !deleted.has(p.itemId))),
   );
 }
 

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { startTestApp, type TestApp } from './support/app';
+import { ProfileService } from '../src/recommendations/profile.service';
 import { RecommendationWarmer } from '../src/recommendations/recommendation-warmer';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { userQuerySchema } from '../src/recommendations/dto/options.schema';
@@ -154,8 +155,12 @@ describe('recommendations API', () => {
     const url = '/v1/users/17850/recommendations?limit=10&excludePurchased=true';
     const first = await request(t.server).get(url);
     expect(first.status).toBe(200);
+    // Computing a list starts by reading the profile: a list served from the cache reads none.
+    const profiles = jest.spyOn(t.app.get(ProfileService), 'profile');
     const again = await request(t.server).get(url);
     expect(again.body).toEqual(first.body);
+    expect(profiles.mock.calls.filter(([userId]) => userId === '17850')).toHaveLength(0);
+    profiles.mockRestore();
     const ids = (first.body.items as Array<{ id: string }>).map((i) => i.id);
     expect(ids).toHaveLength(10);
 

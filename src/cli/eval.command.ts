@@ -12,11 +12,11 @@ import { runMigrations } from '../database/database.bootstrap';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { EncoderProvider, BUILTIN_ENCODER } from '../embeddings/encoder.provider';
 import { contentRecommender } from '../evaluation/baseline-recommenders';
-import { buildTrainingStats } from '../evaluation/training-stats';
 import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluation.report';
 import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
 import { ImportService } from '../import/import.service';
+import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 import { InteractionModelService } from '../recommendations/interaction-model.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
@@ -102,7 +102,7 @@ export async function runEval(
 
           const raw = (await ctx.get(EmbeddingsService).catalogVectors()).vectors;
           const recs = ctx.get(RecommendationsService);
-          const stats = buildTrainingStats(split.training);
+          const stats = buildPurchaseMatrix(split.training);
           const listOpts = (k: number, exclude: ReadonlySet<string>) => ({
             limit: k,
             inStockOnly: false,
@@ -114,8 +114,18 @@ export async function runEval(
             excludePurchased: exclude.size > 0,
           });
           // The projection alone: the same service with the co-purchase and repeat sources switched off.
-          const projectionOnly = { ...recs.blend, knn: 0, repeat: 0, reorder: 0 };
-          const projectionOnlyDiscovery = { ...recs.discoveryBlend, knn: 0, repeat: 0, reorder: 0 };
+          const projectionOnly = {
+            ...recs.servedBlend({ excludePurchased: false }),
+            knn: 0,
+            repeat: 0,
+            reorder: 0,
+          };
+          const projectionOnlyDiscovery = {
+            ...recs.servedBlend({ excludePurchased: true }),
+            knn: 0,
+            repeat: 0,
+            reorder: 0,
+          };
           return {
             recommenders: {
               ...(modelVersion !== 'raw'

@@ -121,6 +121,7 @@ export const envSchema = z.object({
   RECS_CACHE_MAX_BYTES: byteSizeSchema('256mb'),
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
+  RECS_REPEAT_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(60),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
@@ -203,6 +204,8 @@ export interface AppConfig {
   recsWarmUsers: number;
   /** Places of a discovery list kept for never-sold items among the profile's vector neighbours (0: none). */
   recsNewItemSlots: number;
+  /** Days after which an own purchase counts half as recent when ranking it for buying again. */
+  recsRepeatHalfLifeDays: number;
   indexEfSearch: number | undefined;
   finetune: {
     epochs: number;
@@ -273,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsCacheMaxBytes: e.RECS_CACHE_MAX_BYTES,
     recsWarmUsers: e.RECS_WARM_USERS,
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
+    recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
     indexEfSearch: e.INDEX_EF_SEARCH,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,

@@ -11,7 +11,7 @@ import { Subject, type Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { DEFAULT_KNN_NEIGHBORS } from '../evaluation/item-knn.model';
+import { DEFAULT_KNN_NEIGHBORS } from '../ranking/item-knn';
 import { UserChanges } from '../events/user-changes';
 import type { Job } from '../jobs/jobs.repository';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';

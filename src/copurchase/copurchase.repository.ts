@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { NeighbourLists } from './neighbour-lists';
+import { NeighbourLists } from '../ranking/neighbour-lists';
 
 /** What the neighbours table currently holds. */
 export interface CopurchaseBuild {

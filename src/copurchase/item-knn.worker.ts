@@ -1,8 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Client } from 'pg';
-import { buildItemKnn } from '../evaluation/item-knn.model';
-import { buildTrainingStats } from '../evaluation/training-stats';
-import type { Purchase } from '../online-retail/online-retail.types';
+import { buildItemKnn } from '../ranking/item-knn';
+import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 import { readPurchasePairs } from './purchase-pairs.query';
 
 export interface KnnWorkerInput {
@@ -40,7 +39,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
     await client.end();
   }
   const read = Date.now();
-  const stats = buildTrainingStats(pairs as Purchase[]);
+  const stats = buildPurchaseMatrix(pairs);
   const knn = buildItemKnn(stats, input.neighbourCount);
   return {
     ok: true,

@@ -6,8 +6,8 @@ import {
   repeatRecommender,
 } from './baseline-recommenders';
 import type { Purchase, RecommendationUser } from './evaluation.types';
-import { buildItemKnn } from './item-knn.model';
-import { buildTrainingStats } from './training-stats';
+import { buildItemKnn } from '../ranking/item-knn';
+import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 
 let sequence = 0;
 function purchase(userId: string, itemId: string): Purchase {
@@ -46,7 +46,7 @@ const training = [
   purchase('u3', 'C'),
   purchase('u4', 'E'),
 ];
-const stats = buildTrainingStats(training);
+const stats = buildPurchaseMatrix(training);
 const SIM_AB = 2 / Math.sqrt(6);
 
 describe('training stats', () => {

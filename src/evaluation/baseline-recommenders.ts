@@ -1,19 +1,21 @@
 import type { Protocol, Recommender } from './evaluation.types';
-import { buildItemKnn, DEFAULT_KNN_NEIGHBORS, type ItemKnnModel } from './item-knn.model';
-import { compareIds, fillWithPopularity, selectTopK } from './ranking';
-import { buildTrainingStats, type TrainingStats } from './training-stats';
+import { compareIds } from '../ranking/ids';
+import { buildItemKnn, DEFAULT_KNN_NEIGHBORS, type ItemKnnModel } from '../ranking/item-knn';
+import { buildPurchaseMatrix, type PurchaseMatrix } from '../ranking/purchase-matrix';
+import { topKByScore } from '../ranking/top-k';
+import { fillWithPopularity } from './ranking';
 import type { Purchase } from './evaluation.types';
 
 /** Pre-trained vector of an item, or undefined when the encoder has none for it. */
 export type ItemVectorLookup = (itemId: string) => Float32Array | undefined;
 
 /** Items ranked by distinct pre-cutoff buyers. */
-export function popRecommender(stats: TrainingStats): Recommender {
+export function popRecommender(stats: PurchaseMatrix): Recommender {
   return (_user, k, exclude) => fillWithPopularity([], stats.popularity, k, exclude);
 }
 
 /** "Buy it again": own items by pre-cutoff purchase rows, ties by distinct buyers, then id. */
-export function repeatRecommender(stats: TrainingStats): Recommender {
+export function repeatRecommender(stats: PurchaseMatrix): Recommender {
   return (user, k, exclude) => {
     const rows = new Map<string, number>();
     for (const purchase of user.history) rows.set(purchase.itemId, (rows.get(purchase.itemId) ?? 0) + 1);
@@ -46,7 +48,7 @@ export function itemKnnRecommender(model: ItemKnnModel, popularity: readonly str
         scores[i] += model.similarities[n];
       }
     }
-    const top = selectTopK(touched, touchedCount, scores, k, (i) => exclude.has(model.itemIds[i]));
+    const top = topKByScore(touched, touchedCount, scores, k, (i) => exclude.has(model.itemIds[i]));
     for (let t = 0; t < touchedCount; t++) scores[touched[t]] = 0;
     return fillWithPopularity(
       top.map((i) => model.itemIds[i]),
@@ -112,7 +114,7 @@ export function contentRecommender(options: ContentRecommenderOptions): Recommen
       for (let d = 0; d < dim; d++) dot += profile[d] * matrix[base + d];
       scores[row] = dot;
     }
-    const top = selectTopK(order, ids.length, scores, k, (row) => exclude.has(ids[row]));
+    const top = topKByScore(order, ids.length, scores, k, (row) => exclude.has(ids[row]));
     return fillWithPopularity(
       top.map((row) => ids[row]),
       options.popularity,
@@ -130,7 +132,7 @@ export interface BaselineOptions {
 }
 
 export interface Baselines {
-  stats: TrainingStats;
+  stats: PurchaseMatrix;
   recommenders: Record<string, Recommender>;
   /** repeat is meaningless in discovery, where every own item is excluded. */
   restrictTo: Record<string, readonly Protocol[]>;
@@ -138,7 +140,7 @@ export interface Baselines {
 
 /** The baselines of docs/evaluation.md, all fitted on the pre-cutoff purchases only. */
 export function buildBaselines(training: readonly Purchase[], options: BaselineOptions = {}): Baselines {
-  const stats = buildTrainingStats(training);
+  const stats = buildPurchaseMatrix(training);
   const recommenders: Record<string, Recommender> = {
     pop: popRecommender(stats),
     repeat: repeatRecommender(stats),

@@ -1,5 +1,5 @@
 import type { EvaluationSplit, Purchase, TestUser } from './evaluation.types';
-import { compareIds } from './ranking';
+import { compareIds } from '../ranking/ids';
 
 export const DEFAULT_CUTOFF = new Date('2011-11-01T00:00:00Z');
 

@@ -7,7 +7,7 @@ import {
   type Recommender,
   type TestUser,
 } from './evaluation.types';
-import { MetricsAccumulator, rankingMetrics } from './ranking-metrics';
+import { MetricsAccumulator, rankingMetrics } from '../ranking/ranking-metrics';
 
 export const DEFAULT_K = 10;
 

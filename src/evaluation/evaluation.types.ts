@@ -41,8 +41,4 @@ export interface EvaluationSplit {
   testUsers: TestUser[];
 }
 
-export interface RankingMetrics {
-  recall: number;
-  ndcg: number;
-  hit: number;
-}
+export type { RankingMetrics } from '../ranking/ranking-metrics';

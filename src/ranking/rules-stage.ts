@@ -4,7 +4,7 @@
  * caller passes `now`, the context item and the items the stage may place.
  */
 import type { ItemDocument, ItemPredicate } from './item-condition';
-import { reserveNewArrivalSlots } from '../recommendations/new-arrivals';
+import { reserveNewArrivalSlots } from './new-arrivals';
 
 export type RuleAction = 'boost' | 'bury' | 'filter' | 'pin' | 'promote';
 

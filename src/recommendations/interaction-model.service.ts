@@ -16,7 +16,7 @@ import { UserChanges } from '../events/user-changes';
 import { JOBS_POLLING } from '../jobs/jobs.service';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
-import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from './interaction-model';
+import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/interaction-model';
 
 /** An erasure is rare and must leave popular lists promptly; this only collects a burst of them. */
 const ERASURE_DELAY_MS = 100;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EventsModule } from '../events/events.module';
+import { ServingModelModule } from '../serving-model/serving-model.module';
 import { InteractionModelService } from './interaction-model.service';
 import { ProfileService } from './profile.service';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
@@ -12,7 +13,14 @@ import { RecommendationCache } from './recommendation-cache';
 import { RecommendationWarmer } from './recommendation-warmer';
 
 @Module({
-  imports: [CatalogModule, EventsModule, EmbeddingsModule, VectorIndexModule, CopurchaseModule],
+  imports: [
+    CatalogModule,
+    EventsModule,
+    EmbeddingsModule,
+    VectorIndexModule,
+    CopurchaseModule,
+    ServingModelModule,
+  ],
   controllers: [RecommendationsController],
   providers: [
     RecommendationsService,

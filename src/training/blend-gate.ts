@@ -1,15 +1,21 @@
-import type { BlendWeights } from '../recommendations/blend';
-import { InteractionModel } from '../recommendations/interaction-model';
+import { dot } from '../common/vectors';
+import type { BlendWeights } from '../ranking/blend';
+import { tuneBlend, type BlendCase } from '../ranking/blend-tuning';
 import {
-  HISTORY_CAP,
-  KNN_CANDIDATES,
-  POPULAR_CANDIDATES,
-  VECTOR_CANDIDATES,
-} from '../recommendations/recommendations.service';
-import { tuneBlend, type BlendCase } from './blend-tuning';
+  CANDIDATE_LIMITS,
+  gatherCandidates,
+  rankingHistory,
+  type HistoryItem,
+  type NearestHit,
+  type RankingSources,
+} from '../ranking/candidates';
+import { InteractionModel } from '../ranking/interaction-model';
+import { rankForList } from '../ranking/personalised-ranking';
+import { ndcgAtK } from '../ranking/ranking-metrics';
+import { topK } from '../ranking/top-k';
 import { contextWeight, type Interaction } from './model/training-pairs';
 
-const DAY_MS = 86_400_000;
+const K = 10;
 
 /** Everything the gate needs to score one model on the validation baskets; plain data, so it can cross threads. */
 export interface GateInput {
@@ -25,19 +31,46 @@ export interface GateInput {
   /** Start of the validation window: the moment every list is asked at. */
   at: Date;
   halfLifeDays: number;
+  /** The served lists' settings the gate ranks with (RECS_REPEAT_HALF_LIFE_DAYS, RECS_NEW_ITEM_SLOTS). */
+  repeatHalfLifeDays: number;
+  newItemSlots: number;
 }
 
 export interface GateResult {
   weights: BlendWeights;
   discoveryWeights: BlendWeights;
-  /** Mean of the next-basket and discovery NDCG@10 with the tuned weights. */
+  /**
+   * Mean of the next-basket and discovery NDCG@10 of the lists serving would give the validation users with
+   * the returned weights: the number the gate compares.
+   */
   ndcg: number;
+}
+
+/** Exact nearest neighbours over the model's item vectors: the gate can afford a full scan, serving cannot. */
+export function exactNearest(
+  projected: Float32Array,
+  dim: number,
+  itemIds: readonly string[],
+): RankingSources['nearest'] {
+  const scores = new Float64Array(itemIds.length);
+  return (v, k, pass): NearestHit[] => {
+    for (let i = 0; i < itemIds.length; i++) scores[i] = dot(v, projected.subarray(i * dim, (i + 1) * dim));
+    const before = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && a < b);
+    return Array.from(
+      topK(itemIds.length, k, before, (i) => !pass(itemIds[i])),
+      (i) => ({
+        id: itemIds[i],
+        score: scores[i],
+      }),
+    );
+  };
 }
 
 /**
  * Tunes the blend for one model's item vectors on the validation baskets and returns its weights and
- * validation NDCG@10 — the number the gate compares. Candidates and features are gathered exactly as
- * RecommendationsService.forUser gathers them.
+ * validation NDCG@10 — the number the gate compares. Candidates, features and the ranking are the ranking
+ * core's, as serving calls it; only the neighbour search differs (exact here, HNSW when serving) and the
+ * history holds purchases only.
  */
 export function tuneForModel(input: GateInput): GateResult {
   const { users, projected, dim, tau, itemIds, history, at, halfLifeDays } = input;
@@ -52,94 +85,40 @@ export function tuneForModel(input: GateInput): GateResult {
     else byUser.set(e.userId, [e]);
   }
   const row = new Map(itemIds.map((id, i) => [id, i]));
+  const sources: RankingSources = {
+    signals: model,
+    vectorOf: (id) => {
+      const r = row.get(id);
+      return r === undefined ? undefined : projected.subarray(r * dim, (r + 1) * dim);
+    },
+    nearest: exactNearest(projected, dim, itemIds),
+    repeatHalfLifeDays: input.repeatHalfLifeDays,
+  };
   const cases: BlendCase[] = [];
   const discovery: BlendCase[] = [];
   for (const u of users) {
-    // The same history cap as the service (most weighted items first).
-    const own = aggregate(byUser.get(u.userId) ?? [])
-      .map((p) => ({
-        ...p,
-        w: contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, halfLifeDays),
-      }))
-      .sort((a, b) => b.w - a.w || b.rows - a.rows)
-      .slice(0, HISTORY_CAP);
-    if (own.length === 0) continue;
-    const ctx = new Float32Array(dim);
-    for (const p of own) {
-      const r = row.get(p.itemId);
-      if (r === undefined) continue;
-      const w = contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, halfLifeDays);
-      for (let j = 0; j < dim; j++) ctx[j] += w * projected[r * dim + j];
-    }
-    let nn = 0;
-    for (let j = 0; j < dim; j++) nn += ctx[j] * ctx[j];
-    nn = Math.sqrt(nn) || 1;
-    // Candidates as the service gathers them: vector neighbours, co-purchase neighbours, own items, popular, trending.
-    const cos = new Float32Array(itemIds.length);
-    for (let i = 0; i < itemIds.length; i++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += ctx[j] * projected[i * dim + j];
-      cos[i] = s / nn;
-    }
-    const knn = new Map<string, number>();
-    for (const p of own)
-      for (const [id, sim] of model.neighbours(p.itemId)) knn.set(id, (knn.get(id) ?? 0) + sim);
-    const knnRanked = [...knn.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    const ownRows = new Map(own.map((p) => [p.itemId, p]));
-    const byCosAll = [...cos.keys()].sort((a, b) => cos[b] - cos[a] || a - b);
-    /**
-     * The candidates forUser gathers under a rule: the top vector neighbours that pass it, the user's own
-     * purchases (unless discovery), popular and trending items that pass, then the strongest co-purchase-only neighbours.
-     */
-    const gather = (discovery: boolean): string[] => {
-      const passes = (id: string) => row.has(id) && !(discovery && ownRows.has(id));
-      const set = new Set<string>();
-      for (const i of byCosAll) {
-        if (set.size >= VECTOR_CANDIDATES) break;
-        if (passes(itemIds[i])) set.add(itemIds[i]);
-      }
-      if (!discovery) for (const p of own) if (row.has(p.itemId)) set.add(p.itemId);
-      for (const shelf of [model.popular, model.trending]) {
-        let added = 0;
-        for (const id of shelf) {
-          if (added >= POPULAR_CANDIDATES) break;
-          if (passes(id)) {
-            set.add(id);
-            added += 1;
-          }
-        }
-      }
-      let kept = 0;
-      for (const [id] of knnRanked) {
-        if (kept >= KNN_CANDIDATES) break;
-        if (set.has(id) || !passes(id)) continue;
-        set.add(id);
-        kept += 1;
-      }
-      return [...set];
-    };
-    const features = (ids: string[], withRepeat: boolean) => ({
-      ids,
-      cos: Float32Array.from(ids, (id) => cos[row.get(id)!] / tau),
-      logPop: Float32Array.from(ids, (id) => Math.log1p(model.buyersOf(id))),
-      logTrend: Float32Array.from(ids, (id) => Math.log1p(model.recentBuyersOf(id))),
-      knn: Float32Array.from(ids, (id) => knn.get(id) ?? 0),
-      repeat: Float32Array.from(ids, (id) => {
-        const p = withRepeat ? ownRows.get(id) : undefined;
-        if (!p) return 0;
-        const recency = Math.pow(2, -(at.getTime() - p.lastAt.getTime()) / (60 * DAY_MS));
-        return Math.log1p(p.rows) * (0.5 + 0.5 * recency);
-      }),
-      reorder: Float32Array.from(ids, (id) => (withRepeat && ownRows.has(id) ? model.reorderRate(id) : 0)),
-      isNew: Uint8Array.from(ids, (id) => (model.buyersOf(id) === 0 ? 1 : 0)),
+    const own: HistoryItem[] = aggregate(byUser.get(u.userId) ?? []).map((p) => ({
+      itemId: p.itemId,
+      weight: contextWeight(p.rows, at.getTime() - p.lastAt.getTime(), 1, halfLifeDays),
+      purchases: p.rows,
+      lastAt: p.lastAt,
+    }));
+    const ranked = rankingHistory(own, CANDIDATE_LIMITS.history);
+    if (ranked.length === 0) continue;
+    const bought = new Set(own.map((p) => p.itemId));
+    cases.push({
+      candidates: gatherCandidates(sources, ranked, at, (id) => row.has(id)),
+      targets: u.targets,
     });
-    cases.push({ ...features(gather(false), true), targets: u.targets });
     // The same basket for discovery lists (excludePurchased): own items are neither candidates nor targets.
-    const targets = new Set([...u.targets].filter((id) => !ownRows.has(id)));
-    if (targets.size > 0) discovery.push({ ...features(gather(true), false), targets });
+    const targets = new Set([...u.targets].filter((id) => !bought.has(id)));
+    if (targets.size > 0)
+      discovery.push({
+        candidates: gatherCandidates(sources, ranked, at, (id) => row.has(id) && !bought.has(id)),
+        targets,
+      });
   }
-  // cos is already divided by τ above, so its weight starts at 1 (the prototype's cos/τ + β·log-pop).
-  const nb = tuneBlend(cases, { cos: 1, pop: 1, trend: 0, knn: 1, repeat: 3, reorder: 0, newItem: 3 });
+  const nb = tuneBlend(cases, { cos: 1 / tau, pop: 1, trend: 0, knn: 1, repeat: 3, reorder: 0, newItem: 3 });
   const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0, reorder: 0 });
   // Cold start: a never-sold item is scored as if it had the median item's buyers. The validation window
   // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).
@@ -151,13 +130,23 @@ export function tuneForModel(input: GateInput): GateResult {
   const medianLogTrend = selling.length ? Math.log1p(selling[Math.floor(selling.length / 2)]) : 0;
   const withPrior = (w: BlendWeights): BlendWeights => ({
     ...w,
-    cos: w.cos / tau,
     newItem: Math.max(w.newItem, w.pop * medianLogPop + w.trend * medianLogTrend),
   });
+  const weights = withPrior(nb.weights);
+  const discoveryWeights = withPrior(disc.weights);
+  // Judged as served: the weights with the prior, and discovery lists with their new-arrival places.
+  const served = (cs: readonly BlendCase[], w: BlendWeights, newItemSlots: number) =>
+    cs.length === 0
+      ? 0
+      : cs.reduce((s, c) => {
+          const slots = rankForList(c.candidates, w, { limit: K, pool: K, newItemSlots });
+          const ids = slots.map((i) => c.candidates.ids[i]);
+          return s + ndcgAtK(ids, c.targets, K);
+        }, 0) / cs.length;
   return {
-    weights: withPrior(nb.weights),
-    discoveryWeights: withPrior(disc.weights),
-    ndcg: (nb.ndcg + disc.ndcg) / 2,
+    weights,
+    discoveryWeights,
+    ndcg: (served(cases, weights, 0) + served(discovery, discoveryWeights, input.newItemSlots)) / 2,
   };
 }
 

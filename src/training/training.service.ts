@@ -13,12 +13,13 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ProblemException } from '../common/problem';
 import { waitForAdvisoryLock } from '../database/advisory-lock';
+import { normalizeRows } from '../common/vectors';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/copurchase.job';
 import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
-import { DEFAULT_BLEND, storedBlend } from '../recommendations/blend';
-import { RecommendationsService } from '../recommendations/recommendations.service';
+import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
+import { ServingModel } from '../serving-model/serving-model';
 import { IndexService } from '../vector-index/index.service';
 import { rawProjection, type VectorProjection } from '../vector-index/projection';
 import { REINDEX } from '../vector-index/reindex.job';
@@ -70,7 +71,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly versions: ModelVersionsRepository,
     private readonly embeddings: EmbeddingsService,
     private readonly index: IndexService,
-    private readonly recs: RecommendationsService,
+    private readonly servingModel: ServingModel,
     private readonly jobs: JobsService,
     private readonly copurchase: CopurchaseJob,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
@@ -91,9 +92,6 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
       this.adoptBlends(row.params);
     }
-    this.index.setProjectionSource(() =>
-      Promise.resolve(this.active ? projectionOf(this.active.version, this.active.model) : undefined),
-    );
     this.jobs.register(
       FINETUNE,
       ({ job, progress }) =>
@@ -209,9 +207,16 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     await this.jobs.enqueue(REINDEX, { full: false });
   }
 
+  /** Publishes the active model (just set) with the blends stored beside it to everything that serves. */
   private adoptBlends(params: Record<string, unknown>): void {
-    this.recs.blend = storedBlend(params.blend, DEFAULT_BLEND);
-    this.recs.discoveryBlend = storedBlend(params.discoveryBlend, this.recs.blend);
+    const blend = storedBlend(params.blend, DEFAULT_BLEND);
+    const active = this.active!;
+    this.servingModel.publish({
+      version: active.version,
+      projection: projectionOf(active.version, active.model),
+      blend,
+      discoveryBlend: storedBlend(params.discoveryBlend, blend),
+    });
   }
 
   activeVersion(): string | null {
@@ -348,6 +353,8 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
             history: purchases.filter((e) => e.timestamp < validationStart),
             at: validationStart,
             halfLifeDays: this.config.profileHalfLifeDays,
+            repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
+            newItemSlots: this.config.recsNewItemSlots,
           }),
         ).result;
       const [candidate, current] = await Promise.all([
@@ -484,15 +491,4 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     const step = Math.max(1, Math.ceil(cases.length / MAX_TUNING_CASES));
     return cases.filter((_, i) => i % step === 0).map(([userId, f]) => ({ userId, targets: f.targets }));
   }
-}
-
-function normalizeRows(v: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i += dim) {
-    let n = 0;
-    for (let j = 0; j < dim; j++) n += v[i + j] * v[i + j];
-    n = Math.sqrt(n) || 1;
-    for (let j = 0; j < dim; j++) out[i + j] = v[i + j] / n;
-  }
-  return out;
 }

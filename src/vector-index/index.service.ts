@@ -14,6 +14,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { HnswVectorIndex } from './hnsw-vector-index.adapter';
 import { IndexHolder } from './index-holder';
+import { ServingModel } from '../serving-model/serving-model';
 import { rawProjection, type VectorProjection } from './projection';
 import { IndexCorruptError, IndexIncompleteError } from './vector-index.errors';
 import { ItemsRepository } from '../catalog/items.repository';
@@ -30,9 +31,6 @@ export interface RebuildResult {
   directory: string;
 }
 
-/** Supplies the projection of the active model version (the training module registers one). */
-export type ProjectionSource = () => Promise<VectorProjection | undefined>;
-
 /**
  * The served vector index: loaded from disk at start-up (rebuilt from the vectors in PostgreSQL when it is
  * missing or corrupt), rebuilt off to the side by the reindex job and swapped in whole.
@@ -41,7 +39,6 @@ export type ProjectionSource = () => Promise<VectorProjection | undefined>;
 export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('VectorIndex');
   readonly holder = new IndexHolder();
-  private projectionSource: ProjectionSource = () => Promise.resolve(undefined);
   private projection: VectorProjection | undefined;
   private sub: Subscription | undefined;
 
@@ -52,6 +49,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: MetricsService,
     private readonly items: ItemsRepository,
     private readonly feed: ChangeFeed,
+    private readonly serving: ServingModel,
     readiness: ReadinessIndicators,
     changes: CatalogChanges,
   ) {
@@ -66,15 +64,11 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  setProjectionSource(source: ProjectionSource): void {
-    this.projectionSource = source;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded) {
-        this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
+        this.projection = this.serving.current().projection ?? rawProjection(loaded.info.dimension);
         this.logger.log(
           `loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`,
         );
@@ -100,7 +94,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Re-reads the projection for the served index (after another process activated a model version). */
   async refreshProjection(): Promise<void> {
     const index = this.holder.current();
-    if (index) this.projection = (await this.projectionSource()) ?? rawProjection(index.info.dimension);
+    if (index) this.projection = this.serving.current().projection ?? rawProjection(index.info.dimension);
   }
 
   /** Loads the index CURRENT names when another process published a newer one (no-op otherwise). */
@@ -109,7 +103,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded && this.holder.currentName() !== before) {
-        this.projection = (await this.projectionSource()) ?? rawProjection(loaded.info.dimension);
+        this.projection = this.serving.current().projection ?? rawProjection(loaded.info.dimension);
         this.metrics.indexSize.set(loaded.size);
         this.warmVectors(loaded);
         this.logger.log(
@@ -185,7 +179,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<RebuildResult> {
     const started = Date.now();
     const { encoderId, dimension, vectors, live } = await this.embeddings.catalogVectors();
-    const proj = projection ?? (await this.projectionSource()) ?? rawProjection(dimension);
+    const proj = projection ?? this.serving.current().projection ?? rawProjection(dimension);
     const entries = [...vectors].map(([id, v]) => ({ id, vector: proj.project(id, v) }));
     const index = await HnswVectorIndex.build(
       entries,
@@ -220,9 +214,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     // Other processes adopt it now rather than at their next safety-net check.
     await this.feed
       .notify(CHANNELS.index, { name: published.name })
-      .catch((e: unknown) =>
-        this.logger.warn(`could not announce the new index: ${(e as Error).message}`),
-      );
+      .catch((e: unknown) => this.logger.warn(`could not announce the new index: ${(e as Error).message}`));
     return {
       size: index.size,
       modelVersion: proj.version,

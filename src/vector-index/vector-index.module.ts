@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
+import { ServingModelModule } from '../serving-model/serving-model.module';
 import { IndexService } from './index.service';
 import { ReindexJob } from './reindex.job';
 
 @Module({
-  imports: [CatalogModule, EmbeddingsModule],
+  imports: [CatalogModule, EmbeddingsModule, ServingModelModule],
   providers: [IndexService, ReindexJob],
   exports: [IndexService, ReindexJob],
 })

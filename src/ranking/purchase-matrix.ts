@@ -1,12 +1,20 @@
-import type { Purchase } from './evaluation.types';
-import { compareIds } from './ranking';
+import { compareIds } from './ids';
 
-/** Counts every baseline needs, computed once from the pre-cutoff purchases only. */
-export interface TrainingStats {
-  /** Items with at least one pre-cutoff purchase, ascending id: index order is tie-break order. */
+/** Who bought what, and nothing else: the binary user×item matrix behind popularity and item-kNN. */
+export interface PurchaseEvent {
+  userId: string;
+  itemId: string;
+}
+
+/**
+ * The binary user×item purchase matrix, with the counts every consumer needs: co-purchase neighbours in
+ * production, popularity and the baselines offline.
+ */
+export interface PurchaseMatrix {
+  /** Items with at least one purchase, ascending id: index order is tie-break order. */
   itemIds: readonly string[];
   itemIndex: ReadonlyMap<string, number>;
-  /** Distinct pre-cutoff buyers per item index. */
+  /** Distinct buyers per item index. */
   distinctBuyers: Int32Array;
   /** Item ids by distinct buyers descending, then id ascending: the pop baseline and everyone's fill-up. */
   popularity: readonly string[];
@@ -14,7 +22,7 @@ export interface TrainingStats {
   userItems: ReadonlyMap<string, Int32Array>;
 }
 
-export function buildTrainingStats(training: readonly Purchase[]): TrainingStats {
+export function buildPurchaseMatrix(training: readonly PurchaseEvent[]): PurchaseMatrix {
   const itemIds = [...new Set(training.map((purchase) => purchase.itemId))].sort(compareIds);
   const itemIndex = new Map<string, number>(itemIds.map((id, index) => [id, index]));
 

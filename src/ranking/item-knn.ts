@@ -1,4 +1,4 @@
-import type { TrainingStats } from './training-stats';
+import type { PurchaseMatrix } from './purchase-matrix';
 
 export const DEFAULT_KNN_NEIGHBORS = 100;
 
@@ -22,7 +22,7 @@ export interface ItemKnnModel {
  * Each item keeps its `neighborCount` most similar other items (ties → lower id); an item is never its own
  * neighbour, otherwise every history item would get +1 and itemknn would collapse into "buy it again".
  */
-export function buildItemKnn(stats: TrainingStats, neighborCount = DEFAULT_KNN_NEIGHBORS): ItemKnnModel {
+export function buildItemKnn(stats: PurchaseMatrix, neighborCount = DEFAULT_KNN_NEIGHBORS): ItemKnnModel {
   const itemCount = stats.itemIds.length;
   const userLists = [...stats.userItems.values()];
 

@@ -1,4 +1,4 @@
-import { InteractionModel, selectTop, type PurchasePair } from './interaction-model';
+import { InteractionModel, type PurchasePair } from './interaction-model';
 import { mulberry32 } from '../common/random';
 
 /** A small shop: 40 users buying among 30 items, with a bias so co-purchase neighbourhoods exist. */
@@ -15,26 +15,6 @@ function shop(seed: number): PurchasePair[] {
   }
   return pairs;
 }
-
-describe('selectTop', () => {
-  it('puts the k best first under the comparator, for every k', () => {
-    const rnd = mulberry32(7);
-    for (let trial = 0; trial < 300; trial++) {
-      const n = Math.floor(rnd() * 50);
-      const values = Array.from({ length: n }, () => Math.floor(rnd() * 8));
-      const cmp = (a: number, b: number) => values[b] - values[a] || a - b;
-      const k = Math.floor(rnd() * (n + 1));
-      const rows = Int32Array.from(values.keys());
-      selectTop(rows, k, cmp);
-      const expected = [...values.keys()]
-        .sort(cmp)
-        .slice(0, k)
-        .sort((a, b) => a - b);
-      expect([...rows.subarray(0, k)].sort((a, b) => a - b)).toEqual(expected);
-      expect(new Set(rows).size).toBe(n);
-    }
-  });
-});
 
 describe('InteractionModel.withCoPurchase', () => {
   const model = InteractionModel.fromPairs(shop(3), new Date('2026-02-01T00:00:00Z'));

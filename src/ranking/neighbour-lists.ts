@@ -1,4 +1,4 @@
-import type { ItemKnnModel } from '../evaluation/item-knn.model';
+import type { ItemKnnModel } from './item-knn';
 
 /** The co-purchase neighbours of one item, most similar first, as parallel arrays. */
 export interface ItemNeighbours {

@@ -1,8 +1,8 @@
-import { NeighbourLists, type ItemNeighbours } from '../copurchase/neighbour-lists';
-import { buildItemKnn } from '../evaluation/item-knn.model';
-import { compareIds } from '../evaluation/ranking';
-import { buildTrainingStats } from '../evaluation/training-stats';
-import type { Purchase } from '../online-retail/online-retail.types';
+import { compareIds } from './ids';
+import { buildItemKnn } from './item-knn';
+import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
+import { buildPurchaseMatrix } from './purchase-matrix';
+import { topK } from './top-k';
 
 /** A (user, item) purchase aggregate: how many purchase events, and the latest. */
 export interface PurchasePair {
@@ -27,32 +27,6 @@ export const TRENDING_DAYS = 30;
 
 const RANKED_FIRST = 512;
 
-/** Reorders `a` so that its first `k` elements are the k smallest under `cmp` (quickselect, in place). */
-export function selectTop(a: Int32Array, k: number, cmp: (x: number, y: number) => number): void {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi && k > lo && k <= hi) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (cmp(a[i], pivot) < 0) i++;
-      while (cmp(a[j], pivot) > 0) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // [lo, j] ≤ pivot ≤ [i, hi]; keep partitioning the side that holds the k-th boundary.
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
 /** Co-purchase scores of the neighbours of a set of items (see InteractionModel.withCoPurchase). */
 export interface CoPurchaseScores {
   /**
@@ -60,8 +34,15 @@ export interface CoPurchaseScores {
    * largest single similarity to it.
    */
   of(id: string): { score: number; via?: string };
-  /** Every neighbour of any source, by score descending (ties: the lists' row order). */
-  ranked(): Iterable<string>;
+  /** The scratch row of a scored id, −1 when no source has it as a neighbour: one lookup for scoreAt and viaAt. */
+  rowOf(id: string): number;
+  scoreAt(row: number): number;
+  viaAt(row: number): string;
+  /**
+   * Every neighbour of any source, by score descending (ties: the lists' row order). The first `expect` are
+   * ordered up front, the rest only if iterated that far.
+   */
+  ranked(expect?: number): Iterable<string>;
 }
 
 /**
@@ -109,7 +90,7 @@ export class InteractionModel {
     trendingDays = TRENDING_DAYS,
   ): InteractionModel {
     const since = asOf.getTime() - trendingDays * 86_400_000;
-    const stats = buildTrainingStats(pairs.map((p) => ({ userId: p.userId, itemId: p.itemId }) as Purchase));
+    const stats = buildPurchaseMatrix(pairs);
     const recent = new Map<string, number>();
     const repeat = new Map<string, number>();
     for (const p of pairs) {
@@ -181,10 +162,10 @@ export class InteractionModel {
         best: new Float64Array(n),
         via: new Int32Array(n),
         touched: new Int32Array(n),
-        rowOf: new Map(lists.idOfRow.map((id, r) => [id, r])),
+        rowOfId: new Map(lists.idOfRow.map((id, r) => [id, r])),
       };
     }
-    const { sum, best, via, touched, rowOf } = this.scratch;
+    const { sum, best, via, touched, rowOfId } = this.scratch;
     let count = 0;
     sources.forEach((source, s) => {
       const { rows, sims } = lists.of(source);
@@ -200,20 +181,28 @@ export class InteractionModel {
       }
     });
     try {
+      const rowOf = (id: string): number => {
+        const r = rowOfId.get(id);
+        return r === undefined || sum[r] === 0 ? -1 : r;
+      };
+      const scoreAt = (r: number): number => sum[r];
+      const viaAt = (r: number): string => sources[via[r]];
       const of = (id: string): { score: number; via?: string } => {
-        const r = rowOf.get(id);
-        return r === undefined || sum[r] === 0 ? { score: 0 } : { score: sum[r], via: sources[via[r]] };
+        const r = rowOf(id);
+        return r < 0 ? { score: 0 } : { score: sum[r], via: sources[via[r]] };
       };
-      const ranked = function* (): Generator<string> {
-        // Callers stop after a few hundred: order the strongest RANKED_FIRST fully, the rest only if asked.
-        const rows = touched.slice(0, count);
-        const byScore = (a: number, b: number) => sum[b] - sum[a] || a - b;
-        const head = Math.min(count, RANKED_FIRST);
-        selectTop(rows, head, byScore);
-        for (const r of rows.subarray(0, head).sort(byScore)) yield lists.idOfRow[r];
-        for (const r of rows.subarray(head).sort(byScore)) yield lists.idOfRow[r];
+      const ranked = function* (expect = RANKED_FIRST): Generator<string> {
+        const rows = touched.subarray(0, count);
+        const value = Float64Array.from(rows, (r) => sum[r]);
+        const before = (a: number, b: number) =>
+          value[a] > value[b] || (value[a] === value[b] && rows[a] < rows[b]);
+        const head = topK(count, expect, before);
+        for (const i of head) yield lists.idOfRow[rows[i]];
+        if (count <= head.length) return;
+        const all = Int32Array.from(rows.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+        for (let i = head.length; i < count; i++) yield lists.idOfRow[rows[all[i]]];
       };
-      return use({ of, ranked });
+      return use({ of, rowOf, scoreAt, viaAt, ranked });
     } finally {
       for (let i = 0; i < count; i++) {
         const r = touched[i];
@@ -228,7 +217,7 @@ export class InteractionModel {
     best: Float64Array;
     via: Int32Array;
     touched: Int32Array;
-    rowOf: Map<string, number>;
+    rowOfId: Map<string, number>;
   };
 
   /** Co-purchase neighbours of an item with their cosine similarity. */

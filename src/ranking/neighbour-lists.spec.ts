@@ -1,11 +1,9 @@
-import { buildItemKnn } from '../evaluation/item-knn.model';
-import { buildTrainingStats } from '../evaluation/training-stats';
-import type { Purchase } from '../online-retail/online-retail.types';
-import { InteractionModel } from '../recommendations/interaction-model';
+import { InteractionModel } from './interaction-model';
+import { buildItemKnn } from './item-knn';
+import { buildPurchaseMatrix } from './purchase-matrix';
 import { NeighbourLists } from './neighbour-lists';
 
-const bought = (pairs: Array<[string, string]>) =>
-  pairs.map(([userId, itemId]) => ({ userId, itemId }) as Purchase);
+const bought = (pairs: Array<[string, string]>) => pairs.map(([userId, itemId]) => ({ userId, itemId }));
 
 // a and b share two of their buyers; c is bought with a once; d alone.
 const PAIRS: Array<[string, string]> = [
@@ -20,7 +18,7 @@ const PAIRS: Array<[string, string]> = [
 
 describe('NeighbourLists', () => {
   it('keeps the kNN order and similarities (as float32) as parallel arrays', () => {
-    const knn = buildItemKnn(buildTrainingStats(bought(PAIRS)));
+    const knn = buildItemKnn(buildPurchaseMatrix(bought(PAIRS)));
     const lists = NeighbourLists.fromKnn(knn);
     expect([...lists.of('a').ids]).toEqual(['b', 'c']);
     // cos(a, b) = 2 / sqrt(3 · 2); cos(a, c) = 1 / sqrt(3 · 1)
@@ -32,7 +30,7 @@ describe('NeighbourLists', () => {
   });
 
   it('answers an unknown or neighbourless item with empty arrays, and never allocates per lookup', () => {
-    const lists = NeighbourLists.fromKnn(buildItemKnn(buildTrainingStats(bought(PAIRS))));
+    const lists = NeighbourLists.fromKnn(buildItemKnn(buildPurchaseMatrix(bought(PAIRS))));
     expect(lists.of('d').ids).toHaveLength(0);
     expect(lists.of('nope').sims).toHaveLength(0);
     expect(lists.of('a')).toBe(lists.of('a'));

@@ -1,4 +1,8 @@
-import type { RankingMetrics } from './evaluation.types';
+export interface RankingMetrics {
+  recall: number;
+  ndcg: number;
+  hit: number;
+}
 
 /** 0-based ranks of the distinct hits among the first `k` ids; a repeated id counts once, at its first rank. */
 export function hitRanks(ranked: readonly string[], targets: ReadonlySet<string>, k: number): number[] {

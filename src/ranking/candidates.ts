@@ -1,0 +1,189 @@
+import { dot, normalize } from '../common/vectors';
+import type { InteractionModel } from './interaction-model';
+
+const DAY_MS = 86_400_000;
+
+/** One item of a shopper's history as the ranking sees it. */
+export interface HistoryItem {
+  itemId: string;
+  /** The item's weight in the profile vector (decayed, log-damped event weight; ≤ 0 leaves the vector alone). */
+  weight: number;
+  /** Purchase events of this item (0: only looked at). */
+  purchases: number;
+  lastAt: Date;
+}
+
+/** A vector-search hit: an item and its cosine to the query. */
+export interface NearestHit {
+  id: string;
+  score: number;
+}
+
+/** How many candidates each source contributes; the gate tunes on the same numbers serving ranks with. */
+export interface CandidateLimits {
+  /** The most weighted history items that shape a list (bounds the work for wholesale-sized histories). */
+  history: number;
+  vector: number;
+  coPurchase: number;
+  /** From each of the popular and trending shelves. */
+  shelf: number;
+}
+
+export const CANDIDATE_LIMITS: CandidateLimits = { history: 100, vector: 200, coPurchase: 200, shelf: 50 };
+
+/** What gathering candidates reads besides the history: the shop's purchase signals and the item vectors. */
+export interface RankingSources {
+  signals: InteractionModel;
+  vectorOf(id: string): Float32Array | undefined;
+  /** The `k` items nearest to unit vector `v` that `pass` accepts (HNSW when serving; exact in the gate). */
+  nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];
+  /** Days after which an own purchase counts half as recent in the repeat feature. */
+  repeatHalfLifeDays: number;
+  limits?: CandidateLimits;
+}
+
+/**
+ * The candidates of one personalised list with their features, as parallel arrays (one slot per candidate,
+ * in the order the sources added them): the blend scores them many times during tuning, once when serving.
+ */
+export interface CandidateSet {
+  size: number;
+  ids: string[];
+  /** Cosine to the profile vector (0 when either has no vector). */
+  cos: Float64Array;
+  logPop: Float64Array;
+  logTrend: Float64Array;
+  /** Σ of co-purchase similarities to the history items. */
+  knn: Float64Array;
+  /** The history item with the strongest co-purchase similarity. */
+  knnVia: Array<string | undefined>;
+  /** log(1 + own purchases) × (½ + ½ · recency): buying it again. */
+  repeat: Float64Array;
+  /** The item's re-order rate, for the user's own purchases only. */
+  reorder: Float64Array;
+  /** Own purchases of the item (0 for anything else). */
+  purchases: Float64Array;
+  /** 1 for a never-sold item. */
+  isNew: Uint8Array;
+  /** The normalised profile vector, when any history item has a vector and a positive weight. */
+  profile: Float32Array | undefined;
+  /** The history items that shaped the profile vector, with their vectors (for "similar-to" reasons). */
+  contributions: Array<{ id: string; v: Float32Array }>;
+}
+
+/** History items with weight or purchases, most weighted first (then most bought), capped. */
+export function rankingHistory(items: readonly HistoryItem[], cap: number): HistoryItem[] {
+  return items
+    .filter((p) => p.weight > 0 || p.purchases > 0)
+    .sort((a, b) => b.weight - a.weight || b.purchases - a.purchases)
+    .slice(0, cap);
+}
+
+/** How strongly an own purchase asks to be bought again: more purchases, more recently, more so. */
+export function repeatFeature(purchases: number, ageMs: number, halfLifeDays: number): number {
+  const recency = Math.pow(2, -ageMs / (halfLifeDays * DAY_MS));
+  return Math.log1p(purchases) * (0.5 + 0.5 * recency);
+}
+
+/**
+ * Candidates of a personalised list: the profile's vector neighbours, the user's own purchases, popular and
+ * trending items, and the strongest co-purchase neighbours of the history — each only if `pass` accepts it —
+ * with every feature the blend scores. `history` is already capped (rankingHistory).
+ */
+export function gatherCandidates(
+  src: RankingSources,
+  history: readonly HistoryItem[],
+  now: Date,
+  pass: (id: string) => boolean,
+): CandidateSet {
+  const limits = src.limits ?? CANDIDATE_LIMITS;
+  const model = src.signals;
+  let acc: Float32Array | undefined;
+  const contributions: Array<{ id: string; v: Float32Array }> = [];
+  for (const p of history) {
+    if (p.weight <= 0) continue;
+    const v = src.vectorOf(p.itemId);
+    if (!v) continue;
+    acc ??= new Float32Array(v.length);
+    for (let j = 0; j < v.length; j++) acc[j] += p.weight * v[j];
+    contributions.push({ id: p.itemId, v });
+  }
+  const profile = acc ? normalize(acc) : undefined;
+
+  const capacity = limits.vector + history.length + 2 * limits.shelf + limits.coPurchase;
+  const set: CandidateSet = {
+    size: 0,
+    ids: [],
+    cos: new Float64Array(capacity),
+    logPop: new Float64Array(capacity),
+    logTrend: new Float64Array(capacity),
+    knn: new Float64Array(capacity),
+    knnVia: [],
+    repeat: new Float64Array(capacity),
+    reorder: new Float64Array(capacity),
+    purchases: new Float64Array(capacity),
+    isNew: new Uint8Array(capacity),
+    profile,
+    contributions,
+  };
+  const slot = new Map<string, number>();
+  const add = (id: string): number => {
+    const i = set.size++;
+    slot.set(id, i);
+    set.ids.push(id);
+    set.knnVia.push(undefined);
+    return i;
+  };
+  if (profile) for (const h of src.nearest(profile, limits.vector, pass)) add(h.id);
+  const nowMs = now.getTime();
+  for (const p of history) {
+    if (p.purchases <= 0 || !pass(p.itemId)) continue;
+    const i = slot.get(p.itemId) ?? add(p.itemId);
+    set.repeat[i] = repeatFeature(p.purchases, nowMs - p.lastAt.getTime(), src.repeatHalfLifeDays);
+    set.reorder[i] = model.reorderRate(p.itemId);
+    set.purchases[i] = p.purchases;
+  }
+  for (const shelf of [model.popular, model.trending]) {
+    let added = 0;
+    for (const id of shelf) {
+      if (added >= limits.shelf) break;
+      if (!pass(id)) continue;
+      if (!slot.has(id)) add(id);
+      added += 1;
+    }
+  }
+  model.withCoPurchase(
+    history.map((p) => p.itemId),
+    (co) => {
+      const knnOf = (i: number, r: number) => {
+        set.knn[i] = co.scoreAt(r);
+        set.knnVia[i] = co.viaAt(r);
+      };
+      for (let i = 0; i < set.size; i++) {
+        const r = co.rowOf(set.ids[i]);
+        if (r >= 0) knnOf(i, r);
+      }
+      // Co-purchase-only candidates: the strongest that pass the rules are scored in full. Those already in
+      // the set are skipped, so at most that many more than the limit are looked at (besides rule failures).
+      let kept = 0;
+      for (const id of co.ranked(limits.coPurchase + set.size)) {
+        if (kept >= limits.coPurchase) break;
+        if (slot.has(id) || !pass(id)) continue;
+        knnOf(add(id), co.rowOf(id));
+        kept += 1;
+      }
+    },
+  );
+  for (let i = 0; i < set.size; i++) {
+    const id = set.ids[i];
+    // Every cosine is computed here, the vector hits' too: the search's own scores come from another
+    // implementation (HNSW's, in float32) and would rank the same candidates differently by a hair.
+    const v = profile ? src.vectorOf(id) : undefined;
+    set.cos[i] = v ? dot(profile!, v) : 0;
+    const buyers = model.buyersOf(id);
+    set.logPop[i] = Math.log1p(buyers);
+    set.logTrend[i] = Math.log1p(model.recentBuyersOf(id));
+    set.isNew[i] = buyers === 0 ? 1 : 0;
+  }
+  return set;
+}

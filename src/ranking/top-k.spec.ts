@@ -1,0 +1,49 @@
+import { mulberry32 } from '../common/random';
+import { compareIds } from './ids';
+import { topK, topKByScore } from './top-k';
+
+describe('compareIds', () => {
+  it('orders ids by code unit, not by locale or number', () => {
+    expect(['85123A', '22423', '85123a', '10002', 'POST'].sort(compareIds)).toEqual([
+      '10002',
+      '22423',
+      '85123A',
+      '85123a',
+      'POST',
+    ]);
+  });
+});
+
+describe('topK', () => {
+  it('returns the k best, best first, under a total order', () => {
+    const v = [3, 9, 1, 9, 4];
+    const before = (a: number, b: number) => v[a] > v[b] || (v[a] === v[b] && a < b);
+    expect([...topK(5, 3, before)]).toEqual([1, 3, 4]);
+    expect([...topK(5, 10, before)]).toEqual([1, 3, 4, 0, 2]);
+    expect([...topK(5, 0, before)]).toEqual([]);
+    expect([...topK(5, 2, before, (i) => i === 1)]).toEqual([3, 4]);
+  });
+
+  it('agrees with a full sort for every k on random inputs with ties', () => {
+    const rnd = mulberry32(7);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = Math.floor(rnd() * 50);
+      const values = Array.from({ length: n }, () => Math.floor(rnd() * 8));
+      const before = (a: number, b: number) => values[a] > values[b] || (values[a] === values[b] && a < b);
+      const k = Math.floor(rnd() * (n + 2));
+      const expected = [...values.keys()].sort((a, b) => values[b] - values[a] || a - b).slice(0, k);
+      expect([...topK(n, k, before)]).toEqual(expected);
+    }
+  });
+});
+
+describe('topKByScore', () => {
+  it('selects the best k by score, ties by lower index, skipping as told', () => {
+    const scores = new Float64Array([0.5, 0.9, 0.5, 0.1, 0.9, 0.7]);
+    const all = Int32Array.from([5, 4, 3, 2, 1, 0]);
+    expect(topKByScore(all, all.length, scores, 4, () => false)).toEqual([1, 4, 5, 0]);
+    expect(topKByScore(all, all.length, scores, 4, (i) => i === 4)).toEqual([1, 5, 0, 2]);
+    expect(topKByScore(all, 2, scores, 4, () => false)).toEqual([4, 5]);
+    expect(topKByScore(all, all.length, scores, 10, () => false)).toEqual([1, 4, 5, 0, 2, 3]);
+  });
+});

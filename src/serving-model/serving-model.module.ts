@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { ServingModel } from './serving-model';
+
+@Module({ providers: [ServingModel], exports: [ServingModel] })
+export class ServingModelModule {}

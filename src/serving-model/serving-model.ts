@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { DEFAULT_BLEND, type BlendWeights } from '../ranking/blend';
+import type { VectorProjection } from '../vector-index/projection';
+
+/** What serves: the active model version, the projection of its item and query vectors, and its blends. */
+export interface ServedModel {
+  /** null before any fine-tune was activated (raw text vectors, default blends). */
+  version: string | null;
+  projection: VectorProjection | undefined;
+  /** The blend of lists that may repeat purchases. */
+  blend: BlendWeights;
+  /** The blend of discovery lists (excludePurchased), tuned on baskets without the user's own items. */
+  discoveryBlend: BlendWeights;
+}
+
+const RAW: ServedModel = Object.freeze({
+  version: null,
+  projection: undefined,
+  blend: DEFAULT_BLEND,
+  discoveryBlend: DEFAULT_BLEND,
+});
+
+/**
+ * The one owner of the serving model: training publishes to it, the recommendations and the index read it.
+ * A publication replaces the whole record at once, so a reader never sees one version's blend with
+ * another's projection.
+ */
+@Injectable()
+export class ServingModel {
+  private served: ServedModel = RAW;
+
+  current(): ServedModel {
+    return this.served;
+  }
+
+  publish(model: ServedModel): void {
+    this.served = Object.freeze({ ...model });
+  }
+}
