@@ -169,7 +169,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     await this.index.syncFromDisk();
     // An activation publishes its index before it marks the version active, so the index may have been adopted
     // (with the then-active projection) before the model: queries must now be projected with the new one.
-    if (modelChanged) await this.index.refreshProjection();
+    if (modelChanged) this.index.refreshProjection();
     await this.reconcileIndex();
   }
 

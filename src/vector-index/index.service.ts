@@ -92,7 +92,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Re-reads the projection for the served index (after another process activated a model version). */
-  async refreshProjection(): Promise<void> {
+  refreshProjection(): void {
     const index = this.holder.current();
     if (index) this.projection = this.serving.current().projection ?? rawProjection(index.info.dimension);
   }
