@@ -23,6 +23,9 @@ import type { ContextCsr } from './training-pairs';
  * products is written as C = A·Btᵀ over gathered/transposed contiguous Float32Array blocks and goes
  * through one register-blocked kernel (`gemmNT`); in V8 the loads, not the arithmetic, are the bottleneck,
  * and 4×2 blocking roughly doubles throughput over row-by-row loops. Buffers are allocated once.
+ *
+ * One file on purpose (~560 lines): forward and backward share the buffers and the index layout, and the
+ * gradient check reads best against a single derivation.
  */
 export interface ProjectionParams {
   dim: number;
