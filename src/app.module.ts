@@ -6,8 +6,10 @@ import pino from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CopurchaseModule } from './copurchase/copurchase.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { ProblemFilter } from './common/problem.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source';
@@ -74,6 +76,8 @@ export class AppModule {
         CopurchaseModule,
         RecommendationsModule,
         TrainingModule,
+        AuthModule,
+        DashboardModule.forRoot(),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
