@@ -11,7 +11,7 @@ export interface ChartSeries {
 
 interface Props {
   title: string;
-  /** x positions: Unix seconds when `time`, else 0..n-1 labelled by `categories`. */
+  /** x positions: Unix seconds when `time`; with `categories`, categories[i] labels x[i]. */
   x: number[];
   series: ChartSeries[];
   time?: boolean;
@@ -71,7 +71,7 @@ export function Chart({
       ? {
           ...axis(),
           splits: () => x,
-          values: (_u, splits) => splits.map((s) => categories[s] ?? ''),
+          values: (_u, splits) => splits.map((s) => categories[x.indexOf(s)] ?? ''),
         }
       : axis();
     const yAxis: uPlot.Axis = {
@@ -86,7 +86,9 @@ export function Chart({
       scales: {
         x: {
           time,
-          ...(categories ? { range: [-0.5, Math.max(0.5, x.length - 0.5)] as uPlot.Range.MinMax } : {}),
+          ...(categories && x.length > 0
+            ? { range: [Math.min(...x) - 0.5, Math.max(...x) + 0.5] as uPlot.Range.MinMax }
+            : {}),
         },
       },
       axes: [xAxis, yAxis],
@@ -94,7 +96,7 @@ export function Chart({
       series: [
         {
           label: categories ? 'version' : time ? 'day' : 'x',
-          value: (_u, v) => (v === null ? '–' : categories ? (categories[v] ?? '') : String(v)),
+          value: (_u, v) => (v === null ? '–' : categories ? (categories[x.indexOf(v)] ?? '') : String(v)),
         },
         ...series.map((s, i): uPlot.Series => {
           const colour = cssVar(PALETTE[i % PALETTE.length]);

@@ -33,19 +33,18 @@ function Section<T>({
   return null;
 }
 
-interface History {
-  events: UserEvent[];
-  items: Map<string, Item | null>;
-}
-
 type EventRow = UserEvent & { key: string; item: Item | null | undefined };
 
 function UserView({ userId }: { userId: string }) {
   const [discovery, setDiscovery] = useState(false);
-  const history = useLoad<History>(async () => {
-    const { events } = await api<{ events: UserEvent[] }>(`/v1/users/${enc(userId)}/events?limit=50`);
-    return { events, items: await itemsById(events.map((e) => e.itemId)) };
-  }, [userId]);
+  const history = useLoad(
+    () => api<{ events: UserEvent[] }>(`/v1/users/${enc(userId)}/events?limit=50`).then((r) => r.events),
+    [userId],
+  );
+  // The events name items by id only: the table shows at once and fills in titles and images as they arrive.
+  const ids = history.state === 'ok' ? history.data.map((e) => e.itemId) : null;
+  const items = useLoad(ids ? () => itemsById(ids) : null, [ids?.join(',')]);
+  const known = items.state === 'ok' ? items.data : new Map<string, Item | null>();
   const recs = useLoad(
     () =>
       api<RecommendationList>(
@@ -54,7 +53,7 @@ function UserView({ userId }: { userId: string }) {
     [userId, discovery],
   );
   const titles = new Map<string, string>();
-  if (history.state === 'ok') for (const [id, it] of history.data.items) if (it) titles.set(id, it.title);
+  for (const [id, it] of known) if (it) titles.set(id, it.title);
 
   const columns: Column<EventRow>[] = [
     { key: 'time', label: 'When', sort: (e) => e.timestamp, render: (e) => fmtTime(e.timestamp) },
@@ -86,14 +85,14 @@ function UserView({ userId }: { userId: string }) {
       <section aria-labelledby="history-h">
         <h2 id="history-h">History of {userId}</h2>
         <Section what="history" loaded={history}>
-          {(h) =>
-            h.events.length === 0 ? (
+          {(events) =>
+            events.length === 0 ? (
               <Empty>No events for this user.</Empty>
             ) : (
               <SortableTable
                 testId="history"
-                caption={`The ${h.events.length} most recent events, newest first`}
-                rows={h.events.map((e, i) => ({ ...e, key: `${i}`, item: h.items.get(e.itemId) }))}
+                caption={`The ${events.length} most recent events, newest first`}
+                rows={events.map((e, i) => ({ ...e, key: `${i}`, item: known.get(e.itemId) }))}
                 columns={columns}
                 rowKey={(e) => e.key}
               />

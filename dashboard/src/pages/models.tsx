@@ -31,7 +31,16 @@ function LossCurve({ title, metrics }: { title: string; metrics: ModelMetrics })
     };
   }, [metrics]);
   if (data.x.length === 0) return <Empty>This fine-tune recorded no loss curve.</Empty>;
-  return <Chart testId="loss-curve" title={title} x={data.x} series={data.series} format={fmtNum} />;
+  return (
+    <Chart
+      testId="loss-curve"
+      title={title}
+      x={data.x}
+      categories={data.x.map((e) => `epoch ${e}`)}
+      series={data.series}
+      format={fmtNum}
+    />
+  );
 }
 
 function MetricsAcrossVersions({ versions }: { versions: ModelVersion[] }) {
