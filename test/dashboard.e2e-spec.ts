@@ -266,7 +266,7 @@ describeInBrowser('dashboard (in Chromium)', () => {
       page
         .getByTestId('user-recs')
         .waitFor()
-        .then(() => page.getByTestId('history').getByText(newest.title).waitFor()),
+        .then(() => page.getByTestId('history').getByText(newest.title).first().waitFor()),
     );
     const history = page.getByTestId('history');
     // Both were bought in the same minute, the last of 17850's purchases in the slice: the first two rows. (The
@@ -332,8 +332,10 @@ describeInBrowser('dashboard (in Chromium)', () => {
     const asc = await rows.locator('td:first-child').allTextContents();
     await byVersion.click();
     const desc = await rows.locator('td:first-child').allTextContents();
-    expect(asc).toEqual([...versions].sort());
-    expect(desc).toEqual([...versions].sort().reverse());
+    // The table collates like people read (digit runs as numbers).
+    const collated = [...versions].sort(new Intl.Collator('en-US', { numeric: true }).compare);
+    expect(asc).toEqual(collated);
+    expect(desc).toEqual([...collated].reverse());
 
     await page
       .getByRole('row', { name: new RegExp(versions[0]) })

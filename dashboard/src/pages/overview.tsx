@@ -11,21 +11,22 @@ import { useLoad } from '../use-api';
 const DAY_MS = 86_400_000;
 
 function StatsCards({ stats }: { stats: Stats }) {
-  const cards: Array<[string, string]> = [
+  // [label, value, is the value a name (smaller type) rather than a count]
+  const cards: Array<[string, string, boolean?]> = [
     ['Items in the catalog', fmtInt(stats.items)],
     ['Users', fmtInt(stats.users)],
     ['Events', fmtInt(stats.events)],
     ['Vectors in the index', stats.index ? fmtInt(stats.index.size) : 'no index'],
-    ['Index model', stats.index?.modelVersion ?? '–'],
-    ['Active model', stats.activeModel ?? 'none (raw text vectors)'],
+    ['Index model', stats.index?.modelVersion ?? '–', true],
+    ['Active model', stats.activeModel ?? 'none (raw text vectors)', true],
   ];
   return (
     <>
       <dl class="cards" data-testid="stats">
-        {cards.map(([label, value]) => (
+        {cards.map(([label, value, name]) => (
           <div class="card" key={label}>
             <dt>{label}</dt>
-            <dd>{value}</dd>
+            <dd class={name ? 'name' : undefined}>{value}</dd>
           </div>
         ))}
       </dl>
