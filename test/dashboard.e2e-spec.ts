@@ -301,8 +301,8 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await check(page, 'explore-item');
 
     // The search box puts the query in the URL (a stable, shareable view).
-    await page.getByLabel('Search the catalog').fill('lunch bag');
-    await page.getByLabel('Search the catalog').press('Enter');
+    await page.getByRole('textbox', { name: 'Search the catalog' }).fill('lunch bag');
+    await page.getByRole('textbox', { name: 'Search the catalog' }).press('Enter');
     await page.getByTestId('search').waitFor();
     expect(new URL(page.url()).search).toBe('?q=lunch%20bag');
     const first = await page.getByTestId('search').locator('tbody tr').first().textContent();
