@@ -5,10 +5,12 @@ import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CopurchaseModule } from './copurchase/copurchase.module';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { logDestination, requestLogLevel, serializeRequest } from './common/logging';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { ProblemFilter } from './common/problem.filter';
 import { requestId } from './common/request-id';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
@@ -82,6 +84,8 @@ export class AppModule {
         RecommendationsModule,
         TrainingModule,
         PlacementsModule,
+        AuthModule,
+        DashboardModule.forRoot(),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -1,0 +1,108 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Link, Redirect, Route, Router, Switch, useRoute } from 'wouter-preact';
+import { api } from './api';
+import { SessionContext, type Session } from './auth';
+import { ProblemBox, Loading } from './components/states';
+import { ExplorePage } from './pages/explore';
+import { ModelsPage } from './pages/models';
+import { OverviewPage } from './pages/overview';
+import { SignIn } from './pages/sign-in';
+import { storedKey, storeKey } from './session';
+import type { Whoami } from './types';
+import { useLoad } from './use-api';
+import './styles.css';
+
+function NavLink({ href, label }: { href: string; label: string }) {
+  const [active] = useRoute(href === '/' ? '/' : `${href}/*?`);
+  return (
+    <Link href={href} aria-current={active ? 'page' : undefined} class={active ? 'active' : undefined}>
+      {label}
+    </Link>
+  );
+}
+
+function Shell({ session }: { session: Session }) {
+  return (
+    <SessionContext.Provider value={session}>
+      {session.open && (
+        <div class="banner warning" role="note">
+          Open mode: this server has no <code>API_KEYS</code> configured, so anyone who can reach it can read,
+          write and administer it.
+        </div>
+      )}
+      <header class="top">
+        <span class="brand">Aisle</span>
+        <nav aria-label="Pages">
+          <NavLink href="/" label="Overview" />
+          <NavLink href="/explore" label="Explore" />
+          <NavLink href="/models" label="Models" />
+        </nav>
+        <span class="who">
+          {session.open ? 'open server' : `key scopes: ${session.scopes.join(', ')}`}
+          {!session.open && (
+            <button type="button" class="link" onClick={session.signOut}>
+              Sign out
+            </button>
+          )}
+        </span>
+      </header>
+      <main class="page">
+        <Switch>
+          <Route path="/" component={OverviewPage} />
+          <Route path="/explore" component={ExplorePage} />
+          <Route path="/models" component={ModelsPage} />
+          <Route>
+            <Redirect to="/" />
+          </Route>
+        </Switch>
+      </main>
+    </SessionContext.Provider>
+  );
+}
+
+function App() {
+  const [key, setKey] = useState<string | null>(storedKey());
+  const [who, setWho] = useState<Whoami | null>(null);
+  // A stored key is re-checked on load; with none, the check tells whether the server is open.
+  const check = useLoad(() => api<Whoami>('/v1/auth/whoami', { key }), [key]);
+  useEffect(() => {
+    if (check.state === 'ok') setWho(check.data);
+    if (check.state === 'error' && key && check.problem.status === 401) {
+      storeKey(null);
+      setKey(null);
+    }
+  }, [check.state]);
+
+  const signOut = () => {
+    storeKey(null);
+    setKey(null);
+    setWho(null);
+  };
+
+  if (who && (who.open || key)) return <Shell session={{ ...who, signOut }} />;
+  if (check.state === 'loading') return <Loading what="the dashboard" />;
+  if (check.state === 'error' && check.problem.status !== 401) {
+    return (
+      <main class="signin">
+        <ProblemBox problem={check.problem} />
+      </main>
+    );
+  }
+  return (
+    <SignIn
+      onSignedIn={(k, w) => {
+        storeKey(k);
+        setWho(w);
+        setKey(k);
+      }}
+    />
+  );
+}
+
+render(
+  <Router base="/dashboard">
+    <App />
+  </Router>,
+  document.getElementById('app')!,
+);

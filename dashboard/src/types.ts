@@ -1,0 +1,126 @@
+/** Response shapes of the public API (docs/api.md), as far as the dashboard reads them. */
+
+export type Scope = 'read' | 'write' | 'admin';
+
+export interface Whoami {
+  open: boolean;
+  scopes: Scope[];
+}
+
+export interface Item {
+  id: string;
+  title: string;
+  description?: string;
+  category?: string;
+  brand?: string;
+  price?: number;
+  inStock?: boolean;
+  imageUrl?: string;
+  attributes?: Record<string, string | number | boolean>;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export type Reason =
+  | { type: 'similar-to'; itemIds: string[] }
+  | { type: 'bought-before'; count?: number }
+  | { type: 'co-purchased-with'; itemIds: string[] }
+  | { type: 'popular'; buyers?: number }
+  | { type: 'matches-text' }
+  | { type: string; itemIds?: string[] };
+
+export interface RecommendedItem {
+  id: string;
+  score: number;
+  reason?: Reason;
+  item?: Item;
+}
+
+export interface RecommendationList {
+  items: RecommendedItem[];
+  modelVersion: string | null;
+  strategy: string;
+}
+
+export interface UserEvent {
+  eventId?: string;
+  itemId: string;
+  type: 'view' | 'add_to_cart' | 'purchase' | 'rating';
+  value?: number;
+  sessionId?: string;
+  timestamp: string;
+}
+
+export interface Stats {
+  items: number;
+  users: number;
+  events: number;
+  index: { size: number; dimension: number; modelVersion: string; builtAt: string; efSearch: number } | null;
+  encoder: string | null;
+  activeModel: string | null;
+}
+
+export interface EpochLoss {
+  epoch: number;
+  trainLoss: number;
+  validationLoss: number | null;
+}
+
+export interface ModelMetrics {
+  validationCases?: number;
+  validationNdcg?: number;
+  activeValidationNdcg?: number;
+  activeVersion?: string | null;
+  initialValidationLoss?: number | null;
+  epochs?: EpochLoss[];
+  trainPairs?: number;
+  validationPairs?: number;
+  [other: string]: unknown;
+}
+
+export interface ModelVersion {
+  version: string;
+  encoderId: string;
+  status: string;
+  metrics: ModelMetrics;
+  createdAt: string;
+  activatedAt: string | null;
+}
+
+export interface ModelsResponse {
+  active: string | null;
+  versions: ModelVersion[];
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress: { done: number; total: number };
+  startedAt: string | null;
+  finishedAt: string | null;
+  error?: string;
+  result?: Record<string, unknown>;
+}
+
+/** A conversion figure of the analytics endpoint: by recommId, and through the attribution window. */
+export interface Attributed {
+  reported: number;
+  estimated: number;
+}
+
+export interface AnalyticsRow {
+  day?: string;
+  placement?: string;
+  variant?: string;
+  modelVersion?: string;
+  lists: number;
+  itemsShown: number;
+  clicks: number;
+  ctr: number;
+  addToCarts: Attributed;
+  purchases: Attributed;
+  conversionRate: Attributed;
+  revenue: Attributed;
+  revenuePerThousandLists: Attributed;
+}
