@@ -5,7 +5,9 @@ const path = require('node:path');
 const fs = require('node:fs');
 const entry = path.join(__dirname, '..', 'dist', 'src', 'cli.js');
 if (!fs.existsSync(entry)) {
-  process.stderr.write('aisle: the build is missing; run `npm run build` (npm ci/npm install do it for you)\n');
+  process.stderr.write(
+    'aisle: the build is missing; run `npm run build` (npm ci/npm install do it for you)\n',
+  );
   process.exit(1);
 }
 require(entry)

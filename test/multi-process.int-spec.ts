@@ -118,11 +118,7 @@ async function lists(
 }
 
 /** Polls until `check` holds, returning when the check that saw it began; fails after `within` ms. */
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  within = REACH_MS,
-): Promise<number> {
+async function until(what: string, check: () => Promise<boolean>, within = REACH_MS): Promise<number> {
   const started = Date.now();
   for (;;) {
     const checkedAt = Date.now() - started;
@@ -272,7 +268,8 @@ describe('one truth across processes (two servers and the command line on one da
     const personal = `/v1/users/${user}/recommendations?limit=10`;
     const popularHere = `/v1/popular?limit=10&category=${encodeURIComponent(category)}`;
     // No history yet: B answers (and caches) the fallback list.
-    for (let i = 0; i < 2; i++) expect((await request(b).get(personal)).body.strategy).toBe('popular-fallback');
+    for (let i = 0; i < 2; i++)
+      expect((await request(b).get(personal)).body.strategy).toBe('popular-fallback');
     expect(ids((await request(b).get(popularHere)).body)).toEqual([]);
 
     const ingest = await request(a)
@@ -287,7 +284,11 @@ describe('one truth across processes (two servers and the command line on one da
     });
     process.stderr.write(`new events reached B's cached list in ${learnt} ms\n`);
     // Popularity is re-counted a couple of seconds after purchases (a debounce), not per event.
-    await until('popularity on B', async () => ids((await request(b).get(popularHere)).body)[0] === only, 10_000);
+    await until(
+      'popularity on B',
+      async () => ids((await request(b).get(popularHere)).body)[0] === only,
+      10_000,
+    );
     expect((await request(b).get(personal)).body.strategy).not.toBe('popular-fallback');
 
     expect((await request(a).delete(`/v1/users/${user}`)).status).toBe(204);

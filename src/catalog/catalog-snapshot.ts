@@ -105,9 +105,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
       const rows: MetaRow[] =
         'ids' in notice
           ? await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE id = ANY($1)`, [notice.ids])
-          : await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE updated_at >= $1`, [
-              notice.since,
-            ]);
+          : await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE updated_at >= $1`, [notice.since]);
       const found = new Map(rows.map((r) => [r.id, r]));
       const gone: string[] = [];
       for (const id of 'ids' in notice ? notice.ids : found.keys()) {
@@ -123,7 +121,10 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   private followOrRetry(notice: CatalogNotice, delayMs = 1000): void {
     this.follow(notice).catch(() => {
       if (this.closed) return;
-      const t = setTimeout(() => this.followOrRetry({ reload: true }, Math.min(delayMs * 2, 30_000)), delayMs);
+      const t = setTimeout(
+        () => this.followOrRetry({ reload: true }, Math.min(delayMs * 2, 30_000)),
+        delayMs,
+      );
       t.unref();
     });
   }
