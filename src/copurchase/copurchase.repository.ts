@@ -116,17 +116,18 @@ export class CopurchaseRepository {
       // One row per item with its list in rank order: a few thousand rows instead of hundreds of thousands.
       // JSON rather than arrays: the driver hands json to the native JSON.parse, but parses array text in JS,
       // which for a full catalog's lists took most of the load time on the event loop.
+      type ListRow = { item_id: string; ids: string[]; sims: number[] };
       const lists = listsOf(
-        await runner.query(
+        (await runner.query(
           `SELECT item_id, json_agg(neighbour_id ORDER BY rank) AS ids, json_agg(similarity ORDER BY rank) AS sims
            FROM item_neighbours GROUP BY item_id ORDER BY item_id`,
-        ),
+        )) as ListRow[],
       );
       const transitions = listsOf(
-        await runner.query(
+        (await runner.query(
           `SELECT item_id, json_agg(next_id ORDER BY rank) AS ids, json_agg(probability ORDER BY rank) AS sims
            FROM item_transitions GROUP BY item_id ORDER BY item_id`,
-        ),
+        )) as ListRow[],
       );
       await runner.commitTransaction();
       return { build: toBuild(builds[0]), lists, transitions };

@@ -18,7 +18,7 @@ export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, 
   const byUser = new Map<string, Map<number, Set<string>>>();
   for (const p of purchases) {
     let baskets = byUser.get(p.userId);
-    if (!baskets) byUser.set(p.userId, (baskets = new Map()));
+    if (!baskets) byUser.set(p.userId, (baskets = new Map<number, Set<string>>()));
     const t = p.at.getTime();
     let basket = baskets.get(t);
     if (!basket) baskets.set(t, (basket = new Set()));
@@ -67,7 +67,7 @@ export function buildTransitions(
         outOf.set(a, (outOf.get(a) ?? 0) + 1);
         if (next.length === 0) continue;
         let row = counts.get(a);
-        if (!row) counts.set(a, (row = new Map()));
+        if (!row) counts.set(a, (row = new Map<number, number>()));
         for (const b of next) row.set(b, (row.get(b) ?? 0) + 1);
       }
     }
