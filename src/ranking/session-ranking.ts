@@ -189,12 +189,11 @@ export function rankSession(set: SessionCandidateSet, w: SessionBlend, k: number
 export type SessionSource = 'transitions' | 'co-purchase' | 'vector' | 'trending' | 'popular';
 
 export function mainSource(set: SessionCandidateSet, w: SessionBlend, i: number): SessionSource {
-  const terms: Array<[SessionSource, number]> = [
-    ['transitions', w.trans * set.trans[i]],
-    ['co-purchase', w.knn * set.knn[i]],
-    ['vector', w.cos * set.cos[i]],
-    ['trending', w.trend * set.logTrend[i]],
-    ['popular', w.pop * set.logPop[i]],
-  ];
+  // Only a source that holds the item can be its reason; the vector is the fallback (every candidate has a cosine).
+  const terms: Array<[SessionSource, number]> = [['vector', w.cos * set.cos[i]]];
+  if (set.trans[i] > 0) terms.push(['transitions', w.trans * set.trans[i]]);
+  if (set.knn[i] > 0) terms.push(['co-purchase', w.knn * set.knn[i]]);
+  if (set.logTrend[i] > 0) terms.push(['trending', w.trend * set.logTrend[i]]);
+  if (set.logPop[i] > 0) terms.push(['popular', w.pop * set.logPop[i]]);
   return terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
