@@ -145,13 +145,24 @@ export async function runEval(
                 const list = await recs.forUser(user.userId, listOpts(k, exclude), cutoff);
                 return list.items.map((i) => i.id);
               },
+              // The session protocol asks what POST /v1/recommendations answers for the session's items.
+              'engine-session': async (user, k, exclude) => {
+                const ids = [...new Set(user.history.map((p) => p.itemId))];
+                const list = await recs.session(ids, undefined, listOpts(k, exclude));
+                return list.items.map((i) => i.id);
+              },
               content: contentRecommender({
                 candidates: data.items.map((i) => i.id),
                 vectorOf: (id) => raw.get(id),
                 popularity: stats.popularity,
               }),
             },
-            restrictTo: {},
+            restrictTo: {
+              engine: ['next-basket', 'discovery'],
+              projection: ['next-basket', 'discovery'],
+              content: ['next-basket', 'discovery'],
+              'engine-session': ['session'],
+            },
           };
         },
       });

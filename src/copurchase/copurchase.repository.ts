@@ -60,34 +60,23 @@ export class CopurchaseRepository {
    */
   async replace(
     csr: NeighbourCsr,
-    meta: { asOf: Date; jobId: string | null },
+    meta: { asOf: Date; jobId: string | null; transitions?: NeighbourCsr },
     progress: (done: number, total: number) => void = () => undefined,
     chunkRows = WRITE_CHUNK_ROWS,
   ): Promise<CopurchaseBuild> {
     const total = csr.offsets[csr.itemIds.length] ?? 0;
+    const next = meta.transitions;
+    const nextTotal = next ? (next.offsets[next.itemIds.length] ?? 0) : 0;
     return this.db.transaction(async (tx) => {
       await tx.query(`DELETE FROM item_neighbours`);
-      let k = 0;
-      for (let from = 0; from < total; from += chunkRows) {
-        const to = Math.min(total, from + chunkRows);
-        const items: string[] = [];
-        const ranks: number[] = [];
-        const neighbours: string[] = [];
-        const sims: number[] = [];
-        for (let p = from; p < to; p++) {
-          while (csr.offsets[k + 1] <= p) k++;
-          items.push(csr.itemIds[k]);
-          ranks.push(p - csr.offsets[k] + 1);
-          neighbours.push(csr.itemIds[csr.neighbors[p]]);
-          sims.push(csr.similarities[p]);
-        }
-        await tx.query(
-          `INSERT INTO item_neighbours (item_id, rank, neighbour_id, similarity)
-           SELECT * FROM unnest($1::varchar[], $2::smallint[], $3::varchar[], $4::real[])`,
-          [items, ranks, neighbours, sims],
+      await tx.query(`DELETE FROM item_transitions`);
+      await writeCsr(tx, 'item_neighbours (item_id, rank, neighbour_id, similarity)', csr, chunkRows, (done) =>
+        progress(done, total + nextTotal),
+      );
+      if (next)
+        await writeCsr(tx, 'item_transitions (item_id, rank, next_id, probability)', next, chunkRows, (done) =>
+          progress(total + done, total + nextTotal),
         );
-        progress(to, total);
-      }
       return this.writeBuild(tx, {
         asOf: meta.asOf,
         jobId: meta.jobId,
@@ -114,7 +103,7 @@ export class CopurchaseRepository {
   }
 
   /** The build row and its neighbours from one snapshot (a replacement committing meanwhile is not mixed in). */
-  async load(): Promise<{ build: CopurchaseBuild; lists: NeighbourLists } | null> {
+  async load(): Promise<{ build: CopurchaseBuild; lists: NeighbourLists; transitions: NeighbourLists } | null> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
@@ -127,31 +116,77 @@ export class CopurchaseRepository {
       // One row per item with its list in rank order: a few thousand rows instead of hundreds of thousands.
       // JSON rather than arrays: the driver hands json to the native JSON.parse, but parses array text in JS,
       // which for a full catalog's lists took most of the load time on the event loop.
-      const rows = (await runner.query(
-        `SELECT item_id, json_agg(neighbour_id ORDER BY rank) AS ids, json_agg(similarity ORDER BY rank) AS sims
-         FROM item_neighbours GROUP BY item_id ORDER BY item_id`,
-      )) as Array<{ item_id: string; ids: string[]; sims: number[] }>;
+      type ListRow = { item_id: string; ids: string[]; sims: number[] };
+      const lists = listsOf(
+        (await runner.query(
+          `SELECT item_id, json_agg(neighbour_id ORDER BY rank) AS ids, json_agg(similarity ORDER BY rank) AS sims
+           FROM item_neighbours GROUP BY item_id ORDER BY item_id`,
+        )) as ListRow[],
+      );
+      const transitions = listsOf(
+        (await runner.query(
+          `SELECT item_id, json_agg(next_id ORDER BY rank) AS ids, json_agg(probability ORDER BY rank) AS sims
+           FROM item_transitions GROUP BY item_id ORDER BY item_id`,
+        )) as ListRow[],
+      );
       await runner.commitTransaction();
-      const offsets = new Int32Array(rows.length + 1);
-      rows.forEach((r, k) => (offsets[k + 1] = offsets[k] + r.ids.length));
-      const ids: string[] = [];
-      const sims = new Float32Array(offsets[rows.length]);
-      rows.forEach((r, k) => {
-        for (const id of r.ids) ids.push(id);
-        sims.set(r.sims, offsets[k]);
-      });
-      return {
-        build: toBuild(builds[0]),
-        lists: NeighbourLists.fromCsr(
-          rows.map((r) => r.item_id),
-          offsets,
-          ids,
-          sims,
-        ),
-      };
+      return { build: toBuild(builds[0]), lists, transitions };
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();
     }
+  }
+}
+
+/**
+ * One row per item with its list in rank order: a few thousand rows instead of hundreds of thousands. JSON
+ * rather than arrays: the driver hands json to the native JSON.parse, but parses array text in JS, which for a
+ * full catalog's lists took most of the load time on the event loop.
+ */
+function listsOf(rows: Array<{ item_id: string; ids: string[]; sims: number[] }>): NeighbourLists {
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((r, k) => (offsets[k + 1] = offsets[k] + r.ids.length));
+  const ids: string[] = [];
+  const sims = new Float32Array(offsets[rows.length]);
+  rows.forEach((r, k) => {
+    for (const id of r.ids) ids.push(id);
+    sims.set(r.sims, offsets[k]);
+  });
+  return NeighbourLists.fromCsr(
+    rows.map((r) => r.item_id),
+    offsets,
+    ids,
+    sims,
+  );
+}
+
+/** Writes a CSR computation into `table (item, rank, other, value)` in chunks of `chunkRows`. */
+async function writeCsr(
+  tx: EntityManager,
+  table: string,
+  csr: NeighbourCsr,
+  chunkRows: number,
+  progress: (done: number) => void,
+): Promise<void> {
+  const total = csr.offsets[csr.itemIds.length] ?? 0;
+  let k = 0;
+  for (let from = 0; from < total; from += chunkRows) {
+    const to = Math.min(total, from + chunkRows);
+    const items: string[] = [];
+    const ranks: number[] = [];
+    const others: string[] = [];
+    const values: number[] = [];
+    for (let p = from; p < to; p++) {
+      while (csr.offsets[k + 1] <= p) k++;
+      items.push(csr.itemIds[k]);
+      ranks.push(p - csr.offsets[k] + 1);
+      others.push(csr.itemIds[csr.neighbors[p]]);
+      values.push(csr.similarities[p]);
+    }
+    await tx.query(
+      `INSERT INTO ${table} SELECT * FROM unnest($1::varchar[], $2::smallint[], $3::varchar[], $4::real[])`,
+      [items, ranks, others, values],
+    );
+    progress(to);
   }
 }

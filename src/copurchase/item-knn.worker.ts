@@ -2,7 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Client } from 'pg';
 import { buildItemKnn } from '../ranking/item-knn';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
-import { readPurchasePairs } from './purchase-pairs.query';
+import { basketsByUser, buildTransitions, DEFAULT_TRANSITION_NEIGHBORS } from '../ranking/transitions';
+import { readPurchasePairs, readTimedPurchases } from './purchase-pairs.query';
+import type { NeighbourCsr } from './copurchase.repository';
 
 export interface KnnWorkerInput {
   databaseUrl: string;
@@ -17,6 +19,8 @@ export type KnnWorkerOutput =
       offsets: Int32Array;
       neighbors: Int32Array;
       similarities: Float64Array;
+      /** First-order transitions between consecutive baskets, in the same CSR shape. */
+      transitions: NeighbourCsr & { neighbors: Int32Array; similarities: Float64Array };
       users: number;
       pairs: number;
       readMs: number;
@@ -33,20 +37,29 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
   const client = new Client({ connectionString: input.databaseUrl });
   await client.connect();
   let pairs: Array<{ userId: string; itemId: string }>;
+  let timed: Array<{ userId: string; itemId: string; at: Date }>;
   try {
     pairs = await readPurchasePairs(client, new Date(input.asOf));
+    timed = await readTimedPurchases(client, new Date(input.asOf));
   } finally {
     await client.end();
   }
   const read = Date.now();
   const stats = buildPurchaseMatrix(pairs);
   const knn = buildItemKnn(stats, input.neighbourCount);
+  const next = buildTransitions(basketsByUser(timed).values(), DEFAULT_TRANSITION_NEIGHBORS);
   return {
     ok: true,
     itemIds: [...knn.itemIds],
     offsets: knn.offsets,
     neighbors: knn.neighbors,
     similarities: knn.similarities,
+    transitions: {
+      itemIds: [...next.itemIds],
+      offsets: next.offsets,
+      neighbors: next.neighbors,
+      similarities: next.similarities,
+    },
     users: stats.userItems.size,
     pairs: pairs.length,
     readMs: read - started,
@@ -58,7 +71,18 @@ if (parentPort) {
   const port = parentPort;
   main(workerData as KnnWorkerInput).then(
     (out) => {
-      const transfer = out.ok ? [out.offsets.buffer, out.neighbors.buffer, out.similarities.buffer] : [];
+      const t = out.ok ? out.transitions : undefined;
+      const transfer =
+        out.ok && t
+          ? [
+              out.offsets.buffer,
+              out.neighbors.buffer,
+              out.similarities.buffer,
+              t.offsets.buffer,
+              t.neighbors.buffer,
+              t.similarities.buffer,
+            ]
+          : [];
       port.postMessage(out, transfer as ArrayBuffer[]);
     },
     (e: unknown) => port.postMessage({ ok: false, error: (e as Error).message } satisfies KnnWorkerOutput),

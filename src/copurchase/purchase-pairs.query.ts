@@ -18,3 +18,23 @@ export async function readPurchasePairs(
   });
   return res.rows.map(([userId, itemId]) => ({ userId, itemId }));
 }
+
+/**
+ * Every purchase before `asOf` with its time, live items only, in (user, time) order: the consecutive baskets
+ * sequential transitions are learned from. One row per (user, item, time), so a line repeated on an invoice
+ * counts once.
+ */
+export async function readTimedPurchases(
+  client: ClientBase,
+  asOf: Date,
+): Promise<Array<{ userId: string; itemId: string; at: Date }>> {
+  const res = await client.query<[string, string, Date]>({
+    text: `SELECT DISTINCT e.user_id, e.item_id, e.occurred_at
+           FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
+           WHERE e.type = 'purchase' AND e.occurred_at < $1
+           ORDER BY e.user_id, e.occurred_at`,
+    values: [asOf.toISOString()],
+    rowMode: 'array',
+  });
+  return res.rows.map(([userId, itemId, at]) => ({ userId, itemId, at }));
+}

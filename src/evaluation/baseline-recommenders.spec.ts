@@ -1,4 +1,5 @@
 import {
+  markovRecommender,
   buildBaselines,
   contentRecommender,
   itemKnnRecommender,
@@ -169,11 +170,39 @@ describe('content', () => {
 describe('buildBaselines', () => {
   it('builds pop, repeat and itemknn, adds content on request, and keeps repeat out of discovery', () => {
     const plain = buildBaselines(training);
-    expect(Object.keys(plain.recommenders)).toEqual(['pop', 'repeat', 'itemknn']);
-    expect(plain.restrictTo).toEqual({ repeat: ['next-basket'] });
+    expect(Object.keys(plain.recommenders)).toEqual(['pop', 'repeat', 'itemknn', 'markov']);
+    expect(plain.restrictTo).toEqual({ repeat: ['next-basket'], markov: ['session'] });
     const withContent = buildBaselines(training, {
       content: { candidates: ['A'], vectorOf: () => undefined },
     });
-    expect(Object.keys(withContent.recommenders)).toEqual(['pop', 'repeat', 'itemknn', 'content']);
+    expect(Object.keys(withContent.recommenders)).toEqual(['pop', 'repeat', 'itemknn', 'markov', 'content']);
+  });
+});
+
+describe('markov', () => {
+  const at = (userId: string, itemId: string, day: number): Purchase => ({
+    eventId: `m${sequence++}`,
+    userId,
+    itemId,
+    invoiceNo: `${userId}-${day}`,
+    timestamp: new Date(Date.UTC(2011, 5, day)),
+    quantity: 1,
+  });
+  // w1: {A} then {C}; w2: {A} then {B, C}; w3: {B} then {D}. P(C|A) = 2/2, P(B|A) = 1/2, P(D|B) = 1/1.
+  const training = [
+    at('w1', 'A', 1),
+    at('w1', 'C', 2),
+    at('w2', 'A', 1),
+    at('w2', 'B', 2),
+    at('w2', 'C', 2),
+    at('w3', 'B', 1),
+    at('w3', 'D', 3),
+  ];
+
+  it('ranks by the summed transition probabilities from the session items, then fills with popularity', () => {
+    const markov = markovRecommender(training, ['C', 'B', 'A', 'D']);
+    expect(markov(user('A'), 3, new Set(['A']))).toEqual(['C', 'B', 'D']);
+    // From {A, B}: C 1 and D 1 (ties: lower id), B 0.5 excluded.
+    expect(markov(user('A', 'B'), 2, new Set(['A', 'B']))).toEqual(['C', 'D']);
   });
 });

@@ -3,6 +3,7 @@ import { compareIds } from '../ranking/ids';
 import { buildItemKnn, DEFAULT_KNN_NEIGHBORS, type ItemKnnModel } from '../ranking/item-knn';
 import { buildPurchaseMatrix, type PurchaseMatrix } from '../ranking/purchase-matrix';
 import { topKByScore } from '../ranking/top-k';
+import { basketsByUser, buildTransitions } from '../ranking/transitions';
 import { fillWithPopularity } from './ranking';
 import type { Purchase } from './evaluation.types';
 
@@ -57,6 +58,18 @@ export function itemKnnRecommender(model: ItemKnnModel, popularity: readonly str
       exclude,
     );
   };
+}
+
+/**
+ * First-order Markov chain between consecutive baskets: score(i) = Σ over the distinct items a of the user's
+ * history (in the session protocol: the session) of P(i | a), the share of baskets holding a whose next basket
+ * held i (transitions.ts, the same table the co-purchase job stores).
+ */
+export function markovRecommender(training: readonly Purchase[], popularity: readonly string[]): Recommender {
+  const model = buildTransitions(
+    basketsByUser(training.map((p) => ({ userId: p.userId, itemId: p.itemId, at: p.timestamp }))).values(),
+  );
+  return itemKnnRecommender(model, popularity);
 }
 
 export interface ContentRecommenderOptions {
@@ -148,9 +161,10 @@ export function buildBaselines(training: readonly Purchase[], options: BaselineO
       buildItemKnn(stats, options.knnNeighbors ?? DEFAULT_KNN_NEIGHBORS),
       stats.popularity,
     ),
+    markov: markovRecommender(training, stats.popularity),
   };
   if (options.content) {
     recommenders.content = contentRecommender({ ...options.content, popularity: stats.popularity });
   }
-  return { stats, recommenders, restrictTo: { repeat: ['next-basket'] } };
+  return { stats, recommenders, restrictTo: { repeat: ['next-basket'], markov: ['session'] } };
 }

@@ -2,7 +2,7 @@ import type { EvaluationReport, ProtocolResult } from './evaluation.runner';
 import { PROTOCOLS } from './evaluation.types';
 
 /** Method order of docs/evaluation.md's output; anything else follows in the order it was run. */
-const METHOD_ORDER = ['engine', 'pop', 'repeat', 'itemknn', 'content'];
+const METHOD_ORDER = ['engine', 'engine-session', 'pop', 'repeat', 'itemknn', 'markov', 'content'];
 
 export interface EvaluationJsonMeta {
   modelVersion: string;

@@ -50,6 +50,26 @@ describe('protocolCases', () => {
       ['u3', ['C', 'N'], ['B']],
     ]);
   });
+
+  it('gives the last pre-cutoff invoice as the session, its items out of candidates and targets', () => {
+    // v1: {A} then {B, D} before the cutoff, basket {B, C}: the session is {B, D} alone, the target {C}.
+    // v2: {A} before, basket {A}: nothing left, skipped.
+    const cases = protocolCases(
+      split([
+        purchase('v1', 'A', '21', '10-01'),
+        purchase('v1', 'B', '22', '10-02'),
+        purchase('v1', 'D', '22', '10-02'),
+        purchase('v2', 'A', '23', '10-02'),
+        purchase('v1', 'B', '24', '11-02'),
+        purchase('v1', 'C', '24', '11-02'),
+        purchase('v2', 'A', '25', '11-02'),
+      ]),
+      'session',
+    );
+    expect(
+      cases.map((c) => [c.user.userId, c.user.history.map((p) => p.itemId), [...c.targets], [...c.exclude]]),
+    ).toEqual([['v1', ['B', 'D'], ['C'], ['B', 'D']]]);
+  });
 });
 
 describe('evaluate', () => {
@@ -160,7 +180,7 @@ describe('report formatting', () => {
     const lines = formatEvaluationTable(report).split('\n');
     expect(lines[0]).toBe('cutoff 2011-11-01, K = 10');
     expect(lines[1]).toMatch(/^protocol\s+method\s+users\s+Recall@10\s+NDCG@10\s+Hit@10/);
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[3]).toMatch(/^next-basket\s+pop\s+3\s+0\.3333\s/);
     expect(new Set(lines.slice(1).map((line) => line.length)).size).toBe(1);
   });

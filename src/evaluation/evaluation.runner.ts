@@ -22,12 +22,22 @@ export interface ProtocolCase {
 /**
  * next-basket: everything is a candidate, the whole basket is the target.
  * discovery: the user's pre-cutoff items leave both candidates and targets; users with nothing left are skipped.
+ * session: the user's last pre-cutoff invoice is all a recommender sees (as `history`, an anonymous session);
+ * its items leave candidates and targets; users with nothing left are skipped.
  */
 export function protocolCases(split: EvaluationSplit, protocol: Protocol): ProtocolCase[] {
   const cases: ProtocolCase[] = [];
   for (const user of split.testUsers) {
     if (protocol === 'next-basket') {
       cases.push({ user, exclude: new Set(), targets: new Set(user.target) });
+      continue;
+    }
+    if (protocol === 'session') {
+      const last = user.history[user.history.length - 1];
+      const session = user.history.filter((p) => p.invoiceNo === last.invoiceNo);
+      const inSession = new Set(session.map((p) => p.itemId));
+      const targets = new Set(user.target.filter((id) => !inSession.has(id)));
+      if (targets.size > 0) cases.push({ user: { ...user, history: session }, exclude: inSession, targets });
       continue;
     }
     const owned = new Set(user.history.map((purchase) => purchase.itemId));

@@ -2,7 +2,7 @@ import type { Purchase } from '../online-retail/online-retail.types';
 
 export type { Purchase };
 
-export const PROTOCOLS = ['next-basket', 'discovery'] as const;
+export const PROTOCOLS = ['next-basket', 'discovery', 'session'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** What a recommender may know about a test user: only events strictly before the cutoff. */

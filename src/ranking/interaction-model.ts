@@ -64,6 +64,8 @@ export class InteractionModel {
     counts: readonly ItemBuyerCounts[],
     private readonly lists: NeighbourLists,
     readonly asOf: Date,
+    /** "After A, shoppers took B": first-order transitions between consecutive baskets (see transitions.ts). */
+    private readonly transitionLists: NeighbourLists = NeighbourLists.EMPTY,
   ) {
     let buyerSum = 0;
     let repeatSum = 0;
@@ -88,6 +90,7 @@ export class InteractionModel {
     pairs: readonly PurchasePair[],
     asOf: Date,
     trendingDays = TRENDING_DAYS,
+    transitions: NeighbourLists = NeighbourLists.EMPTY,
   ): InteractionModel {
     const since = asOf.getTime() - trendingDays * 86_400_000;
     const stats = buildPurchaseMatrix(pairs);
@@ -103,21 +106,21 @@ export class InteractionModel {
       recentBuyers: recent.get(itemId) ?? 0,
       repeatBuyers: repeat.get(itemId) ?? 0,
     }));
-    return new InteractionModel(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf);
+    return new InteractionModel(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf, transitions);
   }
 
   static empty(asOf = new Date()): InteractionModel {
     return new InteractionModel([], NeighbourLists.EMPTY, asOf);
   }
 
-  /** The same counts with other neighbour lists (a newer co-purchase computation). */
-  withNeighbours(lists: NeighbourLists): InteractionModel {
-    return new InteractionModel(this.counts(), lists, this.asOf);
+  /** The same counts with other neighbour and transition lists (a newer co-purchase computation). */
+  withNeighbours(lists: NeighbourLists, transitions: NeighbourLists = NeighbourLists.EMPTY): InteractionModel {
+    return new InteractionModel(this.counts(), lists, this.asOf, transitions);
   }
 
   /** The same neighbour lists with other counts (a popularity refresh). */
   withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): InteractionModel {
-    return new InteractionModel(counts, this.lists, asOf);
+    return new InteractionModel(counts, this.lists, asOf, this.transitionLists);
   }
 
   /** Items that have co-purchase neighbours. */
@@ -146,6 +149,16 @@ export class InteractionModel {
   /** Co-purchase neighbours of an item, most similar first, as parallel arrays (no allocation per call). */
   neighboursOf(id: string): ItemNeighbours {
     return this.lists.of(id);
+  }
+
+  /** The items most often bought in the basket after one holding `id`, most likely first, with P(b | id). */
+  transitionsOf(id: string): ItemNeighbours {
+    return this.transitionLists.of(id);
+  }
+
+  /** Items that have learned successors. */
+  get transitionItems(): number {
+    return this.transitionLists.size;
   }
 
   /**

@@ -160,11 +160,11 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
       const started = Date.now();
       const loaded = await this.store.load();
       if (!loaded) return;
-      this.model = this.model.withNeighbours(loaded.lists);
+      this.model = this.model.withNeighbours(loaded.lists, loaded.transitions);
       this.generation = loaded.build.generation;
       this.logger.log(
         `co-purchase neighbours generation ${loaded.build.generation} (as of ${loaded.build.asOf.toISOString()}): ` +
-          `${loaded.lists.size} items, ${Date.now() - started} ms`,
+          `${loaded.lists.size} items, transitions of ${loaded.transitions.size}, ${Date.now() - started} ms`,
       );
     });
     this.loading = next.catch(() => undefined);

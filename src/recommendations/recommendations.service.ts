@@ -15,6 +15,15 @@ import {
   type RankingSources,
 } from '../ranking/candidates';
 import { blendScoreOf, rankForList, reasonFor } from '../ranking/personalised-ranking';
+import {
+  DEFAULT_SESSION_BLEND,
+  gatherSessionCandidates,
+  mainSource,
+  rankSession,
+  sessionDecay,
+  sessionScoreOf,
+  type SessionBlend,
+} from '../ranking/session-ranking';
 import { ServingModel } from '../serving-model/serving-model';
 import { mmr, type Scored } from './diversity';
 import type { ListOptions } from './dto/options.schema';
@@ -105,7 +114,7 @@ export class RecommendationsService {
       // Later items weigh more: the last thing looked at says most about what the shopper wants now.
       query = new Float32Array(vectors[0].v.length);
       vectors.forEach(({ v }, i) => {
-        const w = Math.pow(2, (i - (vectors.length - 1)) / 3);
+        const w = sessionDecay(i, vectors.length);
         for (let j = 0; j < v.length; j++) query![j] += w * v[j];
       });
       query = normalize(query);
@@ -116,16 +125,62 @@ export class RecommendationsService {
       else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
+    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded);
     const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
-    const withReasons = hits.map((h): Candidate => {
-      if (vectors.length === 0) return { ...h, reason: { type: 'matches-text' } };
-      const hv = this.index.vectorOf(h.id);
-      const best = hv
-        ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
-        : vectors[vectors.length - 1];
-      return { ...h, reason: { type: 'similar-to', itemIds: [best.id] } };
+    return this.finish(
+      hits.map((h): Candidate => ({ ...h, reason: { type: 'matches-text' } })),
+      opts,
+      text && vectors.length === 0 ? 'semantic-search' : 'session',
+    );
+  }
+
+  /**
+   * The session kind of the one ranking: the session vector's neighbours, co-purchase neighbours and learned
+   * successors of the session's items (the last ones weighing most), trending and popular items, scored by
+   * the session blend. Each item's reason names the source that weighed most in its score.
+   */
+  private rankSessionList(
+    session: string[],
+    vectors: Array<{ id: string; v: Float32Array }>,
+    query: Float32Array | undefined,
+    opts: ListOptions,
+    excluded: ReadonlySet<string>,
+    blend: SessionBlend = DEFAULT_SESSION_BLEND,
+  ): Promise<RecommendationList> {
+    const model = this.interactions.current();
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
+    const vectorOf = (id: string) => this.index.vectorOf(id);
+    const set = gatherSessionCandidates(
+      { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
+      session,
+      query ? normalize(query) : undefined,
+      pass,
+    );
+    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
+    const ranked = rankSession(set, blend, pool).map((i): Candidate => {
+      const id = set.ids[i];
+      return { id, score: sessionScoreOf(set, blend, i), reason: opts.explain ? sessionReason(i) : undefined };
     });
-    return this.finish(withReasons, opts, text && vectors.length === 0 ? 'semantic-search' : 'session');
+    function sessionReason(i: number): Reason {
+      const id = set.ids[i];
+      switch (mainSource(set, blend, i)) {
+        case 'transitions':
+          return { type: 'bought-after', itemIds: [set.transVia[i]!] };
+        case 'co-purchase':
+          return { type: 'co-purchased-with', itemIds: [set.knnVia[i]!] };
+        case 'vector': {
+          if (vectors.length === 0) return { type: 'matches-text' };
+          const hv = vectorOf(id);
+          const best = hv
+            ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
+            : vectors[vectors.length - 1];
+          return { type: 'similar-to', itemIds: [best.id] };
+        }
+        default:
+          return { type: 'popular', buyers: model.buyersOf(id) };
+      }
+    }
+    return this.finish(ranked, opts, 'session');
   }
 
   /**

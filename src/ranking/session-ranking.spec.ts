@@ -1,0 +1,68 @@
+import { InteractionModel } from './interaction-model';
+import { NeighbourLists } from './neighbour-lists';
+import {
+  gatherSessionCandidates,
+  mainSource,
+  rankSession,
+  sessionDecay,
+  type SessionSources,
+} from './session-ranking';
+
+function lists(of: Record<string, Array<[string, number]>>): NeighbourLists {
+  const itemIds = Object.keys(of);
+  const offsets = new Int32Array(itemIds.length + 1);
+  itemIds.forEach((id, k) => (offsets[k + 1] = offsets[k] + of[id].length));
+  const ids = itemIds.flatMap((id) => of[id].map(([n]) => n));
+  const sims = Float32Array.from(itemIds.flatMap((id) => of[id].map(([, s]) => s)));
+  return NeighbourLists.fromCsr(itemIds, offsets, ids, sims);
+}
+
+const asOf = new Date('2011-01-01T00:00:00Z');
+const model = new InteractionModel(
+  [
+    { itemId: 'A', buyers: 5, recentBuyers: 0, repeatBuyers: 0 },
+    { itemId: 'B', buyers: 4, recentBuyers: 0, repeatBuyers: 0 },
+    { itemId: 'X', buyers: 3, recentBuyers: 1, repeatBuyers: 0 },
+    { itemId: 'Y', buyers: 1, recentBuyers: 0, repeatBuyers: 0 },
+    { itemId: 'Z', buyers: 1, recentBuyers: 0, repeatBuyers: 0 },
+  ],
+  lists({ A: [['X', 0.5]], B: [['X', 0.25], ['Y', 0.375]] }),
+  asOf,
+  lists({ A: [['Z', 0.75]] }),
+);
+const sources: SessionSources = { signals: model, vectorOf: () => undefined, nearest: () => [] };
+const notInSession = (id: string) => id !== 'A' && id !== 'B';
+
+describe('session ranking', () => {
+  it('weighs the last session items most: halving every three items back', () => {
+    expect(sessionDecay(2, 3)).toBe(1);
+    expect(sessionDecay(0, 4)).toBe(0.5);
+  });
+
+  it('sums decayed co-purchase similarities and transition probabilities of the session items', () => {
+    // Session A then B: d(A) = 2^(-1/3) ≈ 0.793701, d(B) = 1.
+    const set = gatherSessionCandidates(sources, ['A', 'B'], undefined, notInSession);
+    const at = (id: string) => set.ids.indexOf(id);
+    const dA = Math.pow(2, -1 / 3);
+    expect(set.knn[at('X')]).toBeCloseTo(dA * 0.5 + 0.25, 6);
+    expect(set.knnVia[at('X')]).toBe('A'); // 0.3969 from A beats 0.25 from B
+    expect(set.knn[at('Y')]).toBeCloseTo(0.375, 6);
+    expect(set.trans[at('Z')]).toBeCloseTo(dA * 0.75, 6);
+    expect(set.transVia[at('Z')]).toBe('A');
+    expect(set.logPop[at('X')]).toBeCloseTo(Math.log(4), 9);
+    expect(set.logTrend[at('X')]).toBeCloseTo(Math.log(2), 9);
+    expect(set.ids).not.toContain('A');
+    expect(set.ids).not.toContain('B');
+  });
+
+  it('ranks by the blend: transitions can outrank co-purchase when they weigh more', () => {
+    const set = gatherSessionCandidates(sources, ['A', 'B'], undefined, notInSession);
+    const rank = (trans: number) =>
+      rankSession(set, { cos: 0, knn: 1, trans, trend: 0, pop: 0 }, 3).map((i) => set.ids[i]);
+    // knn: X 0.6468, Y 0.375; trans: Z 0.5953·w.
+    expect(rank(1)).toEqual(['X', 'Z', 'Y']);
+    expect(rank(2)).toEqual(['Z', 'X', 'Y']); // Z: 1.1906
+    const z = set.ids.indexOf('Z');
+    expect(mainSource(set, { cos: 0, knn: 1, trans: 2, trend: 0, pop: 0 }, z)).toBe('transitions');
+  });
+});

@@ -1,0 +1,50 @@
+import { basketsByUser, buildTransitions } from './transitions';
+
+const at = (h: number) => new Date(Date.UTC(2011, 0, 1, h));
+
+describe('sequential transitions between consecutive baskets', () => {
+  it('groups purchases into baskets by user and time, oldest first', () => {
+    const baskets = basketsByUser([
+      { userId: 'u', itemId: 'C', at: at(2) },
+      { userId: 'u', itemId: 'B', at: at(1) },
+      { userId: 'u', itemId: 'A', at: at(1) },
+      { userId: 'u', itemId: 'A', at: at(1) },
+    ]);
+    expect(baskets.get('u')).toEqual([['A', 'B'], ['C']]);
+  });
+
+  it('learns P(next | item) from consecutive baskets, leaving re-orders out', () => {
+    // u1: {A,B} then {B,C}: A→C and B→C (B again is a re-order). u2: {A} then {C,D}: A→C, A→D.
+    // u3: a single basket teaches nothing. A started 2 baskets with a successor: P(C|A) = 2/2, P(D|A) = 1/2;
+    // B started 1: P(C|B) = 1/1.
+    const t = buildTransitions([
+      [['A', 'B'], ['B', 'C']],
+      [['A'], ['C', 'D']],
+      [['A']],
+    ]);
+    expect(t.itemIds).toEqual(['A', 'B', 'C', 'D']);
+    const listOf = (id: string) => {
+      const j = t.itemIndex.get(id)!;
+      return [...t.neighbors.subarray(t.offsets[j], t.offsets[j + 1])].map((n, k) => [
+        t.itemIds[n],
+        t.similarities[t.offsets[j] + k],
+      ]);
+    };
+    expect(listOf('A')).toEqual([
+      ['C', 1],
+      ['D', 0.5],
+    ]);
+    expect(listOf('B')).toEqual([['C', 1]]);
+    expect(listOf('C')).toEqual([]);
+  });
+
+  it('keeps the most likely successors, ties to the lower id', () => {
+    const t = buildTransitions([[['A'], ['E', 'D', 'F']], [['A'], ['F']]], 2);
+    const j = t.itemIndex.get('A')!;
+    // P(F|A) = 2/2, P(D|A) = P(E|A) = 1/2: F, then D before E.
+    expect([...t.neighbors.subarray(t.offsets[j], t.offsets[j + 1])].map((n) => t.itemIds[n])).toEqual([
+      'F',
+      'D',
+    ]);
+  });
+});

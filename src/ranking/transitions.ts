@@ -1,0 +1,103 @@
+import { compareIds } from './ids';
+import type { ItemKnnModel } from './item-knn';
+
+/** One purchase with its time: consecutive baskets of a user are what "after A, B" is learned from. */
+export interface TimedPurchase {
+  userId: string;
+  itemId: string;
+  at: Date;
+}
+
+export const DEFAULT_TRANSITION_NEIGHBORS = 100;
+
+/**
+ * The user's purchases grouped into baskets (one basket: one user, one timestamp — an invoice), oldest first,
+ * each basket's items distinct and in ascending id order.
+ */
+export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, string[][]> {
+  const byUser = new Map<string, Map<number, Set<string>>>();
+  for (const p of purchases) {
+    let baskets = byUser.get(p.userId);
+    if (!baskets) byUser.set(p.userId, (baskets = new Map<number, Set<string>>()));
+    const t = p.at.getTime();
+    let basket = baskets.get(t);
+    if (!basket) baskets.set(t, (basket = new Set()));
+    basket.add(p.itemId);
+  }
+  const out = new Map<string, string[][]>();
+  for (const [user, baskets] of byUser)
+    out.set(
+      user,
+      [...baskets.entries()].sort((a, b) => a[0] - b[0]).map(([, items]) => [...items].sort(compareIds)),
+    );
+  return out;
+}
+
+/**
+ * First-order transitions between consecutive baskets of each user: P(b | a) = (times b was in the basket
+ * right after one holding a, and not in a's basket) / (baskets holding a that had a next basket). Items of the
+ * next basket that were already in the previous one are re-orders, not "what comes next", so they are not
+ * counted. Each item keeps its `neighborCount` most likely successors (ties → lower id), in the CSR shape of
+ * the co-purchase lists so both are stored and served alike.
+ */
+export function buildTransitions(
+  baskets: Iterable<readonly (readonly string[])[]>,
+  neighborCount = DEFAULT_TRANSITION_NEIGHBORS,
+): ItemKnnModel {
+  const index = new Map<string, number>();
+  const ids: string[] = [];
+  const idx = (id: string): number => {
+    let i = index.get(id);
+    if (i === undefined) {
+      i = ids.length;
+      index.set(id, i);
+      ids.push(id);
+    }
+    return i;
+  };
+  const counts = new Map<number, Map<number, number>>();
+  const outOf = new Map<number, number>();
+  for (const seq of baskets) {
+    for (let t = 0; t + 1 < seq.length; t++) {
+      const prev = seq[t];
+      const inPrev = new Set(prev);
+      const next = seq[t + 1].filter((b) => !inPrev.has(b)).map(idx);
+      for (const aId of prev) {
+        const a = idx(aId);
+        outOf.set(a, (outOf.get(a) ?? 0) + 1);
+        if (next.length === 0) continue;
+        let row = counts.get(a);
+        if (!row) counts.set(a, (row = new Map<number, number>()));
+        for (const b of next) row.set(b, (row.get(b) ?? 0) + 1);
+      }
+    }
+  }
+  // Ascending id order, so positions break ties the way every other list does.
+  const order = ids.map((_, i) => i).sort((a, b) => compareIds(ids[a], ids[b]));
+  const position = new Int32Array(ids.length);
+  order.forEach((i, p) => (position[i] = p));
+  const itemIds = order.map((i) => ids[i]);
+  const offsets = new Int32Array(itemIds.length + 1);
+  const neighbourChunks: number[][] = [];
+  const probChunks: number[][] = [];
+  order.forEach((a, p) => {
+    const row = counts.get(a);
+    const total = outOf.get(a) ?? 0;
+    const kept = row
+      ? [...row.entries()]
+          .map(([b, c]) => ({ b: position[b], prob: c / total }))
+          .sort((x, y) => y.prob - x.prob || x.b - y.b)
+          .slice(0, neighborCount)
+      : [];
+    neighbourChunks.push(kept.map((k) => k.b));
+    probChunks.push(kept.map((k) => k.prob));
+    offsets[p + 1] = offsets[p] + kept.length;
+  });
+  return {
+    itemIds,
+    itemIndex: new Map(itemIds.map((id, i) => [id, i])),
+    offsets,
+    neighbors: Int32Array.from(neighbourChunks.flat()),
+    similarities: Float64Array.from(probChunks.flat()),
+  };
+}
