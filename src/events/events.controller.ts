@@ -56,7 +56,7 @@ export class EventsController {
   @Delete('users/:userId')
   @HttpCode(204)
   @RequireScope('write')
-  @ApiOperation({ summary: "Erase a user's events and profile (right to be forgotten)" })
+  @ApiOperation({ summary: "Erase a user's events, profile and served lists (right to be forgotten)" })
   async erase(@Param('userId') userId: string): Promise<void> {
     await this.events.erase(parseParam('userId', idSchema, userId));
   }

@@ -5,6 +5,7 @@ import { toNewEvent, type EventInput } from './dto/event.schema';
 import { EventsRepository, type NewEvent, type StoredEvent } from './events.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserChanges } from './user-changes';
+import { ServedListRecorder } from '../attribution/served-list.recorder';
 
 @Injectable()
 export class EventsService {
@@ -13,6 +14,7 @@ export class EventsService {
     private readonly items: ItemsRepository,
     private readonly users: UserChanges,
     private readonly metrics: MetricsService,
+    private readonly servedLists: ServedListRecorder,
   ) {}
 
   /** Events as the API receives them (already schema-validated); a missing timestamp means now. */
@@ -55,6 +57,7 @@ export class EventsService {
 
   async erase(userId: string): Promise<void> {
     await this.events.eraseUser(userId);
+    await this.servedLists.forgetUser(userId);
     this.users.publish([userId]);
   }
 }
