@@ -151,4 +151,76 @@ describe('served lists (real PostgreSQL)', () => {
     );
     expect(ids.map((r) => r.recomm_id)).toEqual(['young-1']);
   });
+
+  it('attributes clicks, conversions and revenue exactly as sent: reported, estimated, duplicates, unknown ids', async () => {
+    expect(
+      (await request(t.server).put('/v1/admin/placements/attr-p').send({ kind: 'trending' })).status,
+    ).toBe(200);
+    const l1 = (await request(t.server).get('/v1/placements/attr-p/recommendations?userId=w1')).body as {
+      recommId: string;
+    };
+    const l2 = (await request(t.server).get('/v1/placements/attr-p/recommendations?sessionId=sx')).body as {
+      recommId: string;
+    };
+    // Preconditions of the hand-computed figures below: what the two lists show.
+    expect(ids(l1)).toContain('a');
+    expect(ids(l2)).toContain('a');
+    expect(ids(l1)).not.toContain('d');
+    // A list shown 30 hours ago: outside the 24-hour window, so its later purchase is not estimated.
+    await db().query(
+      `INSERT INTO served_lists (recomm_id, source, is_placement, user_id, strategy, item_ids, served_at)
+       VALUES ('stale-1', 'attr-p', true, 'w2', 'trending', '{a,b}', now() - interval '30 hours')`,
+    );
+    const ev = (eventId: string, e: Record<string, unknown>) => ({ eventId, ...e });
+    const events = [
+      ev('e1', { userId: 'w1', itemId: 'a', type: 'view', recommId: l1.recommId, position: 1 }),
+      ev('e1', { userId: 'w1', itemId: 'a', type: 'view', recommId: l1.recommId, position: 1 }),
+      ev('e3', { userId: 'anon-sx', sessionId: 'sx', itemId: 'a', type: 'view', recommId: l2.recommId }),
+      ev('e4', { userId: 'w1', itemId: 'a', type: 'add_to_cart', recommId: l1.recommId }),
+      ev('e5', { userId: 'w1', itemId: 'a', type: 'purchase', value: 2, price: 7.5, recommId: l1.recommId }),
+      ev('e6', { userId: 'anon-sx', sessionId: 'sx', itemId: 'a', type: 'purchase', recommId: l2.recommId }),
+      ev('e7', { userId: 'w1', itemId: 'a', type: 'view', recommId: 'never-served' }),
+      ev('e8', { userId: 'w1', itemId: 'a', type: 'purchase' }),
+      ev('e9', { userId: 'other', sessionId: 'sx', itemId: 'a', type: 'purchase' }),
+      ev('e10', { userId: 'w1', itemId: 'd', type: 'purchase' }),
+      ev('e11', { userId: 'w2', itemId: 'a', type: 'purchase' }),
+    ];
+    const posted = await request(t.server).post('/v1/events').send({ events });
+    expect(posted.status).toBe(202);
+    expect(posted.body).toEqual({ accepted: 10, duplicates: 1, unknownRecommIds: 1 });
+    // Sending the same batch again changes nothing: every eventId is already stored.
+    const again = await request(t.server).post('/v1/events').send({ events });
+    expect(again.body).toEqual({ accepted: 0, duplicates: 11, unknownRecommIds: 1 });
+
+    const from = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const res = await request(t.server).get(
+      `/v1/admin/analytics?placement=attr-p&groupBy=placement&from=${encodeURIComponent(from)}`,
+    );
+    expect(res.status).toBe(200);
+    const lists = 3;
+    expect(res.body).toEqual({
+      rows: [
+        {
+          placement: 'attr-p',
+          lists,
+          itemsShown: ids(l1).length + ids(l2).length + 2,
+          clicks: 2,
+          ctr: 2 / 3,
+          addToCarts: { reported: 1, estimated: 0 },
+          purchases: { reported: 2, estimated: 2 },
+          conversionRate: { reported: 2 / 3, estimated: 2 / 3 },
+          // e5: 2 × 7.5 (its own price); e6: 1 × 10 (item a's price). Estimated e8 and e9: 10 each.
+          revenue: { reported: 25, estimated: 20 },
+          revenuePerThousandLists: { reported: (25 / 3) * 1000, estimated: (20 / 3) * 1000 },
+        },
+      ],
+    });
+  });
+
+  it('rejects a bad analytics query naming the field', async () => {
+    const res = await request(t.server).get('/v1/admin/analytics?groupBy=day,colour');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(JSON.stringify(res.body.errors)).toMatch(/groupBy/);
+  });
 });

@@ -98,6 +98,11 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     await this.lists.eraseUser(userId);
   }
 
+  /** Which of these recommIds name a stored list (queued ones count once `flush` has run). */
+  existing(recommIds: string[]): Promise<Set<string>> {
+    return this.lists.existing(recommIds);
+  }
+
   async enforceRetention(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.servedListsRetentionDays * 86_400_000);
     try {

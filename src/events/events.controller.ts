@@ -27,7 +27,9 @@ export class EventsController {
     summary: 'Ingest a batch of events; a repeated eventId is counted as a duplicate and stored once',
   })
   @ApiBody({ schema: openApiSchema(ingestEventsSchema) })
-  async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number }> {
+  async ingest(
+    @Body() body: unknown,
+  ): Promise<{ accepted: number; duplicates: number; unknownRecommIds: number }> {
     assertBatch(body, 'events', this.config.maxBatch);
     const { events } = parseOrThrow(ingestEventsSchema, body);
     return this.events.ingest(events);
