@@ -135,7 +135,12 @@ export const envSchema = z.object({
   FINETUNE_PARALLEL: bool.default(true),
   SERVED_LISTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SERVED_LISTS_QUEUE_MAX: positiveInt(50000),
-  ATTRIBUTION_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  ATTRIBUTION_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;
