@@ -4,6 +4,7 @@ import { AddItemNeighbours1795849546611 } from './1795849546611-AddItemNeighbour
 import { AddChangeFeedTriggers1795900000000 } from './1795900000000-AddChangeFeedTriggers';
 import { AddJobDedupe1796039197850 } from './1796039197850-AddJobDedupe';
 import { AddPlacements1796040119173 } from './1796040119173-AddPlacements';
+import { AddServedListsAttribution1796044407743 } from './1796044407743-AddServedListsAttribution';
 import { AddItemTransitions1796100000000 } from './1796100000000-AddItemTransitions';
 
 /**
@@ -17,5 +18,6 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddChangeFeedTriggers1795900000000,
   AddJobDedupe1796039197850,
   AddPlacements1796040119173,
+  AddServedListsAttribution1796044407743,
   AddItemTransitions1796100000000,
 ];

@@ -55,7 +55,7 @@ describe('events API (real PostgreSQL)', () => {
       { userId: 'u-basic', itemId: 'p3', type: 'rating', value: 4, timestamp: '2024-05-01T12:03:00+02:00' },
     ]);
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ accepted: 4, duplicates: 0 });
+    expect(res.body).toEqual({ accepted: 4, duplicates: 0, unknownRecommIds: 0 });
     expect(await history('u-basic')).toEqual([
       { itemId: 'p3', type: 'rating', value: 4, timestamp: '2024-05-01T10:03:00.000Z' },
       { eventId: 'b-1', itemId: 'p2', type: 'purchase', value: 3, timestamp: '2024-05-01T10:02:00.000Z' },
@@ -75,15 +75,15 @@ describe('events API (real PostgreSQL)', () => {
     });
     const first = await ingest([e('idem-1', 'p1', 1), e('idem-1', 'p1', 1), e('idem-2', 'p2', 2)]);
     expect(first.status).toBe(202);
-    expect(first.body).toEqual({ accepted: 2, duplicates: 1 });
+    expect(first.body).toEqual({ accepted: 2, duplicates: 1, unknownRecommIds: 0 });
 
     const second = await ingest([e('idem-1', 'p1', 1), e('idem-3', 'p3', 3), e('idem-2', 'p2', 2)]);
     expect(second.status).toBe(202);
-    expect(second.body).toEqual({ accepted: 1, duplicates: 2 });
+    expect(second.body).toEqual({ accepted: 1, duplicates: 2, unknownRecommIds: 0 });
 
     // A retried eventId with different content is still the same event: the first one stays.
     const changed = await ingest([{ ...e('idem-3', 'p1', 5), value: 9 }]);
-    expect(changed.body).toEqual({ accepted: 0, duplicates: 1 });
+    expect(changed.body).toEqual({ accepted: 0, duplicates: 1, unknownRecommIds: 0 });
 
     const stored = await history('u-idem');
     expect(stored.map((h) => h.eventId)).toEqual(['idem-3', 'idem-2', 'idem-1']);
@@ -92,16 +92,16 @@ describe('events API (real PostgreSQL)', () => {
 
   it('counts an eventId already used by another user as a duplicate too (the key is global)', async () => {
     const res = await ingest([{ userId: 'u-other-key', itemId: 'p1', type: 'view', eventId: 'idem-1' }]);
-    expect(res.body).toEqual({ accepted: 0, duplicates: 1 });
+    expect(res.body).toEqual({ accepted: 0, duplicates: 1, unknownRecommIds: 0 });
     expect(await history('u-other-key')).toEqual([]);
   });
 
   it('always stores events without an eventId, even identical ones', async () => {
     const same = { userId: 'u-noid', itemId: 'p1', type: 'view', timestamp: '2024-05-03T10:00:00Z' };
     const first = await ingest([same, same]);
-    expect(first.body).toEqual({ accepted: 2, duplicates: 0 });
+    expect(first.body).toEqual({ accepted: 2, duplicates: 0, unknownRecommIds: 0 });
     const second = await ingest([same]);
-    expect(second.body).toEqual({ accepted: 1, duplicates: 0 });
+    expect(second.body).toEqual({ accepted: 1, duplicates: 0, unknownRecommIds: 0 });
     expect(await history('u-noid')).toHaveLength(3);
   });
 
@@ -126,7 +126,7 @@ describe('events API (real PostgreSQL)', () => {
       { userId: 'u-order', itemId: 'p3', type: 'view', timestamp: at(15) },
       { userId: 'u-order', itemId: 'p1', type: 'purchase', value: 1, timestamp: at(11) },
     ]);
-    expect(res.body).toEqual({ accepted: 4, duplicates: 0 });
+    expect(res.body).toEqual({ accepted: 4, duplicates: 0, unknownRecommIds: 0 });
     const all = await history('u-order');
     expect(all.map((h) => h.timestamp)).toEqual(
       [at(15), at(12), at(11), at(9)].map((s) => new Date(s).toISOString()),
@@ -163,7 +163,7 @@ describe('events API (real PostgreSQL)', () => {
 
   it('lets an erased user start over', async () => {
     const res = await ingest([{ userId: 'u-order', itemId: 'p1', type: 'view' }]);
-    expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, unknownRecommIds: 0 });
     expect(await history('u-order')).toHaveLength(1);
     expect((await request(t.server).delete('/v1/users/u-order')).status).toBe(204);
   });

@@ -405,7 +405,7 @@ describe('request validation (real PostgreSQL)', () => {
       const timestamp = new Date(Date.now() + 60 * 1000).toISOString();
       const res = await postEvents({ events: [event('near-u', { timestamp })] });
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, unknownRecommIds: 0 });
       const history = await request(t.server).get('/v1/users/near-u/events');
       expect(history.body.events).toHaveLength(1);
       expect(Date.parse(history.body.events[0].timestamp)).toBe(Date.parse(timestamp));
@@ -428,7 +428,7 @@ describe('request validation (real PostgreSQL)', () => {
         events: [event('rt-ok', { type: 'rating', value: 1 }), event('rt-ok', { type: 'rating', value: 5 })],
       });
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 2, duplicates: 0, unknownRecommIds: 0 });
     });
 
     it('refuses events naming unknown items, listing them, and stores nothing of the batch', async () => {
@@ -496,8 +496,8 @@ describe('request validation (real PostgreSQL)', () => {
     });
 
     it('refuses unknown fields of an event, naming them', async () => {
-      const res = await writesNothing(() => postEvents({ events: [event('ufe-u', { price: 3 })] }));
-      expectFields(res, ['events[0].price']);
+      const res = await writesNothing(() => postEvents({ events: [event('ufe-u', { colour: 3 })] }));
+      expectFields(res, ['events[0].colour']);
       await expectNoHistory('ufe-u');
     });
   });
@@ -510,7 +510,7 @@ describe('request validation (real PostgreSQL)', () => {
       );
       const res = await postEvents({ events });
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ accepted: 105, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 105, duplicates: 0, unknownRecommIds: 0 });
     });
 
     it.each([

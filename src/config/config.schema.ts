@@ -133,6 +133,14 @@ export const envSchema = z.object({
   FINETUNE_SEED: z.coerce.number().int().default(42),
   FINETUNE_RETRAIN_FULL: bool.default(true),
   FINETUNE_PARALLEL: bool.default(true),
+  SERVED_LISTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  SERVED_LISTS_QUEUE_MAX: positiveInt(50000),
+  ATTRIBUTION_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -207,6 +215,12 @@ export interface AppConfig {
   /** Days after which an own purchase counts half as recent when ranking it for buying again. */
   recsRepeatHalfLifeDays: number;
   indexEfSearch: number | undefined;
+  /** Days a served list is kept for attribution and analytics. */
+  servedListsRetentionDays: number;
+  /** Served lists waiting to be written; beyond it new ones are dropped (and counted), never awaited. */
+  servedListsQueueMax: number;
+  /** How long after a list was shown a purchase of one of its items without recommId counts as estimated. */
+  attributionWindowHours: number;
   finetune: {
     epochs: number;
     /** Fraction of the initial learning rate reached, linearly, at the last step (1: constant). */
@@ -278,6 +292,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
     recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
     indexEfSearch: e.INDEX_EF_SEARCH,
+    servedListsRetentionDays: e.SERVED_LISTS_RETENTION_DAYS,
+    servedListsQueueMax: e.SERVED_LISTS_QUEUE_MAX,
+    attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,
       learningRateEnd: e.FINETUNE_LR_END,

@@ -144,11 +144,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       neighbourCount: DEFAULT_KNN_NEIGHBORS,
     });
     const writeStarted = Date.now();
-    const build = await this.store.replace(
-      built,
-      { asOf, jobId, transitions: built.transitions },
-      progress,
-    );
+    const build = await this.store.replace(built, { asOf, jobId, transitions: built.transitions }, progress);
     const result: CopurchaseResult = {
       asOf: asOf.toISOString(),
       generation: build.generation,

@@ -70,12 +70,20 @@ export class CopurchaseRepository {
     return this.db.transaction(async (tx) => {
       await tx.query(`DELETE FROM item_neighbours`);
       await tx.query(`DELETE FROM item_transitions`);
-      await writeCsr(tx, 'item_neighbours (item_id, rank, neighbour_id, similarity)', csr, chunkRows, (done) =>
-        progress(done, total + nextTotal),
+      await writeCsr(
+        tx,
+        'item_neighbours (item_id, rank, neighbour_id, similarity)',
+        csr,
+        chunkRows,
+        (done) => progress(done, total + nextTotal),
       );
       if (next)
-        await writeCsr(tx, 'item_transitions (item_id, rank, next_id, probability)', next, chunkRows, (done) =>
-          progress(total + done, total + nextTotal),
+        await writeCsr(
+          tx,
+          'item_transitions (item_id, rank, next_id, probability)',
+          next,
+          chunkRows,
+          (done) => progress(total + done, total + nextTotal),
         );
       return this.writeBuild(tx, {
         asOf: meta.asOf,
@@ -103,7 +111,11 @@ export class CopurchaseRepository {
   }
 
   /** The build row and its neighbours from one snapshot (a replacement committing meanwhile is not mixed in). */
-  async load(): Promise<{ build: CopurchaseBuild; lists: NeighbourLists; transitions: NeighbourLists } | null> {
+  async load(): Promise<{
+    build: CopurchaseBuild;
+    lists: NeighbourLists;
+    transitions: NeighbourLists;
+  } | null> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {

@@ -1,3 +1,4 @@
+import { ServedListEntity } from '../attribution/served-list.entity';
 import { ItemEntity } from '../catalog/item.entity';
 import { CopurchaseBuildEntity } from '../copurchase/copurchase-build.entity';
 import { ItemNeighbourEntity } from '../copurchase/item-neighbour.entity';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   CopurchaseBuildEntity,
   PlacementEntity,
   PlacementRevisionEntity,
+  ServedListEntity,
 ];

@@ -7,6 +7,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 @Index('events_user_time_idx', ['userId', 'occurredAt'])
 @Index('events_item_idx', ['itemId'])
 @Index('events_time_idx', ['occurredAt'])
+@Index('events_recomm_idx', ['recommId'], { where: 'recomm_id IS NOT NULL' })
 export class EventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -30,6 +31,18 @@ export class EventEntity {
 
   @Column({ name: 'session_id', type: 'varchar', length: 128, nullable: true })
   sessionId!: string | null;
+
+  /** The served list this interaction came from (attribution); unknown ids are kept but counted nowhere. */
+  @Column({ name: 'recomm_id', type: 'varchar', length: 64, nullable: true })
+  recommId!: string | null;
+
+  /** 1-based place of the item in that list, as the client reports it. */
+  @Column({ type: 'integer', nullable: true })
+  position!: number | null;
+
+  /** Unit price paid, when the client knows it; revenue falls back to the item's price. */
+  @Column({ type: 'double precision', nullable: true })
+  price!: number | null;
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;

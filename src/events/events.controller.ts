@@ -27,7 +27,9 @@ export class EventsController {
     summary: 'Ingest a batch of events; a repeated eventId is counted as a duplicate and stored once',
   })
   @ApiBody({ schema: openApiSchema(ingestEventsSchema) })
-  async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number }> {
+  async ingest(
+    @Body() body: unknown,
+  ): Promise<{ accepted: number; duplicates: number; unknownRecommIds: number }> {
     assertBatch(body, 'events', this.config.maxBatch);
     const { events } = parseOrThrow(ingestEventsSchema, body);
     return this.events.ingest(events);
@@ -56,7 +58,7 @@ export class EventsController {
   @Delete('users/:userId')
   @HttpCode(204)
   @RequireScope('write')
-  @ApiOperation({ summary: "Erase a user's events and profile (right to be forgotten)" })
+  @ApiOperation({ summary: "Erase a user's events, profile and served lists (right to be forgotten)" })
   async erase(@Param('userId') userId: string): Promise<void> {
     await this.events.erase(parseParam('userId', idSchema, userId));
   }

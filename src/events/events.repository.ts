@@ -11,6 +11,10 @@ export interface NewEvent {
   value: number | null;
   sessionId: string | null;
   occurredAt: Date;
+  /** Attribution: the served list the interaction came from, the 1-based place in it, the unit price paid. */
+  recommId?: string | null;
+  position?: number | null;
+  price?: number | null;
 }
 
 export interface StoredEvent extends NewEvent {
@@ -54,8 +58,9 @@ export class EventsRepository {
     // Column arrays + unnest: one round trip and one plan for the whole batch, the fastest bulk path short of COPY.
     const rows: Array<{ n: string }> = await manager.query(
       `WITH ins AS (
-         INSERT INTO events (event_id, user_id, item_id, type, value, session_id, occurred_at)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::float8[], $6::varchar[], $7::timestamptz[])
+         INSERT INTO events (event_id, user_id, item_id, type, value, session_id, occurred_at, recomm_id, position, price)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::float8[], $6::varchar[], $7::timestamptz[],
+                              $8::varchar[], $9::int[], $10::float8[])
          ON CONFLICT (event_id) DO NOTHING
          RETURNING 1)
        SELECT count(*)::bigint AS n FROM ins`,
@@ -67,6 +72,9 @@ export class EventsRepository {
         events.map((e) => e.value),
         events.map((e) => e.sessionId),
         events.map((e) => e.occurredAt.toISOString()),
+        events.map((e) => e.recommId ?? null),
+        events.map((e) => e.position ?? null),
+        events.map((e) => e.price ?? null),
       ],
     );
     return Number(rows[0]?.n ?? 0);

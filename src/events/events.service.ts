@@ -5,6 +5,7 @@ import { toNewEvent, type EventInput } from './dto/event.schema';
 import { EventsRepository, type NewEvent, type StoredEvent } from './events.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserChanges } from './user-changes';
+import { ServedListRecorder } from '../attribution/served-list.recorder';
 
 @Injectable()
 export class EventsService {
@@ -13,12 +14,34 @@ export class EventsService {
     private readonly items: ItemsRepository,
     private readonly users: UserChanges,
     private readonly metrics: MetricsService,
+    private readonly servedLists: ServedListRecorder,
   ) {}
 
   /** Events as the API receives them (already schema-validated); a missing timestamp means now. */
-  ingest(batch: EventInput[]): Promise<{ accepted: number; duplicates: number }> {
+  async ingest(
+    batch: EventInput[],
+  ): Promise<{ accepted: number; duplicates: number; unknownRecommIds: number }> {
     const now = new Date();
-    return this.store(batch.map((e) => toNewEvent(e, now)));
+    const events = batch.map((e) => toNewEvent(e, now));
+    const result = await this.store(events);
+    return { ...result, unknownRecommIds: await this.unknownRecommIds(events) };
+  }
+
+  /**
+   * Events naming a recommId no served list has. Such events are stored like any other, and analytics
+   * joins them to nothing; this count only tells the client. Lists this process has not written yet are
+   * flushed first, since a shopper can click faster than the batch writer runs.
+   */
+  private async unknownRecommIds(events: NewEvent[]): Promise<number> {
+    const named = events.filter((e) => e.recommId).map((e) => e.recommId as string);
+    if (named.length === 0) return 0;
+    const ids = [...new Set(named)];
+    let known = await this.servedLists.existing(ids);
+    if (known.size < ids.length) {
+      await this.servedLists.flush();
+      known = await this.servedLists.existing(ids);
+    }
+    return named.filter((id) => !known.has(id)).length;
   }
 
   /** Stores a batch in one statement after checking every item exists; an unknown item rejects all of it. */
@@ -55,6 +78,7 @@ export class EventsService {
 
   async erase(userId: string): Promise<void> {
     await this.events.eraseUser(userId);
+    await this.servedLists.forgetUser(userId);
     this.users.publish([userId]);
   }
 }

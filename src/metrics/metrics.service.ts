@@ -34,6 +34,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly servedLists = new Counter({
+    name: 'aisle_served_lists_total',
+    help: 'Lists answered, by placement (or endpoint when no placement was named)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly servedListsWritten = new Counter({
+    name: 'aisle_served_lists_written_total',
+    help: 'Served lists stored for attribution',
+    registers: [this.registry],
+  });
+
+  readonly servedListsDropped = new Counter({
+    name: 'aisle_served_lists_dropped_total',
+    help: 'Served lists not stored: the write queue was full, or the batch write failed',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

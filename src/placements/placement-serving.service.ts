@@ -44,6 +44,10 @@ export interface PlacementList {
   strategy: string;
   placement: string;
   revision?: number;
+  /** Unique per served list (attribution); absent from previews, which no shopper sees. */
+  recommId?: string;
+  /** The experiment variant that produced the list, when one did. */
+  variant?: string;
 }
 
 export interface ServeOptions {

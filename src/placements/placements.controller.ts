@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/scopes.decorator';
 import { idSchema, parseOrThrow, parseParam } from '../common/validation';
+import { ServedListRecorder } from '../attribution/served-list.recorder';
 import { serveQuerySchema } from './dto/placement.schema';
 import { PlacementServingService, type PlacementList } from './placement-serving.service';
 
@@ -20,7 +21,10 @@ const CONTEXT_QUERY = [
 @ApiSecurity('api-key')
 @Controller('v1/placements')
 export class PlacementsController {
-  constructor(private readonly serving: PlacementServingService) {}
+  constructor(
+    private readonly serving: PlacementServingService,
+    private readonly recorder: ServedListRecorder,
+  ) {}
 
   @Get(':placementId/recommendations')
   @RequireScope('read')
@@ -29,12 +33,23 @@ export class PlacementsController {
     for (const [name, description] of CONTEXT_QUERY)
       ApiQuery({ name, required: false, description })(target, key, desc);
   })
-  recommendations(@Param('placementId') id: string, @Query() query: unknown): Promise<PlacementList> {
+  async recommendations(@Param('placementId') id: string, @Query() query: unknown): Promise<PlacementList> {
     const q = parseOrThrow(serveQuerySchema, query ?? {});
-    return this.serving.serve(
+    const list = await this.serving.serve(
       parseParam('placementId', idSchema, id),
       { userId: q.userId, itemId: q.itemId, itemIds: q.itemIds, text: q.text },
       { limit: q.limit, includeItems: q.includeItems, explain: q.explain },
     );
+    const recommId = this.recorder.record({
+      source: list.placement,
+      isPlacement: true,
+      userId: q.userId,
+      sessionId: q.sessionId,
+      variant: list.variant,
+      modelVersion: list.modelVersion,
+      strategy: list.strategy,
+      itemIds: list.items.map((i) => i.id),
+    });
+    return { ...list, recommId };
   }
 }

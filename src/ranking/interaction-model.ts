@@ -114,7 +114,10 @@ export class InteractionModel {
   }
 
   /** The same counts with other neighbour and transition lists (a newer co-purchase computation). */
-  withNeighbours(lists: NeighbourLists, transitions: NeighbourLists = NeighbourLists.EMPTY): InteractionModel {
+  withNeighbours(
+    lists: NeighbourLists,
+    transitions: NeighbourLists = NeighbourLists.EMPTY,
+  ): InteractionModel {
     return new InteractionModel(this.counts(), lists, this.asOf, transitions);
   }
 

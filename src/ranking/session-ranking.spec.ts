@@ -26,7 +26,13 @@ const model = new InteractionModel(
     { itemId: 'Y', buyers: 1, recentBuyers: 0, repeatBuyers: 0 },
     { itemId: 'Z', buyers: 1, recentBuyers: 0, repeatBuyers: 0 },
   ],
-  lists({ A: [['X', 0.5]], B: [['X', 0.25], ['Y', 0.375]] }),
+  lists({
+    A: [['X', 0.5]],
+    B: [
+      ['X', 0.25],
+      ['Y', 0.375],
+    ],
+  }),
   asOf,
   lists({ A: [['Z', 0.75]] }),
 );

@@ -18,7 +18,10 @@ describe('sequential transitions between consecutive baskets', () => {
     // u3: a single basket teaches nothing. A started 2 baskets with a successor: P(C|A) = 2/2, P(D|A) = 1/2;
     // B started 1: P(C|B) = 1/1.
     const t = buildTransitions([
-      [['A', 'B'], ['B', 'C']],
+      [
+        ['A', 'B'],
+        ['B', 'C'],
+      ],
       [['A'], ['C', 'D']],
       [['A']],
     ]);
@@ -39,7 +42,13 @@ describe('sequential transitions between consecutive baskets', () => {
   });
 
   it('keeps the most likely successors, ties to the lower id', () => {
-    const t = buildTransitions([[['A'], ['E', 'D', 'F']], [['A'], ['F']]], 2);
+    const t = buildTransitions(
+      [
+        [['A'], ['E', 'D', 'F']],
+        [['A'], ['F']],
+      ],
+      2,
+    );
     const j = t.itemIndex.get('A')!;
     // P(F|A) = 2/2, P(D|A) = P(E|A) = 1/2: F, then D before E.
     expect([...t.neighbors.subarray(t.offsets[j], t.offsets[j + 1])].map((n) => t.itemIds[n])).toEqual([

@@ -11,7 +11,8 @@ import {
   userQuerySchema,
 } from './dto/options.schema';
 import { RecommendationsService } from './recommendations.service';
-import type { RecommendationList } from './response';
+import { ServedListRecorder } from '../attribution/served-list.recorder';
+import type { RecommendationList, ServedRecommendationList } from './response';
 
 const LIST_QUERY = [
   ['limit', '1–100, default 10'],
@@ -33,15 +34,36 @@ const ListQuery = () => (target: object, key: string | symbol, desc: PropertyDes
 @ApiSecurity('api-key')
 @Controller('v1')
 export class RecommendationsController {
-  constructor(private readonly recs: RecommendationsService) {}
+  constructor(
+    private readonly recs: RecommendationsService,
+    private readonly recorder: ServedListRecorder,
+  ) {}
+
+  /** Records the list and answers with its recommId; a copy, because lists may be shared through the cache. */
+  private async served(
+    list: Promise<RecommendationList>,
+    source: string,
+    who: { userId?: string; sessionId?: string } = {},
+  ): Promise<ServedRecommendationList> {
+    const l = await list;
+    const recommId = this.recorder.record({
+      source,
+      isPlacement: false,
+      ...who,
+      modelVersion: l.modelVersion,
+      strategy: l.strategy,
+      itemIds: l.items.map((i) => i.id),
+    });
+    return { ...l, recommId };
+  }
 
   @Get('items/:itemId/similar')
   @RequireScope('read')
   @ApiOperation({ summary: 'Items like this one (never the item itself)' })
   @ListQuery()
-  similar(@Param('itemId') itemId: string, @Query() query: unknown): Promise<RecommendationList> {
+  similar(@Param('itemId') itemId: string, @Query() query: unknown): Promise<ServedRecommendationList> {
     const opts = parseOrThrow(listQuerySchema, query);
-    return this.recs.similar(parseParam('itemId', idSchema, itemId), opts);
+    return this.served(this.recs.similar(parseParam('itemId', idSchema, itemId), opts), 'similar');
   }
 
   @Get('users/:userId/recommendations')
@@ -55,9 +77,10 @@ export class RecommendationsController {
     required: false,
     description: 'default false: re-orders are legitimate in retail',
   })
-  forUser(@Param('userId') userId: string, @Query() query: unknown): Promise<RecommendationList> {
+  forUser(@Param('userId') userId: string, @Query() query: unknown): Promise<ServedRecommendationList> {
     const opts = parseOrThrow(userQuerySchema, query);
-    return this.recs.forUser(parseParam('userId', idSchema, userId), opts);
+    const id = parseParam('userId', idSchema, userId);
+    return this.served(this.recs.forUser(id, opts), 'user', { userId: id });
   }
 
   @Get('popular')
@@ -67,9 +90,9 @@ export class RecommendationsController {
   })
   @ListQuery()
   @ApiQuery({ name: 'days', required: false, description: 'window in days, 1–3650' })
-  popular(@Query() query: unknown): Promise<RecommendationList> {
+  popular(@Query() query: unknown): Promise<ServedRecommendationList> {
     const opts = parseOrThrow(popularQuerySchema, query);
-    return this.recs.popularInWindow(opts);
+    return this.served(this.recs.popularInWindow(opts), 'popular');
   }
 
   @Post('recommendations')
@@ -79,8 +102,11 @@ export class RecommendationsController {
     summary: 'Anonymous session / cart recommendations, or a semantic product query with `text`',
   })
   @ApiBody({ schema: openApiSchema(sessionBodySchema) })
-  session(@Body() body: unknown): Promise<RecommendationList> {
+  session(@Body() body: unknown): Promise<ServedRecommendationList> {
     const b = parseOrThrow(sessionBodySchema, body ?? {});
-    return this.recs.session(b.itemIds ?? [], b.text, sessionOptions(b));
+    return this.served(this.recs.session(b.itemIds ?? [], b.text, sessionOptions(b)), 'session', {
+      userId: b.userId,
+      sessionId: b.sessionId,
+    });
   }
 }

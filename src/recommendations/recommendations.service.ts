@@ -159,7 +159,11 @@ export class RecommendationsService {
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const ranked = rankSession(set, blend, pool).map((i): Candidate => {
       const id = set.ids[i];
-      return { id, score: sessionScoreOf(set, blend, i), reason: opts.explain ? sessionReason(i) : undefined };
+      return {
+        id,
+        score: sessionScoreOf(set, blend, i),
+        reason: opts.explain ? sessionReason(i) : undefined,
+      };
     });
     function sessionReason(i: number): Reason {
       const id = set.ids[i];

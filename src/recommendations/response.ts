@@ -20,3 +20,6 @@ export interface RecommendationList {
   modelVersion: string | null;
   strategy: string;
 }
+
+/** A list as answered: unique per response, so clicks and sales can name the list that earned them. */
+export type ServedRecommendationList = RecommendationList & { recommId: string };

@@ -21,6 +21,14 @@ export const eventSchema = z
       .optional(),
     sessionId: idSchema.optional(),
     eventId: idSchema.optional(),
+    // The `recommId` of the list the shopper acted on; one the service never served is kept but counted nowhere.
+    recommId: idSchema.max(64, 'must be at most 64 characters').optional(),
+    position: z
+      .number({ message: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be ≥ 1 (1-based)')
+      .optional(),
+    price: z.number({ message: 'must be a number' }).finite().min(0, 'must be ≥ 0').optional(),
   })
   .superRefine((e, ctx) => {
     if (e.type === 'rating') {
@@ -58,5 +66,8 @@ export function toNewEvent(e: EventInput, now: Date): NewEvent {
     value: e.value ?? null,
     sessionId: e.sessionId ?? null,
     occurredAt: e.timestamp ? new Date(e.timestamp) : now,
+    recommId: e.recommId ?? null,
+    position: e.position ?? null,
+    price: e.price ?? null,
   };
 }

@@ -73,6 +73,9 @@ export const sessionBodySchema = z
     includeItems: z.boolean({ message: 'must be true or false' }).optional(),
     explain: z.boolean({ message: 'must be true or false' }).optional(),
     diversity: z.number().min(0).max(1).optional(),
+    // Who is shopping, so the list's clicks and sales can be attributed to it (no effect on ranking).
+    sessionId: idSchema.optional(),
+    userId: idSchema.optional(),
   })
   .refine((b) => (b.itemIds && b.itemIds.length > 0) || b.text, {
     message: 'give itemIds (the session, oldest first) and/or text',

@@ -1,0 +1,78 @@
+import { loadConfig } from '../config/config.schema';
+import { MetricsService } from '../metrics/metrics.service';
+import { ServedListRecorder, type ServedListContext } from './served-list.recorder';
+import type { ServedList, ServedListsRepository } from './served-lists.repository';
+
+const LIST: ServedListContext = {
+  source: 'popular',
+  isPlacement: false,
+  modelVersion: null,
+  strategy: 'popular',
+  itemIds: ['a', 'b'],
+};
+
+/** A database that accepts writes only when the test lets it: the recorder's overload behaviour in isolation. */
+class GatedLists {
+  written: ServedList[] = [];
+  calls = 0;
+  private release: (() => void) | undefined;
+  fail = false;
+  insert(lists: ServedList[]): Promise<void> {
+    this.calls++;
+    return new Promise((resolve, reject) => {
+      this.release = () => {
+        if (this.fail) reject(new Error('database down'));
+        else {
+          this.written.push(...lists);
+          resolve();
+        }
+      };
+    });
+  }
+  open(): void {
+    this.release?.();
+  }
+}
+
+const dropped = async (m: MetricsService, reason: string) =>
+  (await m.servedListsDropped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+
+describe('ServedListRecorder', () => {
+  const setup = (queueMax: number) => {
+    const lists = new GatedLists();
+    const metrics = new MetricsService();
+    const config = loadConfig({ SERVED_LISTS_QUEUE_MAX: String(queueMax) });
+    const recorder = new ServedListRecorder(lists as unknown as ServedListsRepository, metrics, config);
+    return { lists, metrics, recorder };
+  };
+
+  it('answers at once while the database is stalled, keeps at most the queue bound and counts the rest', async () => {
+    const { lists, metrics, recorder } = setup(3);
+    const ids = Array.from({ length: 5 }, () => recorder.record(LIST));
+    expect(new Set(ids).size).toBe(5);
+    expect(await dropped(metrics, 'queue_full')).toBe(2);
+    const flushed = recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    expect(lists.calls).toBe(1);
+    lists.open();
+    await flushed;
+    expect(lists.written.map((l) => l.recommId)).toEqual(ids.slice(0, 3));
+    expect(lists.written[0].itemIds).toEqual(['a', 'b']);
+    const served = (await metrics.servedLists.get()).values.find((v) => v.labels.source === 'popular');
+    expect(served?.value).toBe(5);
+  });
+
+  it('counts a failed batch as dropped rather than retrying it forever', async () => {
+    const { lists, metrics, recorder } = setup(100);
+    recorder.record(LIST);
+    recorder.record(LIST);
+    lists.fail = true;
+    const flushed = recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    lists.open();
+    await flushed;
+    expect(await dropped(metrics, 'write_failed')).toBe(2);
+    await recorder.flush();
+    expect(lists.calls).toBe(1);
+  });
+});

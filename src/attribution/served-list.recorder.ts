@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { ServedListsRepository, type ServedList } from './served-lists.repository';
+
+/** What a list endpoint knows about the list it is about to answer with. */
+export interface ServedListContext {
+  /** The placement id, or the endpoint name when the list did not come from a placement. */
+  source: string;
+  isPlacement: boolean;
+  userId?: string;
+  sessionId?: string;
+  variant?: string;
+  modelVersion: string | null;
+  strategy: string;
+  itemIds: string[];
+}
+
+/** Lists written per statement: large enough to amortise the round trip, small enough to keep it short. */
+const BATCH = 500;
+const FLUSH_MS = 250;
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Records every served list off the request path: `record` only appends to a bounded in-memory queue and
+ * returns the recommId; a timer writes the queue in batches. When the database cannot keep up the queue
+ * stays bounded and what does not fit is dropped and counted, because a shopper's list must never wait
+ * for its own bookkeeping.
+ */
+@Injectable()
+export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ServedLists');
+  private queue: ServedList[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private firstRetention: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly lists: ServedListsRepository,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(() => void this.flush(), FLUSH_MS);
+    this.flushTimer.unref();
+    // Every process runs it: the delete is idempotent, so concurrent runs only repeat work.
+    this.retentionTimer = setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
+    this.retentionTimer.unref();
+    this.firstRetention = setImmediate(() => void this.enforceRetention());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.retentionTimer);
+    clearImmediate(this.firstRetention);
+    await this.flush();
+  }
+
+  /** A new recommId for this list; the list is queued for writing, never awaited. */
+  record(list: ServedListContext, servedAt = new Date()): string {
+    const recommId = randomUUID();
+    this.metrics.servedLists.inc({ source: list.source });
+    if (this.queue.length >= this.config.servedListsQueueMax) {
+      this.metrics.servedListsDropped.inc({ reason: 'queue_full' });
+      return recommId;
+    }
+    this.queue.push({
+      recommId,
+      source: list.source,
+      isPlacement: list.isPlacement,
+      userId: list.userId ?? null,
+      sessionId: list.sessionId ?? null,
+      variant: list.variant ?? null,
+      modelVersion: list.modelVersion,
+      strategy: list.strategy,
+      itemIds: list.itemIds,
+      servedAt,
+    });
+    if (this.queue.length >= BATCH) void this.flush();
+    return recommId;
+  }
+
+  /** Writes everything queued so far (one batch at a time); resolves when it is stored or counted dropped. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.queue.length === 0) return;
+    this.flushing = this.drain().finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  /** Erasure: the user's lists still queued are discarded and any write in progress is waited for first. */
+  async forgetUser(userId: string): Promise<void> {
+    this.queue = this.queue.filter((l) => l.userId !== userId);
+    while (this.flushing) await this.flushing;
+    await this.lists.eraseUser(userId);
+  }
+
+  /** Which of these recommIds name a stored list (queued ones count once `flush` has run). */
+  existing(recommIds: string[]): Promise<Set<string>> {
+    return this.lists.existing(recommIds);
+  }
+
+  async enforceRetention(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.servedListsRetentionDays * 86_400_000);
+    try {
+      return await this.lists.deleteServedBefore(cutoff);
+    } catch (e) {
+      this.logger.warn(`served-list retention failed: ${(e as Error).message}`);
+      return 0;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, BATCH);
+      try {
+        await this.lists.insert(batch);
+        this.metrics.servedListsWritten.inc(batch.length);
+      } catch (e) {
+        // A failed batch is not retried: retrying while the database is down would only grow memory.
+        this.metrics.servedListsDropped.inc({ reason: 'write_failed' }, batch.length);
+        this.logger.warn(`dropped ${batch.length} served lists: ${(e as Error).message}`);
+        return;
+      }
+    }
+  }
+}
