@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
+import { Command } from 'commander';
 import { Logger } from 'nestjs-pino';
 import { Client } from 'pg';
 import { AppModule } from '../app.module';
@@ -21,7 +22,9 @@ import { InteractionModelService } from '../recommendations/interaction-model.se
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
 import { TrainingService } from '../training/training.service';
+import { ReportedSummary, runCommand, withRuntime } from './command-runner';
 import type { Runtime } from './context';
+import { terminalProgress } from './progress';
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -172,4 +175,31 @@ export async function runEval(
     await c.end();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** `aisle eval`: the table always; with --json the numbers as the last line. */
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description(
+      'offline evaluation (docs: evaluation protocol) of the engine and the baselines on Online Retail',
+    )
+    .requiredOption('--online-retail <file>', 'the UCI Online Retail file (.csv or .csv.gz)')
+    .option(
+      '--cutoff <date>',
+      'split date (default 2011-11-01); an earlier one gives a validation split for tuning',
+    )
+    .option('--no-finetune', 'evaluate the engine without the fine-tuned projection (raw text vectors)')
+    .option('--json', 'print the result as one JSON line last')
+    .action((opts: { onlineRetail: string; cutoff?: string; finetune: boolean; json?: boolean }) =>
+      runCommand(!!opts.json, async () => {
+        const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
+        if (cutoff && Number.isNaN(cutoff.getTime()))
+          throw new Error('--cutoff must be a date like 2011-10-01');
+        const bar = terminalProgress(true);
+        const out = await withRuntime((rt) =>
+          runEval(rt, opts.onlineRetail, { cutoff, finetune: opts.finetune, progress: bar.update }),
+        ).finally(bar.stop);
+        return new ReportedSummary(out.table, out.json);
+      }),
+    );
 }
