@@ -73,7 +73,7 @@ export async function runEval(
       statsRefreshMs: 0,
     };
     const ctx = await NestFactory.createApplicationContext(
-      AppModule.forRoot({ config, databaseUrl: url, logToStderr: true, jobsPolling: false }),
+      AppModule.forRoot({ config, databaseUrl: url, logToStderr: true, longRunningServer: false }),
       { bufferLogs: true },
     );
     ctx.useLogger(ctx.get(Logger));

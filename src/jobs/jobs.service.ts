@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { acquireIfFree, release, withLock } from '../database/advisory-lock';
 import { jobKindLock, type JobKindLockKey } from '../database/locks';
 import { JobsRepository, type Job } from './jobs.repository';
@@ -26,9 +27,6 @@ export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
  */
 export const JOB_LANES = ['index', 'training'] as const;
 export type JobLane = (typeof JOB_LANES)[number];
-
-/** Set on the application context of short-lived commands, which run their own job and must not poll. */
-export const JOBS_POLLING = Symbol('JOBS_POLLING');
 
 /**
  * Jobs: admin endpoints and schedulers enqueue (an identical queued job is reused, not repeated); one runner
@@ -54,7 +52,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectDataSource() private readonly db: DataSource,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
   ) {}
 
   register(kind: string, handler: JobHandler, lane: JobLane = 'index'): void {

@@ -18,7 +18,8 @@ import { normalizeRows } from '../common/vectors';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/copurchase.job';
-import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
+import { JobsService } from '../jobs/jobs.service';
 import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
 import { ServingModel } from '../serving-model/serving-model';
 import { IndexService } from '../vector-index/index.service';
@@ -73,7 +74,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly servingModel: ServingModel,
     private readonly jobs: JobsService,
     private readonly copurchase: CopurchaseJob,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
     @Optional() private readonly feed?: ChangeFeed,
   ) {}
 
