@@ -1,15 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
 import { Logger } from 'nestjs-pino';
-import { Client } from 'pg';
 import { AppModule } from '../app.module';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { runMigrations } from '../database/database.bootstrap';
+import { createScratchDatabase } from '../database/scratch-database';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { EncoderProvider, BUILTIN_ENCODER } from '../embeddings/encoder.provider';
 import { contentRecommender } from '../evaluation/baseline-recommenders';
@@ -25,12 +24,6 @@ import { TrainingService } from '../training/training.service';
 import { ReportedSummary, runCommand, withRuntime } from './command-runner';
 import type { Runtime } from './context';
 import { terminalProgress } from './progress';
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /**
  * `aisle eval`: docs/evaluation.md on an Online Retail file. The engine is the product itself — a scratch
@@ -49,12 +42,7 @@ export async function runEval(
 ): Promise<{ table: string; json: Record<string, unknown> }> {
   const cutoff = opts.cutoff ?? DEFAULT_CUTOFF;
   const progress = opts.progress ?? (() => undefined);
-  const name = `aisle_eval_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: rt.db.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = withDatabase(rt.db.url, name);
+  const { url, drop } = await createScratchDatabase(rt.db.url, { prefix: 'aisle_eval' });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-eval-'));
   let trainSeconds = 0;
   let modelVersion = 'raw';
@@ -169,10 +157,7 @@ export async function runEval(
       await ctx.close();
     }
   } finally {
-    const c = new Client({ connectionString: rt.db.url });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-    await c.end();
+    await drop().catch(() => undefined);
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
