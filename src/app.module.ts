@@ -19,7 +19,8 @@ import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ImportModule } from './import/import.module';
-import { JobsModule, JOBS_POLLING } from './jobs/jobs.module';
+import { LONG_RUNNING_SERVER } from './common/long-running-server';
+import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { VectorIndexModule } from './vector-index/vector-index.module';
@@ -34,8 +35,8 @@ export interface AppModuleOptions {
   databaseUrl: string;
   /** Command-line runs log to stderr so stdout carries only their output (and the --json summary). */
   logToStderr?: boolean;
-  /** Whether this process claims queued jobs in the background (the server does; one-shot commands do not). */
-  jobsPolling?: boolean;
+  /** The server (true): claims queued jobs, runs schedules, listens for changes. One-shot commands: false. */
+  longRunningServer?: boolean;
 }
 
 /** Probes and scrapes: frequent, uneventful, and noise in the request log. */
@@ -43,7 +44,12 @@ const UNLOGGED_PATHS = new Set(['/health/live', '/metrics']);
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, logToStderr, jobsPolling = true }: AppModuleOptions): DynamicModule {
+  static forRoot({
+    config,
+    databaseUrl,
+    logToStderr,
+    longRunningServer = true,
+  }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -91,12 +97,12 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: JOBS_POLLING, useValue: jobsPolling },
+        { provide: LONG_RUNNING_SERVER, useValue: longRunningServer },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
       ],
-      exports: [APP_CONFIG, JOBS_POLLING],
+      exports: [APP_CONFIG, LONG_RUNNING_SERVER],
     };
   }
 }

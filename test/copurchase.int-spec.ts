@@ -135,7 +135,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       AppModule.forRoot({
         config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
         databaseUrl: db.url,
-        jobsPolling: false,
+        longRunningServer: false,
       }),
       { logger: false },
     );
@@ -186,7 +186,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       AppModule.forRoot({
         config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
         databaseUrl: db.url,
-        jobsPolling: false,
+        longRunningServer: false,
       }),
       { logger: false },
     );
@@ -258,7 +258,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       AppModule.forRoot({
         config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
         databaseUrl: db.url,
-        jobsPolling: false,
+        longRunningServer: false,
       }),
       { logger: false },
     );
@@ -358,7 +358,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       AppModule.forRoot({
         config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
         databaseUrl: db.url,
-        jobsPolling: false,
+        longRunningServer: false,
       }),
       { logger: false },
     );

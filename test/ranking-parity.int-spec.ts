@@ -46,7 +46,7 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       STATS_REFRESH_MS: '0',
     });
     ctx = await NestFactory.createApplicationContext(
-      AppModule.forRoot({ config, databaseUrl: db.url, jobsPolling: false }),
+      AppModule.forRoot({ config, databaseUrl: db.url, longRunningServer: false }),
       { logger: false },
     );
     const data = await loadOnlineRetail(SLICE);

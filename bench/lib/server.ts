@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { createScratchDatabase } from '../../src/database/scratch-database';
 
 /** The repository root, whether this runs from bench/ (ts-node) or dist/bench/ (compiled). */
 function findRoot(dir: string): string {
@@ -24,15 +25,7 @@ export function dbUrl(name: string): string {
 }
 
 export async function recreateDatabase(name: string): Promise<string> {
-  const c = new Client({ connectionString: adminUrl() });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  return dbUrl(name);
+  return (await createScratchDatabase(adminUrl(), { name })).url;
 }
 
 export async function databaseExists(name: string): Promise<boolean> {

@@ -39,7 +39,7 @@ export async function withContext<T>(
       config: { ...rt.config, logLevel: rt.config.logLevel === 'info' ? 'warn' : rt.config.logLevel },
       databaseUrl: rt.db.url,
       logToStderr: true,
-      jobsPolling: false,
+      longRunningServer: false,
     }),
     { bufferLogs: true },
   );

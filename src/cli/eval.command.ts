@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
+import { Command } from 'commander';
 import { Logger } from 'nestjs-pino';
-import { Client } from 'pg';
 import { AppModule } from '../app.module';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { runMigrations } from '../database/database.bootstrap';
+import { createScratchDatabase } from '../database/scratch-database';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { EncoderProvider, BUILTIN_ENCODER } from '../embeddings/encoder.provider';
 import { contentRecommender } from '../evaluation/baseline-recommenders';
@@ -21,13 +21,9 @@ import { InteractionModelService } from '../recommendations/interaction-model.se
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
 import { TrainingService } from '../training/training.service';
+import { ReportedSummary, runCommand, withRuntime } from './command-runner';
 import type { Runtime } from './context';
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
+import { terminalProgress } from './progress';
 
 /**
  * `aisle eval`: docs/evaluation.md on an Online Retail file. The engine is the product itself — a scratch
@@ -46,12 +42,7 @@ export async function runEval(
 ): Promise<{ table: string; json: Record<string, unknown> }> {
   const cutoff = opts.cutoff ?? DEFAULT_CUTOFF;
   const progress = opts.progress ?? (() => undefined);
-  const name = `aisle_eval_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: rt.db.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = withDatabase(rt.db.url, name);
+  const { url, drop } = await createScratchDatabase(rt.db.url, { prefix: 'aisle_eval' });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-eval-'));
   let trainSeconds = 0;
   let modelVersion = 'raw';
@@ -70,7 +61,7 @@ export async function runEval(
       statsRefreshMs: 0,
     };
     const ctx = await NestFactory.createApplicationContext(
-      AppModule.forRoot({ config, databaseUrl: url, logToStderr: true, jobsPolling: false }),
+      AppModule.forRoot({ config, databaseUrl: url, logToStderr: true, longRunningServer: false }),
       { bufferLogs: true },
     );
     ctx.useLogger(ctx.get(Logger));
@@ -177,10 +168,34 @@ export async function runEval(
       await ctx.close();
     }
   } finally {
-    const c = new Client({ connectionString: rt.db.url });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-    await c.end();
+    await drop().catch(() => undefined);
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** `aisle eval`: the table always; with --json the numbers as the last line. */
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description(
+      'offline evaluation (docs: evaluation protocol) of the engine and the baselines on Online Retail',
+    )
+    .requiredOption('--online-retail <file>', 'the UCI Online Retail file (.csv or .csv.gz)')
+    .option(
+      '--cutoff <date>',
+      'split date (default 2011-11-01); an earlier one gives a validation split for tuning',
+    )
+    .option('--no-finetune', 'evaluate the engine without the fine-tuned projection (raw text vectors)')
+    .option('--json', 'print the result as one JSON line last')
+    .action((opts: { onlineRetail: string; cutoff?: string; finetune: boolean; json?: boolean }) =>
+      runCommand(!!opts.json, async () => {
+        const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
+        if (cutoff && Number.isNaN(cutoff.getTime()))
+          throw new Error('--cutoff must be a date like 2011-10-01');
+        const bar = terminalProgress(true);
+        const out = await withRuntime((rt) =>
+          runEval(rt, opts.onlineRetail, { cutoff, finetune: opts.finetune, progress: bar.update }),
+        ).finally(bar.stop);
+        return new ReportedSummary(out.table, out.json);
+      }),
+    );
 }

@@ -14,7 +14,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DEFAULT_KNN_NEIGHBORS } from '../ranking/item-knn';
 import { UserChanges } from '../events/user-changes';
 import type { Job } from '../jobs/jobs.repository';
-import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
+import { JobsService } from '../jobs/jobs.service';
 import { CopurchaseRepository, type CopurchaseBuild } from './copurchase.repository';
 import { ItemKnnBuilder } from './item-knn.builder';
 
@@ -55,7 +56,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly catalog: CatalogChanges,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
   ) {
     jobs.register(COPURCHASE, ({ job, progress }) =>
       this.compute(

@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { withLock } from './advisory-lock';
+import { AdvisoryLock } from './locks';
 
 export interface ResolvedDatabase {
   url: string;
@@ -23,25 +25,15 @@ export async function resolveDatabase(
   return { url: db.url, embedded: true, stop: () => db.stop() };
 }
 
-/** Stable key so concurrent replicas starting together run migrations one at a time. */
-const MIGRATION_LOCK = 0x4149534c; // "AISL"
-
 /** Applies pending migrations under an advisory lock; returns the names applied. */
 export async function runMigrations(url: string): Promise<string[]> {
   const ds = createDataSource(url);
   await ds.initialize();
   try {
-    // A session-level lock lives on one connection, so it is taken and released on a dedicated runner.
-    const lock = ds.createQueryRunner();
-    await lock.connect();
-    try {
-      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      const applied = await ds.runMigrations({ transaction: 'each' });
-      return applied.map((m) => m.name);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-      await lock.release();
-    }
+    const applied = await withLock(ds, AdvisoryLock.Migrations, () =>
+      ds.runMigrations({ transaction: 'each' }),
+    );
+    return applied.map((m) => m.name);
   } finally {
     await ds.destroy();
   }

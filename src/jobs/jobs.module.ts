@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { JobsRepository } from './jobs.repository';
-import { JOBS_POLLING, JobsService } from './jobs.service';
+import { JobsService } from './jobs.service';
 
 @Global()
 @Module({
@@ -8,5 +8,3 @@ import { JOBS_POLLING, JobsService } from './jobs.service';
   exports: [JobsService, JobsRepository],
 })
 export class JobsModule {}
-
-export { JOBS_POLLING };

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { tryLock } from '../database/advisory-lock';
+import { jobKindLock } from '../database/locks';
 import type { JobStatus } from './job.entity';
 
 export interface Job {
@@ -42,13 +44,6 @@ const toJob = (r: JobRow): Job => ({
   ...(r.error ? { error: r.error } : {}),
   ...(r.result ? { result: r.result } : {}),
 });
-
-/** Stable 32-bit advisory-lock key per job kind ("one runner per kind" across replicas). */
-export function kindLockKey(kind: string): number {
-  let h = 0x41490000;
-  for (let i = 0; i < kind.length; i++) h = (Math.imul(h, 31) + kind.charCodeAt(i)) | 0;
-  return h;
-}
 
 /** JSON with object keys sorted at every level: `{a, b}` and `{b, a}` are the same parameters. */
 export function canonicalParams(params: Record<string, unknown>): string {
@@ -129,35 +124,21 @@ export class JobsRepository {
    * crash). A live runner on another replica holds the lock, so its job is left alone.
    */
   async failOrphans(): Promise<number> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const running = (await runner.query(`SELECT id, kind FROM jobs WHERE status = 'running'`)) as Array<{
-        id: string;
-        kind: string;
-      }>;
-      let failed = 0;
-      for (const j of running) {
-        const key = kindLockKey(j.kind);
-        const rows = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{
-          ok: boolean;
-        }>;
-        const ok = rows[0]?.ok === true;
-        if (!ok) continue;
-        try {
-          await runner.query(
-            `UPDATE jobs SET status = 'failed', error = 'interrupted: the process running this job stopped before it finished', finished_at = now()
-             WHERE id = $1 AND status = 'running'`,
-            [j.id],
-          );
-          failed += 1;
-        } finally {
-          await runner.query(`SELECT pg_advisory_unlock($1)`, [key]);
-        }
-      }
-      return failed;
-    } finally {
-      await runner.release();
+    const running: Array<{ id: string; kind: string }> = await this.db.query(
+      `SELECT id, kind FROM jobs WHERE status = 'running'`,
+    );
+    let failed = 0;
+    for (const j of running) {
+      // Free lock: no process is running this kind, so the row is an orphan of one that stopped.
+      const outcome = await tryLock(this.db, jobKindLock(j.kind), () =>
+        this.db.query(
+          `UPDATE jobs SET status = 'failed', error = 'interrupted: the process running this job stopped before it finished', finished_at = now()
+           WHERE id = $1 AND status = 'running'`,
+          [j.id],
+        ),
+      );
+      if (outcome.held) failed += 1;
     }
+    return failed;
   }
 }

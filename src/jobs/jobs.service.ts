@@ -10,7 +10,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { JobsRepository, kindLockKey, type Job } from './jobs.repository';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
+import { acquireIfFree, release, withLock } from '../database/advisory-lock';
+import { jobKindLock, type JobKindLockKey } from '../database/locks';
+import { JobsRepository, type Job } from './jobs.repository';
 
 export interface JobContext {
   job: Job;
@@ -24,9 +27,6 @@ export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
  */
 export const JOB_LANES = ['index', 'training'] as const;
 export type JobLane = (typeof JOB_LANES)[number];
-
-/** Set on the application context of short-lived commands, which run their own job and must not poll. */
-export const JOBS_POLLING = Symbol('JOBS_POLLING');
 
 /**
  * Jobs: admin endpoints and schedulers enqueue (an identical queued job is reused, not repeated); one runner
@@ -52,7 +52,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectDataSource() private readonly db: DataSource,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
   ) {}
 
   register(kind: string, handler: JobHandler, lane: JobLane = 'index'): void {
@@ -87,17 +87,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
    * Runs `fn` holding the advisory lock that a job of `kind` holds while it runs, for work that does what such a
    * job does from inside another job (the fine-tune rebuilding the co-purchase neighbours): the two never overlap.
    */
-  async underKindLock<T>(kind: string, fn: () => Promise<T>): Promise<T> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    const key = kindLockKey(kind);
-    try {
-      await runner.query(`SELECT pg_advisory_lock($1)`, [key]);
-      return await fn();
-    } finally {
-      await runner.query(`SELECT pg_advisory_unlock($1)`, [key]).catch(() => undefined);
-      await runner.release();
-    }
+  underKindLock<T>(kind: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(this.db, jobKindLock(kind), fn);
   }
 
   /** A queued job of this kind exists (a running one does not count: it may have started before the change). */
@@ -141,7 +132,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     const runner = this.db.createQueryRunner();
     await runner.connect();
     let claimed: { id: string; kind: string } | undefined;
-    let lockKey: number | undefined;
+    let lockKey: JobKindLockKey | undefined;
     try {
       await runner.startTransaction();
       const candidates = (await runner.query(
@@ -150,12 +141,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
         onlyId ? [kinds, onlyId] : [kinds],
       )) as Array<{ id: string; kind: string }>;
       for (const c of candidates) {
-        const key = kindLockKey(c.kind);
-        const rows = (await runner.query(`SELECT pg_try_advisory_lock($1) AS ok`, [key])) as Array<{
-          ok: boolean;
-        }>;
-        const ok = rows[0]?.ok === true;
-        if (ok) {
+        const key = jobKindLock(c.kind);
+        // Held on the claiming session for the whole run, so it is taken here rather than through tryLock.
+        if (await acquireIfFree(runner, key)) {
           claimed = c;
           lockKey = key;
           break;
@@ -203,8 +191,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       return this.jobs.find(job.id);
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      if (lockKey !== undefined)
-        await runner.query(`SELECT pg_advisory_unlock($1)`, [lockKey]).catch(() => undefined);
+      if (lockKey !== undefined) await release(runner, lockKey);
       await runner.release();
     }
   }

@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { CopurchaseRepository } from '../copurchase/copurchase.repository';
 import { UserChanges } from '../events/user-changes';
-import { JOBS_POLLING } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
 import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/interaction-model';
@@ -48,7 +48,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
     private readonly store: CopurchaseRepository,
     copurchase: CopurchaseJob,
     changes: UserChanges,

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EventsRepository } from '../events/events.repository';
-import { JOBS_POLLING } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { IndexService } from '../vector-index/index.service';
 import { userQuerySchema } from './dto/options.schema';
 import { RecommendationsService } from './recommendations.service';
@@ -42,7 +42,7 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
     private readonly events: EventsRepository,
     private readonly index: IndexService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
   ) {}
 
   get enabled(): boolean {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { Observable, Subject, filter, map } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { JOBS_POLLING } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { CHANNELS, type Channel } from './change-channels';
 
 const RECONNECT_MIN_MS = 250;
@@ -19,7 +19,7 @@ interface Notice {
 /**
  * The cross-process change feed: one dedicated PostgreSQL connection (not from the pool, whose connections
  * are handed to other queries) LISTENing on every channel of CHANNELS. Servers listen; one-shot commands
- * (JOBS_POLLING false) only write, and their writes notify through the database triggers.
+ * (LONG_RUNNING_SERVER false) only write, and their writes notify through the database triggers.
  *
  * Notifications sent while the connection is down are lost, so after every reconnect `resync$` fires and each
  * holder of in-memory state re-reads it from PostgreSQL (the catch-up read).
@@ -42,7 +42,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(JOBS_POLLING) private readonly listening: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly listening: boolean,
   ) {}
 
   async onModuleInit(): Promise<void> {

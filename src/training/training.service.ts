@@ -12,12 +12,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ProblemException } from '../common/problem';
-import { waitForAdvisoryLock } from '../database/advisory-lock';
+import { tryLock, withLock } from '../database/advisory-lock';
+import { AdvisoryLock } from '../database/locks';
 import { normalizeRows } from '../common/vectors';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CronJob } from 'cron';
 import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/copurchase.job';
-import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
+import { JobsService } from '../jobs/jobs.service';
 import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
 import { ServingModel } from '../serving-model/serving-model';
 import { IndexService } from '../vector-index/index.service';
@@ -32,8 +34,6 @@ import { ModelVersionsRepository } from './model-versions.repository';
 
 export const FINETUNE = 'finetune';
 export const ACTIVATE = 'activate';
-/** Serialises everything that re-projects and publishes the index (fine-tune activation, rollback). */
-const INDEX_LOCK = 0x41495358;
 const MAX_TUNING_CASES = 1500;
 
 export interface FinetuneResult extends Record<string, unknown> {
@@ -74,7 +74,7 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly servingModel: ServingModel,
     private readonly jobs: JobsService,
     private readonly copurchase: CopurchaseJob,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
     @Optional() private readonly feed?: ChangeFeed,
   ) {}
 
@@ -189,17 +189,8 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     }
     if (this.reconcileQueuedFor === served) return;
     // A live activation holds the lock between its publish and its mark: that is not a mismatch (yet).
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [INDEX_LOCK])) as Array<{
-        ok: boolean;
-      }>;
-      if (rows[0]?.ok !== true) return;
-      await runner.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]);
-    } finally {
-      await runner.release();
-    }
+    const free = await tryLock(this.db, AdvisoryLock.IndexActivation, () => Promise.resolve());
+    if (!free.held) return;
     this.logger.warn(
       `the served index was built for model ${served} but ${wanted} is active: queueing a rebuild for ${wanted}`,
     );
@@ -435,18 +426,12 @@ export class TrainingService implements OnModuleInit, OnApplicationBootstrap, On
     if (!row.weights)
       throw new ProblemException(409, `Model version "${version}" has no weights (rejected or pruned)`);
     const model = ProjectionModel.fromBuffer(row.weights);
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await waitForAdvisoryLock(runner, INDEX_LOCK);
+    await withLock(this.db, AdvisoryLock.IndexActivation, async () => {
       await this.index.rebuild(progress, projectionOf(version, model));
       await this.versions.markActive(version);
       this.active = { version, model };
       this.adoptBlends(row.params);
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]).catch(() => undefined);
-      await runner.release();
-    }
+    });
   }
 
   /**

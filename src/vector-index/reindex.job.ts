@@ -9,7 +9,8 @@ import type { Subscription } from 'rxjs';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
-import { JOBS_POLLING, JobsService } from '../jobs/jobs.service';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
+import { JobsService } from '../jobs/jobs.service';
 import type { Job } from '../jobs/jobs.repository';
 import { IndexService } from './index.service';
 
@@ -31,7 +32,7 @@ export class ReindexJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly index: IndexService,
     private readonly changes: CatalogChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(JOBS_POLLING) private readonly polling: boolean,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
   ) {
     jobs.register(REINDEX, async ({ job, progress }) => {
       const full = job.params.full === true;

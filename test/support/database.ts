@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { runMigrations } from '../../src/database/database.bootstrap';
+import { createScratchDatabase } from '../../src/database/scratch-database';
 
 export interface TestDatabase {
   url: string;
@@ -16,34 +15,9 @@ function adminUrl(): string {
   return url;
 }
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 /** A fresh database per test file, on the run's server, so parallel test files never see each other's rows. */
 export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const name = `aisle_t_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(adminUrl(), name);
-  if (opts.migrate ?? true) await runMigrations(url);
-  return {
-    url,
-    drop: async () => {
-      const c = new Client({ connectionString: adminUrl() });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  const db = await createScratchDatabase(adminUrl(), { prefix: 'aisle_t' });
+  if (opts.migrate ?? true) await runMigrations(db.url);
+  return { url: db.url, drop: db.drop };
 }
