@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { tryLock, withLock } from './advisory-lock';
-import { createDataSource } from './data-source';
-import { AdvisoryLock, jobKindLock } from './locks';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { tryLock, withLock } from '../src/database/advisory-lock';
+import { createDataSource } from '../src/database/data-source';
+import { AdvisoryLock, jobKindLock } from '../src/database/locks';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
