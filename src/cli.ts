@@ -16,7 +16,7 @@ import { loadConfig } from './config/config.schema';
 import { EncoderProvider } from './embeddings/encoder.provider';
 import { JobsService } from './jobs/jobs.service';
 import { REINDEX } from './vector-index/reindex.job';
-import { FINETUNE } from './training/training.service';
+import { FINETUNE } from './training/finetune.job';
 import { COPURCHASE, CopurchaseJob } from './copurchase/copurchase.job';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
