@@ -30,6 +30,12 @@ export interface ActiveModel {
   model: ProjectionModel;
 }
 
+/** What activation uses of each collaborator: narrow ports, so a spec can fake them by hand. */
+export type ActivationVersions = Pick<ModelVersionsRepository, 'active' | 'find' | 'markActive'>;
+export type ActivationIndex = Pick<IndexService, 'rebuild' | 'syncFromDisk' | 'refreshProjection'>;
+export type ActivationReconciler = Pick<IndexReconciler, 'reconcileIndex'>;
+export type ActivationDatabase = Pick<DataSource, 'createQueryRunner'>;
+
 export const projectionOf = (version: string, model: ProjectionModel): VectorProjection => ({
   version,
   dimension: model.dim,
@@ -49,11 +55,11 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
   private readonly subs: Subscription[] = [];
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly db: ActivationDatabase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly versions: ModelVersionsRepository,
-    private readonly index: IndexService,
-    private readonly reconciler: IndexReconciler,
+    @Inject(ModelVersionsRepository) private readonly versions: ActivationVersions,
+    @Inject(IndexService) private readonly index: ActivationIndex,
+    @Inject(IndexReconciler) private readonly reconciler: ActivationReconciler,
     private readonly servingModel: ServingModel,
     @Inject(JOBS_POLLING) private readonly polling: boolean,
     @Optional() private readonly feed?: ChangeFeed,
