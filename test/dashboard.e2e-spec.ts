@@ -7,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
-import { FINETUNE } from '../src/training/training.service';
+import { FINETUNE } from '../src/training/finetune.job';
 import { listenApp, type RunningApp } from './support/app';
 import { systemChromium } from './support/browser';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -189,7 +189,10 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await context.close();
   });
 
-  it('signs in with an admin key; Overview shows the counts, the active model and says analytics are missing', async () => {
+  it('signs in with an admin key; Overview shows the counts, the active model and the served lists', async () => {
+    // One served list (recorded off the request path within a second) for the analytics charts.
+    expect((await api().get('/v1/users/17850/recommendations').set('X-API-Key', ADMIN_KEY)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
     const { context, page } = await newPage();
     await signIn(page, ADMIN_KEY);
     // From sign-in on, the key travels in the header of every API call and never in a URL.
@@ -210,8 +213,9 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await expect(cards.textContent()).resolves.toContain(`Users${intl(stats.users)}`);
     await expect(cards.textContent()).resolves.toContain(`Events${intl(stats.events)}`);
     await expect(cards.textContent()).resolves.toContain(`Active model${versions[1]}`);
-    await page.getByTestId('analytics-unavailable').waitFor();
-    await expect(page.getByTestId('analytics-unavailable').textContent()).resolves.toContain('404');
+    // The server has analytics (GET /v1/admin/analytics): the Overview charts its served lists.
+    await page.getByTestId('analytics-charts').waitFor();
+    await expect(page.getByTestId('analytics-charts').locator('canvas').count()).resolves.toBe(4);
     await check(page, 'overview');
     expect(urls.filter((u) => u.includes(ADMIN_KEY))).toEqual([]);
     expect(keyHeaders.length).toBeGreaterThan(0);
@@ -220,7 +224,7 @@ describeInBrowser('dashboard (in Chromium)', () => {
   });
 
   it('Overview draws the analytics charts per placement from a response shaped as api.md describes', async () => {
-    // This server has no analytics endpoint yet; the browser answers it with rows in the contract's shape so the
+    // The browser answers the analytics request with rows in the contract's shape so the
     // charts are exercised now. Everything else on the page comes from the real server.
     const { context, page } = await newPage();
     const day = (d: number) => new Date(Date.UTC(2026, 10, d)).toISOString().slice(0, 10);

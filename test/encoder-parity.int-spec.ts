@@ -135,13 +135,15 @@ describe('embedded USE-lite encoder vs the TF.js original', () => {
 
   it('replaces a worker that dies, failing at most the batch it was running', async () => {
     const [pid] = pool.workerPids;
+    // One batch (no more texts than a batch holds, so it is handed to the only worker at once) and a second
+    // call queued behind it; the worker dies with the first batch in flight.
+    const inFlight = pool.encode(titles.slice(0, 32));
+    const queued = pool.encode(['LUNCH BAG RED RETROSPOT']);
     process.kill(pid, 'SIGKILL');
-    // Wait for the pool to notice (the exit event), so the next call is not sent to the dead process.
-    for (let i = 0; i < 100 && pool.workerPids.includes(pid); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // Queued until the replacement has loaded the model, then served.
-    const [v] = await pool.encode(['LUNCH BAG RED RETROSPOT']);
+    // The batch it was running fails, promptly and with the cause...
+    await expect(inFlight).rejects.toThrow(/encoder worker exited .*SIGKILL/);
+    // ...and the call waiting behind it is served by the replacement, once it has loaded the model.
+    const [v] = await queued;
     const [expected] = await reference.embed(['LUNCH BAG RED RETROSPOT']);
     expect(cosine(v, expected)).toBeGreaterThanOrEqual(0.9999);
     expect(pool.workerPids).toHaveLength(1);

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
-import { FINETUNE } from '../src/training/training.service';
+import { FINETUNE } from '../src/training/finetune.job';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';

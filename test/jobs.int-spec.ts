@@ -3,7 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import type { JobContext } from '../src/jobs/jobs.service';
 import { JobsService } from '../src/jobs/jobs.service';
-import { FINETUNE } from '../src/training/training.service';
+import { FINETUNE } from '../src/training/finetune.job';
 import { startTestApp, type TestApp } from './support/app';
 
 /**

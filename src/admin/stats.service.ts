@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ItemsRepository } from '../catalog/items.repository';
 import { EventsRepository } from '../events/events.repository';
-import { TrainingService } from '../training/training.service';
+import { ModelActivationService } from '../training/model-activation.service';
 import { IndexService } from '../vector-index/index.service';
 import { RecommendationWarmer } from '../recommendations/recommendation-warmer';
 
@@ -12,7 +12,7 @@ export class StatsService {
     private readonly items: ItemsRepository,
     private readonly events: EventsRepository,
     private readonly index: IndexService,
-    private readonly training: TrainingService,
+    private readonly activation: ModelActivationService,
     private readonly warmer: RecommendationWarmer,
   ) {}
 
@@ -33,7 +33,7 @@ export class StatsService {
           }
         : null,
       encoder: index?.info.encoderId ?? null,
-      activeModel: this.training.activeVersion(),
+      activeModel: this.activation.activeVersion(),
       listCache: this.warmer.enabled ? this.warmer.status() : null,
     };
   }

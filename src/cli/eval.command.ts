@@ -20,7 +20,7 @@ import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 import { InteractionModelService } from '../recommendations/interaction-model.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
-import { TrainingService } from '../training/training.service';
+import { FinetuneService } from '../training/finetune.service';
 import { ReportedSummary, runCommand, withRuntime } from './command-runner';
 import type { Runtime } from './context';
 import { terminalProgress } from './progress';
@@ -84,7 +84,7 @@ export async function runEval(
           if (opts.finetune ?? true) {
             // Exactly the nightly job, with "now" at the cutoff: nothing after it is seen.
             const ft = await ctx
-              .get(TrainingService)
+              .get(FinetuneService)
               .finetune({ now: cutoff, progress: (d, t) => progress('finetune', d, t) });
             finetune = ft;
             if (ft.activated) modelVersion = ft.version;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { JobsService } from '../jobs/jobs.service';
-import { FINETUNE } from '../training/training.service';
+import { FINETUNE } from '../training/finetune.job';
 import { runCommand, withAppContext } from './command-runner';
 import { terminalProgress } from './progress';
 import { runJobHere } from './run-job-here';

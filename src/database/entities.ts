@@ -2,6 +2,7 @@ import { ServedListEntity } from '../attribution/served-list.entity';
 import { ItemEntity } from '../catalog/item.entity';
 import { CopurchaseBuildEntity } from '../copurchase/copurchase-build.entity';
 import { ItemNeighbourEntity } from '../copurchase/item-neighbour.entity';
+import { ItemTransitionEntity } from '../copurchase/item-transition.entity';
 import { ItemEmbeddingEntity } from '../embeddings/item-embedding.entity';
 import { EventEntity } from '../events/event.entity';
 import { JobEntity } from '../jobs/job.entity';
@@ -16,6 +17,7 @@ export const ENTITIES = [
   ItemEmbeddingEntity,
   ModelVersionEntity,
   ItemNeighbourEntity,
+  ItemTransitionEntity,
   CopurchaseBuildEntity,
   PlacementEntity,
   PlacementRevisionEntity,

@@ -24,6 +24,7 @@ import {
   sessionScoreOf,
   type SessionBlend,
 } from '../ranking/session-ranking';
+import { reserveNewArrivalSlots } from '../ranking/new-arrivals';
 import { ServingModel } from '../serving-model/serving-model';
 import { mmr, type Scored } from './diversity';
 import type { ListOptions } from './dto/options.schema';
@@ -157,7 +158,12 @@ export class RecommendationsService {
       pass,
     );
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
-    const ranked = rankSession(set, blend, pool).map((i): Candidate => {
+    // A never-sold item can only be a candidate by its text, and every sales-based term ranks it below what
+    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked never-sold ones.
+    const slots = this.config.recsNewItemSlots;
+    const order = rankSession(set, blend, slots > 0 ? set.ids.length : pool);
+    if (slots > 0) reserveNewArrivalSlots(order, opts.limit, slots, (i) => model.buyersOf(set.ids[i]) === 0);
+    const ranked = order.slice(0, pool).map((i): Candidate => {
       const id = set.ids[i];
       return {
         id,

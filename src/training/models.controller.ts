@@ -5,7 +5,8 @@ import { RequireScope } from '../auth/scopes.decorator';
 import { parseParam } from '../common/validation';
 import { JobsService } from '../jobs/jobs.service';
 import { ModelVersionsRepository, type ModelVersionRow } from './model-versions.repository';
-import { FINETUNE, TrainingService } from './training.service';
+import { FINETUNE } from './finetune.job';
+import { ModelActivationService } from './model-activation.service';
 
 const versionSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a model version name');
 
@@ -16,7 +17,7 @@ export class ModelsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly versions: ModelVersionsRepository,
-    private readonly training: TrainingService,
+    private readonly activation: ModelActivationService,
   ) {}
 
   @Post('finetune')
@@ -32,7 +33,7 @@ export class ModelsController {
   @RequireScope('admin')
   @ApiOperation({ summary: 'Model versions with their validation metrics; which one is active' })
   async list(): Promise<{ active: string | null; versions: ModelVersionRow[] }> {
-    return { active: this.training.activeVersion(), versions: await this.versions.list() };
+    return { active: this.activation.activeVersion(), versions: await this.versions.list() };
   }
 
   @Post('models/:version/activate')
@@ -43,7 +44,7 @@ export class ModelsController {
   })
   async activate(@Param('version') raw: string): Promise<{ version: string; active: boolean }> {
     const version = parseParam('version', versionSchema, raw);
-    await this.training.activate(version);
+    await this.activation.activate(version);
     return { version, active: true };
   }
 }

@@ -177,10 +177,12 @@ describe('IndexHolder', () => {
   });
 
   it('swaps under concurrent reads: nothing throws, every result comes from a single index', async () => {
-    const holder = new IndexHolder({ retireAfterMs: false });
-    const a = await build('a-', 'v1');
-    const b = await build('b-', 'v2');
-    holder.swap(a);
+    // As in production, a swapped-out index is disposed after a grace period; a reader holds its reference
+    // for far less than that (one turn of the event loop), so none may ever search a disposed index.
+    const holder = new IndexHolder({ retireAfterMs: 25 });
+    const generations: HnswVectorIndex[] = [];
+    for (let i = 0; i < 40; i++) generations.push(await build(i % 2 === 0 ? 'a-' : 'b-', `v${i}`));
+    holder.swap(generations[0]);
 
     let stop = false;
     let searches = 0;
@@ -202,16 +204,25 @@ describe('IndexHolder', () => {
         searches++;
       }
     };
+    let disposedWhileReading = false;
     const swapper = async (): Promise<void> => {
-      for (let i = 0; i < 200; i++) {
-        holder.swap(i % 2 === 0 ? b : a);
-        await nextTurn();
+      for (let i = 1; i < generations.length; i++) {
+        holder.swap(generations[i]);
+        await sleep(3);
+      }
+      // The early generations were retired while the readers kept going: disposal really happened under them.
+      try {
+        generations[0].search(row(queries, DIM, 0), { k: 1 });
+      } catch (e) {
+        disposedWhileReading = e instanceof IndexDisposedError;
       }
       stop = true;
     };
     await Promise.all([reader(0), reader(3), reader(7), swapper()]);
+    expect(disposedWhileReading).toBe(true);
     expect(searches).toBeGreaterThan(100);
     expect(seenIndexes).toEqual(new Set(['a', 'b']));
+    await sleep(40);
   });
 
   it('disposes a swapped-out index after the grace period', async () => {

@@ -1,0 +1,205 @@
+import { loadConfig } from '../config/config.schema';
+import type { CopurchaseResult } from '../copurchase/copurchase.job';
+import type { EmbedResult } from '../embeddings/embeddings.service';
+import { DEFAULT_BLEND } from '../ranking/blend';
+import type { GateInput, GateResult } from './blend-gate';
+import {
+  FinetuneService,
+  type FinetuneActivation,
+  type FinetuneCopurchase,
+  type FinetuneEmbeddings,
+  type FinetuneInteractions,
+  type FinetuneJobs,
+  type FinetuneTrainer,
+  type FinetuneVersions,
+} from './finetune.service';
+import type { Interaction } from './model/training-pairs';
+import { ProjectionModel } from './model/projection-model';
+import type { TrainResult } from './model/trainer';
+import type { BackgroundRun } from './training-workers';
+
+const NOW = new Date('2025-06-01T00:00:00Z');
+const ITEMS = ['i1', 'i2', 'i3', 'i4', 'i5', 'i6'];
+const DIM = 4;
+
+function unitVector(i: number): Float32Array {
+  const v = new Float32Array(DIM);
+  v[i % DIM] = 1;
+  v[(i + 1) % DIM] = 0.5;
+  return v;
+}
+
+/** Three shoppers with a history before the validation window and a basket inside it. */
+function shopHistory(): Interaction[] {
+  const events: Interaction[] = [];
+  ['u1', 'u2', 'u3'].forEach((userId, u) => {
+    events.push({ userId, itemId: ITEMS[u], timestamp: new Date('2025-04-01T10:00:00Z'), weight: 1 });
+    events.push({ userId, itemId: ITEMS[u + 1], timestamp: new Date('2025-04-20T10:00:00Z'), weight: 0.3 });
+    events.push({ userId, itemId: ITEMS[u + 2], timestamp: new Date('2025-05-28T10:00:00Z'), weight: 1 });
+  });
+  return events;
+}
+
+const settled = <T>(value: T): BackgroundRun<T> => ({
+  result: Promise.resolve(value),
+  cancel: () => Promise.resolve(),
+});
+
+/** Hand-made fakes of the fine-tune's ports, each writing what it was asked into one shared log. */
+function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFails?: boolean }) {
+  const log: string[] = [];
+  const inserted: Array<{ version: string; status: string; weights: Buffer | null }> = [];
+  const tuned: GateInput[] = [];
+  const embeddings: FinetuneEmbeddings = {
+    embedCatalog: () => {
+      log.push('embed');
+      return Promise.resolve({ embedded: 2 } as EmbedResult);
+    },
+    catalogVectors: () => {
+      log.push('catalogVectors');
+      return Promise.resolve({
+        encoderId: 'enc@1',
+        dimension: DIM,
+        vectors: new Map(ITEMS.map((id, i) => [id, unitVector(i)])),
+        live: new Map(),
+      });
+    },
+  };
+  const jobs: FinetuneJobs = {
+    underKindLock: <T>(kind: string, fn: () => Promise<T>) => {
+      log.push(`lock:${kind}`);
+      return fn();
+    },
+  };
+  const copurchase: FinetuneCopurchase = {
+    compute: (asOf: Date) => {
+      log.push(`copurchase@${asOf.toISOString()}`);
+      return opts.copurchaseFails
+        ? Promise.reject(new Error('disk full'))
+        : Promise.resolve({ generation: 'g1' } as CopurchaseResult);
+    },
+  };
+  const interactions: FinetuneInteractions = {
+    before: (now: Date) => {
+      log.push(`interactions<${now.toISOString()}`);
+      return Promise.resolve(shopHistory());
+    },
+    latestPurchaseAt: () => Promise.resolve(new Date('2025-05-28T10:00:00Z')),
+  };
+  const versions: FinetuneVersions = {
+    insert: (v) => {
+      log.push(`insert:${v.status}`);
+      inserted.push({ version: v.version, status: v.status, weights: v.weights });
+      return Promise.resolve();
+    },
+    prune: (keep: number) => {
+      log.push(`prune:${keep}`);
+      return Promise.resolve();
+    },
+  };
+  const activation: FinetuneActivation = {
+    activeModel: () => undefined,
+    activate: (version: string) => {
+      log.push(`activate:${version}`);
+      return Promise.resolve();
+    },
+  };
+  const scores = [opts.candidateNdcg, opts.activeNdcg];
+  const trainer: FinetuneTrainer = {
+    train: (data) => {
+      log.push(`train:${data.pairs.validation.target.length > 0 ? 'hold' : 'full'}`);
+      const model = new ProjectionModel({ inputDim: DIM, dim: DIM, tau: 0.07 });
+      return settled<TrainResult>({ model, initialValidationLoss: 1, epochs: [], seconds: 0 });
+    },
+    tune: (input) => {
+      // Calls come candidate first, then the model in service (see the gate in FinetuneService).
+      const ndcg = scores[tuned.length];
+      tuned.push(input);
+      log.push('tune');
+      return settled<GateResult>({ ndcg, weights: DEFAULT_BLEND, discoveryWeights: DEFAULT_BLEND });
+    },
+  };
+  const config = loadConfig({ FINETUNE_PARALLEL: 'false' });
+  const service = new FinetuneService(
+    config,
+    versions,
+    embeddings,
+    jobs,
+    copurchase,
+    interactions,
+    activation,
+    trainer,
+  );
+  return { service, log, inserted, tuned };
+}
+
+describe('FinetuneService', () => {
+  it('runs co-purchase, embedding, training and the gate in that order, then activates a better model', async () => {
+    const { service, log, inserted, tuned } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3 });
+    const result = await service.nightly({ now: NOW, copurchase: true });
+
+    expect(result.activated).toBe(true);
+    expect(log).toEqual([
+      'lock:copurchase',
+      `copurchase@${NOW.toISOString()}`,
+      'lock:reindex',
+      'embed',
+      'catalogVectors',
+      `interactions<${NOW.toISOString()}`,
+      'train:hold',
+      'tune',
+      'tune',
+      'train:full',
+      'insert:candidate',
+      `activate:${result.version}`,
+      'prune:5',
+    ]);
+    expect(inserted).toEqual([{ version: result.version, status: 'candidate', weights: expect.any(Buffer) }]);
+    // Both models are judged on the same validation baskets: the three shoppers' baskets in the window.
+    expect(tuned.map((t) => t.users.map((u) => u.userId))).toEqual([
+      ['u1', 'u2', 'u3'],
+      ['u1', 'u2', 'u3'],
+    ]);
+    expect(result.metrics).toMatchObject({
+      validationNdcg: 0.4,
+      activeValidationNdcg: 0.3,
+      activeVersion: 'raw',
+    });
+    expect(result.embedded).toBe(2);
+  });
+
+  it('refuses a tie with the default FINETUNE_MIN_GAIN of 0: stored as rejected, nothing activated', async () => {
+    const { service, log, inserted } = harness({ candidateNdcg: 0.3, activeNdcg: 0.3 });
+    const result = await service.finetune({ now: NOW });
+
+    expect(result.activated).toBe(false);
+    expect(result.reason).toMatch(/does not beat the active model's 0\.3000 by 0/);
+    expect(inserted).toEqual([{ version: result.version, status: 'rejected', weights: null }]);
+    expect(log.filter((e) => e.startsWith('activate') || e.startsWith('prune'))).toEqual([]);
+    // The model trained on the full history is only needed once the gate accepts.
+    expect(log).not.toContain('train:full');
+  });
+
+  it('refuses a worse candidate', async () => {
+    const { service, log, inserted } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3 });
+    const result = await service.finetune({ now: NOW });
+
+    expect(result.activated).toBe(false);
+    expect(inserted.map((v) => v.status)).toEqual(['rejected']);
+    expect(log.some((e) => e.startsWith('activate'))).toBe(false);
+  });
+
+  it('still trains when the co-purchase rebuild fails, then fails the job naming both outcomes', async () => {
+    const { service, log } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, copurchaseFails: true });
+    await expect(service.nightly({ now: NOW, copurchase: true })).rejects.toThrow(
+      /co-purchase rebuild failed: disk full \(the fine-tune ran: version ft-.*, activated true\)/,
+    );
+    expect(log.some((e) => e.startsWith('activate:'))).toBe(true);
+  });
+
+  it('trains as of just after the last purchase when purchases stopped coming earlier', async () => {
+    const { service, log } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3 });
+    await service.finetune();
+    expect(log).toContain('interactions<2025-05-28T10:00:00.001Z');
+  });
+});

@@ -1,0 +1,276 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { normalizeRows } from '../common/vectors';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
+import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/copurchase.job';
+import { JobsService } from '../jobs/jobs.service';
+import { REINDEX } from '../vector-index/reindex.job';
+import { candidateWins } from './gate-decision';
+import { InteractionsRepository } from './interactions.repository';
+import { ModelActivationService } from './model-activation.service';
+import { ModelVersionsRepository } from './model-versions.repository';
+import { buildTrainingPairs, type Interaction } from './model/training-pairs';
+import { ProjectionTrainer } from './projection-trainer';
+import type { BackgroundRun } from './training-workers';
+
+const MAX_TUNING_CASES = 1500;
+
+export interface FinetuneResult extends Record<string, unknown> {
+  version: string;
+  activated: boolean;
+  reason: string;
+  metrics: Record<string, unknown>;
+  /** Training options and the tuned blends (what GET /v1/admin/models lists as the version's params). */
+  params: Record<string, unknown>;
+}
+
+/** What the fine-tune uses of each collaborator: its ports, narrow so a spec can fake them by hand. */
+export type FinetuneEmbeddings = Pick<EmbeddingsService, 'catalogVectors' | 'embedCatalog'>;
+export type FinetuneJobs = Pick<JobsService, 'underKindLock'>;
+export type FinetuneCopurchase = Pick<CopurchaseJob, 'compute'>;
+export type FinetuneInteractions = Pick<InteractionsRepository, 'before' | 'latestPurchaseAt'>;
+export type FinetuneVersions = Pick<ModelVersionsRepository, 'insert' | 'prune'>;
+export type FinetuneActivation = Pick<ModelActivationService, 'activeModel' | 'activate'>;
+export type FinetuneTrainer = Pick<ProjectionTrainer, 'train' | 'tune'>;
+
+/**
+ * The nightly fine-tune: trains a projection of the text vectors on the shop's own interactions, gates it
+ * against the model in service on a held-out validation window, and — when it is better — has it activated
+ * (every item re-projected, the index rebuilt and swapped) with the score blend re-tuned for it.
+ */
+@Injectable()
+export class FinetuneService {
+  private readonly logger = new Logger('Training');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ModelVersionsRepository) private readonly versions: FinetuneVersions,
+    @Inject(EmbeddingsService) private readonly embeddings: FinetuneEmbeddings,
+    @Inject(JobsService) private readonly jobs: FinetuneJobs,
+    @Inject(CopurchaseJob) private readonly copurchase: FinetuneCopurchase,
+    @Inject(InteractionsRepository) private readonly interactions: FinetuneInteractions,
+    @Inject(ModelActivationService) private readonly activation: FinetuneActivation,
+    @Inject(ProjectionTrainer) private readonly trainer: FinetuneTrainer,
+  ) {}
+
+  /**
+   * The fine-tune job, whichever way it was queued (`aisle finetune`, POST /v1/admin/finetune, FINETUNE_CRON):
+   * rebuild the co-purchase neighbours, embed the items that have no text vector yet (a catalog just loaded
+   * needs no reindex first), then train, gate and activate. A failed co-purchase rebuild still lets the
+   * training run, and still fails the job, so a nightly cron notices.
+   */
+  async nightly(opts: {
+    now?: Date;
+    copurchase: boolean;
+    progress?: (done: number, total: number) => void;
+  }): Promise<FinetuneResult & { copurchase?: CopurchaseResult; embedded: number }> {
+    const progress = opts.progress ?? (() => undefined);
+    let copurchase: CopurchaseResult | Error | undefined;
+    if (opts.copurchase) {
+      copurchase = await this.jobs
+        .underKindLock(COPURCHASE, () => this.copurchase.compute(opts.now ?? new Date(), null, progress))
+        .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    }
+    // Under the reindex's lock: a reindex embedding the same items at the same time would do the work twice.
+    const embedded = await this.jobs.underKindLock(REINDEX, () =>
+      this.embeddings.embedCatalog({ full: false }, progress),
+    );
+    const result = await this.finetune({ now: opts.now, progress });
+    if (copurchase instanceof Error)
+      throw new Error(
+        `co-purchase rebuild failed: ${copurchase.message} (the fine-tune ran: version ${result.version}, activated ${result.activated})`,
+      );
+    return { ...result, embedded: embedded.embedded, ...(copurchase ? { copurchase } : {}) };
+  }
+
+  async finetune(
+    opts: { now?: Date; progress?: (done: number, total: number) => void } = {},
+  ): Promise<FinetuneResult> {
+    const now = opts.now ?? (await this.trainingClock());
+    const progress = opts.progress ?? (() => undefined);
+    const cfg = this.config.finetune;
+    const started = Date.now();
+    const { encoderId, vectors } = await this.embeddings.catalogVectors();
+    const itemIds = [...vectors.keys()].sort();
+    if (itemIds.length === 0) throw new Error('the catalog has no items to learn from');
+    const inputDim = vectors.get(itemIds[0])!.length;
+    const textVectors = new Float32Array(itemIds.length * inputDim);
+    itemIds.forEach((id, i) => textVectors.set(vectors.get(id)!, i * inputDim));
+    const interactions = await this.interactions.before(now);
+    const purchases = interactions.filter((e) => (e.weight ?? 1) >= 1);
+    if (purchases.length === 0) throw new Error('no purchase events to learn from');
+
+    const trainOpts = {
+      dim: cfg.dim,
+      epochs: cfg.epochs,
+      seed: cfg.seed,
+      learningRateEnd: cfg.learningRateEnd,
+      batchSize: cfg.batchSize,
+    };
+    const pairsFor = (validationDays: number) =>
+      buildTrainingPairs(interactions, itemIds, {
+        validationDays,
+        now,
+        halfLifeDays: this.config.profileHalfLifeDays,
+      });
+    const hold = pairsFor(cfg.validationDays);
+    // Choices are made on the held-out window; the model that serves also learns from it. That second model
+    // does not depend on the first, so by default it trains on another core while the first trains and is
+    // gated, and is thrown away if the gate refuses. Training runs in worker threads either way: a server
+    // running this job keeps answering requests.
+    const full = cfg.retrainFull ? pairsFor(0) : undefined;
+    const fractions = { hold: 0, full: 0 };
+    // One progress bar: training (both models) takes two thirds, activation the rest.
+    const report = (activation: number) => {
+      const training = full ? (fractions.hold + fractions.full) / 2 : fractions.hold;
+      progress(Math.round(2000 * training + 1000 * activation), 3000);
+    };
+    const trainFull = () =>
+      this.trainer.train({ itemIds, textVectors, pairs: full! }, trainOpts, (p) => {
+        fractions.full = p.step / p.totalSteps;
+        report(0);
+      });
+    const runs: Array<BackgroundRun<unknown>> = [];
+    const background = <T>(run: BackgroundRun<T>): BackgroundRun<T> => {
+      runs.push(run);
+      return run;
+    };
+    const fullEarly = full && cfg.parallel ? background(trainFull()) : undefined;
+    try {
+      const first = await background(
+        this.trainer.train({ itemIds, textVectors, pairs: hold }, trainOpts, (p) => {
+          fractions.hold = p.step / p.totalSteps;
+          report(0);
+        }),
+      ).result;
+      const validationStart = new Date(hold.validationStart);
+
+      // The gate: candidate vs the model in service, both with their blend tuned on the same validation
+      // baskets (in parallel, each in its own thread).
+      const users = validationCases(purchases, interactions, itemIds, validationStart);
+      const gate = (projected: Float32Array, dim: number, tau: number) =>
+        background(
+          this.trainer.tune({
+            users,
+            projected,
+            dim,
+            tau,
+            itemIds,
+            history: purchases.filter((e) => e.timestamp < validationStart),
+            at: validationStart,
+            halfLifeDays: this.config.profileHalfLifeDays,
+            repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
+            newItemSlots: this.config.recsNewItemSlots,
+          }),
+        ).result;
+      // Read now, after training: the gate compares with whatever serves at this moment.
+      const active = this.activation.activeModel();
+      const [candidate, current] = await Promise.all([
+        gate(first.model.projectAll(itemIds, textVectors), first.model.dim, first.model.tau),
+        active
+          ? gate(active.model.projectAll(itemIds, textVectors), active.model.dim, active.model.tau)
+          : gate(normalizeRows(textVectors, inputDim), inputDim, 0.1),
+      ]);
+      const version = `ft-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${Date.now().toString(36)}`;
+      const metrics: Record<string, unknown> = {
+        validationCases: users.length,
+        validationNdcg: candidate.ndcg,
+        activeValidationNdcg: current.ndcg,
+        activeVersion: active?.version ?? 'raw',
+        initialValidationLoss: first.initialValidationLoss,
+        epochs: first.epochs,
+        trainPairs: hold.train.target.length,
+        validationPairs: hold.validation.target.length,
+      };
+      const params = { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts };
+      const accepted = candidateWins({
+        candidateNdcg: candidate.ndcg,
+        activeNdcg: current.ndcg,
+        minGain: cfg.minGain,
+        validationCases: users.length,
+      });
+      if (!accepted) {
+        await this.versions.insert({
+          version,
+          encoderId,
+          status: 'rejected',
+          metrics,
+          params,
+          weights: null,
+        });
+        const reason = `validation NDCG@10 ${candidate.ndcg.toFixed(4)} does not beat the active model's ${current.ndcg.toFixed(4)} by ${cfg.minGain}`;
+        this.logger.warn(`fine-tune rejected: ${reason}`);
+        return {
+          version,
+          activated: false,
+          reason,
+          metrics: { ...metrics, seconds: (Date.now() - started) / 1000 },
+          params,
+        };
+      }
+      const model = full ? (await (fullEarly ?? background(trainFull())).result).model : first.model;
+      metrics.trainSeconds = (Date.now() - started) / 1000;
+      await this.versions.insert({
+        version,
+        encoderId,
+        status: 'candidate',
+        metrics,
+        params,
+        weights: model.toBuffer(),
+      });
+      await this.activation.activate(version, (d, t) => report(d / Math.max(1, t)));
+      await this.versions.prune(cfg.keepVersions);
+      metrics.seconds = (Date.now() - started) / 1000;
+      return {
+        version,
+        activated: true,
+        reason: 'better than the active model on the validation window',
+        metrics,
+        params,
+      };
+    } finally {
+      // A refused gate or a failure must not leave threads training for nothing.
+      await Promise.all(runs.map((r) => r.cancel()));
+    }
+  }
+
+  /**
+   * "Now" for a nightly run: the wall clock, or just after the latest purchase when purchases stopped coming
+   * earlier (imported history, a paused feed, a quiet week). The validation window is the last days before
+   * "now"; an empty one would leave the gate nothing to compare and reject every candidate.
+   */
+  private async trainingClock(): Promise<Date> {
+    const latest = await this.interactions.latestPurchaseAt();
+    const wall = new Date();
+    if (!latest || latest.getTime() >= wall.getTime()) return wall;
+    const clock = new Date(latest.getTime() + 1);
+    if (wall.getTime() - clock.getTime() > 86_400_000)
+      this.logger.log(`no purchases since ${latest.toISOString()}: training as of then`);
+    return clock;
+  }
+}
+
+/** Validation baskets as in the offline protocol: each user's first basket in the window, asked at its start. */
+export function validationCases(
+  purchases: Interaction[],
+  all: Interaction[],
+  itemIds: string[],
+  start: Date,
+): Array<{ userId: string; targets: Set<string> }> {
+  const known = new Set(itemIds);
+  const first = new Map<string, { at: number; targets: Set<string> }>();
+  for (const e of purchases) {
+    if (e.timestamp < start || !known.has(e.itemId)) continue;
+    const t = e.timestamp.getTime();
+    const f = first.get(e.userId);
+    if (!f || t < f.at) first.set(e.userId, { at: t, targets: new Set([e.itemId]) });
+    else if (t === f.at) f.targets.add(e.itemId);
+  }
+  const hasHistory = new Set(all.filter((e) => e.timestamp < start).map((e) => e.userId));
+  const cases = [...first.entries()]
+    .filter(([u]) => hasHistory.has(u))
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  // An even sample keeps tuning time bounded on large shops.
+  const step = Math.max(1, Math.ceil(cases.length / MAX_TUNING_CASES));
+  return cases.filter((_, i) => i % step === 0).map(([userId, f]) => ({ userId, targets: f.targets }));
+}

@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { Interaction } from './model/training-pairs';
+
+/** The fine-tune's reads of the event log: what it learns from and when purchases stopped. */
+@Injectable()
+export class InteractionsRepository {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Interactions with live items before `now` in time order, with the configured event-type weights. */
+  async before(now: Date): Promise<Interaction[]> {
+    const rows: Array<{ user_id: string; item_id: string; type: string; occurred_at: Date }> =
+      await this.db.query(
+        `SELECT e.user_id, e.item_id, e.type, e.occurred_at FROM events e
+       JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
+       WHERE e.occurred_at < $1 AND e.type IN ('purchase', 'add_to_cart', 'view')
+       ORDER BY e.occurred_at, e.id`,
+        [now.toISOString()],
+      );
+    const w = this.config.eventWeights;
+    // Only purchases weigh 1: the fine-tune tells purchases from the rest by that weight.
+    return rows.map((r) => ({
+      userId: r.user_id,
+      itemId: r.item_id,
+      timestamp: r.occurred_at,
+      weight:
+        r.type === 'purchase'
+          ? 1
+          : r.type === 'add_to_cart'
+            ? Math.min(w.add_to_cart, 0.99)
+            : Math.min(w.view, 0.99),
+    }));
+  }
+
+  async latestPurchaseAt(): Promise<Date | null> {
+    const rows: Array<{ latest: Date | null }> = await this.db.query(
+      `SELECT max(occurred_at) AS latest FROM events WHERE type = 'purchase'`,
+    );
+    return rows[0]?.latest ?? null;
+  }
+}

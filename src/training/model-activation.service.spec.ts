@@ -1,0 +1,160 @@
+import type { QueryRunner } from 'typeorm';
+import { ProblemException } from '../common/problem';
+import { loadConfig } from '../config/config.schema';
+import { DEFAULT_BLEND, type BlendWeights } from '../ranking/blend';
+import { ServingModel } from '../serving-model/serving-model';
+import type { RebuildResult } from '../vector-index/index.service';
+import type { VectorProjection } from '../vector-index/projection';
+import {
+  ModelActivationService,
+  type ActivationDatabase,
+  type ActivationIndex,
+  type ActivationReconciler,
+  type ActivationVersions,
+} from './model-activation.service';
+import type { ModelVersionRow } from './model-versions.repository';
+import { ProjectionModel } from './model/projection-model';
+
+const DIM = 3;
+const X = new Float32Array([1, 0.2, 0]);
+
+/** Two versions whose projections differ: A keeps the text vector, B swaps its first two coordinates. */
+const modelA = new ProjectionModel(
+  { inputDim: DIM, dim: DIM },
+  new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+);
+const modelB = new ProjectionModel(
+  { inputDim: DIM, dim: DIM },
+  new Float32Array([0, 1, 0, 1, 0, 0, 0, 0, 1]),
+);
+const blendA: BlendWeights = { ...DEFAULT_BLEND, cos: 0.11 };
+const blendB: BlendWeights = { ...DEFAULT_BLEND, cos: 0.77 };
+
+type StoredRow = ModelVersionRow & { weights: Buffer | null };
+const row = (version: string, weights: Buffer | null, blend: BlendWeights): StoredRow => ({
+  version,
+  encoderId: 'enc@1',
+  status: 'candidate',
+  metrics: {},
+  params: { blend },
+  createdAt: '2025-01-01T00:00:00.000Z',
+  activatedAt: null,
+  weights,
+});
+
+function harness() {
+  const log: string[] = [];
+  const rows = new Map<string, StoredRow>([
+    ['A', row('A', modelA.toBuffer(), blendA)],
+    ['B', row('B', modelB.toBuffer(), blendB)],
+    ['rejected', row('rejected', null, blendA)],
+  ]);
+  let activeInStore: string | null = null;
+  const rebuilds: VectorProjection[] = [];
+  const versions: ActivationVersions = {
+    find: (version) => Promise.resolve(rows.get(version) ?? null),
+    active: () => Promise.resolve(activeInStore ? rows.get(activeInStore)! : null),
+    markActive: (version) => {
+      log.push(`mark:${version}`);
+      activeInStore = version;
+      return Promise.resolve();
+    },
+  };
+  const index: ActivationIndex = {
+    rebuild: (_progress, projection) => {
+      log.push(`rebuild:${projection?.version}`);
+      rebuilds.push(projection!);
+      return Promise.resolve({} as RebuildResult);
+    },
+    syncFromDisk: () => {
+      log.push('syncFromDisk');
+      return Promise.resolve();
+    },
+    refreshProjection: () => log.push('refreshProjection'),
+  };
+  const reconciler: ActivationReconciler = {
+    reconcileIndex: () => {
+      log.push('reconcile');
+      return Promise.resolve();
+    },
+  };
+  const runner = {
+    connect: () => Promise.resolve(),
+    release: () => Promise.resolve(),
+    query: (sql: string) => {
+      if (sql.includes('pg_try_advisory_lock')) log.push('lock');
+      if (sql.includes('pg_advisory_unlock')) log.push('unlock');
+      return Promise.resolve([{ ok: true }]);
+    },
+  };
+  const db: ActivationDatabase = { createQueryRunner: () => runner as unknown as QueryRunner };
+  const servingModel = new ServingModel();
+  const service = new ModelActivationService(
+    db,
+    loadConfig({}),
+    versions,
+    index,
+    reconciler,
+    servingModel,
+    false,
+  );
+  return {
+    service,
+    log,
+    rebuilds,
+    servingModel,
+    activateElsewhere: (v: string) => (activeInStore = v),
+  };
+}
+
+describe('ModelActivationService', () => {
+  it('rebuilds the index with the version under the index lock, marks it active, then publishes it', async () => {
+    const { service, log, rebuilds, servingModel } = harness();
+    await service.activate('B');
+
+    expect(log).toEqual(['lock', 'rebuild:B', 'mark:B', 'unlock']);
+    expect(Array.from(rebuilds[0].project('item', X))).toEqual(Array.from(modelB.projectItem(X, 'item')));
+    const served = servingModel.current();
+    expect(served.version).toBe('B');
+    expect(served.blend).toEqual(blendB);
+    expect(Array.from(served.projection!.project('item', X))).toEqual(Array.from(modelB.projectItem(X)));
+    expect(service.activeVersion()).toBe('B');
+  });
+
+  it("rolls back with the earlier version's own vectors, not only its label", async () => {
+    const { service, rebuilds, servingModel } = harness();
+    await service.activate('A');
+    await service.activate('B');
+    await service.activate('A');
+
+    const rollback = rebuilds[2];
+    expect(rollback.version).toBe('A');
+    expect(Array.from(rollback.project('item', X))).toEqual(Array.from(modelA.projectItem(X)));
+    expect(Array.from(rollback.project('item', X))).not.toEqual(Array.from(modelB.projectItem(X)));
+    expect(servingModel.current().blend).toEqual(blendA);
+  });
+
+  it('refuses an unknown version (404) and one without weights (409), touching nothing', async () => {
+    const { service, log, servingModel } = harness();
+    await expect(service.activate('nope')).rejects.toMatchObject({ status: 404 });
+    await expect(service.activate('rejected')).rejects.toBeInstanceOf(ProblemException);
+    await expect(service.activate('rejected')).rejects.toMatchObject({ status: 409 });
+    expect(log).toEqual([]);
+    expect(servingModel.current().version).toBeNull();
+  });
+
+  it('adopts a version another process activated, then re-projects queries and reconciles the index', async () => {
+    const { service, log, servingModel, activateElsewhere } = harness();
+    activateElsewhere('A');
+    await service.syncWithStore();
+
+    expect(servingModel.current().version).toBe('A');
+    expect(servingModel.current().blend).toEqual(blendA);
+    expect(log).toEqual(['syncFromDisk', 'refreshProjection', 'reconcile']);
+
+    // Nothing changed since: the index is still followed, the projection left alone.
+    log.length = 0;
+    await service.syncWithStore();
+    expect(log).toEqual(['syncFromDisk', 'reconcile']);
+  });
+});

@@ -1,0 +1,181 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Subscription } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { ProblemException } from '../common/problem';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { acquire, release } from '../database/advisory-lock';
+import { AdvisoryLock } from '../database/locks';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
+import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
+import { ServingModel } from '../serving-model/serving-model';
+import { CHANNELS } from '../sync/change-channels';
+import { ChangeFeed } from '../sync/change-feed';
+import { IndexReconciler } from '../vector-index/index-reconciler';
+import { IndexService } from '../vector-index/index.service';
+import type { VectorProjection } from '../vector-index/projection';
+import { ModelVersionsRepository } from './model-versions.repository';
+import { ProjectionModel } from './model/projection-model';
+
+export interface ActiveModel {
+  version: string;
+  model: ProjectionModel;
+}
+
+/** What activation uses of each collaborator: narrow ports, so a spec can fake them by hand. */
+export type ActivationVersions = Pick<ModelVersionsRepository, 'active' | 'find' | 'markActive'>;
+export type ActivationIndex = Pick<IndexService, 'rebuild' | 'syncFromDisk' | 'refreshProjection'>;
+export type ActivationReconciler = Pick<IndexReconciler, 'reconcileIndex'>;
+export type ActivationDatabase = Pick<DataSource, 'createQueryRunner'>;
+
+export const projectionOf = (version: string, model: ProjectionModel): VectorProjection => ({
+  version,
+  dimension: model.dim,
+  project: (id, x) => model.projectItem(x, id),
+});
+
+/**
+ * Which fine-tuned version is active in this process: activation (re-project, rebuild and swap the index,
+ * mark the version, publish it to the serving model) and following the versions other processes activate.
+ */
+@Injectable()
+export class ModelActivationService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Training');
+  private active: ActiveModel | undefined;
+  private sync: NodeJS.Timeout | undefined;
+  private syncing: Promise<unknown> = Promise.resolve();
+  private readonly subs: Subscription[] = [];
+
+  constructor(
+    @InjectDataSource() private readonly db: ActivationDatabase,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ModelVersionsRepository) private readonly versions: ActivationVersions,
+    @Inject(IndexService) private readonly index: ActivationIndex,
+    @Inject(IndexReconciler) private readonly reconciler: ActivationReconciler,
+    private readonly servingModel: ServingModel,
+    @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
+    @Optional() private readonly feed?: ChangeFeed,
+  ) {}
+
+  onModuleDestroy(): void {
+    for (const sub of this.subs) sub.unsubscribe();
+    if (this.sync) clearInterval(this.sync);
+  }
+
+  async onModuleInit(): Promise<void> {
+    // The active model is loaded here, not at bootstrap: the index loads its file in its own
+    // onApplicationBootstrap, which runs before ours, and must project queries with this model, not raw.
+    const row = await this.versions.active();
+    if (row?.weights) {
+      this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
+      this.adoptBlends(row.params);
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.polling) return;
+    await this.reconciler.reconcileIndex();
+    // A fine-tune or reindex run by another process (the nightly `aisle finetune`, another replica) changes the
+    // active version and the published index; servers pick both up when the change feed announces them, after
+    // the feed reconnects, and — a safety net should a notification go astray — every SYNC_INTERVAL_MS.
+    const follow = () => {
+      this.syncSerially().catch((e: unknown) =>
+        this.logger.error(`model sync failed: ${(e as Error).message}`),
+      );
+    };
+    if (this.feed)
+      this.subs.push(
+        this.feed.on(CHANNELS.model).subscribe(follow),
+        this.feed.on(CHANNELS.index).subscribe(follow),
+        this.feed.resync$.subscribe(follow),
+      );
+    this.sync = setInterval(follow, this.config.syncIntervalMs);
+    this.sync.unref();
+  }
+
+  activeVersion(): string | null {
+    return this.active?.version ?? null;
+  }
+
+  activeModel(): ActiveModel | undefined {
+    return this.active;
+  }
+
+  /** One sync at a time, in order: a slow one must never adopt an older state over a newer one. */
+  private syncSerially(): Promise<void> {
+    return this.serially(() => this.syncWithStore());
+  }
+
+  /**
+   * Model changes of this process (activations) and adoptions of other processes' changes run one at a time:
+   * a sync that read the version table before an activation marked its version must not adopt that stale row
+   * after the activation has finished.
+   */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.syncing.then(fn);
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Adopts the active model version and the published index if another process changed them. */
+  async syncWithStore(): Promise<void> {
+    const row = await this.versions.active();
+    const modelChanged = !!row?.weights && row.version !== this.active?.version;
+    if (row?.weights && modelChanged) {
+      this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
+      this.adoptBlends(row.params);
+      this.logger.log(`adopted model version ${row.version} activated elsewhere`);
+    }
+    await this.index.syncFromDisk();
+    // An activation publishes its index before it marks the version active, so the index may have been adopted
+    // (with the then-active projection) before the model: queries must now be projected with the new one.
+    if (modelChanged) this.index.refreshProjection();
+    await this.reconciler.reconcileIndex();
+  }
+
+  /** Re-projects every item with `version`, rebuilds and swaps the index, then marks the version active. */
+  async activate(
+    version: string,
+    progress: (done: number, total: number) => void = () => undefined,
+  ): Promise<void> {
+    const row = await this.versions.find(version);
+    if (!row) throw new ProblemException(404, `Model version "${version}" not found`);
+    if (!row.weights)
+      throw new ProblemException(409, `Model version "${version}" has no weights (rejected or pruned)`);
+    const model = ProjectionModel.fromBuffer(row.weights);
+    await this.serially(async () => {
+      const runner = this.db.createQueryRunner();
+      await runner.connect();
+      try {
+        await acquire(runner, AdvisoryLock.IndexActivation);
+        await this.index.rebuild(progress, projectionOf(version, model));
+        await this.versions.markActive(version);
+        this.active = { version, model };
+        this.adoptBlends(row.params);
+      } finally {
+        await release(runner, AdvisoryLock.IndexActivation);
+        await runner.release();
+      }
+    });
+  }
+
+  /** Publishes the active model (just set) with the blends stored beside it to everything that serves. */
+  private adoptBlends(params: Record<string, unknown>): void {
+    const blend = storedBlend(params.blend, DEFAULT_BLEND);
+    const active = this.active!;
+    this.servingModel.publish({
+      version: active.version,
+      projection: projectionOf(active.version, active.model),
+      blend,
+      discoveryBlend: storedBlend(params.discoveryBlend, blend),
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { JobsService } from '../jobs/jobs.service';
+import { ServingModel } from '../serving-model/serving-model';
+import { IndexService } from './index.service';
+import { acquireIfFree, release } from '../database/advisory-lock';
+import { AdvisoryLock } from '../database/locks';
+import { rawProjection } from './projection';
+import { REINDEX } from './reindex.job';
+
+/**
+ * Queues a rebuild when the served index was built for another model than the active one: a process that
+ * died between publishing an activation's index and marking the version active leaves exactly that, and
+ * queries projected with one model against item vectors of another rank nonsense.
+ */
+@Injectable()
+export class IndexReconciler {
+  private readonly logger = new Logger('Training');
+  private reconcileQueuedFor: string | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly index: IndexService,
+    private readonly servingModel: ServingModel,
+    private readonly jobs: JobsService,
+  ) {}
+
+  async reconcileIndex(): Promise<void> {
+    const served = this.index.current()?.info.modelVersion;
+    const wanted = this.servingModel.current().version ?? rawProjection(1).version;
+    if (served === undefined || served === wanted) {
+      this.reconcileQueuedFor = undefined;
+      return;
+    }
+    if (this.reconcileQueuedFor === served) return;
+    // A live activation holds the lock between its publish and its mark: that is not a mismatch (yet).
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      if (!(await acquireIfFree(runner, AdvisoryLock.IndexActivation))) return;
+      await release(runner, AdvisoryLock.IndexActivation);
+    } finally {
+      await runner.release();
+    }
+    this.logger.warn(
+      `the served index was built for model ${served} but ${wanted} is active: queueing a rebuild for ${wanted}`,
+    );
+    this.reconcileQueuedFor = served;
+    await this.jobs.enqueue(REINDEX, { full: false });
+  }
+}
