@@ -46,7 +46,8 @@ function StatsCards({ stats }: { stats: Stats }) {
 function Analytics() {
   const to = new Date();
   const from = new Date(to.getTime() - 30 * DAY_MS);
-  const q = `from=${from.toISOString().slice(0, 10)}&to=${to.toISOString().slice(0, 10)}&groupBy=day,placement`;
+  // Instants, not dates: a `to` of today's date would end the window at midnight and leave today out.
+  const q = `from=${from.toISOString()}&to=${to.toISOString()}&groupBy=day,placement`;
   const rows = useLoad(() => api<{ rows: AnalyticsRow[] }>(`/v1/admin/analytics?${q}`), []);
   if (rows.state === 'loading' || rows.state === 'idle') return <Loading what="analytics" />;
   if (rows.state === 'error') {
