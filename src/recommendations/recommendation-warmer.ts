@@ -67,7 +67,11 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
     this.timer = setTimeout(() => {
       this.pass()
         .catch((e: unknown) => this.logger.error(`warming failed: ${(e as Error).message}`))
-        .finally(() => this.schedule(Math.max(1000, this.config.recsCacheTtlMs / 2)));
+        // Until the first index is loaded, look again soon: waiting half a TTL would leave a fresh server's
+        // first shoppers with computed lists for minutes.
+        .finally(() =>
+          this.schedule(this.index.current() ? Math.max(1000, this.config.recsCacheTtlMs / 2) : 1000),
+        );
     }, ms);
     this.timer.unref();
   }
