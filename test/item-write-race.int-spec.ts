@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
+import { CatalogChanges } from '../src/catalog/catalog-changes';
+import { CatalogSnapshot } from '../src/catalog/catalog-snapshot';
 import { startTestApp, type TestApp } from './support/app';
 
 /**
@@ -95,5 +97,26 @@ describe('item writes racing a delete (real PostgreSQL)', () => {
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ id: 'same-1', title: 'Same', price: 6 });
     expect(changed.body.updatedAt).not.toBe(before.updatedAt);
+  });
+  it('a write announced after a racing delete was followed does not bring the item back into serving', async () => {
+    // The order a soak of two servers produced: a PATCH commits, a DELETE commits and its notification is
+    // followed, and only then does the PATCH's handler announce its (now stale) item to this process.
+    await request(t.server)
+      .put('/v1/items')
+      .send({ items: [{ id: 'late-1', title: 'Late', price: 4 }] })
+      .expect(200);
+    const snapshot = t.app.get(CatalogSnapshot);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => snapshot.get('late-1') !== undefined);
+    const stale = (await request(t.server).get('/v1/items/late-1').expect(200)).body;
+    await db.query(`UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = 'late-1'`);
+    await until(() => snapshot.get('late-1') === undefined);
+    expect(snapshot.get('late-1')).toBeUndefined();
+
+    t.app.get(CatalogChanges).publish({ kind: 'upserted', ids: ['late-1'], items: [stale] });
+    await until(() => snapshot.get('late-1') === undefined);
+    expect(snapshot.get('late-1')).toBeUndefined();
   });
 });

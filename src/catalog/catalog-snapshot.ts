@@ -64,6 +64,11 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
               price: it.price,
               inStock: it.inStock,
             });
+        // A local write is announced after its commit, but a racing write to the same item (a delete through
+        // another request or process) may have committed, and been followed, in between: applied as is, the
+        // stale announcement would bring a deleted item back until its next write. Re-reading the ids behind
+        // every notice already queued leaves them as PostgreSQL has them once the queue drains.
+        if (!c.remote && feed) this.followOrRetry({ ids: c.ids });
       }),
     );
     if (feed)
