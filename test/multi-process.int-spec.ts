@@ -47,6 +47,11 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     JOBS_POLL_MS: '100',
     SYNC_INTERVAL_MS: '3600000',
     STATS_REFRESH_MS: '3600000',
+    // A small, quick fine-tune whose gate accepts any candidate: the tests ask who learns of an activation.
+    FINETUNE_MIN_GAIN: '-1',
+    FINETUNE_EPOCHS: '2',
+    FINETUNE_DIM: '32',
+    FINETUNE_VALIDATION_DAYS: '1',
     ...extra,
   };
 }
@@ -306,4 +311,36 @@ describe('one truth across processes (two servers and the command line on one da
     for (const url of [a, b]) await until(`SQL delete on ${url}`, () => showsNone(url, [victim]));
     expect((await request(b).get(`/v1/items/${victim}/similar`)).status).toBe(404);
   });
+  it('a model activated by the command line, then rolled back through the API replica, is what both servers serve', async () => {
+    // Whichever process runs the job (the command, or worker A when it claims it first), both share these settings.
+    const tune = async (): Promise<{ version: string; activated: boolean }> => {
+      // As of the day after the slice's purchases, so its day is the validation window (as the fine-tune tests do).
+      const out = await spawnCli(['finetune', '--as-of', '2010-12-02T11:00:00Z', '--json'], env()).done;
+      expect({ code: out.code, stderr: out.code === 0 ? '' : out.stderr }).toEqual({ code: 0, stderr: '' });
+      return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { version: string; activated: boolean };
+    };
+    const serves = (url: string, version: string) => async () => {
+      const models = await request(url).get('/v1/admin/models');
+      const similar = await request(url).get(`/v1/items/${query.anchor}/similar?limit=10`);
+      return models.body.active === version && similar.body.modelVersion === version;
+    };
+
+    const first = await tune();
+    expect(first.activated).toBe(true);
+    for (const url of [a, b])
+      await until(`activation of ${first.version} on ${url}`, serves(url, first.version));
+    const second = await tune();
+    expect(second.activated).toBe(true);
+    expect(second.version).not.toBe(first.version);
+    for (const url of [a, b])
+      await until(`activation of ${second.version} on ${url}`, serves(url, second.version));
+
+    // The rollback is written through B, the replica that runs no jobs; A follows it, lists and all.
+    const rolled = await request(b).post(`/v1/admin/models/${first.version}/activate`);
+    expect(rolled.status).toBe(200);
+    for (const url of [a, b])
+      await until(`rollback to ${first.version} on ${url}`, serves(url, first.version));
+    const onA = await request(a).get(`/v1/users/${query.user}/recommendations?limit=10`);
+    expect(onA.body.modelVersion).toBe(first.version);
+  }, 600_000);
 });
