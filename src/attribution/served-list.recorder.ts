@@ -36,6 +36,8 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
   private flushTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private firstRetention: NodeJS.Immediate | undefined;
+  private readonly servedCounters = new Map<string, { inc(): void }>();
+  private readonly droppedCounters: Partial<Record<'disabled' | 'queue_full', { inc(): void }>> = {};
 
   constructor(
     private readonly lists: ServedListsRepository,
@@ -59,12 +61,16 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     await this.flush();
   }
 
-  /** A new recommId for this list; the list is queued for writing, never awaited. */
-  record(list: ServedListContext, servedAt = new Date()): string {
+  /**
+   * A new recommId for this list; the list is queued for writing, never awaited. On the request path, so it
+   * allocates only the queued row: serialising happens per batch, off the request.
+   */
+  record(list: ServedListContext): string {
     const recommId = randomUUID();
-    this.metrics.servedLists.inc({ source: list.source });
+    this.servedCounter(list.source).inc();
     if (this.queue.length >= this.config.servedListsQueueMax) {
-      this.metrics.servedListsDropped.inc({ reason: 'queue_full' });
+      // SERVED_LISTS_QUEUE_MAX=0 turns recording off: every list still gets its recommId, none is stored.
+      this.dropped(this.config.servedListsQueueMax === 0 ? 'disabled' : 'queue_full').inc();
       return recommId;
     }
     this.queue.push({
@@ -77,7 +83,7 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
       modelVersion: list.modelVersion,
       strategy: list.strategy,
       itemIds: list.itemIds,
-      servedAt,
+      servedAt: Date.now(),
     });
     if (this.queue.length >= BATCH) void this.flush();
     return recommId;
@@ -111,6 +117,17 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`served-list retention failed: ${(e as Error).message}`);
       return 0;
     }
+  }
+
+  /** Label lookups hash their labels on every call; a list served is counted through a cached child. */
+  private servedCounter(source: string): { inc(): void } {
+    let c = this.servedCounters.get(source);
+    if (!c) this.servedCounters.set(source, (c = this.metrics.servedLists.labels({ source })));
+    return c;
+  }
+
+  private dropped(reason: 'disabled' | 'queue_full'): { inc(): void } {
+    return (this.droppedCounters[reason] ??= this.metrics.servedListsDropped.labels({ reason }));
   }
 
   private async drain(): Promise<void> {
