@@ -20,7 +20,6 @@ export interface RollupResult {
 
 /** Missing days computed per transaction: a long backfill commits as it goes and never holds one snapshot for long. */
 const BACKFILL_DAYS = 7;
-const FIRST_RUN_DELAY_MS = 5_000;
 
 /**
  * The rollup job: keeps `analytics_daily` equal to what the raw rows say for every closed UTC day within
@@ -45,7 +44,6 @@ export class AnalyticsRollups implements OnModuleInit, OnModuleDestroy {
     if (!this.server) return;
     this.timer = setInterval(() => this.refreshSoon(0), this.config.analyticsRollupIntervalMs);
     this.timer.unref();
-    this.refreshSoon(FIRST_RUN_DELAY_MS);
   }
 
   async onModuleDestroy(): Promise<void> {
