@@ -66,6 +66,10 @@ export class AddAnalyticsRollups1796247315862 implements MigrationInterface {
             )
         `);
     await queryRunner.query(`
+            CREATE INDEX "events_unattributed_purchase_time_idx" ON "events" ("occurred_at")
+            WHERE type = 'purchase' AND recomm_id IS NULL
+        `);
+    await queryRunner.query(`
       CREATE FUNCTION aisle_served_lists_stale() RETURNS trigger
       LANGUAGE plpgsql AS $$
       BEGIN
@@ -130,6 +134,7 @@ export class AddAnalyticsRollups1796247315862 implements MigrationInterface {
     }
     await queryRunner.query(`DROP FUNCTION aisle_events_stale()`);
     await queryRunner.query(`DROP FUNCTION aisle_served_lists_stale()`);
+    await queryRunner.query(`DROP INDEX "public"."events_unattributed_purchase_time_idx"`);
     await queryRunner.query(`
             DROP TABLE "analytics_stale"
         `);

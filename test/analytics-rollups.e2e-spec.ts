@@ -125,7 +125,11 @@ describe('analytics rollups (real PostgreSQL)', () => {
     const a = await rollups().refresh();
     const b = await rollups().refresh();
     if (!a || !b) throw new Error('another process held the rollup lock');
-    return { computed: a.computed + b.computed, recomputed: a.recomputed + b.recomputed };
+    return {
+      computed: a.computed + b.computed,
+      recomputed: a.recomputed + b.recomputed,
+      expired: a.expired + b.expired,
+    };
   };
   let midnight = 0; // today, 00:00 UTC
   const at = (daysAgo: number, hours: number) => new Date(midnight - daysAgo * DAY + hours * HOUR);
@@ -398,7 +402,9 @@ describe('analytics rollups (real PostgreSQL)', () => {
        VALUES ($1, 'home', 5, 5, 0, 0, 0, 0, 0, 0)`,
       [old],
     );
-    expect((await settle()).recomputed).toBe(1);
+    const pass = await settle();
+    expect(pass.recomputed).toBe(1);
+    expect(pass.expired).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM analytics_daily WHERE day = $1::date`, [old])).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM analytics_days WHERE day = $1::date`, [old])).toBe(0);
     expect(await count(`SELECT sum(lists) AS n FROM analytics_daily`)).toBe(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { liveCtes, staleCte } from './analytics.sql';
 
 export const GROUP_BY = ['day', 'placement', 'variant', 'modelVersion'] as const;
@@ -73,14 +73,26 @@ interface RawRow {
 export class AnalyticsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /**
+   * The planner cannot estimate rows coming out of these CTEs and often expects hundreds of thousands; over
+   * the JIT threshold it then spends seconds compiling a query that runs in milliseconds.
+   */
+  private withoutJit<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (m) => {
+      await m.query('SET LOCAL jit = off');
+      return fn(m);
+    });
+  }
+
   async query(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
     const groups = q.groupBy.map((g, i) => `${GROUP_COLUMN[g]} AS g${i}`);
     const groupRefs = q.groupBy.map((_, i) => `g${i}`);
     const select = groups.length > 0 ? `${groups.join(', ')},` : '';
     const groupClause =
       groupRefs.length > 0 ? `GROUP BY ${groupRefs.join(', ')} ORDER BY ${groupRefs.join(', ')}` : '';
-    const rows: RawRow[] = await this.db.query(
-      `WITH days AS (
+    const rows: RawRow[] = await this.withoutJit((m) =>
+      m.query(
+        `WITH days AS (
          SELECT g.day,
                 greatest(g.day::timestamp AT TIME ZONE 'UTC', $1::timestamptz) AS lo,
                 least((g.day + 1)::timestamp AT TIME ZONE 'UTC', $2::timestamptz) AS hi
@@ -133,7 +145,8 @@ export class AnalyticsRepository {
               sum(g.est_revenue)::float8 AS est_revenue
        FROM g
        ${groupClause}`,
-      [q.from.toISOString(), q.to.toISOString(), q.placement ?? null, q.windowHours, q.useRollups ?? true],
+        [q.from.toISOString(), q.to.toISOString(), q.placement ?? null, q.windowHours, q.useRollups ?? true],
+      ),
     );
     return rows
       .filter((r) => Number(r.lists) > 0)

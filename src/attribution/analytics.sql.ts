@@ -49,7 +49,7 @@ export function liveCtes(p: LiveParams): string {
       ORDER BY s.served_at DESC, s.recomm_id DESC
       LIMIT 1
     ) hit
-    WHERE hit.recomm_id IN (SELECT recomm_id FROM live_lists)
+    -- A hit outside the ranges (or of another placement) drops out below, where conversions join live_lists.
   ),
   live_per_list AS (
     SELECT recomm_id,
