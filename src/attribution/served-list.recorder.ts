@@ -36,6 +36,7 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
   private flushTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private firstRetention: NodeJS.Immediate | undefined;
+  private batchFlush: NodeJS.Immediate | undefined;
   private readonly servedCounters = new Map<string, { inc(): void }>();
   private readonly droppedCounters: Partial<Record<'disabled' | 'queue_full', { inc(): void }>> = {};
 
@@ -58,6 +59,7 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.flushTimer);
     clearInterval(this.retentionTimer);
     clearImmediate(this.firstRetention);
+    clearImmediate(this.batchFlush);
     await this.flush();
   }
 
@@ -85,7 +87,12 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
       itemIds: list.itemIds,
       servedAt: Date.now(),
     });
-    if (this.queue.length >= BATCH) void this.flush();
+    // A full batch is written on a later turn of the event loop, so no request pays for serialising it.
+    if (this.queue.length >= BATCH && !this.batchFlush)
+      this.batchFlush = setImmediate(() => {
+        this.batchFlush = undefined;
+        void this.flush();
+      });
     return recommId;
   }
 
