@@ -53,7 +53,7 @@ async function waitForWarmer(url: string): Promise<void> {
 async function inProcess(url: string): Promise<{ recordUs: number; writeUs: number; lists: number }> {
   process.env.DATABASE_URL = url;
   process.env.LOG_LEVEL = 'warn';
-  const rt = await openRuntime({ migrate: false });
+  const rt = await openRuntime();
   try {
     return await withContext(rt, async (ctx) => {
       const recorder = ctx.get(ServedListRecorder);

@@ -6,11 +6,12 @@ import { liveCtes, staleCte } from './analytics.sql';
 export const GROUP_BY = ['day', 'placement', 'variant', 'modelVersion'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
+/** Over any rollup-shaped relation (columns day, source, variant, model_version). */
 const GROUP_COLUMN: Record<GroupBy, string> = {
-  day: `to_char(g.day, 'YYYY-MM-DD')`,
-  placement: 'g.source',
-  variant: 'g.variant',
-  modelVersion: 'g.model_version',
+  day: `to_char(day, 'YYYY-MM-DD')`,
+  placement: 'source',
+  variant: 'variant',
+  modelVersion: 'model_version',
 };
 
 export interface AnalyticsQuery {
@@ -85,11 +86,12 @@ export class AnalyticsRepository {
   }
 
   async query(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
-    const groups = q.groupBy.map((g, i) => `${GROUP_COLUMN[g]} AS g${i}`);
-    const groupRefs = q.groupBy.map((_, i) => `g${i}`);
-    const select = groups.length > 0 ? `${groups.join(', ')},` : '';
-    const groupClause =
-      groupRefs.length > 0 ? `GROUP BY ${groupRefs.join(', ')} ORDER BY ${groupRefs.join(', ')}` : '';
+    // Group keys g0, g1, … are computed on each side of the final union, so the unpriced units can be summed
+    // per group and item before they meet the items' prices (one price lookup per item, not per day).
+    const keys = q.groupBy.map((g, i) => `${GROUP_COLUMN[g]} AS g${i}`);
+    const refs = q.groupBy.map((_, i) => `g${i}`);
+    const lead = (cols: string[]) => cols.map((c) => `${c}, `).join('');
+    const groupClause = refs.length > 0 ? `GROUP BY ${refs.join(', ')} ORDER BY ${refs.join(', ')}` : '';
     const rows: RawRow[] = await this.withoutJit((m) =>
       m.query(
         `WITH days AS (
@@ -129,21 +131,30 @@ export class AnalyticsRepository {
                 a.purchases, a.revenue, a.est_purchases, a.est_revenue
          FROM analytics_daily a JOIN rolled r ON r.day = a.day
          WHERE ($3::varchar IS NULL OR a.source = $3::varchar)
+       ),
+       per_item AS (
+         SELECT ${lead(keys)} item_id, sum(units) AS units, sum(est_units) AS est_units
+         FROM unpriced
+         GROUP BY ${lead(refs)} item_id
+       ),
+       x AS (
+         SELECT ${lead(keys)} lists, items_shown, clicks, carts, purchases, revenue, est_purchases, est_revenue
+         FROM g
          UNION ALL
-         SELECT u.day, u.source, u.variant, u.model_version, 0, 0, 0, 0, 0,
-                u.units * COALESCE(i.price, 0)::numeric, 0, u.est_units * COALESCE(i.price, 0)::numeric
-         FROM unpriced u LEFT JOIN items i ON i.id = u.item_id
+         SELECT ${lead(refs.map((r) => `p.${r}`))} 0, 0, 0, 0, 0, p.units * COALESCE(i.price, 0)::numeric, 0,
+                p.est_units * COALESCE(i.price, 0)::numeric
+         FROM per_item p LEFT JOIN items i ON i.id = p.item_id
        )
-       SELECT ${select}
-              sum(g.lists) AS lists,
-              sum(g.items_shown) AS items_shown,
-              sum(g.clicks) AS clicks,
-              sum(g.carts) AS carts,
-              sum(g.purchases) AS purchases,
-              sum(g.revenue)::float8 AS revenue,
-              sum(g.est_purchases) AS est_purchases,
-              sum(g.est_revenue)::float8 AS est_revenue
-       FROM g
+       SELECT ${lead(refs)}
+              sum(lists) AS lists,
+              sum(items_shown) AS items_shown,
+              sum(clicks) AS clicks,
+              sum(carts) AS carts,
+              sum(purchases) AS purchases,
+              sum(revenue)::float8 AS revenue,
+              sum(est_purchases) AS est_purchases,
+              sum(est_revenue)::float8 AS est_revenue
+       FROM x
        ${groupClause}`,
         [q.from.toISOString(), q.to.toISOString(), q.placement ?? null, q.windowHours, q.useRollups ?? true],
       ),

@@ -21,23 +21,42 @@ export interface LiveParams {
  * credited to the latest list shown to the same user or session within the window that contained the item.
  */
 export function liveCtes(p: LiveParams): string {
+  // The planner cannot see how few and how narrow the ranges are (often a day or two of a long period) and
+  // would scan whole tables; each lookup below is a LATERAL subquery with OFFSET 0, which it must run as an
+  // index lookup per range or per list.
   const window = `make_interval(hours => ${p.windowHours}::int)`;
   return `
   live_lists AS (
-    SELECT l.recomm_id, (l.served_at AT TIME ZONE 'UTC')::date AS day, l.source, l.variant, l.model_version,
-           cardinality(l.item_ids) AS shown
-    FROM ranges r JOIN served_lists l ON l.served_at >= r.lo AND l.served_at < r.hi
-    WHERE (${p.placement}::varchar IS NULL OR l.source = ${p.placement}::varchar)
+    SELECT l.*
+    FROM ranges r
+    CROSS JOIN LATERAL (
+      SELECT l.recomm_id, (l.served_at AT TIME ZONE 'UTC')::date AS day, l.source, l.variant, l.model_version,
+             cardinality(l.item_ids) AS shown
+      FROM served_lists l
+      WHERE l.served_at >= r.lo AND l.served_at < r.hi
+        AND (${p.placement}::varchar IS NULL OR l.source = ${p.placement}::varchar)
+      OFFSET 0
+    ) l
   ),
   live_candidates AS (
-    SELECT DISTINCT ON (e.id) e.id, e.user_id, e.session_id, e.item_id, e.occurred_at, e.price, e.value
-    FROM ranges r JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi + ${window}
-    WHERE e.type = 'purchase' AND e.recomm_id IS NULL
+    SELECT DISTINCT ON (e.id) e.*
+    FROM ranges r
+    CROSS JOIN LATERAL (
+      SELECT e.id, e.user_id, e.session_id, e.item_id, e.occurred_at, e.price, e.value
+      FROM events e
+      WHERE e.occurred_at >= r.lo AND e.occurred_at < r.hi + ${window}
+        AND e.type = 'purchase' AND e.recomm_id IS NULL
+      OFFSET 0
+    ) e
   ),
   live_conv AS (
-    SELECT e.recomm_id, e.type, e.item_id, e.price, COALESCE(e.value, 1)::numeric AS units, false AS est
-    FROM live_lists l JOIN events e ON e.recomm_id = l.recomm_id
-    WHERE e.type IN ('view', 'add_to_cart', 'purchase')
+    SELECT l.recomm_id, e.type, e.item_id, e.price, COALESCE(e.value, 1)::numeric AS units, false AS est
+    FROM live_lists l
+    CROSS JOIN LATERAL (
+      SELECT e.type, e.item_id, e.price, e.value FROM events e
+      WHERE e.recomm_id = l.recomm_id AND e.type IN ('view', 'add_to_cart', 'purchase')
+      OFFSET 0
+    ) e
     UNION ALL
     SELECT hit.recomm_id, 'purchase', c.item_id, c.price, COALESCE(c.value, 1)::numeric, true
     FROM live_candidates c
