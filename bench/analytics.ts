@@ -4,12 +4,18 @@
  * load — then times the endpoint for the last 30 and 365 days, overall, per placement and for one placement:
  * the first call on a fresh server (cold) and the median of the next ones (warm). With --direct it first
  * times the 30-day calls before any rollup exists (everything computed from the raw rows; a year of raw
- * rows takes minutes). The bar: ≤ 1 s.
+ * rows takes minutes). Last, the database server's CPU time per warm call (read from /proc when PostgreSQL
+ * runs on this host), a figure that a busy machine does not inflate the way it inflates wall time.
+ * The bar: ≤ 1 s.
  *
  * Usage: npm run build && node dist/bench/analytics.js [--lists 10000000] [--reuse] [--direct] [--json]
  *   --reuse   keep the database of an earlier run with the same --lists (its year ends when it was seeded)
  */
+import * as fs from 'node:fs';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AnalyticsRepository, type GroupBy } from '../src/attribution/analytics.repository';
+import { dataSourceOptions } from '../src/database/data-source';
 import { adminUrl, databaseExists, dbUrl, recreateDatabase, runCli, startServer } from './lib/server';
 
 const DB = 'aisle_bench_analytics';
@@ -215,6 +221,50 @@ async function measure(base: string, phase: string, warm: boolean, spans: number
   return out;
 }
 
+/**
+ * The database's CPU per call, as a quiet machine would spend it: the same repository call on one pooled
+ * connection whose server process's CPU time is read from /proc (only when PostgreSQL runs on this host).
+ */
+async function databaseCpu(url: string): Promise<Array<{ query: string; cpuMs: number }> | undefined> {
+  const ds = new DataSource({ ...dataSourceOptions(url), extra: { max: 1 } });
+  await ds.initialize();
+  try {
+    const [{ pid }] = await ds.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
+    const stat = `/proc/${pid}/stat`;
+    if (!fs.existsSync(stat)) return undefined;
+    const cpuMs = () => {
+      const f = fs.readFileSync(stat, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+    };
+    const repo = new AnalyticsRepository(ds);
+    const out: Array<{ query: string; cpuMs: number }> = [];
+    for (const days of [30, 365]) {
+      for (const [name, groupBy, placement] of [
+        ['overall', [], undefined],
+        ['per placement', ['placement'], undefined],
+        ['placement=home', [], 'home'],
+        ['by day and placement', ['day', 'placement'], undefined],
+      ] as Array<[string, GroupBy[], string | undefined]>) {
+        const to = new Date();
+        const q = { from: new Date(to.getTime() - days * DAY_MS), to, groupBy, placement, windowHours: 24 };
+        await repo.query(q); // warm
+        const runs: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const c0 = cpuMs();
+          await repo.query(q);
+          runs.push(cpuMs() - c0);
+        }
+        const r = { query: `${days} days, ${name}`, cpuMs: runs.sort((a, b) => a - b)[1] };
+        process.stdout.write(`database CPU     ${r.query.padEnd(34)} ${String(r.cpuMs).padStart(7)} ms\n`);
+        out.push(r);
+      }
+    }
+    return out;
+  } finally {
+    await ds.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const lists = Number(arg('--lists') ?? 10_000_000);
   let url = dbUrl(DB);
@@ -273,6 +323,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  const dbCpu = await databaseCpu(url);
   const worst = Math.max(
     ...timings.filter((t) => t.phase === 'rollups').map((t) => Math.max(t.coldMs, t.warmMs ?? 0)),
   );
@@ -285,6 +336,7 @@ async function main(): Promise<void> {
       seedSeconds,
       rollup: rollupSummary,
       timings,
+      databaseCpu: dbCpu,
       slowestMs: worst,
     })}\n`,
   );
