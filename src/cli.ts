@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { analyticsRollupCommand } from './cli/analytics-rollup.command';
 import { reportFailure } from './cli/command-runner';
 import { copurchaseRefreshCommand } from './cli/copurchase-refresh.command';
 import { dbMigrateCommand } from './cli/db-migrate.command';
@@ -26,6 +27,7 @@ export function buildCli(): Command {
     evalCommand(),
     placementsExportCommand(),
     placementsImportCommand(),
+    analyticsRollupCommand(),
   ])
     program.addCommand(command);
   return program;

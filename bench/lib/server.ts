@@ -68,13 +68,14 @@ export interface RunningServer {
 }
 
 /**
- * Starts `aisle serve` on the given database and waits until /health/ready answers 200. The server's log goes
- * to the bench's stderr, or to `logFile` (appended) when given.
+ * Starts `aisle serve` on the given database and waits until `waitFor` (default /health/ready) answers 200.
+ * The server's log goes to the bench's stderr, or to `logFile` (appended) when given.
  */
 export async function startServer(
   env: Record<string, string>,
   port = 3900,
   logFile?: string,
+  waitFor = '/health/ready',
 ): Promise<RunningServer> {
   const log = logFile ? fs.openSync(logFile, 'a') : 'inherit';
   const child = spawn(process.execPath, [CLI, 'serve'], {
@@ -88,7 +89,7 @@ export async function startServer(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
-      const r = await fetch(`${url}/health/ready`);
+      const r = await fetch(`${url}${waitFor}`);
       if (r.status === 200) break;
     } catch {
       /* not listening yet */

@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { liveCtes, staleCte } from './analytics.sql';
 
 export const GROUP_BY = ['day', 'placement', 'variant', 'modelVersion'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
+/** Over any rollup-shaped relation (columns day, source, variant, model_version). */
 const GROUP_COLUMN: Record<GroupBy, string> = {
-  day: `to_char(date_trunc('day', l.served_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
-  placement: 'l.source',
-  variant: 'l.variant',
-  modelVersion: 'l.model_version',
+  day: `to_char(day, 'YYYY-MM-DD')`,
+  placement: 'source',
+  variant: 'variant',
+  modelVersion: 'model_version',
 };
 
 export interface AnalyticsQuery {
@@ -18,6 +20,8 @@ export interface AnalyticsQuery {
   placement?: string;
   groupBy: GroupBy[];
   windowHours: number;
+  /** Use the daily rollups where they are current (default); false computes everything from the raw rows. */
+  useRollups?: boolean;
 }
 
 export interface Split {
@@ -61,64 +65,99 @@ interface RawRow {
  * drift from the data. Events are stored once per eventId, so a repeated event is never counted twice.
  * Reported figures join by recommId; estimated ones give a purchase without recommId to the latest list
  * shown to the same user or session within the attribution window that contained the item.
+ *
+ * Whole UTC days inside the range that the rollup job has computed with this window, and that no write has
+ * touched since, are read from the rollup tables; everything else (today, the range's partial first and
+ * last days, touched days) is computed from the raw rows in the same statement, so one snapshot answers.
  */
 @Injectable()
 export class AnalyticsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /**
+   * The planner cannot estimate rows coming out of these CTEs and often expects hundreds of thousands; over
+   * the JIT threshold it then spends seconds compiling a query that runs in milliseconds.
+   */
+  private withoutJit<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (m) => {
+      await m.query('SET LOCAL jit = off');
+      return fn(m);
+    });
+  }
+
   async query(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
-    const groups = q.groupBy.map((g, i) => `${GROUP_COLUMN[g]} AS g${i}`);
-    const groupRefs = q.groupBy.map((_, i) => `g${i}`);
-    const select = groups.length > 0 ? `${groups.join(', ')},` : '';
-    const groupClause =
-      groupRefs.length > 0 ? `GROUP BY ${groupRefs.join(', ')} ORDER BY ${groupRefs.join(', ')}` : '';
-    const rows: RawRow[] = await this.db.query(
-      `WITH lists AS (
-         SELECT * FROM served_lists
-         WHERE served_at >= $1::timestamptz AND served_at < $2::timestamptz AND ($3::varchar IS NULL OR source = $3)
+    // Group keys g0, g1, … are computed on each side of the final union, so the unpriced units can be summed
+    // per group and item before they meet the items' prices (one price lookup per item, not per day).
+    const keys = q.groupBy.map((g, i) => `${GROUP_COLUMN[g]} AS g${i}`);
+    const refs = q.groupBy.map((_, i) => `g${i}`);
+    const lead = (cols: string[]) => cols.map((c) => `${c}, `).join('');
+    const groupClause = refs.length > 0 ? `GROUP BY ${refs.join(', ')} ORDER BY ${refs.join(', ')}` : '';
+    const rows: RawRow[] = await this.withoutJit((m) =>
+      m.query(
+        `WITH days AS (
+         SELECT g.day,
+                greatest(g.day::timestamp AT TIME ZONE 'UTC', $1::timestamptz) AS lo,
+                least((g.day + 1)::timestamp AT TIME ZONE 'UTC', $2::timestamptz) AS hi
+         FROM (SELECT ($1::timestamptz AT TIME ZONE 'UTC')::date + k AS day
+               FROM generate_series(0, ($2::timestamptz AT TIME ZONE 'UTC')::date
+                                       - ($1::timestamptz AT TIME ZONE 'UTC')::date) k) g
        ),
-       reported AS (
-         SELECT e.recomm_id,
-                count(*) FILTER (WHERE e.type = 'view') AS clicks,
-                count(*) FILTER (WHERE e.type = 'add_to_cart') AS carts,
-                count(*) FILTER (WHERE e.type = 'purchase') AS purchases,
-                sum(COALESCE(e.value, 1) * COALESCE(e.price, i.price, 0)) FILTER (WHERE e.type = 'purchase') AS revenue
-         FROM events e JOIN lists l ON l.recomm_id = e.recomm_id
-         LEFT JOIN items i ON i.id = e.item_id
-         GROUP BY e.recomm_id
+       ${staleCte('$4')},
+       rolled AS (
+         SELECT d.day FROM days d JOIN analytics_days a ON a.day = d.day
+         WHERE $5::boolean AND a.window_hours = $4::int
+           AND d.lo = d.day::timestamp AT TIME ZONE 'UTC'
+           AND d.hi = (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+           AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.day = d.day)
        ),
-       estimated AS (
-         SELECT hit.recomm_id, count(*) AS purchases,
-                sum(COALESCE(e.value, 1) * COALESCE(e.price, i.price, 0)) AS revenue
-         FROM events e
-         LEFT JOIN items i ON i.id = e.item_id
-         CROSS JOIN LATERAL (
-           SELECT s.recomm_id FROM served_lists s
-           WHERE (s.user_id = e.user_id OR (e.session_id IS NOT NULL AND s.session_id = e.session_id))
-             AND s.served_at <= e.occurred_at
-             AND s.served_at > e.occurred_at - make_interval(hours => $4::int)
-             AND e.item_id = ANY (s.item_ids)
-           ORDER BY s.served_at DESC, s.recomm_id DESC
-           LIMIT 1
-         ) hit
-         WHERE e.type = 'purchase' AND e.recomm_id IS NULL
-           AND e.occurred_at >= $1::timestamptz AND e.occurred_at < $2::timestamptz + make_interval(hours => $4::int)
-         GROUP BY hit.recomm_id
+       ranges AS (
+         SELECT d.lo, d.hi FROM days d
+         WHERE d.lo < d.hi AND NOT EXISTS (SELECT 1 FROM rolled r WHERE r.day = d.day)
+       ),
+       ${liveCtes({ placement: '$3', windowHours: '$4' })},
+       unpriced AS (
+         SELECT day, source, variant, model_version, item_id, units, est_units FROM live_unpriced
+         UNION ALL
+         SELECT u.day, u.source, u.variant, u.model_version, u.item_id, u.units, u.est_units
+         FROM analytics_daily_unpriced u JOIN rolled r ON r.day = u.day
+         WHERE ($3::varchar IS NULL OR u.source = $3::varchar)
+       ),
+       g AS (
+         SELECT day, source, variant, model_version, lists, items_shown, clicks, carts, purchases, revenue,
+                est_purchases, est_revenue
+         FROM live_groups
+         UNION ALL
+         SELECT a.day, a.source, a.variant, a.model_version, a.lists, a.items_shown, a.clicks, a.carts,
+                a.purchases, a.revenue, a.est_purchases, a.est_revenue
+         FROM analytics_daily a JOIN rolled r ON r.day = a.day
+         WHERE ($3::varchar IS NULL OR a.source = $3::varchar)
+       ),
+       per_item AS (
+         SELECT ${lead(keys)} item_id, sum(units) AS units, sum(est_units) AS est_units
+         FROM unpriced
+         GROUP BY ${lead(refs)} item_id
+       ),
+       x AS (
+         SELECT ${lead(keys)} lists, items_shown, clicks, carts, purchases, revenue, est_purchases, est_revenue
+         FROM g
+         UNION ALL
+         SELECT ${lead(refs.map((r) => `p.${r}`))} 0, 0, 0, 0, 0, p.units * COALESCE(i.price, 0)::numeric, 0,
+                p.est_units * COALESCE(i.price, 0)::numeric
+         FROM per_item p LEFT JOIN items i ON i.id = p.item_id
        )
-       SELECT ${select}
-              count(*) AS lists,
-              COALESCE(sum(cardinality(l.item_ids)), 0) AS items_shown,
-              COALESCE(sum(r.clicks), 0) AS clicks,
-              COALESCE(sum(r.carts), 0) AS carts,
-              COALESCE(sum(r.purchases), 0) AS purchases,
-              COALESCE(sum(r.revenue), 0)::float8 AS revenue,
-              COALESCE(sum(x.purchases), 0) AS est_purchases,
-              COALESCE(sum(x.revenue), 0)::float8 AS est_revenue
-       FROM lists l
-       LEFT JOIN reported r ON r.recomm_id = l.recomm_id
-       LEFT JOIN estimated x ON x.recomm_id = l.recomm_id
+       SELECT ${lead(refs)}
+              sum(lists) AS lists,
+              sum(items_shown) AS items_shown,
+              sum(clicks) AS clicks,
+              sum(carts) AS carts,
+              sum(purchases) AS purchases,
+              sum(revenue)::float8 AS revenue,
+              sum(est_purchases) AS est_purchases,
+              sum(est_revenue)::float8 AS est_revenue
+       FROM x
        ${groupClause}`,
-      [q.from.toISOString(), q.to.toISOString(), q.placement ?? null, q.windowHours],
+        [q.from.toISOString(), q.to.toISOString(), q.placement ?? null, q.windowHours, q.useRollups ?? true],
+      ),
     );
     return rows
       .filter((r) => Number(r.lists) > 0)

@@ -75,4 +75,27 @@ describe('ServedListRecorder', () => {
     await recorder.flush();
     expect(lists.calls).toBe(1);
   });
+
+  it('records nothing with SERVED_LISTS_QUEUE_MAX=0, yet answers a fresh recommId and counts every list', async () => {
+    const { lists, metrics, recorder } = setup(0);
+    const ids = Array.from({ length: 3 }, () => recorder.record(LIST));
+    expect(new Set(ids).size).toBe(3);
+    await recorder.flush();
+    expect(lists.calls).toBe(0);
+    expect(await dropped(metrics, 'disabled')).toBe(3);
+    expect(await dropped(metrics, 'queue_full')).toBe(0);
+    const served = (await metrics.servedLists.get()).values.find((v) => v.labels.source === 'popular');
+    expect(served?.value).toBe(3);
+  });
+
+  it('writes a full batch on a later turn of the event loop, never inside the request that filled it', async () => {
+    const { lists, recorder } = setup(10_000);
+    for (let i = 0; i < 500; i++) recorder.record(LIST);
+    expect(lists.calls).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(lists.calls).toBe(1);
+    lists.open();
+    await recorder.flush();
+    expect(lists.written).toHaveLength(500);
+  });
 });

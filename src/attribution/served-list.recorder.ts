@@ -36,6 +36,9 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
   private flushTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private firstRetention: NodeJS.Immediate | undefined;
+  private batchFlush: NodeJS.Immediate | undefined;
+  private readonly servedCounters = new Map<string, { inc(): void }>();
+  private readonly droppedCounters: Partial<Record<'disabled' | 'queue_full', { inc(): void }>> = {};
 
   constructor(
     private readonly lists: ServedListsRepository,
@@ -56,15 +59,20 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.flushTimer);
     clearInterval(this.retentionTimer);
     clearImmediate(this.firstRetention);
+    clearImmediate(this.batchFlush);
     await this.flush();
   }
 
-  /** A new recommId for this list; the list is queued for writing, never awaited. */
-  record(list: ServedListContext, servedAt = new Date()): string {
+  /**
+   * A new recommId for this list; the list is queued for writing, never awaited. On the request path, so it
+   * allocates only the queued row: serialising happens per batch, off the request.
+   */
+  record(list: ServedListContext): string {
     const recommId = randomUUID();
-    this.metrics.servedLists.inc({ source: list.source });
+    this.servedCounter(list.source).inc();
     if (this.queue.length >= this.config.servedListsQueueMax) {
-      this.metrics.servedListsDropped.inc({ reason: 'queue_full' });
+      // SERVED_LISTS_QUEUE_MAX=0 turns recording off: every list still gets its recommId, none is stored.
+      this.dropped(this.config.servedListsQueueMax === 0 ? 'disabled' : 'queue_full').inc();
       return recommId;
     }
     this.queue.push({
@@ -77,9 +85,14 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
       modelVersion: list.modelVersion,
       strategy: list.strategy,
       itemIds: list.itemIds,
-      servedAt,
+      servedAt: Date.now(),
     });
-    if (this.queue.length >= BATCH) void this.flush();
+    // A full batch is written on a later turn of the event loop, so no request pays for serialising it.
+    if (this.queue.length >= BATCH && !this.batchFlush)
+      this.batchFlush = setImmediate(() => {
+        this.batchFlush = undefined;
+        void this.flush();
+      });
     return recommId;
   }
 
@@ -111,6 +124,17 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`served-list retention failed: ${(e as Error).message}`);
       return 0;
     }
+  }
+
+  /** Label lookups hash their labels on every call; a list served is counted through a cached child. */
+  private servedCounter(source: string): { inc(): void } {
+    let c = this.servedCounters.get(source);
+    if (!c) this.servedCounters.set(source, (c = this.metrics.servedLists.labels({ source })));
+    return c;
+  }
+
+  private dropped(reason: 'disabled' | 'queue_full'): { inc(): void } {
+    return (this.droppedCounters[reason] ??= this.metrics.servedListsDropped.labels({ reason }));
   }
 
   private async drain(): Promise<void> {

@@ -134,7 +134,8 @@ export const envSchema = z.object({
   FINETUNE_RETRAIN_FULL: bool.default(true),
   FINETUNE_PARALLEL: bool.default(true),
   SERVED_LISTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
-  SERVED_LISTS_QUEUE_MAX: positiveInt(50000),
+  SERVED_LISTS_QUEUE_MAX: z.coerce.number().int().min(0).default(50000),
+  ANALYTICS_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(1000).default(300000),
   ATTRIBUTION_WINDOW_HOURS: z.coerce
     .number()
     .int()
@@ -217,8 +218,10 @@ export interface AppConfig {
   indexEfSearch: number | undefined;
   /** Days a served list is kept for attribution and analytics. */
   servedListsRetentionDays: number;
-  /** Served lists waiting to be written; beyond it new ones are dropped (and counted), never awaited. */
+  /** Served lists waiting to be written; beyond it new ones are dropped (and counted), never awaited. 0: none written. */
   servedListsQueueMax: number;
+  /** How often a server brings the daily analytics rollups up to date. */
+  analyticsRollupIntervalMs: number;
   /** How long after a list was shown a purchase of one of its items without recommId counts as estimated. */
   attributionWindowHours: number;
   finetune: {
@@ -294,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     indexEfSearch: e.INDEX_EF_SEARCH,
     servedListsRetentionDays: e.SERVED_LISTS_RETENTION_DAYS,
     servedListsQueueMax: e.SERVED_LISTS_QUEUE_MAX,
+    analyticsRollupIntervalMs: e.ANALYTICS_ROLLUP_INTERVAL_MS,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     finetune: {
       epochs: e.FINETUNE_EPOCHS,

@@ -1,3 +1,9 @@
+import {
+  AnalyticsDailyEntity,
+  AnalyticsDailyUnpricedEntity,
+  AnalyticsDayEntity,
+  AnalyticsStaleEntity,
+} from '../attribution/analytics-rollup.entity';
 import { ServedListEntity } from '../attribution/served-list.entity';
 import { ItemEntity } from '../catalog/item.entity';
 import { CopurchaseBuildEntity } from '../copurchase/copurchase-build.entity';
@@ -22,4 +28,8 @@ export const ENTITIES = [
   PlacementEntity,
   PlacementRevisionEntity,
   ServedListEntity,
+  AnalyticsDayEntity,
+  AnalyticsDailyEntity,
+  AnalyticsDailyUnpricedEntity,
+  AnalyticsStaleEntity,
 ];

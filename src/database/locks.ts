@@ -11,6 +11,8 @@ export const AdvisoryLock = {
    * the rebuild for a version until that version is marked active.
    */
   IndexActivation: 0x41495358, // "AISX"
+  /** One process at a time brings the daily analytics rollups up to date. */
+  AnalyticsRollup: 0x41495241, // "AIRA"
 } as const;
 
 export type AdvisoryLockKey = (typeof AdvisoryLock)[keyof typeof AdvisoryLock] | JobKindLockKey;

@@ -8,6 +8,10 @@ export type EventType = (typeof EVENT_TYPES)[number];
 @Index('events_item_idx', ['itemId'])
 @Index('events_time_idx', ['occurredAt'])
 @Index('events_recomm_idx', ['recommId'], { where: 'recomm_id IS NOT NULL' })
+// Purchases that may be estimated conversions, by time: analytics look them up a day or two at a time.
+@Index('events_unattributed_purchase_time_idx', ['occurredAt'], {
+  where: "type = 'purchase' AND recomm_id IS NULL",
+})
 export class EventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -6,6 +6,7 @@ import { EventsRepository, type NewEvent, type StoredEvent } from './events.repo
 import { MetricsService } from '../metrics/metrics.service';
 import { UserChanges } from './user-changes';
 import { ServedListRecorder } from '../attribution/served-list.recorder';
+import { AnalyticsRollups } from '../attribution/analytics-rollups';
 
 @Injectable()
 export class EventsService {
@@ -15,6 +16,7 @@ export class EventsService {
     private readonly users: UserChanges,
     private readonly metrics: MetricsService,
     private readonly servedLists: ServedListRecorder,
+    private readonly rollups: AnalyticsRollups,
   ) {}
 
   /** Events as the API receives them (already schema-validated); a missing timestamp means now. */
@@ -79,6 +81,9 @@ export class EventsService {
   async erase(userId: string): Promise<void> {
     await this.events.eraseUser(userId);
     await this.servedLists.forgetUser(userId);
+    // Analytics already compute the touched days from the raw rows (the deletes marked them); recomputing
+    // those days' rollups soon also removes the erased rows' share from the stored aggregates.
+    this.rollups.refreshSoon();
     this.users.publish([userId]);
   }
 }

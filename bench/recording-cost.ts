@@ -1,0 +1,159 @@
+/**
+ * What recording served lists costs the recommendations route: GET /v1/users/:id/recommendations for random
+ * purchasing users of the full Online Retail data (imported once into aisle_bench_recording), 32 connections,
+ * with recording on (the default) and off (SERVED_LISTS_QUEUE_MAX=0: every list still gets its recommId,
+ * none is stored), each with the list cache on and off (RECS_CACHE_TTL_MS=0). The bar: recording costs
+ * ≤ 10 % of the throughput, p99 ≤ 50 ms.
+ *
+ * Also reported, per run: the server process's CPU per request (from /proc; PostgreSQL's share of the
+ * writes is on the database server and not in it), and how many lists were stored. And, in-process without
+ * HTTP, the Node CPU of recording alone: `record()` on the request path and the batch write per list.
+ *
+ * Usage: npm run build && BENCH_SECONDS=10 node dist/bench/recording-cost.js [--json]
+ */
+import * as fs from 'node:fs';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ServedListRecorder } from '../src/attribution/served-list.recorder';
+import { openRuntime, withContext } from '../src/cli/context';
+import { load, printResult, type LoadResult } from './lib/load';
+import { databaseExists, dbUrl, ONLINE_RETAIL, recreateDatabase, runCli, startServer } from './lib/server';
+
+const DB = 'aisle_bench_recording';
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** User + system CPU seconds the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 3, utime 14 and stime 15 (1-based), i.e. indexes 11 and 12 here.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function waitForWarmer(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const stats = (await (await fetch(`${url}/v1/admin/stats`)).json()) as {
+      listCache: { warming: boolean; lastPassAt: string | null } | null;
+    };
+    if (!stats.listCache || (!stats.listCache.warming && stats.listCache.lastPassAt)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Node CPU of recording alone, in this process: the request-path call, then the batched write, per list. */
+async function inProcess(url: string): Promise<{ recordUs: number; writeUs: number; lists: number }> {
+  process.env.DATABASE_URL = url;
+  process.env.LOG_LEVEL = 'warn';
+  const rt = await openRuntime();
+  try {
+    return await withContext(rt, async (ctx) => {
+      const recorder = ctx.get(ServedListRecorder);
+      const lists = 20_000;
+      const itemIds = Array.from({ length: 10 }, (_, i) => `8509${i}`);
+      await recorder.flush();
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < lists; i++)
+        recorder.record({
+          source: 'user',
+          isPlacement: false,
+          userId: `bench-${i % 4000}`,
+          modelVersion: 'v1',
+          strategy: 'engine',
+          itemIds,
+        });
+      const t1 = process.cpuUsage(t0);
+      await recorder.flush();
+      const t2 = process.cpuUsage(t0);
+      await ctx.get(DataSource).query(`DELETE FROM served_lists WHERE user_id LIKE 'bench-%'`);
+      const us = (u: NodeJS.CpuUsage) => u.user + u.system;
+      return { recordUs: us(t1) / lists, writeUs: (us(t2) - us(t1)) / lists, lists };
+    });
+  } finally {
+    await rt.db.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  let url = dbUrl(DB);
+  if (!(await databaseExists(DB)) || process.argv.includes('--fresh')) {
+    url = await recreateDatabase(DB);
+    process.stdout.write('importing the full Online Retail file once…\n');
+    await runCli(['import', '--online-retail', ONLINE_RETAIL, '--json'], { DATABASE_URL: url });
+    await runCli(['copurchase:refresh', '--json'], { DATABASE_URL: url });
+  }
+  const users = (
+    await query<{ user_id: string }>(url, "SELECT DISTINCT user_id FROM events WHERE type = 'purchase'")
+  ).map((r) => r.user_id);
+  const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)];
+  const stored = async () =>
+    Number((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM served_lists'))[0].n);
+
+  const own = await inProcess(url);
+  process.stdout.write(
+    `in-process Node CPU per list: record() ${own.recordUs.toFixed(2)} µs, batched write ${own.writeUs.toFixed(2)} µs (${own.lists} lists)\n`,
+  );
+
+  type Run = LoadResult & { cache: string; recording: string; cpuMsPerRequest: number; stored: number };
+  const runs: Run[] = [];
+  for (const cache of ['on', 'off'] as const) {
+    for (const recording of ['on', 'off'] as const) {
+      const env: Record<string, string> = { DATABASE_URL: url };
+      if (cache === 'off') env.RECS_CACHE_TTL_MS = '0';
+      if (recording === 'off') env.SERVED_LISTS_QUEUE_MAX = '0';
+      const server = await startServer(env);
+      try {
+        await waitForWarmer(server.url);
+        const before = await stored();
+        const cpu0 = cpuSeconds(server.child.pid!);
+        const r = await load({
+          name: `recs cache ${cache}, recording ${recording}`,
+          url: server.url,
+          seconds,
+          next: () => ({ path: `/v1/users/${encodeURIComponent(pick(users))}/recommendations` }),
+        });
+        const cpu = cpuSeconds(server.child.pid!) - cpu0;
+        // Lists still queued are written within a flush interval.
+        await new Promise((res) => setTimeout(res, 1000));
+        const requests = r.requestsPerSec * r.seconds;
+        const run: Run = {
+          ...r,
+          cache,
+          recording,
+          cpuMsPerRequest: requests > 0 ? (cpu * 1000) / requests : 0,
+          stored: (await stored()) - before,
+        };
+        printResult(r);
+        process.stdout.write(
+          `  server CPU ${run.cpuMsPerRequest.toFixed(3)} ms/request, ${run.stored} lists stored\n`,
+        );
+        runs.push(run);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  for (const cache of ['on', 'off']) {
+    const on = runs.find((r) => r.cache === cache && r.recording === 'on')!;
+    const off = runs.find((r) => r.cache === cache && r.recording === 'off')!;
+    const cost = 1 - on.requestsPerSec / off.requestsPerSec;
+    process.stdout.write(
+      `cache ${cache}: recording costs ${(cost * 100).toFixed(1)} % of the throughput (bar ≤ 10 %), p99 with recording ${on.p99ms.toFixed(1)} ms (bar ≤ 50 ms)\n`,
+    );
+  }
+  process.stdout.write(`${JSON.stringify({ bench: 'recording-cost', inProcess: own, runs })}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${String(e)}\n`);
+  process.exit(1);
+});
