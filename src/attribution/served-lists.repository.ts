@@ -9,6 +9,8 @@ export interface ServedList {
   userId: string | null;
   sessionId: string | null;
   variant: string | null;
+  experimentId: string | null;
+  itemTeams: string[] | null;
   modelVersion: string | null;
   strategy: string;
   itemIds: string[];
@@ -24,12 +26,16 @@ export class ServedListsRepository {
     if (lists.length === 0) return;
     await this.db.query(
       `INSERT INTO served_lists
-         (recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_at)
+         (recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_at,
+          experiment_id, item_teams)
        SELECT r.recomm_id, r.source, r.is_placement, r.user_id, r.session_id, r.variant, r.model_version, r.strategy,
-              ARRAY(SELECT jsonb_array_elements_text(r.item_ids))::varchar[], r.served_at
+              ARRAY(SELECT jsonb_array_elements_text(r.item_ids))::varchar[], r.served_at, r.experiment_id,
+              CASE WHEN r.item_teams IS NULL THEN NULL
+                   ELSE ARRAY(SELECT jsonb_array_elements_text(r.item_teams))::varchar[] END
        FROM unnest($1::varchar[], $2::varchar[], $3::boolean[], $4::varchar[], $5::varchar[], $6::varchar[],
-                   $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[])
-            AS r(recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_at)
+                   $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[], $11::varchar[], $12::jsonb[])
+            AS r(recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_at,
+                 experiment_id, item_teams)
        ON CONFLICT (recomm_id) DO NOTHING`,
       [
         lists.map((l) => l.recommId),
@@ -42,6 +48,8 @@ export class ServedListsRepository {
         lists.map((l) => l.strategy),
         lists.map((l) => JSON.stringify(l.itemIds)),
         lists.map((l) => l.servedAt.toISOString()),
+        lists.map((l) => l.experimentId),
+        lists.map((l) => (l.itemTeams ? JSON.stringify(l.itemTeams) : null)),
       ],
     );
   }
@@ -70,6 +78,16 @@ export class ServedListsRepository {
       [userId],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The source (placement or endpoint) of each of these recommIds that names a recorded list. */
+  async sources(recommIds: string[]): Promise<Map<string, string>> {
+    if (recommIds.length === 0) return new Map();
+    const rows: Array<{ recomm_id: string; source: string }> = await this.db.query(
+      `SELECT recomm_id, source FROM served_lists WHERE recomm_id = ANY($1::varchar[])`,
+      [recommIds],
+    );
+    return new Map(rows.map((r) => [r.recomm_id, r.source]));
   }
 
   /** Which of these recommIds name a recorded list. */
