@@ -112,8 +112,8 @@ describe('experiments API', () => {
       `SELECT user_id FROM events GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 40`,
     );
     shoppers = rows.map((r) => r.user_id);
-    for (const r of (await db().query(`SELECT id, price FROM items`)) as Array<{ id: string; price: number }>)
-      prices.set(r.id, r.price);
+    const items = await db().query<Array<{ id: string; price: number }>>(`SELECT id, price FROM items`);
+    for (const r of items) prices.set(r.id, r.price);
   }, 300_000);
 
   afterAll(async () => {
@@ -329,11 +329,10 @@ describe('experiments API', () => {
     it("merges both variants' top items in team-draft order and credits clicks to the team", async () => {
       expect((await put('similar-pdp', { kind: 'similar', limit: 8 })).status).toBe(200);
       expect((await put('similar-dear', { kind: 'similar', limit: 8, rules })).status).toBe(200);
-      const item = (
-        (await db().query(
-          `SELECT item_id FROM events GROUP BY item_id ORDER BY count(*) DESC, item_id LIMIT 1`,
-        )) as Array<{ item_id: string }>
-      )[0].item_id;
+      const top = await db().query<Array<{ item_id: string }>>(
+        `SELECT item_id FROM events GROUP BY item_id ORDER BY count(*) DESC, item_id LIMIT 1`,
+      );
+      const item = top[0].item_id;
       const a = ids(await serve('similar-pdp', `itemId=${item}`));
       const b = ids(await serve('similar-dear', `itemId=${item}`));
       expect(a).not.toEqual(b);
@@ -490,11 +489,10 @@ describe('experiments API', () => {
       // Pruning to no kept versions spares the active one and the one a live experiment serves.
       const weights = async (v: string) =>
         (
-          (await db().query(`SELECT weights IS NOT NULL AS has FROM model_versions WHERE version = $1`, [
-            v,
-          ])) as Array<{
-            has: boolean;
-          }>
+          await db().query<Array<{ has: boolean }>>(
+            `SELECT weights IS NOT NULL AS has FROM model_versions WHERE version = $1`,
+            [v],
+          )
         )[0].has;
       await t.app.get(ModelVersionsRepository).prune(0);
       expect(await weights('v-old')).toBe(true);
