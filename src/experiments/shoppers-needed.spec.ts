@@ -39,6 +39,18 @@ describe('shoppers needed to reach significance', () => {
     ).toBeUndefined();
   });
 
+  it('A/B: a dip above the threshold later on resets the count', () => {
+    // Control 0 / treatment 1 alternating: p < 0.01 from shopper 7 (above). Shoppers 9 and 10 go the other way
+    // (control clicks, treatment does not): after 9, control 1/5 vs treatment 4/4 → z = 2.4, p = 0.0164; after
+    // 10, 1/5 vs 4/5 → pooled ½, se = √(¼ · 2/5) = 0.316, z = 1.897, p = 0.0578. Alternating again: after 13,
+    // 1/7 vs 5/6 → z = 2.490, p = 0.0128; after 14, 1/7 vs 6/7 → z = 2.673, p = 0.00753, and lower from then on.
+    const o: AbOutcome[] = [];
+    for (let i = 0; i < 8; i++) o.push(i % 2 === 0 ? { variant: 0, clicks: 0 } : { variant: 1, clicks: 1 });
+    o.push({ variant: 0, clicks: 1 }, { variant: 1, clicks: 0 });
+    for (let i = 0; i < 8; i++) o.push(i % 2 === 0 ? { variant: 0, clicks: 0 } : { variant: 1, clicks: 1 });
+    expect(abShoppersNeeded(o)).toBe(14);
+  });
+
   it('median over seeded orders, Infinity when most orders never get there', () => {
     const o: InterleaveOutcome[] = [
       ...Array<InterleaveOutcome>(8).fill(1),
