@@ -23,6 +23,7 @@ import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
 import type { SearchHit, VectorIndex } from './vector-index.port';
 import { normalize } from '../common/vectors';
+import { ProblemException } from '../common/problem';
 
 export interface RebuildResult {
   size: number;
@@ -233,8 +234,9 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   async buildPinned(projection: VectorProjection, encoderId: string): Promise<PinnedIndex> {
     const { encoderId: current, vectors } = await this.embeddings.catalogVectors();
     if (current !== encoderId)
-      throw new Error(
-        `model version ${projection.version} was trained on encoder ${encoderId}; the catalog is embedded with ${current}`,
+      throw new ProblemException(
+        409,
+        `Model version "${projection.version}" was trained on encoder ${encoderId}; the catalog is embedded with ${current}`,
       );
     const entries = [...vectors].map(([id, v]) => ({ id, vector: projection.project(id, v) }));
     const index = await HnswVectorIndex.build(entries, {
