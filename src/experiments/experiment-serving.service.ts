@@ -37,6 +37,8 @@ export class ExperimentServing implements PlacementExperiments {
   private readonly logger = new Logger('Experiments');
   private live: { at: number; byPlacement: Map<string, LiveExperiment> } | undefined;
   private loading: Promise<Map<string, LiveExperiment>> | undefined;
+  /** Bumped by every change made here, so a read that started before it is not cached as current. */
+  private generation = 0;
 
   constructor(
     private readonly experiments: ExperimentsRepository,
@@ -46,7 +48,9 @@ export class ExperimentServing implements PlacementExperiments {
 
   /** Forget what is cached: the next request reads the live experiments again. */
   invalidate(): void {
+    this.generation++;
     this.live = undefined;
+    this.loading = undefined;
   }
 
   async serve(
@@ -82,12 +86,18 @@ export class ExperimentServing implements PlacementExperiments {
 
   private async liveExperiments(): Promise<Map<string, LiveExperiment>> {
     if (this.live && Date.now() - this.live.at < FRESH_MS) return this.live.byPlacement;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    if (!this.loading) {
+      const loading = this.load().finally(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
+      this.loading = loading;
+    }
     return this.loading;
   }
 
   private async load(): Promise<Map<string, LiveExperiment>> {
     const at = Date.now();
+    const generation = this.generation;
     const byPlacement = new Map<string, LiveExperiment>();
     for (const e of await this.experiments.live()) {
       byPlacement.set(e.placement, toLive(e));
@@ -98,7 +108,7 @@ export class ExperimentServing implements PlacementExperiments {
             this.logger.warn(`experiment ${e.id}: ${(err as Error).message}`);
           });
     }
-    this.live = { at, byPlacement };
+    if (generation === this.generation) this.live = { at, byPlacement };
     return byPlacement;
   }
 }
