@@ -33,6 +33,11 @@ export interface SimulateOptions {
   shoppers?: number;
   modes: Mode[];
   placement: string;
+  /**
+   * The discovery protocol: the placement leaves out what the shopper bought before (`excludePurchased`), so
+   * only the new items of a basket can be clicked — a smaller difference between the variants.
+   */
+  discovery?: boolean;
   /** Seed of the shoppers' arrival order and of the orders the median of "shoppers needed" is taken over. */
   orderSeed: number;
   orders: number;
@@ -365,6 +370,7 @@ export async function simulate(opts: SimulateOptions): Promise<{ modes: Partial<
     kind: 'for-you',
     title: 'Simulated shoppers (aisle experiments:simulate)',
     limit: 10,
+    ...(opts.discovery ? { filters: { excludePurchased: true } } : {}),
   });
   const baskets = heldOutBaskets(data, s);
   const prices = new Map(data.items.map((i) => [i.id, i.price]));
@@ -433,6 +439,7 @@ export function experimentsSimulateCommand(): Command {
     .option('--shoppers <n>', 'replay only the first n shoppers (default: every test user)')
     .option('--mode <mode>', 'ab, interleave or both', 'both')
     .option('--placement <id>', 'the placement to create and experiment on', 'sim-for-you')
+    .option('--discovery', "the placement leaves out the shopper's past purchases (excludePurchased)")
     .option('--order-seed <n>', "seed of the shoppers' order", '1')
     .option('--orders <n>', 'random orders the median of "shoppers needed" is taken over', '200')
     .option('--concurrency <n>', 'shoppers in flight at once', '4')
@@ -448,6 +455,7 @@ export function experimentsSimulateCommand(): Command {
         shoppers?: string;
         mode: string;
         placement: string;
+        discovery?: boolean;
         orderSeed: string;
         orders: string;
         concurrency: string;
@@ -477,6 +485,7 @@ export function experimentsSimulateCommand(): Command {
             shoppers: int('shoppers', o.shoppers, 1),
             modes: o.mode === 'both' ? ['ab', 'interleave'] : [o.mode as Mode],
             placement: o.placement,
+            discovery: !!o.discovery,
             orderSeed: int('order-seed', o.orderSeed, 0)!,
             orders: int('orders', o.orders, 1)!,
             concurrency: int('concurrency', o.concurrency, 1)!,
