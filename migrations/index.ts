@@ -7,6 +7,7 @@ import { AddPlacements1796040119173 } from './1796040119173-AddPlacements';
 import { AddServedListsAttribution1796044407743 } from './1796044407743-AddServedListsAttribution';
 import { AddItemTransitions1796100000000 } from './1796100000000-AddItemTransitions';
 import { AddAnalyticsRollups1796247315862 } from './1796247315862-AddAnalyticsRollups';
+import { AddExperiments1796247318529 } from './1796247318529-AddExperiments';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -22,4 +23,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddServedListsAttribution1796044407743,
   AddItemTransitions1796100000000,
   AddAnalyticsRollups1796247315862,
+  AddExperiments1796247318529,
 ];

@@ -28,6 +28,7 @@ import { RecommendationsModule } from './recommendations/recommendations.module'
 import { SyncModule } from './sync/sync.module';
 import { TrainingModule } from './training/training.module';
 import { PlacementsModule } from './placements/placements.module';
+import { ExperimentsModule } from './experiments/experiments.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -92,6 +93,7 @@ export class AppModule {
         RecommendationsModule,
         TrainingModule,
         PlacementsModule,
+        ExperimentsModule,
         AuthModule,
         DashboardModule.forRoot(),
       ],

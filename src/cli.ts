@@ -5,6 +5,7 @@ import { reportFailure } from './cli/command-runner';
 import { copurchaseRefreshCommand } from './cli/copurchase-refresh.command';
 import { dbMigrateCommand } from './cli/db-migrate.command';
 import { evalCommand } from './cli/eval.command';
+import { experimentsSimulateCommand } from './cli/experiments-simulate.command';
 import { finetuneCommand } from './cli/finetune.command';
 import { importCommand } from './cli/import.command';
 import { modelPrepareCommand } from './cli/model-prepare.command';
@@ -28,6 +29,7 @@ export function buildCli(): Command {
     placementsExportCommand(),
     placementsImportCommand(),
     analyticsRollupCommand(),
+    experimentsSimulateCommand(),
   ])
     program.addCommand(command);
   return program;

@@ -8,6 +8,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('served_lists_time_idx', ['servedAt'])
 @Index('served_lists_user_time_idx', ['userId', 'servedAt'])
 @Index('served_lists_session_time_idx', ['sessionId', 'servedAt'])
+@Index('served_lists_experiment_idx', ['experimentId'], { where: 'experiment_id IS NOT NULL' })
 export class ServedListEntity {
   @PrimaryColumn({ name: 'recomm_id', type: 'varchar', length: 64 })
   recommId!: string;
@@ -37,6 +38,14 @@ export class ServedListEntity {
   /** In the order shown: position p (1-based) is item_ids[p]. */
   @Column({ name: 'item_ids', type: 'varchar', length: 128, array: true })
   itemIds!: string[];
+
+  /** The experiment the list was served under (its variant is `variant`; an interleaved list has none). */
+  @Column({ name: 'experiment_id', type: 'varchar', length: 128, nullable: true })
+  experimentId!: string | null;
+
+  /** Interleaved lists: the variant that drafted each item, parallel to item_ids. */
+  @Column({ name: 'item_teams', type: 'varchar', length: 128, array: true, nullable: true })
+  itemTeams!: string[] | null;
 
   @Column({ name: 'served_at', type: 'timestamptz' })
   servedAt!: Date;

@@ -12,6 +12,9 @@ export interface ServedListContext {
   userId?: string;
   sessionId?: string;
   variant?: string;
+  /** The experiment the list was served under; interleaved lists also name each item's team. */
+  experimentId?: string;
+  itemTeams?: string[];
   modelVersion: string | null;
   strategy: string;
   itemIds: string[];
@@ -82,6 +85,8 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
       userId: list.userId ?? null,
       sessionId: list.sessionId ?? null,
       variant: list.variant ?? null,
+      experimentId: list.experimentId ?? null,
+      itemTeams: list.itemTeams ?? null,
       modelVersion: list.modelVersion,
       strategy: list.strategy,
       itemIds: list.itemIds,
@@ -114,6 +119,11 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
   /** Which of these recommIds name a stored list (queued ones count once `flush` has run). */
   existing(recommIds: string[]): Promise<Set<string>> {
     return this.lists.existing(recommIds);
+  }
+
+  /** The placement (or endpoint) of each of these recommIds that names a stored list. */
+  sources(recommIds: string[]): Promise<Map<string, string>> {
+    return this.lists.sources(recommIds);
   }
 
   async enforceRetention(now = new Date()): Promise<number> {

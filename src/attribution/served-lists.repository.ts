@@ -9,6 +9,8 @@ export interface ServedList {
   userId: string | null;
   sessionId: string | null;
   variant: string | null;
+  experimentId: string | null;
+  itemTeams: string[] | null;
   modelVersion: string | null;
   strategy: string;
   itemIds: string[];
@@ -28,13 +30,13 @@ export class ServedListsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * One statement for the whole batch: ten column arrays, unnested. Item id lists travel as array literals,
+   * One statement for the whole batch: twelve column arrays, unnested. Item id lists travel as array literals,
    * one text per list (unnest cannot take a ragged two-dimensional array), cast row by row by PostgreSQL.
    */
   async insert(lists: ServedList[]): Promise<void> {
     const n = lists.length;
     if (n === 0) return;
-    const cols = Array.from({ length: 10 }, () => new Array<unknown>(n));
+    const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
     for (let i = 0; i < n; i++) {
       const l = lists[i];
       cols[0][i] = l.recommId;
@@ -47,15 +49,19 @@ export class ServedListsRepository {
       cols[7][i] = l.strategy;
       cols[8][i] = arrayLiteral(l.itemIds);
       cols[9][i] = l.servedAt;
+      cols[10][i] = l.experimentId;
+      cols[11][i] = l.itemTeams ? arrayLiteral(l.itemTeams) : null;
     }
     await this.db.query(
       `INSERT INTO served_lists
-         (recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_at)
+         (recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_at,
+          experiment_id, item_teams)
        SELECT r.recomm_id, r.source, r.is_placement, r.user_id, r.session_id, r.variant, r.model_version, r.strategy,
-              r.item_ids::varchar[], to_timestamp(r.served_ms / 1000.0)
+              r.item_ids::varchar[], to_timestamp(r.served_ms / 1000.0), r.experiment_id, r.item_teams::varchar[]
        FROM unnest($1::varchar[], $2::varchar[], $3::boolean[], $4::varchar[], $5::varchar[], $6::varchar[],
-                   $7::varchar[], $8::varchar[], $9::text[], $10::float8[])
-            AS r(recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_ms)
+                   $7::varchar[], $8::varchar[], $9::text[], $10::float8[], $11::varchar[], $12::text[])
+            AS r(recomm_id, source, is_placement, user_id, session_id, variant, model_version, strategy, item_ids, served_ms,
+                 experiment_id, item_teams)
        ON CONFLICT (recomm_id) DO NOTHING`,
       cols,
     );
@@ -85,6 +91,16 @@ export class ServedListsRepository {
       [userId],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The source (placement or endpoint) of each of these recommIds that names a recorded list. */
+  async sources(recommIds: string[]): Promise<Map<string, string>> {
+    if (recommIds.length === 0) return new Map();
+    const rows: Array<{ recomm_id: string; source: string }> = await this.db.query(
+      `SELECT recomm_id, source FROM served_lists WHERE recomm_id = ANY($1::varchar[])`,
+      [recommIds],
+    );
+    return new Map(rows.map((r) => [r.recomm_id, r.source]));
   }
 
   /** Which of these recommIds name a recorded list. */

@@ -11,6 +11,7 @@ import { ItemNeighbourEntity } from '../copurchase/item-neighbour.entity';
 import { ItemTransitionEntity } from '../copurchase/item-transition.entity';
 import { ItemEmbeddingEntity } from '../embeddings/item-embedding.entity';
 import { EventEntity } from '../events/event.entity';
+import { ExperimentEntity } from '../experiments/experiment.entity';
 import { JobEntity } from '../jobs/job.entity';
 import { PlacementEntity, PlacementRevisionEntity } from '../placements/placement.entity';
 import { ModelVersionEntity } from '../training/model-version.entity';
@@ -32,4 +33,5 @@ export const ENTITIES = [
   AnalyticsDailyEntity,
   AnalyticsDailyUnpricedEntity,
   AnalyticsStaleEntity,
+  ExperimentEntity,
 ];

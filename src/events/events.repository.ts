@@ -54,16 +54,26 @@ export class EventsRepository {
    * are skipped by the unique index. Returns how many rows were stored.
    */
   async insert(events: NewEvent[], manager: EntityManager = this.db.manager): Promise<number> {
-    if (events.length === 0) return 0;
+    return (await this.insertCountingClicks(events, manager)).stored;
+  }
+
+  /** `insert`, also naming the recommId of every click (a `view` with a recommId) actually stored. */
+  async insertCountingClicks(
+    events: NewEvent[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<{ stored: number; clicks: string[] }> {
+    if (events.length === 0) return { stored: 0, clicks: [] };
     // Column arrays + unnest: one round trip and one plan for the whole batch, the fastest bulk path short of COPY.
-    const rows: Array<{ n: string }> = await manager.query(
+    const rows: Array<{ n: string; clicks: string[] | null }> = await manager.query(
       `WITH ins AS (
          INSERT INTO events (event_id, user_id, item_id, type, value, session_id, occurred_at, recomm_id, position, price)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::float8[], $6::varchar[], $7::timestamptz[],
                               $8::varchar[], $9::int[], $10::float8[])
          ON CONFLICT (event_id) DO NOTHING
-         RETURNING 1)
-       SELECT count(*)::bigint AS n FROM ins`,
+         RETURNING type, recomm_id)
+       SELECT count(*)::bigint AS n,
+              array_agg(recomm_id) FILTER (WHERE type = 'view' AND recomm_id IS NOT NULL) AS clicks
+       FROM ins`,
       [
         events.map((e) => e.eventId),
         events.map((e) => e.userId),
@@ -77,7 +87,7 @@ export class EventsRepository {
         events.map((e) => e.price ?? null),
       ],
     );
-    return Number(rows[0]?.n ?? 0);
+    return { stored: Number(rows[0]?.n ?? 0), clicks: rows[0]?.clicks ?? [] };
   }
 
   async recentForUser(userId: string, limit: number): Promise<StoredEvent[]> {

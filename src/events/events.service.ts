@@ -25,29 +25,36 @@ export class EventsService {
   ): Promise<{ accepted: number; duplicates: number; unknownRecommIds: number }> {
     const now = new Date();
     const events = batch.map((e) => toNewEvent(e, now));
-    const result = await this.store(events);
-    return { ...result, unknownRecommIds: await this.unknownRecommIds(events) };
+    const { clicks, ...result } = await this.store(events);
+    const sources = await this.servedListSources(events);
+    // Clicks per placement (or endpoint): stored ones only, so a repeated eventId is never counted twice.
+    for (const recommId of clicks) {
+      const source = sources.get(recommId);
+      if (source !== undefined) this.metrics.clicks.inc({ source });
+    }
+    const unknownRecommIds = events.filter((e) => e.recommId && !sources.has(e.recommId)).length;
+    return { ...result, unknownRecommIds };
   }
 
   /**
-   * Events naming a recommId no served list has. Such events are stored like any other, and analytics
-   * joins them to nothing; this count only tells the client. Lists this process has not written yet are
-   * flushed first, since a shopper can click faster than the batch writer runs.
+   * Where each recommId named by the batch was served. An event naming a recommId no served list has is
+   * stored like any other, and analytics joins it to nothing; the response only counts them for the client.
+   * Lists this process has not written yet are flushed first, since a shopper can click faster than the
+   * batch writer runs.
    */
-  private async unknownRecommIds(events: NewEvent[]): Promise<number> {
-    const named = events.filter((e) => e.recommId).map((e) => e.recommId as string);
-    if (named.length === 0) return 0;
-    const ids = [...new Set(named)];
-    let known = await this.servedLists.existing(ids);
+  private async servedListSources(events: NewEvent[]): Promise<Map<string, string>> {
+    const ids = [...new Set(events.filter((e) => e.recommId).map((e) => e.recommId as string))];
+    if (ids.length === 0) return new Map();
+    let known = await this.servedLists.sources(ids);
     if (known.size < ids.length) {
       await this.servedLists.flush();
-      known = await this.servedLists.existing(ids);
+      known = await this.servedLists.sources(ids);
     }
-    return named.filter((id) => !known.has(id)).length;
+    return known;
   }
 
   /** Stores a batch in one statement after checking every item exists; an unknown item rejects all of it. */
-  async store(batch: NewEvent[]): Promise<{ accepted: number; duplicates: number }> {
+  async store(batch: NewEvent[]): Promise<{ accepted: number; duplicates: number; clicks: string[] }> {
     const ids = [...new Set(batch.map((e) => e.itemId))];
     const known = await this.items.existing(ids);
     const unknown = ids.filter((id) => !known.has(id));
@@ -66,12 +73,12 @@ export class EventsService {
         },
       );
     }
-    const stored = await this.events.insert(batch);
+    const { stored, clicks } = await this.events.insertCountingClicks(batch);
     this.metrics.eventsIngested.inc(stored);
     this.users.publish([...new Set(batch.map((e) => e.userId))], {
       purchases: batch.some((e) => e.type === 'purchase'),
     });
-    return { accepted: stored, duplicates: batch.length - stored };
+    return { accepted: stored, duplicates: batch.length - stored, clicks };
   }
 
   history(userId: string, limit: number): Promise<StoredEvent[]> {

@@ -41,6 +41,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly clicks = new Counter({
+    name: 'aisle_clicks_total',
+    help: 'Clicks (view events with a recommId) stored, by the placement (or endpoint) of the list clicked',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   readonly servedListsWritten = new Counter({
     name: 'aisle_served_lists_written_total',
     help: 'Served lists stored for attribution',

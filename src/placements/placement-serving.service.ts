@@ -1,7 +1,8 @@
+// Over 400 lines: the kinds' candidate sources stay beside the serve / preview flow that feeds them, so a
+// new kind is one case in one place.
 import { Inject, Injectable } from '@nestjs/common';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
-import type { Item } from '../catalog/item.model';
 import { ProblemException, validationProblem } from '../common/problem';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { ListOptions } from '../recommendations/dto/options.schema';
@@ -25,35 +26,20 @@ import {
   type PlacementDefinition,
   type PlacementKind,
 } from './dto/placement.schema';
+import { PinnedEngines } from './pinned-engines';
+import type { PlacementItem, PlacementList, ServeOptions, ServeVariant } from './placement-list';
+
+export type { PlacementItem, PlacementList, ServeOptions, ServeVariant };
 import { ItemFieldsSnapshot } from './item-fields.snapshot';
 import { compileRules } from './rules/compile-rules';
 import { PlacementsService } from './placements.service';
 
-export interface PlacementItem {
-  id: string;
-  score: number;
-  reason?: Reason;
-  /** Keys of the rules that changed this item's score or place (with `explain`, and always in previews). */
-  rules?: string[];
-  item?: Item;
-}
-
-export interface PlacementList {
-  items: PlacementItem[];
-  modelVersion: string | null;
-  strategy: string;
-  placement: string;
-  revision?: number;
-  /** Unique per served list (attribution); absent from previews, which no shopper sees. */
-  recommId?: string;
-  /** The experiment variant that produced the list, when one did. */
-  variant?: string;
-}
-
-export interface ServeOptions {
-  limit?: number;
-  includeItems: boolean;
-  explain: boolean;
+/** What produces a list's candidates: an engine (the active one, or a version's own) or the popular list. */
+interface ListEngine {
+  recs: RecommendationsService;
+  popular: boolean;
+  /** The version the list is ranked with (null: raw text vectors). */
+  version: () => string | null;
 }
 
 interface Candidate {
@@ -101,12 +87,28 @@ export class PlacementServingService {
     private readonly fields: ItemFieldsSnapshot,
     private readonly items: ItemsRepository,
     private readonly index: IndexService,
+    private readonly pinned: PinnedEngines,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async serve(id: string, context: PlacementContext, opts: ServeOptions): Promise<PlacementList> {
+  /** The placement's list, or an experiment variant's list of it (`variant` overrides its settings). */
+  async serve(
+    id: string,
+    context: PlacementContext,
+    opts: ServeOptions,
+    variant?: ServeVariant,
+  ): Promise<PlacementList> {
     const { placement, rules } = await this.placements.servable(id);
-    const run = await this.run(placement, rules, context, opts.limit, new Date(), opts.explain);
+    const engine = await this.engineFor(placement, variant);
+    const run = await this.run(
+      placement,
+      variant?.rules ?? rules,
+      context,
+      opts.limit,
+      new Date(),
+      opts.explain,
+      engine,
+    );
     return {
       items: await this.present(run, opts.explain, opts.explain, opts.includeItems),
       modelVersion: run.modelVersion,
@@ -132,10 +134,27 @@ export class PlacementServingService {
       if (e instanceof ProblemException && e.getStatus() === 404) return undefined;
       throw e;
     });
-    const withDraft = await this.run(draft, compileRules(draft.rules ?? []), context, opts.limit, now);
+    const draftEngine = await this.engineFor(draft);
+    const withDraft = await this.run(
+      draft,
+      compileRules(draft.rules ?? []),
+      context,
+      opts.limit,
+      now,
+      true,
+      draftEngine,
+    );
     const base = stored
-      ? await this.run(stored.placement, stored.rules, context, opts.limit, now)
-      : await this.run({ ...draft, rules: [] }, [], context, opts.limit, now);
+      ? await this.run(
+          stored.placement,
+          stored.rules,
+          context,
+          opts.limit,
+          now,
+          true,
+          await this.engineFor(stored.placement),
+        )
+      : await this.run({ ...draft, rules: [] }, [], context, opts.limit, now, true, draftEngine);
     const warnings: string[] = [];
     for (const [key, removed] of Object.entries(withDraft.stage.removed))
       if (removed === withDraft.candidates)
@@ -179,6 +198,19 @@ export class PlacementServingService {
     }));
   }
 
+  /**
+   * The engine of a placement (or of an experiment variant of it): the popular list, a version served by
+   * name, or the active engine.
+   */
+  private async engineFor(def: PlacementDefinition, variant?: ServeVariant): Promise<ListEngine> {
+    const strategy = variant?.strategy ?? def.strategy ?? 'engine';
+    const version = variant?.modelVersion ?? def.modelVersion;
+    const active = () => this.index.current()?.info.modelVersion ?? null;
+    if (strategy === 'popular') return { recs: this.recs, popular: true, version: active };
+    if (version === undefined) return { recs: this.recs, popular: false, version: active };
+    return { recs: await this.pinned.engine(version), popular: false, version: () => version };
+  }
+
   /** Candidates → page filters → rules → cut, fetching deeper while rules leave the list short. */
   private async run(
     def: PlacementDefinition,
@@ -186,7 +218,8 @@ export class PlacementServingService {
     context: PlacementContext,
     requestedLimit: number | undefined,
     now: Date,
-    explain = true,
+    explain: boolean,
+    engine: ListEngine,
   ): Promise<Run> {
     requireContext(def.kind, context);
     const limit = requestedLimit ?? def.limit ?? DEFAULT_PLACEMENT_LIMIT;
@@ -227,7 +260,7 @@ export class PlacementServingService {
     }
 
     for (;;) {
-      const got = await this.candidates(def, context, fetch, now, explain);
+      const got = await this.candidates(def, context, fetch, now, explain, engine);
       const staged: Array<StageCandidate<Reason | undefined>> = [];
       for (const c of got.items) {
         const doc = docOf(c.id);
@@ -255,6 +288,7 @@ export class PlacementServingService {
     limit: number,
     now: Date,
     explain: boolean,
+    engine: ListEngine,
   ): Promise<{ items: Candidate[]; strategy: string; modelVersion: string | null }> {
     const f = def.filters ?? {};
     const opts: ListOptions = {
@@ -271,17 +305,20 @@ export class PlacementServingService {
     };
     const model = this.interactions.current();
     const pass = itemFilter((id) => this.catalog.get(id), opts, new Set());
-    const version = () => this.index.current()?.info.modelVersion ?? null;
+    const version = engine.version;
+    const recs = engine.recs;
+    // The control any shop understands: the most bought items under the page's filters, whatever the kind.
+    if (engine.popular) return recs.popular(opts, pass);
     switch (def.kind) {
       case 'for-you':
-        return this.recs.forUser(context.userId!, {
+        return recs.forUser(context.userId!, {
           ...opts,
           excludePurchased: f.excludePurchased ?? false,
         });
       case 'similar':
-        return this.recs.similar(context.itemId!, opts);
+        return recs.similar(context.itemId!, opts);
       case 'search':
-        return this.recs.session([], context.text, opts);
+        return recs.session([], context.text, opts);
       case 'complements': {
         const sources = context.itemIds ?? [context.itemId!];
         const exclude = new Set(sources);
@@ -302,7 +339,7 @@ export class PlacementServingService {
         });
         let strategy = 'complements';
         if (items.length < limit) {
-          const fill = await this.recs.session(sources, undefined, {
+          const fill = await recs.session(sources, undefined, {
             ...opts,
             limit: limit - items.length,
             exclude: [...exclude],

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '../common/problem';
+import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { parseOrThrow } from '../common/validation';
 import type { CompiledRule } from '../ranking/rules-stage';
 import { placementBodySchema, type PlacementDefinition } from './dto/placement.schema';
+import { PinnedEngines } from './pinned-engines';
 import { PlacementsRepository, type PlacementRevision, type StoredPlacement } from './placements.repository';
 import { compileRules } from './rules/compile-rules';
 
@@ -26,11 +27,29 @@ export class PlacementsService {
   private readonly served = new Map<string, { at: number; value: ServablePlacement }>();
   private readonly compiled = new Map<string, CompiledRule[]>();
 
-  constructor(private readonly repo: PlacementsRepository) {}
+  constructor(
+    private readonly repo: PlacementsRepository,
+    private readonly pinned: PinnedEngines,
+  ) {}
+
+  /**
+   * A placement pinned to a model version must be servable: the version exists with weights and its engine
+   * is ready before the revision is stored (400 naming `modelVersion` otherwise, nothing stored).
+   */
+  async checkModelVersion(definition: PlacementDefinition, path = 'modelVersion'): Promise<void> {
+    if (definition.modelVersion === undefined) return;
+    try {
+      await this.pinned.engine(definition.modelVersion);
+    } catch (e) {
+      if (e instanceof ProblemException) throw validationProblem([{ path, message: e.message }]);
+      throw e;
+    }
+  }
 
   /** Validates the body (400 naming each bad path, nothing stored) and stores it as a new revision. */
   async put(id: string, body: unknown, by: string): Promise<StoredPlacement> {
     const definition = parseOrThrow(placementBodySchema, body ?? {});
+    await this.checkModelVersion(definition);
     const stored = await this.repo.save(id, definition, by);
     this.served.delete(id);
     return stored;
@@ -63,18 +82,30 @@ export class PlacementsService {
     if (!definition) throw notFound(`Revision ${revision} of placement "${id}"`);
     // Stored definitions passed validation when written; re-checking keeps a restore as strict as a PUT.
     const valid = parseOrThrow(placementBodySchema, definition);
+    await this.checkModelVersion(valid);
     const stored = await this.repo.save(id, valid, by, revision);
     this.served.delete(id);
     return stored;
   }
 
   /** Several placements at once, all or nothing (the import command). */
-  importAll(
+  async importAll(
     entries: Array<{ id: string; definition: PlacementDefinition }>,
     by: string,
   ): Promise<StoredPlacement[]> {
+    for (const [i, e] of entries.entries())
+      await this.checkModelVersion(e.definition, `placements[${i}].modelVersion`);
     for (const e of entries) this.served.delete(e.id);
     return this.repo.saveAll(entries, by);
+  }
+
+  /** Stores a definition as the next revision (already validated: an experiment's promotion). */
+  async save(id: string, definition: PlacementDefinition, by: string): Promise<StoredPlacement> {
+    const valid = parseOrThrow(placementBodySchema, definition);
+    await this.checkModelVersion(valid);
+    const stored = await this.repo.save(id, valid, by);
+    this.served.delete(id);
+    return stored;
   }
 
   /** The placement and its compiled rules, for serving; 404 when there is none. */

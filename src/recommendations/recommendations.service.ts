@@ -52,6 +52,9 @@ function listKey(o: UserListOptions): string {
   ]);
 }
 
+/** What ranking reads of an index: the served one, or a version served by name (vector-index/pinned-index). */
+export type RankingIndex = Pick<IndexService, 'current' | 'vectorOf' | 'currentProjection' | 'search'>;
+
 export interface Candidate extends Scored {
   reason?: Reason;
 }
@@ -60,7 +63,7 @@ export interface Candidate extends Scored {
 @Injectable()
 export class RecommendationsService {
   constructor(
-    private readonly index: IndexService,
+    @Inject(IndexService) private readonly index: RankingIndex,
     private readonly snapshot: CatalogSnapshot,
     private readonly items: ItemsRepository,
     private readonly embeddings: EmbeddingsService,

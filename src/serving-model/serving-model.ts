@@ -23,11 +23,13 @@ const RAW: ServedModel = Object.freeze({
 /**
  * The one owner of the serving model: training publishes to it, the recommendations and the index read it.
  * A publication replaces the whole record at once, so a reader never sees one version's blend with
- * another's projection.
+ * another's projection. Beside the active model it holds versions served by name (an experiment's variant,
+ * a placement pinned to a version): those keep their own weights and blends whatever is activated later.
  */
 @Injectable()
 export class ServingModel {
   private served: ServedModel = RAW;
+  private readonly pinned = new Map<string, ServedModel>();
 
   current(): ServedModel {
     return this.served;
@@ -35,5 +37,18 @@ export class ServingModel {
 
   publish(model: ServedModel): void {
     this.served = Object.freeze({ ...model });
+  }
+
+  /** Holds a version by name beside the active one (replacing an earlier hold of the same version). */
+  hold(model: ServedModel & { version: string }): void {
+    this.pinned.set(model.version, Object.freeze({ ...model }));
+  }
+
+  held(version: string): ServedModel | undefined {
+    return this.pinned.get(version);
+  }
+
+  release(version: string): void {
+    this.pinned.delete(version);
   }
 }

@@ -16,7 +16,7 @@ import { acquire, release } from '../database/advisory-lock';
 import { AdvisoryLock } from '../database/locks';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
-import { ServingModel } from '../serving-model/serving-model';
+import { ServingModel, type ServedModel } from '../serving-model/serving-model';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
 import { IndexReconciler } from '../vector-index/index-reconciler';
@@ -169,13 +169,22 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
 
   /** Publishes the active model (just set) with the blends stored beside it to everything that serves. */
   private adoptBlends(params: Record<string, unknown>): void {
-    const blend = storedBlend(params.blend, DEFAULT_BLEND);
     const active = this.active!;
-    this.servingModel.publish({
-      version: active.version,
-      projection: projectionOf(active.version, active.model),
-      blend,
-      discoveryBlend: storedBlend(params.discoveryBlend, blend),
-    });
+    this.servingModel.publish(servedModelOf(active.version, active.model, params));
   }
+}
+
+/** A stored version as it serves: its projection and the blends tuned with it (the defaults when none were). */
+export function servedModelOf(
+  version: string,
+  model: ProjectionModel,
+  params: Record<string, unknown>,
+): ServedModel & { version: string } {
+  const blend = storedBlend(params.blend, DEFAULT_BLEND);
+  return {
+    version,
+    projection: projectionOf(version, model),
+    blend,
+    discoveryBlend: storedBlend(params.discoveryBlend, blend),
+  };
 }

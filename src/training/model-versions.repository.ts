@@ -87,11 +87,16 @@ export class ModelVersionsRepository {
     });
   }
 
-  /** Keeps the newest `keep` versions' weights (and always the active one's); older rows keep their metrics. */
+  /**
+   * Keeps the newest `keep` versions' weights, always the active one's, and those of versions served by name
+   * (`pinned_model_versions`: a live experiment's variant, a placement's own version); older rows keep their
+   * metrics.
+   */
   async prune(keep: number): Promise<void> {
     await this.db.query(
-      `UPDATE model_versions SET weights = NULL WHERE status <> 'active' AND weights IS NOT NULL AND version NOT IN (
-         SELECT version FROM model_versions ORDER BY created_at DESC LIMIT $1)`,
+      `UPDATE model_versions SET weights = NULL WHERE status <> 'active' AND weights IS NOT NULL
+         AND version NOT IN (SELECT version FROM model_versions ORDER BY created_at DESC LIMIT $1)
+         AND version NOT IN (SELECT version FROM pinned_model_versions WHERE version IS NOT NULL)`,
       [keep],
     );
   }

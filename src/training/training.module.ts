@@ -10,6 +10,7 @@ import { InteractionsRepository } from './interactions.repository';
 import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { ModelsController } from './models.controller';
+import { PinnedModels } from './pinned-models.service';
 import { ProjectionTrainer } from './projection-trainer';
 
 @Module({
@@ -23,7 +24,8 @@ import { ProjectionTrainer } from './projection-trainer';
     InteractionsRepository,
     ProjectionTrainer,
     ModelVersionsRepository,
+    PinnedModels,
   ],
-  exports: [FinetuneService, ModelActivationService, ModelVersionsRepository],
+  exports: [FinetuneService, ModelActivationService, ModelVersionsRepository, PinnedModels],
 })
 export class TrainingModule {}

@@ -14,6 +14,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { HnswVectorIndex } from './hnsw-vector-index.adapter';
 import { IndexHolder } from './index-holder';
+import { PinnedIndex } from './pinned-index';
 import { ServingModel } from '../serving-model/serving-model';
 import { rawProjection, type VectorProjection } from './projection';
 import { IndexCorruptError, IndexIncompleteError } from './vector-index.errors';
@@ -22,6 +23,7 @@ import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
 import type { SearchHit, VectorIndex } from './vector-index.port';
 import { normalize } from '../common/vectors';
+import { ProblemException } from '../common/problem';
 
 export interface RebuildResult {
   size: number;
@@ -222,6 +224,31 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
       seconds: (Date.now() - started) / 1000,
       directory: published.name,
     };
+  }
+
+  /**
+   * The live catalog projected by a version served by name, built in memory beside the served index and
+   * never published. `encoderId` is the encoder the version was trained on: its projection cannot read
+   * another encoder's vectors.
+   */
+  async buildPinned(projection: VectorProjection, encoderId: string): Promise<PinnedIndex> {
+    const { encoderId: current, vectors } = await this.embeddings.catalogVectors();
+    if (current !== encoderId)
+      throw new ProblemException(
+        409,
+        `Model version "${projection.version}" was trained on encoder ${encoderId}; the catalog is embedded with ${current}`,
+      );
+    const entries = [...vectors].map(([id, v]) => ({ id, vector: projection.project(id, v) }));
+    const index = await HnswVectorIndex.build(entries, {
+      space: 'ip',
+      dimension: projection.dimension,
+      encoderId,
+      modelVersion: projection.version,
+      efSearch: this.config.indexEfSearch ?? (entries.length <= 20_000 ? 100 : 600),
+    });
+    const live = await this.items.existing([...vectors.keys()]);
+    for (const e of entries) if (!live.has(e.id)) index.markDelete(e.id);
+    return new PinnedIndex(index, projection, new Map(entries.map((e) => [e.id, normalize(e.vector)])));
   }
 
   /** Nearest items to a vector that pass `filter`; an empty list while no index exists. */

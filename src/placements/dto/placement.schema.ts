@@ -79,6 +79,16 @@ export const placementFiltersSchema = z.strictObject({
   excludePurchased: z.boolean({ message: 'must be true or false' }).optional(),
 });
 
+/** A model version's name, as `POST /v1/admin/models/:version/activate` takes it. */
+export const modelVersionSchema = z
+  .string({ message: 'must be a model version name' })
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a model version name');
+
+/** What produces a list's candidates: the engine, or the most-bought items (a control any shop understands). */
+export const LIST_STRATEGIES = ['engine', 'popular'] as const;
+export type ListStrategy = (typeof LIST_STRATEGIES)[number];
+export const listStrategySchema = z.enum(LIST_STRATEGIES, { message: 'must be engine or popular' });
+
 /** PUT /v1/admin/placements/:placementId (and a preview's draft). */
 export const placementBodySchema = z
   .strictObject({
@@ -88,8 +98,17 @@ export const placementBodySchema = z
     filters: placementFiltersSchema.optional(),
     diversity: z.number().min(0).max(1).optional(),
     rules: z.array(ruleSchema).max(MAX_RULES, `at most ${MAX_RULES} rules`).optional(),
+    // Serve with this version's weights and blends whatever is activated later (a promoted experiment variant).
+    modelVersion: modelVersionSchema.optional(),
+    strategy: listStrategySchema.optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.strategy === 'popular' && p.modelVersion !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a popular list uses no model version',
+        path: ['modelVersion'],
+      });
     const limit = p.limit ?? DEFAULT_PLACEMENT_LIMIT;
     (p.rules ?? []).forEach((r, i) => {
       if (r.position !== undefined && r.position + (r.itemIds?.length ?? 1) - 1 > limit)
