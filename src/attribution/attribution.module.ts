@@ -1,14 +1,25 @@
 import { Global, Module } from '@nestjs/common';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsRepository } from './analytics.repository';
+import { ExposureRepository } from './exposure.repository';
+import { NewArrivalExposure } from './new-arrival-exposure';
 import { ServedListRecorder } from './served-list.recorder';
 import { ServedListsRepository } from './served-lists.repository';
 
-/** Global: every list endpoint records what it served, and erasure reaches the recorded lists. */
+/**
+ * Global: every list endpoint records what it served, erasure reaches the recorded lists, and the ranking's
+ * new-arrival rule reads what was shown and clicked.
+ */
 @Global()
 @Module({
   controllers: [AnalyticsController],
-  providers: [ServedListsRepository, ServedListRecorder, AnalyticsRepository],
-  exports: [ServedListsRepository, ServedListRecorder],
+  providers: [
+    ServedListsRepository,
+    ServedListRecorder,
+    AnalyticsRepository,
+    ExposureRepository,
+    NewArrivalExposure,
+  ],
+  exports: [ServedListsRepository, ServedListRecorder, NewArrivalExposure],
 })
 export class AttributionModule {}
