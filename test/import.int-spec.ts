@@ -117,9 +117,10 @@ function expectedFromSlice(): {
       )
       .map((r) => r.StockCode),
   );
-  // "YYYY-MM-DD HH:MM:SS" strings order as times do.
+  // "YYYY-MM-DD HH:MM:SS" strings order as times do. Only the catalog's products: bought, or by guests only.
   const firstSeen = new Map<string, string>();
   for (const r of products) {
+    if (!keptIds.has(r.StockCode) && !guestOnly.has(r.StockCode)) continue;
     const seen = firstSeen.get(r.StockCode);
     if (seen === undefined || r.InvoiceDate < seen) firstSeen.set(r.StockCode, r.InvoiceDate);
   }
