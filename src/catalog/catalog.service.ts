@@ -42,7 +42,9 @@ export class CatalogService {
         inStock: patch.inStock ?? current.inStock,
         attributes: patch.attributes ?? current.attributes,
         imageUrl: patch.imageUrl !== undefined ? patch.imageUrl : current.imageUrl,
-        availableFrom: patch.availableFrom ?? current.availableFrom,
+        // Only a date the patch gives: the stored one keeps its full precision (an ISO string has milliseconds,
+        // PostgreSQL microseconds), so a patch that changes nothing writes nothing.
+        availableFrom: patch.availableFrom,
       }),
     );
     if (!result) throw notFound(`Item "${id}"`);
