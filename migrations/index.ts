@@ -6,6 +6,7 @@ import { AddJobDedupe1796039197850 } from './1796039197850-AddJobDedupe';
 import { AddPlacements1796040119173 } from './1796040119173-AddPlacements';
 import { AddServedListsAttribution1796044407743 } from './1796044407743-AddServedListsAttribution';
 import { AddItemTransitions1796100000000 } from './1796100000000-AddItemTransitions';
+import { AddItemAvailableFrom1796227769990 } from './1796227769990-AddItemAvailableFrom';
 import { AddAnalyticsRollups1796247315862 } from './1796247315862-AddAnalyticsRollups';
 import { AddExperiments1796247318529 } from './1796247318529-AddExperiments';
 
@@ -22,6 +23,7 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddPlacements1796040119173,
   AddServedListsAttribution1796044407743,
   AddItemTransitions1796100000000,
+  AddItemAvailableFrom1796227769990,
   AddAnalyticsRollups1796247315862,
   AddExperiments1796247318529,
 ];

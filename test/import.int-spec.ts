@@ -80,8 +80,17 @@ async function count(url: string, sql: string): Promise<number> {
   }
 }
 
-/** The cleaning rule of docs/evaluation.md, applied independently of the product's reader. */
-function expectedFromSlice(): { rows: number; items: number; quantity: number } {
+/**
+ * The cleaning rule of docs/evaluation.md, applied independently of the product's reader, plus the products
+ * only guests bought (a priced sale without CustomerID) and every product's first line (its availableFrom).
+ */
+function expectedFromSlice(): {
+  rows: number;
+  items: number;
+  unsold: number;
+  quantity: number;
+  firstSeen: Map<string, string>;
+} {
   const records = parse<Record<string, string>>(fs.readFileSync(fixture('online-retail-slice.csv')), {
     columns: true,
     skip_empty_lines: true,
@@ -94,10 +103,33 @@ function expectedFromSlice(): { rows: number; items: number; quantity: number } 
       !(r.InvoiceNo ?? '').startsWith('C') &&
       /^[0-9]/.test(r.StockCode ?? ''),
   );
+  const keptIds = new Set(kept.map((r) => r.StockCode));
+  const products = records.filter((r) => /^[0-9]/.test(r.StockCode ?? ''));
+  const guestOnly = new Set(
+    products
+      .filter(
+        (r) =>
+          (r.CustomerID ?? '').trim() === '' &&
+          Number(r.Quantity) > 0 &&
+          Number(r.UnitPrice) > 0 &&
+          !(r.InvoiceNo ?? '').startsWith('C') &&
+          !keptIds.has(r.StockCode),
+      )
+      .map((r) => r.StockCode),
+  );
+  // "YYYY-MM-DD HH:MM:SS" strings order as times do. Only the catalog's products: bought, or by guests only.
+  const firstSeen = new Map<string, string>();
+  for (const r of products) {
+    if (!keptIds.has(r.StockCode) && !guestOnly.has(r.StockCode)) continue;
+    const seen = firstSeen.get(r.StockCode);
+    if (seen === undefined || r.InvoiceDate < seen) firstSeen.set(r.StockCode, r.InvoiceDate);
+  }
   return {
     rows: kept.length,
-    items: new Set(kept.map((r) => r.StockCode)).size,
+    items: keptIds.size,
+    unsold: guestOnly.size,
     quantity: kept.reduce((s, r) => s + Number(r.Quantity), 0),
+    firstSeen,
   };
 }
 
@@ -134,6 +166,8 @@ describe('aisle import --online-retail', () => {
     expect(expected.rows).toBeGreaterThan(1000);
     expect(expected.rows).toBeLessThan(3000);
     expect(expected.items).toBeGreaterThan(100);
+    // Products only guests bought, and products whose first line is not their first kept one.
+    expect(expected.unsold).toBeGreaterThan(0);
   });
 
   it('imports the cleaned items and purchases, summarised as JSON on the last stdout line', async () => {
@@ -144,10 +178,17 @@ describe('aisle import --online-retail', () => {
     expect({ code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.summary).toMatchObject({
       ok: true,
-      items: { upserted: expected.items, unchanged: 0 },
+      items: { upserted: expected.items + expected.unsold, unchanged: 0 },
       events: { accepted: expected.rows, duplicates: 0 },
     });
-    expect(await count(db.url, 'SELECT count(*) AS n FROM items')).toBe(expected.items);
+    expect(await count(db.url, 'SELECT count(*) AS n FROM items')).toBe(expected.items + expected.unsold);
+    // The unsold products are in the catalog with no purchase.
+    expect(
+      await count(
+        db.url,
+        `SELECT count(*) AS n FROM items i WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.item_id = i.id)`,
+      ),
+    ).toBe(expected.unsold);
     expect(await count(db.url, `SELECT count(*) AS n FROM events WHERE type = 'purchase'`)).toBe(
       expected.rows,
     );
@@ -164,6 +205,14 @@ describe('aisle import --online-retail', () => {
         `SELECT user_id, occurred_at FROM events WHERE event_id = 'or:536365:85123A:0'`,
       );
       expect(ev.rows).toEqual([{ user_id: '17850', occurred_at: new Date('2010-12-01T08:26:00Z') }]);
+      // Every product is on sale from its first line in the file.
+      const dates = await c.query<{ id: string; available_from: Date }>(
+        `SELECT id, available_from FROM items`,
+      );
+      expect(new Map(dates.rows.map((d) => [d.id, d.available_from.toISOString()]))).toEqual(
+        new Map([...expected.firstSeen].map(([id, t]) => [id, `${t.replace(' ', 'T')}.000Z`])),
+      );
+      expect(new Set(dates.rows.map((d) => d.available_from.toISOString())).size).toBeGreaterThan(1);
     } finally {
       await c.end();
     }
@@ -177,7 +226,7 @@ describe('aisle import --online-retail', () => {
     expect(r.code).toBe(0);
     expect(r.summary).toMatchObject({
       ok: true,
-      items: { upserted: 0, unchanged: expected.items },
+      items: { upserted: 0, unchanged: expected.items + expected.unsold },
       events: { accepted: 0, duplicates: expected.rows },
     });
     expect(await count(db.url, 'SELECT count(*) AS n FROM events')).toBe(expected.rows);
@@ -228,6 +277,15 @@ describe('aisle import --items / --events (NDJSON and CSV)', () => {
         },
         { id: 'gen-2', category: 'Home/Textiles', price: 12, in_stock: false, attributes: {} },
         { id: 'gen-3', category: null, price: 8.25, in_stock: true, attributes: {} },
+      ]);
+      // gen-3 says when it went on sale; the others are on sale from the moment the catalog saw them.
+      const dates = await c.query<{ id: string; given: Date; since_created: boolean }>(
+        `SELECT id, available_from AS given, available_from = created_at AS since_created FROM items ORDER BY id`,
+      );
+      expect(dates.rows).toEqual([
+        { id: 'gen-1', given: expect.any(Date), since_created: true },
+        { id: 'gen-2', given: expect.any(Date), since_created: true },
+        { id: 'gen-3', given: new Date('2024-03-15T00:00:00Z'), since_created: false },
       ]);
       const events = await c.query(
         `SELECT event_id, user_id, item_id, type, value, session_id, occurred_at FROM events ORDER BY event_id`,

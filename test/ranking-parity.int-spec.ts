@@ -50,8 +50,9 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       { logger: false },
     );
     const data = await loadOnlineRetail(SLICE);
+    // With the products only guests bought: unsold ones dated before AT are new arrivals there.
     await ctx.get(ImportService).storeOnlineRetail(
-      data.items,
+      [...data.items, ...data.unsold],
       data.purchases.filter((p) => p.timestamp < AT),
     );
     await ctx.get(CatalogSnapshot).reload();
@@ -104,6 +105,13 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
     const dim = vectors.get(itemIds[0])!.length;
     const text = new Float32Array(itemIds.length * dim);
     itemIds.forEach((id, i) => text.set(vectors.get(id)!, i * dim));
+    // The items' dates as stored: some unsold ones went on sale before AT, so both sides have new arrivals.
+    const dated: Array<{ id: string; available_from: Date }> = await ctx
+      .get(DataSource)
+      .query(`SELECT id, available_from FROM items`);
+    const since = new Map(dated.map((r) => [r.id, r.available_from.getTime()]));
+    const sold = new Set(history.map((e) => e.itemId));
+    expect(itemIds.filter((id) => !sold.has(id) && since.get(id)! <= AT.getTime()).length).toBeGreaterThan(0);
     const gate = tuneForModel({
       users,
       projected: normalizeRows(text, dim),
@@ -115,6 +123,8 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       halfLifeDays: config.profileHalfLifeDays,
       repeatHalfLifeDays: config.recsRepeatHalfLifeDays,
       newItemSlots: config.recsNewItemSlots,
+      availableFrom: Float64Array.from(itemIds, (id) => since.get(id) ?? NaN),
+      newArrivalDays: config.newArrivalDays,
     });
 
     // Serve the same users through the service with the tuned weights, asked at AT.

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 
-import type { ItemContent } from './item.model';
+import type { StoredItem } from './item.model';
 
 /** `remote`: written by another process and learnt from the change feed (so this process queues no job for it). */
 export type CatalogChange = (
-  { kind: 'upserted'; ids: string[]; items: ItemContent[] } | { kind: 'deleted'; ids: string[] }
+  { kind: 'upserted'; ids: string[]; items: StoredItem[] } | { kind: 'deleted'; ids: string[] }
 ) & { remote?: boolean };
 
 /**

@@ -17,6 +17,8 @@ export interface ItemMeta {
   category: string | null;
   price: number | null;
   inStock: boolean;
+  /** When it went on sale (epoch ms): new arrivals are told from dead stock by it. */
+  availableFrom: number;
 }
 
 interface MetaRow {
@@ -25,10 +27,11 @@ interface MetaRow {
   category: string | null;
   price: number | null;
   in_stock: boolean;
+  available_from: Date;
   deleted_at: Date | null;
 }
 
-const META_COLUMNS = 'id, title, category, price, in_stock, deleted_at';
+const META_COLUMNS = 'id, title, category, price, in_stock, available_from, deleted_at';
 
 /**
  * The live catalog's filterable fields in memory, so business rules (in stock, category, price, deleted)
@@ -63,6 +66,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
               category: it.category,
               price: it.price,
               inStock: it.inStock,
+              availableFrom: Date.parse(it.availableFrom),
             });
         // A local write is announced after its commit, but a racing write to the same item (a delete through
         // another request or process) may have committed, and been followed, in between: applied as is, the
@@ -161,5 +165,11 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
 }
 
 function toMeta(r: MetaRow): ItemMeta {
-  return { title: r.title, category: r.category, price: r.price, inStock: r.in_stock };
+  return {
+    title: r.title,
+    category: r.category,
+    price: r.price,
+    inStock: r.in_stock,
+    availableFrom: r.available_from.getTime(),
+  };
 }

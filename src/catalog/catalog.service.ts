@@ -15,9 +15,12 @@ export class CatalogService {
   async upsert(batch: ItemInput[]): Promise<{ upserted: number; unchanged: number }> {
     const items = batch.map(normalizeItem);
     const written = await this.items.upsert(items);
-    const set = new Set(written);
-    this.changes.publish({ kind: 'upserted', ids: written, items: items.filter((i) => set.has(i.id)) });
-    return { upserted: written.length, unchanged: batch.length - written.length };
+    const stored = items.flatMap((i) => {
+      const availableFrom = written.get(i.id);
+      return availableFrom === undefined ? [] : [{ ...i, availableFrom }];
+    });
+    this.changes.publish({ kind: 'upserted', ids: [...written.keys()], items: stored });
+    return { upserted: written.size, unchanged: batch.length - written.size };
   }
 
   async get(id: string): Promise<Item> {
@@ -39,6 +42,9 @@ export class CatalogService {
         inStock: patch.inStock ?? current.inStock,
         attributes: patch.attributes ?? current.attributes,
         imageUrl: patch.imageUrl !== undefined ? patch.imageUrl : current.imageUrl,
+        // Only a date the patch gives: the stored one keeps its full precision (an ISO string has milliseconds,
+        // PostgreSQL microseconds), so a patch that changes nothing writes nothing.
+        availableFrom: patch.availableFrom,
       }),
     );
     if (!result) throw notFound(`Item "${id}"`);

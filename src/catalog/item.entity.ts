@@ -1,8 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type AttributeValue = string | number | boolean;
 
 @Entity({ name: 'items' })
+@Index('items_available_from_idx', ['availableFrom'])
 export class ItemEntity {
   @PrimaryColumn({ type: 'varchar', length: 128 })
   id!: string;
@@ -30,6 +31,13 @@ export class ItemEntity {
 
   @Column({ name: 'image_url', type: 'text', nullable: true })
   imageUrl!: string | null;
+
+  /**
+   * When the product went on sale (api.md `availableFrom`; default: when the catalog first saw it). Not part of
+   * the content hash: it changes no text, and a re-sent item that omits it keeps its date.
+   */
+  @Column({ name: 'available_from', type: 'timestamptz', default: () => 'now()' })
+  availableFrom!: Date;
 
   /** sha256 of the canonical item content: an identical re-send is detected without comparing columns. */
   @Column({ name: 'content_hash', type: 'char', length: 64 })

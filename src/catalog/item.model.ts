@@ -13,11 +13,20 @@ export interface Item {
   inStock: boolean;
   attributes: Record<string, AttributeValue>;
   imageUrl: string | null;
+  /** When the product went on sale (ISO-8601); default: when the catalog first saw it. */
+  availableFrom: string;
   createdAt?: string;
   updatedAt?: string;
 }
 
-export type ItemContent = Omit<Item, 'createdAt' | 'updatedAt'>;
+/** An item as stored, without its bookkeeping times: what catalog changes announce. */
+export type StoredItem = Omit<Item, 'createdAt' | 'updatedAt'>;
+
+/**
+ * What a write stores. `availableFrom` undefined keeps the stored date (a new item: the moment it is written);
+ * it is not part of the content hash, so a re-sent item that omits it is unchanged.
+ */
+export type ItemContent = Omit<StoredItem, 'availableFrom'> & { availableFrom?: string };
 
 export function normalizeItem(input: ItemInput): ItemContent {
   return {
@@ -30,6 +39,10 @@ export function normalizeItem(input: ItemInput): ItemContent {
     inStock: input.inStock ?? true,
     attributes: input.attributes ?? {},
     imageUrl: input.imageUrl ?? null,
+    // One spelling per instant, so "2024-05-01" and "2024-05-01T00:00:00Z" compare equal when stored.
+    ...(input.availableFrom !== undefined
+      ? { availableFrom: new Date(input.availableFrom).toISOString() }
+      : {}),
   };
 }
 

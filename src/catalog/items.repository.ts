@@ -4,6 +4,9 @@ import type { DataSource } from 'typeorm';
 import type { AttributeValue } from './item.entity';
 import { contentHash, type Item, type ItemContent } from './item.model';
 
+/** Each written item's id and the date it is on sale from, as stored. */
+export type WrittenItems = Map<string, string>;
+
 interface ItemRow {
   id: string;
   title: string;
@@ -14,12 +17,13 @@ interface ItemRow {
   in_stock: boolean;
   attributes: Record<string, AttributeValue>;
   image_url: string | null;
+  available_from: Date;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS =
-  'id, title, description, category, brand, price, in_stock, attributes, image_url, created_at, updated_at';
+  'id, title, description, category, brand, price, in_stock, attributes, image_url, available_from, created_at, updated_at';
 
 function toItem(r: ItemRow): Item {
   return {
@@ -32,6 +36,7 @@ function toItem(r: ItemRow): Item {
     inStock: r.in_stock,
     attributes: r.attributes,
     imageUrl: r.image_url,
+    availableFrom: r.available_from.toISOString(),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -43,13 +48,16 @@ export class ItemsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Upserts in one statement (atomic: all or nothing). Rows whose content hash is unchanged and that are
-   * live are left alone, so `updated_at` and embeddings stay put. Returns the ids actually written.
+   * Upserts in one transaction (atomic: all or nothing). Rows whose content hash is unchanged and that are
+   * live are left alone, so `updated_at` and embeddings stay put; a changed `availableFrom` alone is written
+   * by a second statement (it is no part of the hash: omitting it keeps the stored date). Returns the items
+   * actually written, with their stored dates.
    * A PUT is "this item exists with this content": it re-creates a deleted item on purpose (the client sent
    * the whole item). Partial changes go through `update`, which never touches a deleted row.
    */
-  async upsert(items: ItemContent[]): Promise<string[]> {
-    if (items.length === 0) return [];
+  async upsert(items: ItemContent[]): Promise<WrittenItems> {
+    const written: WrittenItems = new Map();
+    if (items.length === 0) return written;
     const payload = items.map((it) => ({
       id: it.id,
       title: it.title,
@@ -60,23 +68,41 @@ export class ItemsRepository {
       in_stock: it.inStock,
       attributes: it.attributes,
       image_url: it.imageUrl,
+      available_from: it.availableFrom ?? null,
       content_hash: contentHash(it),
     }));
-    const rows: Array<{ id: string }> = await this.db.query(
-      `INSERT INTO items (id, title, description, category, brand, price, in_stock, attributes, image_url, content_hash)
-       SELECT id, title, description, category, brand, price, in_stock, attributes, image_url, content_hash
-       FROM jsonb_to_recordset($1::jsonb) AS x(id varchar, title text, description text, category text, brand text,
-            price double precision, in_stock boolean, attributes jsonb, image_url text, content_hash char(64))
-       ON CONFLICT (id) DO UPDATE SET
-         title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
-         brand = EXCLUDED.brand, price = EXCLUDED.price, in_stock = EXCLUDED.in_stock,
-         attributes = EXCLUDED.attributes, image_url = EXCLUDED.image_url, content_hash = EXCLUDED.content_hash,
-         deleted_at = NULL, updated_at = now()
-       WHERE items.content_hash <> EXCLUDED.content_hash OR items.deleted_at IS NOT NULL
-       RETURNING id`,
-      [JSON.stringify(payload)],
-    );
-    return rows.map((r) => r.id);
+    const recordset = `jsonb_to_recordset($1::jsonb) AS x(id varchar, title text, description text, category text,
+            brand text, price double precision, in_stock boolean, attributes jsonb, image_url text,
+            available_from timestamptz, content_hash char(64))`;
+    await this.db.transaction(async (tx) => {
+      const rows: Array<{ id: string; available_from: Date }> = await tx.query(
+        `INSERT INTO items (id, title, description, category, brand, price, in_stock, attributes, image_url,
+                            available_from, content_hash)
+         SELECT id, title, description, category, brand, price, in_stock, attributes, image_url,
+                coalesce(available_from, now()), content_hash
+         FROM ${recordset}
+         ON CONFLICT (id) DO UPDATE SET
+           title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
+           brand = EXCLUDED.brand, price = EXCLUDED.price, in_stock = EXCLUDED.in_stock,
+           attributes = EXCLUDED.attributes, image_url = EXCLUDED.image_url, content_hash = EXCLUDED.content_hash,
+           deleted_at = NULL, updated_at = now()
+         WHERE items.content_hash <> EXCLUDED.content_hash OR items.deleted_at IS NOT NULL
+         RETURNING id, available_from`,
+        [JSON.stringify(payload)],
+      );
+      // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+      const dated: Array<{ id: string; available_from: Date }> = await tx.query(
+        `WITH upd AS (
+           UPDATE items i SET available_from = x.available_from, updated_at = now()
+           FROM ${recordset}
+           WHERE i.id = x.id AND x.available_from IS NOT NULL AND i.available_from <> x.available_from
+           RETURNING i.id, i.available_from)
+         SELECT * FROM upd`,
+        [JSON.stringify(payload)],
+      );
+      for (const r of [...rows, ...dated]) written.set(r.id, r.available_from.toISOString());
+    });
+    return written;
   }
 
   /**
@@ -100,8 +126,10 @@ export class ItemsRepository {
       const updated: ItemRow[] = await tx.query(
         `WITH upd AS (
            UPDATE items SET title = $2, description = $3, category = $4, brand = $5, price = $6, in_stock = $7,
-             attributes = $8::jsonb, image_url = $9, content_hash = $10, updated_at = now()
-           WHERE id = $1 AND deleted_at IS NULL AND content_hash <> $10
+             attributes = $8::jsonb, image_url = $9, content_hash = $10,
+             available_from = coalesce($11::timestamptz, available_from), updated_at = now()
+           WHERE id = $1 AND deleted_at IS NULL
+             AND (content_hash <> $10 OR available_from <> coalesce($11::timestamptz, available_from))
            RETURNING ${COLUMNS})
          SELECT * FROM upd`,
         [
@@ -115,6 +143,7 @@ export class ItemsRepository {
           JSON.stringify(next.attributes),
           next.imageUrl,
           contentHash(next),
+          next.availableFrom ?? null,
         ],
       );
       return updated[0]

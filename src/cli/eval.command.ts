@@ -29,7 +29,7 @@ import { terminalProgress } from './progress';
  * `aisle eval`: docs/evaluation.md on an Online Retail file. The engine is the product itself — a scratch
  * database receives the catalog and only the pre-cutoff events, the reindex, co-purchase job and model refresh run
  * as in production, and every test user is answered by the RecommendationsService that serves
- * GET /v1/users/:id/recommendations, with the clock set to the cutoff.
+ * GET /v1/users/:id/recommendations, with the clock set to the cutoff (which items are new arrivals, too).
  */
 export async function runEval(
   rt: Runtime,
@@ -72,8 +72,11 @@ export async function runEval(
         onEvaluateProgress: (p) => progress(`${p.protocol}:${p.method}`.slice(0, 24), p.done, p.total),
         extraRecommenders: async (split, data) => {
           const started = Date.now();
-          // The shop knows its whole catalog; only the events are cut at the cutoff.
-          await ctx.get(ImportService).storeOnlineRetail(data.items, split.training, progress);
+          // The shop knows its whole catalog, the products only guests bought included, each dated by its first
+          // line in the file; only the events are cut at the cutoff.
+          await ctx
+            .get(ImportService)
+            .storeOnlineRetail([...data.items, ...data.unsold], split.training, progress);
           await ctx.get(CatalogSnapshot).reload();
           await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
           const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));
@@ -139,7 +142,7 @@ export async function runEval(
               // The session protocol asks what POST /v1/recommendations answers for the session's items.
               'engine-session': async (user, k, exclude) => {
                 const ids = [...new Set(user.history.map((p) => p.itemId))];
-                const list = await recs.session(ids, undefined, listOpts(k, exclude));
+                const list = await recs.session(ids, undefined, listOpts(k, exclude), cutoff);
                 return list.items.map((i) => i.id);
               },
               content: contentRecommender({

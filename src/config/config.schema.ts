@@ -122,6 +122,9 @@ export const envSchema = z.object({
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
   RECS_REPEAT_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(60),
+  NEW_ARRIVAL_DAYS: z.coerce.number().positive().max(3650).default(30),
+  NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: z.coerce.number().int().min(0).default(200),
+  NEW_ARRIVAL_EXPOSURE_REFRESH_MS: positiveInt(60000),
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
@@ -211,8 +214,14 @@ export interface AppConfig {
   recsCacheMaxBytes: number;
   /** Most recently active users whose default list is kept computed in the cache (0: none). */
   recsWarmUsers: number;
-  /** Places of a discovery list kept for never-sold items among the profile's vector neighbours (0: none). */
+  /** Places of a discovery or session list kept for new arrivals among its candidates (0: none). */
   recsNewItemSlots: number;
+  /** Days an unsold item counts as a new arrival after its `availableFrom`; unsold after that: dead stock. */
+  newArrivalDays: number;
+  /** Explore/exploit: impressions a new arrival keeps its place for, per click earned plus one (0: off). */
+  newArrivalImpressionsPerClick: number;
+  /** How often a server re-reads new arrivals' impressions and clicks from the served lists. */
+  newArrivalExposureRefreshMs: number;
   /** Days after which an own purchase counts half as recent when ranking it for buying again. */
   recsRepeatHalfLifeDays: number;
   indexEfSearch: number | undefined;
@@ -294,6 +303,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsWarmUsers: e.RECS_WARM_USERS,
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
     recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
+    newArrivalDays: e.NEW_ARRIVAL_DAYS,
+    newArrivalImpressionsPerClick: e.NEW_ARRIVAL_IMPRESSIONS_PER_CLICK,
+    newArrivalExposureRefreshMs: e.NEW_ARRIVAL_EXPOSURE_REFRESH_MS,
     indexEfSearch: e.INDEX_EF_SEARCH,
     servedListsRetentionDays: e.SERVED_LISTS_RETENTION_DAYS,
     servedListsQueueMax: e.SERVED_LISTS_QUEUE_MAX,

@@ -67,6 +67,11 @@ export function toEvaluationJson(report: EvaluationReport, meta: EvaluationJsonM
         // null rather than 0 when the engine was not run, so "no engine" never reads as "engine hit nothing".
         engineHits: result.methods[engineMethod]?.newItemHits ?? null,
       };
+      // Dead stock: how many of the engine's lists hold an item on sale for long that never sold.
+      entry.longUnsold = {
+        items: result.longUnsoldItems,
+        engineLists: result.methods[engineMethod]?.longUnsoldLists ?? null,
+      };
     }
     protocols[protocol] = entry;
   }
@@ -90,6 +95,7 @@ export function formatEvaluationTable(report: EvaluationReport, engineMethod = '
     `NDCG@${k}`,
     `Hit@${k}`,
     'new-item hits',
+    'long-unsold lists',
     'seconds',
   ];
   const rows: string[][] = [];
@@ -106,6 +112,7 @@ export function formatEvaluationTable(report: EvaluationReport, engineMethod = '
         metrics.ndcg.toFixed(4),
         metrics.hit.toFixed(4),
         `${metrics.newItemHits}/${result.newItemTargets}`,
+        `${metrics.longUnsoldLists}/${result.users}`,
         metrics.seconds.toFixed(2),
       ]);
     }

@@ -110,6 +110,21 @@ describe('evaluate', () => {
     expect(discovery?.methods.pop.newItemHits).toBe(0);
   });
 
+  it('counts the lists that hold a long-unsold item, per method', async () => {
+    // D is dead stock: never bought. Discovery lists: u1 and u3 both get [D, C] from `dead`, [C] from `clean`.
+    const report = await evaluate(
+      data,
+      { dead: fixed(['D', 'C']), clean: fixed(['C']) },
+      { k: 2, protocols: ['discovery'], longUnsold: new Set(['D', 'X']) },
+    );
+    const discovery = report.protocols.discovery;
+    expect(discovery?.longUnsoldItems).toBe(2);
+    expect(discovery?.methods.dead.longUnsoldLists).toBe(2);
+    expect(discovery?.methods.clean.longUnsoldLists).toBe(0);
+    const json = toEvaluationJson(report, { modelVersion: 'm', trainSeconds: 0, engineMethod: 'dead' });
+    expect(json.protocols.discovery.longUnsold).toEqual({ items: 2, engineLists: 2 });
+  });
+
   it('rejects lists that break the protocol instead of repairing them', async () => {
     await expect(evaluate(data, { cheat: () => ['A', 'C'] }, { protocols: ['discovery'] })).rejects.toThrow(
       /cheat recommended excluded item A to user u1/,
@@ -161,6 +176,7 @@ describe('report formatting', () => {
       'itemknn',
       'content',
       'newItems',
+      'longUnsold',
     ]);
     expect(json.protocols.discovery.newItems).toEqual({ targets: 1, engineHits: 1 });
     // pop = [C]: u1 hits its only discovery target (recall 1), u3 hits one of two at rank 1.

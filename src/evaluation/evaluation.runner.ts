@@ -50,6 +50,8 @@ export function protocolCases(split: EvaluationSplit, protocol: Protocol): Proto
 export interface MethodResult extends RankingMetrics {
   /** Hits on targets that nobody bought before the cutoff (cold items). */
   newItemHits: number;
+  /** Lists holding at least one long-unsold item (EvaluateOptions.longUnsold): dead stock promoted. */
+  longUnsoldLists: number;
   /** Wall time spent inside the recommender for this protocol. */
   seconds: number;
 }
@@ -58,6 +60,8 @@ export interface ProtocolResult {
   users: number;
   /** Targets (summed over users) that are items with no purchase before the cutoff. */
   newItemTargets: number;
+  /** How many items EvaluateOptions.longUnsold named. */
+  longUnsoldItems: number;
   methods: Record<string, MethodResult>;
 }
 
@@ -79,6 +83,8 @@ export interface EvaluateOptions {
   protocols?: readonly Protocol[];
   /** Methods that only run in some protocols, e.g. `{ repeat: ['next-basket'] }`; others run everywhere. */
   restrictTo?: Readonly<Record<string, readonly Protocol[]>>;
+  /** Items on sale for long with no sale before the cutoff (dead stock): lists holding one are counted. */
+  longUnsold?: ReadonlySet<string>;
   onProgress?: (progress: EvaluateProgress) => void;
 }
 
@@ -96,6 +102,7 @@ export async function evaluate(
   const k = options.k ?? DEFAULT_K;
   const protocols = options.protocols ?? PROTOCOLS;
   const knownItems = new Set(split.training.map((purchase) => purchase.itemId));
+  const longUnsold = options.longUnsold ?? new Set<string>();
   const report: EvaluationReport = { cutoff: split.cutoff, k, protocols: {} };
 
   for (const protocol of protocols) {
@@ -110,6 +117,7 @@ export async function evaluate(
 
       const accumulator = new MetricsAccumulator();
       let newItemHits = 0;
+      let longUnsoldLists = 0;
       let seconds = 0;
       for (const [done, { user, exclude, targets }] of cases.entries()) {
         const started = performance.now();
@@ -124,13 +132,19 @@ export async function evaluate(
 
         accumulator.add(rankingMetrics(ranked, targets, k));
         for (const id of ranked) if (targets.has(id) && !knownItems.has(id)) newItemHits++;
+        if (ranked.some((id) => longUnsold.has(id))) longUnsoldLists++;
         if (options.onProgress && (done + 1) % PROGRESS_EVERY_USERS === 0) {
           options.onProgress({ protocol, method, done: done + 1, total: cases.length });
         }
       }
-      methods[method] = { ...accumulator.mean(), newItemHits, seconds };
+      methods[method] = { ...accumulator.mean(), newItemHits, longUnsoldLists, seconds };
     }
-    report.protocols[protocol] = { users: cases.length, newItemTargets, methods };
+    report.protocols[protocol] = {
+      users: cases.length,
+      newItemTargets,
+      longUnsoldItems: longUnsold.size,
+      methods,
+    };
   }
   return report;
 }

@@ -41,6 +41,23 @@ export interface OnlineRetailEvaluation {
 
 const seconds = (since: number): number => (performance.now() - since) / 1000;
 
+/** "Long unsold": on sale for at least this many days before the cutoff and never bought by then. */
+export const LONG_UNSOLD_DAYS = 60;
+
+/**
+ * The file's products (sold or only bought by guests) on sale for LONG_UNSOLD_DAYS or more at the cutoff, with
+ * no purchase before it: the dead stock a list should not promote.
+ */
+export function longUnsoldItems(data: OnlineRetailData, evaluationSplit: EvaluationSplit): Set<string> {
+  const sold = new Set(evaluationSplit.training.map((p) => p.itemId));
+  const latest = evaluationSplit.cutoff.getTime() - LONG_UNSOLD_DAYS * 86_400_000;
+  return new Set(
+    [...data.items, ...data.unsold]
+      .filter((i) => !sold.has(i.id) && i.availableFrom.getTime() <= latest)
+      .map((i) => i.id),
+  );
+}
+
 /** The whole protocol of docs/evaluation.md on one Online Retail file: load, split, fit baselines, evaluate. */
 export async function evaluateOnlineRetail(
   file: string,
@@ -75,6 +92,7 @@ export async function evaluateOnlineRetail(
     {
       k: options.k,
       restrictTo: { ...extra?.restrictTo, ...baselines.restrictTo },
+      longUnsold: longUnsoldItems(data, evaluationSplit),
       onProgress: options.onEvaluateProgress,
     },
   );

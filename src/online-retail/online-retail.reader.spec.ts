@@ -140,11 +140,44 @@ describe('Online Retail reader', () => {
 
     // 85123A: WHITE ×2 vs CREAM ×1 (the guest line does not count). 22041: one each → smallest string; the
     // empty description is ignored. Prices: 2.55 ×3 for 85123A; 22041 has 2.1 ×1, 1.95 ×2.
+    // Both on sale from the file's first line. The guest's line of 85123A is a sale, so nothing is unsold.
+    const first = new Date('2010-12-01T08:26:00Z');
     expect(data.items).toEqual([
-      { id: '22041', title: 'FRAME, 7 INCH', price: 1.95 },
-      { id: '85123A', title: 'WHITE HANGING HEART T-LIGHT HOLDER', price: 2.55 },
+      { id: '22041', title: 'FRAME, 7 INCH', price: 1.95, availableFrom: first },
+      { id: '85123A', title: 'WHITE HANGING HEART T-LIGHT HOLDER', price: 2.55, availableFrom: first },
     ]);
+    expect(data.unsold).toEqual([]);
     await expect(loadOnlineRetail(plain)).resolves.toEqual(data);
+  });
+
+  it('dates each product by its earliest line and lists the products only guests bought', async () => {
+    const file = join(dir, 'guests.csv');
+    await writeFile(
+      file,
+      [
+        HEADER,
+        // Sold only to guests, the later line first in the file; a description tie → the smaller string.
+        '"600001","11111","GLASS STAR",2,"2011-03-05 10:00:00",1.25,,"United Kingdom"',
+        '"600000","11111","GLASS STAR FROSTED",1,"2011-03-04 09:00:00",1.25,,"United Kingdom"',
+        // No sales: a write-off, a free line, a guest's cancellation, a non-product.
+        '"600002","22222","?",-5,"2011-01-01 10:00:00",0,,"United Kingdom"',
+        '"600003","33333","DAMAGED",3,"2011-01-02 10:00:00",0,,"United Kingdom"',
+        '"C600004","44444","MUG",-1,"2011-01-03 10:00:00",2,,"United Kingdom"',
+        '"600007","POST","POSTAGE",1,"2011-01-01 08:00:00",18,,"United Kingdom"',
+        // A guest bought it first, a customer later: a catalog item (title from the kept line), on sale since
+        // the guest's line.
+        '"600005","55555","BOWL",1,"2011-02-01 10:00:00",3.5,,"United Kingdom"',
+        '"600006","55555","BOWL BLUE",2,"2011-04-01 10:00:00",3,12345,"United Kingdom"',
+        '',
+      ].join('\n'),
+    );
+    const data = await loadOnlineRetail(file);
+    expect(data.items).toEqual([
+      { id: '55555', title: 'BOWL BLUE', price: 3, availableFrom: new Date('2011-02-01T10:00:00Z') },
+    ]);
+    expect(data.unsold).toEqual([
+      { id: '11111', title: 'GLASS STAR', price: 1.25, availableFrom: new Date('2011-03-04T09:00:00Z') },
+    ]);
   });
 
   it('derives event ids from invoice, stock code and line', () => {

@@ -113,15 +113,29 @@ export async function* readOnlineRetailRows(file: string): AsyncGenerator<Online
   }
 }
 
+/** A product code: the cleaning rule keeps StockCodes that start with a digit (POST, M, DOT, … are not products). */
+function isProductCode(stockCode: string): boolean {
+  return stockCode.length > 0 && stockCode.charCodeAt(0) >= 48 && stockCode.charCodeAt(0) <= 57; // '0'–'9'
+}
+
+/** A guest's sale of a product: what tells the catalog's unsold products from adjustments and write-offs. */
+function isGuestSale(row: OnlineRetailRow): boolean {
+  return (
+    row.customerId === null &&
+    row.quantity > 0 &&
+    row.unitPrice > 0 &&
+    !row.invoiceNo.startsWith('C') &&
+    isProductCode(row.stockCode)
+  );
+}
+
 /** The cleaning rule of docs/evaluation.md: drops guest lines, returns, cancellations and non-products (POST, M, …). */
 export function isPurchaseRow(row: OnlineRetailRow): row is OnlineRetailRow & { customerId: string } {
   return (
     row.customerId !== null &&
     row.quantity > 0 &&
     !row.invoiceNo.startsWith('C') &&
-    row.stockCode.length > 0 &&
-    row.stockCode.charCodeAt(0) >= 48 && // '0'
-    row.stockCode.charCodeAt(0) <= 57 // '9'
+    isProductCode(row.stockCode)
   );
 }
 
@@ -171,8 +185,16 @@ function increment<T>(counts: Map<T, number>, key: T): void {
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Counts `value` (an empty description is no title) under `key`. */
+function countInto<T>(counts: Map<string, Map<T, number>>, key: string, value: T): void {
+  let m = counts.get(key);
+  if (!m) counts.set(key, (m = new Map<T, number>()));
+  if (value !== '') increment(m, value);
+}
+
 /**
- * Reads and cleans the whole file into the catalog and the purchase events of the evaluation protocol.
+ * Reads and cleans the whole file into the catalog and the purchase events of the evaluation protocol, plus the
+ * products only guests bought (`unsold`). Every product is dated by its first line in the file.
  * Price = most frequent UnitPrice rather than the median: wholesalers get quantity discounts, so the mode is the
  * list price a shopper would see, while the median drifts toward bulk prices for items bought mostly in bulk.
  */
@@ -183,6 +205,9 @@ export async function loadOnlineRetail(
   const purchases: Purchase[] = [];
   const descriptionCounts = new Map<string, Map<string, number>>();
   const priceCounts = new Map<string, Map<number, number>>();
+  const guestDescriptions = new Map<string, Map<string, number>>();
+  const guestPrices = new Map<string, Map<number, number>>();
+  const firstSeen = new Map<string, number>();
   // Lines of an invoice nearly always share one timestamp, so caching the parse per string saves ~400k regex runs.
   // The cache holds epoch ms, not Dates, so that no two purchases share a mutable Date.
   const epochs = new Map<string, number>();
@@ -192,13 +217,21 @@ export async function loadOnlineRetail(
     rowsRead++;
     if (onProgress && rowsRead % PROGRESS_EVERY_ROWS === 0)
       onProgress({ rowsRead, purchasesKept: purchases.length });
-    if (!isPurchaseRow(row)) continue;
+    if (!isProductCode(row.stockCode)) continue;
 
     let epoch = epochs.get(row.invoiceDate);
     if (epoch === undefined) {
       epoch = parseInvoiceDate(row.invoiceDate).getTime();
       epochs.set(row.invoiceDate, epoch);
     }
+    // The file is nearly, not strictly, in time order: the earliest line wins.
+    const seen = firstSeen.get(row.stockCode);
+    if (seen === undefined || epoch < seen) firstSeen.set(row.stockCode, epoch);
+    if (isGuestSale(row)) {
+      countInto(guestDescriptions, row.stockCode, row.description);
+      countInto(guestPrices, row.stockCode, row.unitPrice);
+    }
+    if (!isPurchaseRow(row)) continue;
     purchases.push({
       eventId: onlineRetailEventId(row),
       userId: row.customerId,
@@ -207,21 +240,28 @@ export async function loadOnlineRetail(
       timestamp: new Date(epoch),
       quantity: row.quantity,
     });
-
-    let descriptions = descriptionCounts.get(row.stockCode);
-    if (!descriptions) descriptionCounts.set(row.stockCode, (descriptions = new Map<string, number>()));
-    if (row.description !== '') increment(descriptions, row.description);
-    let prices = priceCounts.get(row.stockCode);
-    if (!prices) priceCounts.set(row.stockCode, (prices = new Map<number, number>()));
-    increment(prices, row.unitPrice);
+    countInto(descriptionCounts, row.stockCode, row.description);
+    countInto(priceCounts, row.stockCode, row.unitPrice);
   }
   onProgress?.({ rowsRead, purchasesKept: purchases.length });
 
-  const items: OnlineRetailItem[] = [...descriptionCounts.keys()].sort(compareStrings).map((id) => ({
+  const product = (
+    id: string,
+    descriptions: Map<string, Map<string, number>>,
+    prices: Map<string, Map<number, number>>,
+  ): OnlineRetailItem => ({
     id,
     // A product with no description at all still needs a displayable title.
-    title: mode(descriptionCounts.get(id) ?? new Map<string, number>(), compareStrings) ?? id,
-    price: mode(priceCounts.get(id) ?? new Map<number, number>(), (a, b) => a - b) ?? 0,
-  }));
-  return { items, purchases };
+    title: mode(descriptions.get(id) ?? new Map<string, number>(), compareStrings) ?? id,
+    price: mode(prices.get(id) ?? new Map<number, number>(), (a, b) => a - b) ?? 0,
+    availableFrom: new Date(firstSeen.get(id)!),
+  });
+  const items = [...descriptionCounts.keys()]
+    .sort(compareStrings)
+    .map((id) => product(id, descriptionCounts, priceCounts));
+  const unsold = [...guestDescriptions.keys()]
+    .filter((id) => !descriptionCounts.has(id))
+    .sort(compareStrings)
+    .map((id) => product(id, guestDescriptions, guestPrices));
+  return { items, unsold, purchases };
 }

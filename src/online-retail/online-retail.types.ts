@@ -19,11 +19,19 @@ export interface OnlineRetailItem {
   title: string;
   /** Most frequent UnitPrice (GBP) among the kept lines; ties → the lower price. */
   price: number;
+  /** When the product went on sale: its first line in the file (any line, guests' and cancellations too). */
+  availableFrom: Date;
 }
 
 export interface OnlineRetailData {
   /** Every StockCode that has at least one kept line, sorted by id. */
   items: OnlineRetailItem[];
+  /**
+   * The shop's other products: StockCodes sold only to guests (lines with a price and a quantity, no
+   * CustomerID, not cancelled), so no kept line names them — the catalog's dead stock. Title and price are
+   * taken from those lines as for `items`; sorted by id. Not part of the evaluation protocol's catalog.
+   */
+  unsold: OnlineRetailItem[];
   /** Kept lines in file order. */
   purchases: Purchase[];
 }

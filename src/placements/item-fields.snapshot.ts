@@ -18,7 +18,7 @@ const NO_ATTRIBUTES: Readonly<Record<string, AttributeValue>> = Object.freeze({}
 /**
  * The item fields rule conditions see beyond the catalog snapshot's (brand, attributes, createdAt), in
  * memory and kept current by the same catalog change stream, so a rule is evaluated without a database round
- * trip. Also the newest-first order the `new-arrivals` kind serves. Other processes' writes arrive through
+ * trip. Also the newest-on-sale-first order the `new-arrivals` kind serves. Other processes' writes arrive through
  * the same channel as the catalog snapshot's (see CatalogSnapshot's scale-out note).
  */
 @Injectable()
@@ -87,17 +87,11 @@ export class ItemFieldsSnapshot implements OnApplicationBootstrap, OnModuleDestr
     };
   }
 
-  createdAt(id: string): Date | undefined {
-    return this.extra.get(id)?.createdAt;
-  }
-
-  /** Live item ids, most recently created first (ties: id); recomputed after a catalog change. */
+  /** Live item ids, most recently on sale first (`availableFrom`; ties: id); recomputed after a catalog change. */
   newestFirst(): readonly string[] {
-    this.newest ??= [...this.extra.entries()]
-      .sort(
-        (a, b) =>
-          b[1].createdAt.getTime() - a[1].createdAt.getTime() || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
-      )
+    this.newest ??= [...this.extra.keys()]
+      .map((id): [string, number] => [id, this.catalog.get(id)?.availableFrom ?? 0])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .map(([id]) => id);
     return this.newest;
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -60,6 +61,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
     private readonly interactions: InteractionModelService,
     private readonly users: UserChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly exposure: NewArrivalExposure,
   ) {}
 
   onModuleInit(): void {
@@ -141,6 +143,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
       cache,
       serving,
       this.config,
+      this.exposure,
     );
     this.logger.log(`model version ${version} ready beside the active one (${Date.now() - started} ms)`);
     return { recs, index, cache };

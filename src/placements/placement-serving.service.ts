@@ -396,8 +396,10 @@ export class PlacementServingService {
         const items: Candidate[] = [];
         for (const id of this.fields.newestFirst()) {
           if (items.length >= limit) break;
-          if (!pass(id)) continue;
-          const age = now.getTime() - (this.fields.createdAt(id)?.getTime() ?? now.getTime());
+          // By the catalog's own dates: a product announced for later is not on sale yet.
+          const since = this.catalog.get(id)?.availableFrom ?? now.getTime();
+          if (since > now.getTime() || !pass(id)) continue;
+          const age = now.getTime() - since;
           // Newer is higher; a month halves the score, so boosts compare with freshness on a known scale.
           items.push({ id, score: Math.pow(2, -Math.max(0, age) / (30 * 86_400_000)) });
         }

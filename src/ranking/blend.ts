@@ -2,7 +2,7 @@
  * Weights of the score blend for personalised lists:
  *   score(i) = cos(profile, i)·wCos + log(1 + buyers(i))·wPop + log(1 + recent buyers(i))·wTrend
  *            + Σ_j∈history sim(i, j)·wKnn + log(1 + own purchases of i)·recency·wRepeat
- *            + [i bought before]·reorderRate(i)·wReorder + [i never sold]·wNew
+ *            + [i bought before]·reorderRate(i)·wReorder + [i a new arrival]·wNew
  * (recent buyers: distinct buyers in the last TRENDING_DAYS — what is selling now, e.g. a season starting;
  * reorderRate: the share of the item's buyers who bought it more than once — consumables vs one-offs)
  * Defaults were chosen on a validation month (README: "Tuning the blend"), never on the test period.
@@ -14,7 +14,10 @@ export interface BlendWeights {
   knn: number;
   repeat: number;
   reorder: number;
-  /** Pseudo-popularity for never-sold items, so the text alone can surface them (cold start). */
+  /**
+   * Pseudo-popularity for new arrivals (unsold, on sale for at most NEW_ARRIVAL_DAYS), so the text alone can
+   * surface them (cold start); dead stock (unsold for longer) gets none.
+   */
   newItem: number;
 }
 

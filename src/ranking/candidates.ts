@@ -1,5 +1,6 @@
 import { dot, normalize } from '../common/vectors';
 import type { InteractionModel } from './interaction-model';
+import { isNewArrival, type NewArrivalRule } from './new-arrivals';
 
 const DAY_MS = 86_400_000;
 
@@ -39,6 +40,8 @@ export interface RankingSources {
   nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];
   /** Days after which an own purchase counts half as recent in the repeat feature. */
   repeatHalfLifeDays: number;
+  /** Which candidates are new arrivals (the cold-start prior and the reserved place); see NewArrivalRule. */
+  newArrivals: NewArrivalRule;
   limits?: CandidateLimits;
 }
 
@@ -63,7 +66,7 @@ export interface CandidateSet {
   reorder: Float64Array;
   /** Own purchases of the item (0 for anything else). */
   purchases: Float64Array;
-  /** 1 for a never-sold item. */
+  /** 1 for a new arrival (unsold, on sale for at most NEW_ARRIVAL_DAYS as of `now`; isNewArrival). */
   isNew: Uint8Array;
   /** The normalised profile vector, when any history item has a vector and a positive weight. */
   profile: Float32Array | undefined;
@@ -183,7 +186,7 @@ export function gatherCandidates(
     const buyers = model.buyersOf(id);
     set.logPop[i] = Math.log1p(buyers);
     set.logTrend[i] = Math.log1p(model.recentBuyersOf(id));
-    set.isNew[i] = buyers === 0 ? 1 : 0;
+    set.isNew[i] = isNewArrival(src.newArrivals, id, buyers, nowMs) ? 1 : 0;
   }
   return set;
 }

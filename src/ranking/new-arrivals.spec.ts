@@ -1,4 +1,9 @@
-import { reserveNewArrivalSlots } from './new-arrivals';
+import {
+  exhaustedByExposure,
+  isNewArrival,
+  reserveNewArrivalSlots,
+  type NewArrivalRule,
+} from './new-arrivals';
 
 const isNew = (id: string) => id.startsWith('new');
 
@@ -28,5 +33,56 @@ describe('reserveNewArrivalSlots', () => {
       expect(reserveNewArrivalSlots(list, limit, slots, isNew)).toBe(0);
       expect(list).toEqual(before);
     }
+  });
+});
+
+describe('isNewArrival', () => {
+  const day = 86_400_000;
+  const now = Date.UTC(2026, 5, 30, 12);
+  const since: Record<string, number> = {
+    today: now - 3_600_000,
+    day30: now - 30 * day,
+    day31: now - 31 * day,
+    old: now - 400 * day,
+    soon: now + day,
+  };
+  const rule: NewArrivalRule = { days: 30, availableFrom: (id) => since[id] };
+
+  it('is an unsold item on sale for at most the window, by its own date', () => {
+    expect(isNewArrival(rule, 'today', 0, now)).toBe(true);
+    expect(isNewArrival(rule, 'day30', 0, now)).toBe(true);
+    expect(isNewArrival(rule, 'day31', 0, now)).toBe(false);
+    expect(isNewArrival(rule, 'old', 0, now)).toBe(false);
+  });
+
+  it('is never a sold item, an item not on sale yet, or one without a date', () => {
+    expect(isNewArrival(rule, 'today', 1, now)).toBe(false);
+    expect(isNewArrival(rule, 'soon', 0, now)).toBe(false);
+    expect(isNewArrival(rule, 'unknown', 0, now)).toBe(false);
+  });
+
+  it('depends on the moment asked: the same dead stock was a new arrival when it came in', () => {
+    expect(isNewArrival(rule, 'old', 0, since.old + 10 * day)).toBe(true);
+    expect(isNewArrival(rule, 'soon', 0, since.soon)).toBe(true);
+  });
+
+  it('drops an item the explore/exploit rule exhausted', () => {
+    const exhausted = { ...rule, exhausted: (id: string) => id === 'today' };
+    expect(isNewArrival(exhausted, 'today', 0, now)).toBe(false);
+    expect(isNewArrival(exhausted, 'day30', 0, now)).toBe(true);
+  });
+});
+
+describe('exhaustedByExposure', () => {
+  it('takes the place after N impressions without a click, N more per click', () => {
+    expect(exhaustedByExposure(199, 0, 200)).toBe(false);
+    expect(exhaustedByExposure(200, 0, 200)).toBe(true);
+    expect(exhaustedByExposure(399, 1, 200)).toBe(false);
+    expect(exhaustedByExposure(400, 1, 200)).toBe(true);
+    expect(exhaustedByExposure(5000, 30, 200)).toBe(false);
+  });
+
+  it('is off at 0', () => {
+    expect(exhaustedByExposure(1_000_000, 0, 0)).toBe(false);
   });
 });

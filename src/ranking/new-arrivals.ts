@@ -1,10 +1,51 @@
+const DAY_MS = 86_400_000;
+
+/**
+ * Which items are new arrivals: on sale for at most `days` (by the catalog's own `availableFrom`) and never
+ * sold. Older unsold items are dead stock: no new-arrival place and no cold-start prior for them. Serving adds
+ * the explore/exploit rule (`exhausted`); offline callers (the gate, `aisle eval`) have no served lists.
+ */
+export interface NewArrivalRule {
+  /** NEW_ARRIVAL_DAYS. */
+  days: number;
+  /** When the item went on sale (epoch ms); undefined for an unknown item, which is never a new arrival. */
+  availableFrom(id: string): number | undefined;
+  /** Whether the item has been shown often enough without clicks to lose its place; absent: never. */
+  exhausted?(id: string): boolean;
+}
+
+/**
+ * Whether `id`, with `buyers` distinct buyers so far, is a new arrival at `nowMs`: on sale since at most
+ * `rule.days` (a date still to come is not on sale yet), unsold, and not exhausted.
+ */
+export function isNewArrival(rule: NewArrivalRule, id: string, buyers: number, nowMs: number): boolean {
+  if (buyers > 0) return false;
+  const from = rule.availableFrom(id);
+  if (from === undefined || from > nowMs || nowMs - from > rule.days * DAY_MS) return false;
+  return !(rule.exhausted?.(id) ?? false);
+}
+
+/**
+ * The explore/exploit rule: a new arrival keeps its place for `impressionsPerClick` impressions, and that
+ * many more for every click it earned. So an item nobody clicks loses the place after that many showings,
+ * and one that keeps a click-through rate of at least 1 / `impressionsPerClick` keeps it for its whole
+ * new-arrival window. 0 turns the rule off.
+ */
+export function exhaustedByExposure(
+  impressions: number,
+  clicks: number,
+  impressionsPerClick: number,
+): boolean {
+  return impressionsPerClick > 0 && impressions >= impressionsPerClick * (clicks + 1);
+}
+
 /**
  * Reserves up to `slots` of the first `limit` places of a ranked list for items that `isNew` accepts, by
  * moving the best-ranked of them from below the cut to the end of the shown part; the items they displace
  * follow right after them. Nothing moves when enough new items made the cut on their own. In place.
  *
- * Why: a never-sold item has no popularity, trend or co-purchase score, so every blend that sells well ranks
- * it below what already sells, and a new product would never get the first sale that lets it compete.
+ * Why: a new product has no popularity, trend or co-purchase score, so every blend that sells well ranks it
+ * below what already sells, and it would never get the first sale that lets it compete.
  */
 export function reserveNewArrivalSlots<T>(
   ranked: T[],

@@ -35,13 +35,14 @@ export interface ListShape {
   limit: number;
   /** How many ranked candidates to hand on (more than `limit` when diversity re-ranks). */
   pool: number;
-  /** Places of the first `limit` kept for never-sold items (0: none). */
+  /** Places of the first `limit` kept for new arrivals (0: none). */
   newItemSlots: number;
 }
 
 /**
  * The ranked candidate slots of one list: the best `pool` by the blend, with up to `newItemSlots` of the
- * first `limit` places given to the best never-sold candidates when none ranked there on their own.
+ * first `limit` places given to the best-ranked new arrivals (CandidateSet.isNew) when none ranked there on
+ * their own: among them the blend is fit to the shopper (their sales terms are all 0).
  */
 export function rankForList(set: CandidateSet, w: BlendWeights, shape: ListShape): number[] {
   const scores = scoreCandidates(set, w, new Float64Array(set.size));

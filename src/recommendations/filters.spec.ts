@@ -1,11 +1,12 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import { itemFilter } from './filters';
 
+const availableFrom = Date.UTC(2026, 0, 1);
 const items: Record<string, ItemMeta> = {
-  lamp: { title: 'Lamp', category: 'Home/Lighting', price: 20, inStock: true },
-  bulb: { title: 'Bulb', category: 'Home/Lighting/Bulbs', price: 2, inStock: false },
-  mug: { title: 'Mug', category: 'Homeware', price: 5, inStock: true },
-  free: { title: 'Sticker', category: null, price: null, inStock: true },
+  lamp: { title: 'Lamp', category: 'Home/Lighting', price: 20, inStock: true, availableFrom },
+  bulb: { title: 'Bulb', category: 'Home/Lighting/Bulbs', price: 2, inStock: false, availableFrom },
+  mug: { title: 'Mug', category: 'Homeware', price: 5, inStock: true, availableFrom },
+  free: { title: 'Sticker', category: null, price: null, inStock: true, availableFrom },
 };
 const lookup = (id: string) => items[id];
 const base = { inStockOnly: false };

@@ -24,7 +24,8 @@ import {
   sessionScoreOf,
   type SessionBlend,
 } from '../ranking/session-ranking';
-import { reserveNewArrivalSlots } from '../ranking/new-arrivals';
+import { isNewArrival, reserveNewArrivalSlots, type NewArrivalRule } from '../ranking/new-arrivals';
+import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
 import { mmr, type Scored } from './diversity';
 import type { ListOptions } from './dto/options.schema';
@@ -62,6 +63,9 @@ export interface Candidate extends Scored {
 /** Similar items and anonymous sessions (vector search with business rules, diversity and reasons). */
 @Injectable()
 export class RecommendationsService {
+  /** New arrivals as serving sees them: the catalog's dates, NEW_ARRIVAL_DAYS and the explore/exploit rule. */
+  readonly newArrivals: NewArrivalRule;
+
   constructor(
     @Inject(IndexService) private readonly index: RankingIndex,
     private readonly snapshot: CatalogSnapshot,
@@ -72,7 +76,14 @@ export class RecommendationsService {
     private readonly cache: RecommendationCache,
     private readonly serving: ServingModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly exposure: NewArrivalExposure,
+  ) {
+    this.newArrivals = {
+      days: config.newArrivalDays,
+      availableFrom: (id) => snapshot.get(id)?.availableFrom,
+      exhausted: (id) => exposure.exhausted(id),
+    };
+  }
 
   /** The served blend for a list: the defaults until a fine-tune tunes and activates its own. */
   servedBlend(opts: { excludePurchased: boolean }): BlendWeights {
@@ -109,8 +120,16 @@ export class RecommendationsService {
     return { index: this.index, items: this.items, embeddings: this.embeddings };
   }
 
-  /** A session (recent items, oldest first) and/or a text query, for shoppers we do not know. */
-  async session(itemIds: string[], text: string | undefined, opts: ListOptions): Promise<RecommendationList> {
+  /**
+   * A session (recent items, oldest first) and/or a text query, for shoppers we do not know. `now` decides
+   * which items are new arrivals (the evaluation asks at its cutoff).
+   */
+  async session(
+    itemIds: string[],
+    text: string | undefined,
+    opts: ListOptions,
+    now = new Date(),
+  ): Promise<RecommendationList> {
     const known = itemIds.filter((id) => this.snapshot.get(id));
     const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
     let query: Float32Array | undefined;
@@ -129,7 +148,7 @@ export class RecommendationsService {
       else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
-    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded);
+    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded, now);
     const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
     return this.finish(
       hits.map((h): Candidate => ({ ...h, reason: { type: 'matches-text' } })),
@@ -149,6 +168,7 @@ export class RecommendationsService {
     query: Float32Array | undefined,
     opts: ListOptions,
     excluded: ReadonlySet<string>,
+    now: Date,
     blend: SessionBlend = DEFAULT_SESSION_BLEND,
   ): Promise<RecommendationList> {
     const model = this.interactions.current();
@@ -161,11 +181,13 @@ export class RecommendationsService {
       pass,
     );
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
-    // A never-sold item can only be a candidate by its text, and every sales-based term ranks it below what
-    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked never-sold ones.
+    // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
+    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
     const slots = this.config.recsNewItemSlots;
     const order = rankSession(set, blend, slots > 0 ? set.ids.length : pool);
-    if (slots > 0) reserveNewArrivalSlots(order, opts.limit, slots, (i) => model.buyersOf(set.ids[i]) === 0);
+    const isNew = (i: number) =>
+      isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
+    if (slots > 0) reserveNewArrivalSlots(order, opts.limit, slots, isNew);
     const ranked = order.slice(0, pool).map((i): Candidate => {
       const id = set.ids[i];
       return {
@@ -242,6 +264,8 @@ export class RecommendationsService {
       this.servedBlend(opts),
       // Lists made before the first co-purchase computation landed (a fresh start) lack a whole source.
       this.interactions.current().neighbourItems > 0,
+      // An item that gained or lost its new-arrival place by the explore/exploit rule.
+      this.exposure.generation,
     ];
   }
 
@@ -279,11 +303,13 @@ export class RecommendationsService {
       vectorOf,
       nearest: (v, k, accept) => this.index.search(v, k, accept),
       repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
+      newArrivals: this.newArrivals,
     };
     const set = gatherCandidates(sources, history, now, pass);
-    // Never-sold items reach the candidates only as the profile's nearest neighbours by text; the popularity
-    // and trend terms then rank them below anything that sells. In discovery lists (the customer asked for what
-    // they have not bought) a few places go to the best of them. Lists that may repeat purchases keep every
+    // New arrivals reach the candidates only as the profile's nearest neighbours by text; the popularity and
+    // trend terms then rank them below anything that sells. In discovery lists (the customer asked for what
+    // they have not bought) a few places go to the best of them; dead stock (unsold for longer than
+    // NEW_ARRIVAL_DAYS) and items shown often without clicks are no new arrivals (NewArrivalRule). Lists that may repeat purchases keep every
     // place for the ranking: there a re-order outranks an unknown product (measured: next-basket NDCG@10
     // 0.2978 → 0.2886 with one place taken).
     const ranked = rankForList(set, blend, {

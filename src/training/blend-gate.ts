@@ -34,6 +34,9 @@ export interface GateInput {
   /** The served lists' settings the gate ranks with (RECS_REPEAT_HALF_LIFE_DAYS, RECS_NEW_ITEM_SLOTS). */
   repeatHalfLifeDays: number;
   newItemSlots: number;
+  /** When each of `itemIds` went on sale (epoch ms; NaN: unknown) and NEW_ARRIVAL_DAYS: new arrivals as served. */
+  availableFrom: Float64Array;
+  newArrivalDays: number;
 }
 
 export interface GateResult {
@@ -93,6 +96,15 @@ export function tuneForModel(input: GateInput): GateResult {
     },
     nearest: exactNearest(projected, dim, itemIds),
     repeatHalfLifeDays: input.repeatHalfLifeDays,
+    // No served lists offline: the dates and sales alone decide, as serving does before any list was shown.
+    newArrivals: {
+      days: input.newArrivalDays,
+      availableFrom: (id) => {
+        const r = row.get(id);
+        const t = r === undefined ? NaN : input.availableFrom[r];
+        return Number.isNaN(t) ? undefined : t;
+      },
+    },
   };
   const cases: BlendCase[] = [];
   const discovery: BlendCase[] = [];

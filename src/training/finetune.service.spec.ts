@@ -85,6 +85,7 @@ function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFa
       return Promise.resolve(shopHistory());
     },
     latestPurchaseAt: () => Promise.resolve(new Date('2025-05-28T10:00:00Z')),
+    availableFrom: () => Promise.resolve(new Map()),
   };
   const versions: FinetuneVersions = {
     insert: (v) => {

@@ -28,7 +28,10 @@ export interface FinetuneResult extends Record<string, unknown> {
 export type FinetuneEmbeddings = Pick<EmbeddingsService, 'catalogVectors' | 'embedCatalog'>;
 export type FinetuneJobs = Pick<JobsService, 'underKindLock'>;
 export type FinetuneCopurchase = Pick<CopurchaseJob, 'compute'>;
-export type FinetuneInteractions = Pick<InteractionsRepository, 'before' | 'latestPurchaseAt'>;
+export type FinetuneInteractions = Pick<
+  InteractionsRepository,
+  'before' | 'latestPurchaseAt' | 'availableFrom'
+>;
 export type FinetuneVersions = Pick<ModelVersionsRepository, 'insert' | 'prune'>;
 export type FinetuneActivation = Pick<ModelActivationService, 'activeModel' | 'activate'>;
 export type FinetuneTrainer = Pick<ProjectionTrainer, 'train' | 'tune'>;
@@ -148,6 +151,8 @@ export class FinetuneService {
       // The gate: candidate vs the model in service, both with their blend tuned on the same validation
       // baskets (in parallel, each in its own thread).
       const users = validationCases(purchases, interactions, itemIds, validationStart);
+      const dates = await this.interactions.availableFrom();
+      const availableFrom = Float64Array.from(itemIds, (id) => dates.get(id)?.getTime() ?? NaN);
       const gate = (projected: Float32Array, dim: number, tau: number) =>
         background(
           this.trainer.tune({
@@ -161,6 +166,8 @@ export class FinetuneService {
             halfLifeDays: this.config.profileHalfLifeDays,
             repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
             newItemSlots: this.config.recsNewItemSlots,
+            availableFrom,
+            newArrivalDays: this.config.newArrivalDays,
           }),
         ).result;
       // Read now, after training: the gate compares with whatever serves at this moment.

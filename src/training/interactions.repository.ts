@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Interaction } from './model/training-pairs';
 
-/** The fine-tune's reads of the event log: what it learns from and when purchases stopped. */
+/** The fine-tune's reads of the event log (what it learns from, when purchases stopped) and of items' dates. */
 @Injectable()
 export class InteractionsRepository {
   constructor(
@@ -35,6 +35,14 @@ export class InteractionsRepository {
             ? Math.min(w.add_to_cart, 0.99)
             : Math.min(w.view, 0.99),
     }));
+  }
+
+  /** When each live item went on sale: the gate tells new arrivals from dead stock as serving does. */
+  async availableFrom(): Promise<Map<string, Date>> {
+    const rows: Array<{ id: string; available_from: Date }> = await this.db.query(
+      `SELECT id, available_from FROM items WHERE deleted_at IS NULL`,
+    );
+    return new Map(rows.map((r) => [r.id, r.available_from]));
   }
 
   async latestPurchaseAt(): Promise<Date | null> {

@@ -15,6 +15,19 @@ const price = z
   .finite('must be a finite number')
   .min(0, 'must be ≥ 0');
 
+/**
+ * When the product went on sale: an ISO-8601 date-time with a zone, or a date (midnight UTC). A date in the
+ * future is accepted (a product announced ahead); it only becomes a new arrival once that day has come.
+ */
+const EARLIEST_AVAILABLE_FROM = Date.UTC(1900, 0, 1);
+const availableFrom = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    message:
+      'must be an ISO-8601 date-time with a time zone (e.g. 2024-05-01T10:00:00Z) or a date (2024-05-01)',
+  })
+  // ISO years reach back to 0000, which PostgreSQL has no calendar for: refused here, not by a failed write.
+  .refine((v) => Date.parse(v) >= EARLIEST_AVAILABLE_FROM, 'must be 1900-01-01 or later');
+
 /** Item fields as accepted from clients (api.md). Unknown fields are refused so typos do not vanish. */
 export const itemFields = {
   title: textSchema().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
@@ -40,6 +53,7 @@ export const itemFields = {
     .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
     .max(2048, 'must be at most 2048 characters')
     .nullish(),
+  availableFrom: availableFrom.optional(),
 };
 
 export const itemSchema = z.strictObject({ id: idSchema, ...itemFields });
