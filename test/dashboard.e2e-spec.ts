@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
@@ -395,6 +395,200 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await context.close();
   });
 
+  /** The item ids a list table shows, in its order (each row links to the item's Explore view). */
+  const idsIn = (table: Locator): Promise<string[]> =>
+    table
+      .locator('tbody tr a[href*="item="]')
+      .evaluateAll((links) =>
+        links.map((a) =>
+          decodeURIComponent(new URL((a as unknown as { href: string }).href).searchParams.get('item') ?? ''),
+        ),
+      );
+
+  /** Waits until `check` holds (the preview answers a moment after an edit); fails naming `what`. */
+  async function eventually(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('Placements: the list, a rule edited in the form changes the live preview, a bad rule names its path, save and restore', async () => {
+    const PIN = '22633';
+    const { context, page } = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await visit(page, 'placements-empty', '/dashboard/placements', () =>
+      page.getByText('No placements yet').waitFor(),
+    );
+    const created = await api()
+      .put('/v1/admin/placements/home-for-you')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({
+        kind: 'for-you',
+        title: 'Home: for you',
+        limit: 8,
+        rules: [{ id: 'pin-top', action: 'pin', itemIds: [PIN], position: 1 }],
+      });
+    expect(created.status).toBe(200);
+    await visit(page, 'placements', '/dashboard/placements', () => page.getByTestId('placements').waitFor());
+    const row = page.getByTestId('placements').locator('tbody tr');
+    await expect(row.count()).resolves.toBe(1);
+    await expect(row.first().textContent()).resolves.toMatch(/home-for-you.*Home: for you.*for-you.*1.*8.*1/);
+    await check(page, 'placements');
+
+    // The placement's page; the shopper goes in the URL, so the view can be shared.
+    await row.first().getByRole('link', { name: 'home-for-you' }).click();
+    await page.getByLabel('Shopper (user id)').fill('17850');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const before = page.getByTestId('preview-before');
+    const after = page.getByTestId('preview-after');
+    await after.waitFor();
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(
+      '/dashboard/placements/home-for-you?user=17850',
+    );
+    await visit(page, 'placement-edit', '/dashboard/placements/home-for-you?user=17850', () =>
+      page.getByTestId('preview-after').locator('tbody tr').first().waitFor(),
+    );
+    // Unedited, both sides are what a storefront is served for this shopper now.
+    const served = await api()
+      .get('/v1/placements/home-for-you/recommendations?userId=17850')
+      .set('X-API-Key', ADMIN_KEY);
+    expect(served.status).toBe(200);
+    const now = (served.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(now).toHaveLength(8);
+    expect(now[0]).toBe(PIN);
+    await expect(idsIn(before)).resolves.toEqual(now);
+    await expect(idsIn(after)).resolves.toEqual(now);
+    await expect(after.locator('tbody tr').first().textContent()).resolves.toContain('pin-top');
+
+    // Move the pin to the third place: the draft's list changes, the list served now does not.
+    await page.getByLabel('Position (1 = first)').fill('3');
+    const moved = [now[1], now[2], PIN, ...now.slice(3)];
+    await eventually('the pin at place 3', async () => (await idsIn(after)).join() === moved.join());
+    await expect(idsIn(before)).resolves.toEqual(now);
+    await expect(after.locator('tbody tr').nth(2).textContent()).resolves.toContain('pin-top');
+    await expect(after.locator('tbody tr').nth(2).textContent()).resolves.toContain('↓2');
+
+    // A second rule, built in the form: filter out items priced 4 or more.
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    const rule = page.getByTestId('rule-1');
+    await rule.getByLabel('Action').selectOption('filter');
+    await rule.getByRole('button', { name: 'Add a condition' }).click();
+    await rule.getByLabel('Condition 1: field').selectOption('price');
+    await rule.getByLabel('Condition 1: comparison').selectOption('$gte');
+    await rule.getByLabel('Condition 1: value').fill('4');
+    const prices = new Map<string, number>();
+    for (const id of now) {
+      const item = await api()
+        .get(`/v1/items/${encodeURIComponent(id)}`)
+        .set('X-API-Key', ADMIN_KEY);
+      prices.set(id, item.body.price as number);
+    }
+    const dear = now.filter((id) => prices.get(id)! >= 4);
+    expect(dear.length).toBeGreaterThan(0);
+    expect(dear.length).toBeLessThan(now.length);
+    await eventually('the filter to apply', async () => {
+      const shown = await idsIn(after);
+      return shown.length === 8 && dear.every((id) => !shown.includes(id));
+    });
+    // Every item the filter took out is marked in the list served now; every other one is still there.
+    const afterIds = await idsIn(after);
+    expect(afterIds[2]).toBe(PIN);
+    for (const id of now.filter((i) => !dear.includes(i))) expect(afterIds).toContain(id);
+    const dropped = await before
+      .locator('tbody tr', { hasText: 'dropped' })
+      .evaluateAll((rows) => rows.length);
+    expect(dropped).toBe(dear.length);
+    // The filter's count is of the whole candidate pool the list is cut from, so at least those shown.
+    const removed = /rules\[1\] removed (\d+)/.exec((await page.getByTestId('preview').textContent()) ?? '');
+    expect(Number(removed?.[1])).toBeGreaterThanOrEqual(dear.length);
+
+    // A bad value: the API's problem, naming the field's path, in the preview and beside the rule.
+    await rule.getByLabel('Condition 1: value').fill('four');
+    await page.getByText('placement.rules[1].match.price.$gte: must be a number').waitFor();
+    await expect(rule.textContent()).resolves.toContain('rules[1].match.price.$gte: must be a number');
+    await check(page, 'placement-bad-rule');
+    await rule.getByLabel('Condition 1: value').fill('4');
+    await eventually('the preview to recover', async () => (await page.getByRole('alert').count()) === 0);
+    await check(page, 'placement-edit');
+
+    // Save: revision 2 holds the form's rules, as typed.
+    await page.getByRole('button', { name: 'Save as a new revision' }).click();
+    await page.getByText('Saved: revision 2 is in service.').waitFor();
+    const saved = await api().get('/v1/admin/placements/home-for-you').set('X-API-Key', ADMIN_KEY);
+    expect(saved.body).toMatchObject({
+      revision: 2,
+      rules: [
+        { id: 'pin-top', action: 'pin', itemIds: [PIN], position: 3 },
+        { action: 'filter', match: { price: { $gte: 4 } } },
+      ],
+    });
+    const served2 = await api()
+      .get('/v1/placements/home-for-you/recommendations?userId=17850')
+      .set('X-API-Key', ADMIN_KEY);
+    expect((served2.body.items as Array<{ id: string }>).map((i) => i.id)).toEqual(afterIds);
+
+    // Restore revision 1: a new revision 3, the pin back at the top, the filter gone.
+    const revisions = page.getByTestId('revisions');
+    await eventually('two revisions', async () => (await revisions.locator('tbody tr').count()) === 2);
+    await page.getByRole('button', { name: 'Restore revision 1' }).click();
+    await page.getByText('Restored revision 1: it is in service as revision 3.').waitFor();
+    await eventually('three revisions', async () => (await revisions.locator('tbody tr').count()) === 3);
+    const restored = await api().get('/v1/admin/placements/home-for-you').set('X-API-Key', ADMIN_KEY);
+    expect(restored.body).toMatchObject({
+      revision: 3,
+      rules: [{ id: 'pin-top', action: 'pin', itemIds: [PIN], position: 1 }],
+    });
+    expect(restored.body.rules).toHaveLength(1);
+    await expect(page.getByLabel('Position (1 = first)').inputValue()).resolves.toBe('1');
+    await expect(page.getByTestId('rule-1').count()).resolves.toBe(0);
+    await eventually('the restored preview', async () => (await idsIn(after)).join() === now.join());
+
+    // The raw-JSON tab edits the same draft.
+    await page.getByRole('tab', { name: 'Raw JSON' }).click();
+    const json = page.getByLabel('The placement as JSON', { exact: false });
+    const text = await json.inputValue();
+    expect(JSON.parse(text)).toEqual({
+      kind: 'for-you',
+      title: 'Home: for you',
+      limit: 8,
+      rules: [{ id: 'pin-top', action: 'pin', itemIds: [PIN], position: 1 }],
+    });
+    await json.fill(JSON.stringify({ ...JSON.parse(text), title: 'Edited as JSON', limit: 5 }, null, 2));
+    await eventually('five items', async () => (await idsIn(after)).length === 5);
+    await expect(idsIn(after)).resolves.toEqual(now.slice(0, 5));
+    await check(page, 'placement-raw-json');
+    await page.getByRole('tab', { name: 'Form' }).click();
+    await expect(page.getByLabel('Title').inputValue()).resolves.toBe('Edited as JSON');
+    await context.close();
+  });
+
+  it('Placements: a new placement is made in the form, previewed for an item and created (dark scheme)', async () => {
+    const { context, page } = await newPage({ colorScheme: 'dark' });
+    await signIn(page, ADMIN_KEY);
+    await page.goto(`${keyed.url}/dashboard/placements`);
+    await page.getByRole('link', { name: 'New placement' }).click();
+    await page.getByLabel('Id (what a storefront asks for)').fill('pdp-similar');
+    await page.getByLabel('Kind').selectOption('similar');
+    await page.getByLabel('Viewed item id').fill('20725');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const after = page.getByTestId('preview-after');
+    await after.locator('tbody tr').first().waitFor();
+    const similar = await api().get('/v1/items/20725/similar?limit=10').set('X-API-Key', ADMIN_KEY);
+    const expected = (similar.body.items as Array<{ id: string }>).map((i) => i.id);
+    await expect(idsIn(after)).resolves.toEqual(expected);
+    await expect(page.getByText('Now: the draft without rules').count()).resolves.toBe(1);
+    await check(page, 'placement-new-dark');
+    await page.getByRole('button', { name: 'Create the placement' }).click();
+    await page.waitForURL(`${keyed.url}/dashboard/placements/pdp-similar?item=20725`);
+    await page.getByTestId('placement-meta').waitFor();
+    const stored = await api().get('/v1/admin/placements/pdp-similar').set('X-API-Key', ADMIN_KEY);
+    expect(stored.body).toMatchObject({ id: 'pdp-similar', kind: 'similar', limit: 10, revision: 1 });
+    await expect(page.getByTestId('placement-meta').textContent()).resolves.toContain('revision 1');
+    await context.close();
+  });
+
   it('a read-only key: Explore works, admin pages say they need the admin scope', async () => {
     const { context, page } = await newPage();
     await signIn(page, READ_KEY);
@@ -403,6 +597,10 @@ describeInBrowser('dashboard (in Chromium)', () => {
       'needs an API key with the admin scope',
     );
     await check(page, 'models-read-key');
+    await page.goto(`${keyed.url}/dashboard/placements`);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'needs an API key with the admin scope',
+    );
     await page.goto(`${keyed.url}/dashboard/explore?user=17850`);
     await page.getByTestId('history').waitFor();
     await context.close();

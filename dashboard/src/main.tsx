@@ -7,6 +7,8 @@ import { ProblemBox, Loading } from './components/states';
 import { ExplorePage } from './pages/explore';
 import { ModelsPage } from './pages/models';
 import { OverviewPage } from './pages/overview';
+import { PlacementEditPage } from './pages/placement-edit';
+import { PlacementsPage } from './pages/placements';
 import { SignIn } from './pages/sign-in';
 import { storedKey, storeKey } from './session';
 import type { Whoami } from './types';
@@ -36,6 +38,7 @@ function Shell({ session }: { session: Session }) {
         <nav aria-label="Pages">
           <NavLink href="/" label="Overview" />
           <NavLink href="/explore" label="Explore" />
+          <NavLink href="/placements" label="Placements" />
           <NavLink href="/models" label="Models" />
         </nav>
         <span class="who">
@@ -51,6 +54,13 @@ function Shell({ session }: { session: Session }) {
         <Switch>
           <Route path="/" component={OverviewPage} />
           <Route path="/explore" component={ExplorePage} />
+          <Route path="/placements" component={PlacementsPage} />
+          <Route path="/placements/:id">
+            {(params: { id: string }) => (
+              // Ids may hold '/', ':' and '@': links encode the id as one path segment.
+              <PlacementEditPage key={params.id} id={decodeURIComponent(params.id)} />
+            )}
+          </Route>
           <Route path="/models" component={ModelsPage} />
           <Route>
             <Redirect to="/" />
