@@ -130,6 +130,25 @@ describeInBrowser('dashboard (in Chromium)', () => {
     expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
   }
 
+  /** The item ids a list table shows, in its order (each row links to the item's Explore view). */
+  const idsIn = (table: Locator): Promise<string[]> =>
+    table
+      .locator('tbody tr a[href*="item="]')
+      .evaluateAll((links) =>
+        links.map((a) =>
+          decodeURIComponent(new URL((a as unknown as { href: string }).href).searchParams.get('item') ?? ''),
+        ),
+      );
+
+  /** Waits until `check` holds (the preview answers a moment after an edit); fails naming `what`. */
+  async function eventually(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   beforeAll(async () => {
     if (!fs.existsSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'))) {
       const build = spawnSync('npm', ['run', 'build:dashboard'], {
@@ -220,6 +239,50 @@ describeInBrowser('dashboard (in Chromium)', () => {
     expect(urls.filter((u) => u.includes(ADMIN_KEY))).toEqual([]);
     expect(keyHeaders.length).toBeGreaterThan(0);
     expect(new Set(keyHeaders)).toEqual(new Set([ADMIN_KEY]));
+    await context.close();
+  });
+
+  it('Overview: a job started outside the dashboard shows with live progress, then among the latest jobs', async () => {
+    // A job kind of this test on the real runner, moved on by the test: 1 of 4, then 3 of 4, then done.
+    const jobs = keyed.app.get(JobsService);
+    let release1!: () => void;
+    let release2!: () => void;
+    const gate1 = new Promise<void>((r) => (release1 = r));
+    const gate2 = new Promise<void>((r) => (release2 = r));
+    jobs.register(
+      'dashboard-test-import',
+      async (ctx) => {
+        ctx.progress(1, 4);
+        await gate1;
+        ctx.progress(3, 4);
+        await gate2;
+        return { imported: 4 };
+      },
+      'training',
+    );
+    const { context, page } = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.getByTestId('jobs').or(page.getByText('No job is queued or running.')).first().waitFor();
+    const queued = await jobs.enqueue('dashboard-test-import', {});
+    const card = page.getByTestId(`job-${queued.id}`);
+    await page
+      .locator(`[data-testid="job-${queued.id}"][data-status="running"]`)
+      .waitFor({ timeout: 30_000 });
+    await eventually('1 of 4', async () =>
+      (await card.getByTestId('done-of-total').textContent())!.startsWith('1 / 4'),
+    );
+    await check(page, 'overview-job-running');
+    // Progress is written at most twice a second: let the first write age before the next.
+    await new Promise((r) => setTimeout(r, 600));
+    release1();
+    // The page polls: the same card moves on without a reload.
+    await eventually('3 of 4', async () =>
+      (await card.getByTestId('done-of-total').textContent())!.startsWith('3 / 4'),
+    );
+    await expect(card.locator('progress').getAttribute('value')).resolves.toBe('3');
+    release2();
+    await page.locator(`[data-testid="jobs"] tr[data-job="${queued.id}"][data-status="succeeded"]`).waitFor();
+    await expect(card.count()).resolves.toBe(0);
     await context.close();
   });
 
@@ -390,29 +453,12 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await page.locator('[data-testid^="job-"][data-status="succeeded"]').waitFor({ timeout: 120_000 });
     await expect(job.textContent()).resolves.toContain('reindex');
     await check(page, 'models-dark-reindex');
+    const jobId = (await job.getAttribute('data-testid'))!.slice('job-'.length);
+    // The Overview lists every job (GET /v1/admin/jobs), this one among the latest.
     await page.getByRole('link', { name: 'Overview' }).click();
-    await page.locator('[data-testid^="job-"][data-status="succeeded"]').waitFor();
+    await page.locator(`[data-testid="jobs"] tr[data-job="${jobId}"][data-status="succeeded"]`).waitFor();
     await context.close();
   });
-
-  /** The item ids a list table shows, in its order (each row links to the item's Explore view). */
-  const idsIn = (table: Locator): Promise<string[]> =>
-    table
-      .locator('tbody tr a[href*="item="]')
-      .evaluateAll((links) =>
-        links.map((a) =>
-          decodeURIComponent(new URL((a as unknown as { href: string }).href).searchParams.get('item') ?? ''),
-        ),
-      );
-
-  /** Waits until `check` holds (the preview answers a moment after an edit); fails naming `what`. */
-  async function eventually(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-    const until = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   it('Placements: the list, a rule edited in the form changes the live preview, a bad rule names its path, save and restore', async () => {
     const PIN = '22633';

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { fmtDay } from '../format';
 
 export interface ChartSeries {
   label: string;
@@ -20,6 +21,10 @@ interface Props {
   format?: (n: number) => string;
   height?: number;
   testId?: string;
+  /** The y axis starts at 0 (counts, sums, rates), and a chart of zeros still has a scale. */
+  fromZero?: boolean;
+  /** Ticks at whole numbers only (counts). */
+  integers?: boolean;
 }
 
 const PALETTE = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'];
@@ -51,6 +56,8 @@ export function Chart({
   format,
   height = 240,
   testId,
+  fromZero = false,
+  integers = false,
 }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const scheme = useColourScheme();
@@ -77,6 +84,7 @@ export function Chart({
     const yAxis: uPlot.Axis = {
       ...axis(yLabel),
       size: 64,
+      ...(integers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5, 1e6] } : {}),
       ...(format ? { values: (_u: uPlot, splits: number[]) => splits.map(format) } : {}),
     };
     const opts: uPlot.Options = {
@@ -90,13 +98,24 @@ export function Chart({
             ? { range: [Math.min(...x) - 0.5, Math.max(...x) + 0.5] as uPlot.Range.MinMax }
             : {}),
         },
+        ...(fromZero
+          ? {
+              y: {
+                range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [
+                  0,
+                  max > 0 ? max * 1.1 : 1,
+                ],
+              },
+            }
+          : {}),
       },
       axes: [xAxis, yAxis],
       legend: { show: true },
       series: [
         {
           label: categories ? 'version' : time ? 'day' : 'x',
-          value: (_u, v) => (v === null ? '–' : categories ? (categories[x.indexOf(v)] ?? '') : String(v)),
+          value: (_u, v) =>
+            v === null ? '–' : categories ? (categories[x.indexOf(v)] ?? '') : time ? fmtDay(v) : String(v),
         },
         ...series.map((s, i): uPlot.Series => {
           const colour = cssVar(PALETTE[i % PALETTE.length]);
@@ -118,7 +137,7 @@ export function Chart({
       resize.disconnect();
       plot.destroy();
     };
-  }, [title, x, series, time, categories, yLabel, format, height, scheme]);
+  }, [title, x, series, time, categories, yLabel, format, height, scheme, fromZero, integers]);
 
   return <figure class="chart" data-testid={testId} aria-label={title} ref={box} />;
 }
