@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
@@ -51,6 +52,34 @@ if (!CHROMIUM) {
   );
 }
 const describeInBrowser = CHROMIUM ? describe : describe.skip;
+
+/** Builds the dashboard when dashboard/dist is missing (a plain `jest` run without `npm run build`). */
+function ensureDashboardBuilt(): void {
+  if (fs.existsSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'))) return;
+  const build = spawnSync('npm', ['run', 'build:dashboard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (build.status !== 0) throw new Error(`could not build the dashboard:\n${build.stdout}\n${build.stderr}`);
+}
+
+describe('dashboard bundle', () => {
+  it('ships at most 300 kB of JavaScript, gzipped', () => {
+    ensureDashboardBuilt();
+    const assets = path.join(ROOT, 'dashboard', 'dist', 'assets');
+    const js = fs.readdirSync(assets).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(0);
+    const gz = js.reduce(
+      (sum, f) => sum + gzipSync(fs.readFileSync(path.join(assets, f)), { level: 9 }).length,
+      0,
+    );
+    process.stdout.write(
+      `\n[dashboard] JavaScript: ${js.length} file(s), ${(gz / 1000).toFixed(1)} kB gzipped\n`,
+    );
+    expect(gz).toBeLessThanOrEqual(300_000);
+  });
+});
 
 /** The lines customer `customer` bought last (stock code and description), read from the fixture itself. */
 function lastPurchasesOf(customer: string, n: number): Array<{ code: string; title: string }> {
@@ -150,15 +179,7 @@ describeInBrowser('dashboard (in Chromium)', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'))) {
-      const build = spawnSync('npm', ['run', 'build:dashboard'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 300_000,
-      });
-      if (build.status !== 0)
-        throw new Error(`could not build the dashboard:\n${build.stdout}\n${build.stderr}`);
-    }
+    ensureDashboardBuilt();
     db = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-dashboard-test-'));
     keyed = await listenApp(db.url, dataDir, {
@@ -329,12 +350,23 @@ describeInBrowser('dashboard (in Chromium)', () => {
     const { context, page } = await newPage();
     await signIn(page, ADMIN_KEY);
     const [older, newest] = lastPurchasesOf('17850', 2);
+    // What the page asks the API for while it first renders: the history's items come in one request.
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/v1/')) asked.push(u.pathname + u.search);
+    };
+    page.on('request', onRequest);
     await visit(page, 'explore-user', '/dashboard/explore?user=17850', () =>
       page
         .getByTestId('user-recs')
         .waitFor()
         .then(() => page.getByTestId('history').getByText(newest.title).first().waitFor()),
     );
+    page.off('request', onRequest);
+    expect(asked.filter((p) => /^\/v1\/items\/[^/?]+$/.test(p))).toEqual([]);
+    expect(asked.filter((p) => p.startsWith('/v1/items?ids=')).length).toBe(1);
+    expect(asked.length).toBeLessThanOrEqual(4); // whoami, events, the items, the list
     const history = page.getByTestId('history');
     // Both were bought in the same minute, the last of 17850's purchases in the slice: the first two rows. (The
     // catalog keeps one description per stock code, which need not be this line's: the codes identify them.)

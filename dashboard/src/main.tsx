@@ -10,7 +10,7 @@ import { OverviewPage } from './pages/overview';
 import { PlacementEditPage } from './pages/placement-edit';
 import { PlacementsPage } from './pages/placements';
 import { SignIn } from './pages/sign-in';
-import { storedKey, storeKey } from './session';
+import { storedKey, storedWho, storeKey, storeWho } from './session';
 import type { Whoami } from './types';
 import { useLoad } from './use-api';
 import './styles.css';
@@ -73,19 +73,26 @@ function Shell({ session }: { session: Session }) {
 
 function App() {
   const [key, setKey] = useState<string | null>(storedKey());
-  const [who, setWho] = useState<Whoami | null>(null);
-  // A stored key is re-checked on load; with none, the check tells whether the server is open.
+  // A page loaded in a signed-in tab renders at once with what the server said about the key last time; the
+  // check below runs beside the page's own requests and signs out if the key is no longer accepted.
+  const [who, setWho] = useState<Whoami | null>(storedWho());
   const check = useLoad(() => api<Whoami>('/v1/auth/whoami', { key }), [key]);
   useEffect(() => {
-    if (check.state === 'ok') setWho(check.data);
-    if (check.state === 'error' && key && check.problem.status === 401) {
+    if (check.state === 'ok') {
+      setWho(check.data);
+      storeWho(check.data);
+    }
+    if (check.state === 'error' && check.problem.status === 401) {
       storeKey(null);
+      storeWho(null);
       setKey(null);
+      setWho(null);
     }
   }, [check.state]);
 
   const signOut = () => {
     storeKey(null);
+    storeWho(null);
     setKey(null);
     setWho(null);
   };
@@ -103,6 +110,7 @@ function App() {
     <SignIn
       onSignedIn={(k, w) => {
         storeKey(k);
+        storeWho(w);
         setWho(w);
         setKey(k);
       }}
