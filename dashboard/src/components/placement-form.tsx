@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { asText, errorsUnder, getIn, sameJson, setIn, type Draft } from '../placement-draft';
 import { PLACEMENT_KINDS } from '../types';
 import { BoundInput, numberField, textField } from './bound-input';
-import { RuleEditor } from './rule-editor';
+import { RulesEditor } from './rules-editor';
 
 const KIND_HELP: Record<string, string> = {
   'for-you': 'a shopper’s personalised list (needs a user)',
@@ -81,14 +81,7 @@ function RawJson({ draft, onChange }: Props) {
 }
 
 function Form({ draft, onChange, errors }: Props) {
-  // Bumped on structural changes (a rule removed or moved) so every rule's inputs start again from the draft.
-  const [generation, setGeneration] = useState(0);
-  const rules: unknown[] = Array.isArray(draft.rules) ? (draft.rules as unknown[]) : [];
   const set = (path: Array<string | number>, value: unknown) => onChange(setIn(draft, path, value) as Draft);
-  const setRules = (next: unknown[], structural: boolean) => {
-    set(['rules'], next.length === 0 ? undefined : next);
-    if (structural) setGeneration((g) => g + 1);
-  };
   const kind = asText(getIn(draft, ['kind']));
   const bad = (path: string) => errorsUnder(errors, path).length > 0;
   const filterFlag = (name: 'inStockOnly' | 'excludePurchased', fallback: boolean) => {
@@ -220,42 +213,13 @@ function Form({ draft, onChange, errors }: Props) {
         <FieldErrors errors={errors} path="filters" />
       </fieldset>
 
-      <fieldset>
-        <legend>Rules ({rules.length}), applied in this order</legend>
-        {rules.length === 0 && <p class="muted">No rules: the list is the engine’s own.</p>}
-        <ol class="rules">
-          {rules.map((r, i) => (
-            <RuleEditor
-              key={`${generation}-${i}`}
-              index={i}
-              count={rules.length}
-              rule={r}
-              errors={errorsUnder(errors, `rules[${i}]`)}
-              onChange={(next) =>
-                setRules(
-                  rules.map((x, j) => (j === i ? next : x)),
-                  false,
-                )
-              }
-              onRemove={() =>
-                setRules(
-                  rules.filter((_, j) => j !== i),
-                  true,
-                )
-              }
-              onMove={(by) => {
-                const next = [...rules];
-                [next[i], next[i + by]] = [next[i + by], next[i]];
-                setRules(next, true);
-              }}
-            />
-          ))}
-        </ol>
-        <FieldErrors errors={errors.filter((e) => !/rules\[\d+\]/.test(e.path))} path="rules" />
-        <button type="button" onClick={() => setRules([...rules, { action: 'boost', weight: 1.5 }], false)}>
-          Add a rule
-        </button>
-      </fieldset>
+      <RulesEditor
+        rules={draft.rules}
+        path="rules"
+        idPrefix="rule"
+        errors={errors}
+        onChange={(rules) => set(['rules'], rules)}
+      />
     </>
   );
 }

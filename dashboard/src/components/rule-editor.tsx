@@ -12,6 +12,10 @@ const ACTION_HELP: Record<string, string> = {
 };
 
 interface Props {
+  /** The rule's path in the request body, as the API names it in problems (`rules[2]`, `variants[1].rules[0]`). */
+  at: string;
+  /** Prefix of the inputs' ids and the rule's test id, unique on the page. */
+  uid: string;
   index: number;
   count: number;
   rule: unknown;
@@ -22,9 +26,7 @@ interface Props {
 }
 
 /** One rule of the draft as a form; every field writes straight into the draft. */
-export function RuleEditor({ index, count, rule, errors, onChange, onRemove, onMove }: Props) {
-  const at = `rules[${index}]`;
-  const uid = `rule-${index}`;
+export function RuleEditor({ at, uid, index, count, rule, errors, onChange, onRemove, onMove }: Props) {
   const action = asText(getIn(rule, ['action']));
   const set = (field: string, value: unknown) => onChange(setIn(rule, [field], value));
   const bad = (field: string) =>
@@ -39,7 +41,7 @@ export function RuleEditor({ index, count, rule, errors, onChange, onRemove, onM
   );
 
   return (
-    <li class={`rule${errors.length > 0 ? ' has-errors' : ''}`} data-testid={`rule-${index}`}>
+    <li class={`rule${errors.length > 0 ? ' has-errors' : ''}`} data-testid={uid}>
       <div class="row rule-head">
         <h3 id={`${uid}-h`}>
           Rule {index + 1} <code>{ruleKey(rule, index)}</code>
