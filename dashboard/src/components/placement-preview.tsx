@@ -131,6 +131,8 @@ export function PlacementPreview({
   const body = JSON.stringify({ placement: draft, context, includeItems: true });
 
   useEffect(() => {
+    // The first preview is asked for at once; later ones wait for the draft to stay still.
+    const delay = asked.current === 0 ? 0 : DEBOUNCE_MS;
     const n = ++asked.current;
     setBusy(true);
     const timer = window.setTimeout(() => {
@@ -153,7 +155,7 @@ export function PlacementPreview({
           onProblem(pr);
         },
       );
-    }, DEBOUNCE_MS);
+    }, delay);
     return () => window.clearTimeout(timer);
   }, [placementId, body]);
 

@@ -156,6 +156,9 @@ export function PlacementEditPage({ id: routeId }: { id: string }) {
         <NeedsScope scope="admin" />
       </>
     );
+  // The draft is the stored placement from the first render on (the preview asks for it at once).
+  if (!isNew && stored.state === 'ok' && current?.id !== stored.data.id)
+    return <Loading what={`placement ${routeId}`} />;
   if (!isNew && (stored.state === 'loading' || stored.state === 'idle'))
     return <Loading what={`placement ${routeId}`} />;
   if (!isNew && stored.state === 'error')
