@@ -142,6 +142,12 @@ async function main(): Promise<void> {
         '[data-testid="preview-after"] tbody tr',
       ],
       ['models', '/dashboard/models', '[data-testid="active-model"]'],
+      // The list, or its empty state, or the note that this server has no experiments API.
+      [
+        'experiments',
+        '/dashboard/experiments',
+        'main :is([data-testid="experiments"], [data-testid="experiments-unavailable"], p.state.empty)',
+      ],
     ];
 
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });

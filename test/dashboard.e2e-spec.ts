@@ -53,6 +53,16 @@ if (!CHROMIUM) {
 }
 const describeInBrowser = CHROMIUM ? describe : describe.skip;
 
+/** The experiments API (api.md, Experiments) lives in src/experiments/ once it is merged: see the test below. */
+const EXPERIMENTS_API = fs.existsSync(path.join(ROOT, 'src', 'experiments'));
+const fixmeUntilExperimentsApi = EXPERIMENTS_API ? it : it.skip;
+if (CHROMIUM && !EXPERIMENTS_API) {
+  process.stderr.write(
+    '\n[dashboard] FIXME: the Experiments page test against the real API is waiting for the experiments API ' +
+      '(src/experiments/ is not here yet): skipped.\n\n',
+  );
+}
+
 /** Builds the dashboard when dashboard/dist is missing (a plain `jest` run without `npm run build`). */
 function ensureDashboardBuilt(): void {
   if (fs.existsSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'))) return;
@@ -667,6 +677,342 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await context.close();
   });
 
+  it('Experiments: a response shaped as api.md describes is drawn (CTR with intervals, lift, p-value, interleaving wins); create, stop and promote send what the API expects', async () => {
+    // The experiments API is built on another branch: here the browser answers its routes with the contract's
+    // shapes (api.md, Experiments) so the page is exercised now; everything else comes from the real server.
+    const ab = {
+      id: 'home-ab',
+      placement: 'home-for-you',
+      mode: 'ab',
+      status: 'running',
+      createdAt: '2026-11-20T10:00:00.000Z',
+      variants: [
+        {
+          id: 'control',
+          users: 480,
+          lists: 1200,
+          clicks: 96,
+          ctr: 0.08,
+          ctrInterval: [0.0647, 0.0953],
+          conversions: 30,
+          conversionRate: 0.025,
+          conversionRateInterval: [0.016, 0.034],
+          revenue: 412.5,
+          revenuePerList: 0.34375,
+          revenuePerListInterval: [0.2, 0.49],
+        },
+        {
+          id: 'popular',
+          strategy: 'popular',
+          users: 470,
+          lists: 1180,
+          clicks: 59,
+          ctr: 0.05,
+          ctrInterval: [0.0376, 0.0624],
+          conversions: 18,
+          revenue: 240.1,
+          lift: -0.375,
+          pValue: 0.0031,
+        },
+      ],
+      series: [
+        { day: '2026-11-20', variant: 'control', lists: 600, clicks: 50, conversions: 14, revenue: 200 },
+        { day: '2026-11-20', variant: 'popular', lists: 590, clicks: 28, conversions: 9, revenue: 120 },
+        { day: '2026-11-21', variant: 'control', lists: 600, clicks: 46, conversions: 16, revenue: 212.5 },
+        { day: '2026-11-21', variant: 'popular', lists: 590, clicks: 31, conversions: 9, revenue: 120.1 },
+      ],
+    };
+    const il = {
+      id: 'home-il',
+      placement: 'home-for-you',
+      mode: 'interleave',
+      status: 'running',
+      variants: [
+        {
+          id: 'engine',
+          users: 300,
+          lists: 900,
+          clicks: 120,
+          ctr: 0.1333,
+          ctrInterval: [0.11, 0.156],
+          conversions: 12,
+          revenue: 99,
+        },
+        {
+          id: 'popular',
+          users: 300,
+          lists: 900,
+          clicks: 80,
+          ctr: 0.0889,
+          ctrInterval: [0.07, 0.107],
+          conversions: 7,
+          revenue: 50,
+        },
+      ],
+      interleaving: { wins: 31, losses: 62, ties: 7, pValue: 0.0017 },
+    };
+    const state: Record<string, Record<string, unknown>> = { 'home-ab': { ...ab }, 'home-il': { ...il } };
+    // The form offers the server's real placements.
+    const put = await api()
+      .put('/v1/admin/placements/exp-form')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ kind: 'trending' });
+    expect(put.status).toBe(200);
+    const posted: Array<{ path: string; body: unknown }> = [];
+    const { context, page } = await newPage();
+    await context.route('**/v1/admin/experiments**', async (route) => {
+      const req = route.request();
+      const { pathname } = new URL(req.url());
+      const json = (status: number, body: unknown) =>
+        route.fulfill({
+          status,
+          contentType: status >= 400 ? 'application/problem+json' : 'application/json',
+          body: JSON.stringify(body),
+        });
+      if (req.method() === 'POST') {
+        const body: unknown = req.postData() ? JSON.parse(req.postData()!) : undefined;
+        posted.push({ path: pathname, body });
+        if (pathname === '/v1/admin/experiments') {
+          const b = body as {
+            id: string;
+            placement: string;
+            mode: string;
+            variants: Array<{ id: string; weight?: number }>;
+          };
+          if (b.variants.some((v) => v.weight === 0))
+            return json(400, {
+              type: 'about:blank',
+              title: 'Bad Request',
+              status: 400,
+              detail: 'The request has 1 invalid field; nothing was written.',
+              errors: [{ path: 'variants[1].weight', message: 'must be > 0' }],
+            });
+          state[b.id] = {
+            ...b,
+            status: 'running',
+            variants: b.variants.map((v) => ({
+              ...v,
+              users: 0,
+              lists: 0,
+              clicks: 0,
+              ctr: 0,
+              ctrInterval: [0, 0],
+              conversions: 0,
+              revenue: 0,
+            })),
+          };
+          return json(201, state[b.id]);
+        }
+        const [, id, action, variant] =
+          /^\/v1\/admin\/experiments\/([^/]+)\/(stop|promote)\/?(.*)$/.exec(pathname) ?? [];
+        state[id] = {
+          ...state[id],
+          status: 'stopped',
+          ...(action === 'promote' ? { promotedVariant: variant } : {}),
+        };
+        return json(200, state[id]);
+      }
+      if (pathname === '/v1/admin/experiments') return json(200, { experiments: Object.values(state) });
+      const id = decodeURIComponent(pathname.split('/').pop()!);
+      return state[id]
+        ? json(200, state[id])
+        : json(404, { title: 'Not Found', status: 404, detail: `Experiment "${id}" not found` });
+    });
+    await signIn(page, ADMIN_KEY);
+    await visit(page, 'experiments', '/dashboard/experiments', () =>
+      page.getByTestId('experiments').waitFor(),
+    );
+    const row = page.getByTestId('experiments').getByRole('row', { name: /home-ab/ });
+    // Totals over the variants, in the browser's locale (en-US).
+    await expect(row.textContent()).resolves.toMatch(
+      /home-ab.*home-for-you.*A\/B.*running.*control, popular.*2,380.*155/,
+    );
+    await check(page, 'experiments');
+
+    await row.getByRole('link', { name: 'home-ab' }).click();
+    await page.getByTestId('variants').waitFor();
+    await visit(page, 'experiment', '/dashboard/experiments/home-ab', () =>
+      page.getByTestId('variants').waitFor(),
+    );
+    const variants = page.getByTestId('variants').locator('tbody tr');
+    await expect(variants.nth(0).textContent()).resolves.toMatch(
+      /control.*480.*1,200.*96.*8%.*6\.47%–9\.53%.*30.*2\.5% per list \(1\.6%–3\.4%\).*412\.50/,
+    );
+    await expect(variants.nth(1).textContent()).resolves.toMatch(
+      /popular.*strategy popular.*1,180.*59.*5%.*3\.76%–6\.24%.*-37\.5%.*0\.0031/,
+    );
+    await expect(page.getByTestId('verdict').textContent()).resolves.toBe(
+      'popular: CTR -37.5% against control, p = 0.0031 (significant at 5 %)',
+    );
+    // CTR, conversions and revenue per list by variant (with intervals), and CTR by day.
+    for (const chart of ['chart-ctr', 'chart-conversion', 'chart-revenue', 'chart-daily'])
+      await page.locator(`[data-testid="${chart}"] canvas`).waitFor();
+    await expect(page.getByTestId('chart-ctr').locator('.u-legend').textContent()).resolves.toMatch(
+      /control.*popular/,
+    );
+    await check(page, 'experiment');
+
+    await page.getByRole('button', { name: 'Stop the experiment' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop home-ab' }).click();
+    await page.getByTestId('experiment-message').waitFor();
+    await eventually(
+      'the stopped status',
+      async () => (await page.getByTestId('experiment-status').textContent()) === 'stopped',
+    );
+    await page.getByRole('button', { name: 'Promote popular' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote popular' }).click();
+    await page.getByTestId('promoted').waitFor();
+    expect(posted).toEqual([
+      { path: '/v1/admin/experiments/home-ab/stop', body: undefined },
+      { path: '/v1/admin/experiments/home-ab/promote/popular', body: undefined },
+    ]);
+
+    // Interleaving: the wins of each variant and the sign test's p-value.
+    const dark = await newPage({ colorScheme: 'dark' });
+    await dark.context.route('**/v1/admin/experiments**', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(il) }),
+    );
+    await signIn(dark.page, ADMIN_KEY);
+    await dark.page.goto(`${keyed.url}/dashboard/experiments/home-il`);
+    await dark.page.getByTestId('interleaving').waitFor();
+    await expect(dark.page.getByTestId('interleaving').textContent()).resolves.toBe(
+      'popular won31engine won62Ties7Sign test p-value0.0017',
+    );
+    await expect(dark.page.getByTestId('verdict').textContent()).resolves.toBe(
+      'engine won more interleaved lists (62 to 31, 7 ties); sign test p = 0.0017, significant at 5 %.',
+    );
+    await check(dark.page, 'experiment-interleave-dark');
+    await dark.context.close();
+
+    // A new experiment from the form: the body is what api.md's POST takes; a refused field shows beside its variant.
+    posted.length = 0;
+    await page.goto(`${keyed.url}/dashboard/experiments/new`);
+    await page.getByLabel('Id', { exact: true }).first().fill('engine-vs-popular');
+    await page.getByLabel('Placement', { exact: true }).selectOption('exp-form');
+    const second = page.getByTestId('variant-1');
+    await second.getByLabel('Id', { exact: true }).fill('popular');
+    await second.getByLabel('List', { exact: true }).selectOption('popular');
+    await second.getByLabel('Share of shoppers (weight)').fill('0');
+    await page.getByRole('button', { name: 'Start the experiment' }).click();
+    await expect(second.locator('.field-error').textContent()).resolves.toContain(
+      'variants[1].weight: must be > 0',
+    );
+    await check(page, 'experiment-new-error');
+    await second.getByLabel('Share of shoppers (weight)').fill('');
+    await page.getByRole('button', { name: 'Start the experiment' }).click();
+    await page.waitForURL(`${keyed.url}/dashboard/experiments/engine-vs-popular`);
+    expect(posted.map((p) => p.body)).toEqual([
+      {
+        id: 'engine-vs-popular',
+        placement: 'exp-form',
+        mode: 'ab',
+        variants: [{ id: 'control' }, { id: 'popular', strategy: 'popular', weight: 0 }],
+      },
+      {
+        id: 'engine-vs-popular',
+        placement: 'exp-form',
+        mode: 'ab',
+        variants: [{ id: 'control' }, { id: 'popular', strategy: 'popular' }],
+      },
+    ]);
+    await page.getByTestId('variants').waitFor();
+    await context.close();
+  });
+
+  /**
+   * FIXME — waiting for the experiments API. POST/GET /v1/admin/experiments, stop and promote (api.md) are being
+   * built on another branch and are not merged here yet, so this end-to-end run of the Experiments page against
+   * the real server is skipped until src/experiments/ exists; it then runs as it is. It is the only skipped test.
+   */
+  fixmeUntilExperimentsApi(
+    'Experiments (real API): create an A/B test in the form, watch the lists and clicks it counts, stop, promote',
+    async () => {
+      const put = await api()
+        .put('/v1/admin/placements/exp-home')
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ kind: 'for-you', limit: 5 });
+      expect(put.status).toBe(200);
+      const { context, page } = await newPage();
+      await signIn(page, ADMIN_KEY);
+      await page.goto(`${keyed.url}/dashboard/experiments/new`);
+      await page.getByLabel('Id', { exact: true }).first().fill('engine-vs-popular-live');
+      await page.getByLabel('Placement', { exact: true }).selectOption('exp-home');
+      const first = page.getByTestId('variant-0');
+      await first.getByLabel('Id', { exact: true }).fill('engine');
+      await first.getByLabel('List', { exact: true }).selectOption('engine');
+      const second = page.getByTestId('variant-1');
+      await second.getByLabel('Id', { exact: true }).fill('popular');
+      await second.getByLabel('List', { exact: true }).selectOption('popular');
+      await page.getByRole('button', { name: 'Start the experiment' }).click();
+      await page.waitForURL(`${keyed.url}/dashboard/experiments/engine-vs-popular-live`);
+      await expect(page.getByTestId('experiment-status').textContent()).resolves.toBe('running');
+
+      // Shoppers ask for the placement; each list says its variant. Every engine list gets one click.
+      const users = [
+        '17850',
+        '13047',
+        '12583',
+        '13748',
+        '15100',
+        '15291',
+        '14688',
+        '17809',
+        '15311',
+        '16098',
+      ];
+      const served: Record<string, number> = { engine: 0, popular: 0 };
+      const clicks: Array<Record<string, unknown>> = [];
+      for (const userId of users) {
+        const res = await api()
+          .get(`/v1/placements/exp-home/recommendations?userId=${userId}`)
+          .set('X-API-Key', ADMIN_KEY);
+        expect(res.status).toBe(200);
+        const variant = res.body.variant as string;
+        served[variant] += 1;
+        if (variant === 'engine')
+          clicks.push({
+            userId,
+            itemId: res.body.items[0].id,
+            type: 'view',
+            recommId: res.body.recommId,
+            position: 1,
+          });
+      }
+      expect(served.engine + served.popular).toBe(users.length);
+      await new Promise((r) => setTimeout(r, 1500)); // served lists are recorded off the request path
+      const sent = await api().post('/v1/events').set('X-API-Key', ADMIN_KEY).send({ events: clicks });
+      expect(sent.status).toBe(202);
+      await page.reload();
+      const rows = page.getByTestId('variants').locator('tbody tr');
+      await eventually('the counts', async () =>
+        (await rows.nth(0).textContent())!.includes(`${served.engine}${clicks.length}`),
+      );
+      const cells = (i: number) => rows.nth(i).locator('td').allTextContents();
+      const [engineRow, popularRow] = [await cells(0), await cells(1)];
+      // Variant, weight, users, lists, clicks: the counts this test caused.
+      expect(engineRow.slice(3, 5)).toEqual([String(served.engine), String(clicks.length)]);
+      expect(popularRow.slice(3, 5)).toEqual([String(served.popular), '0']);
+      await check(page, 'experiment-live');
+
+      await page.getByRole('button', { name: 'Stop the experiment' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Stop engine-vs-popular-live' }).click();
+      await eventually(
+        'stopped',
+        async () => (await page.getByTestId('experiment-status').textContent()) === 'stopped',
+      );
+      await page.getByRole('button', { name: 'Promote engine' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Promote engine' }).click();
+      await page.getByTestId('promoted').waitFor();
+      const after = await api()
+        .get('/v1/admin/experiments/engine-vs-popular-live')
+        .set('X-API-Key', ADMIN_KEY);
+      expect(after.body.status).toBe('stopped');
+      const placement = await api().get('/v1/admin/placements/exp-home').set('X-API-Key', ADMIN_KEY);
+      expect(placement.body.revision).toBe(2);
+      await context.close();
+    },
+  );
+
   it('a read-only key: Explore works, admin pages say they need the admin scope', async () => {
     const { context, page } = await newPage();
     await signIn(page, READ_KEY);
@@ -675,10 +1021,12 @@ describeInBrowser('dashboard (in Chromium)', () => {
       'needs an API key with the admin scope',
     );
     await check(page, 'models-read-key');
-    await page.goto(`${keyed.url}/dashboard/placements`);
-    await expect(page.getByRole('alert').textContent()).resolves.toContain(
-      'needs an API key with the admin scope',
-    );
+    for (const admin of ['placements', 'experiments']) {
+      await page.goto(`${keyed.url}/dashboard/${admin}`);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain(
+        'needs an API key with the admin scope',
+      );
+    }
     await page.goto(`${keyed.url}/dashboard/explore?user=17850`);
     await page.getByTestId('history').waitFor();
     await context.close();

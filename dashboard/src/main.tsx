@@ -4,6 +4,9 @@ import { Link, Redirect, Route, Router, Switch, useRoute } from 'wouter-preact';
 import { api } from './api';
 import { SessionContext, type Session } from './auth';
 import { ProblemBox, Loading } from './components/states';
+import { ExperimentPage } from './pages/experiment';
+import { ExperimentNewPage } from './pages/experiment-new';
+import { ExperimentsPage } from './pages/experiments';
 import { ExplorePage } from './pages/explore';
 import { ModelsPage } from './pages/models';
 import { OverviewPage } from './pages/overview';
@@ -39,6 +42,7 @@ function Shell({ session }: { session: Session }) {
           <NavLink href="/" label="Overview" />
           <NavLink href="/explore" label="Explore" />
           <NavLink href="/placements" label="Placements" />
+          <NavLink href="/experiments" label="Experiments" />
           <NavLink href="/models" label="Models" />
         </nav>
         <span class="who">
@@ -59,6 +63,13 @@ function Shell({ session }: { session: Session }) {
             {(params: { id: string }) => (
               // Ids may hold '/', ':' and '@': links encode the id as one path segment.
               <PlacementEditPage key={params.id} id={decodeURIComponent(params.id)} />
+            )}
+          </Route>
+          <Route path="/experiments" component={ExperimentsPage} />
+          <Route path="/experiments/new" component={ExperimentNewPage} />
+          <Route path="/experiments/:id">
+            {(params: { id: string }) => (
+              <ExperimentPage key={params.id} id={decodeURIComponent(params.id)} />
             )}
           </Route>
           <Route path="/models" component={ModelsPage} />

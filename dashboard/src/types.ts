@@ -218,3 +218,56 @@ export interface Preview {
   warnings: string[];
   modelVersion: string | null;
 }
+
+export const EXPERIMENT_MODES = ['ab', 'interleave'] as const;
+export type ExperimentMode = (typeof EXPERIMENT_MODES)[number];
+
+/** One variant's results (api.md, Experiments); the rates beyond CTR are read when the server gives them. */
+export interface VariantResult {
+  id: string;
+  weight?: number;
+  modelVersion?: string;
+  strategy?: string;
+  rules?: Rule[];
+  users: number;
+  lists: number;
+  clicks: number;
+  ctr: number;
+  ctrInterval: [number, number];
+  conversions: number;
+  revenue: number;
+  /** CTR against the first variant (the control): a ratio, 0.1 = 10 % more clicks per list. */
+  lift?: number;
+  pValue?: number;
+  conversionRate?: number;
+  conversionRateInterval?: [number, number];
+  revenuePerList?: number;
+  revenuePerListInterval?: [number, number];
+}
+
+/** One day's figures of one variant, when the server gives a series. */
+export interface ExperimentDay {
+  day: string;
+  variant: string;
+  lists: number;
+  clicks: number;
+  conversions?: number;
+  revenue?: number;
+}
+
+export interface Experiment {
+  id: string;
+  placement: string;
+  mode: ExperimentMode;
+  status: string;
+  variants: VariantResult[];
+  interleaving?: { wins: number; losses: number; ties: number; pValue: number; noClicks?: number };
+  startAt?: string | null;
+  endAt?: string | null;
+  createdAt?: string;
+  stoppedAt?: string | null;
+  promotedVariant?: string | null;
+  series?: ExperimentDay[];
+  /** Which statistical test gives the p-values, in words. */
+  method?: string;
+}
