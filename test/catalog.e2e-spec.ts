@@ -100,4 +100,33 @@ describe('items API (real PostgreSQL)', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 404, title: 'Not Found' });
   });
+
+  it('gets several items in one request, in the order asked, naming the ids it has no live item for', async () => {
+    const put = await request(t.server)
+      .put('/v1/items')
+      .send({ items: [item('m1'), item('m2', { price: 9 }), item('m3'), item('m:4/x')] });
+    expect(put.status).toBe(200);
+    expect((await request(t.server).delete('/v1/items/m3')).status).toBe(204);
+
+    const res = await request(t.server).get('/v1/items?ids=m2,nope,m1,m3,m2,m%3A4%2Fx');
+    expect(res.status).toBe(200);
+    expect((res.body.items as Array<{ id: string }>).map((i) => i.id)).toEqual(['m2', 'm1', 'm:4/x']);
+    expect(res.body.missing).toEqual(['nope', 'm3']);
+    // Each item exactly as GET /v1/items/:id answers it.
+    for (const it of res.body.items as Array<{ id: string }>) {
+      const one = await request(t.server).get(`/v1/items/${encodeURIComponent(it.id)}`);
+      expect(it).toEqual(one.body);
+    }
+
+    const hundred = Array.from({ length: 100 }, (_, i) => `none-${i}`);
+    const most = await request(t.server).get(`/v1/items?ids=${hundred.join(',')}`);
+    expect(most.status).toBe(200);
+    expect(most.body).toEqual({ items: [], missing: hundred });
+    for (const bad of ['', '?ids=', `?ids=${[...hundred, 'one-more'].join(',')}`, '?ids=a,b%20c']) {
+      const res400 = await request(t.server).get(`/v1/items${bad}`);
+      expect(res400.status).toBe(400);
+      expect(res400.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res400.body.errors[0].path).toBe('ids');
+    }
+  });
 });

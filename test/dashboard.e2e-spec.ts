@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
@@ -51,6 +52,44 @@ if (!CHROMIUM) {
   );
 }
 const describeInBrowser = CHROMIUM ? describe : describe.skip;
+
+/** The experiments API (api.md, Experiments) lives in src/experiments/ once it is merged: see the test below. */
+const EXPERIMENTS_API = fs.existsSync(path.join(ROOT, 'src', 'experiments'));
+const fixmeUntilExperimentsApi = EXPERIMENTS_API ? it : it.skip;
+if (CHROMIUM && !EXPERIMENTS_API) {
+  process.stderr.write(
+    '\n[dashboard] FIXME: the Experiments page test against the real API is waiting for the experiments API ' +
+      '(src/experiments/ is not here yet): skipped.\n\n',
+  );
+}
+
+/** Builds the dashboard when dashboard/dist is missing (a plain `jest` run without `npm run build`). */
+function ensureDashboardBuilt(): void {
+  if (fs.existsSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'))) return;
+  const build = spawnSync('npm', ['run', 'build:dashboard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (build.status !== 0) throw new Error(`could not build the dashboard:\n${build.stdout}\n${build.stderr}`);
+}
+
+describe('dashboard bundle', () => {
+  it('ships at most 300 kB of JavaScript, gzipped', () => {
+    ensureDashboardBuilt();
+    const assets = path.join(ROOT, 'dashboard', 'dist', 'assets');
+    const js = fs.readdirSync(assets).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(0);
+    const gz = js.reduce(
+      (sum, f) => sum + gzipSync(fs.readFileSync(path.join(assets, f)), { level: 9 }).length,
+      0,
+    );
+    process.stdout.write(
+      `\n[dashboard] JavaScript: ${js.length} file(s), ${(gz / 1000).toFixed(1)} kB gzipped\n`,
+    );
+    expect(gz).toBeLessThanOrEqual(300_000);
+  });
+});
 
 /** The lines customer `customer` bought last (stock code and description), read from the fixture itself. */
 function lastPurchasesOf(customer: string, n: number): Array<{ code: string; title: string }> {
@@ -130,16 +169,27 @@ describeInBrowser('dashboard (in Chromium)', () => {
     expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
   }
 
-  beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'))) {
-      const build = spawnSync('npm', ['run', 'build:dashboard'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 300_000,
-      });
-      if (build.status !== 0)
-        throw new Error(`could not build the dashboard:\n${build.stdout}\n${build.stderr}`);
+  /** The item ids a list table shows, in its order (each row links to the item's Explore view). */
+  const idsIn = (table: Locator): Promise<string[]> =>
+    table
+      .locator('tbody tr a[href*="item="]')
+      .evaluateAll((links) =>
+        links.map((a) =>
+          decodeURIComponent(new URL((a as unknown as { href: string }).href).searchParams.get('item') ?? ''),
+        ),
+      );
+
+  /** Waits until `check` holds (the preview answers a moment after an edit); fails naming `what`. */
+  async function eventually(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
     db = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-dashboard-test-'));
     keyed = await listenApp(db.url, dataDir, {
@@ -223,6 +273,50 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await context.close();
   });
 
+  it('Overview: a job started outside the dashboard shows with live progress, then among the latest jobs', async () => {
+    // A job kind of this test on the real runner, moved on by the test: 1 of 4, then 3 of 4, then done.
+    const jobs = keyed.app.get(JobsService);
+    let release1!: () => void;
+    let release2!: () => void;
+    const gate1 = new Promise<void>((r) => (release1 = r));
+    const gate2 = new Promise<void>((r) => (release2 = r));
+    jobs.register(
+      'dashboard-test-import',
+      async (ctx) => {
+        ctx.progress(1, 4);
+        await gate1;
+        ctx.progress(3, 4);
+        await gate2;
+        return { imported: 4 };
+      },
+      'training',
+    );
+    const { context, page } = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.getByTestId('jobs').or(page.getByText('No job is queued or running.')).first().waitFor();
+    const queued = await jobs.enqueue('dashboard-test-import', {});
+    const card = page.getByTestId(`job-${queued.id}`);
+    await page
+      .locator(`[data-testid="job-${queued.id}"][data-status="running"]`)
+      .waitFor({ timeout: 30_000 });
+    await eventually('1 of 4', async () =>
+      (await card.getByTestId('done-of-total').textContent())!.startsWith('1 / 4'),
+    );
+    await check(page, 'overview-job-running');
+    // Progress is written at most twice a second: let the first write age before the next.
+    await new Promise((r) => setTimeout(r, 600));
+    release1();
+    // The page polls: the same card moves on without a reload.
+    await eventually('3 of 4', async () =>
+      (await card.getByTestId('done-of-total').textContent())!.startsWith('3 / 4'),
+    );
+    await expect(card.locator('progress').getAttribute('value')).resolves.toBe('3');
+    release2();
+    await page.locator(`[data-testid="jobs"] tr[data-job="${queued.id}"][data-status="succeeded"]`).waitFor();
+    await expect(card.count()).resolves.toBe(0);
+    await context.close();
+  });
+
   it('Overview draws the analytics charts per placement from a response shaped as api.md describes', async () => {
     // The browser answers the analytics request with rows in the contract's shape so the
     // charts are exercised now. Everything else on the page comes from the real server.
@@ -266,12 +360,23 @@ describeInBrowser('dashboard (in Chromium)', () => {
     const { context, page } = await newPage();
     await signIn(page, ADMIN_KEY);
     const [older, newest] = lastPurchasesOf('17850', 2);
+    // What the page asks the API for while it first renders: the history's items come in one request.
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/v1/')) asked.push(u.pathname + u.search);
+    };
+    page.on('request', onRequest);
     await visit(page, 'explore-user', '/dashboard/explore?user=17850', () =>
       page
         .getByTestId('user-recs')
         .waitFor()
         .then(() => page.getByTestId('history').getByText(newest.title).first().waitFor()),
     );
+    page.off('request', onRequest);
+    expect(asked.filter((p) => /^\/v1\/items\/[^/?]+$/.test(p))).toEqual([]);
+    expect(asked.filter((p) => p.startsWith('/v1/items?ids=')).length).toBe(1);
+    expect(asked.length).toBeLessThanOrEqual(4); // whoami, events, the items, the list
     const history = page.getByTestId('history');
     // Both were bought in the same minute, the last of 17850's purchases in the slice: the first two rows. (The
     // catalog keeps one description per stock code, which need not be this line's: the codes identify them.)
@@ -390,10 +495,523 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await page.locator('[data-testid^="job-"][data-status="succeeded"]').waitFor({ timeout: 120_000 });
     await expect(job.textContent()).resolves.toContain('reindex');
     await check(page, 'models-dark-reindex');
+    const jobId = (await job.getAttribute('data-testid'))!.slice('job-'.length);
+    // The Overview lists every job (GET /v1/admin/jobs), this one among the latest.
     await page.getByRole('link', { name: 'Overview' }).click();
-    await page.locator('[data-testid^="job-"][data-status="succeeded"]').waitFor();
+    await page.locator(`[data-testid="jobs"] tr[data-job="${jobId}"][data-status="succeeded"]`).waitFor();
     await context.close();
   });
+
+  it('Placements: the list, a rule edited in the form changes the live preview, a bad rule names its path, save and restore', async () => {
+    const PIN = '22633';
+    const { context, page } = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await visit(page, 'placements-empty', '/dashboard/placements', () =>
+      page.getByText('No placements yet').waitFor(),
+    );
+    const created = await api()
+      .put('/v1/admin/placements/home-for-you')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({
+        kind: 'for-you',
+        title: 'Home: for you',
+        limit: 8,
+        rules: [{ id: 'pin-top', action: 'pin', itemIds: [PIN], position: 1 }],
+      });
+    expect(created.status).toBe(200);
+    await visit(page, 'placements', '/dashboard/placements', () => page.getByTestId('placements').waitFor());
+    const row = page.getByTestId('placements').locator('tbody tr');
+    await expect(row.count()).resolves.toBe(1);
+    await expect(row.first().textContent()).resolves.toMatch(/home-for-you.*Home: for you.*for-you.*1.*8.*1/);
+    await check(page, 'placements');
+
+    // The placement's page; the shopper goes in the URL, so the view can be shared.
+    await row.first().getByRole('link', { name: 'home-for-you' }).click();
+    await page.getByLabel('Shopper (user id)').fill('17850');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const before = page.getByTestId('preview-before');
+    const after = page.getByTestId('preview-after');
+    await after.waitFor();
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(
+      '/dashboard/placements/home-for-you?user=17850',
+    );
+    await visit(page, 'placement-edit', '/dashboard/placements/home-for-you?user=17850', () =>
+      page.getByTestId('preview-after').locator('tbody tr').first().waitFor(),
+    );
+    // Unedited, both sides are what a storefront is served for this shopper now.
+    const served = await api()
+      .get('/v1/placements/home-for-you/recommendations?userId=17850')
+      .set('X-API-Key', ADMIN_KEY);
+    expect(served.status).toBe(200);
+    const now = (served.body.items as Array<{ id: string }>).map((i) => i.id);
+    expect(now).toHaveLength(8);
+    expect(now[0]).toBe(PIN);
+    await expect(idsIn(before)).resolves.toEqual(now);
+    await expect(idsIn(after)).resolves.toEqual(now);
+    await expect(after.locator('tbody tr').first().textContent()).resolves.toContain('pin-top');
+
+    // Move the pin to the third place: the draft's list changes, the list served now does not.
+    await page.getByLabel('Position (1 = first)').fill('3');
+    const moved = [now[1], now[2], PIN, ...now.slice(3)];
+    await eventually('the pin at place 3', async () => (await idsIn(after)).join() === moved.join());
+    await expect(idsIn(before)).resolves.toEqual(now);
+    await expect(after.locator('tbody tr').nth(2).textContent()).resolves.toContain('pin-top');
+    await expect(after.locator('tbody tr').nth(2).textContent()).resolves.toContain('↓2');
+
+    // A second rule, built in the form: filter out items priced 4 or more.
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    const rule = page.getByTestId('rule-1');
+    await rule.getByLabel('Action').selectOption('filter');
+    await rule.getByRole('button', { name: 'Add a condition' }).click();
+    await rule.getByLabel('Condition 1: field').selectOption('price');
+    await rule.getByLabel('Condition 1: comparison').selectOption('$gte');
+    await rule.getByLabel('Condition 1: value').fill('4');
+    const prices = new Map<string, number>();
+    for (const id of now) {
+      const item = await api()
+        .get(`/v1/items/${encodeURIComponent(id)}`)
+        .set('X-API-Key', ADMIN_KEY);
+      prices.set(id, item.body.price as number);
+    }
+    const dear = now.filter((id) => prices.get(id)! >= 4);
+    expect(dear.length).toBeGreaterThan(0);
+    expect(dear.length).toBeLessThan(now.length);
+    await eventually('the filter to apply', async () => {
+      const shown = await idsIn(after);
+      return shown.length === 8 && dear.every((id) => !shown.includes(id));
+    });
+    // Every item the filter took out is marked in the list served now; every other one is still there.
+    const afterIds = await idsIn(after);
+    expect(afterIds[2]).toBe(PIN);
+    for (const id of now.filter((i) => !dear.includes(i))) expect(afterIds).toContain(id);
+    const dropped = await before
+      .locator('tbody tr', { hasText: 'dropped' })
+      .evaluateAll((rows) => rows.length);
+    expect(dropped).toBe(dear.length);
+    // The filter's count is of the whole candidate pool the list is cut from, so at least those shown.
+    const removed = /rules\[1\] removed (\d+)/.exec((await page.getByTestId('preview').textContent()) ?? '');
+    expect(Number(removed?.[1])).toBeGreaterThanOrEqual(dear.length);
+
+    // A bad value: the API's problem, naming the field's path, in the preview and beside the rule.
+    await rule.getByLabel('Condition 1: value').fill('four');
+    await page.getByText('placement.rules[1].match.price.$gte: must be a number').waitFor();
+    await expect(rule.textContent()).resolves.toContain('rules[1].match.price.$gte: must be a number');
+    await check(page, 'placement-bad-rule');
+    await rule.getByLabel('Condition 1: value').fill('4');
+    await eventually('the preview to recover', async () => (await page.getByRole('alert').count()) === 0);
+    await check(page, 'placement-edit');
+
+    // Save: revision 2 holds the form's rules, as typed.
+    await page.getByRole('button', { name: 'Save as a new revision' }).click();
+    await page.getByText('Saved: revision 2 is in service.').waitFor();
+    const saved = await api().get('/v1/admin/placements/home-for-you').set('X-API-Key', ADMIN_KEY);
+    expect(saved.body).toMatchObject({
+      revision: 2,
+      rules: [
+        { id: 'pin-top', action: 'pin', itemIds: [PIN], position: 3 },
+        { action: 'filter', match: { price: { $gte: 4 } } },
+      ],
+    });
+    const served2 = await api()
+      .get('/v1/placements/home-for-you/recommendations?userId=17850')
+      .set('X-API-Key', ADMIN_KEY);
+    expect((served2.body.items as Array<{ id: string }>).map((i) => i.id)).toEqual(afterIds);
+
+    // Restore revision 1: a new revision 3, the pin back at the top, the filter gone.
+    const revisions = page.getByTestId('revisions');
+    await eventually('two revisions', async () => (await revisions.locator('tbody tr').count()) === 2);
+    await page.getByRole('button', { name: 'Restore revision 1' }).click();
+    await page.getByText('Restored revision 1: it is in service as revision 3.').waitFor();
+    await eventually('three revisions', async () => (await revisions.locator('tbody tr').count()) === 3);
+    const restored = await api().get('/v1/admin/placements/home-for-you').set('X-API-Key', ADMIN_KEY);
+    expect(restored.body).toMatchObject({
+      revision: 3,
+      rules: [{ id: 'pin-top', action: 'pin', itemIds: [PIN], position: 1 }],
+    });
+    expect(restored.body.rules).toHaveLength(1);
+    await expect(page.getByLabel('Position (1 = first)').inputValue()).resolves.toBe('1');
+    await expect(page.getByTestId('rule-1').count()).resolves.toBe(0);
+    await eventually('the restored preview', async () => (await idsIn(after)).join() === now.join());
+
+    // The raw-JSON tab edits the same draft.
+    await page.getByRole('tab', { name: 'Raw JSON' }).click();
+    const json = page.getByLabel('The placement as JSON', { exact: false });
+    const text = await json.inputValue();
+    expect(JSON.parse(text)).toEqual({
+      kind: 'for-you',
+      title: 'Home: for you',
+      limit: 8,
+      rules: [{ id: 'pin-top', action: 'pin', itemIds: [PIN], position: 1 }],
+    });
+    await json.fill(JSON.stringify({ ...JSON.parse(text), title: 'Edited as JSON', limit: 5 }, null, 2));
+    await eventually('five items', async () => (await idsIn(after)).length === 5);
+    await expect(idsIn(after)).resolves.toEqual(now.slice(0, 5));
+    await check(page, 'placement-raw-json');
+    await page.getByRole('tab', { name: 'Form' }).click();
+    await expect(page.getByLabel('Title').inputValue()).resolves.toBe('Edited as JSON');
+    await context.close();
+  });
+
+  it('Placements: a new placement is made in the form, previewed for an item and created (dark scheme)', async () => {
+    const { context, page } = await newPage({ colorScheme: 'dark' });
+    await signIn(page, ADMIN_KEY);
+    await page.goto(`${keyed.url}/dashboard/placements`);
+    await page.getByRole('link', { name: 'New placement' }).click();
+    await page.getByLabel('Id (what a storefront asks for)').fill('pdp-similar');
+    await page.getByLabel('Kind').selectOption('similar');
+    await page.getByLabel('Viewed item id').fill('20725');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const after = page.getByTestId('preview-after');
+    await after.locator('tbody tr').first().waitFor();
+    const similar = await api().get('/v1/items/20725/similar?limit=10').set('X-API-Key', ADMIN_KEY);
+    const expected = (similar.body.items as Array<{ id: string }>).map((i) => i.id);
+    await expect(idsIn(after)).resolves.toEqual(expected);
+    await expect(page.getByText('Now: the draft without rules').count()).resolves.toBe(1);
+    await check(page, 'placement-new-dark');
+    await page.getByRole('button', { name: 'Create the placement' }).click();
+    await page.waitForURL(`${keyed.url}/dashboard/placements/pdp-similar?item=20725`);
+    await page.getByTestId('placement-meta').waitFor();
+    const stored = await api().get('/v1/admin/placements/pdp-similar').set('X-API-Key', ADMIN_KEY);
+    expect(stored.body).toMatchObject({ id: 'pdp-similar', kind: 'similar', limit: 10, revision: 1 });
+    await expect(page.getByTestId('placement-meta').textContent()).resolves.toContain('revision 1');
+    await context.close();
+  });
+
+  it('Experiments: a response shaped as api.md describes is drawn (CTR with intervals, lift, p-value, interleaving wins); create, stop and promote send what the API expects', async () => {
+    // The experiments API is built on another branch: here the browser answers its routes with the contract's
+    // shapes (api.md, Experiments) so the page is exercised now; everything else comes from the real server.
+    const ab = {
+      id: 'home-ab',
+      placement: 'home-for-you',
+      mode: 'ab',
+      status: 'running',
+      createdAt: '2026-11-20T10:00:00.000Z',
+      variants: [
+        {
+          id: 'control',
+          users: 480,
+          lists: 1200,
+          clicks: 96,
+          ctr: 0.08,
+          ctrInterval: [0.0647, 0.0953],
+          conversions: 30,
+          conversionRate: 0.025,
+          conversionRateInterval: [0.016, 0.034],
+          revenue: 412.5,
+          revenuePerList: 0.34375,
+          revenuePerListInterval: [0.2, 0.49],
+        },
+        {
+          id: 'popular',
+          strategy: 'popular',
+          users: 470,
+          lists: 1180,
+          clicks: 59,
+          ctr: 0.05,
+          ctrInterval: [0.0376, 0.0624],
+          conversions: 18,
+          revenue: 240.1,
+          lift: -0.375,
+          pValue: 0.0031,
+        },
+      ],
+      series: [
+        { day: '2026-11-20', variant: 'control', lists: 600, clicks: 50, conversions: 14, revenue: 200 },
+        { day: '2026-11-20', variant: 'popular', lists: 590, clicks: 28, conversions: 9, revenue: 120 },
+        { day: '2026-11-21', variant: 'control', lists: 600, clicks: 46, conversions: 16, revenue: 212.5 },
+        { day: '2026-11-21', variant: 'popular', lists: 590, clicks: 31, conversions: 9, revenue: 120.1 },
+      ],
+    };
+    const il = {
+      id: 'home-il',
+      placement: 'home-for-you',
+      mode: 'interleave',
+      status: 'running',
+      variants: [
+        {
+          id: 'engine',
+          users: 300,
+          lists: 900,
+          clicks: 120,
+          ctr: 0.1333,
+          ctrInterval: [0.11, 0.156],
+          conversions: 12,
+          revenue: 99,
+        },
+        {
+          id: 'popular',
+          users: 300,
+          lists: 900,
+          clicks: 80,
+          ctr: 0.0889,
+          ctrInterval: [0.07, 0.107],
+          conversions: 7,
+          revenue: 50,
+        },
+      ],
+      interleaving: { wins: 31, losses: 62, ties: 7, pValue: 0.0017 },
+    };
+    const state: Record<string, Record<string, unknown>> = { 'home-ab': { ...ab }, 'home-il': { ...il } };
+    // The form offers the server's real placements.
+    const put = await api()
+      .put('/v1/admin/placements/exp-form')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ kind: 'trending' });
+    expect(put.status).toBe(200);
+    const posted: Array<{ path: string; body: unknown }> = [];
+    const { context, page } = await newPage();
+    await context.route('**/v1/admin/experiments**', async (route) => {
+      const req = route.request();
+      const { pathname } = new URL(req.url());
+      const json = (status: number, body: unknown) =>
+        route.fulfill({
+          status,
+          contentType: status >= 400 ? 'application/problem+json' : 'application/json',
+          body: JSON.stringify(body),
+        });
+      if (req.method() === 'POST') {
+        const body: unknown = req.postData() ? JSON.parse(req.postData()!) : undefined;
+        posted.push({ path: pathname, body });
+        if (pathname === '/v1/admin/experiments') {
+          const b = body as {
+            id: string;
+            placement: string;
+            mode: string;
+            variants: Array<{ id: string; weight?: number }>;
+          };
+          if (b.variants.some((v) => v.weight === 0))
+            return json(400, {
+              type: 'about:blank',
+              title: 'Bad Request',
+              status: 400,
+              detail: 'The request has 1 invalid field; nothing was written.',
+              errors: [{ path: 'variants[1].weight', message: 'must be > 0' }],
+            });
+          state[b.id] = {
+            ...b,
+            status: 'running',
+            variants: b.variants.map((v) => ({
+              ...v,
+              users: 0,
+              lists: 0,
+              clicks: 0,
+              ctr: 0,
+              ctrInterval: [0, 0],
+              conversions: 0,
+              revenue: 0,
+            })),
+          };
+          return json(201, state[b.id]);
+        }
+        const [, id, action, variant] =
+          /^\/v1\/admin\/experiments\/([^/]+)\/(stop|promote)\/?(.*)$/.exec(pathname) ?? [];
+        state[id] = {
+          ...state[id],
+          status: 'stopped',
+          ...(action === 'promote' ? { promotedVariant: variant } : {}),
+        };
+        return json(200, state[id]);
+      }
+      if (pathname === '/v1/admin/experiments') return json(200, { experiments: Object.values(state) });
+      const id = decodeURIComponent(pathname.split('/').pop()!);
+      return state[id]
+        ? json(200, state[id])
+        : json(404, { title: 'Not Found', status: 404, detail: `Experiment "${id}" not found` });
+    });
+    await signIn(page, ADMIN_KEY);
+    await visit(page, 'experiments', '/dashboard/experiments', () =>
+      page.getByTestId('experiments').waitFor(),
+    );
+    const row = page.getByTestId('experiments').getByRole('row', { name: /home-ab/ });
+    // Totals over the variants, in the browser's locale (en-US).
+    await expect(row.textContent()).resolves.toMatch(
+      /home-ab.*home-for-you.*A\/B.*running.*control, popular.*2,380.*155/,
+    );
+    await check(page, 'experiments');
+
+    await row.getByRole('link', { name: 'home-ab' }).click();
+    await page.getByTestId('variants').waitFor();
+    await visit(page, 'experiment', '/dashboard/experiments/home-ab', () =>
+      page.getByTestId('variants').waitFor(),
+    );
+    const variants = page.getByTestId('variants').locator('tbody tr');
+    await expect(variants.nth(0).textContent()).resolves.toMatch(
+      /control.*480.*1,200.*96.*8%.*6\.47%–9\.53%.*30.*2\.5% per list \(1\.6%–3\.4%\).*412\.50/,
+    );
+    await expect(variants.nth(1).textContent()).resolves.toMatch(
+      /popular.*strategy popular.*1,180.*59.*5%.*3\.76%–6\.24%.*-37\.5%.*0\.0031/,
+    );
+    await expect(page.getByTestId('verdict').textContent()).resolves.toBe(
+      'popular: CTR -37.5% against control, p = 0.0031 (significant at 5 %)',
+    );
+    // CTR, conversions and revenue per list by variant (with intervals), and CTR by day.
+    for (const chart of ['chart-ctr', 'chart-conversion', 'chart-revenue', 'chart-daily'])
+      await page.locator(`[data-testid="${chart}"] canvas`).waitFor();
+    await expect(page.getByTestId('chart-ctr').locator('.u-legend').textContent()).resolves.toMatch(
+      /control.*popular/,
+    );
+    await check(page, 'experiment');
+
+    await page.getByRole('button', { name: 'Stop the experiment' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop home-ab' }).click();
+    await page.getByTestId('experiment-message').waitFor();
+    await eventually(
+      'the stopped status',
+      async () => (await page.getByTestId('experiment-status').textContent()) === 'stopped',
+    );
+    await page.getByRole('button', { name: 'Promote popular' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote popular' }).click();
+    await page.getByTestId('promoted').waitFor();
+    expect(posted).toEqual([
+      { path: '/v1/admin/experiments/home-ab/stop', body: undefined },
+      { path: '/v1/admin/experiments/home-ab/promote/popular', body: undefined },
+    ]);
+
+    // Interleaving: the wins of each variant and the sign test's p-value.
+    const dark = await newPage({ colorScheme: 'dark' });
+    await dark.context.route('**/v1/admin/experiments**', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(il) }),
+    );
+    await signIn(dark.page, ADMIN_KEY);
+    await dark.page.goto(`${keyed.url}/dashboard/experiments/home-il`);
+    await dark.page.getByTestId('interleaving').waitFor();
+    await expect(dark.page.getByTestId('interleaving').textContent()).resolves.toBe(
+      'popular won31engine won62Ties7Sign test p-value0.0017',
+    );
+    await expect(dark.page.getByTestId('verdict').textContent()).resolves.toBe(
+      'engine won more interleaved lists (62 to 31, 7 ties); sign test p = 0.0017, significant at 5 %.',
+    );
+    await check(dark.page, 'experiment-interleave-dark');
+    await dark.context.close();
+
+    // A new experiment from the form: the body is what api.md's POST takes; a refused field shows beside its variant.
+    posted.length = 0;
+    await page.goto(`${keyed.url}/dashboard/experiments/new`);
+    await page.getByLabel('Id', { exact: true }).first().fill('engine-vs-popular');
+    await page.getByLabel('Placement', { exact: true }).selectOption('exp-form');
+    const second = page.getByTestId('variant-1');
+    await second.getByLabel('Id', { exact: true }).fill('popular');
+    await second.getByLabel('List', { exact: true }).selectOption('popular');
+    await second.getByLabel('Share of shoppers (weight)').fill('0');
+    await page.getByRole('button', { name: 'Start the experiment' }).click();
+    await expect(second.locator('.field-error').textContent()).resolves.toContain(
+      'variants[1].weight: must be > 0',
+    );
+    await check(page, 'experiment-new-error');
+    await second.getByLabel('Share of shoppers (weight)').fill('');
+    await page.getByRole('button', { name: 'Start the experiment' }).click();
+    await page.waitForURL(`${keyed.url}/dashboard/experiments/engine-vs-popular`);
+    expect(posted.map((p) => p.body)).toEqual([
+      {
+        id: 'engine-vs-popular',
+        placement: 'exp-form',
+        mode: 'ab',
+        variants: [{ id: 'control' }, { id: 'popular', strategy: 'popular', weight: 0 }],
+      },
+      {
+        id: 'engine-vs-popular',
+        placement: 'exp-form',
+        mode: 'ab',
+        variants: [{ id: 'control' }, { id: 'popular', strategy: 'popular' }],
+      },
+    ]);
+    await page.getByTestId('variants').waitFor();
+    await context.close();
+  });
+
+  /**
+   * FIXME — waiting for the experiments API. POST/GET /v1/admin/experiments, stop and promote (api.md) are being
+   * built on another branch and are not merged here yet, so this end-to-end run of the Experiments page against
+   * the real server is skipped until src/experiments/ exists; it then runs as it is. It is the only skipped test.
+   */
+  fixmeUntilExperimentsApi(
+    'Experiments (real API): create an A/B test in the form, watch the lists and clicks it counts, stop, promote',
+    async () => {
+      const put = await api()
+        .put('/v1/admin/placements/exp-home')
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ kind: 'for-you', limit: 5 });
+      expect(put.status).toBe(200);
+      const { context, page } = await newPage();
+      await signIn(page, ADMIN_KEY);
+      await page.goto(`${keyed.url}/dashboard/experiments/new`);
+      await page.getByLabel('Id', { exact: true }).first().fill('engine-vs-popular-live');
+      await page.getByLabel('Placement', { exact: true }).selectOption('exp-home');
+      const first = page.getByTestId('variant-0');
+      await first.getByLabel('Id', { exact: true }).fill('engine');
+      await first.getByLabel('List', { exact: true }).selectOption('engine');
+      const second = page.getByTestId('variant-1');
+      await second.getByLabel('Id', { exact: true }).fill('popular');
+      await second.getByLabel('List', { exact: true }).selectOption('popular');
+      await page.getByRole('button', { name: 'Start the experiment' }).click();
+      await page.waitForURL(`${keyed.url}/dashboard/experiments/engine-vs-popular-live`);
+      await expect(page.getByTestId('experiment-status').textContent()).resolves.toBe('running');
+
+      // Shoppers ask for the placement; each list says its variant. Every engine list gets one click.
+      const users = [
+        '17850',
+        '13047',
+        '12583',
+        '13748',
+        '15100',
+        '15291',
+        '14688',
+        '17809',
+        '15311',
+        '16098',
+      ];
+      const served: Record<string, number> = { engine: 0, popular: 0 };
+      const clicks: Array<Record<string, unknown>> = [];
+      for (const userId of users) {
+        const res = await api()
+          .get(`/v1/placements/exp-home/recommendations?userId=${userId}`)
+          .set('X-API-Key', ADMIN_KEY);
+        expect(res.status).toBe(200);
+        const variant = res.body.variant as string;
+        served[variant] += 1;
+        if (variant === 'engine')
+          clicks.push({
+            userId,
+            itemId: res.body.items[0].id,
+            type: 'view',
+            recommId: res.body.recommId,
+            position: 1,
+          });
+      }
+      expect(served.engine + served.popular).toBe(users.length);
+      await new Promise((r) => setTimeout(r, 1500)); // served lists are recorded off the request path
+      const sent = await api().post('/v1/events').set('X-API-Key', ADMIN_KEY).send({ events: clicks });
+      expect(sent.status).toBe(202);
+      await page.reload();
+      const rows = page.getByTestId('variants').locator('tbody tr');
+      await eventually('the counts', async () =>
+        (await rows.nth(0).textContent())!.includes(`${served.engine}${clicks.length}`),
+      );
+      const cells = (i: number) => rows.nth(i).locator('td').allTextContents();
+      const [engineRow, popularRow] = [await cells(0), await cells(1)];
+      // Variant, weight, users, lists, clicks: the counts this test caused.
+      expect(engineRow.slice(3, 5)).toEqual([String(served.engine), String(clicks.length)]);
+      expect(popularRow.slice(3, 5)).toEqual([String(served.popular), '0']);
+      await check(page, 'experiment-live');
+
+      await page.getByRole('button', { name: 'Stop the experiment' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Stop engine-vs-popular-live' }).click();
+      await eventually(
+        'stopped',
+        async () => (await page.getByTestId('experiment-status').textContent()) === 'stopped',
+      );
+      await page.getByRole('button', { name: 'Promote engine' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Promote engine' }).click();
+      await page.getByTestId('promoted').waitFor();
+      const after = await api()
+        .get('/v1/admin/experiments/engine-vs-popular-live')
+        .set('X-API-Key', ADMIN_KEY);
+      expect(after.body.status).toBe('stopped');
+      const placement = await api().get('/v1/admin/placements/exp-home').set('X-API-Key', ADMIN_KEY);
+      expect(placement.body.revision).toBe(2);
+      await context.close();
+    },
+  );
 
   it('a read-only key: Explore works, admin pages say they need the admin scope', async () => {
     const { context, page } = await newPage();
@@ -403,6 +1021,12 @@ describeInBrowser('dashboard (in Chromium)', () => {
       'needs an API key with the admin scope',
     );
     await check(page, 'models-read-key');
+    for (const admin of ['placements', 'experiments']) {
+      await page.goto(`${keyed.url}/dashboard/${admin}`);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain(
+        'needs an API key with the admin scope',
+      );
+    }
     await page.goto(`${keyed.url}/dashboard/explore?user=17850`);
     await page.getByTestId('history').waitFor();
     await context.close();

@@ -6,6 +6,8 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly detail: string,
     readonly title: string,
+    /** One entry per bad field (`rules[2].match.price.$gte`), as the API named them. */
+    readonly errors: ReadonlyArray<{ path: string; message: string }> = [],
   ) {
     super(detail);
   }
@@ -26,7 +28,7 @@ async function problemOf(res: Response): Promise<ApiProblem> {
   }
   const fields = body.errors?.map((e) => `${e.path}: ${e.message}`).join('; ');
   const detail = [body.detail ?? `${res.status} ${res.statusText}`, fields].filter(Boolean).join(' — ');
-  return new ApiProblem(res.status, detail, body.title ?? res.statusText);
+  return new ApiProblem(res.status, detail, body.title ?? res.statusText, body.errors ?? []);
 }
 
 /** Calls the public API; `key` overrides the signed-in key (sign-in checks a key before storing it). */

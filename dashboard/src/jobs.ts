@@ -4,35 +4,7 @@ import type { Job } from './types';
 import { asProblem } from './use-api';
 import type { ApiProblem } from './api';
 
-/**
- * The API has no job listing: the dashboard remembers (for this tab) the jobs it started, and follows each
- * through GET /v1/admin/jobs/:id.
- */
-const KEY = 'aisle.jobs';
-
-export interface TrackedJob {
-  id: string;
-  kind: string;
-  startedHere: string;
-}
-
-export function trackedJobs(): TrackedJob[] {
-  try {
-    return JSON.parse(sessionStorage.getItem(KEY) ?? '[]') as TrackedJob[];
-  } catch {
-    return [];
-  }
-}
-
-export function trackJob(id: string, kind: string): void {
-  const jobs = [
-    { id, kind, startedHere: new Date().toISOString() },
-    ...trackedJobs().filter((j) => j.id !== id),
-  ];
-  sessionStorage.setItem(KEY, JSON.stringify(jobs.slice(0, 20)));
-}
-
-const finished = (j: Job) => j.status === 'succeeded' || j.status === 'failed';
+export const isFinished = (j: Job) => j.status === 'succeeded' || j.status === 'failed';
 
 /** Polls a job once a second until it has finished. */
 export function useJob(id: string | null, pollMs = 1000): { job: Job | null; problem: ApiProblem | null } {
@@ -49,7 +21,7 @@ export function useJob(id: string | null, pollMs = 1000): { job: Job | null; pro
         const j = await api<Job>(`/v1/admin/jobs/${enc(id)}`);
         if (!live) return;
         setJob(j);
-        if (!finished(j)) timer = window.setTimeout(() => void poll(), pollMs);
+        if (!isFinished(j)) timer = window.setTimeout(() => void poll(), pollMs);
       } catch (e) {
         if (live) setProblem(asProblem(e));
       }
@@ -61,4 +33,41 @@ export function useJob(id: string | null, pollMs = 1000): { job: Job | null; pro
     };
   }, [id, pollMs]);
   return { job, problem };
+}
+
+/** Asks again after this long while a job is queued or running (live progress), and after IDLE_MS otherwise. */
+const ACTIVE_MS = 1000;
+const IDLE_MS = 5000;
+
+/**
+ * The newest jobs (GET /v1/admin/jobs), whoever started them: polled every second while one is queued or
+ * running, every five seconds otherwise, so a job started elsewhere (a cron, the CLI, another tab) shows up.
+ */
+export function useJobList(limit = 10): { jobs: Job[] | null; problem: ApiProblem | null } {
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  useEffect(() => {
+    let live = true;
+    let timer: number | undefined;
+    const poll = async () => {
+      let next = IDLE_MS;
+      try {
+        const r = await api<{ jobs: Job[] }>(`/v1/admin/jobs?limit=${limit}`);
+        if (!live) return;
+        setJobs(r.jobs);
+        setProblem(null);
+        if (r.jobs.some((j) => !isFinished(j))) next = ACTIVE_MS;
+      } catch (e) {
+        if (!live) return;
+        setProblem(asProblem(e));
+      }
+      timer = window.setTimeout(() => void poll(), next);
+    };
+    void poll();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [limit]);
+  return { jobs, problem };
 }

@@ -4,11 +4,16 @@ import { Link, Redirect, Route, Router, Switch, useRoute } from 'wouter-preact';
 import { api } from './api';
 import { SessionContext, type Session } from './auth';
 import { ProblemBox, Loading } from './components/states';
+import { ExperimentPage } from './pages/experiment';
+import { ExperimentNewPage } from './pages/experiment-new';
+import { ExperimentsPage } from './pages/experiments';
 import { ExplorePage } from './pages/explore';
 import { ModelsPage } from './pages/models';
 import { OverviewPage } from './pages/overview';
+import { PlacementEditPage } from './pages/placement-edit';
+import { PlacementsPage } from './pages/placements';
 import { SignIn } from './pages/sign-in';
-import { storedKey, storeKey } from './session';
+import { storedKey, storedWho, storeKey, storeWho } from './session';
 import type { Whoami } from './types';
 import { useLoad } from './use-api';
 import './styles.css';
@@ -36,6 +41,8 @@ function Shell({ session }: { session: Session }) {
         <nav aria-label="Pages">
           <NavLink href="/" label="Overview" />
           <NavLink href="/explore" label="Explore" />
+          <NavLink href="/placements" label="Placements" />
+          <NavLink href="/experiments" label="Experiments" />
           <NavLink href="/models" label="Models" />
         </nav>
         <span class="who">
@@ -51,6 +58,20 @@ function Shell({ session }: { session: Session }) {
         <Switch>
           <Route path="/" component={OverviewPage} />
           <Route path="/explore" component={ExplorePage} />
+          <Route path="/placements" component={PlacementsPage} />
+          <Route path="/placements/:id">
+            {(params: { id: string }) => (
+              // Ids may hold '/', ':' and '@': links encode the id as one path segment.
+              <PlacementEditPage key={params.id} id={decodeURIComponent(params.id)} />
+            )}
+          </Route>
+          <Route path="/experiments" component={ExperimentsPage} />
+          <Route path="/experiments/new" component={ExperimentNewPage} />
+          <Route path="/experiments/:id">
+            {(params: { id: string }) => (
+              <ExperimentPage key={params.id} id={decodeURIComponent(params.id)} />
+            )}
+          </Route>
           <Route path="/models" component={ModelsPage} />
           <Route>
             <Redirect to="/" />
@@ -63,19 +84,26 @@ function Shell({ session }: { session: Session }) {
 
 function App() {
   const [key, setKey] = useState<string | null>(storedKey());
-  const [who, setWho] = useState<Whoami | null>(null);
-  // A stored key is re-checked on load; with none, the check tells whether the server is open.
+  // A page loaded in a signed-in tab renders at once with what the server said about the key last time; the
+  // check below runs beside the page's own requests and signs out if the key is no longer accepted.
+  const [who, setWho] = useState<Whoami | null>(storedWho());
   const check = useLoad(() => api<Whoami>('/v1/auth/whoami', { key }), [key]);
   useEffect(() => {
-    if (check.state === 'ok') setWho(check.data);
-    if (check.state === 'error' && key && check.problem.status === 401) {
+    if (check.state === 'ok') {
+      setWho(check.data);
+      storeWho(check.data);
+    }
+    if (check.state === 'error' && check.problem.status === 401) {
       storeKey(null);
+      storeWho(null);
       setKey(null);
+      setWho(null);
     }
   }, [check.state]);
 
   const signOut = () => {
     storeKey(null);
+    storeWho(null);
     setKey(null);
     setWho(null);
   };
@@ -93,6 +121,7 @@ function App() {
     <SignIn
       onSignedIn={(k, w) => {
         storeKey(k);
+        storeWho(w);
         setWho(w);
         setKey(k);
       }}

@@ -124,3 +124,150 @@ export interface AnalyticsRow {
   revenue: Attributed;
   revenuePerThousandLists: Attributed;
 }
+
+export const PLACEMENT_KINDS = [
+  'for-you',
+  'similar',
+  'complements',
+  'buy-again',
+  'trending',
+  'new-arrivals',
+  'search',
+] as const;
+export type PlacementKind = (typeof PLACEMENT_KINDS)[number];
+
+export const RULE_ACTIONS = ['boost', 'bury', 'filter', 'pin', 'promote'] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+
+/** A merchandising condition: a MongoDB-style query over an item's fields (api.md, Placements). */
+export type Condition = Record<string, unknown>;
+
+export interface Rule {
+  id?: string;
+  action: RuleAction;
+  match?: Condition;
+  when?: Condition;
+  weight?: number;
+  itemIds?: string[];
+  position?: number;
+  share?: number;
+  from?: string;
+  until?: string;
+}
+
+export interface PlacementFilters {
+  category?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  inStockOnly?: boolean;
+  excludePurchased?: boolean;
+}
+
+/** The body of PUT /v1/admin/placements/:id. */
+export interface PlacementDefinition {
+  kind: PlacementKind;
+  title?: string;
+  limit?: number;
+  filters?: PlacementFilters;
+  diversity?: number;
+  rules?: Rule[];
+}
+
+export interface StoredPlacement extends PlacementDefinition {
+  id: string;
+  revision: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface PlacementRevision {
+  revision: number;
+  createdAt: string;
+  createdBy: string;
+  restoredFrom?: number;
+  definition: PlacementDefinition;
+}
+
+/** The shopper a preview is computed for: which fields matter depends on the placement's kind. */
+export interface PreviewContext {
+  userId?: string;
+  itemId?: string;
+  itemIds?: string[];
+  text?: string;
+}
+
+export interface PreviewItem extends RecommendedItem {
+  /** Keys of the rules that changed this item's score or place (a rule's id, else `rules[i]`). */
+  rules?: string[];
+}
+
+export interface PreviewSide {
+  items: PreviewItem[];
+  strategy: string;
+  activeRules: string[];
+  removedByRule: Record<string, number>;
+  source?: string;
+}
+
+/** POST /v1/admin/placements/:id/preview */
+export interface Preview {
+  placement: string;
+  withDraft: PreviewSide;
+  withoutDraft: PreviewSide;
+  empty: boolean;
+  warnings: string[];
+  modelVersion: string | null;
+}
+
+export const EXPERIMENT_MODES = ['ab', 'interleave'] as const;
+export type ExperimentMode = (typeof EXPERIMENT_MODES)[number];
+
+/** One variant's results (api.md, Experiments); the rates beyond CTR are read when the server gives them. */
+export interface VariantResult {
+  id: string;
+  weight?: number;
+  modelVersion?: string;
+  strategy?: string;
+  rules?: Rule[];
+  users: number;
+  lists: number;
+  clicks: number;
+  ctr: number;
+  ctrInterval: [number, number];
+  conversions: number;
+  revenue: number;
+  /** CTR against the first variant (the control): a ratio, 0.1 = 10 % more clicks per list. */
+  lift?: number;
+  pValue?: number;
+  conversionRate?: number;
+  conversionRateInterval?: [number, number];
+  revenuePerList?: number;
+  revenuePerListInterval?: [number, number];
+}
+
+/** One day's figures of one variant, when the server gives a series. */
+export interface ExperimentDay {
+  day: string;
+  variant: string;
+  lists: number;
+  clicks: number;
+  conversions?: number;
+  revenue?: number;
+}
+
+export interface Experiment {
+  id: string;
+  placement: string;
+  mode: ExperimentMode;
+  status: string;
+  variants: VariantResult[];
+  interleaving?: { wins: number; losses: number; ties: number; pValue: number; noClicks?: number };
+  startAt?: string | null;
+  endAt?: string | null;
+  createdAt?: string;
+  stoppedAt?: string | null;
+  promotedVariant?: string | null;
+  series?: ExperimentDay[];
+  /** Which statistical test gives the p-values, in words. */
+  method?: string;
+}

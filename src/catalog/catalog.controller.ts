@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Put } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/scopes.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { openApiSchema } from '../common/openapi';
 import { assertBatch, idSchema, parseOrThrow, parseParam } from '../common/validation';
-import { itemPatchSchema, upsertItemsSchema } from './dto/item.schema';
+import { itemPatchSchema, itemsByIdQuerySchema, MAX_IDS_PER_GET, upsertItemsSchema } from './dto/item.schema';
 import { CatalogService } from './catalog.service';
 import type { Item } from './item.model';
 
@@ -28,6 +28,17 @@ export class CatalogController {
     assertBatch(body, 'items', this.config.maxBatch);
     const { items } = parseOrThrow(upsertItemsSchema, body);
     return this.catalog.upsert(items);
+  }
+
+  @Get()
+  @RequireScope('read')
+  @ApiOperation({
+    summary: 'Items by id in one request, in the order asked; ids naming no live item are listed in missing',
+  })
+  @ApiQuery({ name: 'ids', required: true, description: `1–${MAX_IDS_PER_GET} comma-separated item ids` })
+  async getMany(@Query() query: unknown): Promise<{ items: Item[]; missing: string[] }> {
+    const { ids } = parseOrThrow(itemsByIdQuerySchema, query);
+    return this.catalog.getMany(ids);
   }
 
   @Get(':id')

@@ -29,6 +29,15 @@ export class CatalogService {
     return item;
   }
 
+  /** Live items by id, in the order asked, and the ids that name no live item (unknown or deleted). */
+  async getMany(ids: string[]): Promise<{ items: Item[]; missing: string[] }> {
+    const found = new Map((await this.items.findMany(ids)).map((i) => [i.id, i]));
+    return {
+      items: ids.flatMap((id) => found.get(id) ?? []),
+      missing: ids.filter((id) => !found.has(id)),
+    };
+  }
+
   /** A PATCH of a deleted (or unknown) item is 404, even when the delete raced it: see ItemsRepository.update. */
   async patch(id: string, patch: ItemPatch): Promise<Item> {
     const result = await this.items.update(id, (current) =>

@@ -91,6 +91,16 @@ export class JobsRepository {
     return rows[0] ? toJob(rows[0]) : null;
   }
 
+  /** The newest jobs first, of the given statuses (any when none is given). */
+  async list(statuses: readonly JobStatus[] | undefined, limit: number): Promise<Job[]> {
+    const rows: JobRow[] = await this.db.query(
+      `SELECT * FROM jobs WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
+       ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [statuses && statuses.length > 0 ? statuses : null, limit],
+    );
+    return rows.map(toJob);
+  }
+
   async hasQueued(kind: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
       `SELECT 1 FROM jobs WHERE kind = $1 AND status = 'queued' LIMIT 1`,

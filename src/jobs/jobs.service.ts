@@ -13,6 +13,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { acquireIfFree, release, withLock } from '../database/advisory-lock';
 import { jobKindLock, type JobKindLockKey } from '../database/locks';
+import type { JobStatus } from './job.entity';
 import { JobsRepository, type Job } from './jobs.repository';
 
 export interface JobContext {
@@ -98,6 +99,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   get(id: string): Promise<Job | null> {
     return this.jobs.find(id);
+  }
+
+  /** The newest jobs first (GET /v1/admin/jobs), optionally only those of some statuses. */
+  list(statuses: readonly JobStatus[] | undefined, limit: number): Promise<Job[]> {
+    return this.jobs.list(statuses, limit);
   }
 
   /** Per lane, runs its queued jobs one after another on this process until none is claimable. */

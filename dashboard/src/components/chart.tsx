@@ -1,12 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { fmtDay } from '../format';
 
 export interface ChartSeries {
   label: string;
   values: Array<number | null>;
   /** Draw points only (e.g. one value per model version): lines between versions would suggest a trend in time. */
   points?: boolean;
+  /** A 95 % interval per point, drawn as a whisker through it. */
+  intervals?: Array<[number, number] | null>;
 }
 
 interface Props {
@@ -17,9 +20,15 @@ interface Props {
   time?: boolean;
   categories?: string[];
   yLabel?: string;
+  /** What the x values are, in the legend (with categories). */
+  xLabel?: string;
   format?: (n: number) => string;
   height?: number;
   testId?: string;
+  /** The y axis starts at 0 (counts, sums, rates), and a chart of zeros still has a scale. */
+  fromZero?: boolean;
+  /** Ticks at whole numbers only (counts). */
+  integers?: boolean;
 }
 
 const PALETTE = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'];
@@ -48,9 +57,12 @@ export function Chart({
   time = false,
   categories,
   yLabel,
+  xLabel,
   format,
   height = 240,
   testId,
+  fromZero = false,
+  integers = false,
 }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const scheme = useColourScheme();
@@ -73,14 +85,48 @@ export function Chart({
           splits: () => x,
           values: (_u, splits) => splits.map((s) => categories[x.indexOf(s)] ?? ''),
         }
-      : axis();
+      : time
+        ? // Every time chart here has one point per day: ticks on whole days, never on hours.
+          {
+            ...axis(),
+            incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 91 * 86_400, 365 * 86_400],
+          }
+        : axis();
     const yAxis: uPlot.Axis = {
       ...axis(yLabel),
       size: 64,
+      ...(integers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5, 1e6] } : {}),
       ...(format ? { values: (_u: uPlot, splits: number[]) => splits.map(format) } : {}),
+    };
+    const colours = series.map((_, i) => cssVar(PALETTE[i % PALETTE.length]));
+    const highs = series.flatMap((s) => (s.intervals ?? []).flatMap((iv) => (iv ? [iv[1]] : [])));
+    /** Whiskers for the intervals, on uPlot's canvas after it drew the series. */
+    const whiskers = (u: uPlot) => {
+      const ctx = u.ctx;
+      const cap = 6 * uPlot.pxRatio;
+      ctx.save();
+      ctx.lineWidth = 2 * uPlot.pxRatio;
+      series.forEach((s, i) => {
+        ctx.strokeStyle = colours[i];
+        (s.intervals ?? []).forEach((iv, j) => {
+          if (!iv || s.values[j] === null) return;
+          const cx = u.valToPos(x[j], 'x', true);
+          const [lo, hi] = [u.valToPos(iv[0], 'y', true), u.valToPos(iv[1], 'y', true)];
+          ctx.beginPath();
+          ctx.moveTo(cx, lo);
+          ctx.lineTo(cx, hi);
+          ctx.moveTo(cx - cap, lo);
+          ctx.lineTo(cx + cap, lo);
+          ctx.moveTo(cx - cap, hi);
+          ctx.lineTo(cx + cap, hi);
+          ctx.stroke();
+        });
+      });
+      ctx.restore();
     };
     const opts: uPlot.Options = {
       title,
+      hooks: { draw: [whiskers] },
       width: Math.max(280, el.clientWidth),
       height,
       scales: {
@@ -90,16 +136,27 @@ export function Chart({
             ? { range: [Math.min(...x) - 0.5, Math.max(...x) + 0.5] as uPlot.Range.MinMax }
             : {}),
         },
+        ...(fromZero
+          ? {
+              y: {
+                range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => {
+                  const top = Math.max(max, ...highs);
+                  return [0, top > 0 ? top * 1.1 : 1];
+                },
+              },
+            }
+          : {}),
       },
       axes: [xAxis, yAxis],
       legend: { show: true },
       series: [
         {
-          label: categories ? 'version' : time ? 'day' : 'x',
-          value: (_u, v) => (v === null ? '–' : categories ? (categories[x.indexOf(v)] ?? '') : String(v)),
+          label: xLabel ?? (categories ? 'version' : time ? 'day' : 'x'),
+          value: (_u, v) =>
+            v === null ? '–' : categories ? (categories[x.indexOf(v)] ?? '') : time ? fmtDay(v) : String(v),
         },
         ...series.map((s, i): uPlot.Series => {
-          const colour = cssVar(PALETTE[i % PALETTE.length]);
+          const colour = colours[i];
           return {
             label: s.label,
             stroke: colour,
@@ -118,7 +175,7 @@ export function Chart({
       resize.disconnect();
       plot.destroy();
     };
-  }, [title, x, series, time, categories, yLabel, format, height, scheme]);
+  }, [title, x, series, time, categories, yLabel, xLabel, format, height, scheme, fromZero, integers]);
 
   return <figure class="chart" data-testid={testId} aria-label={title} ref={box} />;
 }

@@ -17,6 +17,8 @@ interface Props<T> {
   caption: string;
   initialSort?: { key: string; dir: 'asc' | 'desc' };
   rowClass?: (row: T) => string | undefined;
+  /** `data-*` attributes of a row (tests find a row by what it shows, or by these). */
+  rowData?: (row: T) => Record<`data-${string}`, string>;
   testId?: string;
 }
 
@@ -36,6 +38,7 @@ export function SortableTable<T>({
   caption,
   initialSort,
   rowClass,
+  rowData,
   testId,
 }: Props<T>) {
   const [sort, setSort] = useState(initialSort ?? null);
@@ -80,7 +83,7 @@ export function SortableTable<T>({
       </thead>
       <tbody>
         {sorted.map((r) => (
-          <tr key={rowKey(r)} class={rowClass?.(r)}>
+          <tr key={rowKey(r)} class={rowClass?.(r)} {...rowData?.(r)}>
             {columns.map((c) => (
               <td key={c.key} class={c.numeric ? 'num' : undefined}>
                 {c.render(r)}

@@ -11,11 +11,20 @@ import { useLoad, type Loaded } from '../use-api';
 
 const LIST = 'limit=20&explain=true&includeItems=true';
 
-/** Items by id, fetched once each (the events endpoint names items by id only). */
+/** The most ids one GET /v1/items?ids= takes. */
+const IDS_PER_REQUEST = 100;
+
+/** Items by id in as few requests as the API allows (the events endpoint names items by id only). */
 async function itemsById(ids: string[]): Promise<Map<string, Item | null>> {
   const unique = [...new Set(ids)];
-  const found = await Promise.all(unique.map((id) => api<Item>(`/v1/items/${enc(id)}`).catch(() => null)));
-  return new Map(unique.map((id, i) => [id, found[i]]));
+  const chunks: string[][] = [];
+  for (let i = 0; i < unique.length; i += IDS_PER_REQUEST) chunks.push(unique.slice(i, i + IDS_PER_REQUEST));
+  const answers = await Promise.all(
+    chunks.map((c) => api<{ items: Item[] }>(`/v1/items?ids=${c.map(enc).join(',')}`)),
+  );
+  const found = new Map(answers.flatMap((a) => a.items).map((it) => [it.id, it]));
+  // A deleted item stays in the history: shown by its id.
+  return new Map(unique.map((id) => [id, found.get(id) ?? null]));
 }
 
 function Section<T>({

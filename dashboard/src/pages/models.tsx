@@ -6,7 +6,6 @@ import { JobProgress } from '../components/job-progress';
 import { SortableTable, type Column } from '../components/sortable-table';
 import { Empty, Loading, NeedsScope, ProblemBox } from '../components/states';
 import { fmtInt, fmtNum, fmtTime } from '../format';
-import { trackJob } from '../jobs';
 import type { EpochLoss, Job, ModelMetrics, ModelVersion, ModelsResponse } from '../types';
 import { asProblem, useLoad } from '../use-api';
 
@@ -194,7 +193,6 @@ function Jobs({ onFinished }: { onFinished: (job: Job) => void }) {
         method: 'POST',
         body: kind === 'reindex' ? { full } : undefined,
       });
-      trackJob(jobId, kind);
       setRunning((r) => [{ id: jobId, kind }, ...r]);
     } catch (e) {
       setProblem(asProblem(e));

@@ -1,11 +1,13 @@
+import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { hasScope, useSession } from '../auth';
 import { AnalyticsCharts } from '../components/analytics-charts';
-import { JobProgress } from '../components/job-progress';
+import { JobCard } from '../components/job-progress';
+import { SortableTable, type Column } from '../components/sortable-table';
 import { Loading, NeedsScope, ProblemBox, Empty } from '../components/states';
-import { fmtInt, fmtTime } from '../format';
-import { trackedJobs } from '../jobs';
-import type { AnalyticsRow, Stats } from '../types';
+import { fmtInt, fmtNum, fmtTime } from '../format';
+import { isFinished, useJobList } from '../jobs';
+import type { AnalyticsRow, Job, Stats } from '../types';
 import { useLoad } from '../use-api';
 
 const DAY_MS = 86_400_000;
@@ -43,9 +45,71 @@ function StatsCards({ stats }: { stats: Stats }) {
   );
 }
 
+const seconds = (j: Job) =>
+  j.startedAt && j.finishedAt ? (Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000 : null;
+
+/** Jobs whoever started them: those queued or running with live progress, then the latest ones as a table. */
+function Jobs() {
+  const { jobs, problem } = useJobList(10);
+  if (problem && !jobs) return <ProblemBox problem={problem} />;
+  if (!jobs) return <Loading what="jobs" />;
+  const active = jobs.filter((j) => !isFinished(j));
+  const columns: Column<Job>[] = [
+    { key: 'kind', label: 'Job', sort: (j) => j.kind, render: (j) => <code>{j.kind}</code> },
+    {
+      key: 'status',
+      label: 'Status',
+      sort: (j) => j.status,
+      render: (j) => <span class={`badge ${j.status === 'succeeded' ? 'active' : ''}`}>{j.status}</span>,
+    },
+    {
+      key: 'progress',
+      label: 'Done / total',
+      numeric: true,
+      sort: (j) => j.progress.done,
+      render: (j) => `${fmtInt(j.progress.done)} / ${fmtInt(j.progress.total)}`,
+    },
+    { key: 'started', label: 'Started', sort: (j) => j.startedAt, render: (j) => fmtTime(j.startedAt) },
+    {
+      key: 'seconds',
+      label: 'Seconds',
+      numeric: true,
+      sort: seconds,
+      render: (j) => fmtNum(seconds(j)),
+    },
+    { key: 'error', label: 'Error', sort: (j) => j.error, render: (j) => j.error ?? '' },
+  ];
+  return (
+    <>
+      {problem && <ProblemBox problem={problem} />}
+      {active.length === 0 ? (
+        <Empty>No job is queued or running.</Empty>
+      ) : (
+        <div data-testid="active-jobs">
+          {active.map((j) => (
+            <JobCard key={j.id} job={j} />
+          ))}
+        </div>
+      )}
+      {jobs.length > 0 && (
+        <SortableTable
+          testId="jobs"
+          caption="The latest jobs, newest first (GET /v1/admin/jobs)"
+          rows={jobs}
+          columns={columns}
+          rowKey={(j) => j.id}
+          rowData={(j) => ({ 'data-job': j.id, 'data-status': j.status })}
+        />
+      )}
+    </>
+  );
+}
+
 function Analytics() {
-  const to = new Date();
-  const from = new Date(to.getTime() - 30 * DAY_MS);
+  const [{ from, to }] = useState(() => {
+    const now = new Date();
+    return { from: new Date(now.getTime() - 30 * DAY_MS), to: now };
+  });
   // Instants, not dates: a `to` of today's date would end the window at midnight and leave today out.
   const q = `from=${from.toISOString()}&to=${to.toISOString()}&groupBy=day,placement`;
   const rows = useLoad(() => api<{ rows: AnalyticsRow[] }>(`/v1/admin/analytics?${q}`), []);
@@ -61,14 +125,13 @@ function Analytics() {
     }
     return <ProblemBox problem={rows.problem} />;
   }
-  return <AnalyticsCharts rows={rows.data.rows} />;
+  return <AnalyticsCharts rows={rows.data.rows} from={from} to={to} />;
 }
 
 export function OverviewPage() {
   const session = useSession();
   const admin = hasScope(session, 'admin');
   const stats = useLoad(admin ? () => api<Stats>('/v1/admin/stats') : null, [admin]);
-  const jobs = trackedJobs();
 
   return (
     <>
@@ -82,16 +145,9 @@ export function OverviewPage() {
           {stats.state === 'ok' && <StatsCards stats={stats.data} />}
 
           <h2>Jobs</h2>
-          {jobs.length === 0 ? (
-            <Empty>
-              No jobs started from this dashboard in this session. Start a fine-tune or a reindex on the
-              Models page.
-            </Empty>
-          ) : (
-            jobs.map((j) => <JobProgress key={j.id} id={j.id} kind={j.kind} />)
-          )}
+          <Jobs />
 
-          <h2>Served lists, clicks, CTR and revenue (last 30 days)</h2>
+          <h2>Served lists, clicks, CTR and revenue per placement (last 30 days)</h2>
           <Analytics />
         </>
       )}

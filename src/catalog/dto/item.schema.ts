@@ -81,3 +81,30 @@ export const upsertItemsSchema = z
 
 export type ItemInput = z.output<typeof itemSchema>;
 export type ItemPatch = z.output<typeof itemPatchSchema>;
+
+/** Most ids one GET /v1/items?ids= names: what a page shows at once, and a URL well under 8 KB. */
+export const MAX_IDS_PER_GET = 100;
+
+/** GET /v1/items?ids=a,b,c — items by id, in one request. */
+export const itemsByIdQuerySchema = z.object({
+  ids: z.string({ message: `must be 1–${MAX_IDS_PER_GET} comma-separated item ids` }).transform((v, ctx) => {
+    const ids = [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ];
+    const bad = ids.find((id) => !idSchema.safeParse(id).success);
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 40)}" is not a valid item id` });
+      return z.NEVER;
+    }
+    if (ids.length === 0 || ids.length > MAX_IDS_PER_GET) {
+      ctx.addIssue({ code: 'custom', message: `must be 1–${MAX_IDS_PER_GET} comma-separated item ids` });
+      return z.NEVER;
+    }
+    return ids;
+  }),
+});
