@@ -150,7 +150,7 @@ export class RecommendationsService {
   ): Promise<RecommendationList> {
     const model = this.interactions.current();
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
-    const vectorOf = (id: string) => this.index.vectorOf(id);
+    const vectorOf = this.index.vectorLookup();
     const set = gatherSessionCandidates(
       { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
       session,
@@ -270,7 +270,7 @@ export class RecommendationsService {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     if (history.length === 0) return this.popular(opts, pass, 'popular-fallback');
 
-    const vectorOf = (id: string) => this.index.vectorOf(id);
+    const vectorOf = this.index.vectorLookup();
     const sources: RankingSources = {
       signals: model,
       vectorOf,
