@@ -178,14 +178,18 @@ export function gatherCandidates(
         set.knn[i] = co.scoreAt(r);
         set.knnVia[i] = co.viaAt(r);
       };
+      let inSet = 0;
       for (let i = 0; i < set.size; i++) {
         const r = rowAt[i] >= 0 ? co.rowOfItem(rowAt[i]) : -1;
-        if (r >= 0) knnOf(i, r);
+        if (r < 0) continue;
+        knnOf(i, r);
+        inSet += 1;
       }
       // Co-purchase-only candidates: the strongest that pass the rules are scored in full. Those already in
-      // the set are skipped, so at most that many more than the limit are looked at (besides rule failures).
+      // the set are skipped, so the limit plus those (plus rule failures: a few more are ordered up front, the
+      // rest only when reached) are looked at.
       let kept = 0;
-      for (const r of co.rankedRows(limits.coPurchase + set.size)) {
+      for (const r of co.rankedRows(limits.coPurchase + inSet + 16)) {
         if (kept >= limits.coPurchase) break;
         const id = co.idAt(r);
         if (slot.has(id) || !pass(id)) continue;

@@ -261,9 +261,11 @@ export class InteractionModel {
       };
       const rankedRows = function* (expect = RANKED_FIRST): Generator<number> {
         const rows = touched.subarray(0, count);
-        const value = Float64Array.from(rows, (r) => sum[r]);
-        const before = (a: number, b: number) =>
-          value[a] > value[b] || (value[a] === value[b] && rows[a] < rows[b]);
+        const before = (a: number, b: number) => {
+          const x = sum[rows[a]];
+          const y = sum[rows[b]];
+          return x > y || (x === y && rows[a] < rows[b]);
+        };
         const head = topK(count, expect, before);
         for (const i of head) yield rows[i];
         if (count <= head.length) return;
