@@ -1,6 +1,7 @@
 import { dot, normalize } from '../common/vectors';
 import type { InteractionModel } from './interaction-model';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
+import { topK } from './top-k';
 
 const DAY_MS = 86_400_000;
 
@@ -74,12 +75,20 @@ export interface CandidateSet {
   contributions: Array<{ id: string; v: Float32Array }>;
 }
 
-/** History items with weight or purchases, most weighted first (then most bought), capped. */
+/**
+ * History items with weight or purchases, most weighted first (then most bought, then in the order given),
+ * capped: a bounded top-k, since a wholesale customer's history holds far more items than the cap.
+ */
 export function rankingHistory(items: readonly HistoryItem[], cap: number): HistoryItem[] {
-  return items
-    .filter((p) => p.weight > 0 || p.purchases > 0)
-    .sort((a, b) => b.weight - a.weight || b.purchases - a.purchases)
-    .slice(0, cap);
+  const kept = items.filter((p) => p.weight > 0 || p.purchases > 0);
+  const before = (a: number, b: number): boolean => {
+    const x = kept[a];
+    const y = kept[b];
+    if (x.weight !== y.weight) return x.weight > y.weight;
+    if (x.purchases !== y.purchases) return x.purchases > y.purchases;
+    return a < b;
+  };
+  return Array.from(topK(kept.length, cap, before), (i) => kept[i]);
 }
 
 /** How strongly an own purchase asks to be bought again: more purchases, more recently, more so. */
@@ -129,29 +138,39 @@ export function gatherCandidates(
     profile,
     contributions,
   };
+  // Each candidate's id is resolved to the model's dense row once, when it is added; every feature below is
+  // then read from the model's typed arrays by that row.
+  const rowAt = new Int32Array(capacity);
   const slot = new Map<string, number>();
-  const add = (id: string): number => {
+  const add = (id: string, row: number): number => {
     const i = set.size++;
     slot.set(id, i);
     set.ids.push(id);
     set.knnVia.push(undefined);
+    rowAt[i] = row;
     return i;
   };
-  if (profile) for (const h of src.nearest(profile, limits.vector, pass)) add(h.id);
+  if (profile) for (const h of src.nearest(profile, limits.vector, pass)) add(h.id, model.rowOf(h.id));
   const nowMs = now.getTime();
   for (const p of history) {
     if (p.purchases <= 0 || !pass(p.itemId)) continue;
-    const i = slot.get(p.itemId) ?? add(p.itemId);
+    let i = slot.get(p.itemId);
+    if (i === undefined) i = add(p.itemId, model.rowOf(p.itemId));
+    const row = rowAt[i];
     set.repeat[i] = repeatFeature(p.purchases, nowMs - p.lastAt.getTime(), src.repeatHalfLifeDays);
-    set.reorder[i] = model.reorderRate(p.itemId);
+    set.reorder[i] = row >= 0 ? model.reorderRateAt[row] : model.reorderRate(p.itemId);
     set.purchases[i] = p.purchases;
   }
-  for (const shelf of [model.popular, model.trending]) {
+  const shelves: Array<[readonly string[], Int32Array]> = [
+    [model.popular, model.popularRows],
+    [model.trending, model.trendingRows],
+  ];
+  for (const [shelf, rows] of shelves) {
     let added = 0;
-    for (const id of shelf) {
-      if (added >= limits.shelf) break;
+    for (let k = 0; k < shelf.length && added < limits.shelf; k++) {
+      const id = shelf[k];
       if (!pass(id)) continue;
-      if (!slot.has(id)) add(id);
+      if (!slot.has(id)) add(id, rows[k]);
       added += 1;
     }
   }
@@ -162,31 +181,38 @@ export function gatherCandidates(
         set.knn[i] = co.scoreAt(r);
         set.knnVia[i] = co.viaAt(r);
       };
+      let inSet = 0;
       for (let i = 0; i < set.size; i++) {
-        const r = co.rowOf(set.ids[i]);
-        if (r >= 0) knnOf(i, r);
+        const r = rowAt[i] >= 0 ? co.rowOfItem(rowAt[i]) : -1;
+        if (r < 0) continue;
+        knnOf(i, r);
+        inSet += 1;
       }
       // Co-purchase-only candidates: the strongest that pass the rules are scored in full. Those already in
-      // the set are skipped, so at most that many more than the limit are looked at (besides rule failures).
+      // the set are skipped, so the limit plus those (plus rule failures: a few more are ordered up front, the
+      // rest only when reached) are looked at.
       let kept = 0;
-      for (const id of co.ranked(limits.coPurchase + set.size)) {
+      for (const r of co.rankedRows(limits.coPurchase + inSet + 16)) {
         if (kept >= limits.coPurchase) break;
+        const id = co.idAt(r);
         if (slot.has(id) || !pass(id)) continue;
-        knnOf(add(id), co.rowOf(id));
+        knnOf(add(id, co.itemRowAt(r)), r);
         kept += 1;
       }
     },
   );
   for (let i = 0; i < set.size; i++) {
-    const id = set.ids[i];
     // Every cosine is computed here, the vector hits' too: the search's own scores come from another
     // implementation (HNSW's, in float32) and would rank the same candidates differently by a hair.
-    const v = profile ? src.vectorOf(id) : undefined;
+    const v = profile ? src.vectorOf(set.ids[i]) : undefined;
     set.cos[i] = v ? dot(profile!, v) : 0;
-    const buyers = model.buyersOf(id);
-    set.logPop[i] = Math.log1p(buyers);
-    set.logTrend[i] = Math.log1p(model.recentBuyersOf(id));
-    set.isNew[i] = isNewArrival(src.newArrivals, id, buyers, nowMs) ? 1 : 0;
+    const row = rowAt[i];
+    const buyers = row >= 0 ? model.buyersAt[row] : 0;
+    if (row >= 0) {
+      set.logPop[i] = model.logBuyersAt[row];
+      set.logTrend[i] = model.logRecentBuyersAt[row];
+    }
+    set.isNew[i] = isNewArrival(src.newArrivals, set.ids[i], buyers, nowMs) ? 1 : 0;
   }
   return set;
 }

@@ -1,3 +1,4 @@
+import { DenseIds } from './dense-ids';
 import { compareIds } from './ids';
 import { buildItemKnn } from './item-knn';
 import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
@@ -36,6 +37,8 @@ export interface CoPurchaseScores {
   of(id: string): { score: number; via?: string };
   /** The scratch row of a scored id, −1 when no source has it as a neighbour: one lookup for scoreAt and viaAt. */
   rowOf(id: string): number;
+  /** rowOf for an item known by its dense row in the model (InteractionModel.rowOf): no string lookup. */
+  rowOfItem(itemRow: number): number;
   scoreAt(row: number): number;
   viaAt(row: number): string;
   /**
@@ -43,6 +46,10 @@ export interface CoPurchaseScores {
    * ordered up front, the rest only if iterated that far.
    */
   ranked(expect?: number): Iterable<string>;
+  /** ranked() as scratch rows: the id of row r is `idAt(r)`, its dense row in the model `itemRowAt(r)`. */
+  rankedRows(expect?: number): Iterable<number>;
+  idAt(row: number): string;
+  itemRowAt(row: number): number;
 }
 
 /**
@@ -59,6 +66,23 @@ export class InteractionModel {
   /** Item ids by distinct buyers descending, then id. */
   readonly popular: string[];
   readonly trending: string[];
+  /** `popular` and `trending` as dense rows (see rowOf). */
+  readonly popularRows: Int32Array;
+  readonly trendingRows: Int32Array;
+
+  /**
+   * Every item with purchases or co-purchase neighbours numbered densely, and what the ranking reads of each
+   * by that row, computed once per model rather than per candidate of every request: log(1 + buyers),
+   * log(1 + recent buyers), the re-order rate, and the item's row in the co-purchase lists (−1: none).
+   */
+  private readonly rows = new DenseIds();
+  readonly buyersAt: Float64Array;
+  readonly logBuyersAt: Float64Array;
+  readonly logRecentBuyersAt: Float64Array;
+  readonly reorderRateAt: Float64Array;
+  private readonly listRowAt: Int32Array;
+  /** The model row of each co-purchase list row. */
+  private readonly itemRowOfListRow: Int32Array;
 
   constructor(
     counts: readonly ItemBuyerCounts[],
@@ -83,6 +107,29 @@ export class InteractionModel {
     this.trending = [...this.recentBuyers.keys()].sort(
       (a, b) => this.recentBuyers.get(b)! - this.recentBuyers.get(a)! || (a < b ? -1 : 1),
     );
+
+    for (const c of counts) if (c.buyers > 0 || c.recentBuyers > 0) this.rows.intern(c.itemId);
+    this.itemRowOfListRow = Int32Array.from(lists.idOfRow, (id) => this.rows.intern(id));
+    const n = this.rows.size;
+    this.buyersAt = new Float64Array(n);
+    this.logBuyersAt = new Float64Array(n);
+    this.logRecentBuyersAt = new Float64Array(n);
+    this.reorderRateAt = new Float64Array(n);
+    this.listRowAt = new Int32Array(n);
+    this.rows.ids.forEach((id, r) => {
+      this.buyersAt[r] = this.buyersOf(id);
+      this.logBuyersAt[r] = Math.log1p(this.buyersOf(id));
+      this.logRecentBuyersAt[r] = Math.log1p(this.recentBuyersOf(id));
+      this.reorderRateAt[r] = this.reorderRate(id);
+      this.listRowAt[r] = lists.rowOf(id);
+    });
+    this.popularRows = Int32Array.from(this.popular, (id) => this.rows.numberOf(id));
+    this.trendingRows = Int32Array.from(this.trending, (id) => this.rows.numberOf(id));
+  }
+
+  /** The dense row of an item in the per-item arrays, −1 for an item never bought nor anyone's neighbour. */
+  rowOf(id: string): number {
+    return this.rows.numberOf(id);
   }
 
   /** Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs). */
@@ -178,10 +225,11 @@ export class InteractionModel {
         best: new Float64Array(n),
         via: new Int32Array(n),
         touched: new Int32Array(n),
-        rowOfId: new Map(lists.idOfRow.map((id, r) => [id, r])),
       };
     }
-    const { sum, best, via, touched, rowOfId } = this.scratch;
+    const { sum, best, via, touched } = this.scratch;
+    const listRowAt = this.listRowAt;
+    const itemRowOfListRow = this.itemRowOfListRow;
     let count = 0;
     sources.forEach((source, s) => {
       const { rows, sims } = lists.of(source);
@@ -198,8 +246,12 @@ export class InteractionModel {
     });
     try {
       const rowOf = (id: string): number => {
-        const r = rowOfId.get(id);
-        return r === undefined || sum[r] === 0 ? -1 : r;
+        const r = lists.rowOf(id);
+        return r < 0 || sum[r] === 0 ? -1 : r;
+      };
+      const rowOfItem = (itemRow: number): number => {
+        const r = listRowAt[itemRow];
+        return r < 0 || sum[r] === 0 ? -1 : r;
       };
       const scoreAt = (r: number): number => sum[r];
       const viaAt = (r: number): string => sources[via[r]];
@@ -207,18 +259,25 @@ export class InteractionModel {
         const r = rowOf(id);
         return r < 0 ? { score: 0 } : { score: sum[r], via: sources[via[r]] };
       };
-      const ranked = function* (expect = RANKED_FIRST): Generator<string> {
+      const rankedRows = function* (expect = RANKED_FIRST): Generator<number> {
         const rows = touched.subarray(0, count);
-        const value = Float64Array.from(rows, (r) => sum[r]);
-        const before = (a: number, b: number) =>
-          value[a] > value[b] || (value[a] === value[b] && rows[a] < rows[b]);
+        const before = (a: number, b: number) => {
+          const x = sum[rows[a]];
+          const y = sum[rows[b]];
+          return x > y || (x === y && rows[a] < rows[b]);
+        };
         const head = topK(count, expect, before);
-        for (const i of head) yield lists.idOfRow[rows[i]];
+        for (const i of head) yield rows[i];
         if (count <= head.length) return;
         const all = Int32Array.from(rows.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-        for (let i = head.length; i < count; i++) yield lists.idOfRow[rows[all[i]]];
+        for (let i = head.length; i < count; i++) yield rows[all[i]];
       };
-      return use({ of, rowOf, scoreAt, viaAt, ranked });
+      const idAt = (r: number): string => lists.idOfRow[r];
+      const ranked = function* (expect?: number): Generator<string> {
+        for (const r of rankedRows(expect)) yield lists.idOfRow[r];
+      };
+      const itemRowAt = (r: number): number => itemRowOfListRow[r];
+      return use({ of, rowOf, rowOfItem, scoreAt, viaAt, ranked, rankedRows, idAt, itemRowAt });
     } finally {
       for (let i = 0; i < count; i++) {
         const r = touched[i];
@@ -233,7 +292,6 @@ export class InteractionModel {
     best: Float64Array;
     via: Int32Array;
     touched: Int32Array;
-    rowOfId: Map<string, number>;
   };
 
   /** Co-purchase neighbours of an item with their cosine similarity. */

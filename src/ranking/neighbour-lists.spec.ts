@@ -58,6 +58,32 @@ describe('InteractionModel', () => {
     expect([...m.neighbours('a')].map(([id]) => id)).toEqual([...m.neighboursOf('a').ids]);
   });
 
+  it('numbers its items densely and holds what the ranking reads of each by that row', () => {
+    const m = InteractionModel.fromPairs(pairs, at);
+    const a = m.rowOf('a');
+    const d = m.rowOf('d');
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(m.rowOf('zzz')).toBe(-1);
+    // 'a': 3 buyers, 2 of them in the trending window; 'd': 1 buyer, recent.
+    expect(m.buyersAt[a]).toBe(3);
+    expect(m.logBuyersAt[a]).toBeCloseTo(Math.log(4), 12);
+    expect(m.logRecentBuyersAt[a]).toBeCloseTo(Math.log(3), 12);
+    expect(m.buyersAt[d]).toBe(1);
+    // No one re-ordered anything: the shop rate is 0, and so is every item's.
+    expect(m.reorderRateAt[a]).toBe(0);
+    expect(Array.from(m.popularRows, (r) => m.buyersAt[r])).toEqual([3, 2, 1, 1]);
+    expect(Array.from(m.trendingRows)).toEqual(m.trending.map((id) => m.rowOf(id)));
+    // Co-purchase scores reached by row are those reached by id.
+    m.withCoPurchase(['a'], (co) => {
+      expect(co.rowOfItem(m.rowOf('b'))).toBe(co.rowOf('b'));
+      expect(co.scoreAt(co.rowOf('b'))).toBeCloseTo(2 / Math.sqrt(6), 6);
+      expect(co.rowOfItem(d)).toBe(-1);
+      const rows = [...co.rankedRows()];
+      expect(rows.map((r) => co.idAt(r))).toEqual(['b', 'c']);
+      expect(rows.map((r) => co.itemRowAt(r))).toEqual([m.rowOf('b'), m.rowOf('c')]);
+    });
+  });
+
   it('swaps counts and neighbour lists independently', () => {
     const m = InteractionModel.fromPairs(pairs, at);
     const recounted = m.withCounts([{ itemId: 'd', buyers: 9, recentBuyers: 0, repeatBuyers: 0 }], at);

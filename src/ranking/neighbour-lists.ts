@@ -1,3 +1,4 @@
+import { DenseIds } from './dense-ids';
 import type { ItemKnnModel } from './item-knn';
 
 /** The co-purchase neighbours of one item, most similar first, as parallel arrays. */
@@ -21,11 +22,21 @@ const NONE: ItemNeighbours = Object.freeze({
 export class NeighbourLists {
   private constructor(
     private readonly lists: ReadonlyMap<string, ItemNeighbours>,
-    /** Every id that is some item's neighbour, by dense row number. */
-    readonly idOfRow: readonly string[],
+    /** Every id that is some item's neighbour, numbered by row. */
+    private readonly rows: DenseIds,
   ) {}
 
-  static readonly EMPTY = new NeighbourLists(new Map(), []);
+  static readonly EMPTY = new NeighbourLists(new Map(), new DenseIds());
+
+  /** Every id that is some item's neighbour, by dense row number. */
+  get idOfRow(): readonly string[] {
+    return this.rows.ids;
+  }
+
+  /** The dense row of a neighbour id, −1 when it is nobody's neighbour. */
+  rowOf(id: string): number {
+    return this.rows.numberOf(id);
+  }
 
   /** From CSR arrays: item k's neighbours are neighbourIds[offsets[k] .. offsets[k+1]). */
   static fromCsr(
@@ -34,17 +45,8 @@ export class NeighbourLists {
     neighbourIds: readonly string[],
     sims: Float32Array,
   ): NeighbourLists {
-    const rowOf = new Map<string, number>();
-    const idOfRow: string[] = [];
-    const rows = Int32Array.from(neighbourIds, (id) => {
-      let r = rowOf.get(id);
-      if (r === undefined) {
-        r = idOfRow.length;
-        rowOf.set(id, r);
-        idOfRow.push(id);
-      }
-      return r;
-    });
+    const numbering = new DenseIds();
+    const rows = Int32Array.from(neighbourIds, (id) => numbering.intern(id));
     const lists = new Map<string, ItemNeighbours>();
     itemIds.forEach((id, k) => {
       const from = offsets[k];
@@ -56,7 +58,7 @@ export class NeighbourLists {
           rows: rows.subarray(from, to),
         });
     });
-    return new NeighbourLists(lists, idOfRow);
+    return new NeighbourLists(lists, numbering);
   }
 
   /** From an in-memory kNN build (similarities narrowed to float32, as the table stores them). */

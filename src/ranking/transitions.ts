@@ -1,3 +1,4 @@
+import { DenseIds } from './dense-ids';
 import { compareIds } from './ids';
 import type { ItemKnnModel } from './item-knn';
 
@@ -44,17 +45,9 @@ export function buildTransitions(
   baskets: Iterable<readonly (readonly string[])[]>,
   neighborCount = DEFAULT_TRANSITION_NEIGHBORS,
 ): ItemKnnModel {
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const idx = (id: string): number => {
-    let i = index.get(id);
-    if (i === undefined) {
-      i = ids.length;
-      index.set(id, i);
-      ids.push(id);
-    }
-    return i;
-  };
+  const numbering = new DenseIds();
+  const ids = numbering.ids;
+  const idx = (id: string): number => numbering.intern(id);
   const counts = new Map<number, Map<number, number>>();
   const outOf = new Map<number, number>();
   for (const seq of baskets) {

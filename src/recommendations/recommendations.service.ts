@@ -54,7 +54,10 @@ function listKey(o: UserListOptions): string {
 }
 
 /** What ranking reads of an index: the served one, or a version served by name (vector-index/pinned-index). */
-export type RankingIndex = Pick<IndexService, 'current' | 'vectorOf' | 'currentProjection' | 'search'>;
+export type RankingIndex = Pick<
+  IndexService,
+  'current' | 'vectorOf' | 'vectorLookup' | 'currentProjection' | 'search'
+>;
 
 export interface Candidate extends Scored {
   reason?: Reason;
@@ -173,7 +176,7 @@ export class RecommendationsService {
   ): Promise<RecommendationList> {
     const model = this.interactions.current();
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
-    const vectorOf = (id: string) => this.index.vectorOf(id);
+    const vectorOf = this.index.vectorLookup();
     const set = gatherSessionCandidates(
       { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
       session,
@@ -297,7 +300,7 @@ export class RecommendationsService {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     if (history.length === 0) return this.popular(opts, pass, 'popular-fallback');
 
-    const vectorOf = (id: string) => this.index.vectorOf(id);
+    const vectorOf = this.index.vectorLookup();
     const sources: RankingSources = {
       signals: model,
       vectorOf,

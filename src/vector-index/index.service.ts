@@ -124,16 +124,28 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
    * at build time, and lazily after a load from disk.
    */
   vectorOf(id: string): Float32Array | undefined {
+    return this.vectorLookup()(id);
+  }
+
+  /**
+   * vectorOf bound to the index served now: a request that looks up hundreds of vectors resolves the index and
+   * its map once. Use it synchronously (within one turn of the event loop), as any reader of the index.
+   */
+  vectorLookup(): (id: string) => Float32Array | undefined {
     const index = this.holder.current();
-    if (!index) return undefined;
+    if (!index) return () => undefined;
     let cache = this.vectors.get(index);
     if (!cache) this.vectors.set(index, (cache = new Map<string, Float32Array>()));
-    let v = cache.get(id);
-    if (v === undefined && !cache.has(id)) {
-      v = index.has(id) ? index.vectorOf(id) : undefined;
-      if (v) cache.set(id, v);
-    }
-    return v && index.has(id) ? v : undefined;
+    const vectors = cache;
+    return (id) => {
+      if (!index.has(id)) return undefined;
+      let v = vectors.get(id);
+      if (v === undefined) {
+        v = index.vectorOf(id);
+        if (v) vectors.set(id, v);
+      }
+      return v;
+    };
   }
 
   private readonly vectors = new WeakMap<VectorIndex, Map<string, Float32Array>>();

@@ -26,6 +26,11 @@ export class PinnedIndex {
     return this.index.has(id) ? this.vectors.get(id) : undefined;
   }
 
+  /** vectorOf itself: this index's vectors are in a map already (the served index's reading surface). */
+  vectorLookup(): (id: string) => Float32Array | undefined {
+    return (id) => this.vectorOf(id);
+  }
+
   search(vector: Float32Array, k: number, filter: (id: string) => boolean): SearchHit[] {
     if (this.index.size === 0) return [];
     return this.index.search(vector, { k: Math.min(k, this.index.size), filter });
