@@ -123,10 +123,7 @@ export class RecommendationsService {
     return { index: this.index, items: this.items, embeddings: this.embeddings };
   }
 
-  /**
-   * A session (recent items, oldest first) and/or a text query, for shoppers we do not know. `now` decides
-   * which items are new arrivals (the evaluation asks at its cutoff).
-   */
+  /** A session and/or a text query, for shoppers we do not know; `now` decides which items are new arrivals. */
   async session(
     itemIds: string[],
     text: string | undefined,
@@ -311,10 +308,10 @@ export class RecommendationsService {
     const set = gatherCandidates(sources, history, now, pass);
     // New arrivals reach the candidates only as the profile's nearest neighbours by text; the popularity and
     // trend terms then rank them below anything that sells. In discovery lists (the customer asked for what
-    // they have not bought) a few places go to the best of them; dead stock (unsold for longer than
-    // NEW_ARRIVAL_DAYS) and items shown often without clicks are no new arrivals (NewArrivalRule). Lists that may repeat purchases keep every
-    // place for the ranking: there a re-order outranks an unknown product (measured: next-basket NDCG@10
-    // 0.2978 → 0.2886 with one place taken).
+    // they have not bought) a few places go to the best of them; dead stock and arrivals shown often without a
+    // click are no new arrivals (NewArrivalRule). Lists that may repeat purchases keep every place for the
+    // ranking: there a re-order outranks an unknown product (measured: next-basket NDCG@10 0.2978 → 0.2886
+    // with one place taken).
     const ranked = rankForList(set, blend, {
       limit: opts.limit,
       pool: opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit,
