@@ -9,7 +9,7 @@
  * Usage: npm run build && RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js [--users 2000]
  */
 import { openRuntime, withContext } from '../src/cli/context';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { IndexService } from '../src/vector-index/index.service';
 import { DataSource } from 'typeorm';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     : 2000;
   const rt = await openRuntime();
   await withContext(rt, async (ctx) => {
-    await ctx.get(InteractionModelService).refresh();
+    await ctx.get(PurchaseSignalsService).refresh();
     const index = ctx.get(IndexService);
     const vectorOf = index.vectorLookup();
     for (const id of index.current()?.ids() ?? []) vectorOf(id);

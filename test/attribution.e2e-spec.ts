@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ServedListRecorder } from '../src/attribution/served-list.recorder';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { startTestApp, type TestApp } from './support/app';
 
 interface ServedRow {
@@ -50,7 +50,7 @@ describe('served lists (real PostgreSQL)', () => {
       { userId: 'u3', itemId: 'c', type: 'view' },
     ];
     expect((await request(t.server).post('/v1/events').send({ events })).status).toBe(202);
-    await t.app.get(InteractionModelService).refresh();
+    await t.app.get(PurchaseSignalsService).refresh();
   }, 120_000);
 
   afterAll(async () => {

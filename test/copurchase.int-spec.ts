@@ -14,8 +14,8 @@ import { buildPurchaseMatrix } from '../src/ranking/purchase-matrix';
 import { ImportService } from '../src/import/import.service';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import type { Purchase } from '../src/online-retail/online-retail.types';
-import { InteractionModel } from '../src/ranking/interaction-model';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignals } from '../src/ranking/purchase-signals';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { listenApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
@@ -146,7 +146,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     }
     expect(await build()).toBeUndefined();
     const app = await start();
-    const svc = app.app.get(InteractionModelService);
+    const svc = app.app.get(PurchaseSignalsService);
     // Listening already, without co-purchase (the job needs a worker, a read and a write: seconds, not zero).
     expect(svc.neighboursGeneration()).toBeNull();
     expect(svc.current().neighbourItems).toBe(0);
@@ -237,7 +237,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     await runner.app.get(CopurchaseJob).runHere(NOON);
     await stop(runner);
     const app = await start();
-    const svc = app.app.get(InteractionModelService);
+    const svc = app.app.get(PurchaseSignalsService);
     const noon = expectedFromFile(purchases, NOON, new Set([DELETED]));
     // Loaded during start-up: already there when the app is listening.
     expect(svc.neighboursGeneration()).toBe((await build()).generation);
@@ -285,7 +285,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
 
   it('new purchases lead to a rebuilt table (debounced) and the server serves the new neighbours; the admin endpoint queues one; a deletion triggers one', async () => {
     const app = await start({ COPURCHASE_DEBOUNCE_MS: '300' });
-    const svc = app.app.get(InteractionModelService);
+    const svc = app.app.get(PurchaseSignalsService);
     const generation = (await build()).generation;
     const put = await request(app.url)
       .put('/v1/items')
@@ -365,15 +365,15 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     try {
       // What eval does after loading the pre-cutoff events.
       await ctx.get(CopurchaseJob).runHere(cutoff);
-      const model = await ctx.get(InteractionModelService).refresh(cutoff);
-      // What InteractionModelService.refresh(cutoff) used to compute in memory: purchase pairs before the cutoff.
+      const model = await ctx.get(PurchaseSignalsService).refresh(cutoff);
+      // What PurchaseSignalsService.refresh(cutoff) used to compute in memory: purchase pairs before the cutoff.
       const rows = await pg.query<{ user_id: string; item_id: string; rows: string; last_at: Date }>(
         `SELECT e.user_id, e.item_id, count(*)::bigint AS rows, max(e.occurred_at) AS last_at
          FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
          WHERE e.type = 'purchase' AND e.occurred_at < $1 GROUP BY e.user_id, e.item_id`,
         [cutoff],
       );
-      const before = InteractionModel.fromPairs(
+      const before = PurchaseSignals.fromPairs(
         rows.rows.map((r) => ({
           userId: r.user_id,
           itemId: r.item_id,

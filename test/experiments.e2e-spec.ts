@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { EmbeddingsService } from '../src/embeddings/embeddings.service';
 import { ImportService } from '../src/import/import.service';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { mulberry32 } from '../src/common/random';
 import { ModelVersionsRepository } from '../src/training/model-versions.repository';
 import { ProjectionModel } from '../src/training/model/projection-model';
@@ -107,7 +107,7 @@ describe('experiments API', () => {
     await t.app.get(ImportService).onlineRetail(SLICE);
     const job = await request(t.server).post('/v1/admin/reindex').send({ full: true });
     expect((await waitForJob(job.body.jobId as string)).status).toBe('succeeded');
-    await t.app.get(InteractionModelService).refresh();
+    await t.app.get(PurchaseSignalsService).refresh();
     const rows: Array<{ user_id: string }> = await db().query(
       `SELECT user_id FROM events GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 40`,
     );

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { EXPOSURE_SETTLE_MS, NewArrivalExposure } from '../src/attribution/new-arrival-exposure';
 import { ServedListRecorder } from '../src/attribution/served-list.recorder';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { startTestApp, type TestApp } from './support/app';
 
 /**
@@ -102,7 +102,7 @@ describe('new arrivals by the catalog dates (real encoder, API and PostgreSQL)',
       ),
     ];
     expect((await request(t.server).post('/v1/events').send({ events })).status).toBe(202);
-    await t.app.get(InteractionModelService).refresh();
+    await t.app.get(PurchaseSignalsService).refresh();
   }, 600_000);
 
   afterAll(async () => {

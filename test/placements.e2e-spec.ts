@@ -3,7 +3,7 @@ import request from 'supertest';
 import { exportPlacements, importPlacements } from '../src/cli/placements-file';
 import { ImportService } from '../src/import/import.service';
 import { PlacementsService } from '../src/placements/placements.service';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { startTestApp, type TestApp } from './support/app';
 
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
@@ -59,7 +59,7 @@ describe('placements API', () => {
     expect((await waitForJob(job.body.jobId as string)).status).toBe('succeeded');
     const co = await request(t.server).post('/v1/admin/copurchase').send({});
     expect((await waitForJob(co.body.jobId as string)).status).toBe('succeeded');
-    await t.app.get(InteractionModelService).syncNeighbours(true);
+    await t.app.get(PurchaseSignalsService).syncNeighbours(true);
     for (
       let i = 0;
       i < 100 && (await request(t.server).get('/v1/popular?limit=1')).body.items.length === 0;

@@ -13,7 +13,7 @@ import { EmbeddingsService } from '../src/embeddings/embeddings.service';
 import { ImportService } from '../src/import/import.service';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import { ndcgAtK } from '../src/ranking/ranking-metrics';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { ServingModel } from '../src/serving-model/serving-model';
 import { tuneForModel } from '../src/training/blend-gate';
@@ -59,7 +59,7 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
     await ctx.get(EmbeddingsService).embedCatalog({ full: false });
     await ctx.get(IndexService).rebuild();
     await ctx.get(CopurchaseJob).runHere(AT);
-    await ctx.get(InteractionModelService).refresh(AT);
+    await ctx.get(PurchaseSignalsService).refresh(AT);
     // Embedding the slice's catalog takes most of this; a busy machine stretches it past the default timeout.
   }, 600_000);
 

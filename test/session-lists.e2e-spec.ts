@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { InteractionModelService } from '../src/recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { startTestApp, type TestApp } from './support/app';
 
 /**
@@ -72,7 +72,7 @@ describe('session lists: co-purchase and transitions (real encoder, job and Post
     const job = await request(t.server).post('/v1/admin/copurchase');
     expect(job.status).toBe(202);
     await waitForJob(t, job.body.jobId as string);
-    const model = t.app.get(InteractionModelService);
+    const model = t.app.get(PurchaseSignalsService);
     for (let i = 0; i < 100 && model.current().transitionItems === 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     // P(B | A) = 4/4: every basket holding A was followed by one holding B.

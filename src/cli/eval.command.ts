@@ -17,7 +17,7 @@ import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
 import { ImportService } from '../import/import.service';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
-import { InteractionModelService } from '../recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { IndexService } from '../vector-index/index.service';
 import { FinetuneService } from '../training/finetune.service';
@@ -83,7 +83,7 @@ export async function runEval(
           modelVersion = built.modelVersion;
           // The co-purchase job as production runs it, as of the cutoff, then the service loads its result.
           await ctx.get(CopurchaseJob).runHere(cutoff, (d, t) => progress('copurchase', d, t));
-          await ctx.get(InteractionModelService).refresh(cutoff);
+          await ctx.get(PurchaseSignalsService).refresh(cutoff);
           if (opts.finetune ?? true) {
             // Exactly the nightly job, with "now" at the cutoff: nothing after it is seen.
             const ft = await ctx

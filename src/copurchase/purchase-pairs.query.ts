@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 
 /**
  * Who bought what before `asOf`, once per (user, item), live items only: the binary user×item matrix the
- * co-purchase similarity is defined on (the same rows the in-memory interaction model used to aggregate).
+ * co-purchase similarity is defined on (the same rows the in-memory purchase signals aggregate).
  */
 export async function readPurchasePairs(
   client: ClientBase,

@@ -7,7 +7,7 @@ import { ItemsRepository } from '../catalog/items.repository';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { UserChanges } from '../events/user-changes';
-import { InteractionModelService } from '../recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
 import { ProfileService } from '../recommendations/profile.service';
 import { RecommendationCache } from '../recommendations/recommendation-cache';
 import { RecommendationsService } from '../recommendations/recommendations.service';
@@ -58,7 +58,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
     private readonly items: ItemsRepository,
     private readonly embeddings: EmbeddingsService,
     private readonly profiles: ProfileService,
-    private readonly interactions: InteractionModelService,
+    private readonly interactions: PurchaseSignalsService,
     private readonly users: UserChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,

@@ -7,7 +7,7 @@ import { ProblemException, validationProblem } from '../common/problem';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { ListOptions } from '../recommendations/dto/options.schema';
 import { itemFilter } from '../recommendations/filters';
-import { InteractionModelService } from '../recommendations/interaction-model.service';
+import { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
 import { ProfileService } from '../recommendations/profile.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import type { Reason } from '../recommendations/response';
@@ -81,7 +81,7 @@ export class PlacementServingService {
   constructor(
     private readonly placements: PlacementsService,
     private readonly recs: RecommendationsService,
-    private readonly interactions: InteractionModelService,
+    private readonly interactions: PurchaseSignalsService,
     private readonly profiles: ProfileService,
     private readonly catalog: CatalogSnapshot,
     private readonly fields: ItemFieldsSnapshot,

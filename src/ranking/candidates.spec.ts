@@ -1,6 +1,6 @@
 import { normalize } from '../common/vectors';
 import { gatherCandidates, type HistoryItem, type RankingSources } from './candidates';
-import { InteractionModel } from './interaction-model';
+import { PurchaseSignals } from './purchase-signals';
 import { rankForList } from './personalised-ranking';
 import type { NewArrivalRule } from './new-arrivals';
 
@@ -35,7 +35,7 @@ function sources(rule: NewArrivalRule): RankingSources {
     ['lamp', 'bulb', 'shade'].map((itemId) => ({ userId, itemId, rows: 1, lastAt })),
   );
   return {
-    signals: InteractionModel.fromPairs(pairs, NOW),
+    signals: PurchaseSignals.fromPairs(pairs, NOW),
     vectorOf: (id) => unit.get(id),
     nearest: (v, k, pass) =>
       [...unit]

@@ -1,5 +1,5 @@
 import { dot, normalize } from '../common/vectors';
-import type { InteractionModel } from './interaction-model';
+import type { PurchaseSignals } from './purchase-signals';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
 import { topK } from './top-k';
 
@@ -35,7 +35,7 @@ export const CANDIDATE_LIMITS: CandidateLimits = { history: 100, vector: 200, co
 
 /** What gathering candidates reads besides the history: the shop's purchase signals and the item vectors. */
 export interface RankingSources {
-  signals: InteractionModel;
+  signals: PurchaseSignals;
   vectorOf(id: string): Float32Array | undefined;
   /** The `k` items nearest to unit vector `v` that `pass` accepts (HNSW when serving; exact in the gate). */
   nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];

@@ -1,4 +1,4 @@
-import { InteractionModel } from './interaction-model';
+import { PurchaseSignals } from './purchase-signals';
 import { buildItemKnn } from './item-knn';
 import { buildPurchaseMatrix } from './purchase-matrix';
 import { NeighbourLists } from './neighbour-lists';
@@ -38,7 +38,7 @@ describe('NeighbourLists', () => {
   });
 });
 
-describe('InteractionModel', () => {
+describe('PurchaseSignals', () => {
   const at = new Date('2020-02-01T00:00:00Z');
   const pairs = PAIRS.map(([userId, itemId], i) => ({
     userId,
@@ -48,7 +48,7 @@ describe('InteractionModel', () => {
   }));
 
   it('ranks popular by distinct buyers then id, trending by recent buyers, with the same neighbours as the generator', () => {
-    const m = InteractionModel.fromPairs(pairs, at);
+    const m = PurchaseSignals.fromPairs(pairs, at);
     expect(m.popular).toEqual(['a', 'b', 'c', 'd']);
     expect(m.buyersOf('a')).toBe(3);
     expect(m.buyersOf('zzz')).toBe(0);
@@ -59,7 +59,7 @@ describe('InteractionModel', () => {
   });
 
   it('numbers its items densely and holds what the ranking reads of each by that row', () => {
-    const m = InteractionModel.fromPairs(pairs, at);
+    const m = PurchaseSignals.fromPairs(pairs, at);
     const a = m.rowOf('a');
     const d = m.rowOf('d');
     expect(a).toBeGreaterThanOrEqual(0);
@@ -85,7 +85,7 @@ describe('InteractionModel', () => {
   });
 
   it('swaps counts and neighbour lists independently', () => {
-    const m = InteractionModel.fromPairs(pairs, at);
+    const m = PurchaseSignals.fromPairs(pairs, at);
     const recounted = m.withCounts([{ itemId: 'd', buyers: 9, recentBuyers: 0, repeatBuyers: 0 }], at);
     expect(recounted.popular).toEqual(['d']);
     expect(recounted.neighboursOf('a')).toBe(m.neighboursOf('a'));
@@ -98,7 +98,7 @@ describe('InteractionModel', () => {
 
   it('re-order rate: the share of buyers who bought an item more than once, pulled towards the shop rate', () => {
     const day = (d: number) => new Date(at.getTime() - d * 86_400_000);
-    const m = InteractionModel.fromPairs(
+    const m = PurchaseSignals.fromPairs(
       [
         // 'soap': 4 buyers, 3 of them re-ordered; 'vase': 4 buyers, none did; 'card': 1 buyer, once.
         ...['u1', 'u2', 'u3'].map((userId) => ({ userId, itemId: 'soap', rows: 3, lastAt: day(2) })),

@@ -1,4 +1,4 @@
-import { InteractionModel } from './interaction-model';
+import { PurchaseSignals } from './purchase-signals';
 import { NeighbourLists } from './neighbour-lists';
 import {
   gatherSessionCandidates,
@@ -18,7 +18,7 @@ function lists(of: Record<string, Array<[string, number]>>): NeighbourLists {
 }
 
 const asOf = new Date('2011-01-01T00:00:00Z');
-const model = new InteractionModel(
+const model = new PurchaseSignals(
   [
     { itemId: 'A', buyers: 5, recentBuyers: 0, repeatBuyers: 0 },
     { itemId: 'B', buyers: 4, recentBuyers: 0, repeatBuyers: 0 },

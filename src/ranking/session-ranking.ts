@@ -1,6 +1,6 @@
 import { dot } from '../common/vectors';
 import type { NearestHit } from './candidates';
-import type { InteractionModel } from './interaction-model';
+import type { PurchaseSignals } from './purchase-signals';
 import { topK } from './top-k';
 
 /**
@@ -39,7 +39,7 @@ export function sessionDecay(i: number, n: number): number {
 }
 
 export interface SessionSources {
-  signals: InteractionModel;
+  signals: PurchaseSignals;
   vectorOf(id: string): Float32Array | undefined;
   nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];
   limits?: SessionLimits;

@@ -3,7 +3,7 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EventsModule } from '../events/events.module';
 import { ServingModelModule } from '../serving-model/serving-model.module';
-import { InteractionModelService } from './interaction-model.service';
+import { PurchaseSignalsService } from './purchase-signals.service';
 import { ProfileService } from './profile.service';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
@@ -25,10 +25,10 @@ import { RecommendationWarmer } from './recommendation-warmer';
   providers: [
     RecommendationsService,
     ProfileService,
-    InteractionModelService,
+    PurchaseSignalsService,
     RecommendationCache,
     RecommendationWarmer,
   ],
-  exports: [RecommendationsService, ProfileService, InteractionModelService, RecommendationWarmer],
+  exports: [RecommendationsService, ProfileService, PurchaseSignalsService, RecommendationWarmer],
 })
 export class RecommendationsModule {}

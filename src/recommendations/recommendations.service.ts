@@ -31,7 +31,7 @@ import { mmr, type Scored } from './diversity';
 import type { ListOptions } from './dto/options.schema';
 import { itemFilter } from './filters';
 import type { Reason, RecommendationList, RecommendedItem } from './response';
-import { InteractionModelService } from './interaction-model.service';
+import { PurchaseSignalsService } from './purchase-signals.service';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
 import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
@@ -75,7 +75,7 @@ export class RecommendationsService {
     private readonly items: ItemsRepository,
     private readonly embeddings: EmbeddingsService,
     private readonly profiles: ProfileService,
-    private readonly interactions: InteractionModelService,
+    private readonly interactions: PurchaseSignalsService,
     private readonly cache: RecommendationCache,
     private readonly serving: ServingModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -254,7 +254,7 @@ export class RecommendationsService {
   }
 
   /**
-   * What a cached list depends on besides the user's events. Not the index or interaction-model objects:
+   * What a cached list depends on besides the user's events. Not the index or purchase-signals objects:
    * catalog writes and new events replace those every few seconds on a busy shop; their drift (new items,
    * popularity) reaches cached lists through the TTL.
    */
@@ -334,7 +334,7 @@ export class RecommendationsService {
     return list;
   }
 
-  /** GET /v1/popular: all-time from the interaction model, or a `days` window counted in PostgreSQL (cached a minute). */
+  /** GET /v1/popular: all-time from the purchase signals, or a `days` window counted in PostgreSQL (cached a minute). */
   async popularInWindow(opts: ListOptions & { days?: number }): Promise<RecommendationList> {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set(opts.exclude));
     if (opts.days === undefined) return this.popular(opts, pass);

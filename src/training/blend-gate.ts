@@ -9,7 +9,7 @@ import {
   type NearestHit,
   type RankingSources,
 } from '../ranking/candidates';
-import { InteractionModel } from '../ranking/interaction-model';
+import { PurchaseSignals } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
 import { topK } from '../ranking/top-k';
@@ -77,7 +77,7 @@ export function exactNearest(
  */
 export function tuneForModel(input: GateInput): GateResult {
   const { users, projected, dim, tau, itemIds, history, at, halfLifeDays } = input;
-  const model = InteractionModel.fromPairs(
+  const model = PurchaseSignals.fromPairs(
     aggregate(history).map((p) => ({ userId: p.userId, itemId: p.itemId, rows: p.rows, lastAt: p.lastAt })),
     at,
   );

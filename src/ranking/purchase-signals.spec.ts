@@ -1,4 +1,4 @@
-import { InteractionModel, type PurchasePair } from './interaction-model';
+import { PurchaseSignals, type PurchasePair } from './purchase-signals';
 import { mulberry32 } from '../common/random';
 
 /** A small shop: 40 users buying among 30 items, with a bias so co-purchase neighbourhoods exist. */
@@ -16,8 +16,8 @@ function shop(seed: number): PurchasePair[] {
   return pairs;
 }
 
-describe('InteractionModel.withCoPurchase', () => {
-  const model = InteractionModel.fromPairs(shop(3), new Date('2026-02-01T00:00:00Z'));
+describe('PurchaseSignals.withCoPurchase', () => {
+  const model = PurchaseSignals.fromPairs(shop(3), new Date('2026-02-01T00:00:00Z'));
   const sources = ['i3', 'i4', 'i17', 'not-an-item'];
 
   // The reference: the generator API, summed in a Map.

@@ -16,13 +16,13 @@ import { UserChanges } from '../events/user-changes';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
-import { InteractionModel, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/interaction-model';
+import { PurchaseSignals, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/purchase-signals';
 
 /** An erasure is rare and must leave popular lists promptly; this only collects a burst of them. */
 const ERASURE_DELAY_MS = 100;
 
 /**
- * Holds the shop-wide interaction model. Popularity and trending come from one SQL aggregate (cheap: one row
+ * Holds the shop-wide purchase signals. Popularity and trending come from one SQL aggregate (cheap: one row
  * per item), refreshed every STATS_REFRESH_MS and shortly after new purchases. Co-purchase neighbours are
  * computed by the co-purchase job and read from item_neighbours: at start-up, when this process's job writes
  * them, when the change feed announces a computation stored by any process, and (a safety net) when a check
@@ -30,9 +30,9 @@ const ERASURE_DELAY_MS = 100;
  * never wait on one.
  */
 @Injectable()
-export class InteractionModelService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('InteractionModel');
-  private model = InteractionModel.empty();
+export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('PurchaseSignals');
+  private model = PurchaseSignals.empty();
   /** Generation of the co-purchase computation in `model` (null: none loaded). */
   private generation: string | null = null;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -80,7 +80,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
         }),
         feed.resync$.subscribe(() => {
           this.refresh().catch((e: unknown) =>
-            this.logger.error(`interaction model refresh failed: ${(e as Error).message}`),
+            this.logger.error(`purchase signals refresh failed: ${(e as Error).message}`),
           );
         }),
       );
@@ -127,7 +127,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
     if (this.syncTimer) clearInterval(this.syncTimer);
   }
 
-  current(): InteractionModel {
+  current(): PurchaseSignals {
     return this.model;
   }
 
@@ -137,7 +137,7 @@ export class InteractionModelService implements OnApplicationBootstrap, OnModule
   }
 
   /** Popularity as of `asOf` (default now) and the stored co-purchase neighbours, swapped in together. */
-  async refresh(asOf = new Date()): Promise<InteractionModel> {
+  async refresh(asOf = new Date()): Promise<PurchaseSignals> {
     // Both are mostly PostgreSQL time (hundreds of ms each on a full history): run them side by side.
     const [counts] = await Promise.all([this.buyerCounts(asOf), this.syncNeighbours(true)]);
     this.model = this.model.withCounts(counts, asOf);

@@ -28,7 +28,7 @@ export const TRENDING_DAYS = 30;
 
 const RANKED_FIRST = 512;
 
-/** Co-purchase scores of the neighbours of a set of items (see InteractionModel.withCoPurchase). */
+/** Co-purchase scores of the neighbours of a set of items (see PurchaseSignals.withCoPurchase). */
 export interface CoPurchaseScores {
   /**
    * Σ over the sources of sim(source, id) (0 when no source has it as a neighbour), and the source with the
@@ -37,7 +37,7 @@ export interface CoPurchaseScores {
   of(id: string): { score: number; via?: string };
   /** The scratch row of a scored id, −1 when no source has it as a neighbour: one lookup for scoreAt and viaAt. */
   rowOf(id: string): number;
-  /** rowOf for an item known by its dense row in the model (InteractionModel.rowOf): no string lookup. */
+  /** rowOf for an item known by its dense row in the model (PurchaseSignals.rowOf): no string lookup. */
   rowOfItem(itemRow: number): number;
   scoreAt(row: number): number;
   viaAt(row: number): string;
@@ -57,7 +57,7 @@ export interface CoPurchaseScores {
  * (popularity), buyers in the recent window (trending) and item-to-item co-purchase neighbours (cosine on the
  * binary user×item matrix, top 100 per item) — the same definition as the itemknn baseline of evaluation.md.
  */
-export class InteractionModel {
+export class PurchaseSignals {
   readonly buyers = new Map<string, number>();
   readonly recentBuyers = new Map<string, number>();
   readonly repeatBuyers = new Map<string, number>();
@@ -138,7 +138,7 @@ export class InteractionModel {
     asOf: Date,
     trendingDays = TRENDING_DAYS,
     transitions: NeighbourLists = NeighbourLists.EMPTY,
-  ): InteractionModel {
+  ): PurchaseSignals {
     const since = asOf.getTime() - trendingDays * 86_400_000;
     const stats = buildPurchaseMatrix(pairs);
     const recent = new Map<string, number>();
@@ -153,24 +153,21 @@ export class InteractionModel {
       recentBuyers: recent.get(itemId) ?? 0,
       repeatBuyers: repeat.get(itemId) ?? 0,
     }));
-    return new InteractionModel(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf, transitions);
+    return new PurchaseSignals(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf, transitions);
   }
 
-  static empty(asOf = new Date()): InteractionModel {
-    return new InteractionModel([], NeighbourLists.EMPTY, asOf);
+  static empty(asOf = new Date()): PurchaseSignals {
+    return new PurchaseSignals([], NeighbourLists.EMPTY, asOf);
   }
 
   /** The same counts with other neighbour and transition lists (a newer co-purchase computation). */
-  withNeighbours(
-    lists: NeighbourLists,
-    transitions: NeighbourLists = NeighbourLists.EMPTY,
-  ): InteractionModel {
-    return new InteractionModel(this.counts(), lists, this.asOf, transitions);
+  withNeighbours(lists: NeighbourLists, transitions: NeighbourLists = NeighbourLists.EMPTY): PurchaseSignals {
+    return new PurchaseSignals(this.counts(), lists, this.asOf, transitions);
   }
 
   /** The same neighbour lists with other counts (a popularity refresh). */
-  withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): InteractionModel {
-    return new InteractionModel(counts, this.lists, asOf, this.transitionLists);
+  withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): PurchaseSignals {
+    return new PurchaseSignals(counts, this.lists, asOf, this.transitionLists);
   }
 
   /** Items that have co-purchase neighbours. */
