@@ -234,12 +234,24 @@ describe('nightly fine-tune', () => {
 
   it('rolls back to an earlier version: POST /v1/admin/models/:version/activate', async () => {
     // One model after the other this time (FINETUNE_PARALLEL=false): the sequential path must activate too.
-    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1', FINETUNE_SEED: '7', FINETUNE_PARALLEL: 'false' });
+    // Another seed and a narrower projection, so that the second version's lists differ from the first's.
+    const r = await restartApp({
+      FINETUNE_MIN_GAIN: '-1',
+      FINETUNE_SEED: '7',
+      FINETUNE_DIM: '16',
+      FINETUNE_PARALLEL: 'false',
+    });
+    // What the first version serves, to compare the rolled-back lists with (not only their version label).
+    const byFirst = { similar: await similar(r.url, LUNCH_BAG), text: await textQuery(r.url) };
+    expect(byFirst.similar.modelVersion).toBe(first);
     const result = await finetune(r);
     expect(result.activated).toBe(true);
     second = result.version;
     expect(second).not.toBe(first);
-    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(second);
+    const bySecond = { similar: await similar(r.url, LUNCH_BAG), text: await textQuery(r.url) };
+    expect(bySecond.similar.modelVersion).toBe(second);
+    // The lists changed, so equal lists after the rollback mean something.
+    expect([bySecond.similar.ids, bySecond.text.ids]).not.toEqual([byFirst.similar.ids, byFirst.text.ids]);
 
     const res = await request(r.url).post(`/v1/admin/models/${first}/activate`);
     expect(res.status).toBe(200);
@@ -248,8 +260,10 @@ describe('nightly fine-tune', () => {
     expect(listed.active).toBe(first);
     expect(listed.versions.filter((v) => v.status === 'active').map((v) => v.version)).toEqual([first]);
     expect(listed.versions.find((v) => v.version === second)?.status).toBe('inactive');
-    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+    // The rollback serves the first version's lists again, item for item.
+    expect(await similar(r.url, LUNCH_BAG)).toEqual(byFirst.similar);
     const rolledBack = await textQuery(r.url);
+    expect(rolledBack).toEqual(byFirst.text);
     expect(rolledBack.ids).toHaveLength(10);
 
     // The rollback outlives a restart: the active version and its index are what the next process serves.
