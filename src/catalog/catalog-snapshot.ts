@@ -31,6 +31,11 @@ interface MetaRow {
   deleted_at: Date | null;
 }
 
+interface WaitingReread {
+  ids: Set<string>;
+  done: Promise<void>;
+}
+
 const META_COLUMNS = 'id, title, category, price, in_stock, available_from, deleted_at';
 
 /**
@@ -49,6 +54,8 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly items = new Map<string, ItemMeta>();
   private readonly subs: Subscription[] = [];
   private queue: Promise<void> = Promise.resolve();
+  /** The id re-read queued and not started yet, which later notices join. */
+  private waiting?: WaitingReread;
   private closed = false;
 
   constructor(
@@ -107,23 +114,53 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
     });
   }
 
-  /** Applies a change notice: re-reads the items it names (or wrote since a time) from PostgreSQL. */
+  /**
+   * Applies a change notice: re-reads the items it names (or wrote since a time) from PostgreSQL. Notices naming
+   * ids join the re-read still waiting in the queue, if there is one: it starts after they arrived, so it reads
+   * their writes, and under a burst of writes one query follows many notices instead of the queue falling behind
+   * by a round trip per notice (a delete must reach every server within a second, also under load).
+   */
   follow(notice: CatalogNotice): Promise<void> {
     if ('reload' in notice) return this.reload();
-    return this.serial(async () => {
-      const rows: MetaRow[] =
-        'ids' in notice
-          ? await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE id = ANY($1)`, [notice.ids])
-          : await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE updated_at >= $1`, [notice.since]);
-      const found = new Map(rows.map((r) => [r.id, r]));
-      const gone: string[] = [];
-      for (const id of 'ids' in notice ? notice.ids : found.keys()) {
-        const r = found.get(id);
-        if (r && r.deleted_at === null) this.items.set(id, toMeta(r));
-        else if (this.items.delete(id)) gone.push(id);
-      }
-      if (gone.length > 0) this.announceDeleted(gone);
+    if ('since' in notice)
+      return this.serial(async () => {
+        const rows: MetaRow[] = await this.db.query(
+          `SELECT ${META_COLUMNS} FROM items WHERE updated_at >= $1`,
+          [notice.since],
+        );
+        this.apply(
+          rows.map((r) => r.id),
+          rows,
+        );
+      });
+    if (this.waiting) {
+      for (const id of notice.ids) this.waiting.ids.add(id);
+      return this.waiting.done;
+    }
+    const batch: WaitingReread = { ids: new Set(notice.ids), done: Promise.resolve() };
+    this.waiting = batch;
+    batch.done = this.serial(async () => {
+      // From here on, a new notice may arrive after this query has read its item: it needs a re-read of its own.
+      if (this.waiting === batch) this.waiting = undefined;
+      const ids = [...batch.ids];
+      const rows: MetaRow[] = await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE id = ANY($1)`, [
+        ids,
+      ]);
+      this.apply(ids, rows);
     });
+    return batch.done;
+  }
+
+  /** Leaves `ids` as `rows` (read from PostgreSQL) have them: an id without a live row is gone. */
+  private apply(ids: Iterable<string>, rows: MetaRow[]): void {
+    const found = new Map(rows.map((r) => [r.id, r]));
+    const gone: string[] = [];
+    for (const id of ids) {
+      const r = found.get(id);
+      if (r && r.deleted_at === null) this.items.set(id, toMeta(r));
+      else if (this.items.delete(id)) gone.push(id);
+    }
+    if (gone.length > 0) this.announceDeleted(gone);
   }
 
   /** A notice that could not be followed (database unreachable) leaves a reload to do once it is back. */

@@ -1,0 +1,96 @@
+import type { DataSource } from 'typeorm';
+import { CatalogChanges } from './catalog-changes';
+import { CatalogSnapshot } from './catalog-snapshot';
+
+interface Row {
+  id: string;
+  title: string;
+  category: string | null;
+  price: number | null;
+  in_stock: boolean;
+  available_from: Date;
+  deleted_at: Date | null;
+}
+
+/**
+ * A hand-made stand-in for PostgreSQL's items table: queries by id answer from `table` as it is when they run,
+ * and each one waits until the test releases it, so notices can pile up behind a slow query.
+ */
+class FakeItemsDb {
+  readonly table = new Map<string, Row>();
+  readonly idQueries: string[][] = [];
+  private readonly held: Array<() => void> = [];
+
+  query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    if (!sql.includes('id = ANY'))
+      return Promise.resolve([...this.table.values()].filter((r) => !r.deleted_at));
+    const ids = params[0] as string[];
+    this.idQueries.push(ids);
+    return new Promise((resolve) =>
+      this.held.push(() => resolve(ids.flatMap((id) => (this.table.has(id) ? [this.table.get(id)!] : [])))),
+    );
+  }
+
+  /** Lets every query waiting so far answer, with the table as it is now. */
+  releaseAll(): void {
+    for (const r of this.held.splice(0)) r();
+  }
+
+  put(id: string, deleted = false): void {
+    this.table.set(id, {
+      id,
+      title: `item ${id}`,
+      category: null,
+      price: 1,
+      in_stock: true,
+      available_from: new Date('2026-01-01T00:00:00Z'),
+      deleted_at: deleted ? new Date() : null,
+    });
+  }
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('CatalogSnapshot following change notices', () => {
+  it('folds the notices that arrive while a re-read runs into one query, and ends as the table is', async () => {
+    const db = new FakeItemsDb();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, new CatalogChanges());
+    for (let i = 0; i < 50; i++) db.put(`i${i}`);
+
+    const first = snapshot.follow({ ids: ['i0'] });
+    await flush();
+    expect(db.idQueries).toEqual([['i0']]);
+    // A burst of writes, one notice each, while the first re-read is still waiting on the database.
+    const rest = Array.from({ length: 49 }, (_, k) => snapshot.follow({ ids: [`i${k + 1}`] }));
+    // Some of them are deletes, committed before their notices arrived.
+    for (let k = 1; k < 50; k += 2) db.put(`i${k}`, true);
+    db.releaseAll();
+    await first;
+    await flush();
+    // One more query follows the 49 notices, not 49.
+    expect(db.idQueries).toHaveLength(2);
+    expect(db.idQueries[1]).toHaveLength(49);
+    db.releaseAll();
+    await Promise.all(rest);
+
+    for (let k = 0; k < 50; k++) expect(snapshot.get(`i${k}`) !== undefined).toBe(k % 2 === 0);
+  });
+
+  it('re-reads again for a notice that arrives after the waiting re-read has started', async () => {
+    const db = new FakeItemsDb();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, new CatalogChanges());
+    db.put('a');
+    const first = snapshot.follow({ ids: ['a'] });
+    await flush();
+    // The first query has read 'a' as live; then 'a' is deleted and its notice arrives.
+    db.releaseAll();
+    db.put('a', true);
+    const second = snapshot.follow({ ids: ['a'] });
+    await first;
+    await flush();
+    db.releaseAll();
+    await second;
+    expect(db.idQueries).toEqual([['a'], ['a']]);
+    expect(snapshot.get('a')).toBeUndefined();
+  });
+});
