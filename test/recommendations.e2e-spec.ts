@@ -7,6 +7,7 @@ import { ProfileService } from '../src/recommendations/profile.service';
 import { RecommendationWarmer } from '../src/recommendations/recommendation-warmer';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { userQuerySchema } from '../src/recommendations/dto/options.schema';
+import { IndexService } from '../src/vector-index/index.service';
 
 /** What a request without query parameters asks for. */
 const DEFAULTS = userQuerySchema.parse({});
@@ -83,7 +84,9 @@ describe('recommendations API', () => {
     expect(ids).toHaveLength(5);
     const names = (res.body.items as Array<{ item: { title: string } }>).map((i) => i.item.title);
     expect(names.some((n) => n.startsWith('LUNCH BAG'))).toBe(true);
-    expect(res.body.items[0].reason).toEqual({ type: 'similar-to', itemIds: ['20725'] });
+    // The reason names the source that weighed most: the text, co-purchase, or what was bought next.
+    expect(res.body.items[0].reason.itemIds).toEqual(['20725']);
+    expect(['similar-to', 'co-purchased-with', 'bought-after']).toContain(res.body.items[0].reason.type);
 
     const excluded = await request(t.server).get(`/v1/items/20725/similar?limit=5&exclude=${ids.join(',')}`);
     const again = (excluded.body.items as Array<{ id: string }>).map((i) => i.id);
@@ -111,6 +114,39 @@ describe('recommendations API', () => {
     expect(ids).not.toContain(second);
     const withOut = await request(t.server).get('/v1/items/20725/similar?limit=10&inStockOnly=false');
     expect((withOut.body.items as Array<{ id: string }>).map((i) => i.id)).toContain(second);
+  });
+
+  it('serves similar lists from the ranking held per item, yet drops a deleted or out-of-stock item at once', async () => {
+    // One warmer pass ranks and holds every indexed item's similar list (whoever ran a pass before).
+    await t.app.get(RecommendationWarmer).pass();
+    const search = jest.spyOn(t.app.get(IndexService), 'search');
+    try {
+      const url = '/v1/items/22383/similar?limit=5&explain=true';
+      const ids = (res: request.Response) => (res.body.items as Array<{ id: string }>).map((i) => i.id);
+      const first = await request(t.server).get(url);
+      expect(first.status).toBe(200);
+      expect(first.body.strategy).toMatch(/^similar:/);
+      const before = ids(first);
+      expect(before).toHaveLength(5);
+      expect(before).not.toContain('22383');
+      expect((await request(t.server).delete(`/v1/items/${before[0]}`)).status).toBe(204);
+      expect((await request(t.server).patch(`/v1/items/${before[1]}`).send({ inStock: false })).status).toBe(
+        200,
+      );
+      const after = ids(await request(t.server).get(url));
+      expect(after).toHaveLength(5);
+      expect(after).not.toContain(before[0]);
+      expect(after).not.toContain(before[1]);
+      // The rest of the held ranking moves up, in its order.
+      expect(after.slice(0, 3)).toEqual(before.slice(2));
+      const withOut = ids(await request(t.server).get(`${url}&inStockOnly=false`));
+      expect(withOut).toContain(before[1]);
+      expect(withOut).not.toContain(before[0]);
+      // No neighbour search ran for any of these requests: each was read from the held ranking.
+      expect(search).not.toHaveBeenCalled();
+    } finally {
+      search.mockRestore();
+    }
   });
 
   it('personalises for a known user and falls back to popular for a stranger', async () => {

@@ -121,6 +121,7 @@ export const envSchema = z.object({
   RECS_CACHE_MAX_BYTES: byteSizeSchema('256mb'),
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
+  RECS_SIMILAR_CACHE_ITEMS: z.coerce.number().int().min(0).default(20000),
   RECS_REPEAT_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(60),
   NEW_ARRIVAL_DAYS: z.coerce.number().positive().max(3650).default(30),
   NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: z.coerce.number().int().min(0).default(200),
@@ -216,6 +217,8 @@ export interface AppConfig {
   recsWarmUsers: number;
   /** Places of a discovery or session list kept for new arrivals among its candidates (0: none). */
   recsNewItemSlots: number;
+  /** Items whose ranked similar list is held per index/co-purchase/blend generation (0: ranked per request). */
+  recsSimilarCacheItems: number;
   /** Days an unsold item counts as a new arrival after its `availableFrom`; unsold after that: dead stock. */
   newArrivalDays: number;
   /** Explore/exploit: impressions a new arrival keeps its place for, per click earned plus one (0: off). */
@@ -302,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsCacheMaxBytes: e.RECS_CACHE_MAX_BYTES,
     recsWarmUsers: e.RECS_WARM_USERS,
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
+    recsSimilarCacheItems: e.RECS_SIMILAR_CACHE_ITEMS,
     recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
     newArrivalDays: e.NEW_ARRIVAL_DAYS,
     newArrivalImpressionsPerClick: e.NEW_ARRIVAL_IMPRESSIONS_PER_CLICK,

@@ -165,6 +165,11 @@ export class PurchaseSignals {
     return new PurchaseSignals(this.counts(), lists, this.asOf, transitions);
   }
 
+  /** The same counts and co-purchase lists with other transition lists (the gate learns them on its own). */
+  withTransitions(transitions: NeighbourLists): PurchaseSignals {
+    return new PurchaseSignals(this.counts(), this.lists, this.asOf, transitions);
+  }
+
   /** The same neighbour lists with other counts (a popularity refresh). */
   withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): PurchaseSignals {
     return new PurchaseSignals(counts, this.lists, asOf, this.transitionLists);

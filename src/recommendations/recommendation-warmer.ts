@@ -21,6 +21,8 @@ export interface WarmerStatus {
   /** Lists computed by the current or last pass, and users it covers. */
   warmed: number;
   users: number;
+  /** Items whose similar list the current or last pass ranked and held (see RecommendationsService.similar). */
+  similarLists: number;
   lastPassAt: string | null;
 }
 
@@ -28,14 +30,21 @@ export interface WarmerStatus {
  * Keeps the default personalised list of the RECS_WARM_USERS most recently active users in the list cache,
  * as recommendation engines that serve from precomputed lists do: a pass at start-up, then every half TTL,
  * recomputing only lists that are missing (a user's new events, another model or blend) or half expired.
- * It runs one user at a time between requests, so it spends idle time, not latency.
+ * It runs one user at a time between requests, so it spends idle time, not latency. Each pass then ranks the
+ * similar lists of indexed items that are not held for the current index, co-purchase generation and blend.
  */
 @Injectable()
 export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('RecommendationWarmer');
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private state: WarmerStatus = { warming: false, warmed: 0, users: 0, lastPassAt: null };
+  private state: WarmerStatus = {
+    warming: false,
+    warmed: 0,
+    users: 0,
+    similarLists: 0,
+    lastPassAt: null,
+  };
 
   constructor(
     private readonly recs: RecommendationsService,
@@ -81,7 +90,13 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
     // Nothing to warm before an index exists (a fresh install builds it first).
     if (!this.index.current()) return this.status();
     const users = await this.events.recentlyActiveUsers(this.config.recsWarmUsers);
-    this.state = { warming: true, warmed: 0, users: users.length, lastPassAt: this.state.lastPassAt };
+    this.state = {
+      warming: true,
+      warmed: 0,
+      users: users.length,
+      similarLists: 0,
+      lastPassAt: this.state.lastPassAt,
+    };
     const started = Date.now();
     try {
       for (const userId of users) {
@@ -92,6 +107,8 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
         // Requests queued meanwhile go first.
         await new Promise<void>((r) => setImmediate(r));
       }
+      // Then every product page's similar list not held for the current index, co-purchase and blend.
+      this.state.similarLists = await this.recs.precomputeSimilar(() => this.stopped);
     } finally {
       this.state.warming = false;
       this.state.lastPassAt = new Date().toISOString();

@@ -24,6 +24,15 @@ import {
   sessionScoreOf,
   type SessionBlend,
 } from '../ranking/session-ranking';
+import {
+  firstPassing,
+  similarList,
+  similarStrategy,
+  type SimilarBlend,
+  type SimilarList,
+  type SimilarSource,
+  type SimilarSources,
+} from '../ranking/similar-ranking';
 import { isNewArrival, reserveNewArrivalSlots, type NewArrivalRule } from '../ranking/new-arrivals';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
@@ -34,9 +43,19 @@ import type { Reason, RecommendationList, RecommendedItem } from './response';
 import { PurchaseSignalsService } from './purchase-signals.service';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
+import { SimilarListCache } from './similar-list-cache';
 import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
 
 type UserListOptions = ListOptions & { excludePurchased: boolean };
+
+/** Entries of a held similar list: the largest `limit` (100) a request can ask for. */
+const SIMILAR_LIST_LENGTH = 100;
+
+const SIMILAR_REASON: Record<SimilarSource, 'co-purchased-with' | 'bought-after' | 'similar-to'> = {
+  'co-purchase': 'co-purchased-with',
+  transitions: 'bought-after',
+  vector: 'similar-to',
+};
 
 /** Everything in the options that changes a personalised list, except includeItems (added on the way out). */
 function listKey(o: UserListOptions): string {
@@ -68,6 +87,7 @@ export interface Candidate extends Scored {
 export class RecommendationsService {
   /** New arrivals as serving sees them: the catalog's dates, NEW_ARRIVAL_DAYS and the explore/exploit rule. */
   readonly newArrivals: NewArrivalRule;
+  private readonly similarLists: SimilarListCache;
 
   constructor(
     @Inject(IndexService) private readonly index: RankingIndex,
@@ -81,6 +101,7 @@ export class RecommendationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
   ) {
+    this.similarLists = new SimilarListCache(config.recsSimilarCacheItems);
     this.newArrivals = {
       days: config.newArrivalDays,
       availableFrom: (id) => snapshot.get(id)?.availableFrom,
@@ -107,16 +128,97 @@ export class RecommendationsService {
       : normalize(proj ? proj.project(id, text) : text);
   }
 
+  /**
+   * The similar kind of the one ranking (ranking/similar-ranking.ts): the item's co-purchase neighbours, its
+   * successors and its vector neighbours, scored by the similar blend. Each indexed item's list is ranked once
+   * per index, co-purchase generation and blend, unfiltered, and held (SimilarListCache); a request filters
+   * the held list and ranks afresh under its filters only when too few of it pass.
+   */
   async similar(itemId: string, opts: ListOptions): Promise<RecommendationList> {
     if (!this.snapshot.get(itemId)) throw notFound(`Item "${itemId}"`);
-    const v = await this.itemVector(itemId);
-    const excluded = new Set([itemId, ...opts.exclude]);
-    const hits = v ? this.searchVector(v, opts, excluded) : [];
-    return this.finish(
-      hits.map((h) => ({ ...h, reason: { type: 'similar-to', itemIds: [itemId] } })),
+    const blend = this.serving.current().similarBlend;
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set([itemId, ...opts.exclude]));
+    const pool = opts.diversity > 0 ? Math.min(300, opts.limit * 4) : opts.limit;
+    const held = pool <= SIMILAR_LIST_LENGTH ? this.heldSimilarList(itemId, blend) : undefined;
+    let list = held;
+    let slots = held && firstPassing(held, pool, pass);
+    if (!slots) {
+      list = similarList(this.similarSources(), itemId, await this.itemVector(itemId), pass, blend, pool);
+      slots = list.ids.map((_, i) => i);
+    }
+    const ranked = list!;
+    const sourceOf = new Map(slots.map((i) => [ranked.ids[i], ranked.sources[i]]));
+    const out = await this.finish(
+      slots.map((i): Candidate => ({
+        id: ranked.ids[i],
+        score: ranked.scores[i],
+        reason: { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] },
+      })),
       opts,
       'similar',
     );
+    return { ...out, strategy: similarStrategy(out.items.map((i) => sourceOf.get(i.id)!)) };
+  }
+
+  private similarSources(): SimilarSources {
+    return {
+      signals: this.interactions.current(),
+      vectorOf: this.index.vectorLookup(),
+      nearest: (v, k, accept) => this.index.search(v, k, accept),
+    };
+  }
+
+  /** The inputs a held similar list was ranked with: any change drops every held list. */
+  private syncSimilarLists(blend: SimilarBlend): void {
+    this.similarLists.sync([this.index.current(), this.interactions.neighboursGeneration(), blend]);
+  }
+
+  /** The held (or now ranked and held) unfiltered list of an indexed item; undefined when not held. */
+  private heldSimilarList(itemId: string, blend: SimilarBlend): SimilarList | undefined {
+    if (!this.similarLists.enabled) return undefined;
+    this.syncSimilarLists(blend);
+    const held = this.similarLists.get(itemId);
+    if (held) return held;
+    const v = this.index.vectorOf(itemId);
+    // An item not indexed yet is embedded per request; its list waits for the index.
+    if (!v) return undefined;
+    const list = similarList(
+      this.similarSources(),
+      itemId,
+      v,
+      (id) => this.snapshot.get(id) !== undefined,
+      blend,
+      SIMILAR_LIST_LENGTH,
+    );
+    this.similarLists.set(itemId, list);
+    return list;
+  }
+
+  /**
+   * Ranks and holds the similar lists of indexed items not held yet, up to the cache's capacity, in slices
+   * of about 10 ms between requests (the warmer calls it after its pass). Returns how many it ranked.
+   */
+  async precomputeSimilar(stopped: () => boolean = () => false): Promise<number> {
+    const index = this.index.current();
+    if (!this.similarLists.enabled || !index) return 0;
+    const blend = this.serving.current().similarBlend;
+    this.syncSimilarLists(blend);
+    let ranked = 0;
+    let sliceStart = Date.now();
+    for (const id of index.ids()) {
+      if (stopped() || this.similarLists.size >= this.similarLists.capacity) break;
+      if (this.index.current() !== index || this.serving.current().similarBlend !== blend) break;
+      if (this.similarLists.has(id) || !this.snapshot.get(id)) continue;
+      this.heldSimilarList(id, blend);
+      ranked += 1;
+      if (Date.now() - sliceStart >= 10) {
+        // Requests queued meanwhile go first.
+        await new Promise<void>((r) => setImmediate(r));
+        this.syncSimilarLists(blend);
+        sliceStart = Date.now();
+      }
+    }
+    return ranked;
   }
 
   private vectorSources(): SessionVectorSources {

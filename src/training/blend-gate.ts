@@ -14,6 +14,7 @@ import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
 import { topK } from '../ranking/top-k';
 import { contextWeight, type Interaction } from './model/training-pairs';
+import { tuneSimilarForModel, type SimilarGateResult } from './similar-gate';
 
 const K = 10;
 
@@ -47,6 +48,8 @@ export interface GateResult {
    * the returned weights: the number the gate compares.
    */
   ndcg: number;
+  /** The similar kind (GET /v1/items/:id/similar), tuned and reported beside; it does not decide the gate. */
+  similar: SimilarGateResult;
 }
 
 /** Exact nearest neighbours over the model's item vectors: the gate can afford a full scan, serving cannot. */
@@ -155,9 +158,17 @@ export function tuneForModel(input: GateInput): GateResult {
           const ids = slots.map((i) => c.candidates.ids[i]);
           return s + ndcgAtK(ids, c.targets, K);
         }, 0) / cs.length;
+  const similar = tuneSimilarForModel(
+    users.map((u) => u.targets),
+    history,
+    model,
+    sources,
+    (id) => row.has(id),
+  );
   return {
     weights,
     discoveryWeights,
+    similar,
     ndcg: (served(cases, weights, 0) + served(discovery, discoveryWeights, input.newItemSlots)) / 2,
   };
 }

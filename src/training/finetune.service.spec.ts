@@ -2,6 +2,7 @@ import { loadConfig } from '../config/config.schema';
 import type { CopurchaseResult } from '../copurchase/copurchase.job';
 import type { EmbedResult } from '../embeddings/embeddings.service';
 import { DEFAULT_BLEND } from '../ranking/blend';
+import { DEFAULT_SIMILAR_BLEND } from '../ranking/similar-ranking';
 import type { GateInput, GateResult } from './blend-gate';
 import {
   FinetuneService,
@@ -117,7 +118,12 @@ function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFa
       const ndcg = scores[tuned.length];
       tuned.push(input);
       log.push('tune');
-      return settled<GateResult>({ ndcg, weights: DEFAULT_BLEND, discoveryWeights: DEFAULT_BLEND });
+      return settled<GateResult>({
+        ndcg,
+        weights: DEFAULT_BLEND,
+        discoveryWeights: DEFAULT_BLEND,
+        similar: { weights: DEFAULT_SIMILAR_BLEND, ndcg: 0, vectorOnlyNdcg: 0, cases: 0 },
+      });
     },
   };
   const config = loadConfig({ FINETUNE_PARALLEL: 'false' });

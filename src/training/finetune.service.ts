@@ -183,13 +183,23 @@ export class FinetuneService {
         validationCases: users.length,
         validationNdcg: candidate.ndcg,
         activeValidationNdcg: current.ndcg,
+        // The similar kind's own validation (items bought with the viewed one), for both models.
+        similarValidationNdcg: candidate.similar.ndcg,
+        activeSimilarValidationNdcg: current.similar.ndcg,
+        similarVectorOnlyNdcg: candidate.similar.vectorOnlyNdcg,
+        similarValidationCases: candidate.similar.cases,
         activeVersion: active?.version ?? 'raw',
         initialValidationLoss: first.initialValidationLoss,
         epochs: first.epochs,
         trainPairs: hold.train.target.length,
         validationPairs: hold.validation.target.length,
       };
-      const params = { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts };
+      const params = {
+        blend: candidate.weights,
+        discoveryBlend: candidate.discoveryWeights,
+        similarBlend: candidate.similar.weights,
+        ...trainOpts,
+      };
       const accepted = candidateWins({
         candidateNdcg: candidate.ndcg,
         activeNdcg: current.ndcg,
