@@ -106,6 +106,22 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.jobs.list(statuses, limit);
   }
 
+  /**
+   * Runs the handler of a job another process claimed and owns (a server running it in a child process): the
+   * owner holds the job's lock and records its outcome, so this neither claims nor finishes the row.
+   */
+  async runClaimed(
+    id: string,
+    progress: (done: number, total: number) => void,
+  ): Promise<Record<string, unknown>> {
+    const job = await this.jobs.find(id);
+    if (!job) throw new Error(`job ${id} not found`);
+    if (job.status !== 'running') throw new Error(`job ${id} is ${job.status}, not running`);
+    const registered = this.handlers.get(job.kind);
+    if (!registered) throw new Error(`unknown job kind "${job.kind}"`);
+    return registered.handler({ job, progress });
+  }
+
   /** Per lane, runs its queued jobs one after another on this process until none is claimable. */
   poke(): void {
     for (const lane of JOB_LANES) {
