@@ -1,9 +1,9 @@
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -35,7 +35,7 @@ export type JobLane = (typeof JOB_LANES)[number];
  * and holds a per-kind advisory lock while a job runs (so two replicas never run, say, two reindexes at once).
  */
 @Injectable()
-export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly handlers = new Map<string, { handler: JobHandler; lane: JobLane }>();
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +69,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the database closes (that happens on application shutdown), so the running jobs' outcomes are still
+   * recorded; jobs running in a child process have been stopped by then (JobProcesses, on module destroy).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.busy.values());
