@@ -452,9 +452,10 @@ describe('nightly fine-tune', () => {
     await stopApp();
     // 'close' has come by the time the server has stopped: the child has exited and been reaped.
     expect(alive(pid)).toBe(false);
-    const row = await pg.query<{ status: string; error: string }>(`SELECT status, error FROM jobs WHERE id = $1`, [
-      jobId,
-    ]);
+    const row = await pg.query<{ status: string; error: string }>(
+      `SELECT status, error FROM jobs WHERE id = $1`,
+      [jobId],
+    );
     expect(row.rows[0]).toEqual({
       status: 'failed',
       error: expect.stringMatching(/the server shut down while the job ran: its process \d+ was stopped/),

@@ -43,9 +43,9 @@ export class IndexReconciler {
         // Nor is an activation another process (a fine-tune's child, `aisle finetune`) finished a moment ago,
         // after this process read the active version: with the lock free the stored version is settled, and
         // when the index is built for it this process only has to adopt it (its sync does), not rebuild it.
-        const rows: Array<{ version: string }> = await runner.query(
+        const rows = (await runner.query(
           `SELECT version FROM model_versions WHERE status = 'active' LIMIT 1`,
-        );
+        )) as Array<{ version: string }>;
         if ((rows[0]?.version ?? rawProjection(1).version) === served) return;
       } finally {
         await release(runner, AdvisoryLock.IndexActivation);
