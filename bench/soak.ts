@@ -9,7 +9,8 @@
  * Usage: npm run build && node dist/bench/soak.js [--json] [--fresh]
  * Knobs (environment): SOAK_MINUTES (10), SOAK_RPS (100 requests/s in total), SOAK_CONNECTIONS (16 concurrent
  * clients), SOAK_PORTS (3911,3912), SOAK_REUSE_DB (1: reuse the prepared Online Retail database when it exists;
- * 0 or --fresh: prepare it again), SOAK_TIMEOUT_MS (30000 per request).
+ * 0 or --fresh: prepare it again), SOAK_TIMEOUT_MS (30000 per request), SOAK_DB (aisle_bench_soak: the run's
+ * database name; the prepared copy is <name>_base).
  * Exit code 1 when a bar fails. Server logs go to DATA_DIR/server-<name>.log, not to this output.
  */
 import * as fs from 'node:fs';
@@ -31,9 +32,13 @@ import {
   type RunningServer,
 } from './lib/server';
 
-const BASE_DB = 'aisle_bench_soak_base';
-const PREP_DB = 'aisle_bench_soak_prep';
-const RUN_DB = 'aisle_bench_soak';
+/** Database names start with this (SOAK_DB), so two checkouts can soak on one PostgreSQL without colliding. */
+const DB_PREFIX = process.env.SOAK_DB ?? 'aisle_bench_soak';
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(DB_PREFIX))
+  throw new Error(`SOAK_DB: not a plain database name "${DB_PREFIX}"`);
+const BASE_DB = `${DB_PREFIX}_base`;
+const PREP_DB = `${DB_PREFIX}_prep`;
+const RUN_DB = DB_PREFIX;
 const DATA_DIR = path.join(ROOT, '.data', 'bench-soak');
 
 const GRACE_MS = 1000;

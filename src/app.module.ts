@@ -16,6 +16,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { requestId } from './common/request-id';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source';
+import { DATABASE_URL } from './database/database-url';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ImportModule } from './import/import.module';
@@ -100,11 +101,12 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LONG_RUNNING_SERVER, useValue: longRunningServer },
+        { provide: DATABASE_URL, useValue: databaseUrl },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
       ],
-      exports: [APP_CONFIG, LONG_RUNNING_SERVER],
+      exports: [APP_CONFIG, LONG_RUNNING_SERVER, DATABASE_URL],
     };
   }
 }

@@ -8,6 +8,7 @@ import { evalCommand } from './cli/eval.command';
 import { experimentsSimulateCommand } from './cli/experiments-simulate.command';
 import { finetuneCommand } from './cli/finetune.command';
 import { importCommand } from './cli/import.command';
+import { jobRunCommand } from './cli/job-run.command';
 import { modelPrepareCommand } from './cli/model-prepare.command';
 import { placementsExportCommand } from './cli/placements-export.command';
 import { placementsImportCommand } from './cli/placements-import.command';
@@ -32,6 +33,8 @@ export function buildCli(): Command {
     experimentsSimulateCommand(),
   ])
     program.addCommand(command);
+  // Started by a server to run a job in a child process (FINETUNE_PROCESS=child), never by hand.
+  program.addCommand(jobRunCommand(), { hidden: true });
   return program;
 }
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
+import { JobProcesses } from '../src/jobs/job-process';
 import { JobsService } from '../src/jobs/jobs.service';
 import { FINETUNE } from '../src/training/finetune.job';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -394,4 +395,86 @@ describe('nightly fine-tune', () => {
     expect((await request(r.url).get('/health/ready')).status).toBe(200);
     expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
   });
+  /** Queues a fine-tune on `r` and waits until its child process is training; returns the job and the child's pid. */
+  async function childTraining(r: RunningApp): Promise<{ jobId: string; pid: number }> {
+    const job = await r.app.get(JobsService).enqueue(FINETUNE, { now: NOW });
+    for (let i = 0; i < 3000; i++) {
+      const child = r.app
+        .get(JobProcesses)
+        .running()
+        .find((c) => c.jobId === job.id);
+      const row = await pg.query<{ status: string; done: number; total: number }>(
+        `SELECT status, progress_done AS done, progress_total AS total FROM jobs WHERE id = $1`,
+        [job.id],
+      );
+      const { status, done, total } = row.rows[0];
+      // Training reports on a 0–3000 scale whose first two thirds are training (activation the last third).
+      if (child && status === 'running' && total === 3000 && done > 0 && done < 2000)
+        return { jobId: job.id, pid: child.pid };
+      if (status !== 'queued' && status !== 'running') throw new Error(`the fine-tune ended ${status} early`);
+      await sleep(50);
+    }
+    throw new Error('the fine-tune never started training in a child process');
+  }
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('runs a server’s fine-tune in a child process: SIGKILLed mid-training, the job fails saying so, the server serves on, and the next fine-tune succeeds', async () => {
+    // Enough epochs on the slice for training to last a few seconds, so it is caught midway.
+    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1', FINETUNE_EPOCHS: '60' });
+    const before = currentDir();
+    const active = (await models(r.url)).active;
+    expect(active).toBe(first);
+
+    const { jobId, pid } = await childTraining(r);
+    expect(pid).not.toBe(process.pid);
+    process.kill(pid, 'SIGKILL');
+    const failed = await waitForJob(r.url, jobId);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/process \d+ was killed by SIGKILL before it finished/),
+    });
+    expect(r.app.get(JobProcesses).running()).toEqual([]);
+
+    // The same server still answers, with the version and the index it served before.
+    expect((await request(r.url).get('/health/live')).status).toBe(200);
+    expect((await request(r.url).get('/health/ready')).status).toBe(200);
+    expect((await models(r.url)).active).toBe(first);
+    expect(currentDir()).toBe(before);
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+
+    // A later fine-tune on the same server succeeds, and the server serves what its child activated.
+    const result = await finetune(r);
+    expect(result.activated).toBe(true);
+    expect(result.version).not.toBe(first);
+    expect((await models(r.url)).active).toBe(result.version);
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(result.version);
+    expect(currentDir()).not.toBe(before);
+  }, 600_000);
+
+  it('a server that shuts down stops its fine-tune’s child process and fails the job saying why', async () => {
+    const r = await restartApp({ FINETUNE_MIN_GAIN: '-1', FINETUNE_EPOCHS: '60' });
+    const active = (await models(r.url)).active;
+    const { jobId, pid } = await childTraining(r);
+    await stopApp();
+    // 'close' has come by the time the server has stopped: the child has exited and been reaped.
+    expect(alive(pid)).toBe(false);
+    const row = await pg.query<{ status: string; error: string }>(
+      `SELECT status, error FROM jobs WHERE id = $1`,
+      [jobId],
+    );
+    expect(row.rows[0]).toEqual({
+      status: 'failed',
+      error: expect.stringMatching(/the server shut down while the job ran: its process \d+ was stopped/),
+    });
+    const again = await startApp();
+    expect((await models(again.url)).active).toBe(active);
+  }, 600_000);
 });

@@ -10,6 +10,12 @@ describe('loadConfig', () => {
     expect(c.migrationsRun).toBe(true);
   });
 
+  it('runs a server’s fine-tune in a child process unless FINETUNE_PROCESS=inline', () => {
+    expect(loadConfig({}).finetune.process).toBe('child');
+    expect(loadConfig({ FINETUNE_PROCESS: 'inline' }).finetune.process).toBe('inline');
+    expect(() => loadConfig({ FINETUNE_PROCESS: 'thread' })).toThrow(/FINETUNE_PROCESS/);
+  });
+
   it('parses API keys with scopes', () => {
     const c = loadConfig({ API_KEYS: 'k1:read,k2:read+write+admin' });
     expect(c.apiKeys?.map((k) => [k.key, [...k.scopes].sort()])).toEqual([

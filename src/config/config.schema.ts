@@ -137,6 +137,7 @@ export const envSchema = z.object({
   FINETUNE_SEED: z.coerce.number().int().default(42),
   FINETUNE_RETRAIN_FULL: bool.default(true),
   FINETUNE_PARALLEL: bool.default(true),
+  FINETUNE_PROCESS: z.enum(['child', 'inline']).default('child'),
   SERVED_LISTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SERVED_LISTS_QUEUE_MAX: z.coerce.number().int().min(0).default(50000),
   ANALYTICS_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(1000).default(300000),
@@ -250,6 +251,8 @@ export interface AppConfig {
     retrainFull: boolean;
     /** Train the full-history model in a worker thread while the held-out one trains and is gated. */
     parallel: boolean;
+    /** Where a server runs the job: a child process of its own (`child`) or its own process (`inline`). */
+    process: 'child' | 'inline';
   };
 }
 
@@ -326,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       seed: e.FINETUNE_SEED,
       retrainFull: e.FINETUNE_RETRAIN_FULL,
       parallel: e.FINETUNE_PARALLEL,
+      process: e.FINETUNE_PROCESS,
     },
   };
 }

@@ -1,9 +1,9 @@
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -35,7 +35,7 @@ export type JobLane = (typeof JOB_LANES)[number];
  * and holds a per-kind advisory lock while a job runs (so two replicas never run, say, two reindexes at once).
  */
 @Injectable()
-export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly handlers = new Map<string, { handler: JobHandler; lane: JobLane }>();
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +69,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the database closes (that happens on application shutdown), so the running jobs' outcomes are still
+   * recorded; jobs running in a child process have been stopped by then (JobProcesses, on module destroy).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.busy.values());
@@ -104,6 +108,22 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   /** The newest jobs first (GET /v1/admin/jobs), optionally only those of some statuses. */
   list(statuses: readonly JobStatus[] | undefined, limit: number): Promise<Job[]> {
     return this.jobs.list(statuses, limit);
+  }
+
+  /**
+   * Runs the handler of a job another process claimed and owns (a server running it in a child process): the
+   * owner holds the job's lock and records its outcome, so this neither claims nor finishes the row.
+   */
+  async runClaimed(
+    id: string,
+    progress: (done: number, total: number) => void,
+  ): Promise<Record<string, unknown>> {
+    const job = await this.jobs.find(id);
+    if (!job) throw new Error(`job ${id} not found`);
+    if (job.status !== 'running') throw new Error(`job ${id} is ${job.status}, not running`);
+    const registered = this.handlers.get(job.kind);
+    if (!registered) throw new Error(`unknown job kind "${job.kind}"`);
+    return registered.handler({ job, progress });
   }
 
   /** Per lane, runs its queued jobs one after another on this process until none is claimable. */

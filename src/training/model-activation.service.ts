@@ -110,8 +110,11 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
     return this.active;
   }
 
-  /** One sync at a time, in order: a slow one must never adopt an older state over a newer one. */
-  private syncSerially(): Promise<void> {
+  /**
+   * Adopts what other processes changed (see syncWithStore), one sync at a time and in order with this process's
+   * own activations: a slow one must never adopt an older state over a newer one.
+   */
+  syncSerially(): Promise<void> {
     return this.serially(() => this.syncWithStore());
   }
 
