@@ -8,6 +8,7 @@
  * shares, and each for-you placement's list under its rules).
  * Usage: npm run build && BENCH_SECONDS=10 node dist/bench/placements.js
  */
+import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { load, printResult, type LoadResult } from './lib/load';
 import {
@@ -22,6 +23,13 @@ import {
 } from './lib/server';
 
 const DB = 'aisle_bench_placements';
+const CLOCK_TICKS = 100;
+
+/** The server process's CPU seconds so far: a cost per request that a loaded machine does not distort. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
 
 async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
   const c = new Client({ connectionString: url });
@@ -106,7 +114,7 @@ async function main(): Promise<void> {
   const rules = twentyRules(items);
   const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)];
 
-  const results: Array<LoadResult & { cache: string; rules: number }> = [];
+  const results: Array<LoadResult & { cache: string; rules: number; cpuMsPerRequest: number }> = [];
   for (const cache of ['on', 'off'] as const) {
     const server = await startServer(
       cache === 'off' ? { DATABASE_URL: url, RECS_CACHE_TTL_MS: '0' } : { DATABASE_URL: url },
@@ -116,10 +124,13 @@ async function main(): Promise<void> {
       await put(server, 'bench-plain', { kind: 'for-you', limit: 10 });
       await put(server, 'bench-rules', { kind: 'for-you', limit: 10, rules });
       await waitForWarmer(server, since);
+      const stats = (await (await fetch(`${server.url}/v1/admin/stats`)).json()) as { listCache: unknown };
+      process.stdout.write(`list warmer: ${JSON.stringify(stats.listCache)}\n`);
       for (const [id, n] of [
         ['bench-plain', 0],
         ['bench-rules', rules.length],
       ] as const) {
+        const cpu0 = cpuSeconds(server.child.pid!);
         const r = await load({
           name: `GET /v1/placements/${id}/recommendations (cache ${cache})`,
           url: server.url,
@@ -128,8 +139,11 @@ async function main(): Promise<void> {
             path: `/v1/placements/${id}/recommendations?userId=${encodeURIComponent(pick(users))}`,
           }),
         });
+        const cpuMsPerRequest =
+          ((cpuSeconds(server.child.pid!) - cpu0) * 1000) / Math.max(1, r.requestsPerSec * r.seconds);
         printResult(r);
-        results.push({ ...r, cache, rules: n });
+        process.stdout.write(`  server CPU ${cpuMsPerRequest.toFixed(3)} ms/request\n`);
+        results.push({ ...r, cache, rules: n, cpuMsPerRequest });
       }
     } finally {
       await server.stop();
@@ -139,8 +153,15 @@ async function main(): Promise<void> {
     const [plain, ruled] = results.filter((r) => r.cache === cache);
     return plain.requestsPerSec / ruled.requestsPerSec;
   };
+  const cpuRatio = (cache: string) => {
+    const [plain, ruled] = results.filter((r) => r.cache === cache);
+    return ruled.cpuMsPerRequest / plain.cpuMsPerRequest;
+  };
   process.stdout.write(
-    `cost with 20 rules / without: cache on ${ratio('on').toFixed(2)}×, cache off ${ratio('off').toFixed(2)}× (bar ≤ 1.3×)\n`,
+    `cost with 20 rules / without (throughput): cache on ${ratio('on').toFixed(2)}×, cache off ${ratio('off').toFixed(2)}× (bar ≤ 1.3×)\n`,
+  );
+  process.stdout.write(
+    `cost with 20 rules / without (server CPU per request): cache on ${cpuRatio('on').toFixed(2)}×, cache off ${cpuRatio('off').toFixed(2)}×\n`,
   );
   process.stdout.write(`${JSON.stringify({ bench: 'placements', results })}\n`);
 }

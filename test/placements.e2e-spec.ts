@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { exportPlacements, importPlacements } from '../src/cli/placements-file';
 import { ImportService } from '../src/import/import.service';
+import { PlacementServingService } from '../src/placements/placement-serving.service';
 import { PlacementsService } from '../src/placements/placements.service';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationCache } from '../src/recommendations/recommendation-cache';
@@ -54,7 +55,13 @@ describe('placements API', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ REINDEX_DEBOUNCE_MS: '0', JOBS_POLL_MS: '100', STATS_REFRESH_MS: '0' });
+    // No background warming: the tests below count the lists in the cache (they call the warm step themselves).
+    t = await startTestApp({
+      REINDEX_DEBOUNCE_MS: '0',
+      JOBS_POLL_MS: '100',
+      STATS_REFRESH_MS: '0',
+      RECS_WARM_USERS: '0',
+    });
     await t.app.get(ImportService).onlineRetail(SLICE);
     const job = await request(t.server).post('/v1/admin/reindex').send({ full: true });
     expect((await waitForJob(job.body.jobId as string)).status).toBe('succeeded');
@@ -521,6 +528,19 @@ describe('placements API', () => {
       expect(list.items).toHaveLength(10);
       expect(list.items[2].id).toBe(deep[35]);
       expect(ids(list)).not.toContain(deep[0]);
+    });
+
+    it("the warm step makes a user's list under rules ahead of the request, once", async () => {
+      const rules = [{ action: 'filter', match: { id: { $in: deep.slice(0, 2) } } }];
+      expect((await put('fy-warm', { kind: 'for-you', limit: 10, rules })).status).toBe(200);
+      const serving = t.app.get(PlacementServingService);
+      const before = cached();
+      expect(await serving.warm('17850')).toBeGreaterThanOrEqual(1);
+      const warmed = cached();
+      expect(warmed).toBeGreaterThan(before);
+      expect(await serving.warm('17850')).toBe(0);
+      expect(ids(await serve('fy-warm', USER))).toEqual(deep.slice(2, 12));
+      expect(cached()).toBe(warmed);
     });
 
     it('a cached list under rules honours a deleted item at once', async () => {
