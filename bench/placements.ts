@@ -6,7 +6,7 @@
  * p99 ≤ 50 ms with the cache on. Both placements are measured once the list warmer has passed over the
  * recently active users after the PUTs (it warms the engine's default list, which the plain placement
  * shares, and each for-you placement's list under its rules).
- * Usage: npm run build && BENCH_SECONDS=10 node dist/bench/placements.js
+ * Usage: npm run build && BENCH_SECONDS=10 node dist/bench/placements.js (BENCH_PORT: the server's port, 3900)
  */
 import * as fs from 'node:fs';
 import { Client } from 'pg';
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   for (const cache of ['on', 'off'] as const) {
     const server = await startServer(
       cache === 'off' ? { DATABASE_URL: url, RECS_CACHE_TTL_MS: '0' } : { DATABASE_URL: url },
+      Number(process.env.BENCH_PORT ?? 3900),
     );
     try {
       const since = Date.now();

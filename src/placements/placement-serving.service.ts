@@ -1,5 +1,6 @@
 // Over 400 lines: the kinds' candidate sources stay beside the serve / preview flow that feeds them, so a
 // new kind is one case in one place.
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
@@ -363,11 +364,19 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
     { generation: number; rules: CompiledRule[] }
   >();
 
-  /** One name per compiled rule set (a placement revision's, an experiment variant's), for cache keys. */
+  /**
+   * A rule set's name in cache keys: a digest of the rules as written, so a placement revision's and an
+   * experiment variant's rules keep their name when compiled again (rules built without their source get one
+   * name per compiled set).
+   */
   private rulesId(rules: readonly CompiledRule[]): string {
     let id = this.ruleSetIds.get(rules);
     if (id === undefined) {
-      id = `rules#${++this.ruleSets}`;
+      id = rules.every((r) => r.source !== undefined)
+        ? createHash('sha256')
+            .update(rules.map((r) => r.source).join('\n'))
+            .digest('base64url')
+        : `set#${++this.ruleSets}`;
       this.ruleSetIds.set(rules, id);
     }
     return id;

@@ -11,6 +11,8 @@ export type RuleAction = 'boost' | 'bury' | 'filter' | 'pin' | 'promote';
 /** A rule ready to run: conditions compiled, window in epoch ms. `key` names it in answers (`rules[2]` or its id). */
 export interface CompiledRule {
   key: string;
+  /** The rule as written (JSON): the same rule compiled again names the same rule set in cache keys. */
+  source?: string;
   action: RuleAction;
   match?: ItemPredicate;
   when?: ItemPredicate;
