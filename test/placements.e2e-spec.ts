@@ -2,8 +2,10 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { exportPlacements, importPlacements } from '../src/cli/placements-file';
 import { ImportService } from '../src/import/import.service';
+import { PlacementServingService } from '../src/placements/placement-serving.service';
 import { PlacementsService } from '../src/placements/placements.service';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
+import { RecommendationCache } from '../src/recommendations/recommendation-cache';
 import { startTestApp, type TestApp } from './support/app';
 
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
@@ -53,7 +55,13 @@ describe('placements API', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ REINDEX_DEBOUNCE_MS: '0', JOBS_POLL_MS: '100', STATS_REFRESH_MS: '0' });
+    // No background warming: the tests below count the lists in the cache (they call the warm step themselves).
+    t = await startTestApp({
+      REINDEX_DEBOUNCE_MS: '0',
+      JOBS_POLL_MS: '100',
+      STATS_REFRESH_MS: '0',
+      RECS_WARM_USERS: '0',
+    });
     await t.app.get(ImportService).onlineRetail(SLICE);
     const job = await request(t.server).post('/v1/admin/reindex').send({ full: true });
     expect((await waitForJob(job.body.jobId as string)).status).toBe('succeeded');
@@ -450,6 +458,103 @@ describe('placements API', () => {
       expect(list).toHaveLength(10);
       expect(list).not.toContain(gone);
       expect(list).not.toContain(out);
+    });
+  });
+
+  describe('rules on cached for-you lists (the ranking core runs them)', () => {
+    const USER = 'userId=17850';
+    let deep: string[] = [];
+    const cached = () => t.app.get(RecommendationCache).lists;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const until = async (ms: number) => {
+      while (Date.now() < ms) await new Promise((r) => setTimeout(r, Math.max(10, ms - Date.now())));
+    };
+
+    beforeAll(async () => {
+      await put('fy-base', { kind: 'for-you', limit: 40 });
+      deep = ids(await serve('fy-base', USER));
+      expect(deep.length).toBe(40);
+    });
+
+    it('a filter reaches below the cut of a personalised list, and the list is cached under its rules', async () => {
+      const rules = [{ action: 'filter', match: { id: { $in: deep.slice(0, 20) } } }];
+      expect((await put('fy-filter', { kind: 'for-you', limit: 10, rules })).status).toBe(200);
+      const before = cached();
+      expect(ids(await serve('fy-filter', USER))).toEqual(deep.slice(20, 30));
+      expect(cached()).toBe(before + 1);
+      expect(ids(await serve('fy-filter', USER))).toEqual(deep.slice(20, 30));
+      expect(cached()).toBe(before + 1);
+    });
+
+    it('a cached list changes when a rule window opens, and back when it closes', async () => {
+      const from = Date.now() + 2500;
+      const to = from + 2500;
+      const rules = [
+        { action: 'filter', match: { id: { $in: deep.slice(0, 5) } }, from: iso(from), until: iso(to) },
+      ];
+      expect((await put('fy-window', { kind: 'for-you', limit: 10, rules })).status).toBe(200);
+      expect(ids(await serve('fy-window', USER))).toEqual(deep.slice(0, 10));
+      expect(ids(await serve('fy-window', USER))).toEqual(deep.slice(0, 10));
+      await until(from + 20);
+      expect(ids(await serve('fy-window', USER))).toEqual(deep.slice(5, 15));
+      expect(ids(await serve('fy-window', USER))).toEqual(deep.slice(5, 15));
+      await until(to + 20);
+      expect(ids(await serve('fy-window', USER))).toEqual(deep.slice(0, 10));
+    });
+
+    it('a new revision of the rules is served on the very next request', async () => {
+      const first = [{ action: 'filter', match: { id: { $in: deep.slice(0, 3) } } }];
+      expect((await put('fy-rev', { kind: 'for-you', limit: 10, rules: first })).status).toBe(200);
+      expect(ids(await serve('fy-rev', USER))).toEqual(deep.slice(3, 13));
+      const second = [{ action: 'boost', weight: 1000, match: { id: deep[30] } }];
+      expect((await put('fy-rev', { kind: 'for-you', limit: 10, rules: second })).status).toBe(200);
+      const list = await serve('fy-rev', `${USER}&explain=true`);
+      expect(list.items[0]).toMatchObject({ id: deep[30], rules: ['rules[0]'] });
+      expect(ids(list).slice(1)).toEqual(deep.slice(0, 9));
+      const restored = await request(t.server).post('/v1/admin/placements/fy-rev/revisions/1/restore');
+      expect(restored.status).toBe(200);
+      expect(ids(await serve('fy-rev', USER))).toEqual(deep.slice(3, 13));
+    });
+
+    it('with diversity, pins keep their places and filtered items stay out', async () => {
+      const rules = [
+        { action: 'pin', itemIds: [deep[35]], position: 3 },
+        { action: 'filter', match: { id: deep[0] } },
+      ];
+      const list = await serve(
+        (await put('fy-div', { kind: 'for-you', limit: 10, diversity: 0.5, rules })).body.id as string,
+        USER,
+      );
+      expect(list.items).toHaveLength(10);
+      expect(list.items[2].id).toBe(deep[35]);
+      expect(ids(list)).not.toContain(deep[0]);
+    });
+
+    it("the warm step makes a user's list under rules ahead of the request, once", async () => {
+      const rules = [{ action: 'filter', match: { id: { $in: deep.slice(0, 2) } } }];
+      expect((await put('fy-warm', { kind: 'for-you', limit: 10, rules })).status).toBe(200);
+      const serving = t.app.get(PlacementServingService);
+      const before = cached();
+      expect(await serving.warm('17850')).toBeGreaterThanOrEqual(1);
+      const warmed = cached();
+      expect(warmed).toBeGreaterThan(before);
+      expect(await serving.warm('17850')).toBe(0);
+      expect(ids(await serve('fy-warm', USER))).toEqual(deep.slice(2, 12));
+      expect(cached()).toBe(warmed);
+    });
+
+    it('a cached list under rules honours a deleted item at once', async () => {
+      const rules = [{ action: 'bury', weight: 0.5, match: { id: { $in: deep.slice(30, 40) } } }];
+      expect((await put('fy-del', { kind: 'for-you', limit: 10, rules })).status).toBe(200);
+      const first = ids(await serve('fy-del', USER));
+      const before = cached();
+      expect(ids(await serve('fy-del', USER))).toEqual(first);
+      expect(cached()).toBe(before);
+      expect((await request(t.server).delete(`/v1/items/${first[0]}`)).status).toBe(204);
+      const after = ids(await serve('fy-del', USER));
+      expect(after).toHaveLength(10);
+      expect(after).not.toContain(first[0]);
+      expect(after.slice(0, 9)).toEqual(first.slice(1, 10));
     });
   });
 

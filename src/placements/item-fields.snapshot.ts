@@ -26,6 +26,7 @@ export class ItemFieldsSnapshot implements OnApplicationBootstrap, OnModuleDestr
   private readonly extra = new Map<string, ExtraFields>();
   private newest: string[] | undefined;
   private readonly sub: Subscription;
+  private changes = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -34,6 +35,7 @@ export class ItemFieldsSnapshot implements OnApplicationBootstrap, OnModuleDestr
   ) {
     this.sub = changes.changes$.subscribe((c) => {
       this.newest = undefined;
+      this.changes += 1;
       if (c.kind === 'deleted') for (const id of c.ids) this.extra.delete(id);
       else
         for (const it of c.items)
@@ -69,6 +71,15 @@ export class ItemFieldsSnapshot implements OnApplicationBootstrap, OnModuleDestr
         createdAt: r.created_at,
       });
     this.newest = undefined;
+    this.changes += 1;
+  }
+
+  /**
+   * Counts the changes of item documents: what a condition memo or a list made under rules was computed at.
+   * (The catalog snapshot's own changes arrive through the same stream, so a stock or price change counts too.)
+   */
+  get generation(): number {
+    return this.changes;
   }
 
   /** The item as conditions see it; undefined for deleted and unknown items. */

@@ -1,6 +1,8 @@
 // Over 400 lines: the kinds' candidate sources stay beside the serve / preview flow that feeds them, so a
 // new kind is one case in one place.
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
 import { ProblemException, validationProblem } from '../common/problem';
@@ -10,16 +12,11 @@ import { itemFilter } from '../recommendations/filters';
 import { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
 import { ProfileService } from '../recommendations/profile.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
-import type { Reason } from '../recommendations/response';
-import type { ItemDocument } from '../ranking/item-condition';
+import { ListWarmers } from '../recommendations/list-warmers';
+import type { Reason, RecommendationList, StageSummary } from '../recommendations/response';
+import type { ListStage } from '../ranking/list-stage';
+import { memoizeRules, type CompiledRule } from '../ranking/rules-stage';
 import { IndexService } from '../vector-index/index.service';
-import {
-  applyRules,
-  isActive,
-  type CompiledRule,
-  type StageCandidate,
-  type StageResult,
-} from '../ranking/rules-stage';
 import {
   DEFAULT_PLACEMENT_LIMIT,
   type PlacementContext,
@@ -32,6 +29,7 @@ import type { PlacementItem, PlacementList, ServeOptions, ServeVariant } from '.
 export type { PlacementItem, PlacementList, ServeOptions, ServeVariant };
 import { ItemFieldsSnapshot } from './item-fields.snapshot';
 import { compileRules } from './rules/compile-rules';
+import { placementStage } from './rules/placement-stage';
 import { PlacementsService } from './placements.service';
 
 /** What produces a list's candidates: an engine (the active one, or a version's own) or the popular list. */
@@ -52,8 +50,7 @@ interface Run {
   items: Array<Candidate & { rules: string[] }>;
   strategy: string;
   modelVersion: string | null;
-  stage: StageResult<Reason | undefined>;
-  candidates: number;
+  stage: StageSummary;
 }
 
 /** Which context each kind needs: the first name listed is the one a 400 names. */
@@ -67,17 +64,21 @@ const REQUIRED: Record<PlacementKind, ReadonlyArray<keyof PlacementContext>> = {
   'new-arrivals': [],
 };
 
-/** The deepest candidate list one request asks for when rules remove or re-rank items. */
-const MAX_FETCH = 900;
+/** Items whose condition results one rule set remembers (a catalog write starts the memo over). */
+const CONDITION_MEMO_ITEMS = 50_000;
+/** How long the warmer trusts its list of placements to warm. */
+const WARM_LIST_MS = 5000;
 
 /**
- * Serves placements: the kind's candidates from the engine, the page's filters, then the merchandising
- * rules stage (src/ranking/rules-stage.ts) and the cut. When the ranking core exists, this calls it with the
- * placement's kind and the compiled rules, and the core runs the stage after blending and before diversity;
- * until then the candidates come from the existing services' finished lists, over-fetched.
+ * Serves placements: the kind's candidates, ranked by the ranking core with the placement's rules as its
+ * stage (src/ranking/rules-stage.ts, run after candidates and blend, before diversity and the cut, deeper
+ * while rules leave a list short). Personalised lists made under rules are cached like the engine's own,
+ * keyed by the rule set, the context and the rules in force, until the next rule window boundary.
  */
 @Injectable()
-export class PlacementServingService {
+export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
+  private sub: Subscription | undefined;
+
   constructor(
     private readonly placements: PlacementsService,
     private readonly recs: RecommendationsService,
@@ -89,7 +90,18 @@ export class PlacementServingService {
     private readonly index: IndexService,
     private readonly pinned: PinnedEngines,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly warmers: ListWarmers,
   ) {}
+
+  onModuleInit(): void {
+    this.warmers.register((userId) => this.warm(userId));
+    // A placement was written: the next pass looks its placements up again.
+    this.sub = this.warmers.nudges$.subscribe(() => (this.warmList = undefined));
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+  }
 
   /** The placement's list, or an experiment variant's list of it (`variant` overrides its settings). */
   async serve(
@@ -119,6 +131,45 @@ export class PlacementServingService {
   }
 
   /**
+   * Warms a user's lists of the for-you placements with rules, as the list warmer does the engine's default
+   * list (plain placements share that one). Returns how many lists it computed.
+   */
+  async warm(userId: string): Promise<number> {
+    let warmed = 0;
+    for (const id of await this.warmable()) {
+      const { placement, rules } = await this.placements.servable(id).catch(() => ({
+        placement: undefined,
+        rules: [],
+      }));
+      if (!placement || rules.length === 0 || placement.kind !== 'for-you') continue;
+      const engine = await this.engineFor(placement);
+      if (engine.recs !== this.recs || engine.popular) continue;
+      const context = { userId };
+      const now = new Date();
+      const plan = await this.plan(placement, rules, context, undefined, now, false, true);
+      if (!plan.stage || this.recs.listIsFresh(userId, forYouOptions(placement, plan.opts), plan.stage))
+        continue;
+      await this.list(placement, context, plan.opts, now, engine, plan.excluded, plan.stage);
+      warmed += 1;
+    }
+    return warmed;
+  }
+
+  private warmList: { at: number; ids: string[] } | undefined;
+
+  /** The for-you placements with rules, looked up at most every few seconds. */
+  private async warmable(): Promise<string[]> {
+    if (!this.warmList || Date.now() - this.warmList.at > WARM_LIST_MS) {
+      const all = await this.placements.list();
+      this.warmList = {
+        at: Date.now(),
+        ids: all.filter((p) => p.kind === 'for-you' && (p.rules?.length ?? 0) > 0).map((p) => p.id),
+      };
+    }
+    return this.warmList.ids;
+  }
+
+  /**
    * The list with the draft beside the list without it (the stored placement, or the draft without rules
    * when none is stored), every item with its reason and the rules that touched it.
    */
@@ -143,6 +194,7 @@ export class PlacementServingService {
       now,
       true,
       draftEngine,
+      false,
     );
     const base = stored
       ? await this.run(
@@ -157,7 +209,7 @@ export class PlacementServingService {
       : await this.run({ ...draft, rules: [] }, [], context, opts.limit, now, true, draftEngine);
     const warnings: string[] = [];
     for (const [key, removed] of Object.entries(withDraft.stage.removed))
-      if (removed === withDraft.candidates)
+      if (removed === withDraft.stage.candidates)
         warnings.push(`rule ${key} removes every candidate (${removed}) of this list`);
     if (withDraft.items.length === 0 && base.items.length > 0) warnings.push('the draft empties the list');
     const side = async (r: Run) => ({
@@ -211,7 +263,10 @@ export class PlacementServingService {
     return { recs: await this.pinned.engine(version), popular: false, version: () => version };
   }
 
-  /** Candidates → page filters → rules → cut, fetching deeper while rules leave the list short. */
+  /**
+   * The placement's list: the kind's candidates through the ranking core with the rules as its stage (after
+   * candidates and blend, before diversity and the cut). No rule in force: the engine's own list.
+   */
   private async run(
     def: PlacementDefinition,
     rules: readonly CompiledRule[],
@@ -220,20 +275,38 @@ export class PlacementServingService {
     now: Date,
     explain: boolean,
     engine: ListEngine,
+    cacheable = true,
   ): Promise<Run> {
+    const { opts, excluded, stage } = await this.plan(
+      def,
+      rules,
+      context,
+      requestedLimit,
+      now,
+      explain,
+      cacheable,
+    );
+    const list = await this.list(def, context, opts, now, engine, excluded, stage);
+    return {
+      items: list.items.map((i) => ({ id: i.id, score: i.score, reason: i.reason, rules: i.rules ?? [] })),
+      strategy: list.strategy,
+      modelVersion: list.modelVersion,
+      stage: list.stage ?? { active: [], removed: {}, candidates: list.items.length },
+    };
+  }
+
+  /** A request's list options, the items its page never shows, and its rules stage (none in force: none). */
+  private async plan(
+    def: PlacementDefinition,
+    rules: readonly CompiledRule[],
+    context: PlacementContext,
+    requestedLimit: number | undefined,
+    now: Date,
+    explain: boolean,
+    cacheable: boolean,
+  ): Promise<{ opts: ListOptions; excluded: ReadonlySet<string>; stage: ListStage | undefined }> {
     requireContext(def.kind, context);
     const limit = requestedLimit ?? def.limit ?? DEFAULT_PLACEMENT_LIMIT;
-    const contextId = context.itemId ?? context.itemIds?.[context.itemIds.length - 1];
-    const stageContext = {
-      item: contextId ? this.fields.document(contextId) : undefined,
-      now: now.getTime(),
-    };
-    const active = rules.filter((r) => isActive(r, stageContext));
-    // Filters, promotions and re-weighting reach below the cut; pins and no rules need the list only.
-    const deep = active.some((r) => r.action !== 'pin');
-    const pins = active.flatMap((r) => (r.action === 'pin' ? (r.itemIds ?? []) : []));
-    let fetch = deep ? Math.min(MAX_FETCH, Math.max(limit * 4, 40)) : limit + pins.length;
-
     const filters = def.filters ?? {};
     const purchased =
       filters.excludePurchased && context.userId
@@ -242,83 +315,128 @@ export class PlacementServingService {
             .map((p) => p.itemId)
         : [];
     // The page never shows what it is about: the viewed item, the cart.
-    const excluded = new Set([
-      ...purchased,
-      ...(context.itemId ? [context.itemId] : []),
-      ...(context.itemIds ?? []),
-    ]);
+    const shown = [...(context.itemId ? [context.itemId] : []), ...(context.itemIds ?? [])];
+    const excluded = new Set([...purchased, ...shown]);
     const pass = itemFilter(
       (id) => this.catalog.get(id),
       { ...filters, inStockOnly: filters.inStockOnly ?? true },
       excluded,
     );
-    const docOf = (id: string): ItemDocument | undefined => (pass(id) ? this.fields.document(id) : undefined);
-    const pinnable: Array<StageCandidate<Reason | undefined>> = [];
-    for (const id of pins) {
-      const doc = docOf(id);
-      if (doc) pinnable.push({ id, score: 0, doc });
-    }
-
-    for (;;) {
-      const got = await this.candidates(def, context, fetch, now, explain, engine);
-      const staged: Array<StageCandidate<Reason | undefined>> = [];
-      for (const c of got.items) {
-        const doc = docOf(c.id);
-        if (doc) staged.push({ id: c.id, score: c.score, doc, data: c.reason });
-      }
-      const stage = applyRules({ candidates: staged, pinnable, rules, context: stageContext, limit });
-      const exhausted = got.items.length < fetch || fetch >= MAX_FETCH;
-      if (stage.items.length >= limit || exhausted || !deep) {
-        return {
-          items: stage.items.map((s) => ({ id: s.id, score: s.score, reason: s.data, rules: s.rules })),
-          strategy: got.strategy,
-          modelVersion: got.modelVersion,
-          stage,
-          candidates: staged.length,
-        };
-      }
-      fetch = Math.min(MAX_FETCH, fetch * 3);
-    }
-  }
-
-  /** The kind's candidates, best first, under the page's filters (applied again by the caller). */
-  private async candidates(
-    def: PlacementDefinition,
-    context: PlacementContext,
-    limit: number,
-    now: Date,
-    explain: boolean,
-    engine: ListEngine,
-  ): Promise<{ items: Candidate[]; strategy: string; modelVersion: string | null }> {
-    const f = def.filters ?? {};
+    const contextId = context.itemId ?? context.itemIds?.[context.itemIds.length - 1];
+    const stage = placementStage({
+      rules: this.memoized(rules),
+      rulesId: this.rulesId(rules),
+      contextItem: contextId ? this.fields.document(contextId) : undefined,
+      contextKey: shown.join(','),
+      now: now.getTime(),
+      docOf: (id) => (pass(id) ? this.fields.document(id) : undefined),
+      generation: this.fields.generation,
+      cacheable,
+    });
     const opts: ListOptions = {
       limit,
-      category: f.category,
-      minPrice: f.minPrice,
-      maxPrice: f.maxPrice,
-      inStockOnly: f.inStockOnly ?? true,
-      exclude: [],
+      category: filters.category,
+      minPrice: filters.minPrice,
+      maxPrice: filters.maxPrice,
+      inStockOnly: filters.inStockOnly ?? true,
+      exclude: shown,
       includeItems: false,
       // Reasons cost work per item, and without them a plain placement shares the engine's cached lists.
       explain,
       diversity: def.diversity ?? 0,
     };
-    const model = this.interactions.current();
-    const pass = itemFilter((id) => this.catalog.get(id), opts, new Set());
-    const version = engine.version;
+    return { opts, excluded, stage };
+  }
+
+  /** The rules with their conditions remembered per item, until the item documents change. */
+  private memoized(rules: readonly CompiledRule[]): readonly CompiledRule[] {
+    if (rules.length === 0) return rules;
+    const generation = this.fields.generation;
+    const hit = this.memos.get(rules);
+    if (hit && hit.generation === generation) return hit.rules;
+    const memo = { generation, rules: memoizeRules(rules, CONDITION_MEMO_ITEMS) };
+    this.memos.set(rules, memo);
+    return memo.rules;
+  }
+
+  private readonly memos = new WeakMap<
+    readonly CompiledRule[],
+    { generation: number; rules: CompiledRule[] }
+  >();
+
+  /**
+   * A rule set's name in cache keys: a digest of the rules as written, so a placement revision's and an
+   * experiment variant's rules keep their name when compiled again (rules built without their source get one
+   * name per compiled set).
+   */
+  private rulesId(rules: readonly CompiledRule[]): string {
+    let id = this.ruleSetIds.get(rules);
+    if (id === undefined) {
+      id = rules.every((r) => r.source !== undefined)
+        ? createHash('sha256')
+            .update(rules.map((r) => r.source).join('\n'))
+            .digest('base64url')
+        : `set#${++this.ruleSets}`;
+      this.ruleSetIds.set(rules, id);
+    }
+    return id;
+  }
+
+  private readonly ruleSetIds = new WeakMap<readonly CompiledRule[], string>();
+  private ruleSets = 0;
+
+  /** The kind's list from the engine, with the stage (if any) run by the ranking core. */
+  private async list(
+    def: PlacementDefinition,
+    context: PlacementContext,
+    opts: ListOptions,
+    now: Date,
+    engine: ListEngine,
+    excluded: ReadonlySet<string>,
+    stage: ListStage | undefined,
+  ): Promise<RecommendationList> {
     const recs = engine.recs;
+    const pass = itemFilter((id) => this.catalog.get(id), opts, excluded);
     // The control any shop understands: the most bought items under the page's filters, whatever the kind.
-    if (engine.popular) return recs.popular(opts, pass);
+    if (engine.popular) return recs.popular(opts, pass, 'popular', stage);
     switch (def.kind) {
       case 'for-you':
-        return recs.forUser(context.userId!, {
-          ...opts,
-          excludePurchased: f.excludePurchased ?? false,
-        });
+        return recs.forUser(context.userId!, forYouOptions(def, opts), now, undefined, stage);
       case 'similar':
-        return recs.similar(context.itemId!, opts);
+        return recs.similar(context.itemId!, opts, stage);
       case 'search':
-        return recs.session([], context.text, opts);
+        return recs.session([], context.text, opts, now, stage);
+      default: {
+        // The kinds made here rank their own candidates; the core's last steps are the same for all.
+        let strategy: string = def.kind;
+        const list = await recs.staged(
+          async (depth) => {
+            const got = await this.candidates(def, context, { ...opts, limit: depth }, now, engine, pass);
+            strategy = got.strategy;
+            return got.items;
+          },
+          opts,
+          def.kind,
+          stage,
+        );
+        return { ...list, strategy };
+      }
+    }
+  }
+
+  /** The best `opts.limit` candidates of the kinds ranked here, best first, under the page's filters. */
+  private async candidates(
+    def: PlacementDefinition,
+    context: PlacementContext,
+    opts: ListOptions,
+    now: Date,
+    engine: ListEngine,
+    pass: (id: string) => boolean,
+  ): Promise<{ items: Candidate[]; strategy: string }> {
+    const limit = opts.limit;
+    const model = this.interactions.current();
+    const recs = engine.recs;
+    switch (def.kind) {
       case 'complements': {
         const sources = context.itemIds ?? [context.itemId!];
         const exclude = new Set(sources);
@@ -341,13 +459,14 @@ export class PlacementServingService {
         if (items.length < limit) {
           const fill = await recs.session(sources, undefined, {
             ...opts,
+            diversity: 0,
             limit: limit - items.length,
             exclude: [...exclude],
           });
           if (items.length === 0) strategy = 'complements-vector';
           items.push(...fill.items);
         }
-        return { items, strategy, modelVersion: version() };
+        return { items, strategy };
       }
       case 'buy-again': {
         const profile = await this.profiles.profile(context.userId!, now);
@@ -364,7 +483,7 @@ export class PlacementServingService {
           })
           .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
           .slice(0, limit);
-        return { items, strategy: 'buy-again', modelVersion: version() };
+        return { items, strategy: 'buy-again' };
       }
       case 'trending': {
         const items: Candidate[] = [];
@@ -390,9 +509,10 @@ export class PlacementServingService {
               reason: { type: 'popular', buyers: model.buyersOf(id) },
             });
         }
-        return { items, strategy, modelVersion: version() };
+        return { items, strategy };
       }
-      case 'new-arrivals': {
+      default: {
+        // new-arrivals
         const items: Candidate[] = [];
         for (const id of this.fields.newestFirst()) {
           if (items.length >= limit) break;
@@ -403,11 +523,17 @@ export class PlacementServingService {
           // Newer is higher; a month halves the score, so boosts compare with freshness on a known scale.
           items.push({ id, score: Math.pow(2, -Math.max(0, age) / (30 * 86_400_000)) });
         }
-        return { items, strategy: 'new-arrivals', modelVersion: version() };
+        return { items, strategy: 'new-arrivals' };
       }
     }
   }
 }
+
+/** A for-you placement's options as the personalised list takes them. */
+const forYouOptions = (def: PlacementDefinition, opts: ListOptions) => ({
+  ...opts,
+  excludePurchased: def.filters?.excludePurchased ?? false,
+});
 
 /** 400 naming the missing context parameter of the placement's kind. */
 function requireContext(kind: PlacementKind, context: PlacementContext): void {

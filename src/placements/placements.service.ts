@@ -3,6 +3,7 @@ import { notFound, ProblemException, validationProblem } from '../common/problem
 import { parseOrThrow } from '../common/validation';
 import type { CompiledRule } from '../ranking/rules-stage';
 import { placementBodySchema, type PlacementDefinition } from './dto/placement.schema';
+import { ListWarmers } from '../recommendations/list-warmers';
 import { PinnedEngines } from './pinned-engines';
 import { PlacementsRepository, type PlacementRevision, type StoredPlacement } from './placements.repository';
 import { compileRules } from './rules/compile-rules';
@@ -30,7 +31,14 @@ export class PlacementsService {
   constructor(
     private readonly repo: PlacementsRepository,
     private readonly pinned: PinnedEngines,
+    private readonly warmers: ListWarmers,
   ) {}
+
+  /** A placement changed: its cached lists go by their keys (a new rule set); the warmer warms the new ones. */
+  private changed(id: string): void {
+    this.served.delete(id);
+    this.warmers.nudge();
+  }
 
   /**
    * A placement pinned to a model version must be servable: the version exists with weights and its engine
@@ -51,7 +59,7 @@ export class PlacementsService {
     const definition = parseOrThrow(placementBodySchema, body ?? {});
     await this.checkModelVersion(definition);
     const stored = await this.repo.save(id, definition, by);
-    this.served.delete(id);
+    this.changed(id);
     return stored;
   }
 
@@ -68,6 +76,7 @@ export class PlacementsService {
   async delete(id: string): Promise<void> {
     this.served.delete(id);
     if (!(await this.repo.delete(id))) throw notFound(`Placement "${id}"`);
+    this.warmers.nudge();
   }
 
   async revisions(id: string): Promise<PlacementRevision[]> {
@@ -84,7 +93,7 @@ export class PlacementsService {
     const valid = parseOrThrow(placementBodySchema, definition);
     await this.checkModelVersion(valid);
     const stored = await this.repo.save(id, valid, by, revision);
-    this.served.delete(id);
+    this.changed(id);
     return stored;
   }
 
@@ -95,8 +104,9 @@ export class PlacementsService {
   ): Promise<StoredPlacement[]> {
     for (const [i, e] of entries.entries())
       await this.checkModelVersion(e.definition, `placements[${i}].modelVersion`);
-    for (const e of entries) this.served.delete(e.id);
-    return this.repo.saveAll(entries, by);
+    const stored = await this.repo.saveAll(entries, by);
+    for (const e of entries) this.changed(e.id);
+    return stored;
   }
 
   /** Stores a definition as the next revision (already validated: an experiment's promotion). */
@@ -104,7 +114,7 @@ export class PlacementsService {
     const valid = parseOrThrow(placementBodySchema, definition);
     await this.checkModelVersion(valid);
     const stored = await this.repo.save(id, valid, by);
-    this.served.delete(id);
+    this.changed(id);
     return stored;
   }
 

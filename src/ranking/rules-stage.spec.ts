@@ -1,5 +1,11 @@
 import { compileCondition, conditionIssues, type ItemDocument } from './item-condition';
-import { applyRules, type CompiledRule, type StageCandidate } from './rules-stage';
+import {
+  applyRules,
+  memoizeRules,
+  nextBoundary,
+  type CompiledRule,
+  type StageCandidate,
+} from './rules-stage';
 
 const doc = (id: string, over: Partial<ItemDocument> = {}): ItemDocument => ({
   id,
@@ -29,6 +35,48 @@ const run = (rules: CompiledRule[], limit = 5, extra: Partial<Parameters<typeof 
 const ids = (r: ReturnType<typeof run>) => r.items.map((i) => i.id).join('');
 
 describe('rules stage', () => {
+  it('names the next window boundary after now, none when every window is behind or open-ended', () => {
+    const at = (d: string) => Date.parse(d);
+    const rules: CompiledRule[] = [
+      { key: 'a', action: 'filter', from: at('2026-01-01T00:00:00Z'), until: at('2026-07-01T00:00:00Z') },
+      { key: 'b', action: 'filter', from: at('2026-06-15T00:00:00Z') },
+      { key: 'c', action: 'filter', until: at('2026-05-01T00:00:00Z') },
+    ];
+    expect(nextBoundary(rules, NOW)).toBe(at('2026-06-15T00:00:00Z'));
+    expect(nextBoundary(rules, at('2026-06-20T00:00:00Z'))).toBe(at('2026-07-01T00:00:00Z'));
+    expect(nextBoundary(rules, at('2026-08-01T00:00:00Z'))).toBe(Infinity);
+  });
+
+  it('remembered conditions are evaluated once per item and rank exactly as the plain ones', () => {
+    let calls = 0;
+    const counted = (d: ItemDocument) => {
+      calls += 1;
+      return acme(d);
+    };
+    const rules: CompiledRule[] = [
+      { key: 'b', action: 'boost', weight: 3, match: counted },
+      { key: 'p', action: 'promote', share: 0.4, match: counted },
+    ];
+    const plain = run(rules);
+    const memo = memoizeRules(rules, 100);
+    calls = 0;
+    expect(ids(run(memo))).toBe(ids(plain));
+    expect(calls).toBeLessThanOrEqual(CANDS.length * 2); // at most once per item and condition
+    const first = calls;
+    expect(ids(run(memo))).toBe(ids(plain));
+    expect(calls).toBe(first); // the second list of the same items evaluates nothing
+  });
+
+  it('keeps `below` more ranked items beyond the shown ones, and reports pins with their places', () => {
+    const r = run([{ key: 'pin', action: 'pin', itemIds: ['j'], position: 2 }], 4, {
+      below: 3,
+      pinnable: [CANDS[9]],
+    });
+    expect(ids(r)).toBe('ajbc');
+    expect(r.ranked.map((i) => i.id).join('')).toBe('abcdef'); // 3 shown beside the pin, 3 below
+    expect(r.pins.map((p) => [p.position, p.item.id])).toEqual([[2, 'j']]);
+  });
+
   it('without rules keeps the ranking and cuts to the limit', () => {
     expect(ids(run([]))).toBe('abcde');
   });

@@ -11,6 +11,8 @@ export type RuleAction = 'boost' | 'bury' | 'filter' | 'pin' | 'promote';
 /** A rule ready to run: conditions compiled, window in epoch ms. `key` names it in answers (`rules[2]` or its id). */
 export interface CompiledRule {
   key: string;
+  /** The rule as written (JSON): the same rule compiled again names the same rule set in cache keys. */
+  source?: string;
   action: RuleAction;
   match?: ItemPredicate;
   when?: ItemPredicate;
@@ -38,6 +40,8 @@ export interface StageInput<T> {
   rules: readonly CompiledRule[];
   context: { item?: ItemDocument; now: number };
   limit: number;
+  /** Ranked items to keep below the shown ones in `ranked`, for diversity to choose among (default 0). */
+  below?: number;
 }
 
 export interface StagedItem<T> extends StageCandidate<T> {
@@ -51,6 +55,45 @@ export interface StageResult<T> {
   active: string[];
   /** How many candidates each filter rule removed (only rules that removed any). */
   removed: Record<string, number>;
+  /** How many candidates the stage was given. */
+  candidates: number;
+  /** The items not pinned, in order: the shown ones, then up to `below` more. */
+  ranked: Array<StagedItem<T>>;
+  /** The pinned items and their places (1-based). */
+  pins: Array<{ position: number; item: StagedItem<T> }>;
+}
+
+/**
+ * The first moment after `now` at which a rule's window opens or closes (Infinity: none ahead): a list made
+ * under these rules is true until then.
+ */
+export function nextBoundary(rules: readonly CompiledRule[], now: number): number {
+  let next = Infinity;
+  for (const r of rules)
+    for (const t of [r.from, r.until]) if (t !== undefined && t > now && t < next) next = t;
+  return next;
+}
+
+/**
+ * The rules with every condition remembered per item id, up to `bound` items per condition (then it starts
+ * over): a rule set serves many lists of the same items, and a condition is pure in the item's document, so
+ * the caller makes a new memo whenever the documents may have changed (a catalog write).
+ */
+export function memoizeRules(rules: readonly CompiledRule[], bound: number): CompiledRule[] {
+  const memo = (p: ItemPredicate | undefined): ItemPredicate | undefined => {
+    if (!p) return undefined;
+    const seen = new Map<string, boolean>();
+    return (doc) => {
+      let v = seen.get(doc.id);
+      if (v === undefined) {
+        v = p(doc);
+        if (seen.size >= bound) seen.clear();
+        seen.set(doc.id, v);
+      }
+      return v;
+    };
+  };
+  return rules.map((r) => ({ ...r, match: memo(r.match), when: memo(r.when) }));
 }
 
 /** Whether the rule is in force at `now` for this context item. A `when` rule needs a context item. */
@@ -105,7 +148,7 @@ export function applyRules<T>(input: StageInput<T>): StageResult<T> {
   };
 
   const pinnedIds = new Set(pins.flatMap((p) => p.itemIds!));
-  let ranked: Array<StagedItem<T> & { order: number }> = [];
+  const ranked: Array<StagedItem<T> & { order: number }> = [];
   input.candidates.forEach((c, order) => {
     if (pinnedIds.has(c.id) || !keep(c)) return;
     let score = c.score;
@@ -151,14 +194,21 @@ export function applyRules<T>(input: StageInput<T>): StageResult<T> {
         marked += 1;
       }
   }
-  ranked = ranked.slice(0, rankedPlaces);
+  const ordered = ranked.slice(0, rankedPlaces + Math.max(0, input.below ?? 0)).map(withoutOrder);
 
   const out: Array<StagedItem<T>> = [];
   let next = 0;
   for (let pos = 1; pos <= limit; pos++) {
     const pinned = slots.get(pos);
     if (pinned) out.push(pinned);
-    else if (next < ranked.length) out.push(withoutOrder(ranked[next++]));
+    else if (next < Math.min(rankedPlaces, ordered.length)) out.push(ordered[next++]);
   }
-  return { items: out, active: active.map((r) => r.key), removed };
+  return {
+    items: out,
+    active: active.map((r) => r.key),
+    removed,
+    candidates: input.candidates.length,
+    ranked: ordered,
+    pins: [...slots].sort((a, b) => a[0] - b[0]).map(([position, item]) => ({ position, item })),
+  };
 }

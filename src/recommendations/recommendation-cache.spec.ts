@@ -55,6 +55,15 @@ describe('RecommendationCache', () => {
     expect(c.get('u1', 'k', ['v1', blend], 1001)).toBeUndefined();
   });
 
+  it('misses from the moment a list expires (a rule window boundary), well within the TTL', () => {
+    const { c } = cache();
+    c.set('u1', 'k', ['v1'], list(['a']), 0, 0, 300);
+    expect(c.get('u1', 'k', ['v1'], 299)).toBeDefined();
+    expect(c.isFresh('u1', 'k', ['v1'], 299)).toBe(true);
+    expect(c.isFresh('u1', 'k', ['v1'], 300)).toBe(false);
+    expect(c.get('u1', 'k', ['v1'], 300)).toBeUndefined();
+  });
+
   it("drops a user's lists when their events change", () => {
     const { c, changes } = cache();
     c.set('u1', 'k', ['v1'], list(['a']), 0, 0);

@@ -9,6 +9,8 @@ interface Entry {
   /** What the list was computed from (model version, blend): compared by identity. */
   inputs: readonly unknown[];
   list: RecommendationList;
+  /** Epoch ms from which the list is stale whatever the TTL (a merchandising rule's window boundary). */
+  expiresAt: number;
   /** Estimated heap bytes of the entry, its key and its list. */
   bytes: number;
 }
@@ -34,9 +36,15 @@ const stringBytes = (s: string) => 24 + 2 * s.length;
  */
 export function estimateEntryBytes(key: string, list: RecommendationList): number {
   let bytes = ENTRY_OVERHEAD + stringBytes(key) + stringBytes(list.strategy);
+  if (list.stage) {
+    bytes += REASON_OVERHEAD;
+    for (const k of list.stage.active) bytes += ARRAY_SLOT + stringBytes(k);
+    for (const k of Object.keys(list.stage.removed)) bytes += ARRAY_SLOT + stringBytes(k);
+  }
   if (list.modelVersion) bytes += stringBytes(list.modelVersion);
   for (const item of list.items) {
     bytes += ITEM_OVERHEAD + ARRAY_SLOT + stringBytes(item.id);
+    if (item.rules) for (const k of item.rules) bytes += ARRAY_SLOT + stringBytes(k);
     const reason = item.reason;
     if (reason) {
       bytes += REASON_OVERHEAD;
@@ -92,6 +100,7 @@ export class RecommendationCache implements OnModuleDestroy {
     if (!user || !entry) return undefined;
     if (
       now - entry.at > this.config.recsCacheTtlMs ||
+      now >= entry.expiresAt ||
       entry.inputs.length !== inputs.length ||
       entry.inputs.some((x, i) => x !== inputs[i])
     ) {
@@ -117,6 +126,7 @@ export class RecommendationCache implements OnModuleDestroy {
     list: RecommendationList,
     ticket: number,
     now = Date.now(),
+    expiresAt = Infinity,
   ): void {
     if (!this.enabled || this.changes.changedSince(userId, ticket)) return;
     const bytes = estimateEntryBytes(key, list);
@@ -133,7 +143,7 @@ export class RecommendationCache implements OnModuleDestroy {
       this.totalBytes += USER_OVERHEAD;
     }
     this.byUser.set(userId, user);
-    user.lists.set(key, { at: now, inputs, list, bytes });
+    user.lists.set(key, { at: now, inputs, list, expiresAt, bytes });
     user.bytes += bytes;
     this.totalLists += 1;
     this.totalBytes += bytes;
@@ -159,6 +169,7 @@ export class RecommendationCache implements OnModuleDestroy {
     return (
       entry !== undefined &&
       now - entry.at <= this.config.recsCacheTtlMs / 2 &&
+      now < entry.expiresAt &&
       entry.inputs.length === inputs.length &&
       entry.inputs.every((x, i) => x === inputs[i])
     );

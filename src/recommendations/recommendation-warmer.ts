@@ -10,6 +10,8 @@ import { EventsRepository } from '../events/events.repository';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { IndexService } from '../vector-index/index.service';
 import { userQuerySchema } from './dto/options.schema';
+import type { Subscription } from 'rxjs';
+import { ListWarmers } from './list-warmers';
 import { RecommendationsService } from './recommendations.service';
 
 /** What GET /v1/users/:id/recommendations asks for without query parameters. */
@@ -18,6 +20,8 @@ const DEFAULT_REQUEST = userQuerySchema.parse({});
 export interface WarmerStatus {
   /** A pass is running. */
   warming: boolean;
+  /** Another pass will start as soon as this one ends (the lists to warm changed meanwhile). */
+  pending: boolean;
   /** Lists computed by the current or last pass, and users it covers. */
   warmed: number;
   users: number;
@@ -38,13 +42,16 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger('RecommendationWarmer');
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private state: WarmerStatus = {
+  private state: Omit<WarmerStatus, 'pending'> = {
     warming: false,
     warmed: 0,
     users: 0,
     similarLists: 0,
     lastPassAt: null,
   };
+  private running = false;
+  private again = false;
+  private readonly sub: Subscription;
 
   constructor(
     private readonly recs: RecommendationsService,
@@ -52,7 +59,10 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
     private readonly index: IndexService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
-  ) {}
+    private readonly others: ListWarmers,
+  ) {
+    this.sub = others.nudges$.subscribe(() => this.nudge());
+  }
 
   get enabled(): boolean {
     return this.polling && this.config.recsCacheTtlMs > 0 && this.config.recsWarmUsers > 0;
@@ -64,23 +74,38 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
 
   onModuleDestroy(): void {
     this.stopped = true;
+    this.sub.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
   }
 
   status(): WarmerStatus {
-    return { ...this.state };
+    return { ...this.state, pending: this.again };
+  }
+
+  /** The lists to warm changed: pass again now, or as soon as the running pass ends. */
+  private nudge(): void {
+    if (!this.enabled || this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = true;
+      this.again = false;
       this.pass()
         .catch((e: unknown) => this.logger.error(`warming failed: ${(e as Error).message}`))
         // Until the first index is loaded, look again soon: waiting half a TTL would leave a fresh server's
         // first shoppers with computed lists for minutes.
-        .finally(() =>
-          this.schedule(this.index.current() ? Math.max(1000, this.config.recsCacheTtlMs / 2) : 1000),
-        );
+        .finally(() => {
+          this.running = false;
+          this.schedule(
+            this.again ? 0 : this.index.current() ? Math.max(1000, this.config.recsCacheTtlMs / 2) : 1000,
+          );
+        });
     }, ms);
     this.timer.unref();
   }
@@ -101,9 +126,12 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
     try {
       for (const userId of users) {
         if (this.stopped) break;
-        if (this.recs.listIsFresh(userId, DEFAULT_REQUEST)) continue;
-        await this.recs.forUser(userId, DEFAULT_REQUEST);
-        this.state.warmed += 1;
+        if (!this.recs.listIsFresh(userId, DEFAULT_REQUEST)) {
+          await this.recs.forUser(userId, DEFAULT_REQUEST);
+          this.state.warmed += 1;
+        }
+        // The other lists of this user (placements with rules), each only when missing or half expired.
+        for (const warm of this.others.all()) this.state.warmed += await warm(userId);
         // Requests queued meanwhile go first.
         await new Promise<void>((r) => setImmediate(r));
       }

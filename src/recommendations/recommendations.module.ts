@@ -11,6 +11,7 @@ import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsService } from './recommendations.service';
 import { RecommendationCache } from './recommendation-cache';
 import { RecommendationWarmer } from './recommendation-warmer';
+import { ListWarmers } from './list-warmers';
 
 @Module({
   imports: [
@@ -28,7 +29,14 @@ import { RecommendationWarmer } from './recommendation-warmer';
     PurchaseSignalsService,
     RecommendationCache,
     RecommendationWarmer,
+    ListWarmers,
   ],
-  exports: [RecommendationsService, ProfileService, PurchaseSignalsService, RecommendationWarmer],
+  exports: [
+    RecommendationsService,
+    ProfileService,
+    PurchaseSignalsService,
+    RecommendationWarmer,
+    ListWarmers,
+  ],
 })
 export class RecommendationsModule {}

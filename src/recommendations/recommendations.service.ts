@@ -34,12 +34,13 @@ import {
   type SimilarSources,
 } from '../ranking/similar-ranking';
 import { isNewArrival, reserveNewArrivalSlots, type NewArrivalRule } from '../ranking/new-arrivals';
+import { deeper, MAX_STAGE_DEPTH, type ListStage } from '../ranking/list-stage';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
 import { mmr, type Scored } from './diversity';
 import type { ListOptions } from './dto/options.schema';
 import { itemFilter } from './filters';
-import type { Reason, RecommendationList, RecommendedItem } from './response';
+import type { Reason, RecommendationList, RecommendedItem, StageSummary } from './response';
 import { PurchaseSignalsService } from './purchase-signals.service';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
@@ -81,6 +82,14 @@ export type RankingIndex = Pick<
 export interface Candidate extends Scored {
   reason?: Reason;
 }
+
+/** How many vector neighbours a list asks for: more than its limit when diversity will re-rank. */
+const vectorPool = (opts: ListOptions): number =>
+  opts.diversity > 0 ? Math.min(300, opts.limit * 4) : opts.limit;
+
+/** A cache key of a list made with a rules stage: the options' and the stage's. */
+const stagedKey = (key: string, stage: ListStage | undefined): string =>
+  stage ? `${key}|${stage.key}` : key;
 
 /** Similar items and anonymous sessions (vector search with business rules, diversity and reasons). */
 @Injectable()
@@ -132,32 +141,49 @@ export class RecommendationsService {
    * The similar kind of the one ranking (ranking/similar-ranking.ts): the item's co-purchase neighbours, its
    * successors and its vector neighbours, scored by the similar blend. Each indexed item's list is ranked once
    * per index, co-purchase generation and blend, unfiltered, and held (SimilarListCache); a request filters
-   * the held list and ranks afresh under its filters only when too few of it pass.
+   * the held list and ranks afresh under its filters only when too few of it pass (or a rules stage asks for
+   * more candidates than a held list has).
    */
-  async similar(itemId: string, opts: ListOptions): Promise<RecommendationList> {
+  async similar(itemId: string, opts: ListOptions, stage?: ListStage): Promise<RecommendationList> {
     if (!this.snapshot.get(itemId)) throw notFound(`Item "${itemId}"`);
     const blend = this.serving.current().similarBlend;
     const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set([itemId, ...opts.exclude]));
-    const pool = opts.diversity > 0 ? Math.min(300, opts.limit * 4) : opts.limit;
-    const held = pool <= SIMILAR_LIST_LENGTH ? this.heldSimilarList(itemId, blend) : undefined;
-    let list = held;
-    let slots = held && firstPassing(held, pool, pass);
-    if (!slots) {
-      list = similarList(this.similarSources(), itemId, await this.itemVector(itemId), pass, blend, pool);
-      slots = list.ids.map((_, i) => i);
-    }
-    const ranked = list!;
-    const sourceOf = new Map(slots.map((i) => [ranked.ids[i], ranked.sources[i]]));
-    const out = await this.finish(
-      slots.map((i): Candidate => ({
-        id: ranked.ids[i],
-        score: ranked.scores[i],
-        reason: { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] },
-      })),
+    const sourceOf = new Map<string, SimilarSource>();
+    const out = await this.staged(
+      async (depth) => {
+        const held = depth <= SIMILAR_LIST_LENGTH ? this.heldSimilarList(itemId, blend) : undefined;
+        let list = held;
+        let slots = held && firstPassing(held, depth, pass);
+        if (!list || !slots) {
+          list = similarList(
+            this.similarSources(),
+            itemId,
+            await this.itemVector(itemId),
+            pass,
+            blend,
+            depth,
+          );
+          slots = list.ids.map((_, i) => i);
+        }
+        const ranked = list;
+        for (const i of slots) sourceOf.set(ranked.ids[i], ranked.sources[i]);
+        return slots.map((i): Candidate => ({
+          id: ranked.ids[i],
+          score: ranked.scores[i],
+          reason: { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] },
+        }));
+      },
       opts,
       'similar',
+      stage,
+      vectorPool(opts),
     );
-    return { ...out, strategy: similarStrategy(out.items.map((i) => sourceOf.get(i.id)!)) };
+    // A pinned item may not be one of the candidates: it names no source.
+    const sources = out.items.flatMap((i) => {
+      const s = sourceOf.get(i.id);
+      return s ? [s] : [];
+    });
+    return { ...out, strategy: similarStrategy(sources) };
   }
 
   private similarSources(): SimilarSources {
@@ -231,6 +257,7 @@ export class RecommendationsService {
     text: string | undefined,
     opts: ListOptions,
     now = new Date(),
+    stage?: ListStage,
   ): Promise<RecommendationList> {
     const known = itemIds.filter((id) => this.snapshot.get(id));
     const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
@@ -250,12 +277,18 @@ export class RecommendationsService {
       else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
-    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded, now);
-    const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
-    return this.finish(
-      hits.map((h): Candidate => ({ ...h, reason: { type: 'matches-text' } })),
+    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded, now, stage);
+    const q = query ? normalize(query) : undefined;
+    return this.staged(
+      (depth) =>
+        (q ? this.searchVector(q, opts, excluded, depth) : []).map((h): Candidate => ({
+          ...h,
+          reason: { type: 'matches-text' },
+        })),
       opts,
       text && vectors.length === 0 ? 'semantic-search' : 'session',
+      stage,
+      vectorPool(opts),
     );
   }
 
@@ -271,6 +304,7 @@ export class RecommendationsService {
     opts: ListOptions,
     excluded: ReadonlySet<string>,
     now: Date,
+    stage?: ListStage,
     blend: SessionBlend = DEFAULT_SESSION_BLEND,
   ): Promise<RecommendationList> {
     const model = this.interactions.current();
@@ -286,18 +320,19 @@ export class RecommendationsService {
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
     const slots = this.config.recsNewItemSlots;
-    const order = rankSession(set, blend, slots > 0 ? set.ids.length : pool);
+    const order = rankSession(set, blend, slots > 0 || stage ? set.ids.length : pool);
     const isNew = (i: number) =>
       isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
     if (slots > 0) reserveNewArrivalSlots(order, opts.limit, slots, isNew);
-    const ranked = order.slice(0, pool).map((i): Candidate => {
-      const id = set.ids[i];
-      return {
-        id,
-        score: sessionScoreOf(set, blend, i),
-        reason: opts.explain ? sessionReason(i) : undefined,
-      };
-    });
+    const ranked = (depth: number) =>
+      order.slice(0, depth).map((i): Candidate => {
+        const id = set.ids[i];
+        return {
+          id,
+          score: sessionScoreOf(set, blend, i),
+          reason: opts.explain ? sessionReason(i) : undefined,
+        };
+      });
     function sessionReason(i: number): Reason {
       const id = set.ids[i];
       switch (mainSource(set, blend, i)) {
@@ -317,7 +352,7 @@ export class RecommendationsService {
           return { type: 'popular', buyers: model.buyersOf(id) };
       }
     }
-    return this.finish(ranked, opts, 'session');
+    return this.staged(ranked, opts, 'session', stage, pool);
   }
 
   /**
@@ -330,13 +365,17 @@ export class RecommendationsService {
     opts: UserListOptions,
     now = new Date(),
     blend: BlendWeights = this.servedBlend(opts),
+    stage?: ListStage,
   ): Promise<RecommendationList> {
     // Only lists of the present with the served blend are reused (not the evaluation's past or its variants).
     const cacheable =
-      this.cache.enabled && blend === this.servedBlend(opts) && Math.abs(now.getTime() - Date.now()) < 60_000;
-    if (!cacheable) return this.computeForUser(userId, opts, now, blend);
-    const key = listKey(opts);
-    const inputs = this.cacheInputs(opts);
+      this.cache.enabled &&
+      blend === this.servedBlend(opts) &&
+      Math.abs(now.getTime() - Date.now()) < 60_000 &&
+      (!stage || stage.key !== undefined);
+    if (!cacheable) return this.computeForUser(userId, opts, now, blend, stage);
+    const key = stagedKey(listKey(opts), stage);
+    const inputs = this.cacheInputs(opts, stage);
     const hit = this.cache.get(userId, key, inputs);
     if (hit) {
       // Stock, deletions and price changes since the list was made show here; such a list is made afresh.
@@ -344,13 +383,16 @@ export class RecommendationsService {
       if (hit.items.every((i) => pass(i.id))) return this.withRecords(hit, opts);
     }
     const ticket = this.cache.ticket();
-    const list = await this.computeForUser(userId, opts, now, blend);
+    const list = await this.computeForUser(userId, opts, now, blend, stage);
     this.cache.set(
       userId,
       key,
       inputs,
       { ...list, items: list.items.map(({ item: _record, ...rest }) => rest) },
       ticket,
+      Date.now(),
+      // A rule whose window opens or closes changes the list then.
+      stage?.expiresAt,
     );
     return list;
   }
@@ -360,8 +402,9 @@ export class RecommendationsService {
    * catalog writes and new events replace those every few seconds on a busy shop; their drift (new items,
    * popularity) reaches cached lists through the TTL.
    */
-  private cacheInputs(opts: UserListOptions): unknown[] {
+  private cacheInputs(opts: UserListOptions, stage?: ListStage): unknown[] {
     return [
+      ...(stage?.inputs ?? []),
       this.index.current()?.info.modelVersion,
       this.servedBlend(opts),
       // Lists made before the first co-purchase computation landed (a fresh start) lack a whole source.
@@ -372,8 +415,8 @@ export class RecommendationsService {
   }
 
   /** Whether this user's list for these options is cached and young enough not to need warming again. */
-  listIsFresh(userId: string, opts: UserListOptions): boolean {
-    return this.cache.isFresh(userId, listKey(opts), this.cacheInputs(opts));
+  listIsFresh(userId: string, opts: UserListOptions, stage?: ListStage): boolean {
+    return this.cache.isFresh(userId, stagedKey(listKey(opts), stage), this.cacheInputs(opts, stage));
   }
 
   private async withRecords(list: RecommendationList, opts: ListOptions): Promise<RecommendationList> {
@@ -390,6 +433,7 @@ export class RecommendationsService {
     opts: UserListOptions,
     now: Date,
     blend: BlendWeights,
+    stage?: ListStage,
   ): Promise<RecommendationList> {
     const profile = await this.profiles.profile(userId, now);
     const model = this.interactions.current();
@@ -397,7 +441,7 @@ export class RecommendationsService {
     const excluded = new Set(opts.exclude);
     if (opts.excludePurchased) for (const p of profile.items) if (p.purchases > 0) excluded.add(p.itemId);
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
-    if (history.length === 0) return this.popular(opts, pass, 'popular-fallback');
+    if (history.length === 0) return this.popular(opts, pass, 'popular-fallback', stage);
 
     const vectorOf = this.index.vectorLookup();
     const sources: RankingSources = {
@@ -414,21 +458,23 @@ export class RecommendationsService {
     // click are no new arrivals (NewArrivalRule). Lists that may repeat purchases keep every place for the
     // ranking: there a re-order outranks an unknown product (measured: next-basket NDCG@10 0.2978 → 0.2886
     // with one place taken).
-    const ranked = rankForList(set, blend, {
-      limit: opts.limit,
-      pool: opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit,
-      newItemSlots: opts.excludePurchased ? this.config.recsNewItemSlots : 0,
-    });
-    const pool = ranked.map((slot): Candidate => ({
-      id: set.ids[slot],
-      score: blendScoreOf(set, blend, slot),
-      reason: opts.explain ? reasonFor(set, slot, blend, vectorOf, (id) => model.buyersOf(id)) : undefined,
-    }));
-    const list = await this.finish(pool, opts, 'personalized');
+    // With a rules stage the same ranking is cut deeper (the stage's depth), so rules reach below the cut.
+    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
+    const candidates = (depth: number) =>
+      rankForList(set, blend, {
+        limit: opts.limit,
+        pool: depth,
+        newItemSlots: opts.excludePurchased ? this.config.recsNewItemSlots : 0,
+      }).map((slot): Candidate => ({
+        id: set.ids[slot],
+        score: blendScoreOf(set, blend, slot),
+        reason: opts.explain ? reasonFor(set, slot, blend, vectorOf, (id) => model.buyersOf(id)) : undefined,
+      }));
+    const list = await this.staged(candidates, opts, 'personalized', stage, pool);
     if (list.items.length < opts.limit) {
       const fill = await this.popular(
         { ...opts, limit: opts.limit - list.items.length },
-        (id) => pass(id) && !list.items.some((i) => i.id === id),
+        (id) => pass(id) && (!stage || stage.admits(id)) && !list.items.some((i) => i.id === id),
         'popular-fallback',
       );
       list.items.push(...fill.items);
@@ -468,32 +514,70 @@ export class RecommendationsService {
     opts: ListOptions,
     pass: (id: string) => boolean,
     strategy = 'popular',
+    stage?: ListStage,
   ): Promise<RecommendationList> {
     const model = this.interactions.current();
-    const out: Candidate[] = [];
-    for (const id of model.popular) {
-      if (out.length >= opts.limit) break;
-      if (pass(id))
-        out.push({
-          id,
-          score: Math.log1p(model.buyersOf(id)),
-          reason: { type: 'popular', buyers: model.buyersOf(id) },
-        });
-    }
-    return this.finish(out, { ...opts, diversity: 0 }, strategy);
+    const ranked = (depth: number) => {
+      const out: Candidate[] = [];
+      for (const id of model.popular) {
+        if (out.length >= depth) break;
+        if (pass(id))
+          out.push({
+            id,
+            score: Math.log1p(model.buyersOf(id)),
+            reason: { type: 'popular', buyers: model.buyersOf(id) },
+          });
+      }
+      return out;
+    };
+    return this.staged(ranked, { ...opts, diversity: 0 }, strategy, stage);
   }
 
   /** Vector search under the list's business rules; over-asks when diversity will re-rank. */
-  searchVector(v: Float32Array, opts: ListOptions, excluded: ReadonlySet<string>): Candidate[] {
+  searchVector(
+    v: Float32Array,
+    opts: ListOptions,
+    excluded: ReadonlySet<string>,
+    depth = vectorPool(opts),
+  ): Candidate[] {
     const filter = itemFilter((id) => this.snapshot.get(id), opts, excluded);
-    const k = opts.diversity > 0 ? Math.min(300, opts.limit * 4) : opts.limit;
-    return this.index.search(v, k, filter);
+    return this.index.search(v, depth, filter);
+  }
+
+  /**
+   * A kind's ranked candidates (`produce(depth)`: the best `depth`, best first) through the list's last
+   * steps. Without a stage, `depth` is the list's own pool; with one, the stage's depth, and deeper while the
+   * rules leave the list short of its limit and the kind has more candidates.
+   */
+  async staged(
+    produce: (depth: number) => Candidate[] | Promise<Candidate[]>,
+    opts: ListOptions,
+    strategy: string,
+    stage?: ListStage,
+    pool = opts.limit,
+  ): Promise<RecommendationList> {
+    if (!stage) return this.finish(await produce(pool), opts, strategy);
+    let depth = Math.max(pool, stage.depth(opts.limit));
+    for (;;) {
+      const got = await produce(depth);
+      const list = await this.finish(got, opts, strategy, stage);
+      if (!stage.deep || list.items.length >= opts.limit || got.length < depth || depth >= MAX_STAGE_DEPTH)
+        return list;
+      depth = deeper(depth);
+    }
   }
 
   /** Diversity, explanations and embedded item records: the last steps every list goes through. */
-  async finish(candidates: Candidate[], opts: ListOptions, strategy: string): Promise<RecommendationList> {
+  async finish(
+    candidates: Candidate[],
+    opts: ListOptions,
+    strategy: string,
+    stage?: ListStage,
+  ): Promise<RecommendationList> {
     const index = this.index.current();
-    const chosen = mmr(candidates, opts.limit, opts.diversity, (id) => this.index.vectorOf(id));
+    const staged = stage ? this.applyStage(candidates, opts, stage) : undefined;
+    const chosen: Array<Candidate & { rules?: string[] }> =
+      staged?.items ?? mmr(candidates, opts.limit, opts.diversity, (id) => this.index.vectorOf(id));
     const records = opts.includeItems
       ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i]))
       : undefined;
@@ -501,8 +585,49 @@ export class RecommendationsService {
       id: c.id,
       score: Math.round(c.score * 1e6) / 1e6,
       ...(opts.explain && c.reason ? { reason: c.reason } : {}),
+      ...(c.rules ? { rules: c.rules } : {}),
       ...(records?.get(c.id) ? { item: records.get(c.id) } : {}),
     }));
-    return { items, modelVersion: index?.info.modelVersion ?? null, strategy };
+    return {
+      items,
+      modelVersion: index?.info.modelVersion ?? null,
+      strategy,
+      ...(staged ? { stage: staged.summary } : {}),
+    };
+  }
+
+  /**
+   * The rules stage, then diversity: with diversity, it chooses the shown places that no pin holds from the
+   * stage's ranked items (the shown ones and a pool below them), and the pins keep their places.
+   */
+  private applyStage(
+    candidates: Candidate[],
+    opts: ListOptions,
+    stage: ListStage,
+  ): { items: Array<Candidate & { rules: string[] }>; summary: StageSummary } {
+    const below = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) - opts.limit : 0;
+    const r = stage.apply(
+      candidates.map((c) => ({ id: c.id, score: c.score, data: c.reason })),
+      opts.limit,
+      below,
+    );
+    const summary = { active: r.active, removed: r.removed, candidates: r.candidates };
+    const out = (s: { id: string; score: number; data?: Reason; rules: string[] }) => ({
+      id: s.id,
+      score: s.score,
+      reason: s.data,
+      rules: s.rules,
+    });
+    if (opts.diversity <= 0) return { items: r.items.map(out), summary };
+    const free = mmr(r.ranked.map(out), opts.limit - r.pins.length, opts.diversity, (id) =>
+      this.index.vectorOf(id),
+    );
+    const items: Array<Candidate & { rules: string[] }> = [];
+    let next = 0;
+    for (let pos = 1, p = 0; pos <= opts.limit; pos++) {
+      if (p < r.pins.length && r.pins[p].position === pos) items.push(out(r.pins[p++].item));
+      else if (next < free.length) items.push(free[next++]);
+    }
+    return { items, summary };
   }
 }

@@ -9,6 +9,7 @@ export const ruleKey = (rule: Rule, index: number): string => rule.id ?? `rules[
 export function compileRules(rules: readonly Rule[]): CompiledRule[] {
   return rules.map((r, i) => ({
     key: ruleKey(r, i),
+    source: JSON.stringify(r),
     action: r.action,
     match: r.match !== undefined ? compileCondition(r.match as Record<string, unknown>) : undefined,
     when: r.when !== undefined ? compileCondition(r.when as Record<string, unknown>) : undefined,
