@@ -579,11 +579,11 @@ describe('placements API', () => {
         stored[4],
         ...stored.slice(0, 4),
       ]);
-      expect(res.body.withDraft.items[0]).toMatchObject({
-        rules: ['top-first'],
-        reason: { type: 'similar-to' },
-      });
-      expect(res.body.withDraft.items[1]).toMatchObject({ rules: [], reason: { type: 'similar-to' } });
+      // Each item keeps the reason its kind gave it (co-purchase, successor or text neighbour of the item).
+      const without = res.body.withoutDraft.items as Array<ListItem & { reason: { type: string } }>;
+      expect(without[4].reason.type).toMatch(/^(similar-to|co-purchased-with|bought-after)$/);
+      expect(res.body.withDraft.items[0]).toMatchObject({ rules: ['top-first'], reason: without[4].reason });
+      expect(res.body.withDraft.items[1]).toMatchObject({ rules: [], reason: without[0].reason });
       expect(res.body.empty).toBe(false);
       // Nothing was stored by the preview.
       expect((await request(t.server).get('/v1/admin/placements/pv')).body.revision).toBe(1);
