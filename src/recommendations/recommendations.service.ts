@@ -16,15 +16,14 @@ import {
 } from '../ranking/candidates';
 import { blendScoreOf, rankForList, reasonFor } from '../ranking/personalised-ranking';
 import {
-  DEFAULT_SESSION_BLEND,
   gatherSessionCandidates,
   mainSource,
-  rankSession,
-  sessionDecay,
+  rankSessionList,
+  sessionQuery,
   sessionScoreOf,
-  type SessionBlend,
+  type SessionSource,
 } from '../ranking/session-ranking';
-import { isNewArrival, reserveNewArrivalSlots, type NewArrivalRule } from '../ranking/new-arrivals';
+import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
 import { mmr, type Scored } from './diversity';
@@ -37,6 +36,23 @@ import { RecommendationCache } from './recommendation-cache';
 import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
 
 type UserListOptions = ListOptions & { excludePurchased: boolean };
+
+const SOURCE_ORDER: readonly SessionSource[] = [
+  'transitions',
+  'co-purchase',
+  'vector',
+  'trending',
+  'popular',
+];
+
+/**
+ * The `strategy` of a session list: `session`, then the sources its items came from (the main source of
+ * each, as its reason names it), e.g. `session:transitions+co-purchase+vector`.
+ */
+export function sessionStrategy(sources: readonly SessionSource[]): string {
+  const used = SOURCE_ORDER.filter((s) => sources.includes(s));
+  return used.length > 0 ? `session:${used.join('+')}` : 'session';
+}
 
 /** Everything in the options that changes a personalised list, except includeItems (added on the way out). */
 function listKey(o: UserListOptions): string {
@@ -132,23 +148,18 @@ export class RecommendationsService {
   ): Promise<RecommendationList> {
     const known = itemIds.filter((id) => this.snapshot.get(id));
     const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
-    let query: Float32Array | undefined;
-    if (vectors.length > 0) {
-      // Later items weigh more: the last thing looked at says most about what the shopper wants now.
-      query = new Float32Array(vectors[0].v.length);
-      vectors.forEach(({ v }, i) => {
-        const w = sessionDecay(i, vectors.length);
-        for (let j = 0; j < v.length; j++) query![j] += w * v[j];
-      });
-      query = normalize(query);
-    }
+    // Later items weigh more: the last thing looked at says most about what the shopper wants now.
+    let query = sessionQuery(vectors.map((x) => x.v));
     if (text) {
       const t = await textQueryVector(this.vectorSources(), text, this.snapshot);
       if (!query) query = t;
-      else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
+      else {
+        for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
+        query = normalize(query);
+      }
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
-    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded, now);
+    if (known.length > 0) return this.sessionList(known, vectors, query, opts, excluded, now);
     const hits = query ? this.searchVector(normalize(query), opts, excluded) : [];
     return this.finish(
       hits.map((h): Candidate => ({ ...h, reason: { type: 'matches-text' } })),
@@ -160,36 +171,45 @@ export class RecommendationsService {
   /**
    * The session kind of the one ranking: the session vector's neighbours, co-purchase neighbours and learned
    * successors of the session's items (the last ones weighing most), trending and popular items, scored by
-   * the session blend. Each item's reason names the source that weighed most in its score.
+   * the session blend the active model version was tuned with (the defaults before any was). Each item's
+   * reason names the source that weighed most in its score, and `strategy` the sources of the shown items.
    */
-  private rankSessionList(
+  private async sessionList(
     session: string[],
     vectors: Array<{ id: string; v: Float32Array }>,
     query: Float32Array | undefined,
     opts: ListOptions,
     excluded: ReadonlySet<string>,
     now: Date,
-    blend: SessionBlend = DEFAULT_SESSION_BLEND,
   ): Promise<RecommendationList> {
+    const blend = this.serving.current().sessionBlend;
     const model = this.interactions.current();
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     const vectorOf = this.index.vectorLookup();
     const set = gatherSessionCandidates(
       { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
       session,
-      query ? normalize(query) : undefined,
+      query,
       pass,
     );
-    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
-    const slots = this.config.recsNewItemSlots;
-    const order = rankSession(set, blend, slots > 0 ? set.ids.length : pool);
     const isNew = (i: number) =>
       isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
-    if (slots > 0) reserveNewArrivalSlots(order, opts.limit, slots, isNew);
-    const ranked = order.slice(0, pool).map((i): Candidate => {
+    const order = rankSessionList(
+      set,
+      blend,
+      {
+        limit: opts.limit,
+        pool: opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit,
+        newItemSlots: this.config.recsNewItemSlots,
+      },
+      isNew,
+    );
+    const sourceOf = new Map<string, SessionSource>();
+    const ranked = order.map((i): Candidate => {
       const id = set.ids[i];
+      sourceOf.set(id, mainSource(set, blend, i));
       return {
         id,
         score: sessionScoreOf(set, blend, i),
@@ -215,7 +235,8 @@ export class RecommendationsService {
           return { type: 'popular', buyers: model.buyersOf(id) };
       }
     }
-    return this.finish(ranked, opts, 'session');
+    const list = await this.finish(ranked, opts, 'session');
+    return { ...list, strategy: sessionStrategy(list.items.map((i) => sourceOf.get(i.id)!)) };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_BLEND, type BlendWeights } from '../ranking/blend';
+import { DEFAULT_SESSION_BLEND, type SessionBlend } from '../ranking/session-ranking';
 import type { VectorProjection } from '../vector-index/projection';
 
 /** What serves: the active model version, the projection of its item and query vectors, and its blends. */
@@ -11,6 +12,8 @@ export interface ServedModel {
   blend: BlendWeights;
   /** The blend of discovery lists (excludePurchased), tuned on baskets without the user's own items. */
   discoveryBlend: BlendWeights;
+  /** The blend of session and cart lists (POST /v1/recommendations with itemIds). */
+  sessionBlend: SessionBlend;
 }
 
 const RAW: ServedModel = Object.freeze({
@@ -18,6 +21,7 @@ const RAW: ServedModel = Object.freeze({
   projection: undefined,
   blend: DEFAULT_BLEND,
   discoveryBlend: DEFAULT_BLEND,
+  sessionBlend: DEFAULT_SESSION_BLEND,
 });
 
 /**

@@ -9,11 +9,15 @@ import {
   type NearestHit,
   type RankingSources,
 } from '../ranking/candidates';
-import { PurchaseSignals } from '../ranking/purchase-signals';
+import { NeighbourLists } from '../ranking/neighbour-lists';
+import { PurchaseSignals, TRENDING_DAYS } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
+import type { SessionBlend } from '../ranking/session-ranking';
 import { topK } from '../ranking/top-k';
+import { basketsByUser, buildTransitions } from '../ranking/transitions';
 import { contextWeight, type Interaction } from './model/training-pairs';
+import { tuneSessions } from './session-gate';
 
 const K = 10;
 
@@ -47,6 +51,11 @@ export interface GateResult {
    * the returned weights: the number the gate compares.
    */
   ndcg: number;
+  /** The session blend tuned on the validation users' sessions (session-gate.ts). */
+  sessionWeights: SessionBlend;
+  /** NDCG@10 of the session lists serving would give them with sessionWeights: reported, not compared. */
+  sessionNdcg: number;
+  sessionCases: number;
 }
 
 /** Exact nearest neighbours over the model's item vectors: the gate can afford a full scan, serving cannot. */
@@ -77,9 +86,17 @@ export function exactNearest(
  */
 export function tuneForModel(input: GateInput): GateResult {
   const { users, projected, dim, tau, itemIds, history, at, halfLifeDays } = input;
+  // The co-purchase job's transitions, learned from the same history (session lists read them).
+  const transitions = NeighbourLists.fromKnn(
+    buildTransitions(
+      basketsByUser(history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp }))).values(),
+    ),
+  );
   const model = PurchaseSignals.fromPairs(
     aggregate(history).map((p) => ({ userId: p.userId, itemId: p.itemId, rows: p.rows, lastAt: p.lastAt })),
     at,
+    TRENDING_DAYS,
+    transitions,
   );
   const byUser = new Map<string, Interaction[]>();
   for (const e of history) {
@@ -155,10 +172,26 @@ export function tuneForModel(input: GateInput): GateResult {
           const ids = slots.map((i) => c.candidates.ids[i]);
           return s + ndcgAtK(ids, c.targets, K);
         }, 0) / cs.length;
+  const sessions = tuneSessions({
+    sources: { signals: model, vectorOf: sources.vectorOf, nearest: sources.nearest },
+    users: users.map((u) => ({
+      history: (byUser.get(u.userId) ?? [])
+        .slice()
+        .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
+      targets: u.targets,
+    })),
+    known: (id) => row.has(id),
+    at,
+    newArrivals: sources.newArrivals,
+    newItemSlots: input.newItemSlots,
+  });
   return {
     weights,
     discoveryWeights,
     ndcg: (served(cases, weights, 0) + served(discovery, discoveryWeights, input.newItemSlots)) / 2,
+    sessionWeights: sessions.weights,
+    sessionNdcg: sessions.ndcg,
+    sessionCases: sessions.cases,
   };
 }
 

@@ -2,6 +2,7 @@ import { loadConfig } from '../config/config.schema';
 import type { CopurchaseResult } from '../copurchase/copurchase.job';
 import type { EmbedResult } from '../embeddings/embeddings.service';
 import { DEFAULT_BLEND } from '../ranking/blend';
+import { DEFAULT_SESSION_BLEND } from '../ranking/session-ranking';
 import type { GateInput, GateResult } from './blend-gate';
 import {
   FinetuneService,
@@ -117,7 +118,14 @@ function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFa
       const ndcg = scores[tuned.length];
       tuned.push(input);
       log.push('tune');
-      return settled<GateResult>({ ndcg, weights: DEFAULT_BLEND, discoveryWeights: DEFAULT_BLEND });
+      return settled<GateResult>({
+        ndcg,
+        weights: DEFAULT_BLEND,
+        discoveryWeights: DEFAULT_BLEND,
+        sessionWeights: DEFAULT_SESSION_BLEND,
+        sessionNdcg: ndcg / 2,
+        sessionCases: 1,
+      });
     },
   };
   const config = loadConfig({ FINETUNE_PARALLEL: 'false' });

@@ -183,13 +183,22 @@ export class FinetuneService {
         validationCases: users.length,
         validationNdcg: candidate.ndcg,
         activeValidationNdcg: current.ndcg,
+        // The session kind, each model with its own tuned session blend (reported; the gate compares the above).
+        validationSessionCases: candidate.sessionCases,
+        validationSessionNdcg: candidate.sessionNdcg,
+        activeValidationSessionNdcg: current.sessionNdcg,
         activeVersion: active?.version ?? 'raw',
         initialValidationLoss: first.initialValidationLoss,
         epochs: first.epochs,
         trainPairs: hold.train.target.length,
         validationPairs: hold.validation.target.length,
       };
-      const params = { blend: candidate.weights, discoveryBlend: candidate.discoveryWeights, ...trainOpts };
+      const params = {
+        blend: candidate.weights,
+        discoveryBlend: candidate.discoveryWeights,
+        sessionBlend: candidate.sessionWeights,
+        ...trainOpts,
+      };
       const accepted = candidateWins({
         candidateNdcg: candidate.ndcg,
         activeNdcg: current.ndcg,

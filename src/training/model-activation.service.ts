@@ -16,6 +16,7 @@ import { acquire, release } from '../database/advisory-lock';
 import { AdvisoryLock } from '../database/locks';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
+import { DEFAULT_SESSION_BLEND, storedSessionBlend } from '../ranking/session-ranking';
 import { ServingModel, type ServedModel } from '../serving-model/serving-model';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
@@ -186,5 +187,7 @@ export function servedModelOf(
     projection: projectionOf(version, model),
     blend,
     discoveryBlend: storedBlend(params.discoveryBlend, blend),
+    // Versions stored before the session blend was tuned serve the defaults.
+    sessionBlend: storedSessionBlend(params.sessionBlend, DEFAULT_SESSION_BLEND),
   };
 }
