@@ -56,7 +56,11 @@ export function storedSessionBlend(stored: unknown, fallback: SessionBlend): Ses
 
 /** How many candidates each source contributes to a session list. */
 export interface SessionLimits {
-  /** The most recent session items whose neighbour lists are read (older ones weigh < 1 % under the decay). */
+  /**
+   * The most recent distinct session items whose neighbour lists are read: a whole wholesale invoice, as the
+   * personalised list reads up to 100 history items (the flat sums need every item; recency alone would
+   * need far fewer).
+   */
   items: number;
   vector: number;
   /** From each of the co-purchase and transition sources. */
@@ -65,7 +69,7 @@ export interface SessionLimits {
   shelf: number;
 }
 
-export const SESSION_LIMITS: SessionLimits = { items: 20, vector: 100, perSource: 200, shelf: 30 };
+export const SESSION_LIMITS: SessionLimits = { items: 100, vector: 100, perSource: 200, shelf: 30 };
 
 /** Recency weight of the `i`-th of `n` session items (oldest first): halves every three items back. */
 export function sessionDecay(i: number, n: number): number {
