@@ -17,13 +17,15 @@ import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { ServingModel } from '../src/serving-model/serving-model';
 import { tuneForModel } from '../src/training/blend-gate';
+import { validationSession } from '../src/training/session-gate';
 import type { Interaction } from '../src/training/model/training-pairs';
 import { IndexService } from '../src/vector-index/index.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**
  * The fine-tune's gate and serving rank with one core: the gate's validation NDCG@10 for a model equals what
- * the RecommendationsService gives the same users with the weights the gate tuned. The slice is one trading
+ * the RecommendationsService gives the same users with the weights the gate tuned — personalised lists, and
+ * session lists of each user's last basket. The slice is one trading
  * day of Online Retail; purchases before AT are the history (stored as the shop would have them).
  */
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
@@ -161,5 +163,32 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
     const served = (nextBasket / users.length + discovery / discoveryUsers) / 2;
     expect(gate.ndcg).toBeGreaterThan(0);
     expect(served).toBeCloseTo(gate.ndcg, 12);
+
+    // The session kind: each user's last basket before AT posted as an anonymous session (what
+    // POST /v1/recommendations answers) with the session blend the gate tuned, the rest of the targets to find.
+    serving.publish({ ...serving.current(), sessionBlend: gate.sessionWeights });
+    let sessionSum = 0;
+    let sessionUsers = 0;
+    for (const { userId, targets } of users) {
+      const session = validationSession(history.filter((e) => e.userId === userId));
+      const rest = new Set([...targets].filter((id) => !session.includes(id)));
+      if (session.length === 0 || rest.size === 0) continue;
+      const list = await recs.session(
+        session,
+        undefined,
+        { limit: K, inStockOnly: false, exclude: [], includeItems: false, explain: false, diversity: 0 },
+        AT,
+      );
+      sessionSum += ndcgAtK(
+        list.items.map((i) => i.id),
+        rest,
+        K,
+      );
+      sessionUsers += 1;
+    }
+    expect(sessionUsers).toBe(gate.sessionCases);
+    expect(sessionUsers).toBeGreaterThanOrEqual(10);
+    expect(gate.sessionNdcg).toBeGreaterThan(0);
+    expect(sessionSum / sessionUsers).toBeCloseTo(gate.sessionNdcg, 12);
   });
 });

@@ -36,12 +36,13 @@ type Listed = { id: string; reason?: { type: string; itemIds?: string[] } };
 
 describe('session lists: co-purchase and transitions (real encoder, job and PostgreSQL)', () => {
   let t: TestApp;
+  let strategy = '';
   const cart = async (): Promise<Listed[]> => {
     const res = await request(t.server)
       .post('/v1/recommendations')
       .send({ itemIds: [A], limit: 3, explain: true });
     expect(res.status).toBe(200);
-    expect(res.body.strategy).toBe('session');
+    strategy = res.body.strategy as string;
     return res.body.items as Listed[];
   };
 
@@ -60,6 +61,7 @@ describe('session lists: co-purchase and transitions (real encoder, job and Post
     const before = await cart();
     expect(before.map((i) => i.id)).not.toContain(B);
     expect(before.every((i) => i.id.startsWith('hamper-'))).toBe(true);
+    expect(strategy).toBe('session:vector');
 
     // Each buyer: A in one basket, B in the next (a day later); one of them also a sibling with A.
     const events = BUYERS.flatMap((u, k) => [
@@ -84,5 +86,6 @@ describe('session lists: co-purchase and transitions (real encoder, job and Post
     );
     // The rest of the list is still the shopper's theme.
     expect(after.slice(1).every((i) => i.id.startsWith('hamper-'))).toBe(true);
+    expect(strategy).toBe('session:transitions+vector');
   }, 120_000);
 });

@@ -166,7 +166,7 @@ export async function runEval(
       >;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
-      return { table: formatEvaluationTable(result.report), json };
+      return { table: formatEvaluationTable(result.report) + gateLine(finetune?.metrics), json };
     } finally {
       await ctx.close();
     }
@@ -174,6 +174,19 @@ export async function runEval(
     await drop().catch(() => undefined);
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The fine-tune gate's validation NDCG@10 per list kind, candidate beside active, under the table. */
+function gateLine(metrics: unknown): string {
+  if (!metrics || typeof metrics !== 'object') return '';
+  const m = metrics as Record<string, unknown>;
+  const f = (x: unknown) => (typeof x === 'number' ? x.toFixed(4) : '-');
+  return (
+    `\nfine-tune gate, validation NDCG@10 (candidate / active): ` +
+    `personalised ${f(m.validationNdcg)} / ${f(m.activeValidationNdcg)}, ` +
+    `session ${f(m.validationSessionNdcg)} / ${f(m.activeValidationSessionNdcg)} ` +
+    `(${typeof m.validationSessionCases === 'number' ? m.validationSessionCases : 0} sessions)`
+  );
 }
 
 /** `aisle eval`: the table always; with --json the numbers as the last line. */

@@ -50,10 +50,12 @@ describe('session ranking', () => {
     const set = gatherSessionCandidates(sources, ['A', 'B'], undefined, notInSession);
     const at = (id: string) => set.ids.indexOf(id);
     const dA = Math.pow(2, -1 / 3);
-    expect(set.knn[at('X')]).toBeCloseTo(dA * 0.5 + 0.25, 6);
+    expect(set.knnRecent[at('X')]).toBeCloseTo(dA * 0.5 + 0.25, 6);
+    expect(set.knn[at('X')]).toBeCloseTo(0.5 + 0.25, 6);
     expect(set.knnVia[at('X')]).toBe('A'); // 0.3969 from A beats 0.25 from B
-    expect(set.knn[at('Y')]).toBeCloseTo(0.375, 6);
-    expect(set.trans[at('Z')]).toBeCloseTo(dA * 0.75, 6);
+    expect(set.knnRecent[at('Y')]).toBeCloseTo(0.375, 6);
+    expect(set.transRecent[at('Z')]).toBeCloseTo(dA * 0.75, 6);
+    expect(set.trans[at('Z')]).toBeCloseTo(0.75, 6);
     expect(set.transVia[at('Z')]).toBe('A');
     expect(set.logPop[at('X')]).toBeCloseTo(Math.log(4), 9);
     expect(set.logTrend[at('X')]).toBeCloseTo(Math.log(2), 9);
@@ -64,11 +66,17 @@ describe('session ranking', () => {
   it('ranks by the blend: transitions can outrank co-purchase when they weigh more', () => {
     const set = gatherSessionCandidates(sources, ['A', 'B'], undefined, notInSession);
     const rank = (trans: number) =>
-      rankSession(set, { cos: 0, knn: 1, trans, trend: 0, pop: 0 }, 3).map((i) => set.ids[i]);
+      rankSession(
+        set,
+        { cos: 0, knn: 0, knnRecent: 1, trans: 0, transRecent: trans, trend: 0, pop: 0 },
+        3,
+      ).map((i) => set.ids[i]);
     // knn: X 0.6468, Y 0.375; trans: Z 0.5953·w.
     expect(rank(1)).toEqual(['X', 'Z', 'Y']);
     expect(rank(2)).toEqual(['Z', 'X', 'Y']); // Z: 1.1906
     const z = set.ids.indexOf('Z');
-    expect(mainSource(set, { cos: 0, knn: 1, trans: 2, trend: 0, pop: 0 }, z)).toBe('transitions');
+    expect(
+      mainSource(set, { cos: 0, knn: 0, knnRecent: 1, trans: 0, transRecent: 2, trend: 0, pop: 0 }, z),
+    ).toBe('transitions');
   });
 });

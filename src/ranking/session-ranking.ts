@@ -1,28 +1,66 @@
-import { dot } from '../common/vectors';
+import { dot, normalize } from '../common/vectors';
 import type { NearestHit } from './candidates';
 import type { PurchaseSignals } from './purchase-signals';
+import { reserveNewArrivalSlots } from './new-arrivals';
 import { topK } from './top-k';
 
 /**
  * Weights of the session blend (anonymous shoppers, carts):
- *   score(i) = cos(session vector, i)·cos + Σ_s d(s)·sim(s, i)·knn + Σ_s d(s)·P(i | s)·trans
+ *   score(i) = cos(session vector, i)·cos
+ *            + Σ_s sim(s, i)·knn + Σ_s d(s)·sim(s, i)·knnRecent
+ *            + Σ_s P(i | s)·trans + Σ_s d(s)·P(i | s)·transRecent
  *            + log(1 + recent buyers(i))·trend + log(1 + buyers(i))·pop
- * where s runs over the session's items and d(s) is its recency weight (sessionDecay): the last items say most
- * about what the shopper wants next.
+ * where s runs over the session's distinct items and d(s) is its recency weight (sessionDecay). Each source
+ * comes twice: summed flat (a basket has no order; `knn` alone is the item-kNN baseline's score) and weighed
+ * by recency (a browsing session: the last items say most about what comes next). The fine-tune tunes the
+ * weights on its validation window (session-tuning.ts), so each shop's data picks its sources.
  */
 export interface SessionBlend {
   cos: number;
   knn: number;
+  knnRecent: number;
   trans: number;
+  transRecent: number;
   trend: number;
   pop: number;
 }
 
-export const DEFAULT_SESSION_BLEND: SessionBlend = { cos: 4, knn: 2, trans: 4, trend: 0.05, pop: 0.05 };
+/** The weights served before a fine-tune tunes the session blend (and by versions stored before it did). */
+export const DEFAULT_SESSION_BLEND: SessionBlend = {
+  cos: 4,
+  knn: 0,
+  knnRecent: 2,
+  trans: 0,
+  transRecent: 4,
+  trend: 0.05,
+  pop: 0.05,
+};
+
+export const SESSION_BLEND_KEYS: ReadonlyArray<keyof SessionBlend> = [
+  'cos',
+  'knn',
+  'knnRecent',
+  'trans',
+  'transRecent',
+  'trend',
+  'pop',
+];
+
+/** A session blend stored with a model version; none stored (an older version): `fallback`. */
+export function storedSessionBlend(stored: unknown, fallback: SessionBlend): SessionBlend {
+  if (!stored || typeof stored !== 'object') return fallback;
+  const w = stored as Partial<Record<keyof SessionBlend, unknown>>;
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  return Object.fromEntries(SESSION_BLEND_KEYS.map((k) => [k, num(w[k])])) as unknown as SessionBlend;
+}
 
 /** How many candidates each source contributes to a session list. */
 export interface SessionLimits {
-  /** The most recent session items whose neighbour lists are read (older ones weigh < 1 % under the decay). */
+  /**
+   * The most recent distinct session items whose neighbour lists are read: a whole wholesale invoice, as the
+   * personalised list reads up to 100 history items (the flat sums need every item; recency alone would
+   * need far fewer).
+   */
   items: number;
   vector: number;
   /** From each of the co-purchase and transition sources. */
@@ -31,11 +69,25 @@ export interface SessionLimits {
   shelf: number;
 }
 
-export const SESSION_LIMITS: SessionLimits = { items: 20, vector: 100, perSource: 200, shelf: 30 };
+export const SESSION_LIMITS: SessionLimits = { items: 100, vector: 100, perSource: 200, shelf: 30 };
 
 /** Recency weight of the `i`-th of `n` session items (oldest first): halves every three items back. */
 export function sessionDecay(i: number, n: number): number {
   return Math.pow(2, (i - (n - 1)) / 3);
+}
+
+/**
+ * The session's query vector: its items' unit vectors (oldest first) weighed by recency, normalised;
+ * undefined when no item has one.
+ */
+export function sessionQuery(vectors: readonly Float32Array[]): Float32Array | undefined {
+  if (vectors.length === 0) return undefined;
+  const q = new Float32Array(vectors[0].length);
+  vectors.forEach((v, i) => {
+    const w = sessionDecay(i, vectors.length);
+    for (let j = 0; j < v.length; j++) q[j] += w * v[j];
+  });
+  return normalize(q);
 }
 
 export interface SessionSources {
@@ -50,10 +102,15 @@ export interface SessionCandidateSet {
   size: number;
   ids: string[];
   cos: Float64Array;
+  /** Σ of co-purchase similarities to the session items. */
   knn: Float64Array;
+  /** The same, each session item weighed by its recency. */
+  knnRecent: Float64Array;
   /** The session item with the strongest decayed co-purchase similarity. */
   knnVia: Array<string | undefined>;
+  /** Σ of transition probabilities from the session items. */
   trans: Float64Array;
+  transRecent: Float64Array;
   /** The session item this one most likely follows. */
   transVia: Array<string | undefined>;
   logTrend: Float64Array;
@@ -74,22 +131,18 @@ export function gatherSessionCandidates(
 ): SessionCandidateSet {
   const limits = src.limits ?? SESSION_LIMITS;
   const model = src.signals;
-  const recent = session.slice(-limits.items);
+  const recent = distinctLast(session).slice(-limits.items);
   const n = recent.length;
-  const knnAcc = new Map<string, { sum: number; best: number; via: string }>();
-  const transAcc = new Map<string, { sum: number; best: number; via: string }>();
-  const accumulate = (
-    acc: Map<string, { sum: number; best: number; via: string }>,
-    s: string,
-    d: number,
-    ids: readonly string[],
-    sims: Float32Array,
-  ) => {
+  type Acc = Map<string, { flat: number; sum: number; best: number; via: string }>;
+  const knnAcc: Acc = new Map();
+  const transAcc: Acc = new Map();
+  const accumulate = (acc: Acc, s: string, d: number, ids: readonly string[], sims: Float32Array) => {
     for (let k = 0; k < ids.length; k++) {
       const v = d * sims[k];
       const e = acc.get(ids[k]);
-      if (!e) acc.set(ids[k], { sum: v, best: v, via: s });
+      if (!e) acc.set(ids[k], { flat: sims[k], sum: v, best: v, via: s });
       else {
+        e.flat += sims[k];
         e.sum += v;
         if (v > e.best) {
           e.best = v;
@@ -115,12 +168,16 @@ export function gatherSessionCandidates(
     return true;
   };
   if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id);
+  // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
+  // baseline's) and the recency-weighted one.
   for (const acc of [knnAcc, transAcc]) {
-    const ranked = [...acc.entries()].sort((a, b) => b[1].sum - a[1].sum || (a[0] < b[0] ? -1 : 1));
-    let kept = 0;
-    for (const [id] of ranked) {
-      if (kept >= limits.perSource) break;
-      if (add(id)) kept += 1;
+    for (const by of ['flat', 'sum'] as const) {
+      const ranked = [...acc.entries()].sort((a, b) => b[1][by] - a[1][by] || (a[0] < b[0] ? -1 : 1));
+      let kept = 0;
+      for (const [id] of ranked) {
+        if (kept >= limits.perSource) break;
+        if (slot.has(id) || add(id)) kept += 1;
+      }
     }
   }
   for (const shelf of [model.popular, model.trending]) {
@@ -139,8 +196,10 @@ export function gatherSessionCandidates(
     ids,
     cos: new Float64Array(size),
     knn: new Float64Array(size),
+    knnRecent: new Float64Array(size),
     knnVia: new Array<string | undefined>(size).fill(undefined),
     trans: new Float64Array(size),
+    transRecent: new Float64Array(size),
     transVia: new Array<string | undefined>(size).fill(undefined),
     logTrend: new Float64Array(size),
     logPop: new Float64Array(size),
@@ -151,12 +210,14 @@ export function gatherSessionCandidates(
     set.cos[i] = v ? dot(query!, v) : 0;
     const co = knnAcc.get(id);
     if (co) {
-      set.knn[i] = co.sum;
+      set.knn[i] = co.flat;
+      set.knnRecent[i] = co.sum;
       set.knnVia[i] = co.via;
     }
     const tr = transAcc.get(id);
     if (tr) {
-      set.trans[i] = tr.sum;
+      set.trans[i] = tr.flat;
+      set.transRecent[i] = tr.sum;
       set.transVia[i] = tr.via;
     }
     set.logTrend[i] = Math.log1p(model.recentBuyersOf(id));
@@ -170,7 +231,9 @@ export function sessionScoreOf(set: SessionCandidateSet, w: SessionBlend, i: num
   return (
     w.cos * set.cos[i] +
     w.knn * set.knn[i] +
+    w.knnRecent * set.knnRecent[i] +
     w.trans * set.trans[i] +
+    w.transRecent * set.transRecent[i] +
     w.trend * set.logTrend[i] +
     w.pop * set.logPop[i]
   );
@@ -185,14 +248,39 @@ export function rankSession(set: SessionCandidateSet, w: SessionBlend, k: number
   return Array.from(topK(set.size, k, before));
 }
 
+/**
+ * The ranked candidate slots of one served session list: the best `pool` by the blend, with up to
+ * `newItemSlots` of the first `limit` places given to the best-ranked new arrivals when none ranked there on
+ * their own (as discovery lists do). Serving and the fine-tune's gate both rank with this.
+ */
+export function rankSessionList(
+  set: SessionCandidateSet,
+  w: SessionBlend,
+  shape: { limit: number; pool: number; newItemSlots: number },
+  isNew: (slot: number) => boolean,
+): number[] {
+  if (shape.newItemSlots <= 0) return rankSession(set, w, shape.pool);
+  const order = rankSession(set, w, set.size);
+  reserveNewArrivalSlots(order, shape.limit, shape.newItemSlots, isNew);
+  return order.slice(0, shape.pool);
+}
+
+/** The session's distinct items, each at its last position (a cart may list an item twice). */
+export function distinctLast(session: readonly string[]): string[] {
+  const last = new Map<string, number>();
+  session.forEach((id, i) => last.set(id, i));
+  return session.filter((id, i) => last.get(id) === i);
+}
+
 /** The source that contributed most to a candidate's score: what its `reason` names. */
 export type SessionSource = 'transitions' | 'co-purchase' | 'vector' | 'trending' | 'popular';
 
 export function mainSource(set: SessionCandidateSet, w: SessionBlend, i: number): SessionSource {
   // Only a source that holds the item can be its reason; the vector is the fallback (every candidate has a cosine).
   const terms: Array<[SessionSource, number]> = [['vector', w.cos * set.cos[i]]];
-  if (set.trans[i] > 0) terms.push(['transitions', w.trans * set.trans[i]]);
-  if (set.knn[i] > 0) terms.push(['co-purchase', w.knn * set.knn[i]]);
+  if (set.trans[i] > 0)
+    terms.push(['transitions', w.trans * set.trans[i] + w.transRecent * set.transRecent[i]]);
+  if (set.knn[i] > 0) terms.push(['co-purchase', w.knn * set.knn[i] + w.knnRecent * set.knnRecent[i]]);
   if (set.logTrend[i] > 0) terms.push(['trending', w.trend * set.logTrend[i]]);
   if (set.logPop[i] > 0) terms.push(['popular', w.pop * set.logPop[i]]);
   return terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0];

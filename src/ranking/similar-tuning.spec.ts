@@ -10,8 +10,11 @@ function twoCandidates(): SessionCandidateSet {
     ids: ['text-twin', 'bought-with'],
     cos: col([0.9, 0.1]),
     knn: col([0, 0.5]),
+    // One viewed item: its recency weight is 1, so the recency-weighted sums equal the flat ones.
+    knnRecent: col([0, 0.5]),
     knnVia: [undefined, 'viewed'],
     trans: col([0, 0]),
+    transRecent: col([0, 0]),
     transVia: [undefined, undefined],
     logTrend: col([0, 0]),
     logPop: col([0, 0]),

@@ -16,13 +16,12 @@ import {
 } from '../ranking/candidates';
 import { blendScoreOf, rankForList, reasonFor } from '../ranking/personalised-ranking';
 import {
-  DEFAULT_SESSION_BLEND,
   gatherSessionCandidates,
   mainSource,
-  rankSession,
-  sessionDecay,
+  rankSessionList,
+  sessionQuery,
   sessionScoreOf,
-  type SessionBlend,
+  type SessionSource,
 } from '../ranking/session-ranking';
 import {
   firstPassing,
@@ -33,7 +32,7 @@ import {
   type SimilarSource,
   type SimilarSources,
 } from '../ranking/similar-ranking';
-import { isNewArrival, reserveNewArrivalSlots, type NewArrivalRule } from '../ranking/new-arrivals';
+import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
 import { deeper, MAX_STAGE_DEPTH, type ListStage } from '../ranking/list-stage';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
@@ -57,6 +56,23 @@ const SIMILAR_REASON: Record<SimilarSource, 'co-purchased-with' | 'bought-after'
   transitions: 'bought-after',
   vector: 'similar-to',
 };
+
+const SOURCE_ORDER: readonly SessionSource[] = [
+  'transitions',
+  'co-purchase',
+  'vector',
+  'trending',
+  'popular',
+];
+
+/**
+ * The `strategy` of a session list: `session`, then the sources its items came from (the main source of
+ * each, as its reason names it), e.g. `session:transitions+co-purchase+vector`.
+ */
+export function sessionStrategy(sources: readonly SessionSource[]): string {
+  const used = SOURCE_ORDER.filter((s) => sources.includes(s));
+  return used.length > 0 ? `session:${used.join('+')}` : 'session';
+}
 
 /** Everything in the options that changes a personalised list, except includeItems (added on the way out). */
 function listKey(o: UserListOptions): string {
@@ -261,23 +277,18 @@ export class RecommendationsService {
   ): Promise<RecommendationList> {
     const known = itemIds.filter((id) => this.snapshot.get(id));
     const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
-    let query: Float32Array | undefined;
-    if (vectors.length > 0) {
-      // Later items weigh more: the last thing looked at says most about what the shopper wants now.
-      query = new Float32Array(vectors[0].v.length);
-      vectors.forEach(({ v }, i) => {
-        const w = sessionDecay(i, vectors.length);
-        for (let j = 0; j < v.length; j++) query![j] += w * v[j];
-      });
-      query = normalize(query);
-    }
+    // Later items weigh more: the last thing looked at says most about what the shopper wants now.
+    let query = sessionQuery(vectors.map((x) => x.v));
     if (text) {
       const t = await textQueryVector(this.vectorSources(), text, this.snapshot);
       if (!query) query = t;
-      else for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
+      else {
+        for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
+        query = normalize(query);
+      }
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
-    if (known.length > 0) return this.rankSessionList(known, vectors, query, opts, excluded, now, stage);
+    if (known.length > 0) return this.sessionList(known, vectors, query, opts, excluded, now, stage);
     const q = query ? normalize(query) : undefined;
     return this.staged(
       (depth) =>
@@ -295,9 +306,10 @@ export class RecommendationsService {
   /**
    * The session kind of the one ranking: the session vector's neighbours, co-purchase neighbours and learned
    * successors of the session's items (the last ones weighing most), trending and popular items, scored by
-   * the session blend. Each item's reason names the source that weighed most in its score.
+   * the session blend the active model version was tuned with (the defaults before any was). Each item's
+   * reason names the source that weighed most in its score, and `strategy` the sources of the shown items.
    */
-  private rankSessionList(
+  private async sessionList(
     session: string[],
     vectors: Array<{ id: string; v: Float32Array }>,
     query: Float32Array | undefined,
@@ -305,28 +317,34 @@ export class RecommendationsService {
     excluded: ReadonlySet<string>,
     now: Date,
     stage?: ListStage,
-    blend: SessionBlend = DEFAULT_SESSION_BLEND,
   ): Promise<RecommendationList> {
+    const blend = this.serving.current().sessionBlend;
     const model = this.interactions.current();
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     const vectorOf = this.index.vectorLookup();
     const set = gatherSessionCandidates(
       { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
       session,
-      query ? normalize(query) : undefined,
+      query,
       pass,
     );
-    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
-    const slots = this.config.recsNewItemSlots;
-    const order = rankSession(set, blend, slots > 0 || stage ? set.ids.length : pool);
+    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const isNew = (i: number) =>
       isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
-    if (slots > 0) reserveNewArrivalSlots(order, opts.limit, slots, isNew);
+    // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
+    const order = rankSessionList(
+      set,
+      blend,
+      { limit: opts.limit, pool: stage ? set.size : pool, newItemSlots: this.config.recsNewItemSlots },
+      isNew,
+    );
+    const sourceOf = new Map<string, SessionSource>();
     const ranked = (depth: number) =>
       order.slice(0, depth).map((i): Candidate => {
         const id = set.ids[i];
+        sourceOf.set(id, mainSource(set, blend, i));
         return {
           id,
           score: sessionScoreOf(set, blend, i),
@@ -352,7 +370,13 @@ export class RecommendationsService {
           return { type: 'popular', buyers: model.buyersOf(id) };
       }
     }
-    return this.staged(ranked, opts, 'session', stage, pool);
+    const list = await this.staged(ranked, opts, 'session', stage, pool);
+    // A pinned item may not be one of the candidates: it names no source.
+    const sources = list.items.flatMap((i) => {
+      const s = sourceOf.get(i.id);
+      return s ? [s] : [];
+    });
+    return { ...list, strategy: sessionStrategy(sources) };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_BLEND, type BlendWeights } from '../ranking/blend';
 import { DEFAULT_SIMILAR_BLEND, type SimilarBlend } from '../ranking/similar-ranking';
+import { DEFAULT_SESSION_BLEND, type SessionBlend } from '../ranking/session-ranking';
 import type { VectorProjection } from '../vector-index/projection';
 
 /** What serves: the active model version, the projection of its item and query vectors, and its blends. */
@@ -14,6 +15,8 @@ export interface ServedModel {
   discoveryBlend: BlendWeights;
   /** The blend of similar lists (GET /v1/items/:id/similar), tuned on items bought together. */
   similarBlend: SimilarBlend;
+  /** The blend of session and cart lists (POST /v1/recommendations with itemIds). */
+  sessionBlend: SessionBlend;
 }
 
 const RAW: ServedModel = Object.freeze({
@@ -22,6 +25,7 @@ const RAW: ServedModel = Object.freeze({
   blend: DEFAULT_BLEND,
   discoveryBlend: DEFAULT_BLEND,
   similarBlend: DEFAULT_SIMILAR_BLEND,
+  sessionBlend: DEFAULT_SESSION_BLEND,
 });
 
 /**

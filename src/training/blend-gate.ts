@@ -9,12 +9,16 @@ import {
   type NearestHit,
   type RankingSources,
 } from '../ranking/candidates';
-import { PurchaseSignals } from '../ranking/purchase-signals';
+import { NeighbourLists } from '../ranking/neighbour-lists';
+import { PurchaseSignals, TRENDING_DAYS } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
+import type { SessionBlend } from '../ranking/session-ranking';
 import { topK } from '../ranking/top-k';
+import { basketsByUser, buildTransitions } from '../ranking/transitions';
 import { contextWeight, type Interaction } from './model/training-pairs';
 import { tuneSimilarForModel, type SimilarGateResult } from './similar-gate';
+import { tuneSessions } from './session-gate';
 
 const K = 10;
 
@@ -50,6 +54,11 @@ export interface GateResult {
   ndcg: number;
   /** The similar kind (GET /v1/items/:id/similar), tuned and reported beside; it does not decide the gate. */
   similar: SimilarGateResult;
+  /** The session blend tuned on the validation users' sessions (session-gate.ts). */
+  sessionWeights: SessionBlend;
+  /** NDCG@10 of the session lists serving would give them with sessionWeights: reported, not compared. */
+  sessionNdcg: number;
+  sessionCases: number;
 }
 
 /** Exact nearest neighbours over the model's item vectors: the gate can afford a full scan, serving cannot. */
@@ -80,9 +89,17 @@ export function exactNearest(
  */
 export function tuneForModel(input: GateInput): GateResult {
   const { users, projected, dim, tau, itemIds, history, at, halfLifeDays } = input;
+  // The co-purchase job's transitions, learned from the same history (session lists read them).
+  const transitions = NeighbourLists.fromKnn(
+    buildTransitions(
+      basketsByUser(history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp }))).values(),
+    ),
+  );
   const model = PurchaseSignals.fromPairs(
     aggregate(history).map((p) => ({ userId: p.userId, itemId: p.itemId, rows: p.rows, lastAt: p.lastAt })),
     at,
+    TRENDING_DAYS,
+    transitions,
   );
   const byUser = new Map<string, Interaction[]>();
   for (const e of history) {
@@ -165,11 +182,27 @@ export function tuneForModel(input: GateInput): GateResult {
     sources,
     (id) => row.has(id),
   );
+  const sessions = tuneSessions({
+    sources: { signals: model, vectorOf: sources.vectorOf, nearest: sources.nearest },
+    users: users.map((u) => ({
+      history: (byUser.get(u.userId) ?? [])
+        .slice()
+        .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
+      targets: u.targets,
+    })),
+    known: (id) => row.has(id),
+    at,
+    newArrivals: sources.newArrivals,
+    newItemSlots: input.newItemSlots,
+  });
   return {
     weights,
     discoveryWeights,
     similar,
     ndcg: (served(cases, weights, 0) + served(discovery, discoveryWeights, input.newItemSlots)) / 2,
+    sessionWeights: sessions.weights,
+    sessionNdcg: sessions.ndcg,
+    sessionCases: sessions.cases,
   };
 }
 

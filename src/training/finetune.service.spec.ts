@@ -3,6 +3,7 @@ import type { CopurchaseResult } from '../copurchase/copurchase.job';
 import type { EmbedResult } from '../embeddings/embeddings.service';
 import { DEFAULT_BLEND } from '../ranking/blend';
 import { DEFAULT_SIMILAR_BLEND } from '../ranking/similar-ranking';
+import { DEFAULT_SESSION_BLEND } from '../ranking/session-ranking';
 import type { GateInput, GateResult } from './blend-gate';
 import {
   FinetuneService,
@@ -123,6 +124,9 @@ function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFa
         weights: DEFAULT_BLEND,
         discoveryWeights: DEFAULT_BLEND,
         similar: { weights: DEFAULT_SIMILAR_BLEND, ndcg: 0, vectorOnlyNdcg: 0, cases: 0 },
+        sessionWeights: DEFAULT_SESSION_BLEND,
+        sessionNdcg: ndcg / 2,
+        sessionCases: 1,
       });
     },
   };

@@ -188,6 +188,10 @@ export class FinetuneService {
         activeSimilarValidationNdcg: current.similar.ndcg,
         similarVectorOnlyNdcg: candidate.similar.vectorOnlyNdcg,
         similarValidationCases: candidate.similar.cases,
+        // The session kind, each model with its own tuned session blend (reported; the gate compares the above).
+        validationSessionCases: candidate.sessionCases,
+        validationSessionNdcg: candidate.sessionNdcg,
+        activeValidationSessionNdcg: current.sessionNdcg,
         activeVersion: active?.version ?? 'raw',
         initialValidationLoss: first.initialValidationLoss,
         epochs: first.epochs,
@@ -198,6 +202,7 @@ export class FinetuneService {
         blend: candidate.weights,
         discoveryBlend: candidate.discoveryWeights,
         similarBlend: candidate.similar.weights,
+        sessionBlend: candidate.sessionWeights,
         ...trainOpts,
       };
       const accepted = candidateWins({

@@ -2,6 +2,7 @@ import type { QueryRunner } from 'typeorm';
 import { ProblemException } from '../common/problem';
 import { loadConfig } from '../config/config.schema';
 import { DEFAULT_BLEND, type BlendWeights } from '../ranking/blend';
+import { DEFAULT_SESSION_BLEND, type SessionBlend } from '../ranking/session-ranking';
 import { ServingModel } from '../serving-model/serving-model';
 import type { RebuildResult } from '../vector-index/index.service';
 import type { VectorProjection } from '../vector-index/projection';
@@ -31,12 +32,19 @@ const blendA: BlendWeights = { ...DEFAULT_BLEND, cos: 0.11 };
 const blendB: BlendWeights = { ...DEFAULT_BLEND, cos: 0.77 };
 
 type StoredRow = ModelVersionRow & { weights: Buffer | null };
-const row = (version: string, weights: Buffer | null, blend: BlendWeights): StoredRow => ({
+// B was tuned with a session blend; A was stored before session blends were (none in its params).
+const sessionB: SessionBlend = { ...DEFAULT_SESSION_BLEND, cos: 0, knn: 1.5, trend: 0.2 };
+const row = (
+  version: string,
+  weights: Buffer | null,
+  blend: BlendWeights,
+  sessionBlend?: SessionBlend,
+): StoredRow => ({
   version,
   encoderId: 'enc@1',
   status: 'candidate',
   metrics: {},
-  params: { blend },
+  params: sessionBlend ? { blend, sessionBlend } : { blend },
   createdAt: '2025-01-01T00:00:00.000Z',
   activatedAt: null,
   weights,
@@ -46,7 +54,7 @@ function harness() {
   const log: string[] = [];
   const rows = new Map<string, StoredRow>([
     ['A', row('A', modelA.toBuffer(), blendA)],
-    ['B', row('B', modelB.toBuffer(), blendB)],
+    ['B', row('B', modelB.toBuffer(), blendB, sessionB)],
     ['rejected', row('rejected', null, blendA)],
   ]);
   let activeInStore: string | null = null;
@@ -117,6 +125,7 @@ describe('ModelActivationService', () => {
     const served = servingModel.current();
     expect(served.version).toBe('B');
     expect(served.blend).toEqual(blendB);
+    expect(served.sessionBlend).toEqual(sessionB);
     expect(Array.from(served.projection!.project('item', X))).toEqual(Array.from(modelB.projectItem(X)));
     expect(service.activeVersion()).toBe('B');
   });
@@ -132,6 +141,8 @@ describe('ModelActivationService', () => {
     expect(Array.from(rollback.project('item', X))).toEqual(Array.from(modelA.projectItem(X)));
     expect(Array.from(rollback.project('item', X))).not.toEqual(Array.from(modelB.projectItem(X)));
     expect(servingModel.current().blend).toEqual(blendA);
+    // Stored before session blends were tuned: the defaults, not B's.
+    expect(servingModel.current().sessionBlend).toEqual(DEFAULT_SESSION_BLEND);
   });
 
   it('refuses an unknown version (404) and one without weights (409), touching nothing', async () => {

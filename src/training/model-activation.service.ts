@@ -17,6 +17,7 @@ import { AdvisoryLock } from '../database/locks';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { DEFAULT_BLEND, storedBlend } from '../ranking/blend';
 import { storedSimilarBlend } from '../ranking/similar-ranking';
+import { DEFAULT_SESSION_BLEND, storedSessionBlend } from '../ranking/session-ranking';
 import { ServingModel, type ServedModel } from '../serving-model/serving-model';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
@@ -191,5 +192,7 @@ export function servedModelOf(
     blend,
     discoveryBlend: storedBlend(params.discoveryBlend, blend),
     similarBlend: storedSimilarBlend(params.similarBlend),
+    // Versions stored before the session blend was tuned serve the defaults.
+    sessionBlend: storedSessionBlend(params.sessionBlend, DEFAULT_SESSION_BLEND),
   };
 }
