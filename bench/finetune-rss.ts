@@ -41,7 +41,13 @@ interface Sample {
   treeMb: number;
 }
 
-async function measure(mode: Mode, port: number): Promise<{ mode: Mode; samples: Sample[]; job: unknown }> {
+interface Run {
+  mode: Mode;
+  samples: Sample[];
+  job: unknown;
+}
+
+async function measure(mode: Mode, port: number): Promise<Run> {
   const db = `${DB_PREFIX}_rss_${mode}`;
   await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${db} TEMPLATE ${BASE_DB}`);
@@ -74,13 +80,13 @@ async function measure(mode: Mode, port: number): Promise<{ mode: Mode; samples:
       await sleep(2000);
     }
   })();
+  let job: { status: string; error?: string } = { status: 'queued' };
   try {
     await sleep(20_000);
     phase = 'during';
     const res = await fetch(`${server.url}/v1/admin/finetune`, { method: 'POST' });
     const { jobId } = (await res.json()) as { jobId: string };
     say(`${mode}: fine-tune ${jobId} queued at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    let job: { status: string } = { status: 'queued' };
     while (job.status === 'queued' || job.status === 'running') {
       await sleep(2000);
       job = (await (await fetch(`${server.url}/v1/admin/jobs/${jobId}`)).json()) as { status: string };
@@ -89,6 +95,13 @@ async function measure(mode: Mode, port: number): Promise<{ mode: Mode; samples:
     phase = 'after';
     await sleep(AFTER_S * 1000);
     return { mode, samples, job };
+  } catch (e) {
+    // A server that stops answering (or dies) mid-job still leaves its samples worth reporting.
+    const message = e instanceof Error ? e.message : String(e);
+    say(
+      `${mode}: ${message} at ${((Date.now() - t0) / 1000).toFixed(0)} s (server ${rssMb(pid) ? 'alive' : 'gone'})`,
+    );
+    return { mode, samples, job: { status: 'unknown', error: message } };
   } finally {
     sampling = false;
     await sampler;
@@ -97,7 +110,8 @@ async function measure(mode: Mode, port: number): Promise<{ mode: Mode; samples:
   }
 }
 
-const peak = (xs: Sample[], key: 'mb' | 'treeMb') => Math.round(Math.max(...xs.map((x) => x[key])));
+const peak = (xs: Sample[], key: 'mb' | 'treeMb') =>
+  xs.length === 0 ? NaN : Math.round(Math.max(...xs.map((x) => x[key])));
 
 async function main(): Promise<void> {
   if (!(await databaseExists(BASE_DB)))
