@@ -68,15 +68,21 @@ export interface RunningServer {
 }
 
 /**
- * Starts `aisle serve` on the given database and waits until `waitFor` (default /health/ready) answers 200.
+ * Starts `aisle serve` on the given database (port: BENCH_PORT, default 3900) and waits until `waitFor` (default /health/ready) answers 200.
  * The server's log goes to the bench's stderr, or to `logFile` (appended) when given.
  */
 export async function startServer(
   env: Record<string, string>,
-  port = 3900,
+  port = Number(process.env.BENCH_PORT ?? 3900),
   logFile?: string,
   waitFor = '/health/ready',
 ): Promise<RunningServer> {
+  // Another server already on the port would answer the readiness check and be measured in this one's place.
+  const taken = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw new Error(`port ${port} is in use: stop that server or set BENCH_PORT`);
   const log = logFile ? fs.openSync(logFile, 'a') : 'inherit';
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd: ROOT,

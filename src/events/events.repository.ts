@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedRows } from '../database/prepared-query';
 import type { EventType } from './event.entity';
 
 export interface NewEvent {
@@ -113,36 +114,32 @@ export class EventsRepository {
    * a wholesale customer's thousand events cost a few dozen rows on the wire.
    */
   async recentItemAggregates(userId: string, before: Date, limit: number): Promise<UserItemAggregate[]> {
-    const rows: Array<{
-      item_id: string;
-      events: number;
-      purchases: number;
-      carts: number;
-      views: number;
-      rating: number | null;
-      last_at: Date;
-    }> = await this.db.query(
+    // Read on every personalised list whose profile is not cached: prepared, rows as arrays, and the last
+    // event as epoch milliseconds (a number is parsed far faster than a timestamp's text).
+    const rows = (await preparedRows(
+      this.db,
+      'events.recent_item_aggregates',
       `SELECT item_id,
               count(*)::int AS events,
               count(*) FILTER (WHERE type = 'purchase')::int AS purchases,
               count(*) FILTER (WHERE type = 'add_to_cart')::int AS carts,
               count(*) FILTER (WHERE type = 'view')::int AS views,
               (array_agg(value ORDER BY occurred_at DESC, id DESC) FILTER (WHERE type = 'rating'))[1] AS rating,
-              max(occurred_at) AS last_at
+              floor(extract(epoch FROM max(occurred_at)) * 1000)::float8 AS last_ms
        FROM (SELECT id, item_id, type, value, occurred_at FROM events
              WHERE user_id = $1 AND occurred_at < $2
              ORDER BY occurred_at DESC, id DESC LIMIT $3) recent
        GROUP BY item_id`,
       [userId, before.toISOString(), limit],
-    );
+    )) as Array<[string, number, number, number, number, number | null, number]>;
     return rows.map((r) => ({
-      itemId: r.item_id,
-      events: r.events,
-      purchases: r.purchases,
-      addToCarts: r.carts,
-      views: r.views,
-      rating: r.rating,
-      lastAt: r.last_at,
+      itemId: r[0],
+      events: r[1],
+      purchases: r[2],
+      addToCarts: r[3],
+      views: r[4],
+      rating: r[5],
+      lastAt: new Date(r[6]),
     }));
   }
 

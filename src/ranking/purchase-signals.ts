@@ -3,7 +3,7 @@ import { compareIds } from './ids';
 import { buildItemKnn } from './item-knn';
 import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
 import { buildPurchaseMatrix } from './purchase-matrix';
-import { topK } from './top-k';
+import { topRowsByValue } from './top-k';
 
 /** A (user, item) purchase aggregate: how many purchase events, and the latest. */
 export interface PurchasePair {
@@ -263,16 +263,11 @@ export class PurchaseSignals {
       };
       const rankedRows = function* (expect = RANKED_FIRST): Generator<number> {
         const rows = touched.subarray(0, count);
-        const before = (a: number, b: number) => {
-          const x = sum[rows[a]];
-          const y = sum[rows[b]];
-          return x > y || (x === y && rows[a] < rows[b]);
-        };
-        const head = topK(count, expect, before);
-        for (const i of head) yield rows[i];
+        const head = topRowsByValue(rows, count, sum, expect);
+        for (const r of head) yield r;
         if (count <= head.length) return;
-        const all = Int32Array.from(rows.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-        for (let i = head.length; i < count; i++) yield rows[all[i]];
+        const all = rows.slice().sort((a, b) => sum[b] - sum[a] || a - b);
+        for (let i = head.length; i < count; i++) yield all[i];
       };
       const idAt = (r: number): string => lists.idOfRow[r];
       const ranked = function* (expect?: number): Generator<string> {

@@ -1,6 +1,6 @@
 import { mulberry32 } from '../common/random';
 import { compareIds } from './ids';
-import { topK, topKByScore } from './top-k';
+import { topK, topKByScore, topRowsByValue } from './top-k';
 
 describe('compareIds', () => {
   it('orders ids by code unit, not by locale or number', () => {
@@ -45,5 +45,31 @@ describe('topKByScore', () => {
     expect(topKByScore(all, all.length, scores, 4, (i) => i === 4)).toEqual([1, 5, 0, 2]);
     expect(topKByScore(all, 2, scores, 4, () => false)).toEqual([4, 5]);
     expect(topKByScore(all, all.length, scores, 10, () => false)).toEqual([1, 4, 5, 0, 2, 3]);
+  });
+});
+
+describe('topRowsByValue', () => {
+  it('selects rows by value descending, ties by lower row', () => {
+    const values = new Float64Array([0.5, 0.9, 0.5, 0.1, 0.9, 0.7]);
+    const rows = Int32Array.from([3, 2, 5, 0, 4, 1]);
+    expect([...topRowsByValue(rows, 6, values, 4)]).toEqual([1, 4, 5, 0]);
+    expect([...topRowsByValue(rows, 4, values, 10)]).toEqual([5, 0, 2, 3]);
+    expect([...topRowsByValue(rows, 6, values, 0)]).toEqual([]);
+  });
+
+  it('agrees with a full sort for every k on random rows with ties', () => {
+    const rnd = mulberry32(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = Math.floor(rnd() * 60);
+      const values = Float64Array.from({ length: n }, () => Math.floor(rnd() * 6) / 4);
+      const rows = Int32Array.from(values.keys()).filter(() => rnd() < 0.8);
+      for (let i = rows.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [rows[i], rows[j]] = [rows[j], rows[i]];
+      }
+      const k = Math.floor(rnd() * (rows.length + 2));
+      const expected = [...rows].sort((a, b) => values[b] - values[a] || a - b).slice(0, k);
+      expect([...topRowsByValue(rows, rows.length, values, k)]).toEqual(expected);
+    }
   });
 });

@@ -78,3 +78,73 @@ export function topKByScore(
     (c) => candidates[c],
   );
 }
+
+/**
+ * The best `k` of `rows[0…count)` by `values[row]` descending, ties by lower row, best first: topK with the
+ * order written inline. The co-purchase step of every personalised list ranks thousands of rows with it, and
+ * a comparator passed as a function (topK's, shared by many call sites) is not inlined by the JIT.
+ */
+export function topRowsByValue(rows: Int32Array, count: number, values: Float64Array, k: number): Int32Array {
+  const cap = Math.max(0, Math.min(k, count));
+  const heap = new Int32Array(cap);
+  // Max-heap of "worse": the root is the kept row every other kept row ranks before.
+  let size = 0;
+  const siftDown = (from: number): void => {
+    let i = from;
+    const row = heap[i];
+    const v = values[row];
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      let cRow = heap[c];
+      let cv = values[cRow];
+      const r = c + 1;
+      if (r < size) {
+        const rRow = heap[r];
+        const rv = values[rRow];
+        if (rv < cv || (rv === cv && rRow > cRow)) {
+          c = r;
+          cRow = rRow;
+          cv = rv;
+        }
+      }
+      // The worse child moves up while it is worse than the row sinking down.
+      if (!(cv < v || (cv === v && cRow > row))) break;
+      heap[i] = cRow;
+      i = c;
+    }
+    heap[i] = row;
+  };
+  for (let x = 0; x < count && cap > 0; x++) {
+    const row = rows[x];
+    const v = values[row];
+    if (size < cap) {
+      let i = size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const pRow = heap[p];
+        const pv = values[pRow];
+        // The parent must be the worse of the two.
+        if (pv < v || (pv === v && pRow > row)) break;
+        heap[i] = pRow;
+        i = p;
+      }
+      heap[i] = row;
+    } else {
+      const rootRow = heap[0];
+      const rv = values[rootRow];
+      if (v > rv || (v === rv && row < rootRow)) {
+        heap[0] = row;
+        siftDown(0);
+      }
+    }
+  }
+  for (let end = size - 1; end > 0; end--) {
+    const t = heap[0];
+    heap[0] = heap[end];
+    heap[end] = t;
+    size = end;
+    siftDown(0);
+  }
+  return heap;
+}
