@@ -90,4 +90,35 @@ describe('experiments:simulate against a running server', () => {
     expect(il.pValue).toBeLessThan(0.01);
     expect(il.shoppersNeeded).toBeDefined();
   }, 600_000);
+
+  it('compares any two variants given (--control/--treatment): ids, rules and the forecast flow through', async () => {
+    // The control's rule filters out every item, so its team drafts nothing: every clicked list is won by the
+    // engine, no list is lost. With unanimous wins the sign test's floor of 8 decided shoppers rules the
+    // forecast: 8 / (wins / 40) shoppers.
+    const result = await simulate({
+      url: server.url,
+      file: shopFile(dir),
+      cutoff: CUTOFF,
+      seed: false,
+      finetune: false,
+      modes: ['interleave'],
+      placement: 'sim-rules',
+      orderSeed: 3,
+      orders: 50,
+      concurrency: 4,
+      variants: [
+        { id: 'filtered', rules: [{ action: 'filter', match: { price: { $gte: 0 } } }] },
+        { id: 'engine' },
+      ],
+    });
+    const il = result.modes.interleave!;
+    expect(il.mismatches).toEqual([]);
+    expect(Object.keys(il.own)).toEqual(['filtered', 'engine']);
+    expect(il.own.filtered.clicks).toBe(0);
+    expect(il.server.filtered.clicks).toBe(0);
+    const { wins, losses } = il.interleaving!.server;
+    expect(losses).toBe(0);
+    expect(wins).toBeGreaterThan(8);
+    expect(il.shoppersForecast).toBeCloseTo(320 / wins, 9);
+  }, 600_000);
 });

@@ -8,7 +8,7 @@ export type GroupBy = (typeof GROUP_BY)[number];
 
 /** Over any rollup-shaped relation (columns day, source, variant, model_version). */
 const GROUP_COLUMN: Record<GroupBy, string> = {
-  day: `to_char(day, 'YYYY-MM-DD')`,
+  day: 'day',
   placement: 'source',
   variant: 'variant',
   modelVersion: 'model_version',
@@ -86,11 +86,17 @@ export class AnalyticsRepository {
   }
 
   async query(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
-    // Group keys g0, g1, … are computed on each side of the final union, so the unpriced units can be summed
-    // per group and item before they meet the items' prices (one price lookup per item, not per day).
-    const keys = q.groupBy.map((g, i) => `${GROUP_COLUMN[g]} AS g${i}`);
+    // Group keys g0, g1, … are the raw columns on each side of the final union (a day stays a date, formatted
+    // once per output row). Units bought without a price meet the items' prices in one of two ways, whichever
+    // multiplies fewer rows (numeric products and sums are exact, so both give the same figures): without a day
+    // key, summed per group and item first (a year collapses to one row per item); by day, row by row, since a
+    // rollup row is already about one day and item, and summing per item first would only cost a second
+    // aggregation of every row (EXPLAIN ANALYZE on the bench's year: 2.0 s against 0.9 s).
+    const keys = (alias = '') => q.groupBy.map((g, i) => `${alias}${GROUP_COLUMN[g]} AS g${i}`);
     const refs = q.groupBy.map((_, i) => `g${i}`);
+    const shown = q.groupBy.map((g, i) => (g === 'day' ? `to_char(g${i}, 'YYYY-MM-DD') AS g${i}` : `g${i}`));
     const lead = (cols: string[]) => cols.map((c) => `${c}, `).join('');
+    // GROUP BY g0 names the input column (the date), ORDER BY the output one: the same order either way.
     const groupClause = refs.length > 0 ? `GROUP BY ${refs.join(', ')} ORDER BY ${refs.join(', ')}` : '';
     const rows: RawRow[] = await this.withoutJit((m) =>
       m.query(
@@ -132,20 +138,31 @@ export class AnalyticsRepository {
          FROM analytics_daily a JOIN rolled r ON r.day = a.day
          WHERE ($3::varchar IS NULL OR a.source = $3::varchar)
        ),
-       per_item AS (
-         SELECT ${lead(keys)} item_id, sum(units) AS units, sum(est_units) AS est_units
+       ${
+         q.groupBy.includes('day')
+           ? `priced AS (
+         SELECT ${lead(keys('u.'))} u.units * COALESCE(i.price, 0)::numeric AS revenue,
+                u.est_units * COALESCE(i.price, 0)::numeric AS est_revenue
+         FROM unpriced u LEFT JOIN items i ON i.id = u.item_id
+       ),`
+           : `per_item AS (
+         SELECT ${lead(keys())} item_id, sum(units) AS units, sum(est_units) AS est_units
          FROM unpriced
          GROUP BY ${lead(refs)} item_id
        ),
+       priced AS (
+         SELECT ${lead(refs.map((r) => `p.${r}`))} p.units * COALESCE(i.price, 0)::numeric AS revenue,
+                p.est_units * COALESCE(i.price, 0)::numeric AS est_revenue
+         FROM per_item p LEFT JOIN items i ON i.id = p.item_id
+       ),`
+       }
        x AS (
-         SELECT ${lead(keys)} lists, items_shown, clicks, carts, purchases, revenue, est_purchases, est_revenue
+         SELECT ${lead(keys())} lists, items_shown, clicks, carts, purchases, revenue, est_purchases, est_revenue
          FROM g
          UNION ALL
-         SELECT ${lead(refs.map((r) => `p.${r}`))} 0, 0, 0, 0, 0, p.units * COALESCE(i.price, 0)::numeric, 0,
-                p.est_units * COALESCE(i.price, 0)::numeric
-         FROM per_item p LEFT JOIN items i ON i.id = p.item_id
+         SELECT ${lead(refs)} 0, 0, 0, 0, 0, revenue, 0, est_revenue FROM priced
        )
-       SELECT ${lead(refs)}
+       SELECT ${lead(shown)}
               sum(lists) AS lists,
               sum(items_shown) AS items_shown,
               sum(clicks) AS clicks,

@@ -2,8 +2,11 @@ import { Command } from 'commander';
 import { mulberry32 } from '../common/random';
 import { DEFAULT_CUTOFF, split } from '../evaluation/evaluation-split';
 import type { EvaluationSplit } from '../evaluation/evaluation.types';
+import type { Sample } from '../experiments/statistics';
 import {
+  abShoppersForecast,
   abShoppersNeeded,
+  interleaveShoppersForecast,
   interleaveShoppersNeeded,
   medianShoppersNeeded,
   type AbOutcome,
@@ -18,9 +21,39 @@ import { terminalProgress, type ProgressFn } from './progress';
 const DAY_MS = 86_400_000;
 const BATCH = 1000;
 const ALPHA = 0.01;
-/** The control first (the variant results compare with), the engine second (interleaving "wins"). */
-const VARIANTS = [{ id: 'popular', strategy: 'popular' }, { id: 'engine' }] as const;
 type Mode = 'ab' | 'interleave';
+
+/** An experiment variant as the API takes it (`POST /v1/admin/experiments`). */
+export interface SimVariant {
+  id: string;
+  strategy?: 'engine' | 'popular';
+  modelVersion?: number;
+  rules?: unknown[];
+}
+
+/** The control first (the variant results compare with), the engine second (interleaving "wins"). */
+export const DEFAULT_VARIANTS: readonly [SimVariant, SimVariant] = [
+  { id: 'popular', strategy: 'popular' },
+  { id: 'engine' },
+];
+
+/**
+ * A variant given on the command line as JSON (`{"id":"cheap","rules":[…]}`); the server validates the rest.
+ * Only the shape the simulator itself relies on is checked here: an object with a non-empty string id.
+ */
+export function parseVariant(flag: string, json: string): SimVariant {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    throw new Error(`--${flag} must be a JSON object like {"id":"engine"}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`--${flag} must be a JSON object like {"id":"engine"}`);
+  const id = (v as { id?: unknown }).id;
+  if (typeof id !== 'string' || id === '') throw new Error(`--${flag} needs an "id" (a non-empty string)`);
+  return v as SimVariant;
+}
 
 export interface SimulateOptions {
   url: string;
@@ -42,6 +75,8 @@ export interface SimulateOptions {
   orderSeed: number;
   orders: number;
   concurrency: number;
+  /** Control, then treatment (default: `popular` against the engine). */
+  variants?: readonly [SimVariant, SimVariant];
   progress?: ProgressFn;
 }
 
@@ -67,6 +102,11 @@ export interface ModeReport {
   shoppersNeeded: number | undefined;
   /** The median of the same over many random orders of this run's shoppers (Infinity: most never). */
   shoppersNeededMedian: number;
+  /**
+   * The shoppers at which the test is expected to land on p = 0.01 (50 % power), from this run's per-shopper
+   * rates: a forecast where the run's shoppers are too few to decide.
+   */
+  shoppersForecast: number;
 }
 
 interface Outcomes {
@@ -212,16 +252,17 @@ async function runMode(
   prices: ReadonlyMap<string, number>,
   opts: SimulateOptions,
 ): Promise<ModeReport> {
+  const variants = opts.variants ?? DEFAULT_VARIANTS;
   const experiment = `sim-${mode}-${Date.now().toString(36)}`;
   await api.call('POST', '/v1/admin/experiments', {
     id: experiment,
     placement: opts.placement,
     mode,
-    variants: VARIANTS,
+    variants,
   });
   const own: Record<string, OwnCounts> = {};
   const users: Record<string, Set<string>> = {};
-  for (const v of VARIANTS) {
+  for (const v of variants) {
     own[v.id] = emptyCounts();
     users[v.id] = new Set();
   }
@@ -254,7 +295,7 @@ async function runMode(
       own[team].revenue += quantity * price;
     }
     if (events.length > 0) await api.call('POST', '/v1/events', { events });
-    const lists = mode === 'ab' ? [list.variant!] : VARIANTS.map((v) => v.id);
+    const lists = mode === 'ab' ? [list.variant!] : variants.map((v) => v.id);
     for (const v of lists) {
       own[v].lists++;
       users[v].add(user);
@@ -262,7 +303,7 @@ async function runMode(
     opts.progress?.(mode, k + 1, shoppers.length);
     return { variant: list.variant, teamClicks };
   });
-  for (const v of VARIANTS) own[v.id].users = users[v.id].size;
+  for (const v of variants) own[v.id].users = users[v.id].size;
 
   const body = await api.call<ExperimentBody>('GET', `/v1/admin/experiments/${experiment}`);
   await api.call('POST', `/v1/admin/experiments/${experiment}/stop`);
@@ -279,7 +320,7 @@ async function runMode(
       ...(v.lift !== undefined ? { lift: v.lift } : {}),
     };
   const mismatches: string[] = [];
-  for (const v of VARIANTS) {
+  for (const v of variants) {
     const a = own[v.id];
     const b = server[v.id] ?? emptyCounts();
     for (const key of ['lists', 'users', 'clicks', 'conversions'] as const)
@@ -298,14 +339,20 @@ async function runMode(
     pValue: undefined,
     shoppersNeeded: undefined,
     shoppersNeededMedian: Infinity,
+    shoppersForecast: Infinity,
   };
-  const [control, treatment] = VARIANTS.map((v) => v.id);
+  const [control, treatment] = variants.map((v) => v.id);
   if (mode === 'ab') {
     const ab: AbOutcome[] = outcomes.map((o) => ({
       variant: o.variant === treatment ? 1 : 0,
       clicks: o.teamClicks[o.variant!] ?? 0,
     }));
     report.pValue = server[treatment]?.pValue;
+    const arm = (k: 0 | 1): Sample => {
+      const c = ab.filter((o) => o.variant === k).map((o) => o.clicks);
+      return { n: c.length, sum: c.reduce((a, b) => a + b, 0), sumSq: c.reduce((a, b) => a + b * b, 0) };
+    };
+    report.shoppersForecast = abShoppersForecast(arm(0), arm(1));
     report.shoppersNeeded = abShoppersNeeded(ab, ALPHA);
     report.shoppersNeededMedian = medianShoppersNeeded(
       ab,
@@ -329,6 +376,7 @@ async function runMode(
       if (ownOutcome[key] !== srv[key])
         mismatches.push(`interleaving.${key}: own ${ownOutcome[key]}, reported ${srv[key]}`);
     report.pValue = srv.pValue;
+    report.shoppersForecast = interleaveShoppersForecast(ownOutcome.wins, ownOutcome.losses, il.length);
     report.shoppersNeeded = interleaveShoppersNeeded(il, ALPHA);
     report.shoppersNeededMedian = medianShoppersNeeded(
       il,
@@ -386,6 +434,7 @@ export async function simulate(opts: SimulateOptions): Promise<{ modes: Partial<
   return { modes };
 }
 
+const fmtForecast = (n: number) => (Number.isFinite(n) ? String(Math.ceil(n)) : 'never (no difference)');
 const fmt = (n: number | undefined) =>
   n === undefined ? 'never' : n === Infinity ? 'never (most orders)' : String(n);
 
@@ -395,12 +444,13 @@ export function formatSimulation(result: { modes: Partial<Record<Mode, ModeRepor
   for (const [mode, r] of Object.entries(result.modes)) {
     lines.push(`${mode}: experiment ${r.experiment}, ${r.shoppers} shoppers`);
     lines.push('  variant    lists  users  clicks  conversions     revenue    (simulator | server)');
-    for (const v of VARIANTS) {
-      const a = r.own[v.id];
-      const b = r.server[v.id];
+    const ids = Object.keys(r.own);
+    for (const id of ids) {
+      const a = r.own[id];
+      const b = r.server[id];
       const cell = (x: number, y: number | undefined, w: number) => `${x} | ${y ?? '-'}`.padStart(w);
       lines.push(
-        `  ${v.id.padEnd(8)} ${cell(a.lists, b?.lists, 14)} ${cell(a.users, b?.users, 12)} ${cell(a.clicks, b?.clicks, 12)} ${cell(
+        `  ${id.padEnd(8)} ${cell(a.lists, b?.lists, 14)} ${cell(a.users, b?.users, 12)} ${cell(a.clicks, b?.clicks, 12)} ${cell(
           a.conversions,
           b?.conversions,
           12,
@@ -409,17 +459,22 @@ export function formatSimulation(result: { modes: Partial<Record<Mode, ModeRepor
     }
     if (r.interleaving)
       lines.push(
-        `  interleaving: engine wins ${r.interleaving.server.wins}, losses ${r.interleaving.server.losses}, ties ${r.interleaving.server.ties} (sign test)`,
+        `  interleaving: ${ids[1]} wins ${r.interleaving.server.wins}, losses ${r.interleaving.server.losses}, ties ${r.interleaving.server.ties} (sign test)`,
       );
     lines.push(
       `  counts match: ${r.countsMatch ? 'yes' : `NO (${r.mismatches.join('; ')})`}; p-value ${r.pValue?.toPrecision(3) ?? '-'}; ` +
-        `shoppers needed for p < ${ALPHA}: ${fmt(r.shoppersNeeded)} in this order, median ${fmt(r.shoppersNeededMedian)} over random orders`,
+        `shoppers needed for p < ${ALPHA}: ${fmt(r.shoppersNeeded)} in this order, median ${fmt(r.shoppersNeededMedian)} over random orders; ` +
+        `forecast (50 % power, from this run's rates) ${fmtForecast(r.shoppersForecast)}`,
     );
   }
   const ab = result.modes.ab?.shoppersNeededMedian;
   const il = result.modes.interleave?.shoppersNeededMedian;
   if (ab !== undefined && il !== undefined && Number.isFinite(ab) && Number.isFinite(il))
     lines.push(`interleaving needed ${(il / ab).toFixed(3)} of the shoppers the A/B test needed (medians)`);
+  const abF = result.modes.ab?.shoppersForecast;
+  const ilF = result.modes.interleave?.shoppersForecast;
+  if (abF !== undefined && ilF !== undefined && Number.isFinite(abF) && Number.isFinite(ilF))
+    lines.push(`forecast: interleaving needs ${(ilF / abF).toFixed(3)} of the shoppers an A/B test needs`);
   return lines.join('\n');
 }
 
@@ -443,6 +498,8 @@ export function experimentsSimulateCommand(): Command {
     .option('--order-seed <n>', "seed of the shoppers' order", '1')
     .option('--orders <n>', 'random orders the median of "shoppers needed" is taken over', '200')
     .option('--concurrency <n>', 'shoppers in flight at once', '4')
+    .option('--control <json>', 'the control variant as JSON (default {"id":"popular","strategy":"popular"})')
+    .option('--treatment <json>', 'the treatment variant as JSON (default {"id":"engine"})')
     .option('--json', 'print the result as one JSON line last')
     .action(
       (o: {
@@ -459,6 +516,8 @@ export function experimentsSimulateCommand(): Command {
         orderSeed: string;
         orders: string;
         concurrency: string;
+        control?: string;
+        treatment?: string;
         json?: boolean;
       }) =>
         runCommand(!!o.json, async () => {
@@ -489,6 +548,10 @@ export function experimentsSimulateCommand(): Command {
             orderSeed: int('order-seed', o.orderSeed, 0)!,
             orders: int('orders', o.orders, 1)!,
             concurrency: int('concurrency', o.concurrency, 1)!,
+            variants: [
+              o.control ? parseVariant('control', o.control) : DEFAULT_VARIANTS[0],
+              o.treatment ? parseVariant('treatment', o.treatment) : DEFAULT_VARIANTS[1],
+            ],
             progress: bar.update,
           }).finally(bar.stop);
           const report = formatSimulation(result);

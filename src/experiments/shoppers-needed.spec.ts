@@ -1,5 +1,7 @@
 import {
+  abShoppersForecast,
   abShoppersNeeded,
+  interleaveShoppersForecast,
   interleaveShoppersNeeded,
   medianShoppersNeeded,
   type AbOutcome,
@@ -64,5 +66,29 @@ describe('shoppers needed to reach significance', () => {
     expect(
       medianShoppersNeeded([1, 1, 0] as InterleaveOutcome[], (x) => interleaveShoppersNeeded(x), 11),
     ).toBe(Infinity);
+  });
+
+  // z of a two-sided p = 0.01 is 2.5758293; z² = 6.6348966.
+  it('A/B forecast: n = 2·z²·(σ₁² + σ₂²)/Δ² shoppers over both arms', () => {
+    // Control never clicks (mean 0, variance 0); treatment clicks half the time (mean ½, variance ¼):
+    // n = 2 · 6.6348966 · ¼ / ¼ = 13.27.
+    const control = { n: 4, sum: 0, sumSq: 0 };
+    const treatment = { n: 4, sum: 2, sumSq: 2 };
+    expect(abShoppersForecast(control, treatment)).toBeCloseTo(13.2698, 3);
+    // Two clicks per clicking shopper: mean 1, variance 1 → n = 2 · 6.6349 · 1 / 1 = 13.27 as well; arms
+    // with the same mean never decide.
+    expect(abShoppersForecast(control, { n: 4, sum: 4, sumSq: 8 })).toBeCloseTo(13.2698, 3);
+    expect(abShoppersForecast(treatment, treatment)).toBe(Infinity);
+  });
+
+  it('interleaving forecast: z²/(2q − 1)² decided shoppers (at least 8), over the decided share', () => {
+    // 30 wins, 10 losses among 100 shoppers: q = ¾, z²/½² = 26.54 decided, 40 % decide → 66.35 shoppers.
+    expect(interleaveShoppersForecast(30, 10, 100)).toBeCloseTo(66.349, 3);
+    // 9-1 of 10: q = 0.9, 6.6349/0.64 = 10.367 decided, all decide.
+    expect(interleaveShoppersForecast(9, 1, 10)).toBeCloseTo(10.367, 3);
+    // Unanimous wins: the normal approximation says 6.63, the exact test needs 8 decided; half decide → 16.
+    expect(interleaveShoppersForecast(1, 0, 2)).toBe(16);
+    expect(interleaveShoppersForecast(5, 5, 20)).toBe(Infinity);
+    expect(interleaveShoppersForecast(0, 0, 20)).toBe(Infinity);
   });
 });

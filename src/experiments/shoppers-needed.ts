@@ -76,3 +76,34 @@ export function medianShoppersNeeded<T>(
   const mid = Math.floor(values.length / 2);
   return values.length % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
+
+/** 99.5 % quantile of the standard normal: a two-sided test at p < 0.01. */
+const Z995 = 2.5758293035489004;
+
+/**
+ * The shoppers (both arms together, split evenly) at which an A/B z-test of per-shopper clicks is expected to
+ * land exactly on p = alpha, given the per-shopper means and variances observed: the sample size of a test with
+ * 50 % power, n = 2·z²·(σ₁² + σ₂²)/Δ² (each arm n/2 shoppers, se = √((σ₁² + σ₂²)/(n/2))). A forecast for
+ * rankers too close for the run's shoppers to decide; Infinity when the arms do not differ.
+ */
+export function abShoppersForecast(control: Sample, treatment: Sample, z = Z995): number {
+  const m = (s: Sample) => (s.n > 0 ? s.sum / s.n : 0);
+  const v = (s: Sample) => (s.n > 0 ? Math.max(0, s.sumSq / s.n - m(s) ** 2) : 0);
+  const delta = m(treatment) - m(control);
+  if (delta === 0) return Infinity;
+  return (2 * z * z * (v(control) + v(treatment))) / (delta * delta);
+}
+
+/**
+ * The same for interleaving's sign test: with a share d of shoppers whose clicks pick a winner and a share q
+ * of those won by the second variant, (wins − losses)/√decided has mean (2q − 1)·√decided, so p = alpha is
+ * expected at decided = z²/(2q − 1)² lists with a winner, i.e. that over d shoppers. Normal approximation (the
+ * exact test needs at least 8 decided lists for p < 0.01); Infinity when the variants tie.
+ */
+export function interleaveShoppersForecast(wins: number, losses: number, shoppers: number, z = Z995): number {
+  const decided = wins + losses;
+  if (decided === 0 || wins === losses) return Infinity;
+  const q = wins / decided;
+  const needDecided = Math.max(8, (z * z) / (2 * q - 1) ** 2);
+  return needDecided / (decided / shoppers);
+}
