@@ -1,6 +1,7 @@
 /**
  * HTTP load on a running `aisle serve` over the full Online Retail data (imported once into aisle_bench_api):
- * /health/live as the ceiling, GET /v1/items/:id, POST /v1/events in batches of 500, and whatever
+ * /health/live as the ceiling, GET /v1/items/:id, POST /v1/events in batches of 500, 10-item sessions (real
+ * carts: a purchasing user's last 10 distinct items) through POST /v1/recommendations, and whatever
  * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise.
  * Usage: npm run build && node dist/bench/api-load.js [--only items,events]
  */
@@ -18,7 +19,9 @@ import { Client } from 'pg';
 
 const DB = 'aisle_bench_api';
 
-async function itemAndUserIds(url: string): Promise<{ items: string[]; users: string[] }> {
+async function itemAndUserIds(
+  url: string,
+): Promise<{ items: string[]; users: string[]; sessions: string[][] }> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -28,7 +31,16 @@ async function itemAndUserIds(url: string): Promise<{ items: string[]; users: st
     const users = (
       await c.query<{ user_id: string }>("SELECT DISTINCT user_id FROM events WHERE type = 'purchase'")
     ).rows.map((r) => r.user_id);
-    return { items, users };
+    // Carts as shoppers build them: each purchasing user's last 10 distinct items, oldest first.
+    const sessions = (
+      await c.query<{ ids: string[] }>(
+        `SELECT (array_agg(item_id ORDER BY last_at))[1:10] AS ids
+           FROM (SELECT user_id, item_id, max(occurred_at) AS last_at FROM events
+                  WHERE type = 'purchase' GROUP BY user_id, item_id) d
+          GROUP BY user_id HAVING count(*) >= 10 LIMIT 2000`,
+      )
+    ).rows.map((r) => r.ids);
+    return { items, users, sessions };
   } finally {
     await c.end();
   }
@@ -62,7 +74,7 @@ async function main(): Promise<void> {
     process.stdout.write('computing co-purchase neighbours once…\n');
     await runCli(['copurchase:refresh', '--json'], { DATABASE_URL: url });
   }
-  const { items, users } = await itemAndUserIds(url);
+  const { items, users, sessions } = await itemAndUserIds(url);
   const server = await startServer({
     DATABASE_URL: url,
     ...(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}),
@@ -124,6 +136,17 @@ async function main(): Promise<void> {
           url: server.url,
           seconds,
           next: () => ({ path: `/v1/items/${encodeURIComponent(pick(items))}/similar` }),
+        }),
+      );
+    }
+    if (want('session')) {
+      results.push(
+        await load({
+          name: 'POST /v1/recommendations (10-item session)',
+          url: server.url,
+          method: 'POST',
+          seconds,
+          next: () => ({ path: '/v1/recommendations', body: JSON.stringify({ itemIds: pick(sessions) }) }),
         }),
       );
     }
