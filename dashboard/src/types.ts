@@ -25,6 +25,7 @@ export type Reason =
   | { type: 'similar-to'; itemIds: string[] }
   | { type: 'bought-before'; count?: number }
   | { type: 'co-purchased-with'; itemIds: string[] }
+  | { type: 'bought-after'; itemIds: string[] }
   | { type: 'popular'; buyers?: number }
   | { type: 'matches-text' }
   | { type: string; itemIds?: string[] };

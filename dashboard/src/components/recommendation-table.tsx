@@ -17,6 +17,8 @@ export function reasonText(reason: Reason | undefined, titles: ReadonlyMap<strin
       return `Similar to ${names(reason.itemIds)}`;
     case 'co-purchased-with':
       return `Bought with ${names(reason.itemIds)}`;
+    case 'bought-after':
+      return `Bought after ${names(reason.itemIds)}`;
     case 'bought-before':
       return 'Bought before';
     case 'popular':
