@@ -68,7 +68,7 @@ describe('session ranking', () => {
     const rank = (trans: number) =>
       rankSession(
         set,
-        { cos: 0, knn: 0, knnRecent: 1, trans: 0, transRecent: trans, trend: 0, pop: 0 },
+        { cos: 0, cosFlat: 0, knn: 0, knnRecent: 1, trans: 0, transRecent: trans, trend: 0, pop: 0 },
         3,
       ).map((i) => set.ids[i]);
     // knn: X 0.6468, Y 0.375; trans: Z 0.5953·w.
@@ -76,7 +76,11 @@ describe('session ranking', () => {
     expect(rank(2)).toEqual(['Z', 'X', 'Y']); // Z: 1.1906
     const z = set.ids.indexOf('Z');
     expect(
-      mainSource(set, { cos: 0, knn: 0, knnRecent: 1, trans: 0, transRecent: 2, trend: 0, pop: 0 }, z),
+      mainSource(
+        set,
+        { cos: 0, cosFlat: 0, knn: 0, knnRecent: 1, trans: 0, transRecent: 2, trend: 0, pop: 0 },
+        z,
+      ),
     ).toBe('transitions');
   });
 });

@@ -6,7 +6,7 @@ import { topK } from './top-k';
 
 /**
  * Weights of the session blend (anonymous shoppers, carts):
- *   score(i) = cos(session vector, i)·cos
+ *   score(i) = cos(session vector, i)·cos + cos(plain mean of the session's vectors, i)·cosFlat
  *            + Σ_s sim(s, i)·knn + Σ_s d(s)·sim(s, i)·knnRecent
  *            + Σ_s P(i | s)·trans + Σ_s d(s)·P(i | s)·transRecent
  *            + log(1 + recent buyers(i))·trend + log(1 + buyers(i))·pop
@@ -17,6 +17,8 @@ import { topK } from './top-k';
  */
 export interface SessionBlend {
   cos: number;
+  /** The cosine to the session's items weighed alike (a basket has no order; the session vector's is recency). */
+  cosFlat: number;
   knn: number;
   knnRecent: number;
   trans: number;
@@ -28,6 +30,7 @@ export interface SessionBlend {
 /** The weights served before a fine-tune tunes the session blend (and by versions stored before it did). */
 export const DEFAULT_SESSION_BLEND: SessionBlend = {
   cos: 4,
+  cosFlat: 0,
   knn: 0,
   knnRecent: 2,
   trans: 0,
@@ -38,6 +41,7 @@ export const DEFAULT_SESSION_BLEND: SessionBlend = {
 
 export const SESSION_BLEND_KEYS: ReadonlyArray<keyof SessionBlend> = [
   'cos',
+  'cosFlat',
   'knn',
   'knnRecent',
   'trans',
@@ -102,6 +106,8 @@ export interface SessionCandidateSet {
   size: number;
   ids: string[];
   cos: Float64Array;
+  /** The cosine to the plain mean of the session items' vectors. */
+  cosFlat: Float64Array;
   /** Σ of co-purchase similarities to the session items. */
   knn: Float64Array;
   /** The same, each session item weighed by its recency. */
@@ -195,6 +201,7 @@ export function gatherSessionCandidates(
     size,
     ids,
     cos: new Float64Array(size),
+    cosFlat: new Float64Array(size),
     knn: new Float64Array(size),
     knnRecent: new Float64Array(size),
     knnVia: new Array<string | undefined>(size).fill(undefined),
@@ -204,10 +211,12 @@ export function gatherSessionCandidates(
     logTrend: new Float64Array(size),
     logPop: new Float64Array(size),
   };
+  const flat = query ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
     const v = query ? src.vectorOf(id) : undefined;
     set.cos[i] = v ? dot(query!, v) : 0;
+    set.cosFlat[i] = v && flat ? dot(flat, v) : 0;
     const co = knnAcc.get(id);
     if (co) {
       set.knn[i] = co.flat;
@@ -226,10 +235,26 @@ export function gatherSessionCandidates(
   return set;
 }
 
+/** The unit mean of the session items' vectors, each weighed alike; undefined when none has one. */
+function flatQuery(
+  items: readonly string[],
+  vectorOf: (id: string) => Float32Array | undefined,
+): Float32Array | undefined {
+  let q: Float32Array | undefined;
+  for (const id of items) {
+    const v = vectorOf(id);
+    if (!v) continue;
+    q ??= new Float32Array(v.length);
+    for (let j = 0; j < v.length; j++) q[j] += v[j];
+  }
+  return q && normalize(q);
+}
+
 /** The session blend score of one candidate: the only place its formula is written. */
 export function sessionScoreOf(set: SessionCandidateSet, w: SessionBlend, i: number): number {
   return (
     w.cos * set.cos[i] +
+    w.cosFlat * set.cosFlat[i] +
     w.knn * set.knn[i] +
     w.knnRecent * set.knnRecent[i] +
     w.trans * set.trans[i] +
@@ -277,7 +302,7 @@ export type SessionSource = 'transitions' | 'co-purchase' | 'vector' | 'trending
 
 export function mainSource(set: SessionCandidateSet, w: SessionBlend, i: number): SessionSource {
   // Only a source that holds the item can be its reason; the vector is the fallback (every candidate has a cosine).
-  const terms: Array<[SessionSource, number]> = [['vector', w.cos * set.cos[i]]];
+  const terms: Array<[SessionSource, number]> = [['vector', w.cos * set.cos[i] + w.cosFlat * set.cosFlat[i]]];
   if (set.trans[i] > 0)
     terms.push(['transitions', w.trans * set.trans[i] + w.transRecent * set.transRecent[i]]);
   if (set.knn[i] > 0) terms.push(['co-purchase', w.knn * set.knn[i] + w.knnRecent * set.knnRecent[i]]);

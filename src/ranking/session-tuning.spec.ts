@@ -69,7 +69,7 @@ describe('session blend tuning', () => {
     const cases = world(0.5, 0.5, 'c');
     const knnAlone = meanSessionNdcg(
       cases,
-      { cos: 0, knn: 1, knnRecent: 0, trans: 0, transRecent: 0, trend: 0, pop: 1e-4 },
+      { cos: 0, cosFlat: 0, knn: 1, knnRecent: 0, trans: 0, transRecent: 0, trend: 0, pop: 1e-4 },
       10,
     );
     expect(knnAlone).toBe(1);

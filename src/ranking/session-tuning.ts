@@ -30,12 +30,30 @@ export function meanSessionNdcg(cases: readonly SessionCase[], w: SessionBlend, 
  * tuned blend is never worse on the validation sessions than the better of them.
  */
 export function sessionStarts(defaults: SessionBlend): SessionBlend[] {
-  const zero: SessionBlend = { cos: 0, knn: 0, knnRecent: 0, trans: 0, transRecent: 0, trend: 0, pop: 0 };
+  const zero: SessionBlend = {
+    cos: 0,
+    cosFlat: 0,
+    knn: 0,
+    knnRecent: 0,
+    trans: 0,
+    transRecent: 0,
+    trend: 0,
+    pop: 0,
+  };
   return [defaults, { ...zero, knn: 1, pop: 1e-4 }, { ...zero, trans: 1, pop: 1e-4 }];
 }
 
 /** The scale a weight at 0 is tried at: roughly where it starts to matter against the others. */
-const SEED: SessionBlend = { cos: 1, knn: 1, knnRecent: 1, trans: 1, transRecent: 1, trend: 0.05, pop: 0.05 };
+const SEED: SessionBlend = {
+  cos: 1,
+  cosFlat: 1,
+  knn: 1,
+  knnRecent: 1,
+  trans: 1,
+  transRecent: 1,
+  trend: 0.05,
+  pop: 0.05,
+};
 
 /**
  * Coordinate search of the session blend by mean NDCG@k over validation sessions: from the best of

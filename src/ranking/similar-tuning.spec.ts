@@ -9,6 +9,7 @@ function twoCandidates(): SessionCandidateSet {
     size: 2,
     ids: ['text-twin', 'bought-with'],
     cos: col([0.9, 0.1]),
+    cosFlat: col([0.9, 0.1]),
     knn: col([0, 0.5]),
     // One viewed item: its recency weight is 1, so the recency-weighted sums equal the flat ones.
     knnRecent: col([0, 0.5]),
