@@ -1,3 +1,5 @@
+import { storedWeights } from './linear-blend';
+
 /**
  * Weights of the score blend for personalised lists:
  *   score(i) = cos(profile, i)·wCos + log(1 + buyers(i))·wPop + log(1 + recent buyers(i))·wTrend
@@ -31,20 +33,20 @@ export const DEFAULT_BLEND: BlendWeights = {
   newItem: 0.5,
 };
 
+/** The blend's keys in the order its formula adds the terms up (linear-blend.ts: the order fixes the scores). */
+export const BLEND_KEYS: ReadonlyArray<keyof BlendWeights> = [
+  'cos',
+  'pop',
+  'trend',
+  'knn',
+  'repeat',
+  'reorder',
+  'newItem',
+];
+
 /**
  * A blend stored with a model version; versions stored before a weight existed did not use it (weight 0).
  */
 export function storedBlend(stored: unknown, fallback: BlendWeights): BlendWeights {
-  if (!stored || typeof stored !== 'object') return fallback;
-  const w = stored as Partial<BlendWeights>;
-  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
-  return {
-    cos: num(w.cos),
-    pop: num(w.pop),
-    trend: num(w.trend),
-    knn: num(w.knn),
-    repeat: num(w.repeat),
-    reorder: num(w.reorder),
-    newItem: num(w.newItem),
-  };
+  return storedWeights(stored, BLEND_KEYS, fallback);
 }

@@ -1,6 +1,7 @@
 import { dot } from '../common/vectors';
-import type { BlendWeights } from './blend';
+import { BLEND_KEYS, type BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
+import { blendScore, blendScores, type FeatureColumns } from './linear-blend';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { topK } from './top-k';
 
@@ -13,8 +14,7 @@ export type RankingReason =
 
 /** The one blend score (see BlendWeights) of every candidate, into `out`. */
 export function scoreCandidates(set: CandidateSet, w: BlendWeights, out: Float64Array): Float64Array {
-  for (let i = 0; i < set.size; i++) out[i] = blendScoreOf(set, w, i);
-  return out;
+  return blendScores(blendColumns(set), w, BLEND_KEYS, set.size, out);
 }
 
 /** The best `k` candidates by score descending, then id ascending, as candidate slots; `skip` leaves some out. */
@@ -59,17 +59,22 @@ export function rankForList(set: CandidateSet, w: BlendWeights, shape: ListShape
   return ranked;
 }
 
-/** The blend score of one candidate: the only place the blend's formula is written. */
+/** The blend score of one candidate (as scoreCandidates gives it). */
 export function blendScoreOf(set: CandidateSet, w: BlendWeights, slot: number): number {
-  return (
-    w.cos * set.cos[slot] +
-    w.pop * set.logPop[slot] +
-    w.trend * set.logTrend[slot] +
-    w.knn * set.knn[slot] +
-    w.repeat * set.repeat[slot] +
-    w.reorder * set.reorder[slot] +
-    w.newItem * set.isNew[slot]
-  );
+  return blendScore(blendColumns(set), w, BLEND_KEYS, slot);
+}
+
+/** The candidates' feature columns by the weight each is multiplied by (see BlendWeights). */
+function blendColumns(set: CandidateSet): FeatureColumns<keyof BlendWeights> {
+  return {
+    cos: set.cos,
+    pop: set.logPop,
+    trend: set.logTrend,
+    knn: set.knn,
+    repeat: set.repeat,
+    reorder: set.reorder,
+    newItem: set.isNew,
+  };
 }
 
 /**

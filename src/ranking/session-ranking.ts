@@ -1,5 +1,6 @@
 import { dot, normalize } from '../common/vectors';
 import type { NearestHit } from './candidates';
+import { blendScore, blendScores, storedWeights, type FeatureColumns } from './linear-blend';
 import type { PurchaseSignals } from './purchase-signals';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { topK } from './top-k';
@@ -52,10 +53,7 @@ export const SESSION_BLEND_KEYS: ReadonlyArray<keyof SessionBlend> = [
 
 /** A session blend stored with a model version; none stored (an older version): `fallback`. */
 export function storedSessionBlend(stored: unknown, fallback: SessionBlend): SessionBlend {
-  if (!stored || typeof stored !== 'object') return fallback;
-  const w = stored as Partial<Record<keyof SessionBlend, unknown>>;
-  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
-  return Object.fromEntries(SESSION_BLEND_KEYS.map((k) => [k, num(w[k])])) as unknown as SessionBlend;
+  return storedWeights(stored, SESSION_BLEND_KEYS, fallback);
 }
 
 /** How many candidates each source contributes to a session list. */
@@ -250,23 +248,37 @@ function flatQuery(
   return q && normalize(q);
 }
 
-/** The session blend score of one candidate: the only place its formula is written. */
+/**
+ * A session candidate set's feature columns by the weight each is multiplied by: the session blend's and, a
+ * subset of them, the similar blend's (similar-ranking.ts).
+ */
+export function sessionColumns(set: SessionCandidateSet): FeatureColumns<keyof SessionBlend> {
+  return {
+    cos: set.cos,
+    cosFlat: set.cosFlat,
+    knn: set.knn,
+    knnRecent: set.knnRecent,
+    trans: set.trans,
+    transRecent: set.transRecent,
+    trend: set.logTrend,
+    pop: set.logPop,
+  };
+}
+
+/** The session blend score of one candidate (as rankSession scores it). */
 export function sessionScoreOf(set: SessionCandidateSet, w: SessionBlend, i: number): number {
-  return (
-    w.cos * set.cos[i] +
-    w.cosFlat * set.cosFlat[i] +
-    w.knn * set.knn[i] +
-    w.knnRecent * set.knnRecent[i] +
-    w.trans * set.trans[i] +
-    w.transRecent * set.transRecent[i] +
-    w.trend * set.logTrend[i] +
-    w.pop * set.logPop[i]
-  );
+  return blendScore(sessionColumns(set), w, SESSION_BLEND_KEYS, i);
 }
 
 /** The best `k` candidate slots by the session blend, then id ascending. */
 export function rankSession(set: SessionCandidateSet, w: SessionBlend, k: number): number[] {
-  const scores = Float64Array.from({ length: set.size }, (_, i) => sessionScoreOf(set, w, i));
+  const scores = blendScores(
+    sessionColumns(set),
+    w,
+    SESSION_BLEND_KEYS,
+    set.size,
+    new Float64Array(set.size),
+  );
   const ids = set.ids;
   const before = (a: number, b: number) =>
     scores[a] > scores[b] || (scores[a] === scores[b] && ids[a] < ids[b]);

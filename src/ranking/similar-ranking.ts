@@ -1,5 +1,7 @@
+import { blendScore, blendScores, storedWeights } from './linear-blend';
 import {
   gatherSessionCandidates,
+  sessionColumns,
   type SessionCandidateSet,
   type SessionLimits,
   type SessionSources,
@@ -28,12 +30,12 @@ export interface SimilarBlend {
  */
 export const DEFAULT_SIMILAR_BLEND: SimilarBlend = { cos: 1, knn: 2, trans: 2, trend: 0.02, pop: 0.02 };
 
+/** The similar blend's keys in the order its formula adds the terms up (the order fixes the scores). */
+export const SIMILAR_BLEND_KEYS: ReadonlyArray<keyof SimilarBlend> = ['cos', 'knn', 'trans', 'trend', 'pop'];
+
 /** A blend stored with a model version; versions stored before similar lists were tuned keep the defaults. */
 export function storedSimilarBlend(stored: unknown): SimilarBlend {
-  if (!stored || typeof stored !== 'object') return DEFAULT_SIMILAR_BLEND;
-  const w = stored as Partial<SimilarBlend>;
-  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
-  return { cos: num(w.cos), knn: num(w.knn), trans: num(w.trans), trend: num(w.trend), pop: num(w.pop) };
+  return storedWeights(stored, SIMILAR_BLEND_KEYS, DEFAULT_SIMILAR_BLEND);
 }
 
 /**
@@ -60,15 +62,9 @@ export function gatherSimilarCandidates(
   );
 }
 
-/** The similar blend score of one candidate: the only place its formula is written. */
+/** The similar blend score of one candidate (as rankSimilar scores it). */
 export function similarScoreOf(set: SessionCandidateSet, w: SimilarBlend, i: number): number {
-  return (
-    w.cos * set.cos[i] +
-    w.knn * set.knn[i] +
-    w.trans * set.trans[i] +
-    w.trend * set.logTrend[i] +
-    w.pop * set.logPop[i]
-  );
+  return blendScore(sessionColumns(set), w, SIMILAR_BLEND_KEYS, i);
 }
 
 /** The best `k` candidate slots by the similar blend, then id ascending. */
@@ -78,8 +74,8 @@ export function rankSimilar(
   k: number,
   scratch?: Float64Array,
 ): number[] {
-  const scores = scratch && scratch.length >= set.size ? scratch : new Float64Array(set.size);
-  for (let i = 0; i < set.size; i++) scores[i] = similarScoreOf(set, w, i);
+  const out = scratch && scratch.length >= set.size ? scratch : new Float64Array(set.size);
+  const scores = blendScores(sessionColumns(set), w, SIMILAR_BLEND_KEYS, set.size, out);
   const ids = set.ids;
   const before = (a: number, b: number) =>
     scores[a] > scores[b] || (scores[a] === scores[b] && ids[a] < ids[b]);
