@@ -1,8 +1,7 @@
 /**
  * The best `k` of the indices 0…n−1 under `before` (a strict total order: "a ranks before b"), best first,
- * leaving out the indices `skip` accepts. A bounded heap keeps the k worst-of-the-best at its root, so the
- * common case — a candidate that does not beat the k-th — costs one comparison, and nothing is sorted but
- * the k kept. Because `before` is total, the result does not depend on the order the indices are visited in.
+ * leaving out the indices `skip` accepts. Because `before` is total, the result does not depend on the order the
+ * indices are visited in.
  */
 export function topK(
   n: number,
@@ -10,51 +9,7 @@ export function topK(
   before: (a: number, b: number) => boolean,
   skip?: (index: number) => boolean,
 ): Int32Array {
-  const cap = Math.max(0, Math.min(k, n));
-  const heap = new Int32Array(cap);
-  let size = 0;
-  // Root = the kept index every other kept index ranks before.
-  const siftDown = (from: number): void => {
-    let i = from;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) return;
-      const r = l + 1;
-      const worse = r < size && before(heap[l], heap[r]) ? r : l;
-      if (!before(heap[i], heap[worse])) return;
-      const t = heap[i];
-      heap[i] = heap[worse];
-      heap[worse] = t;
-      i = worse;
-    }
-  };
-  for (let x = 0; x < n && cap > 0; x++) {
-    if (skip?.(x)) continue;
-    if (size < cap) {
-      let i = size++;
-      heap[i] = x;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!before(heap[p], heap[i])) break;
-        const t = heap[i];
-        heap[i] = heap[p];
-        heap[p] = t;
-        i = p;
-      }
-    } else if (before(x, heap[0])) {
-      heap[0] = x;
-      siftDown(0);
-    }
-  }
-  // Pop the worst to the end until the heap is empty: the array ends up best first.
-  for (let end = size - 1; end > 0; end--) {
-    const t = heap[0];
-    heap[0] = heap[end];
-    heap[end] = t;
-    size = end;
-    siftDown(0);
-  }
-  return heap;
+  return bestOf(n, k, undefined, undefined, before, skip);
 }
 
 /**
@@ -62,89 +17,116 @@ export function topK(
  * in ascending id order, so index order is id order), leaving out the indices `skip` accepts.
  */
 export function topKByScore(
-  candidates: ArrayLike<number>,
+  candidates: Int32Array,
   count: number,
   scores: Float64Array | Float32Array,
   k: number,
   skip: (index: number) => boolean,
 ): number[] {
-  const before = (a: number, b: number): boolean => {
-    const x = candidates[a];
-    const y = candidates[b];
-    return scores[x] > scores[y] || (scores[x] === scores[y] && x < y);
-  };
-  return Array.from(
-    topK(count, k, before, (c) => skip(candidates[c])),
-    (c) => candidates[c],
-  );
+  return Array.from(bestOf(count, k, candidates, scores, undefined, skip));
 }
 
 /**
- * The best `k` of `rows[0…count)` by `values[row]` descending, ties by lower row, best first: topK with the
- * order written inline. The co-purchase step of every personalised list ranks thousands of rows with it, and
- * a comparator passed as a function (topK's, shared by many call sites) is not inlined by the JIT.
+ * The best `k` of `rows[0…count)` by `values[row]` descending, ties by lower row, best first. The co-purchase
+ * step of every personalised list ranks thousands of rows with it: the order is compared by bestOf itself, not
+ * by a comparator passed in (one shared by many call sites is not inlined by the JIT).
  */
 export function topRowsByValue(rows: Int32Array, count: number, values: Float64Array, k: number): Int32Array {
+  return bestOf(count, k, rows, values, undefined, undefined);
+}
+
+/**
+ * The one heap core of the top-k functions above: the best `k` of `count` items — `rows[x]` for x < count, or x
+ * itself without `rows` — best first, leaving out the items `skip` accepts. An item ranks before another when
+ * its score is higher; between equal scores (or without `scores`) when `tieBefore` says so, or else when it is
+ * the lower item. A bounded heap keeps the k worst-of-the-best at its root, so the common case — an item that
+ * does not beat the k-th — costs one comparison, and nothing is sorted but the k kept. The kept items' scores
+ * sit next to them in `keys`, so a comparison reads no score through an item, and the comparisons are module
+ * functions the JIT inlines (closures over the arguments would be read from memory at every comparison).
+ */
+function bestOf(
+  count: number,
+  k: number,
+  rows: Int32Array | undefined,
+  scores: Float64Array | Float32Array | undefined,
+  tieBefore: ((a: number, b: number) => boolean) | undefined,
+  skip: ((item: number) => boolean) | undefined,
+): Int32Array {
   const cap = Math.max(0, Math.min(k, count));
   const heap = new Int32Array(cap);
-  // Max-heap of "worse": the root is the kept row every other kept row ranks before.
+  const keys = new Float64Array(cap);
   let size = 0;
-  const siftDown = (from: number): void => {
-    let i = from;
-    const row = heap[i];
-    const v = values[row];
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= size) break;
-      let cRow = heap[c];
-      let cv = values[cRow];
-      const r = c + 1;
-      if (r < size) {
-        const rRow = heap[r];
-        const rv = values[rRow];
-        if (rv < cv || (rv === cv && rRow > cRow)) {
-          c = r;
-          cRow = rRow;
-          cv = rv;
-        }
-      }
-      // The worse child moves up while it is worse than the row sinking down.
-      if (!(cv < v || (cv === v && cRow > row))) break;
-      heap[i] = cRow;
-      i = c;
-    }
-    heap[i] = row;
-  };
   for (let x = 0; x < count && cap > 0; x++) {
-    const row = rows[x];
-    const v = values[row];
+    const item = rows === undefined ? x : rows[x];
+    if (skip !== undefined && skip(item)) continue;
+    const key = scores === undefined ? 0 : scores[item];
     if (size < cap) {
       let i = size++;
       while (i > 0) {
         const p = (i - 1) >> 1;
-        const pRow = heap[p];
-        const pv = values[pRow];
-        // The parent must be the worse of the two.
-        if (pv < v || (pv === v && pRow > row)) break;
-        heap[i] = pRow;
+        if (!ranksBefore(keys[p], heap[p], key, item, tieBefore)) break;
+        heap[i] = heap[p];
+        keys[i] = keys[p];
         i = p;
       }
-      heap[i] = row;
-    } else {
-      const rootRow = heap[0];
-      const rv = values[rootRow];
-      if (v > rv || (v === rv && row < rootRow)) {
-        heap[0] = row;
-        siftDown(0);
-      }
+      heap[i] = item;
+      keys[i] = key;
+    } else if (ranksBefore(key, item, keys[0], heap[0], tieBefore)) {
+      siftDown(heap, keys, size, item, key, tieBefore);
     }
   }
+  // Move the worst to the end until the heap is empty: the array ends up best first.
   for (let end = size - 1; end > 0; end--) {
-    const t = heap[0];
-    heap[0] = heap[end];
-    heap[end] = t;
-    size = end;
-    siftDown(0);
+    const worst = heap[0];
+    const worstKey = keys[0];
+    siftDown(heap, keys, end, heap[end], keys[end], tieBefore);
+    heap[end] = worst;
+    keys[end] = worstKey;
   }
   return heap;
+}
+
+/** Whether item `a` with score `ka` ranks before item `b` with score `kb` (see bestOf). */
+function ranksBefore(
+  ka: number,
+  a: number,
+  kb: number,
+  b: number,
+  tieBefore: ((a: number, b: number) => boolean) | undefined,
+): boolean {
+  if (ka !== kb) return ka > kb;
+  return tieBefore === undefined ? a < b : tieBefore(a, b);
+}
+
+/**
+ * Puts `item` (score `key`) at the root of the heap `heap[0…size)` in place of the root, and sinks it: the worse
+ * child moves up while it ranks after the item. Root = the kept item every other kept item ranks before.
+ */
+function siftDown(
+  heap: Int32Array,
+  keys: Float64Array,
+  size: number,
+  item: number,
+  key: number,
+  tieBefore: ((a: number, b: number) => boolean) | undefined,
+): void {
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    let cItem = heap[c];
+    let cKey = keys[c];
+    const r = c + 1;
+    if (r < size && ranksBefore(cKey, cItem, keys[r], heap[r], tieBefore)) {
+      c = r;
+      cItem = heap[r];
+      cKey = keys[r];
+    }
+    if (!ranksBefore(key, item, cKey, cItem, tieBefore)) break;
+    heap[i] = cItem;
+    keys[i] = cKey;
+    i = c;
+  }
+  heap[i] = item;
+  keys[i] = key;
 }
