@@ -1,5 +1,6 @@
-import type { BlendWeights } from './blend';
+import { BLEND_KEYS, type BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
+import { searchButCosine, type Tuned } from './coordinate-search';
 import { rankCandidates, scoreCandidates } from './personalised-ranking';
 import { ndcgAtK } from './ranking-metrics';
 
@@ -24,31 +25,7 @@ export function meanNdcg(cases: readonly BlendCase[], w: BlendWeights, k: number
   return cases.reduce((s, c) => s + ndcgAtK(scoreCase(c, w, k, scratch), c.targets, k), 0) / cases.length;
 }
 
-/**
- * Coordinate search of the blend weights by mean NDCG@k over validation baskets, starting from `start`.
- * Three rounds; each tries every weight but the cosine's at a few multiples of its value (and 0) and keeps
- * improvements.
- */
-export function tuneBlend(
-  cases: readonly BlendCase[],
-  start: BlendWeights,
-  k = 10,
-): { weights: BlendWeights; ndcg: number } {
-  let best = { ...start };
-  let bestScore = meanNdcg(cases, best, k);
-  const keys: Array<keyof BlendWeights> = ['pop', 'trend', 'knn', 'repeat', 'reorder', 'newItem'];
-  for (let round = 0; round < 3; round++) {
-    for (const key of keys) {
-      const base = best[key] || 1;
-      for (const f of [0, 0.25, 0.5, 0.75, 1.5, 2, 4]) {
-        const trial = { ...best, [key]: f === 0 ? 0 : base * f };
-        const score = meanNdcg(cases, trial, k);
-        if (score > bestScore + 1e-9) {
-          best = trial;
-          bestScore = score;
-        }
-      }
-    }
-  }
-  return { weights: best, ndcg: bestScore };
+/** The blend weights that rank validation baskets best by mean NDCG@k, searched from `start` (searchButCosine). */
+export function tuneBlend(cases: readonly BlendCase[], start: BlendWeights, k = 10): Tuned<BlendWeights> {
+  return searchButCosine(start, BLEND_KEYS, (w) => meanNdcg(cases, w, k));
 }

@@ -1,5 +1,5 @@
 import { PurchaseSignals } from './purchase-signals';
-import { NeighbourLists } from './neighbour-lists';
+import { neighbourLists as lists } from './testing/neighbour-lists';
 import {
   gatherSessionCandidates,
   mainSource,
@@ -7,15 +7,6 @@ import {
   sessionDecay,
   type SessionSources,
 } from './session-ranking';
-
-function lists(of: Record<string, Array<[string, number]>>): NeighbourLists {
-  const itemIds = Object.keys(of);
-  const offsets = new Int32Array(itemIds.length + 1);
-  itemIds.forEach((id, k) => (offsets[k + 1] = offsets[k] + of[id].length));
-  const ids = itemIds.flatMap((id) => of[id].map(([n]) => n));
-  const sims = Float32Array.from(itemIds.flatMap((id) => of[id].map(([, s]) => s)));
-  return NeighbourLists.fromCsr(itemIds, offsets, ids, sims);
-}
 
 const asOf = new Date('2011-01-01T00:00:00Z');
 const model = new PurchaseSignals(

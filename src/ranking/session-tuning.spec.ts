@@ -1,17 +1,8 @@
-import { NeighbourLists } from './neighbour-lists';
+import { neighbourLists as lists } from './testing/neighbour-lists';
 import { PurchaseSignals } from './purchase-signals';
 import { gatherSessionCandidates, rankSession, type SessionSources } from './session-ranking';
 import { meanSessionNdcg, tuneSessionBlend, type SessionCase } from './session-tuning';
 import { DEFAULT_SESSION_BLEND } from './session-ranking';
-
-function lists(of: Record<string, Array<[string, number]>>): NeighbourLists {
-  const itemIds = Object.keys(of);
-  const offsets = new Int32Array(itemIds.length + 1);
-  itemIds.forEach((id, k) => (offsets[k + 1] = offsets[k] + of[id].length));
-  const ids = itemIds.flatMap((id) => of[id].map(([n]) => n));
-  const sims = Float32Array.from(itemIds.flatMap((id) => of[id].map(([, s]) => s)));
-  return NeighbourLists.fromCsr(itemIds, offsets, ids, sims);
-}
 
 const SESSIONS = ['s0', 's1', 's2', 's3', 's4', 's5'];
 const asOf = new Date('2011-01-01T00:00:00Z');
@@ -41,28 +32,23 @@ function world(coSim: number, transProb: number, wanted: 'c' | 't'): SessionCase
 }
 
 describe('session blend tuning', () => {
-  it('picks the transition weight when what comes next is the only signal', () => {
+  it.each([
     // Co-purchase looks three times as strong, and the defaults (transitions ×4, co-purchase ×2) rank c(s)
     // first: 0.9·2 = 1.8 > 0.3·4 = 1.2. Shoppers took t(s).
-    const cases = world(0.9, 0.3, 't');
-    expect(meanSessionNdcg(cases, DEFAULT_SESSION_BLEND, 10)).toBeLessThan(1);
-    const { weights, ndcg } = tuneSessionBlend(cases, DEFAULT_SESSION_BLEND);
-    expect(ndcg).toBe(1);
-    expect(weights.trans + weights.transRecent).toBeGreaterThan(0);
-    // Weighed as tuned, the successor outranks the co-purchase neighbour and the best seller.
-    const set = cases[0].candidates;
-    expect(set.ids[rankSession(set, weights, 1)[0]]).toBe('t-s0');
-  });
-
-  it('picks the co-purchase weight when shoppers take what is bought with the session', () => {
+    ['the transition weight when what comes next is the only signal', 0.9, 0.3, 't', 'trans'],
     // Now transitions look strong (0.9·4 = 3.6 against 0.3·2 = 0.6 under the defaults) and mislead.
-    const cases = world(0.3, 0.9, 'c');
+    ['the co-purchase weight when shoppers take what is bought with the session', 0.3, 0.9, 'c', 'knn'],
+  ] as const)('picks %s', (_, coSim, transProb, wanted, source) => {
+    const cases = world(coSim, transProb, wanted);
     expect(meanSessionNdcg(cases, DEFAULT_SESSION_BLEND, 10)).toBeLessThan(1);
     const { weights, ndcg } = tuneSessionBlend(cases, DEFAULT_SESSION_BLEND);
     expect(ndcg).toBe(1);
-    expect(weights.knn + weights.knnRecent).toBeGreaterThan(0);
+    expect(
+      source === 'trans' ? weights.trans + weights.transRecent : weights.knn + weights.knnRecent,
+    ).toBeGreaterThan(0);
+    // Weighed as tuned, the wanted item outranks the other source's and the best seller.
     const set = cases[0].candidates;
-    expect(set.ids[rankSession(set, weights, 1)[0]]).toBe('c-s0');
+    expect(set.ids[rankSession(set, weights, 1)[0]]).toBe(`${wanted}-s0`);
   });
 
   it('ends no worse than co-purchase alone (the item-kNN ranking) on the sessions it tunes on', () => {

@@ -1,3 +1,4 @@
+import { coordinateSearch, type Tuned } from './coordinate-search';
 import { ndcgAtK } from './ranking-metrics';
 import {
   rankSession,
@@ -56,42 +57,22 @@ const SEED: SessionBlend = {
 };
 
 /**
- * Coordinate search of the session blend by mean NDCG@k over validation sessions: from the best of
- * `sessionStarts`, rounds that try every weight at a few multiples of its value (and 0; a weight at 0 from its
- * seed scale) and keep improvements. The cosine is searched too: on some shops the session's text says little
- * about what comes next, and only data can tell.
+ * Coordinate search of the session blend by mean NDCG@k over validation sessions (coordinate-search.ts): from
+ * the best of `sessionStarts`, rounds that try every weight at a few multiples of its value (and 0; a weight at
+ * 0 from its seed scale) and keep improvements. The cosine is searched too: on some shops the session's text
+ * says little about what comes next, and only data can tell.
  */
 export function tuneSessionBlend(
   cases: readonly SessionCase[],
   defaults: SessionBlend,
   k = 10,
   rounds = 3,
-): { weights: SessionBlend; ndcg: number } {
-  let best = defaults;
-  let bestScore = -1;
-  for (const start of sessionStarts(defaults)) {
-    const score = meanSessionNdcg(cases, start, k);
-    if (score > bestScore + 1e-12) {
-      best = start;
-      bestScore = score;
-    }
-  }
-  for (let round = 0; round < rounds; round++) {
-    let improved = false;
-    for (const key of SESSION_BLEND_KEYS) {
-      const base = best[key] || SEED[key];
-      for (const f of [0, 0.25, 0.5, 0.75, 1.5, 2, 4]) {
-        const trial = { ...best, [key]: f === 0 ? 0 : base * f };
-        if (trial[key] === best[key]) continue;
-        const score = meanSessionNdcg(cases, trial, k);
-        if (score > bestScore + 1e-9) {
-          best = trial;
-          bestScore = score;
-          improved = true;
-        }
-      }
-    }
-    if (!improved) break;
-  }
-  return { weights: best, ndcg: bestScore };
+): Tuned<SessionBlend> {
+  return coordinateSearch({
+    starts: sessionStarts(defaults),
+    keys: SESSION_BLEND_KEYS,
+    score: (w) => meanSessionNdcg(cases, w, k),
+    rounds,
+    seed: SEED,
+  });
 }

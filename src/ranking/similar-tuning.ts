@@ -1,6 +1,7 @@
+import { searchButCosine, type Tuned } from './coordinate-search';
 import { ndcgAtK } from './ranking-metrics';
 import type { SessionCandidateSet } from './session-ranking';
-import { rankSimilar, type SimilarBlend } from './similar-ranking';
+import { rankSimilar, SIMILAR_BLEND_KEYS, type SimilarBlend } from './similar-ranking';
 
 /**
  * One validation case of the similar kind: an item of a validation basket as the viewed product, the
@@ -44,30 +45,13 @@ export function meanSimilarNdcg(cases: readonly SimilarCase[], w: SimilarBlend, 
 }
 
 /**
- * Coordinate search of the similar blend by mean NDCG@k, as the personalised blends are tuned
- * (blend-tuning.ts): the cosine weight stays (the score's scale), every other weight is tried at a few
- * multiples of its value (and 0) for three rounds, keeping improvements.
+ * The similar blend that ranks the validation baskets' other items best by mean NDCG@k, searched from `start` as
+ * the personalised blends are (searchButCosine).
  */
 export function tuneSimilarBlend(
   cases: readonly SimilarCase[],
   start: SimilarBlend,
   k = 10,
-): { weights: SimilarBlend; ndcg: number } {
-  let best = { ...start };
-  let bestScore = meanSimilarNdcg(cases, best, k);
-  const keys: Array<keyof SimilarBlend> = ['knn', 'trans', 'trend', 'pop'];
-  for (let round = 0; round < 3; round++) {
-    for (const key of keys) {
-      const base = best[key] || 1;
-      for (const f of [0, 0.25, 0.5, 0.75, 1.5, 2, 4]) {
-        const trial = { ...best, [key]: f === 0 ? 0 : base * f };
-        const score = meanSimilarNdcg(cases, trial, k);
-        if (score > bestScore + 1e-9) {
-          best = trial;
-          bestScore = score;
-        }
-      }
-    }
-  }
-  return { weights: best, ndcg: bestScore };
+): Tuned<SimilarBlend> {
+  return searchButCosine(start, SIMILAR_BLEND_KEYS, (w) => meanSimilarNdcg(cases, w, k));
 }
