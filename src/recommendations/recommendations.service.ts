@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
-import { notFound } from '../common/problem';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { itemText } from '../embeddings/item-text';
 import { IndexService } from '../vector-index/index.service';
-import { dot, normalize } from '../common/vectors';
+import { normalize } from '../common/vectors';
 import type { BlendWeights } from '../ranking/blend';
 import {
   CANDIDATE_LIMITS,
@@ -15,64 +14,21 @@ import {
   type RankingSources,
 } from '../ranking/candidates';
 import { blendScoreOf, rankForList, reasonFor } from '../ranking/personalised-ranking';
-import {
-  gatherSessionCandidates,
-  mainSource,
-  rankSessionList,
-  sessionQuery,
-  sessionScoreOf,
-  type SessionSource,
-} from '../ranking/session-ranking';
-import {
-  firstPassing,
-  similarList,
-  similarStrategy,
-  type SimilarBlend,
-  type SimilarList,
-  type SimilarSource,
-  type SimilarSources,
-} from '../ranking/similar-ranking';
-import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
-import { deeper, MAX_STAGE_DEPTH, type ListStage } from '../ranking/list-stage';
+import type { NewArrivalRule } from '../ranking/new-arrivals';
+import type { ListStage } from '../ranking/list-stage';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
-import { mmr, type Scored } from './diversity';
 import type { ListOptions } from './dto/options.schema';
 import { itemFilter } from './filters';
-import type { Reason, RecommendationList, RecommendedItem, StageSummary } from './response';
+import { ListSteps, type Candidate, type RankingIndex } from './list-steps';
+import type { RecommendationList } from './response';
 import { PurchaseSignalsService } from './purchase-signals.service';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
-import { SimilarListCache } from './similar-list-cache';
-import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
+import { SessionLists } from './session-lists';
+import { SimilarLists } from './similar-lists';
 
 type UserListOptions = ListOptions & { excludePurchased: boolean };
-
-/** Entries of a held similar list: the largest `limit` (100) a request can ask for. */
-const SIMILAR_LIST_LENGTH = 100;
-
-const SIMILAR_REASON: Record<SimilarSource, 'co-purchased-with' | 'bought-after' | 'similar-to'> = {
-  'co-purchase': 'co-purchased-with',
-  transitions: 'bought-after',
-  vector: 'similar-to',
-};
-
-const SOURCE_ORDER: readonly SessionSource[] = [
-  'transitions',
-  'co-purchase',
-  'vector',
-  'trending',
-  'popular',
-];
-
-/**
- * The `strategy` of a session list: `session`, then the sources its items came from (the main source of
- * each, as its reason names it), e.g. `session:transitions+co-purchase+vector`.
- */
-export function sessionStrategy(sources: readonly SessionSource[]): string {
-  const used = SOURCE_ORDER.filter((s) => sources.includes(s));
-  return used.length > 0 ? `session:${used.join('+')}` : 'session';
-}
 
 /** Everything in the options that changes a personalised list, except includeItems (added on the way out). */
 function listKey(o: UserListOptions): string {
@@ -89,30 +45,22 @@ function listKey(o: UserListOptions): string {
   ]);
 }
 
-/** What ranking reads of an index: the served one, or a version served by name (vector-index/pinned-index). */
-export type RankingIndex = Pick<
-  IndexService,
-  'current' | 'vectorOf' | 'vectorLookup' | 'currentProjection' | 'search'
->;
-
-export interface Candidate extends Scored {
-  reason?: Reason;
-}
-
-/** How many vector neighbours a list asks for: more than its limit when diversity will re-rank. */
-const vectorPool = (opts: ListOptions): number =>
-  opts.diversity > 0 ? Math.min(300, opts.limit * 4) : opts.limit;
-
 /** A cache key of a list made with a rules stage: the options' and the stage's. */
 const stagedKey = (key: string, stage: ListStage | undefined): string =>
   stage ? `${key}|${stage.key}` : key;
 
-/** Similar items and anonymous sessions (vector search with business rules, diversity and reasons). */
+/**
+ * Every kind of list a shopper is served: personalised (here), similar (SimilarLists) and session (SessionLists),
+ * through the last steps they share (ListSteps); popular lists. The kinds live in their own files; this service
+ * is their one injectable face.
+ */
 @Injectable()
 export class RecommendationsService {
   /** New arrivals as serving sees them: the catalog's dates, NEW_ARRIVAL_DAYS and the explore/exploit rule. */
   readonly newArrivals: NewArrivalRule;
-  private readonly similarLists: SimilarListCache;
+  private readonly steps: ListSteps;
+  private readonly similarLists: SimilarLists;
+  private readonly sessionLists: SessionLists;
 
   constructor(
     @Inject(IndexService) private readonly index: RankingIndex,
@@ -126,12 +74,32 @@ export class RecommendationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
   ) {
-    this.similarLists = new SimilarListCache(config.recsSimilarCacheItems);
     this.newArrivals = {
       days: config.newArrivalDays,
       availableFrom: (id) => snapshot.get(id)?.availableFrom,
       exhausted: (id) => exposure.exhausted(id),
     };
+    this.steps = new ListSteps(index, snapshot, items);
+    this.similarLists = new SimilarLists(
+      index,
+      snapshot,
+      interactions,
+      serving,
+      this.steps,
+      (id) => this.itemVector(id),
+      config.recsSimilarCacheItems,
+    );
+    this.sessionLists = new SessionLists(
+      index,
+      snapshot,
+      items,
+      embeddings,
+      interactions,
+      serving,
+      config,
+      this.newArrivals,
+      this.steps,
+    );
   }
 
   /** The served blend for a list: the defaults until a fine-tune tunes and activates its own. */
@@ -153,230 +121,25 @@ export class RecommendationsService {
       : normalize(proj ? proj.project(id, text) : text);
   }
 
-  /**
-   * The similar kind of the one ranking (ranking/similar-ranking.ts): the item's co-purchase neighbours, its
-   * successors and its vector neighbours, scored by the similar blend. Each indexed item's list is ranked once
-   * per index, co-purchase generation and blend, unfiltered, and held (SimilarListCache); a request filters
-   * the held list and ranks afresh under its filters only when too few of it pass (or a rules stage asks for
-   * more candidates than a held list has).
-   */
-  async similar(itemId: string, opts: ListOptions, stage?: ListStage): Promise<RecommendationList> {
-    if (!this.snapshot.get(itemId)) throw notFound(`Item "${itemId}"`);
-    const blend = this.serving.current().similarBlend;
-    const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set([itemId, ...opts.exclude]));
-    const sourceOf = new Map<string, SimilarSource>();
-    const out = await this.staged(
-      async (depth) => {
-        const held = depth <= SIMILAR_LIST_LENGTH ? this.heldSimilarList(itemId, blend) : undefined;
-        let list = held;
-        let slots = held && firstPassing(held, depth, pass);
-        if (!list || !slots) {
-          list = similarList(
-            this.similarSources(),
-            itemId,
-            await this.itemVector(itemId),
-            pass,
-            blend,
-            depth,
-          );
-          slots = list.ids.map((_, i) => i);
-        }
-        const ranked = list;
-        for (const i of slots) sourceOf.set(ranked.ids[i], ranked.sources[i]);
-        return slots.map((i): Candidate => ({
-          id: ranked.ids[i],
-          score: ranked.scores[i],
-          reason: { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] },
-        }));
-      },
-      opts,
-      'similar',
-      stage,
-      vectorPool(opts),
-    );
-    // A pinned item may not be one of the candidates: it names no source.
-    const sources = out.items.flatMap((i) => {
-      const s = sourceOf.get(i.id);
-      return s ? [s] : [];
-    });
-    return { ...out, strategy: similarStrategy(sources) };
+  /** A product page's similar list (SimilarLists.similar). */
+  similar(itemId: string, opts: ListOptions, stage?: ListStage): Promise<RecommendationList> {
+    return this.similarLists.similar(itemId, opts, stage);
   }
 
-  private similarSources(): SimilarSources {
-    return {
-      signals: this.interactions.current(),
-      vectorOf: this.index.vectorLookup(),
-      nearest: (v, k, accept) => this.index.search(v, k, accept),
-    };
+  /** Ranks and holds the similar lists of indexed items not held yet (SimilarLists.precomputeSimilar). */
+  precomputeSimilar(stopped?: () => boolean): Promise<number> {
+    return this.similarLists.precomputeSimilar(stopped);
   }
 
-  /** The inputs a held similar list was ranked with: any change drops every held list. */
-  private syncSimilarLists(blend: SimilarBlend): void {
-    this.similarLists.sync([this.index.current(), this.interactions.neighboursGeneration(), blend]);
-  }
-
-  /** The held (or now ranked and held) unfiltered list of an indexed item; undefined when not held. */
-  private heldSimilarList(itemId: string, blend: SimilarBlend): SimilarList | undefined {
-    if (!this.similarLists.enabled) return undefined;
-    this.syncSimilarLists(blend);
-    const held = this.similarLists.get(itemId);
-    if (held) return held;
-    const v = this.index.vectorOf(itemId);
-    // An item not indexed yet is embedded per request; its list waits for the index.
-    if (!v) return undefined;
-    const list = similarList(
-      this.similarSources(),
-      itemId,
-      v,
-      (id) => this.snapshot.get(id) !== undefined,
-      blend,
-      SIMILAR_LIST_LENGTH,
-    );
-    this.similarLists.set(itemId, list);
-    return list;
-  }
-
-  /**
-   * Ranks and holds the similar lists of indexed items not held yet, up to the cache's capacity, in slices
-   * of about 10 ms between requests (the warmer calls it after its pass). Returns how many it ranked.
-   */
-  async precomputeSimilar(stopped: () => boolean = () => false): Promise<number> {
-    const index = this.index.current();
-    if (!this.similarLists.enabled || !index) return 0;
-    const blend = this.serving.current().similarBlend;
-    this.syncSimilarLists(blend);
-    let ranked = 0;
-    let sliceStart = Date.now();
-    for (const id of index.ids()) {
-      if (stopped() || this.similarLists.size >= this.similarLists.capacity) break;
-      if (this.index.current() !== index || this.serving.current().similarBlend !== blend) break;
-      if (this.similarLists.has(id) || !this.snapshot.get(id)) continue;
-      this.heldSimilarList(id, blend);
-      ranked += 1;
-      if (Date.now() - sliceStart >= 10) {
-        // Requests queued meanwhile go first.
-        await new Promise<void>((r) => setImmediate(r));
-        this.syncSimilarLists(blend);
-        sliceStart = Date.now();
-      }
-    }
-    return ranked;
-  }
-
-  private vectorSources(): SessionVectorSources {
-    return { index: this.index, items: this.items, embeddings: this.embeddings };
-  }
-
-  /** A session and/or a text query, for shoppers we do not know; `now` decides which items are new arrivals. */
-  async session(
+  /** A session and/or a text query, for shoppers we do not know (SessionLists.session). */
+  session(
     itemIds: string[],
     text: string | undefined,
     opts: ListOptions,
     now = new Date(),
     stage?: ListStage,
   ): Promise<RecommendationList> {
-    const known = itemIds.filter((id) => this.snapshot.get(id));
-    const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
-    // Later items weigh more: the last thing looked at says most about what the shopper wants now.
-    let query = sessionQuery(vectors.map((x) => x.v));
-    if (text) {
-      const t = await textQueryVector(this.vectorSources(), text, this.snapshot);
-      if (!query) query = t;
-      else {
-        for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
-        query = normalize(query);
-      }
-    }
-    const excluded = new Set([...itemIds, ...opts.exclude]);
-    if (known.length > 0) return this.sessionList(known, vectors, query, opts, excluded, now, stage);
-    const q = query ? normalize(query) : undefined;
-    return this.staged(
-      (depth) =>
-        (q ? this.searchVector(q, opts, excluded, depth) : []).map((h): Candidate => ({
-          ...h,
-          reason: { type: 'matches-text' },
-        })),
-      opts,
-      text && vectors.length === 0 ? 'semantic-search' : 'session',
-      stage,
-      vectorPool(opts),
-    );
-  }
-
-  /**
-   * The session kind of the one ranking: the session vector's neighbours, co-purchase neighbours and learned
-   * successors of the session's items (the last ones weighing most), trending and popular items, scored by
-   * the session blend the active model version was tuned with (the defaults before any was). Each item's
-   * reason names the source that weighed most in its score, and `strategy` the sources of the shown items.
-   */
-  private async sessionList(
-    session: string[],
-    vectors: Array<{ id: string; v: Float32Array }>,
-    query: Float32Array | undefined,
-    opts: ListOptions,
-    excluded: ReadonlySet<string>,
-    now: Date,
-    stage?: ListStage,
-  ): Promise<RecommendationList> {
-    const blend = this.serving.current().sessionBlend;
-    const model = this.interactions.current();
-    const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
-    const vectorOf = this.index.vectorLookup();
-    const set = gatherSessionCandidates(
-      { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
-      session,
-      query,
-      pass,
-    );
-    // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
-    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
-    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
-    const isNew = (i: number) =>
-      isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
-    // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
-    const order = rankSessionList(
-      set,
-      blend,
-      { limit: opts.limit, pool: stage ? set.size : pool, newItemSlots: this.config.recsNewItemSlots },
-      isNew,
-    );
-    const sourceOf = new Map<string, SessionSource>();
-    const ranked = (depth: number) =>
-      order.slice(0, depth).map((i): Candidate => {
-        const id = set.ids[i];
-        sourceOf.set(id, mainSource(set, blend, i));
-        return {
-          id,
-          score: sessionScoreOf(set, blend, i),
-          reason: opts.explain ? sessionReason(i) : undefined,
-        };
-      });
-    function sessionReason(i: number): Reason {
-      const id = set.ids[i];
-      switch (mainSource(set, blend, i)) {
-        case 'transitions':
-          return { type: 'bought-after', itemIds: [set.transVia[i]!] };
-        case 'co-purchase':
-          return { type: 'co-purchased-with', itemIds: [set.knnVia[i]!] };
-        case 'vector': {
-          if (vectors.length === 0) return { type: 'matches-text' };
-          const hv = vectorOf(id);
-          const best = hv
-            ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
-            : vectors[vectors.length - 1];
-          return { type: 'similar-to', itemIds: [best.id] };
-        }
-        default:
-          return { type: 'popular', buyers: model.buyersOf(id) };
-      }
-    }
-    const list = await this.staged(ranked, opts, 'session', stage, pool);
-    // A pinned item may not be one of the candidates: it names no source.
-    const sources = list.items.flatMap((i) => {
-      const s = sourceOf.get(i.id);
-      return s ? [s] : [];
-    });
-    return { ...list, strategy: sessionStrategy(sources) };
+    return this.sessionLists.session(itemIds, text, opts, now, stage);
   }
 
   /**
@@ -562,96 +325,29 @@ export class RecommendationsService {
     v: Float32Array,
     opts: ListOptions,
     excluded: ReadonlySet<string>,
-    depth = vectorPool(opts),
+    depth?: number,
   ): Candidate[] {
-    const filter = itemFilter((id) => this.snapshot.get(id), opts, excluded);
-    return this.index.search(v, depth, filter);
+    return this.steps.searchVector(v, opts, excluded, depth);
   }
 
-  /**
-   * A kind's ranked candidates (`produce(depth)`: the best `depth`, best first) through the list's last
-   * steps. Without a stage, `depth` is the list's own pool; with one, the stage's depth, and deeper while the
-   * rules leave the list short of its limit and the kind has more candidates.
-   */
-  async staged(
+  /** A kind's ranked candidates through the list's last steps (ListSteps.staged). */
+  staged(
     produce: (depth: number) => Candidate[] | Promise<Candidate[]>,
     opts: ListOptions,
     strategy: string,
     stage?: ListStage,
     pool = opts.limit,
   ): Promise<RecommendationList> {
-    if (!stage) return this.finish(await produce(pool), opts, strategy);
-    let depth = Math.max(pool, stage.depth(opts.limit));
-    for (;;) {
-      const got = await produce(depth);
-      const list = await this.finish(got, opts, strategy, stage);
-      if (!stage.deep || list.items.length >= opts.limit || got.length < depth || depth >= MAX_STAGE_DEPTH)
-        return list;
-      depth = deeper(depth);
-    }
+    return this.steps.staged(produce, opts, strategy, stage, pool);
   }
 
   /** Diversity, explanations and embedded item records: the last steps every list goes through. */
-  async finish(
+  finish(
     candidates: Candidate[],
     opts: ListOptions,
     strategy: string,
     stage?: ListStage,
   ): Promise<RecommendationList> {
-    const index = this.index.current();
-    const staged = stage ? this.applyStage(candidates, opts, stage) : undefined;
-    const chosen: Array<Candidate & { rules?: string[] }> =
-      staged?.items ?? mmr(candidates, opts.limit, opts.diversity, (id) => this.index.vectorOf(id));
-    const records = opts.includeItems
-      ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i]))
-      : undefined;
-    const items: RecommendedItem[] = chosen.map((c) => ({
-      id: c.id,
-      score: Math.round(c.score * 1e6) / 1e6,
-      ...(opts.explain && c.reason ? { reason: c.reason } : {}),
-      ...(c.rules ? { rules: c.rules } : {}),
-      ...(records?.get(c.id) ? { item: records.get(c.id) } : {}),
-    }));
-    return {
-      items,
-      modelVersion: index?.info.modelVersion ?? null,
-      strategy,
-      ...(staged ? { stage: staged.summary } : {}),
-    };
-  }
-
-  /**
-   * The rules stage, then diversity: with diversity, it chooses the shown places that no pin holds from the
-   * stage's ranked items (the shown ones and a pool below them), and the pins keep their places.
-   */
-  private applyStage(
-    candidates: Candidate[],
-    opts: ListOptions,
-    stage: ListStage,
-  ): { items: Array<Candidate & { rules: string[] }>; summary: StageSummary } {
-    const below = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) - opts.limit : 0;
-    const r = stage.apply(
-      candidates.map((c) => ({ id: c.id, score: c.score, data: c.reason })),
-      opts.limit,
-      below,
-    );
-    const summary = { active: r.active, removed: r.removed, candidates: r.candidates };
-    const out = (s: { id: string; score: number; data?: Reason; rules: string[] }) => ({
-      id: s.id,
-      score: s.score,
-      reason: s.data,
-      rules: s.rules,
-    });
-    if (opts.diversity <= 0) return { items: r.items.map(out), summary };
-    const free = mmr(r.ranked.map(out), opts.limit - r.pins.length, opts.diversity, (id) =>
-      this.index.vectorOf(id),
-    );
-    const items: Array<Candidate & { rules: string[] }> = [];
-    let next = 0;
-    for (let pos = 1, p = 0; pos <= opts.limit; pos++) {
-      if (p < r.pins.length && r.pins[p].position === pos) items.push(out(r.pins[p++].item));
-      else if (next < free.length) items.push(free[next++]);
-    }
-    return { items, summary };
+    return this.steps.finish(candidates, opts, strategy, stage);
   }
 }

@@ -1,0 +1,170 @@
+import { CatalogSnapshot } from '../catalog/catalog-snapshot';
+import type { ItemsRepository } from '../catalog/items.repository';
+import { dot, normalize } from '../common/vectors';
+import type { AppConfig } from '../config/app-config';
+import type { EmbeddingsService } from '../embeddings/embeddings.service';
+import type { ListStage } from '../ranking/list-stage';
+import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
+import {
+  gatherSessionCandidates,
+  mainSource,
+  rankSessionList,
+  sessionQuery,
+  sessionScoreOf,
+  type SessionSource,
+} from '../ranking/session-ranking';
+import type { ServingModel } from '../serving-model/serving-model';
+import type { ListOptions } from './dto/options.schema';
+import { itemFilter } from './filters';
+import { vectorPool, type Candidate, type ListSteps, type RankingIndex } from './list-steps';
+import type { PurchaseSignalsService } from './purchase-signals.service';
+import type { Reason, RecommendationList } from './response';
+import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
+
+const SOURCE_ORDER: readonly SessionSource[] = [
+  'transitions',
+  'co-purchase',
+  'vector',
+  'trending',
+  'popular',
+];
+
+/**
+ * The `strategy` of a session list: `session`, then the sources its items came from (the main source of
+ * each, as its reason names it), e.g. `session:transitions+co-purchase+vector`.
+ */
+export function sessionStrategy(sources: readonly SessionSource[]): string {
+  const used = SOURCE_ORDER.filter((s) => sources.includes(s));
+  return used.length > 0 ? `session:${used.join('+')}` : 'session';
+}
+
+/** Lists for shoppers we do not know: a session (cart, recently viewed) and/or a text query; see `session`. */
+export class SessionLists {
+  constructor(
+    private readonly index: RankingIndex,
+    private readonly snapshot: CatalogSnapshot,
+    private readonly items: ItemsRepository,
+    private readonly embeddings: EmbeddingsService,
+    private readonly interactions: PurchaseSignalsService,
+    private readonly serving: ServingModel,
+    private readonly config: AppConfig,
+    private readonly newArrivals: NewArrivalRule,
+    private readonly steps: ListSteps,
+  ) {}
+
+  private vectorSources(): SessionVectorSources {
+    return { index: this.index, items: this.items, embeddings: this.embeddings };
+  }
+
+  /** A session and/or a text query, for shoppers we do not know; `now` decides which items are new arrivals. */
+  async session(
+    itemIds: string[],
+    text: string | undefined,
+    opts: ListOptions,
+    now = new Date(),
+    stage?: ListStage,
+  ): Promise<RecommendationList> {
+    const known = itemIds.filter((id) => this.snapshot.get(id));
+    const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
+    // Later items weigh more: the last thing looked at says most about what the shopper wants now.
+    let query = sessionQuery(vectors.map((x) => x.v));
+    if (text) {
+      const t = await textQueryVector(this.vectorSources(), text, this.snapshot);
+      if (!query) query = t;
+      else {
+        for (let j = 0; j < query.length; j++) query[j] = (query[j] + t[j]) / 2;
+        query = normalize(query);
+      }
+    }
+    const excluded = new Set([...itemIds, ...opts.exclude]);
+    if (known.length > 0) return this.sessionList(known, vectors, query, opts, excluded, now, stage);
+    const q = query ? normalize(query) : undefined;
+    return this.steps.staged(
+      (depth) =>
+        (q ? this.steps.searchVector(q, opts, excluded, depth) : []).map((h): Candidate => ({
+          ...h,
+          reason: { type: 'matches-text' },
+        })),
+      opts,
+      text && vectors.length === 0 ? 'semantic-search' : 'session',
+      stage,
+      vectorPool(opts),
+    );
+  }
+
+  /**
+   * The session kind of the one ranking: the session vector's neighbours, co-purchase neighbours and learned
+   * successors of the session's items (the last ones weighing most), trending and popular items, scored by
+   * the session blend the active model version was tuned with (the defaults before any was). Each item's
+   * reason names the source that weighed most in its score, and `strategy` the sources of the shown items.
+   */
+  private async sessionList(
+    session: string[],
+    vectors: Array<{ id: string; v: Float32Array }>,
+    query: Float32Array | undefined,
+    opts: ListOptions,
+    excluded: ReadonlySet<string>,
+    now: Date,
+    stage?: ListStage,
+  ): Promise<RecommendationList> {
+    const blend = this.serving.current().sessionBlend;
+    const model = this.interactions.current();
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
+    const vectorOf = this.index.vectorLookup();
+    const set = gatherSessionCandidates(
+      { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
+      session,
+      query,
+      pass,
+    );
+    // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
+    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
+    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
+    const isNew = (i: number) =>
+      isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
+    // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
+    const order = rankSessionList(
+      set,
+      blend,
+      { limit: opts.limit, pool: stage ? set.size : pool, newItemSlots: this.config.recsNewItemSlots },
+      isNew,
+    );
+    const sourceOf = new Map<string, SessionSource>();
+    const ranked = (depth: number) =>
+      order.slice(0, depth).map((i): Candidate => {
+        const id = set.ids[i];
+        sourceOf.set(id, mainSource(set, blend, i));
+        return {
+          id,
+          score: sessionScoreOf(set, blend, i),
+          reason: opts.explain ? sessionReason(i) : undefined,
+        };
+      });
+    function sessionReason(i: number): Reason {
+      const id = set.ids[i];
+      switch (mainSource(set, blend, i)) {
+        case 'transitions':
+          return { type: 'bought-after', itemIds: [set.transVia[i]!] };
+        case 'co-purchase':
+          return { type: 'co-purchased-with', itemIds: [set.knnVia[i]!] };
+        case 'vector': {
+          if (vectors.length === 0) return { type: 'matches-text' };
+          const hv = vectorOf(id);
+          const best = hv
+            ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
+            : vectors[vectors.length - 1];
+          return { type: 'similar-to', itemIds: [best.id] };
+        }
+        default:
+          return { type: 'popular', buyers: model.buyersOf(id) };
+      }
+    }
+    const list = await this.steps.staged(ranked, opts, 'session', stage, pool);
+    // A pinned item may not be one of the candidates: it names no source.
+    const sources = list.items.flatMap((i) => {
+      const s = sourceOf.get(i.id);
+      return s ? [s] : [];
+    });
+    return { ...list, strategy: sessionStrategy(sources) };
+  }
+}

@@ -1,0 +1,156 @@
+import { CatalogSnapshot } from '../catalog/catalog-snapshot';
+import { notFound } from '../common/problem';
+import type { ListStage } from '../ranking/list-stage';
+import {
+  firstPassing,
+  similarList,
+  similarStrategy,
+  type SimilarBlend,
+  type SimilarList,
+  type SimilarSource,
+  type SimilarSources,
+} from '../ranking/similar-ranking';
+import type { ServingModel } from '../serving-model/serving-model';
+import type { ListOptions } from './dto/options.schema';
+import { itemFilter } from './filters';
+import { vectorPool, type Candidate, type ListSteps, type RankingIndex } from './list-steps';
+import type { PurchaseSignalsService } from './purchase-signals.service';
+import type { RecommendationList } from './response';
+import { SimilarListCache } from './similar-list-cache';
+
+/** Entries of a held similar list: the largest `limit` (100) a request can ask for. */
+const SIMILAR_LIST_LENGTH = 100;
+
+const SIMILAR_REASON: Record<SimilarSource, 'co-purchased-with' | 'bought-after' | 'similar-to'> = {
+  'co-purchase': 'co-purchased-with',
+  transitions: 'bought-after',
+  vector: 'similar-to',
+};
+
+/** Similar lists (a product page's "items like this one"), held per indexed item; see `similar`. */
+export class SimilarLists {
+  private readonly similarLists: SimilarListCache;
+
+  constructor(
+    private readonly index: RankingIndex,
+    private readonly snapshot: CatalogSnapshot,
+    private readonly interactions: PurchaseSignalsService,
+    private readonly serving: ServingModel,
+    private readonly steps: ListSteps,
+    /** The served vector of an item, embedded on the spot when it is not indexed yet. */
+    private readonly itemVector: (id: string) => Promise<Float32Array | undefined>,
+    capacity: number,
+  ) {
+    this.similarLists = new SimilarListCache(capacity);
+  }
+
+  /**
+   * The similar kind of the one ranking (ranking/similar-ranking.ts): the item's co-purchase neighbours, its
+   * successors and its vector neighbours, scored by the similar blend. Each indexed item's list is ranked once
+   * per index, co-purchase generation and blend, unfiltered, and held (SimilarListCache); a request filters
+   * the held list and ranks afresh under its filters only when too few of it pass (or a rules stage asks for
+   * more candidates than a held list has).
+   */
+  async similar(itemId: string, opts: ListOptions, stage?: ListStage): Promise<RecommendationList> {
+    if (!this.snapshot.get(itemId)) throw notFound(`Item "${itemId}"`);
+    const blend = this.serving.current().similarBlend;
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set([itemId, ...opts.exclude]));
+    const sourceOf = new Map<string, SimilarSource>();
+    const out = await this.steps.staged(
+      async (depth) => {
+        const held = depth <= SIMILAR_LIST_LENGTH ? this.heldSimilarList(itemId, blend) : undefined;
+        let list = held;
+        let slots = held && firstPassing(held, depth, pass);
+        if (!list || !slots) {
+          list = similarList(
+            this.similarSources(),
+            itemId,
+            await this.itemVector(itemId),
+            pass,
+            blend,
+            depth,
+          );
+          slots = list.ids.map((_, i) => i);
+        }
+        const ranked = list;
+        for (const i of slots) sourceOf.set(ranked.ids[i], ranked.sources[i]);
+        return slots.map((i): Candidate => ({
+          id: ranked.ids[i],
+          score: ranked.scores[i],
+          reason: { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] },
+        }));
+      },
+      opts,
+      'similar',
+      stage,
+      vectorPool(opts),
+    );
+    // A pinned item may not be one of the candidates: it names no source.
+    const sources = out.items.flatMap((i) => {
+      const s = sourceOf.get(i.id);
+      return s ? [s] : [];
+    });
+    return { ...out, strategy: similarStrategy(sources) };
+  }
+
+  private similarSources(): SimilarSources {
+    return {
+      signals: this.interactions.current(),
+      vectorOf: this.index.vectorLookup(),
+      nearest: (v, k, accept) => this.index.search(v, k, accept),
+    };
+  }
+
+  /** The inputs a held similar list was ranked with: any change drops every held list. */
+  private syncSimilarLists(blend: SimilarBlend): void {
+    this.similarLists.sync([this.index.current(), this.interactions.neighboursGeneration(), blend]);
+  }
+
+  /** The held (or now ranked and held) unfiltered list of an indexed item; undefined when not held. */
+  private heldSimilarList(itemId: string, blend: SimilarBlend): SimilarList | undefined {
+    if (!this.similarLists.enabled) return undefined;
+    this.syncSimilarLists(blend);
+    const held = this.similarLists.get(itemId);
+    if (held) return held;
+    const v = this.index.vectorOf(itemId);
+    // An item not indexed yet is embedded per request; its list waits for the index.
+    if (!v) return undefined;
+    const list = similarList(
+      this.similarSources(),
+      itemId,
+      v,
+      (id) => this.snapshot.get(id) !== undefined,
+      blend,
+      SIMILAR_LIST_LENGTH,
+    );
+    this.similarLists.set(itemId, list);
+    return list;
+  }
+
+  /**
+   * Ranks and holds the similar lists of indexed items not held yet, up to the cache's capacity, in slices
+   * of about 10 ms between requests (the warmer calls it after its pass). Returns how many it ranked.
+   */
+  async precomputeSimilar(stopped: () => boolean = () => false): Promise<number> {
+    const index = this.index.current();
+    if (!this.similarLists.enabled || !index) return 0;
+    const blend = this.serving.current().similarBlend;
+    this.syncSimilarLists(blend);
+    let ranked = 0;
+    let sliceStart = Date.now();
+    for (const id of index.ids()) {
+      if (stopped() || this.similarLists.size >= this.similarLists.capacity) break;
+      if (this.index.current() !== index || this.serving.current().similarBlend !== blend) break;
+      if (this.similarLists.has(id) || !this.snapshot.get(id)) continue;
+      this.heldSimilarList(id, blend);
+      ranked += 1;
+      if (Date.now() - sliceStart >= 10) {
+        // Requests queued meanwhile go first.
+        await new Promise<void>((r) => setImmediate(r));
+        this.syncSimilarLists(blend);
+        sliceStart = Date.now();
+      }
+    }
+    return ranked;
+  }
+}
