@@ -1,11 +1,8 @@
-// Over 400 lines: the kinds' candidate sources stay beside the serve / preview flow that feeds them, so a
-// new kind is one case in one place.
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
-import { ProblemException, validationProblem } from '../common/problem';
+import { ProblemException } from '../common/problem';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { ListOptions } from '../recommendations/dto/options.schema';
 import { itemFilter } from '../recommendations/filters';
@@ -13,15 +10,14 @@ import { PurchaseSignalsService } from '../recommendations/purchase-signals.serv
 import { ProfileService } from '../recommendations/profile.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { ListWarmers } from '../recommendations/list-warmers';
-import type { Reason, RecommendationList, StageSummary } from '../recommendations/response';
+import type { RecommendationList, StageSummary } from '../recommendations/response';
 import type { ListStage } from '../ranking/list-stage';
-import { memoizeRules, type CompiledRule } from '../ranking/rules-stage';
+import type { CompiledRule } from '../ranking/rules-stage';
 import { IndexService } from '../vector-index/index.service';
 import {
   DEFAULT_PLACEMENT_LIMIT,
   type PlacementContext,
   type PlacementDefinition,
-  type PlacementKind,
 } from './dto/placement.schema';
 import { PinnedEngines } from './pinned-engines';
 import type { PlacementItem, PlacementList, ServeOptions, ServeVariant } from './placement-list';
@@ -31,6 +27,9 @@ import { ItemFieldsSnapshot } from './item-fields.snapshot';
 import { compileRules } from './rules/compile-rules';
 import { placementStage } from './rules/placement-stage';
 import { PlacementsService } from './placements.service';
+import { PlacementCandidates, type Candidate } from './placement-candidates';
+import { requireContext } from './placement-context';
+import { RuleSets } from './rule-sets';
 
 /** What produces a list's candidates: an engine (the active one, or a version's own) or the popular list. */
 interface ListEngine {
@@ -40,12 +39,6 @@ interface ListEngine {
   version: () => string | null;
 }
 
-interface Candidate {
-  id: string;
-  score: number;
-  reason?: Reason;
-}
-
 interface Run {
   items: Array<Candidate & { rules: string[] }>;
   strategy: string;
@@ -53,19 +46,6 @@ interface Run {
   stage: StageSummary;
 }
 
-/** Which context each kind needs: the first name listed is the one a 400 names. */
-const REQUIRED: Record<PlacementKind, ReadonlyArray<keyof PlacementContext>> = {
-  'for-you': ['userId'],
-  'buy-again': ['userId'],
-  similar: ['itemId'],
-  complements: ['itemIds', 'itemId'],
-  search: ['text'],
-  trending: [],
-  'new-arrivals': [],
-};
-
-/** Items whose condition results one rule set remembers (a catalog write starts the memo over). */
-const CONDITION_MEMO_ITEMS = 50_000;
 /** How long the warmer trusts its list of placements to warm. */
 const WARM_LIST_MS = 5000;
 
@@ -78,20 +58,25 @@ const WARM_LIST_MS = 5000;
 @Injectable()
 export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
   private sub: Subscription | undefined;
+  private readonly kinds: PlacementCandidates;
+  private readonly ruleSets: RuleSets;
 
   constructor(
     private readonly placements: PlacementsService,
     private readonly recs: RecommendationsService,
-    private readonly interactions: PurchaseSignalsService,
+    interactions: PurchaseSignalsService,
     private readonly profiles: ProfileService,
     private readonly catalog: CatalogSnapshot,
     private readonly fields: ItemFieldsSnapshot,
     private readonly items: ItemsRepository,
     private readonly index: IndexService,
     private readonly pinned: PinnedEngines,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly warmers: ListWarmers,
-  ) {}
+  ) {
+    this.kinds = new PlacementCandidates(interactions, profiles, catalog, fields, config);
+    this.ruleSets = new RuleSets(fields);
+  }
 
   onModuleInit(): void {
     this.warmers.register((userId) => this.warm(userId));
@@ -324,8 +309,8 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
     );
     const contextId = context.itemId ?? context.itemIds?.[context.itemIds.length - 1];
     const stage = placementStage({
-      rules: this.memoized(rules),
-      rulesId: this.rulesId(rules),
+      rules: this.ruleSets.memoized(rules),
+      rulesId: this.ruleSets.id(rules),
       contextItem: contextId ? this.fields.document(contextId) : undefined,
       contextKey: shown.join(','),
       now: now.getTime(),
@@ -347,43 +332,6 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
     };
     return { opts, excluded, stage };
   }
-
-  /** The rules with their conditions remembered per item, until the item documents change. */
-  private memoized(rules: readonly CompiledRule[]): readonly CompiledRule[] {
-    if (rules.length === 0) return rules;
-    const generation = this.fields.generation;
-    const hit = this.memos.get(rules);
-    if (hit && hit.generation === generation) return hit.rules;
-    const memo = { generation, rules: memoizeRules(rules, CONDITION_MEMO_ITEMS) };
-    this.memos.set(rules, memo);
-    return memo.rules;
-  }
-
-  private readonly memos = new WeakMap<
-    readonly CompiledRule[],
-    { generation: number; rules: CompiledRule[] }
-  >();
-
-  /**
-   * A rule set's name in cache keys: a digest of the rules as written, so a placement revision's and an
-   * experiment variant's rules keep their name when compiled again (rules built without their source get one
-   * name per compiled set).
-   */
-  private rulesId(rules: readonly CompiledRule[]): string {
-    let id = this.ruleSetIds.get(rules);
-    if (id === undefined) {
-      id = rules.every((r) => r.source !== undefined)
-        ? createHash('sha256')
-            .update(rules.map((r) => r.source).join('\n'))
-            .digest('base64url')
-        : `set#${++this.ruleSets}`;
-      this.ruleSetIds.set(rules, id);
-    }
-    return id;
-  }
-
-  private readonly ruleSetIds = new WeakMap<readonly CompiledRule[], string>();
-  private ruleSets = 0;
 
   /** The kind's list from the engine, with the stage (if any) run by the ranking core. */
   private async list(
@@ -411,7 +359,7 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
         let strategy: string = def.kind;
         const list = await recs.staged(
           async (depth) => {
-            const got = await this.candidates(def, context, { ...opts, limit: depth }, now, engine, pass);
+            const got = await this.kinds.candidates(def, context, { ...opts, limit: depth }, now, recs, pass);
             strategy = got.strategy;
             return got.items;
           },
@@ -423,110 +371,6 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
       }
     }
   }
-
-  /** The best `opts.limit` candidates of the kinds ranked here, best first, under the page's filters. */
-  private async candidates(
-    def: PlacementDefinition,
-    context: PlacementContext,
-    opts: ListOptions,
-    now: Date,
-    engine: ListEngine,
-    pass: (id: string) => boolean,
-  ): Promise<{ items: Candidate[]; strategy: string }> {
-    const limit = opts.limit;
-    const model = this.interactions.current();
-    const recs = engine.recs;
-    switch (def.kind) {
-      case 'complements': {
-        const sources = context.itemIds ?? [context.itemId!];
-        const exclude = new Set(sources);
-        const items: Candidate[] = [];
-        // Co-purchase neighbours first: their scores (1 + Σ similarity) sit above any cosine (≤ 1).
-        model.withCoPurchase(sources, (co) => {
-          for (const id of co.ranked()) {
-            if (items.length >= limit) break;
-            if (exclude.has(id) || !pass(id)) continue;
-            const k = co.of(id);
-            exclude.add(id);
-            items.push({
-              id,
-              score: 1 + k.score,
-              reason: { type: 'co-purchased-with', itemIds: k.via ? [k.via] : [] },
-            });
-          }
-        });
-        let strategy = 'complements';
-        if (items.length < limit) {
-          const fill = await recs.session(sources, undefined, {
-            ...opts,
-            diversity: 0,
-            limit: limit - items.length,
-            exclude: [...exclude],
-          });
-          if (items.length === 0) strategy = 'complements-vector';
-          items.push(...fill.items);
-        }
-        return { items, strategy };
-      }
-      case 'buy-again': {
-        const profile = await this.profiles.profile(context.userId!, now);
-        const halfLifeMs = this.config.profileHalfLifeDays * 86_400_000;
-        const items = profile.items
-          .filter((p) => p.purchases > 0 && pass(p.itemId))
-          .map((p): Candidate => {
-            const recency = Math.pow(2, -(now.getTime() - p.lastAt.getTime()) / halfLifeMs);
-            return {
-              id: p.itemId,
-              score: model.reorderRate(p.itemId) * (0.5 + 0.5 * recency),
-              reason: { type: 'bought-before', count: p.purchases },
-            };
-          })
-          .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-          .slice(0, limit);
-        return { items, strategy: 'buy-again' };
-      }
-      case 'trending': {
-        const items: Candidate[] = [];
-        for (const id of model.trending) {
-          if (items.length >= limit) break;
-          if (pass(id))
-            items.push({
-              id,
-              score: 1 + Math.log1p(model.recentBuyersOf(id)),
-              reason: { type: 'popular', buyers: model.recentBuyersOf(id) },
-            });
-        }
-        const strategy = items.length > 0 ? 'trending' : 'popular-fallback';
-        // Too few recent sales (a quiet shop, imported history): all-time sellers fill, below every trending one.
-        const top = Math.log1p(model.buyersOf(model.popular[0] ?? '')) + 1;
-        const seen = new Set(items.map((i) => i.id));
-        for (const id of model.popular) {
-          if (items.length >= limit) break;
-          if (!seen.has(id) && pass(id))
-            items.push({
-              id,
-              score: Math.log1p(model.buyersOf(id)) / top,
-              reason: { type: 'popular', buyers: model.buyersOf(id) },
-            });
-        }
-        return { items, strategy };
-      }
-      default: {
-        // new-arrivals
-        const items: Candidate[] = [];
-        for (const id of this.fields.newestFirst()) {
-          if (items.length >= limit) break;
-          // By the catalog's own dates: a product announced for later is not on sale yet.
-          const since = this.catalog.get(id)?.availableFrom ?? now.getTime();
-          if (since > now.getTime() || !pass(id)) continue;
-          const age = now.getTime() - since;
-          // Newer is higher; a month halves the score, so boosts compare with freshness on a known scale.
-          items.push({ id, score: Math.pow(2, -Math.max(0, age) / (30 * 86_400_000)) });
-        }
-        return { items, strategy: 'new-arrivals' };
-      }
-    }
-  }
 }
 
 /** A for-you placement's options as the personalised list takes them. */
@@ -534,23 +378,3 @@ const forYouOptions = (def: PlacementDefinition, opts: ListOptions) => ({
   ...opts,
   excludePurchased: def.filters?.excludePurchased ?? false,
 });
-
-/** 400 naming the missing context parameter of the placement's kind. */
-function requireContext(kind: PlacementKind, context: PlacementContext): void {
-  const names = REQUIRED[kind];
-  if (names.length === 0) return;
-  const has = (n: keyof PlacementContext) => {
-    const v = context[n];
-    return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== '';
-  };
-  if (names.some(has)) return;
-  throw validationProblem([
-    {
-      path: names[0],
-      message:
-        names.length > 1
-          ? `a ${kind} placement needs ${names.join(' or ')}`
-          : `a ${kind} placement needs ${names[0]}`,
-    },
-  ]);
-}
