@@ -1,3 +1,5 @@
+// Over 400 lines: one adapter class around one hnswlib handle, whose build, load, search, delete and atomic
+// save all keep its label maps and manifest consistent; split, that invariant would span files.
 import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import { join } from 'path';

@@ -1,3 +1,5 @@
+// Over 400 lines: one kernel class whose forward pass, backward pass and scratch buffers share one memory
+// layout; split, the gradient would sit apart from the loss it differentiates.
 import type { ContextCsr } from './training-pairs';
 
 /**
