@@ -173,7 +173,14 @@ class Soak {
   readonly ledger = new DeleteLedger();
   readonly rss = new Map<
     string,
-    Array<{ at: number; mb: number; treeMb: number; heapUsedMb?: number; heapTotalMb?: number }>
+    Array<{
+      at: number;
+      mb: number;
+      treeMb: number;
+      heapUsedMb?: number;
+      heapTotalMb?: number;
+      externalMb?: number;
+    }>
   >();
   sent = 0;
   t0 = 0;
@@ -681,10 +688,13 @@ async function scenario(t: Traffic, jobs: JobWatch[]): Promise<void> {
 }
 
 /**
- * The server's V8 heap (used and reserved) beside its RSS, from prom-client's default metrics: tells garbage
- * waiting for a full collection (heap used saws, RSS follows) from memory held outside the heap.
+ * The server's V8 heap (used and reserved) and external memory (buffers, typed arrays) beside its RSS, from
+ * prom-client's default metrics: tells garbage waiting for a full collection (heap used saws, RSS follows)
+ * from memory held outside the heap, and that from native memory V8 knows nothing of (RSS minus both).
  */
-async function v8Heap(s: ServerHandle): Promise<{ heapUsedMb?: number; heapTotalMb?: number }> {
+async function v8Heap(
+  s: ServerHandle,
+): Promise<{ heapUsedMb?: number; heapTotalMb?: number; externalMb?: number }> {
   try {
     const res = await fetch(`${s.running.url}/metrics`, { signal: AbortSignal.timeout(5000) });
     const text = await res.text();
@@ -695,6 +705,7 @@ async function v8Heap(s: ServerHandle): Promise<{ heapUsedMb?: number; heapTotal
     return {
       heapUsedMb: metric('nodejs_heap_size_used_bytes'),
       heapTotalMb: metric('nodejs_heap_size_total_bytes'),
+      externalMb: metric('nodejs_external_memory_bytes'),
     };
   } catch {
     return {};
@@ -831,7 +842,7 @@ function report(t: Traffic, jobs: JobWatch[], seconds: number): boolean {
       `  ${s.name} samples every ${RSS_EVERY_MS / 1000} s: ${series.map((x) => Math.round(x.mb)).join(' ')}`,
     );
     say(
-      `  ${s.name} V8 heap used/reserved MB at those samples: ${series.map((x) => `${x.heapUsedMb ?? '–'}/${x.heapTotalMb ?? '–'}`).join(' ')}`,
+      `  ${s.name} V8 heap used/reserved/external MB at those samples: ${series.map((x) => `${x.heapUsedMb ?? '–'}/${x.heapTotalMb ?? '–'}/${x.externalMb ?? '–'}`).join(' ')}`,
     );
     if (s.exitedAt !== undefined)
       say(`  ${s.name} EXITED at ${Math.round((s.exitedAt - soak.t0) / 1000)} s with code ${s.exitCode}`);
