@@ -171,7 +171,17 @@ class Soak {
   readonly minutes: MinuteStats[] = [];
   readonly violations: Violation[] = [];
   readonly ledger = new DeleteLedger();
-  readonly rss = new Map<string, Array<{ at: number; mb: number; treeMb: number }>>();
+  readonly rss = new Map<
+    string,
+    Array<{
+      at: number;
+      mb: number;
+      treeMb: number;
+      heapUsedMb?: number;
+      heapTotalMb?: number;
+      externalMb?: number;
+    }>
+  >();
   sent = 0;
   t0 = 0;
 
@@ -677,6 +687,31 @@ async function scenario(t: Traffic, jobs: JobWatch[]): Promise<void> {
   for (const w of jobs) await pollJob(t, w);
 }
 
+/**
+ * The server's V8 heap (used and reserved) and external memory (buffers, typed arrays) beside its RSS, from
+ * prom-client's default metrics: tells garbage waiting for a full collection (heap used saws, RSS follows)
+ * from memory held outside the heap, and that from native memory V8 knows nothing of (RSS minus both).
+ */
+async function v8Heap(
+  s: ServerHandle,
+): Promise<{ heapUsedMb?: number; heapTotalMb?: number; externalMb?: number }> {
+  try {
+    const res = await fetch(`${s.running.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    const metric = (name: string) => {
+      const m = new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text);
+      return m ? Math.round(Number(m[1]) / 2 ** 20) : undefined;
+    };
+    return {
+      heapUsedMb: metric('nodejs_heap_size_used_bytes'),
+      heapTotalMb: metric('nodejs_heap_size_total_bytes'),
+      externalMb: metric('nodejs_external_memory_bytes'),
+    };
+  } catch {
+    return {};
+  }
+}
+
 async function sampleRss(t: Traffic): Promise<void> {
   while (performance.now() < t.deadline) {
     for (const s of t.servers) {
@@ -684,7 +719,7 @@ async function sampleRss(t: Traffic): Promise<void> {
       const mb = pid === undefined ? undefined : rssMb(pid);
       if (pid === undefined || mb === undefined) continue;
       const series = t.soak.rss.get(s.name) ?? [];
-      series.push({ at: performance.now(), mb, treeMb: treeRssMb(pid) ?? mb });
+      series.push({ at: performance.now(), mb, treeMb: treeRssMb(pid) ?? mb, ...(await v8Heap(s)) });
       t.soak.rss.set(s.name, series);
     }
     const wait = Math.min(RSS_EVERY_MS, t.deadline - performance.now());
@@ -805,6 +840,9 @@ function report(t: Traffic, jobs: JobWatch[], seconds: number): boolean {
     const series = soak.rss.get(s.name) ?? [];
     say(
       `  ${s.name} samples every ${RSS_EVERY_MS / 1000} s: ${series.map((x) => Math.round(x.mb)).join(' ')}`,
+    );
+    say(
+      `  ${s.name} V8 heap used/reserved/external MB at those samples: ${series.map((x) => `${x.heapUsedMb ?? '–'}/${x.heapTotalMb ?? '–'}/${x.externalMb ?? '–'}`).join(' ')}`,
     );
     if (s.exitedAt !== undefined)
       say(`  ${s.name} EXITED at ${Math.round((s.exitedAt - soak.t0) / 1000)} s with code ${s.exitCode}`);

@@ -69,7 +69,8 @@ export interface RunningServer {
 
 /**
  * Starts `aisle serve` on the given database (port: BENCH_PORT, default 3900) and waits until `waitFor` (default /health/ready) answers 200.
- * The server's log goes to the bench's stderr, or to `logFile` (appended) when given.
+ * The server's log goes to the bench's stderr, or to `logFile` (appended) when given: then with its stdout,
+ * where a server writes its structured log (errors included), so a bench that sees a 5xx can read why.
  */
 export async function startServer(
   env: Record<string, string>,
@@ -87,7 +88,7 @@ export async function startServer(
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', log],
+    stdio: ['ignore', typeof log === 'number' ? log : 'ignore', log],
   });
   if (typeof log === 'number') fs.closeSync(log); // the child holds its own descriptor
   const url = `http://127.0.0.1:${port}`;

@@ -6,6 +6,7 @@ import { createHttpApp } from '../http-app';
 import { ImportService } from '../import/import.service';
 import { openRuntime } from './context';
 import { reportFailure } from './command-runner';
+import { limitHeapGrowth } from '../common/heap-growth';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(
@@ -22,6 +23,8 @@ const demoFile = () =>
 
 async function serve(opts: { demo?: boolean }): Promise<void> {
   const rt = await openRuntime();
+  // A server's RSS should follow what it holds, not V8's appetite for garbage (see heap-growth.ts).
+  limitHeapGrowth(rt.config.heapGrowthPercent);
   const app = await createHttpApp(rt.config, rt.db.url);
   try {
     if (opts.demo) {

@@ -80,6 +80,7 @@ export const envSchema = z.object({
   ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
   MIGRATIONS_RUN: bool.default(true),
   BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must look like 5mb, 512kb or 1000000b').default('5mb'),
   MAX_BATCH: positiveInt(1000),
@@ -179,6 +180,8 @@ export interface AppConfig {
   apiKeys: ApiKey[] | undefined;
   encoderModel: string;
   logLevel: Env['LOG_LEVEL'];
+  /** `aisle serve`: old-generation growth past the live heap before a full GC (common/heap-growth.ts). */
+  heapGrowthPercent: number;
   /** `auto`: readable lines when the log goes to a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
   migrationsRun: boolean;
@@ -280,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.API_KEYS,
     encoderModel: e.ENCODER_MODEL,
     logLevel: e.LOG_LEVEL,
+    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
     logFormat: e.LOG_FORMAT,
     migrationsRun: e.MIGRATIONS_RUN,
     bodyLimit: e.BODY_LIMIT,
