@@ -30,6 +30,10 @@ async function main(): Promise<void> {
   await withContext(rt, async (ctx) => {
     await ctx.get(PurchaseSignalsService).refresh();
     const index = ctx.get(IndexService);
+    // Without an index every session item is embedded on the spot (in the encoder's process, which
+    // process.cpuUsage does not see): the numbers would measure the encoder's queue, not the ranking.
+    if (!index.current())
+      throw new Error('no vector index in DATA_DIR: run bench/api-load.ts from here once');
     const vectorOf = index.vectorLookup();
     for (const id of index.current()?.ids() ?? []) vectorOf(id);
     const rows: Array<{ ids: string[] }> = await ctx.get(DataSource).query(

@@ -3,6 +3,7 @@ import type { NearestHit } from './candidates';
 import { blendScore, blendScores, storedWeights, type FeatureColumns } from './linear-blend';
 import type { PurchaseSignals } from './purchase-signals';
 import { reserveNewArrivalSlots } from './new-arrivals';
+import { SessionSums, walkRanked } from './session-sums';
 import { topK } from './top-k';
 
 /**
@@ -137,30 +138,14 @@ export function gatherSessionCandidates(
   const model = src.signals;
   const recent = distinctLast(session).slice(-limits.items);
   const n = recent.length;
-  type Acc = Map<string, { flat: number; sum: number; best: number; via: string }>;
-  const knnAcc: Acc = new Map();
-  const transAcc: Acc = new Map();
-  const accumulate = (acc: Acc, s: string, d: number, ids: readonly string[], sims: Float32Array) => {
-    for (let k = 0; k < ids.length; k++) {
-      const v = d * sims[k];
-      const e = acc.get(ids[k]);
-      if (!e) acc.set(ids[k], { flat: sims[k], sum: v, best: v, via: s });
-      else {
-        e.flat += sims[k];
-        e.sum += v;
-        if (v > e.best) {
-          e.best = v;
-          e.via = s;
-        }
-      }
-    }
-  };
+  const knnSums = KNN_SUMS;
+  const transSums = TRANS_SUMS;
+  knnSums.reset();
+  transSums.reset();
   recent.forEach((s, i) => {
     const d = sessionDecay(i, n);
-    const co = model.neighboursOf(s);
-    accumulate(knnAcc, s, d, co.ids, co.sims);
-    const next = model.transitionsOf(s);
-    accumulate(transAcc, s, d, next.ids, next.sims);
+    knnSums.add(i, d, model.neighboursOf(s));
+    transSums.add(i, d, model.transitionsOf(s));
   });
 
   const ids: string[] = [];
@@ -173,15 +158,17 @@ export function gatherSessionCandidates(
   };
   if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id);
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
-  // baseline's) and the recency-weighted one.
-  for (const acc of [knnAcc, transAcc]) {
-    for (const by of ['flat', 'sum'] as const) {
-      const ranked = [...acc.entries()].sort((a, b) => b[1][by] - a[1][by] || (a[0] < b[0] ? -1 : 1));
+  // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
+  // `perSource` rows are ordered up front.
+  for (const sums of [knnSums, transSums]) {
+    for (const values of [sums.flat, sums.sum]) {
       let kept = 0;
-      for (const [id] of ranked) {
-        if (kept >= limits.perSource) break;
+      walkRanked(sums, values, limits.perSource + 16, (row) => {
+        if (kept >= limits.perSource) return false;
+        const id = sums.idOf[row];
         if (slot.has(id) || add(id)) kept += 1;
-      }
+        return true;
+      });
     }
   }
   for (const shelf of [model.popular, model.trending]) {
@@ -209,28 +196,82 @@ export function gatherSessionCandidates(
     logTrend: new Float64Array(size),
     logPop: new Float64Array(size),
   };
+  // Every touched neighbour row once, rather than a lookup by id per candidate.
+  for (let t = 0; t < knnSums.count; t++) {
+    const r = knnSums.touched[t];
+    const i = slot.get(knnSums.idOf[r]);
+    if (i === undefined) continue;
+    set.knn[i] = knnSums.flat[r];
+    set.knnRecent[i] = knnSums.sum[r];
+    set.knnVia[i] = recent[knnSums.via[r]];
+  }
+  for (let t = 0; t < transSums.count; t++) {
+    const r = transSums.touched[t];
+    const i = slot.get(transSums.idOf[r]);
+    if (i === undefined) continue;
+    set.trans[i] = transSums.flat[r];
+    set.transRecent[i] = transSums.sum[r];
+    set.transVia[i] = recent[transSums.via[r]];
+  }
   const flat = query ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
     const v = query ? src.vectorOf(id) : undefined;
-    set.cos[i] = v ? dot(query!, v) : 0;
-    set.cosFlat[i] = v && flat ? dot(flat, v) : 0;
-    const co = knnAcc.get(id);
-    if (co) {
-      set.knn[i] = co.flat;
-      set.knnRecent[i] = co.sum;
-      set.knnVia[i] = co.via;
+    if (v) {
+      if (flat) {
+        const both = dot2(query!, flat, v);
+        set.cos[i] = both.a;
+        set.cosFlat[i] = both.b;
+      } else set.cos[i] = dot(query!, v);
     }
-    const tr = transAcc.get(id);
-    if (tr) {
-      set.trans[i] = tr.flat;
-      set.transRecent[i] = tr.sum;
-      set.transVia[i] = tr.via;
+    const row = model.rowOf(id);
+    if (row >= 0) {
+      set.logTrend[i] = model.logRecentBuyersAt[row];
+      set.logPop[i] = model.logBuyersAt[row];
     }
-    set.logTrend[i] = Math.log1p(model.recentBuyersOf(id));
-    set.logPop[i] = Math.log1p(model.buyersOf(id));
   }
   return set;
+}
+
+/** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
+const KNN_SUMS = new SessionSums();
+const TRANS_SUMS = new SessionSums();
+
+/**
+ * Σ a[j]·v[j] and Σ b[j]·v[j] in one pass over `v`, each in four interleaved partial sums: a session list
+ * takes two cosines for each of its hundreds of candidates, and one running sum per dot waits on every add.
+ * (The sums may differ from a plain loop's in the last bits; the served lists did not.)
+ */
+function dot2(a: Float32Array, b: Float32Array, v: Float32Array): { a: number; b: number } {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let b0 = 0;
+  let b1 = 0;
+  let b2 = 0;
+  let b3 = 0;
+  const n = v.length;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const x0 = v[j];
+    const x1 = v[j + 1];
+    const x2 = v[j + 2];
+    const x3 = v[j + 3];
+    a0 += a[j] * x0;
+    a1 += a[j + 1] * x1;
+    a2 += a[j + 2] * x2;
+    a3 += a[j + 3] * x3;
+    b0 += b[j] * x0;
+    b1 += b[j + 1] * x1;
+    b2 += b[j + 2] * x2;
+    b3 += b[j + 3] * x3;
+  }
+  for (; j < n; j++) {
+    a0 += a[j] * v[j];
+    b0 += b[j] * v[j];
+  }
+  return { a: a0 + a1 + (a2 + a3), b: b0 + b1 + (b2 + b3) };
 }
 
 /** The unit mean of the session items' vectors, each weighed alike; undefined when none has one. */

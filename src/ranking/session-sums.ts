@@ -1,0 +1,159 @@
+import type { ItemNeighbours } from './neighbour-lists';
+
+/**
+ * The per-neighbour sums of one session source (co-purchase or transitions) over a session's items, kept in
+ * scratch arrays indexed by the source's dense neighbour rows and reused across requests: a 10-item cart
+ * touches a thousand or more (session item, neighbour) pairs per source, and a Map of objects per request
+ * was most of a session list's CPU. A row's entry is live while its stamp is the current call's, so nothing
+ * is cleared between calls. Use synchronously: one summing and its reads within one turn of the event loop.
+ */
+export class SessionSums {
+  /** Σ of the similarities (the flat, order-free sum). */
+  flat = new Float64Array(0);
+  /** Σ of the recency-weighed similarities. */
+  sum = new Float64Array(0);
+  /** The strongest recency-weighed similarity and the session item (its index) that gave it. */
+  best = new Float64Array(0);
+  via = new Int32Array(0);
+  /** The neighbour id of each touched row. */
+  idOf: string[] = [];
+  /** The touched rows of the current call, in the order first touched. */
+  touched = new Int32Array(0);
+  count = 0;
+  private stamp = new Int32Array(0);
+  private call = 0;
+
+  /** Starts a new summing: every row reads as untouched. */
+  reset(): void {
+    this.count = 0;
+    this.call += 1;
+    if (this.call === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.call = 1;
+    }
+  }
+
+  /** Adds session item `s` (weighed `d`) with its neighbour list. */
+  add(s: number, d: number, list: ItemNeighbours): void {
+    const { rows, sims, ids } = list;
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (r >= this.stamp.length) this.grow(r + 1);
+      const sim = sims[k];
+      const v = d * sim;
+      if (this.stamp[r] !== this.call) {
+        this.stamp[r] = this.call;
+        this.flat[r] = sim;
+        this.sum[r] = v;
+        this.best[r] = v;
+        this.via[r] = s;
+        this.idOf[r] = ids[k];
+        if (this.count >= this.touched.length) {
+          const t = new Int32Array(Math.max(64, this.touched.length * 2));
+          t.set(this.touched);
+          this.touched = t;
+        }
+        this.touched[this.count++] = r;
+      } else {
+        this.flat[r] += sim;
+        this.sum[r] += v;
+        if (v > this.best[r]) {
+          this.best[r] = v;
+          this.via[r] = s;
+        }
+      }
+    }
+  }
+
+  private grow(n: number): void {
+    const size = Math.max(n, this.stamp.length * 2, 1024);
+    const widen = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.flat = widen(this.flat, (k) => new Float64Array(k));
+    this.sum = widen(this.sum, (k) => new Float64Array(k));
+    this.best = widen(this.best, (k) => new Float64Array(k));
+    this.via = widen(this.via, (k) => new Int32Array(k));
+    this.stamp = widen(this.stamp, (k) => new Int32Array(k));
+    const idOf = new Array<string>(size).fill('');
+    this.idOf.forEach((id, r) => (idOf[r] = id));
+    this.idOf = idOf;
+  }
+}
+
+/**
+ * The touched rows of `sums` best first by `values[row]` descending, ties by id ascending, handed to `take`
+ * one by one until it returns false: as the first rows of a full sort, but ordering only a bounded head
+ * (`expect` rows, doubled while `take` asks for more) rather than every touched row.
+ */
+export function walkRanked(
+  sums: SessionSums,
+  values: Float64Array,
+  expect: number,
+  take: (row: number) => boolean,
+): void {
+  const rows = sums.touched;
+  const count = sums.count;
+  const ids = sums.idOf;
+  let done = 0;
+  for (let k = Math.min(expect, count); ; k = Math.min(count, k * 2)) {
+    const head = topRows(rows, count, values, ids, k);
+    for (; done < head.length; done++) if (!take(head[done])) return;
+    if (k >= count) return;
+  }
+}
+
+/** The best `k` of `rows[0…count)` by value descending, then id ascending, best first (a bounded heap). */
+function topRows(
+  rows: Int32Array,
+  count: number,
+  values: Float64Array,
+  ids: readonly string[],
+  k: number,
+): Int32Array {
+  const cap = Math.max(0, Math.min(k, count));
+  const heap = new Int32Array(cap);
+  // "a ranks after b": the heap's root is the kept row every other kept row ranks before.
+  const after = (a: number, b: number): boolean =>
+    values[a] < values[b] || (values[a] === values[b] && ids[a] > ids[b]);
+  let size = 0;
+  const siftDown = (): void => {
+    let i = 0;
+    const row = heap[0];
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      if (c + 1 < size && after(heap[c + 1], heap[c])) c += 1;
+      if (!after(heap[c], row)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = row;
+  };
+  for (let x = 0; x < count && cap > 0; x++) {
+    const row = rows[x];
+    if (size < cap) {
+      let i = size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!after(row, heap[p])) break;
+        heap[i] = heap[p];
+        i = p;
+      }
+      heap[i] = row;
+    } else if (after(heap[0], row)) {
+      heap[0] = row;
+      siftDown();
+    }
+  }
+  for (let end = size - 1; end > 0; end--) {
+    const t = heap[0];
+    heap[0] = heap[end];
+    heap[end] = t;
+    size = end;
+    siftDown();
+  }
+  return heap;
+}
