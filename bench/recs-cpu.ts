@@ -7,7 +7,10 @@
  * server does it in the background after loading one), and the code is compiled by the JIT on 200 other users'
  * lists: both are done before the passes, which measure lists as a server that has been up a while computes them.
  * Each pass also prints a digest of the lists it served (ids and scores), to show a speed-up left them unchanged.
- * Usage: npm run build && RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js [--users 2000]
+ * Profile weights decay with the clock, so scores drift in their last rounded digit between runs: `--now ISO`
+ * ranks every list as of that moment, and digests of two runs compare (with RECS_CACHE_TTL_MS=0 only: the list
+ * cache serves lists of the present).
+ * Usage: npm run build && RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js [--users 2000] [--now 2026-11-30T00:00:00Z]
  */
 import { createHash } from 'crypto';
 import { openRuntime, withContext } from '../src/cli/context';
@@ -29,6 +32,10 @@ async function main(): Promise<void> {
   const limit = process.argv.includes('--users')
     ? Number(process.argv[process.argv.indexOf('--users') + 1])
     : 2000;
+  const at = process.argv.includes('--now')
+    ? new Date(process.argv[process.argv.indexOf('--now') + 1])
+    : undefined;
+  if (at && Number.isNaN(at.getTime())) throw new Error('--now takes an ISO date');
   const rt = await openRuntime();
   await withContext(rt, async (ctx) => {
     await ctx.get(PurchaseSignalsService).refresh();
@@ -49,7 +56,7 @@ async function main(): Promise<void> {
       diversity: 0,
       excludePurchased: false,
     };
-    for (const u of rows.map((r) => r.user_id).slice(limit, limit + 200)) await recs.forUser(u, opts);
+    for (const u of rows.map((r) => r.user_id).slice(limit, limit + 200)) await recs.forUser(u, opts, at);
     const out: Record<string, unknown> = { bench: 'recs-cpu', users: users.length };
     for (const pass of ['cold', 'warm']) {
       const times: number[] = [];
@@ -58,7 +65,7 @@ async function main(): Promise<void> {
       const digest = createHash('sha256');
       for (const u of users) {
         const t0 = process.hrtime.bigint();
-        const list = await recs.forUser(u, opts);
+        const list = await recs.forUser(u, opts, at);
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
         for (const it of list.items) digest.update(`${it.id}:${it.score};`);
       }

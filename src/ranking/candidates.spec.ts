@@ -71,6 +71,16 @@ describe('gatherCandidates: new arrivals by the catalog dates', () => {
     expect(shown).toEqual(['bulb', 'lamp-new']);
   });
 
+  it('ranks the same with cosines deferred (as serving gathers them), new arrivals included', () => {
+    const shape = { limit: 2, pool: 2, newItemSlots: 1 };
+    const all = gatherCandidates(sources(rule), history, NOW, notLamp);
+    const deferred = gatherCandidates({ ...sources(rule), deferCosines: true }, history, NOW, notLamp);
+    expect(deferred.deferred?.pending).toBeGreaterThan(0);
+    expect(rankForList(deferred, WEIGHTS, shape).map((s) => deferred.ids[s])).toEqual(
+      rankForList(all, WEIGHTS, shape).map((s) => all.ids[s]),
+    );
+  });
+
   it('gives the dead lamp the place on the day it came in: the moment asked decides', () => {
     const then = new Date(ON_SALE['lamp-dead'] + DAY);
     const set = gatherCandidates(sources(rule), history, then, notLamp);

@@ -1,4 +1,5 @@
 import { dot, normalize } from '../common/vectors';
+import type { DeferredCosines } from './deferred-cosines';
 import type { PurchaseSignals } from './purchase-signals';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
 import { topK } from './top-k';
@@ -44,6 +45,11 @@ export interface RankingSources {
   /** Which candidates are new arrivals (the cold-start prior and the reserved place); see NewArrivalRule. */
   newArrivals: NewArrivalRule;
   limits?: CandidateLimits;
+  /**
+   * Leave the cosines to be computed when the list is ranked, only where they can matter (deferred-cosines.ts):
+   * serving ranks one blend once. Tuning scores every candidate under many blends and needs them all.
+   */
+  deferCosines?: boolean;
 }
 
 /**
@@ -73,6 +79,8 @@ export interface CandidateSet {
   profile: Float32Array | undefined;
   /** The history items that shaped the profile vector, with their vectors (for "similar-to" reasons). */
   contributions: Array<{ id: string; v: Float32Array }>;
+  /** Cosines not computed yet (RankingSources.deferCosines); rankForList resolves the ones it needs. */
+  deferred?: DeferredCosines;
 }
 
 /**
@@ -201,11 +209,16 @@ export function gatherCandidates(
       }
     },
   );
+  const deferred: DeferredCosines | undefined =
+    profile && src.deferCosines
+      ? {
+          profileNorm: Math.sqrt(dot(profile, profile)),
+          vectors: [],
+          known: new Uint8Array(set.size),
+          pending: 0,
+        }
+      : undefined;
   for (let i = 0; i < set.size; i++) {
-    // Every cosine is computed here, the vector hits' too: the search's own scores come from another
-    // implementation (HNSW's, in float32) and would rank the same candidates differently by a hair.
-    const v = profile ? src.vectorOf(set.ids[i]) : undefined;
-    set.cos[i] = v ? dot(profile!, v) : 0;
     const row = rowAt[i];
     const buyers = row >= 0 ? model.buyersAt[row] : 0;
     if (row >= 0) {
@@ -213,6 +226,18 @@ export function gatherCandidates(
       set.logTrend[i] = model.logRecentBuyersAt[row];
     }
     set.isNew[i] = isNewArrival(src.newArrivals, set.ids[i], buyers, nowMs) ? 1 : 0;
+    // Every cosine is our own dot product, the vector hits' too: the search's own scores come from another
+    // implementation (HNSW's, in float32) and would rank the same candidates differently by a hair. A new
+    // arrival's is computed at once: the places kept for new arrivals rank them below the pool.
+    const v = profile ? src.vectorOf(set.ids[i]) : undefined;
+    if (deferred && v && !set.isNew[i]) {
+      deferred.vectors[i] = v;
+      deferred.pending += 1;
+    } else {
+      set.cos[i] = v ? dot(profile!, v) : 0;
+      if (deferred) deferred.known[i] = 1;
+    }
   }
+  if (deferred) set.deferred = deferred;
   return set;
 }

@@ -1,6 +1,7 @@
 import { dot } from '../common/vectors';
 import { BLEND_KEYS, type BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
+import { resolveCosines } from './deferred-cosines';
 import { blendScore, blendScores, type FeatureColumns } from './linear-blend';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { topK } from './top-k';
@@ -45,6 +46,7 @@ export interface ListShape {
  * their own: among them the blend is fit to the shopper (their sales terms are all 0).
  */
 export function rankForList(set: CandidateSet, w: BlendWeights, shape: ListShape): number[] {
+  resolveCosines(set, w, shape.pool, blendScoreOf);
   const scores = scoreCandidates(set, w, new Float64Array(set.size));
   const ranked = Array.from(rankCandidates(set, scores, shape.pool));
   if (shape.newItemSlots > 0) {

@@ -237,6 +237,7 @@ export class RecommendationsService {
       nearest: (v, k, accept) => this.index.search(v, k, accept),
       repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
       newArrivals: this.newArrivals,
+      deferCosines: true,
     };
     const set = gatherCandidates(sources, history, now, pass);
     // New arrivals reach the candidates only as the profile's nearest neighbours by text; the popularity and
