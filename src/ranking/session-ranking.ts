@@ -197,22 +197,23 @@ export function gatherSessionCandidates(
     logPop: new Float64Array(size),
   };
   // Every touched neighbour row once, rather than a lookup by id per candidate.
-  for (let t = 0; t < knnSums.count; t++) {
-    const r = knnSums.touched[t];
-    const i = slot.get(knnSums.idOf[r]);
-    if (i === undefined) continue;
-    set.knn[i] = knnSums.flat[r];
-    set.knnRecent[i] = knnSums.sum[r];
-    set.knnVia[i] = recent[knnSums.via[r]];
-  }
-  for (let t = 0; t < transSums.count; t++) {
-    const r = transSums.touched[t];
-    const i = slot.get(transSums.idOf[r]);
-    if (i === undefined) continue;
-    set.trans[i] = transSums.flat[r];
-    set.transRecent[i] = transSums.sum[r];
-    set.transVia[i] = recent[transSums.via[r]];
-  }
+  const copy = (
+    sums: SessionSums,
+    flatOut: Float64Array,
+    recentOut: Float64Array,
+    viaOut: Array<string | undefined>,
+  ): void => {
+    for (let t = 0; t < sums.count; t++) {
+      const r = sums.touched[t];
+      const i = slot.get(sums.idOf[r]);
+      if (i === undefined) continue;
+      flatOut[i] = sums.flat[r];
+      recentOut[i] = sums.sum[r];
+      viaOut[i] = recent[sums.via[r]];
+    }
+  };
+  copy(knnSums, set.knn, set.knnRecent, set.knnVia);
+  copy(transSums, set.trans, set.transRecent, set.transVia);
   const flat = query ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
