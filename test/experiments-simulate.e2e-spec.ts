@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { simulate } from '../src/cli/experiments-simulate.command';
+import { simulate } from '../src/cli/simulate/simulation';
 import { listenApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 

@@ -1,4 +1,4 @@
-import { parseVariant } from './experiments-simulate.command';
+import { parseVariant } from './simulate/variants';
 
 describe('experiments:simulate variant flags', () => {
   it('takes a variant as JSON and keeps what the server validates (rules, strategy, modelVersion)', () => {
