@@ -32,7 +32,7 @@ export interface CandidateLimits {
   shelf: number;
 }
 
-export const CANDIDATE_LIMITS: CandidateLimits = { history: 100, vector: 200, coPurchase: 200, shelf: 50 };
+export const CANDIDATE_LIMITS: CandidateLimits = { history: 100, vector: 100, coPurchase: 200, shelf: 50 };
 
 /** What gathering candidates reads besides the history: the shop's purchase signals and the item vectors. */
 export interface RankingSources {

@@ -72,7 +72,7 @@ export interface SessionLimits {
   shelf: number;
 }
 
-export const SESSION_LIMITS: SessionLimits = { items: 100, vector: 100, perSource: 200, shelf: 30 };
+export const SESSION_LIMITS: SessionLimits = { items: 100, vector: 50, perSource: 100, shelf: 30 };
 
 /** Recency weight of the `i`-th of `n` session items (oldest first): halves every three items back. */
 export function sessionDecay(i: number, n: number): number {
