@@ -2,6 +2,7 @@ import { mulberry32 } from '../common/random';
 import { dot, normalize } from '../common/vectors';
 import type { BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
+import { deferCosines } from './deferred-cosines';
 import { blendScoreOf, rankForList } from './personalised-ranking';
 import { candidateSet } from './testing/candidate-set';
 
@@ -30,12 +31,7 @@ function twins(seed: number, n: number): { full: CandidateSet; deferred: Candida
   const full = candidateSet(ids, { ...features, cos: vectors.map((v) => dot(profile, v)) });
   const deferred = candidateSet(ids, features);
   deferred.profile = profile;
-  deferred.deferred = {
-    profileNorm: Math.sqrt(dot(profile, profile)),
-    vectors: [...vectors],
-    known: new Uint8Array(n),
-    pending: n,
-  };
+  deferred.deferred = { ...deferCosines(n, [profile]), vectors: [...vectors], pending: n };
   return { full, deferred };
 }
 
