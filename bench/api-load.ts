@@ -2,10 +2,12 @@
  * HTTP load on a running `aisle serve` over the full Online Retail data (imported once into aisle_bench_api):
  * /health/live as the ceiling, GET /v1/items/:id, POST /v1/events in batches of 500, 10-item sessions (real
  * carts: a purchasing user's last 10 distinct items) through POST /v1/recommendations, and whatever
- * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise.
+ * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise, after 2 s of
+ * the same load that is not counted (BENCH_WARMUP_SECONDS) and once the started server has gone idle.
  * Usage: npm run build && node dist/bench/api-load.js [--only items,events]
  */
 import { load, printResult, type LoadResult } from './lib/load';
+import { waitUntilIdle } from './lib/process-rss';
 import {
   databaseExists,
   dbUrl,
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
+  const idle = await waitUntilIdle(server.child.pid!);
+  process.stdout.write(`server idle after ${idle.toFixed(0)} s\n`);
   const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)];
   const results: LoadResult[] = [];
   const want = (n: string) => !only || only.includes(n);

@@ -20,13 +20,20 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** A fresh path (and body) per request, e.g. a random item id. */
   next?: () => { path: string; body?: string };
+  /**
+   * Seconds of the same load before the measured run, not counted (default 2; BENCH_WARMUP_SECONDS): the JIT
+   * compiles the route and its pools fill, so a route measured first is not charged for the server's start.
+   */
+  warmupSeconds?: number;
 }
 
 /** One autocannon run from this process, over loopback. */
 export async function load(o: LoadOptions): Promise<LoadResult> {
   const connections = o.connections ?? 32;
   const seconds = o.seconds ?? 10;
+  const warmup = o.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
   const result = await autocannon({
+    ...(warmup > 0 ? { warmup: { connections, duration: warmup } } : {}),
     url: o.url,
     connections,
     duration: seconds,

@@ -43,3 +43,36 @@ export function treeRssMb(pid: number): number | undefined {
     .slice(1)
     .reduce((sum, p) => sum + (rssMb(p) ?? 0), own);
 }
+
+/** CPU seconds (user + system) a process and its descendants have used so far. */
+export function treeCpuSeconds(pid: number): number {
+  const ticks = 100; // USER_HZ: 100 on every Linux this runs on
+  let sum = 0;
+  for (const p of processTree(pid)) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const rest = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      sum += (Number(rest[11]) + Number(rest[12])) / ticks;
+    } catch {
+      // exited between listing and reading
+    }
+  }
+  return sum;
+}
+
+/**
+ * Waits until the process tree uses less than `share` of one core over a second (at most `maxSeconds`): a
+ * server that just started still loads encoder workers and copies vectors, which would be charged to the
+ * first route measured. Returns the seconds waited.
+ */
+export async function waitUntilIdle(pid: number, share = 0.05, maxSeconds = 120): Promise<number> {
+  const start = Date.now();
+  let last = treeCpuSeconds(pid);
+  while ((Date.now() - start) / 1000 < maxSeconds) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = treeCpuSeconds(pid);
+    if (now - last < share) break;
+    last = now;
+  }
+  return (Date.now() - start) / 1000;
+}

@@ -85,7 +85,9 @@ export async function startServer(
   );
   if (taken) throw new Error(`port ${port} is in use: stop that server or set BENCH_PORT`);
   const log = logFile ? fs.openSync(logFile, 'a') : 'inherit';
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  // BENCH_NODE_ARGS: flags for the server's node (e.g. `--cpu-prof --cpu-prof-dir=prof`; NODE_OPTIONS refuses those).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', typeof log === 'number' ? log : 'ignore', log],
