@@ -1,5 +1,5 @@
 import { dot, normalize } from '../common/vectors';
-import { deferCosines, type DeferredCosines } from './deferred-cosines';
+import type { DeferredCosines } from './deferred-cosines';
 import type { PurchaseSignals } from './purchase-signals';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
 import { topK } from './top-k';
@@ -210,7 +210,14 @@ export function gatherCandidates(
     },
   );
   const deferred: DeferredCosines | undefined =
-    profile && src.deferCosines ? deferCosines(set.size, [profile]) : undefined;
+    profile && src.deferCosines
+      ? {
+          profileNorm: Math.sqrt(dot(profile, profile)),
+          vectors: [],
+          known: new Uint8Array(set.size),
+          pending: 0,
+        }
+      : undefined;
   for (let i = 0; i < set.size; i++) {
     const row = rowAt[i];
     const buyers = row >= 0 ? model.buyersAt[row] : 0;

@@ -2,7 +2,6 @@ import { mulberry32 } from '../common/random';
 import { dot, normalize } from '../common/vectors';
 import type { BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
-import { deferCosines } from './deferred-cosines';
 import { blendScoreOf, rankForList } from './personalised-ranking';
 import { candidateSet } from './testing/candidate-set';
 
@@ -31,7 +30,12 @@ function twins(seed: number, n: number): { full: CandidateSet; deferred: Candida
   const full = candidateSet(ids, { ...features, cos: vectors.map((v) => dot(profile, v)) });
   const deferred = candidateSet(ids, features);
   deferred.profile = profile;
-  deferred.deferred = { ...deferCosines(n, [profile]), vectors: [...vectors], pending: n };
+  deferred.deferred = {
+    profileNorm: Math.sqrt(dot(profile, profile)),
+    vectors: [...vectors],
+    known: new Uint8Array(n),
+    pending: n,
+  };
   return { full, deferred };
 }
 

@@ -1,5 +1,4 @@
 import { dot, normalize } from '../common/vectors';
-import { deferCosines, resolveDeferred, type DeferredCosines } from './deferred-cosines';
 import type { NearestHit } from './candidates';
 import { blendScore, blendScores, storedWeights, type FeatureColumns } from './linear-blend';
 import type { PurchaseSignals } from './purchase-signals';
@@ -99,11 +98,6 @@ export interface SessionSources {
   vectorOf(id: string): Float32Array | undefined;
   nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];
   limits?: SessionLimits;
-  /**
-   * Leave the cosines to be computed when the list is ranked, only where they can matter (deferred-cosines.ts):
-   * serving ranks one blend once; the gate and the tuning score every candidate under many.
-   */
-  deferCosines?: boolean;
 }
 
 /** The candidates of one session list with their features, as parallel arrays. */
@@ -126,11 +120,6 @@ export interface SessionCandidateSet {
   transVia: Array<string | undefined>;
   logTrend: Float64Array;
   logPop: Float64Array;
-  /** The session's unit vector and the plain mean's, which `cos` and `cosFlat` are taken against. */
-  query?: Float32Array;
-  flat?: Float32Array;
-  /** Cosines not computed yet (SessionSources.deferCosines); rankSessionList resolves the ones it needs. */
-  deferred?: DeferredCosines;
 }
 
 /**
@@ -226,18 +215,15 @@ export function gatherSessionCandidates(
   copy(knnSums, set.knn, set.knnRecent, set.knnVia);
   copy(transSums, set.trans, set.transRecent, set.transVia);
   const flat = query ? flatQuery(recent, src.vectorOf) : undefined;
-  set.query = query;
-  set.flat = flat;
-  const deferred = query && src.deferCosines ? deferCosines(size, flat ? [query, flat] : [query]) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
     const v = query ? src.vectorOf(id) : undefined;
-    if (v && deferred) {
-      deferred.vectors[i] = v;
-      deferred.pending += 1;
-    } else {
-      if (v) computeCosines(set, i, v);
-      if (deferred) deferred.known[i] = 1;
+    if (v) {
+      if (flat) {
+        const both = dot2(query!, flat, v);
+        set.cos[i] = both.a;
+        set.cosFlat[i] = both.b;
+      } else set.cos[i] = dot(query!, v);
     }
     const row = model.rowOf(id);
     if (row >= 0) {
@@ -245,47 +231,7 @@ export function gatherSessionCandidates(
       set.logPop[i] = model.logBuyersAt[row];
     }
   }
-  if (deferred) set.deferred = deferred;
   return set;
-}
-
-/** Candidate `i`'s cosines to the session vector and to the plain mean (vector `v`). */
-function computeCosines(set: SessionCandidateSet, i: number, v: Float32Array): void {
-  if (set.flat) {
-    const both = dot2(set.query!, set.flat, v);
-    set.cos[i] = both.a;
-    set.cosFlat[i] = both.b;
-  } else set.cos[i] = dot(set.query!, v);
-}
-
-/**
- * Computes the cosines that decide the best `need` candidates under `w` (deferred-cosines.ts), and those of
- * every candidate `alsoFor` names: new arrivals, which the places kept for them may promote from any rank.
- */
-function resolveSessionCosines(
-  set: SessionCandidateSet,
-  w: SessionBlend,
-  need: number,
-  alsoFor?: (slot: number) => boolean,
-): void {
-  const d = set.deferred;
-  if (!d) return;
-  if (alsoFor)
-    for (let i = 0; i < set.size; i++) {
-      const v = d.vectors[i];
-      if (!v || !alsoFor(i)) continue;
-      computeCosines(set, i, v);
-      d.known[i] = 1;
-      d.vectors[i] = undefined;
-      d.pending -= 1;
-    }
-  const all = sessionColumns(set);
-  resolveDeferred(d, set.size, need, {
-    columns: set.flat ? [set.cos, set.cosFlat] : [set.cos],
-    weights: set.flat ? [w.cos, w.cosFlat] : [w.cos],
-    score: (i) => blendScore(all, w, SESSION_BLEND_KEYS, i),
-    compute: (i, v) => computeCosines(set, i, v),
-  });
 }
 
 /** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
@@ -392,11 +338,7 @@ export function rankSessionList(
   shape: { limit: number; pool: number; newItemSlots: number },
   isNew: (slot: number) => boolean,
 ): number[] {
-  if (shape.newItemSlots <= 0) {
-    resolveSessionCosines(set, w, shape.pool);
-    return rankSession(set, w, shape.pool);
-  }
-  resolveSessionCosines(set, w, shape.pool + shape.newItemSlots, isNew);
+  if (shape.newItemSlots <= 0) return rankSession(set, w, shape.pool);
   const order = rankSession(set, w, set.size);
   reserveNewArrivalSlots(order, shape.limit, shape.newItemSlots, isNew);
   return order.slice(0, shape.pool);

@@ -112,12 +112,7 @@ export class SessionLists {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     const vectorOf = this.index.vectorLookup();
     const set = gatherSessionCandidates(
-      {
-        signals: model,
-        vectorOf,
-        nearest: (v, k, accept) => this.index.search(v, k, accept),
-        deferCosines: true,
-      },
+      { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
       session,
       query,
       pass,
