@@ -157,6 +157,13 @@ interface Violation {
   /** How long before the list request was sent the delete had been acknowledged. */
   deletedForMs: number;
   atSecond: number;
+  /** The request that served it. */
+  request: string;
+  /**
+   * What the servers and PostgreSQL said about the item right after (filled in asynchronously): tells a stale
+   * in-memory catalog from a row that is live again.
+   */
+  probe?: string;
 }
 
 interface ServerHandle {
@@ -411,10 +418,17 @@ interface Traffic {
   users: string[];
   runId: string;
   deadline: number;
+  dbUrl: string;
 }
 
 /** Checks a list answer against the acknowledged deletes and remembers what it showed. */
-function checkList(t: Traffic, route: RouteName, server: ServerHandle, reply: Reply | undefined): void {
+function checkList(
+  t: Traffic,
+  route: RouteName,
+  server: ServerHandle,
+  reply: Reply | undefined,
+  request: string,
+): void {
   if (!reply || reply.status !== 200) return;
   const items = (reply.body as { items?: Array<{ id?: unknown }> } | undefined)?.items;
   if (!Array.isArray(items)) return;
@@ -424,16 +438,44 @@ function checkList(t: Traffic, route: RouteName, server: ServerHandle, reply: Re
     const span: DeleteSpan | undefined = t.soak.ledger.violatedBy(it.id, reply.sentAt, GRACE_MS);
     if (span) {
       t.soak.minute(reply.sentAt).violations++;
-      t.soak.violations.push({
+      const violation: Violation = {
         route,
         listServer: server.name,
         itemId: it.id,
         deletedBy: span.by,
         deletedForMs: Math.round(reply.sentAt - span.ackedAt),
         atSecond: Math.round((reply.sentAt - t.soak.t0) / 1000),
-      });
+        request,
+      };
+      t.soak.violations.push(violation);
+      if (t.soak.violations.length <= 10) void probe(t, server, violation);
     }
   }
+}
+
+/** Asks both servers and PostgreSQL about a served deleted item, then the same list request once more. */
+async function probe(t: Traffic, server: ServerHandle, v: Violation): Promise<void> {
+  const parts: string[] = [];
+  for (const s of t.servers) {
+    const r = await call(t.soak, s, 'GET /v1/items/:id', 'GET', `/v1/items/${encodeURIComponent(v.itemId)}`);
+    parts.push(`GET item on ${s.name}: ${r?.status ?? 'no answer'}`);
+  }
+  const rows = await query<{ deleted_at: Date | null; updated_at: Date }>(
+    t.dbUrl,
+    'SELECT deleted_at, updated_at FROM items WHERE id = $1',
+    [v.itemId],
+  ).catch(() => []);
+  parts.push(
+    rows[0]
+      ? `row deleted_at ${rows[0].deleted_at?.toISOString() ?? 'null'}, updated_at ${rows[0].updated_at.toISOString()}`
+      : 'no row',
+  );
+  const [method, urlPath] = v.request.split(' ', 2);
+  const body = v.request.slice(method.length + urlPath.length + 2);
+  const again = await call(t.soak, server, v.route, method, urlPath, body ? JSON.parse(body) : undefined);
+  const items = (again?.body as { items?: Array<{ id?: unknown }> } | undefined)?.items ?? [];
+  parts.push(`same request again: ${items.some((i) => i.id === v.itemId) ? 'still served' : 'gone'}`);
+  v.probe = parts.join('; ');
 }
 
 const LIST_OPTIONS = ['', '', '', '&excludePurchased=true', '&minPrice=1', '&maxPrice=5', '&explain=true'];
@@ -442,24 +484,17 @@ async function personalised(t: Traffic, s: ServerHandle): Promise<void> {
   const route = 'GET /v1/users/:id/recommendations';
   // Mostly shoppers with a purchase history; some of the soak's own users, whose history is the ingested events.
   const user = Math.random() < 0.9 ? pick(t.users) : `soak-user-${Math.floor(Math.random() * 300)}`;
-  const reply = await call(
-    t.soak,
-    s,
-    route,
-    'GET',
-    `/v1/users/${encodeURIComponent(user)}/recommendations?limit=20${pick(LIST_OPTIONS)}`,
-  );
-  checkList(t, route, s, reply);
+  const urlPath = `/v1/users/${encodeURIComponent(user)}/recommendations?limit=20${pick(LIST_OPTIONS)}`;
+  checkList(t, route, s, await call(t.soak, s, route, 'GET', urlPath), `GET ${urlPath}`);
 }
 
 async function similar(t: Traffic, s: ServerHandle): Promise<void> {
   const route = 'GET /v1/items/:id/similar';
   const id = t.catalog.pickShown();
   if (!id) return;
-  const reply = await t.catalog.using([id], () =>
-    call(t.soak, s, route, 'GET', `/v1/items/${encodeURIComponent(id)}/similar?limit=20`),
-  );
-  checkList(t, route, s, reply);
+  const urlPath = `/v1/items/${encodeURIComponent(id)}/similar?limit=20`;
+  const reply = await t.catalog.using([id], () => call(t.soak, s, route, 'GET', urlPath));
+  checkList(t, route, s, reply, `GET ${urlPath}`);
 }
 
 async function session(t: Traffic, s: ServerHandle): Promise<void> {
@@ -472,13 +507,14 @@ async function session(t: Traffic, s: ServerHandle): Promise<void> {
   const reply = await t.catalog.using(itemIds, () =>
     call(t.soak, s, route, 'POST', '/v1/recommendations', { itemIds, limit: 20 }),
   );
-  checkList(t, route, s, reply);
+  checkList(t, route, s, reply, `POST /v1/recommendations ${JSON.stringify({ itemIds, limit: 20 })}`);
 }
 
 async function popular(t: Traffic, s: ServerHandle): Promise<void> {
   const route = 'GET /v1/popular';
   const days = pick(['', '', '&days=30']);
-  checkList(t, route, s, await call(t.soak, s, route, 'GET', `/v1/popular?limit=50${days}`));
+  const urlPath = `/v1/popular?limit=50${days}`;
+  checkList(t, route, s, await call(t.soak, s, route, 'GET', urlPath), `GET ${urlPath}`);
 }
 
 let eventSeq = 0;
@@ -871,7 +907,7 @@ function report(t: Traffic, jobs: JobWatch[], seconds: number): boolean {
   );
   for (const x of v.slice(0, 10))
     say(
-      `  at ${x.atSecond} s ${x.route} on ${x.listServer} served ${x.itemId}, deleted through ${x.deletedBy} ${fmt(x.deletedForMs / 1000)} s before the request`,
+      `  at ${x.atSecond} s ${x.route} on ${x.listServer} served ${x.itemId}, deleted through ${x.deletedBy} ${fmt(x.deletedForMs / 1000)} s before the request (${x.request})${x.probe ? `\n    ${x.probe}` : ''}`,
     );
 
   const bars = {
@@ -1003,6 +1039,7 @@ async function main(): Promise<void> {
       users,
       runId: randomBytes(4).toString('hex'),
       deadline: 0,
+      dbUrl: url,
     };
     soak.t0 = performance.now();
     t.deadline = soak.t0 + seconds * 1000;

@@ -336,6 +336,9 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       status: 'succeeded',
       result: { generation: String(Number(rebuilt.generation) + 1) },
     });
+    // Computed in a child process of the server (COPURCHASE_PROCESS=child), whose memory leaves with it.
+    expect((finished as unknown as { result: { pid: number } }).result.pid).not.toBe(process.pid);
+    expect(svc.current().neighboursOf('new-a').ids[0]).toBe('new-b');
 
     // Deleting an item takes it out of the matrix on the next (debounced) rebuild.
     const beforeDelete = (await build()).generation;

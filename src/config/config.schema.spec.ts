@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FINETUNE_PROCESS: 'thread' })).toThrow(/FINETUNE_PROCESS/);
   });
 
+  it('runs a server’s co-purchase job in a child process unless COPURCHASE_PROCESS=inline', () => {
+    expect(loadConfig({}).copurchaseProcess).toBe('child');
+    expect(loadConfig({ COPURCHASE_PROCESS: 'inline' }).copurchaseProcess).toBe('inline');
+    expect(() => loadConfig({ COPURCHASE_PROCESS: 'thread' })).toThrow(/COPURCHASE_PROCESS/);
+  });
+
   it('parses API keys with scopes', () => {
     const c = loadConfig({ API_KEYS: 'k1:read,k2:read+write+admin' });
     expect(c.apiKeys?.map((k) => [k.key, [...k.scopes].sort()])).toEqual([

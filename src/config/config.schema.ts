@@ -100,6 +100,7 @@ export const envSchema = z.object({
       'must be a cron expression, e.g. "0 3 * * *"',
     ),
   COPURCHASE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(60000),
+  COPURCHASE_PROCESS: z.enum(['child', 'inline']).default('child'),
   COPURCHASE_CRON: z
     .string()
     .optional()
@@ -204,6 +205,8 @@ export interface AppConfig {
   copurchaseDebounceMs: number;
   /** Built-in schedule of the co-purchase rebuild (defaults to the fine-tune's, so "nightly" means both). */
   copurchaseCron: string | undefined;
+  /** Where a server runs the co-purchase job: a child process it starts for the job, or its own process. */
+  copurchaseProcess: 'child' | 'inline';
   profileMaxEvents: number;
   profileHalfLifeDays: number;
   eventWeights: { purchase: number; add_to_cart: number; view: number };
@@ -299,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     finetuneCron: e.FINETUNE_CRON || undefined,
     copurchaseDebounceMs: e.COPURCHASE_DEBOUNCE_MS,
     copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,
+    copurchaseProcess: e.COPURCHASE_PROCESS,
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },

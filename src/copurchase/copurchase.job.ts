@@ -15,7 +15,8 @@ import { DEFAULT_KNN_NEIGHBORS } from '../ranking/item-knn';
 import { UserChanges } from '../events/user-changes';
 import type { Job } from '../jobs/jobs.repository';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
-import { JobsService } from '../jobs/jobs.service';
+import { JobProcesses } from '../jobs/job-process';
+import { JobsService, type JobContext } from '../jobs/jobs.service';
 import { CopurchaseRepository, type CopurchaseBuild } from './copurchase.repository';
 import { ItemKnnBuilder } from './item-knn.builder';
 
@@ -31,6 +32,8 @@ export interface CopurchaseResult extends Record<string, unknown> {
   readMs: number;
   buildMs: number;
   writeMs: number;
+  /** The process that computed it (a server's child process by default, see COPURCHASE_PROCESS). */
+  pid: number;
 }
 
 /**
@@ -57,14 +60,33 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
+    private readonly processes: JobProcesses,
   ) {
-    jobs.register(COPURCHASE, ({ job, progress }) =>
-      this.compute(
-        typeof job.params.asOf === 'string' ? new Date(job.params.asOf) : new Date(),
-        job.id,
-        progress,
-      ),
+    // A server runs the job in a child process by default: the build reads every purchase of the shop, a few
+    // hundred MB for a moment, and a server rebuilds about once a minute while purchases stream in. In the
+    // server's own process (its worker thread is part of it) every rebuild was a jump of the server's memory;
+    // a child returns it to the system when it exits. Commands, and the child itself, run it here.
+    const inChild = polling && config.copurchaseProcess === 'child';
+    jobs.register(COPURCHASE, (ctx) => (inChild ? this.inChildProcess(ctx) : this.here(ctx)));
+  }
+
+  private here({ job, progress }: JobContext): Promise<CopurchaseResult> {
+    return this.compute(
+      typeof job.params.asOf === 'string' ? new Date(job.params.asOf) : new Date(),
+      job.id,
+      progress,
     );
+  }
+
+  /**
+   * The child computes and stores the neighbours; this server then announces the stored computation as its
+   * own would be, so its lists use it before the job is reported done (other servers follow the change feed).
+   */
+  private async inChildProcess(ctx: JobContext): Promise<Record<string, unknown>> {
+    const result = await this.processes.run(ctx.job, ctx.progress);
+    const build = await this.store.current();
+    if (build) this.builtSubject.next(build);
+    return result;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -156,6 +178,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       readMs: built.readMs,
       buildMs: built.buildMs,
       writeMs: Date.now() - writeStarted,
+      pid: process.pid,
     };
     this.logger.log(
       `co-purchase neighbours: ${result.items} items, ${result.neighbours} rows from ${result.pairs} user-item pairs ` +
