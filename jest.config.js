@@ -41,7 +41,11 @@ const shared = {
 // `npm test` runs both, the integration and e2e tests on a real PostgreSQL picked by the global setup.
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

@@ -219,6 +219,8 @@ interface Reply {
   status: number;
   body: unknown;
   sentAt: number;
+  /** When the whole answer had arrived. */
+  answeredAt: number;
 }
 
 /** One request to 127.0.0.1, timed to the end of its body; undefined when it got no HTTP answer. */
@@ -259,7 +261,7 @@ async function call(
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, body: parsed, sentAt };
+    return { status: res.status, body: parsed, sentAt, answeredAt: sentAt + ms };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
     const kind = err.name === 'TimeoutError' ? 'timeout' : (err.cause?.code ?? err.name ?? 'error');
@@ -435,7 +437,12 @@ function checkList(
   for (const it of items) {
     if (typeof it.id !== 'string') continue;
     t.catalog.sawInList(it.id);
-    const span: DeleteSpan | undefined = t.soak.ledger.violatedBy(it.id, reply.sentAt, GRACE_MS);
+    const span: DeleteSpan | undefined = t.soak.ledger.violatedBy(
+      it.id,
+      reply.sentAt,
+      reply.answeredAt,
+      GRACE_MS,
+    );
     if (span) {
       t.soak.minute(reply.sentAt).violations++;
       const violation: Violation = {

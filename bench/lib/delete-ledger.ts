@@ -55,14 +55,18 @@ export class DeleteLedger {
   }
 
   /**
-   * The delete that should have kept `id` out of a list requested at `sentAt`: acknowledged at least `graceMs`
-   * before the request was sent, and not undone by a re-create sent before it.
+   * The delete that should have kept `id` out of a list requested at `sentAt` and answered at `answeredAt`:
+   * acknowledged at least `graceMs` before the request was sent, and not undone by a re-create sent before the
+   * answer came. A re-create sent while the list request was in flight may have committed before the list was
+   * computed, so the item may rightly be in it. (The soak re-creates the item deleted longest ago, about 20 s
+   * after its delete; counting only from the list's send time called those lists violations.)
    */
-  violatedBy(id: string, sentAt: number, graceMs: number): DeleteSpan | undefined {
+  violatedBy(id: string, sentAt: number, answeredAt: number, graceMs: number): DeleteSpan | undefined {
     const list = this.spans.get(id);
     if (!list) return undefined;
     return list.find(
-      (s) => s.ackedAt <= sentAt - graceMs && (s.recreateSentAt === undefined || s.recreateSentAt > sentAt),
+      (s) =>
+        s.ackedAt <= sentAt - graceMs && (s.recreateSentAt === undefined || s.recreateSentAt > answeredAt),
     );
   }
 }

@@ -109,6 +109,7 @@ export const envSchema = z.object({
       'must be a cron expression, e.g. "30 2 * * *"',
     ),
   PROFILE_MAX_EVENTS: positiveInt(1000),
+  PROFILE_CACHE_MAX_BYTES: byteSizeSchema('64mb'),
   PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
   WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
   WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
@@ -208,6 +209,8 @@ export interface AppConfig {
   /** Where a server runs the co-purchase job: a child process it starts for the job, or its own process. */
   copurchaseProcess: 'child' | 'inline';
   profileMaxEvents: number;
+  /** Estimated memory of the cached event histories behind profiles. */
+  profileCacheMaxBytes: number;
   profileHalfLifeDays: number;
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
@@ -304,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,
     copurchaseProcess: e.COPURCHASE_PROCESS,
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
+    profileCacheMaxBytes: e.PROFILE_CACHE_MAX_BYTES,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,

@@ -55,6 +55,24 @@ describe('RecommendationCache', () => {
     expect(c.get('u1', 'k', ['v1', blend], 1001)).toBeUndefined();
   });
 
+  it('a sweep drops the users none of whose lists was read or written within the TTL, and only them', () => {
+    const { c } = cache(1000, 10);
+    c.set('idle', 'k', ['v1'], list(['a', 'b']), 0, 0);
+    c.set('reader', 'k', ['v1'], list(['a']), 0, 0);
+    c.set('writer', 'k', ['v1'], list(['a']), 0, 0);
+    c.set('writer', 'k2', ['v1'], list(['c']), 0, 700);
+    expect(c.get('reader', 'k', ['v1'], 800)).toBeDefined();
+    c.sweep(1001);
+    expect(c.users).toBe(2);
+    expect(c.lists).toBe(3);
+    expect(c.get('idle', 'k', ['v1'], 1001)).toBeUndefined();
+    c.sweep(1801);
+    // The reader's list expired at 1000 and was not read since 800; the writer's second list is 1101 ms old.
+    expect(c.users).toBe(0);
+    expect(c.lists).toBe(0);
+    expect(c.bytes).toBe(0);
+  });
+
   it('misses from the moment a list expires (a rule window boundary), well within the TTL', () => {
     const { c } = cache();
     c.set('u1', 'k', ['v1'], list(['a']), 0, 0, 300);

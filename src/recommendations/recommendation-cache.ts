@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserChanges } from '../events/user-changes';
@@ -19,6 +19,8 @@ interface Entry {
 interface UserLists {
   lists: Map<string, Entry>;
   bytes: number;
+  /** When one of the user's lists was last read or written: users are kept in this order. */
+  touched: number;
 }
 
 // Rough V8 costs per object (header, fields, Map entry), fitted to the heap measured by bench/list-cache-memory.ts.
@@ -66,12 +68,13 @@ export function estimateEntryBytes(key: string, list: RecommendationList): numbe
  * first, so one user's key churn evicts that user's own lists before anyone else's.
  */
 @Injectable()
-export class RecommendationCache implements OnModuleDestroy {
+export class RecommendationCache implements OnModuleInit, OnModuleDestroy {
   /** Least recently used user first (re-inserted on every hit and write). */
   private readonly byUser = new Map<string, UserLists>();
   private readonly sub: Subscription;
   private totalLists = 0;
   private totalBytes = 0;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -81,8 +84,28 @@ export class RecommendationCache implements OnModuleDestroy {
     this.sub.add(changes.cleared$.subscribe(() => this.clear()));
   }
 
+  onModuleInit(): void {
+    if (!this.enabled) return;
+    // Expired lists are otherwise only dropped when read again, and most are never read again: the cache
+    // would fill to its byte bound even on a quiet shop. A sweep keeps it at what the last TTL served.
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.config.recsCacheTtlMs / 4));
+    this.sweeper.unref();
+  }
+
   onModuleDestroy(): void {
     this.sub.unsubscribe();
+    clearInterval(this.sweeper);
+  }
+
+  /**
+   * Drops the users none of whose lists was read or written within the TTL (all their lists have expired).
+   * Users are kept least recently touched first, so this looks at no user it keeps but the first.
+   */
+  sweep(now = Date.now()): void {
+    for (const [userId, user] of this.byUser) {
+      if (now - user.touched <= this.config.recsCacheTtlMs) return;
+      this.dropUser(userId);
+    }
   }
 
   get enabled(): boolean {
@@ -109,6 +132,7 @@ export class RecommendationCache implements OnModuleDestroy {
     }
     user.lists.delete(key);
     user.lists.set(key, entry);
+    user.touched = now;
     this.byUser.delete(userId);
     this.byUser.set(userId, user);
     return entry.list;
@@ -139,9 +163,10 @@ export class RecommendationCache implements OnModuleDestroy {
     user = this.byUser.get(userId);
     if (user) this.byUser.delete(userId);
     else {
-      user = { lists: new Map(), bytes: USER_OVERHEAD };
+      user = { lists: new Map(), bytes: USER_OVERHEAD, touched: now };
       this.totalBytes += USER_OVERHEAD;
     }
+    user.touched = now;
     this.byUser.set(userId, user);
     user.lists.set(key, { at: now, inputs, list, expiresAt, bytes });
     user.bytes += bytes;
