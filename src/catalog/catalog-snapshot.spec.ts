@@ -93,4 +93,24 @@ describe('CatalogSnapshot following change notices', () => {
     expect(db.idQueries).toEqual([['a'], ['a']]);
     expect(snapshot.get('a')).toBeUndefined();
   });
+
+  it('counts every change it applies (derived structures rebuild after one), reads alone count nothing', async () => {
+    const db = new FakeItemsDb();
+    const changes = new CatalogChanges();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, changes);
+    db.put('a');
+    const seen = [snapshot.generation];
+    await snapshot.reload();
+    seen.push(snapshot.generation);
+    changes.publish({ kind: 'deleted', ids: ['a'] });
+    seen.push(snapshot.generation);
+    const reread = snapshot.follow({ ids: ['a'] });
+    await flush();
+    db.releaseAll();
+    await reread;
+    seen.push(snapshot.generation);
+    expect([...snapshot.entries()].map(([id]) => id)).toEqual(['a']);
+    seen.push(snapshot.generation);
+    expect(seen).toEqual([0, 1, 2, 3, 3]);
+  });
 });

@@ -57,6 +57,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   /** The id re-read queued and not started yet, which later notices join. */
   private waiting?: WaitingReread;
   private closed = false;
+  private applied = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -65,6 +66,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   ) {
     this.subs.push(
       changes.changes$.subscribe((c) => {
+        this.applied += 1;
         if (c.kind === 'deleted') for (const id of c.ids) this.items.delete(id);
         else
           for (const it of c.items)
@@ -105,6 +107,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
         `SELECT ${META_COLUMNS} FROM items WHERE deleted_at IS NULL`,
       );
       const before = new Set(this.items.keys());
+      this.applied += 1;
       this.items.clear();
       for (const r of rows) {
         this.items.set(r.id, toMeta(r));
@@ -155,6 +158,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   private apply(ids: Iterable<string>, rows: MetaRow[]): void {
     const found = new Map(rows.map((r) => [r.id, r]));
     const gone: string[] = [];
+    this.applied += 1;
     for (const id of ids) {
       const r = found.get(id);
       if (r && r.deleted_at === null) this.items.set(id, toMeta(r));
@@ -198,6 +202,18 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
 
   ids(): IterableIterator<string> {
     return this.items.keys();
+  }
+
+  entries(): IterableIterator<[string, ItemMeta]> {
+    return this.items.entries();
+  }
+
+  /**
+   * Counts the changes applied (local writes, re-reads, reloads): what a structure derived from the whole
+   * snapshot was built at, so it is rebuilt only after a change rather than scanned again per request.
+   */
+  get generation(): number {
+    return this.applied;
   }
 }
 

@@ -1,5 +1,6 @@
-import { normalize } from '../common/vectors';
+import { dot, normalize } from '../common/vectors';
 import { gatherCandidates, type HistoryItem, type RankingSources } from './candidates';
+import { NewArrivalPool } from './new-arrival-source';
 import { PurchaseSignals } from './purchase-signals';
 import { rankForList } from './personalised-ranking';
 import type { NewArrivalRule } from './new-arrivals';
@@ -92,5 +93,96 @@ describe('gatherCandidates: new arrivals by the catalog dates', () => {
     const exhausted = { ...rule, exhausted: (id: string) => id === 'lamp-new' };
     const set = gatherCandidates(sources(exhausted), history, NOW, notLamp);
     expect([...set.isNew.subarray(0, set.size)]).toEqual(set.ids.map(() => 0));
+  });
+});
+
+/**
+ * A shopper who bought a lamp and a mug: the profile points between the two kinds. Sold items close to that
+ * centre fill the few vector neighbours; the unsold mugs sit near the mug alone, far from the centre. Of them
+ * one is new, one is dead stock; a sold mug besides.
+ */
+describe('gatherCandidates: the new-arrival source', () => {
+  const vectors: Record<string, number[]> = {
+    lamp: [1, 0, 0],
+    mug: [0, 1, 0],
+    'lamp-mug-1': [0.7, 0.7, 0.1],
+    'lamp-mug-2': [0.7, 0.7, -0.1],
+    'lamp-mug-3': [0.6, 0.7, 0.2],
+    'mug-new': [0.1, 1, 0.2],
+    'mug-new-2': [0.1, 1, 0.4],
+    'mug-dead': [0.1, 1, 0.1],
+    'mug-sold': [0.1, 1, 0],
+  };
+  const onSale: Record<string, number> = {
+    'mug-new': NOW.getTime() - 2 * DAY,
+    'mug-new-2': NOW.getTime() - 5 * DAY,
+    'mug-dead': NOW.getTime() - 120 * DAY,
+    'mug-sold': NOW.getTime() - 3 * DAY,
+  };
+  const unit = new Map(Object.entries(vectors).map(([id, v]) => [id, normalize(Float32Array.from(v))]));
+  const lastAt = new Date(NOW.getTime() - 5 * DAY);
+  const sold = ['lamp', 'mug', 'lamp-mug-1', 'lamp-mug-2', 'lamp-mug-3', 'mug-sold'];
+  const signals = PurchaseSignals.fromPairs(
+    ['u1', 'u2'].flatMap((userId) => sold.map((itemId) => ({ userId, itemId, rows: 1, lastAt }))),
+    NOW,
+  );
+  const rule: NewArrivalRule = { days: 30, availableFrom: (id) => onSale[id] ?? NOW.getTime() - 400 * DAY };
+  const pool = NewArrivalPool.build(
+    [...unit.keys()].map((id) => [id, { availableFrom: rule.availableFrom(id)! }] as const),
+    (id) => signals.buyersOf(id) > 0,
+    rule.days,
+    NOW.getTime(),
+  );
+  const source = (newArrivals: number, ids?: readonly string[]): RankingSources => ({
+    signals,
+    vectorOf: (id) => unit.get(id),
+    nearest: (v, k, pass) =>
+      [...unit]
+        .filter(([id]) => pass(id))
+        .map(([id, u]) => ({ id, score: dot(u, v) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k),
+    repeatHalfLifeDays: 60,
+    newArrivals: rule,
+    newArrivalIds: (nowMs) => ids ?? pool.at(nowMs),
+    limits: { history: 100, vector: 3, coPurchase: 0, shelf: 0, newArrivals },
+  });
+  const mixed: HistoryItem[] = ['lamp', 'mug'].map((itemId) => ({ itemId, weight: 1, purchases: 1, lastAt }));
+  const notOwn = (id: string) => id !== 'lamp' && id !== 'mug';
+  const candidates = (src: RankingSources, pass = notOwn) => gatherCandidates(src, mixed, NOW, pass).ids;
+
+  it('adds the new arrivals beyond the vector neighbours, marked new, and the list keeps one a place', () => {
+    expect(candidates({ ...source(5), newArrivalIds: undefined })).toEqual([
+      'lamp-mug-1',
+      'lamp-mug-2',
+      'lamp-mug-3',
+    ]);
+    const set = gatherCandidates(source(5), mixed, NOW, notOwn);
+    expect(set.ids).toEqual(['lamp-mug-1', 'lamp-mug-2', 'lamp-mug-3', 'mug-new', 'mug-new-2']);
+    expect([...set.isNew.subarray(0, set.size)]).toEqual([0, 0, 0, 1, 1]);
+    const shown = rankForList(set, WEIGHTS, { limit: 3, pool: 3, newItemSlots: 1 }).map((s) => set.ids[s]);
+    expect(shown).toContain('mug-new');
+  });
+
+  it('never adds dead stock or a sold item, even when offered them', () => {
+    const everything = [...unit.keys()];
+    expect(candidates(source(9, everything))).toEqual([
+      'lamp-mug-1',
+      'lamp-mug-2',
+      'lamp-mug-3',
+      'mug-new',
+      'mug-new-2',
+    ]);
+  });
+
+  it('honours the list rules and the limit, best fit first', () => {
+    expect(candidates(source(5), (id) => notOwn(id) && id !== 'mug-new')).toEqual([
+      'lamp-mug-1',
+      'lamp-mug-2',
+      'lamp-mug-3',
+      'mug-new-2',
+    ]);
+    expect(candidates(source(1))).toEqual(['lamp-mug-1', 'lamp-mug-2', 'lamp-mug-3', 'mug-new']);
+    expect(candidates(source(0))).toEqual(['lamp-mug-1', 'lamp-mug-2', 'lamp-mug-3']);
   });
 });

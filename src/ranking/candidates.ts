@@ -2,6 +2,7 @@ import { dot, normalize } from '../common/vectors';
 import type { DeferredCosines } from './deferred-cosines';
 import type { PurchaseSignals } from './purchase-signals';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
+import { bestNewArrivals } from './new-arrival-source';
 import { topK } from './top-k';
 
 const DAY_MS = 86_400_000;
@@ -30,14 +31,26 @@ export interface CandidateLimits {
   coPurchase: number;
   /** From each of the popular and trending shelves. */
   shelf: number;
+  /** The new arrivals that fit the profile best, whether or not they are among its `vector` neighbours. */
+  newArrivals: number;
 }
 
 /**
- * 200 vector neighbours, not fewer: a never-sold item can only be a candidate through its text, and a profile
- * mixes many kinds of product, so with 100 a new arrival close to one of them drops out of the shopper's
- * discovery list (test/finetune.int-spec.ts, cold start). 100 cost ~30 % less CPU per list for the same NDCG.
+ * 100 vector neighbours: ~30 % less CPU per list than 200, for the same NDCG. A never-sold item can only be a
+ * candidate through its text, though, and a profile mixes many kinds of product, so a new arrival close to one
+ * of them can rank below the 100 nearest to the profile as a whole (test/finetune.int-spec.ts, cold start):
+ * new arrivals have a source of their own, which reads only the items inside the new-arrival window. 20 of
+ * them: among new arrivals the blend differs by the cosine alone (their sales terms are all 0), so the 20 that
+ * fit best are every new arrival the first 20 places could show or keep a new-arrival place for (lists have 10
+ * by default); a deeper pool still finds those among the vector neighbours.
  */
-export const CANDIDATE_LIMITS: CandidateLimits = { history: 100, vector: 200, coPurchase: 200, shelf: 50 };
+export const CANDIDATE_LIMITS: CandidateLimits = {
+  history: 100,
+  vector: 100,
+  coPurchase: 200,
+  shelf: 50,
+  newArrivals: 20,
+};
 
 /** What gathering candidates reads besides the history: the shop's purchase signals and the item vectors. */
 export interface RankingSources {
@@ -49,6 +62,12 @@ export interface RankingSources {
   repeatHalfLifeDays: number;
   /** Which candidates are new arrivals (the cold-start prior and the reserved place); see NewArrivalRule. */
   newArrivals: NewArrivalRule;
+  /**
+   * The items that may be new arrivals at `nowMs` (NewArrivalPool.at: a superset, each is checked with
+   * isNewArrival), kept by the caller so that no list scans the catalog; absent: new arrivals come only as
+   * vector neighbours.
+   */
+  newArrivalIds?(nowMs: number): readonly string[];
   limits?: CandidateLimits;
   /**
    * Leave the cosines to be computed when the list is ranked, only where they can matter (deferred-cosines.ts):
@@ -111,9 +130,10 @@ export function repeatFeature(purchases: number, ageMs: number, halfLifeDays: nu
 }
 
 /**
- * Candidates of a personalised list: the profile's vector neighbours, the user's own purchases, popular and
- * trending items, and the strongest co-purchase neighbours of the history — each only if `pass` accepts it —
- * with every feature the blend scores. `history` is already capped (rankingHistory).
+ * Candidates of a personalised list: the profile's vector neighbours, the new arrivals that fit it best, the
+ * user's own purchases, popular and trending items, and the strongest co-purchase neighbours of the history —
+ * each only if `pass` accepts it — with every feature the blend scores. `history` is already capped
+ * (rankingHistory).
  */
 export function gatherCandidates(
   src: RankingSources,
@@ -135,7 +155,7 @@ export function gatherCandidates(
   }
   const profile = acc ? normalize(acc) : undefined;
 
-  const capacity = limits.vector + history.length + 2 * limits.shelf + limits.coPurchase;
+  const capacity = limits.vector + limits.newArrivals + history.length + 2 * limits.shelf + limits.coPurchase;
   const set: CandidateSet = {
     size: 0,
     ids: [],
@@ -165,6 +185,12 @@ export function gatherCandidates(
   };
   if (profile) for (const h of src.nearest(profile, limits.vector, pass)) add(h.id, model.rowOf(h.id));
   const nowMs = now.getTime();
+  if (profile && src.newArrivalIds) {
+    const fresh = (id: string) => pass(id) && isNewArrival(src.newArrivals, id, model.buyersOf(id), nowMs);
+    const ids = src.newArrivalIds(nowMs);
+    for (const id of bestNewArrivals(src, profile, ids, limits.newArrivals, fresh))
+      if (!slot.has(id)) add(id, model.rowOf(id));
+  }
   for (const p of history) {
     if (p.purchases <= 0 || !pass(p.itemId)) continue;
     let i = slot.get(p.itemId);

@@ -25,6 +25,7 @@ import type { RecommendationList } from './response';
 import { PurchaseSignalsService } from './purchase-signals.service';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
+import { ServedNewArrivals } from './served-new-arrivals';
 import { SessionLists } from './session-lists';
 import { SimilarLists } from './similar-lists';
 
@@ -61,6 +62,8 @@ export class RecommendationsService {
   private readonly steps: ListSteps;
   private readonly similarLists: SimilarLists;
   private readonly sessionLists: SessionLists;
+  /** The unsold items by on-sale date: personalised lists read their new-arrival candidates there. */
+  private readonly newArrivalPool: ServedNewArrivals;
 
   constructor(
     @Inject(IndexService) private readonly index: RankingIndex,
@@ -79,6 +82,7 @@ export class RecommendationsService {
       availableFrom: (id) => snapshot.get(id)?.availableFrom,
       exhausted: (id) => exposure.exhausted(id),
     };
+    this.newArrivalPool = new ServedNewArrivals(snapshot, config.newArrivalDays);
     this.steps = new ListSteps(index, snapshot, items);
     this.similarLists = new SimilarLists(
       index,
@@ -237,15 +241,16 @@ export class RecommendationsService {
       nearest: (v, k, accept) => this.index.search(v, k, accept),
       repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
       newArrivals: this.newArrivals,
+      newArrivalIds: (nowMs) => this.newArrivalPool.idsAt(nowMs, model),
       deferCosines: true,
     };
     const set = gatherCandidates(sources, history, now, pass);
-    // New arrivals reach the candidates only as the profile's nearest neighbours by text; the popularity and
-    // trend terms then rank them below anything that sells. In discovery lists (the customer asked for what
-    // they have not bought) a few places go to the best of them; dead stock and arrivals shown often without a
-    // click are no new arrivals (NewArrivalRule). Lists that may repeat purchases keep every place for the
-    // ranking: there a re-order outranks an unknown product (measured: next-basket NDCG@10 0.2978 → 0.2886
-    // with one place taken).
+    // New arrivals reach the candidates only by their text (among the profile's nearest neighbours, and as the
+    // new arrivals nearest to it); the popularity and trend terms then rank them below anything that sells. In
+    // discovery lists (the customer asked for what they have not bought) a few places go to the best of them;
+    // dead stock and arrivals shown often without a click are no new arrivals (NewArrivalRule). Lists that may
+    // repeat purchases keep every place for the ranking: there a re-order outranks an unknown product
+    // (measured: next-basket NDCG@10 0.2978 → 0.2886 with one place taken).
     // With a rules stage the same ranking is cut deeper (the stage's depth), so rules reach below the cut.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const candidates = (depth: number) =>

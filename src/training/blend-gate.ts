@@ -10,6 +10,7 @@ import {
   type RankingSources,
 } from '../ranking/candidates';
 import { NeighbourLists } from '../ranking/neighbour-lists';
+import { NewArrivalPool } from '../ranking/new-arrival-source';
 import { PurchaseSignals, TRENDING_DAYS } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
@@ -108,6 +109,14 @@ export function tuneForModel(input: GateInput): GateResult {
     else byUser.set(e.userId, [e]);
   }
   const row = new Map(itemIds.map((id, i) => [id, i]));
+  // The items that can be new arrivals, as serving keeps them (ServedNewArrivals), for any moment asked.
+  const newArrivalPool = NewArrivalPool.build(
+    itemIds.map((id, i) => [id, { availableFrom: input.availableFrom[i] }] as const),
+    (id) => model.buyersOf(id) > 0,
+    input.newArrivalDays,
+    at.getTime(),
+    Infinity,
+  );
   const sources: RankingSources = {
     signals: model,
     vectorOf: (id) => {
@@ -125,6 +134,7 @@ export function tuneForModel(input: GateInput): GateResult {
         return Number.isNaN(t) ? undefined : t;
       },
     },
+    newArrivalIds: (nowMs) => newArrivalPool.at(nowMs),
   };
   const cases: BlendCase[] = [];
   const discovery: BlendCase[] = [];

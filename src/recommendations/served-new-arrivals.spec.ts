@@ -1,0 +1,80 @@
+import type { ItemMeta } from '../catalog/catalog-snapshot';
+import { PurchaseSignals } from '../ranking/purchase-signals';
+import { ServedNewArrivals, type CatalogDates } from './served-new-arrivals';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 5, 30, 12);
+
+/** A catalog snapshot by hand: its dates, a generation bumped by every write, and how often it was scanned. */
+class FakeCatalog implements CatalogDates {
+  generation = 0;
+  scans = 0;
+  /** Called on every scan (a test's clock advancing by what a scan takes). */
+  onScan?: () => void;
+  private readonly items = new Map<string, ItemMeta>();
+
+  put(id: string, availableFrom: number): void {
+    this.items.set(id, { title: id, category: null, price: null, inStock: true, availableFrom });
+    this.generation += 1;
+  }
+
+  entries(): Iterable<[string, ItemMeta]> {
+    this.scans += 1;
+    this.onScan?.();
+    return this.items.entries();
+  }
+}
+
+const signalsSelling = (...ids: string[]) =>
+  PurchaseSignals.fromPairs(
+    ids.map((itemId) => ({ userId: 'u1', itemId, rows: 1, lastAt: new Date(NOW - DAY) })),
+    new Date(NOW),
+  );
+
+describe('ServedNewArrivals', () => {
+  let clock = 0;
+  let catalog: FakeCatalog;
+  let served: ServedNewArrivals;
+  beforeEach(() => {
+    clock = 0;
+    catalog = new FakeCatalog();
+    catalog.put('new', NOW - 2 * DAY);
+    catalog.put('dead', NOW - 200 * DAY);
+    catalog.put('sold', NOW - 3 * DAY);
+    served = new ServedNewArrivals(catalog, 30, () => clock);
+  });
+
+  it('gives the unsold items inside the window and scans the catalog once while nothing changes', () => {
+    const signals = signalsSelling('sold');
+    expect(served.idsAt(NOW, signals)).toEqual(['new']);
+    expect(served.idsAt(NOW + 60_000, signals)).toEqual(['new']);
+    expect(catalog.scans).toBe(1);
+  });
+
+  it('rebuilds after a catalog write or new purchase signals', () => {
+    const signals = signalsSelling('sold');
+    served.idsAt(NOW, signals);
+    catalog.put('newer', NOW - DAY);
+    expect(served.idsAt(NOW, signals)).toEqual(['new', 'newer']);
+    expect(served.idsAt(NOW, signalsSelling('sold', 'new'))).toEqual(['newer']);
+    expect(catalog.scans).toBe(3);
+  });
+
+  it('rebuilds for a moment more than a day away, whatever changed (evaluation asks in the past)', () => {
+    const signals = signalsSelling('sold');
+    served.idsAt(NOW, signals);
+    expect(served.idsAt(NOW - 190 * DAY, signals)).toEqual(['dead']);
+    expect(catalog.scans).toBe(2);
+  });
+
+  it('spaces rebuilds after changes by ten times the last build, so a burst of writes shares one', () => {
+    const signals = signalsSelling('sold');
+    catalog.onScan = () => (clock += 5);
+    served.idsAt(NOW, signals);
+    catalog.put('newer', NOW - DAY);
+    clock += 49;
+    expect(served.idsAt(NOW, signals)).toEqual(['new']);
+    clock += 1;
+    expect(served.idsAt(NOW, signals)).toEqual(['new', 'newer']);
+  });
+});
