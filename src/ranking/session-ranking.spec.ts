@@ -74,4 +74,38 @@ describe('session ranking', () => {
       ),
     ).toBe('transitions');
   });
+
+  it('computes the flat cosine unless asked not to, and a blend without it ranks alike either way', () => {
+    // Session A then B with 2-d unit vectors; X lies along A, Y along B, Z between them.
+    const unit = (x: number, y: number) => {
+      const n = Math.hypot(x, y);
+      return Float32Array.of(x / n, y / n);
+    };
+    const vectors: Record<string, Float32Array> = {
+      A: unit(1, 0),
+      B: unit(0, 1),
+      X: unit(1, 0),
+      Y: unit(0, 1),
+      Z: unit(1, 1),
+    };
+    const withVectors: SessionSources = { ...sources, vectorOf: (id) => vectors[id] };
+    const dA = Math.pow(2, -1 / 3);
+    const query = unit(dA, 1);
+    const full = gatherSessionCandidates(withVectors, ['A', 'B'], query, notInSession);
+    const skipped = gatherSessionCandidates({ ...withVectors, cosFlat: false }, ['A', 'B'], query, notInSession);
+    const at = (id: string) => full.ids.indexOf(id);
+    // The flat mean of A and B is (1, 1)/√2: Z lies on it, X and Y at 45°.
+    expect(full.cosFlat[at('Z')]).toBeCloseTo(1, 6);
+    expect(full.cosFlat[at('X')]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(full.cos[at('X')]).toBeCloseTo(dA / Math.hypot(dA, 1), 6);
+    expect(Array.from(skipped.cosFlat)).toEqual(new Array(skipped.size).fill(0));
+    expect(Array.from(skipped.cos)).toEqual(Array.from(full.cos));
+    const blend = { cos: 4, cosFlat: 0, knn: 0, knnRecent: 2, trans: 0, transRecent: 4, trend: 0.05, pop: 0.05 };
+    expect(rankSession(skipped, blend, 3).map((i) => skipped.ids[i])).toEqual(
+      rankSession(full, blend, 3).map((i) => full.ids[i]),
+    );
+    // With weight on it, the flat cosine changes the order: Z (on the flat mean) rises above X.
+    const flatOnly = { ...blend, cos: 0, knnRecent: 0, transRecent: 0, trend: 0, pop: 0, cosFlat: 1 };
+    expect(rankSession(full, flatOnly, 1).map((i) => full.ids[i])).toEqual(['Z']);
+  });
 });

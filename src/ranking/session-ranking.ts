@@ -103,6 +103,11 @@ export interface SessionSources {
   vectorOf(id: string): Float32Array | undefined;
   nearest(v: Float32Array, k: number, pass: (id: string) => boolean): readonly NearestHit[];
   limits?: SessionLimits;
+  /**
+   * Whether to compute `cosFlat` (default true): serving a blend that gives it no weight skips it, which is
+   * half of a list's vector arithmetic (a 512-d dot per candidate); tuning needs every feature.
+   */
+  cosFlat?: boolean;
 }
 
 /** The candidates of one session list with their features, as parallel arrays. */
@@ -219,7 +224,7 @@ export function gatherSessionCandidates(
   };
   copy(knnSums, set.knn, set.knnRecent, set.knnVia);
   copy(transSums, set.trans, set.transRecent, set.transVia);
-  const flat = query ? flatQuery(recent, src.vectorOf) : undefined;
+  const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
     const v = query ? src.vectorOf(id) : undefined;

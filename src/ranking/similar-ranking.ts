@@ -45,7 +45,7 @@ export function storedSimilarBlend(stored: unknown): SimilarBlend {
  */
 export const SIMILAR_LIMITS: SessionLimits = { items: 1, vector: 100, perSource: 100, shelf: 0 };
 
-export type SimilarSources = Omit<SessionSources, 'limits'>;
+export type SimilarSources = Omit<SessionSources, 'limits' | 'cosFlat'>;
 
 /** Candidates of `itemId`'s similar list with their features; `v` is its unit vector (undefined: none). */
 export function gatherSimilarCandidates(
@@ -55,7 +55,8 @@ export function gatherSimilarCandidates(
   pass: (id: string) => boolean,
 ): SessionCandidateSet {
   return gatherSessionCandidates(
-    { ...src, limits: SIMILAR_LIMITS },
+    // One item's flat mean is its own vector: cosFlat would repeat cos (and the blend has no such term).
+    { ...src, limits: SIMILAR_LIMITS, cosFlat: false },
     [itemId],
     v,
     (id) => id !== itemId && pass(id),

@@ -112,7 +112,12 @@ export class SessionLists {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     const vectorOf = this.index.vectorLookup();
     const set = gatherSessionCandidates(
-      { signals: model, vectorOf, nearest: (v, k, accept) => this.index.search(v, k, accept) },
+      {
+        signals: model,
+        vectorOf,
+        nearest: (v, k, accept) => this.index.search(v, k, accept),
+        cosFlat: blend.cosFlat !== 0,
+      },
       session,
       query,
       pass,
