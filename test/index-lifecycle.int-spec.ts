@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
+import { IndexService } from '../src/vector-index/index.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';
@@ -293,5 +294,20 @@ describe('vector index lifecycle', () => {
     expect(bad).toEqual([]);
     expect(currentDir()).not.toBe(before);
     expect(await probeAll(url)).toEqual(good);
+  });
+
+  it('a server builds the index in a child process and serves it by the time the job reports done', async () => {
+    const { app, url } = running ?? (await startApp());
+    const before = currentDir();
+    const done = await reindex(url, true);
+    expect(done.status).toBe('succeeded');
+    const result = done.result as { pid: number; index: { directory: string; size: number } };
+    // REINDEX_PROCESS=child (the default): the graph and every vector read for it lived in another process.
+    expect(result.pid).not.toBe(process.pid);
+    expect(result.index.directory).not.toBe(before);
+    expect(currentDir()).toBe(result.index.directory);
+    // Adopted before `succeeded`, not at the next change-feed message.
+    expect(app.get(IndexService).currentName()).toBe(result.index.directory);
+    expect(app.get(IndexService).current()?.size).toBe(result.index.size);
   });
 });

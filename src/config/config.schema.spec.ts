@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FINETUNE_PROCESS: 'thread' })).toThrow(/FINETUNE_PROCESS/);
   });
 
+  it('runs a server’s reindex in a child process unless REINDEX_PROCESS=inline', () => {
+    expect(loadConfig({}).reindexProcess).toBe('child');
+    expect(loadConfig({ REINDEX_PROCESS: 'inline' }).reindexProcess).toBe('inline');
+    expect(() => loadConfig({ REINDEX_PROCESS: 'thread' })).toThrow(/REINDEX_PROCESS/);
+  });
+
   it('runs a server’s co-purchase job in a child process unless COPURCHASE_PROCESS=inline', () => {
     expect(loadConfig({}).copurchaseProcess).toBe('child');
     expect(loadConfig({ COPURCHASE_PROCESS: 'inline' }).copurchaseProcess).toBe('inline');

@@ -90,6 +90,7 @@ export const envSchema = z.object({
   EMBED_BULK_EVERY: positiveInt(4),
   SESSION_EMBED_MAX: z.coerce.number().int().min(0).max(100).default(20),
   REINDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(5000),
+  REINDEX_PROCESS: z.enum(['child', 'inline']).default('child'),
   JOBS_POLL_MS: positiveInt(1000),
   JOBS_WORKER: bool.default(true),
   FINETUNE_CRON: z
@@ -208,6 +209,8 @@ export interface AppConfig {
   copurchaseCron: string | undefined;
   /** Where a server runs the co-purchase job: a child process it starts for the job, or its own process. */
   copurchaseProcess: 'child' | 'inline';
+  /** Where a server runs the reindex job: a child process it starts for the job, or its own process. */
+  reindexProcess: 'child' | 'inline';
   profileMaxEvents: number;
   /** Estimated memory of the cached event histories behind profiles. */
   profileCacheMaxBytes: number;
@@ -300,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedBulkEvery: e.EMBED_BULK_EVERY,
     sessionEmbedMax: e.SESSION_EMBED_MAX,
     reindexDebounceMs: e.REINDEX_DEBOUNCE_MS,
+    reindexProcess: e.REINDEX_PROCESS,
     jobsPollMs: e.JOBS_POLL_MS,
     jobsWorker: e.JOBS_WORKER,
     finetuneCron: e.FINETUNE_CRON || undefined,

@@ -92,7 +92,12 @@ describe('session ranking', () => {
     const dA = Math.pow(2, -1 / 3);
     const query = unit(dA, 1);
     const full = gatherSessionCandidates(withVectors, ['A', 'B'], query, notInSession);
-    const skipped = gatherSessionCandidates({ ...withVectors, cosFlat: false }, ['A', 'B'], query, notInSession);
+    const skipped = gatherSessionCandidates(
+      { ...withVectors, cosFlat: false },
+      ['A', 'B'],
+      query,
+      notInSession,
+    );
     const at = (id: string) => full.ids.indexOf(id);
     // The flat mean of A and B is (1, 1)/√2: Z lies on it, X and Y at 45°.
     expect(full.cosFlat[at('Z')]).toBeCloseTo(1, 6);
@@ -100,7 +105,16 @@ describe('session ranking', () => {
     expect(full.cos[at('X')]).toBeCloseTo(dA / Math.hypot(dA, 1), 6);
     expect(Array.from(skipped.cosFlat)).toEqual(new Array(skipped.size).fill(0));
     expect(Array.from(skipped.cos)).toEqual(Array.from(full.cos));
-    const blend = { cos: 4, cosFlat: 0, knn: 0, knnRecent: 2, trans: 0, transRecent: 4, trend: 0.05, pop: 0.05 };
+    const blend = {
+      cos: 4,
+      cosFlat: 0,
+      knn: 0,
+      knnRecent: 2,
+      trans: 0,
+      transRecent: 4,
+      trend: 0.05,
+      pop: 0.05,
+    };
     expect(rankSession(skipped, blend, 3).map((i) => skipped.ids[i])).toEqual(
       rankSession(full, blend, 3).map((i) => full.ids[i]),
     );

@@ -93,6 +93,11 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.holder.current();
   }
 
+  /** The published directory of the served index (undefined: none served). */
+  currentName(): string | undefined {
+    return this.holder.currentName();
+  }
+
   /** Re-reads the projection for the served index (after another process activated a model version). */
   refreshProjection(): void {
     const index = this.holder.current();

@@ -10,7 +10,8 @@ import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
-import { JobsService } from '../jobs/jobs.service';
+import { JobProcesses } from '../jobs/job-process';
+import { JobsService, type JobContext } from '../jobs/jobs.service';
 import type { Job } from '../jobs/jobs.repository';
 import { IndexService } from './index.service';
 
@@ -33,21 +34,41 @@ export class ReindexJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly changes: CatalogChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
+    private readonly processes: JobProcesses,
   ) {
-    jobs.register(REINDEX, async ({ job, progress }) => {
-      const full = job.params.full === true;
-      // Two phases reported as one bar: embedding (most of the time) then the graph build.
-      let embedTotal = 0;
-      const { covered, ...embed } = await this.embeddings.embedCatalog({ full }, (d, t) => {
-        embedTotal = t;
-        progress(d, t + 1);
-      });
-      // Built from PostgreSQL, and refused unless it holds every item the embedding step covered that is
-      // still live with the same text (newer items and texts are the next incremental reindex's work).
-      const built = await this.index.rebuild(undefined, undefined, covered);
-      progress(embedTotal + 1, embedTotal + 1);
-      return { full, ...embed, index: built };
+    // A server runs the job in a child process by default: a rebuild reads every item's vector from
+    // PostgreSQL and builds a second graph beside the served one, and in the server's own process that
+    // memory stayed with it after the swap (its RSS rose some 10 % with each reindex under load); a child
+    // returns it to the system when it exits. Commands, and the child itself, run it here.
+    const inChild = polling && config.reindexProcess === 'child';
+    jobs.register(REINDEX, (ctx) => (inChild ? this.inChildProcess(ctx) : this.here(ctx)));
+  }
+
+  private async here({ job, progress }: JobContext): Promise<Record<string, unknown>> {
+    const full = job.params.full === true;
+    // Two phases reported as one bar: embedding (most of the time) then the graph build.
+    let embedTotal = 0;
+    const { covered, ...embed } = await this.embeddings.embedCatalog({ full }, (d, t) => {
+      embedTotal = t;
+      progress(d, t + 1);
     });
+    // Built from PostgreSQL, and refused unless it holds every item the embedding step covered that is
+    // still live with the same text (newer items and texts are the next incremental reindex's work).
+    const built = await this.index.rebuild(undefined, undefined, covered);
+    progress(embedTotal + 1, embedTotal + 1);
+    // `pid`: the process that built it (a server's child process by default, see REINDEX_PROCESS).
+    return { full, ...embed, index: built, pid: process.pid };
+  }
+
+  /**
+   * The child embeds, builds, checks and publishes the index; this server then loads what it published
+   * before the job is reported done, so a caller that sees `succeeded` finds this server serving it (other
+   * servers adopt it from the change feed, as any published index).
+   */
+  private async inChildProcess(ctx: JobContext): Promise<Record<string, unknown>> {
+    const result = await this.processes.run(ctx.job, ctx.progress);
+    await this.index.syncFromDisk();
+    return result;
   }
 
   async onApplicationBootstrap(): Promise<void> {
