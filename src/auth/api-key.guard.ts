@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } f
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import type { Scope } from '../config/config.schema';
 import { ProblemException } from '../common/problem';
 import { ApiKeys } from './api-keys';
@@ -15,9 +16,12 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(LONG_RUNNING_SERVER) server: boolean,
   ) {
     this.keys = new ApiKeys(config.apiKeys);
-    if (this.keys.open) {
+    // Said by every server at start-up; commands and a server's job processes answer no HTTP, and the
+    // line in their output (a job child's goes to the server's log) would only repeat it misleadingly.
+    if (this.keys.open && server) {
       new Logger('Auth').warn('API_KEYS is not set: the API is open to anyone who can reach it.');
     }
   }
