@@ -297,11 +297,18 @@ describe('nightly fine-tune', () => {
       if (served !== second) await sleep(100);
     }
     expect(served).toBe(second);
-    const rebuilt = await pg.query<{ n: string }>(
-      `SELECT count(*) AS n FROM jobs WHERE kind = 'reindex' AND status = 'succeeded' AND result->'index'->>'modelVersion' = $1`,
-      [second],
-    );
-    expect(Number(rebuilt.rows[0].n)).toBeGreaterThanOrEqual(1);
+    // The server adopts the published index as soon as the job's process announces it, a moment before that
+    // process has exited and the job is marked done (REINDEX_PROCESS=child): wait for the job's row.
+    let rebuilt = 0;
+    for (let i = 0; i < 300 && rebuilt < 1; i++) {
+      const q = await pg.query<{ n: string }>(
+        `SELECT count(*) AS n FROM jobs WHERE kind = 'reindex' AND status = 'succeeded' AND result->'index'->>'modelVersion' = $1`,
+        [second],
+      );
+      rebuilt = Number(q.rows[0].n);
+      if (rebuilt < 1) await sleep(100);
+    }
+    expect(rebuilt).toBeGreaterThanOrEqual(1);
 
     // Back to `first` the same way, for the tests below.
     await stopApp();
