@@ -4,11 +4,15 @@
  * carts: a purchasing user's last 10 distinct items) through POST /v1/recommendations, and whatever
  * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise, after 2 s of
  * the same load that is not counted (BENCH_WARMUP_SECONDS) and once the started server has gone idle.
- * Usage: npm run build && node dist/bench/api-load.js [--only items,events]
+ * `--finetuned`: on a copy of that database after the nightly fine-tune (its 128-d projected vectors and tuned
+ * blends, what a shop serves from its second day; made once, see lib/bench-data.ts).
+ * Usage: npm run build && node dist/bench/api-load.js [--only items,events] [--finetuned] [--fresh]
  */
+import { finetunedBenchData, rawBenchData, RAW_DB, wantsFinetuned } from './lib/bench-data';
 import { load, printResult, type LoadResult } from './lib/load';
 import { waitUntilIdle } from './lib/process-rss';
 import {
+  adminUrl,
   databaseExists,
   dbUrl,
   ONLINE_RETAIL,
@@ -19,7 +23,7 @@ import {
 } from './lib/server';
 import { Client } from 'pg';
 
-const DB = 'aisle_bench_api';
+const DB = RAW_DB;
 
 async function itemAndUserIds(
   url: string,
@@ -76,9 +80,13 @@ async function main(): Promise<void> {
     process.stdout.write('computing co-purchase neighbours once…\n');
     await runCli(['copurchase:refresh', '--json'], { DATABASE_URL: url });
   }
-  const { items, users, sessions } = await itemAndUserIds(url);
+  const data = wantsFinetuned()
+    ? await finetunedBenchData(adminUrl(), process.argv.includes('--fresh'))
+    : rawBenchData();
+  process.stdout.write(`vectors: ${data.label} (${data.db})\n`);
+  const { items, users, sessions } = await itemAndUserIds(data.url);
   const server = await startServer({
-    DATABASE_URL: url,
+    ...data.env,
     ...(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}),
   });
   // The list cache warms the most recently active users' lists between requests after start-up; measuring while
@@ -189,7 +197,7 @@ async function main(): Promise<void> {
     }
     for (const r of results) printResult(r);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'api-load', results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`,
+      `${JSON.stringify({ bench: 'api-load', vectors: data.label, results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`,
     );
   } finally {
     await server.stop();

@@ -11,6 +11,7 @@
  * ranks every list as of that moment, and digests of two runs compare (with RECS_CACHE_TTL_MS=0 only: the list
  * cache serves lists of the present).
  * Usage: npm run build && RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js [--users 2000] [--now 2026-11-30T00:00:00Z]
+ *        [--finetuned] (the fine-tune's vectors and blends: lib/bench-data.ts)
  */
 import { createHash } from 'crypto';
 import { openRuntime, withContext } from '../src/cli/context';
@@ -18,9 +19,10 @@ import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { IndexService } from '../src/vector-index/index.service';
 import { DataSource } from 'typeorm';
-import { databaseExists, dbUrl } from './lib/server';
+import { finetunedBenchData, rawBenchData, RAW_DB, wantsFinetuned } from './lib/bench-data';
+import { adminUrl, databaseExists } from './lib/server';
 
-const DB = 'aisle_bench_api';
+const DB = RAW_DB;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -28,7 +30,9 @@ function pct(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   if (!(await databaseExists(DB))) throw new Error(`run bench/api-load.ts once first: it creates ${DB}`);
-  process.env.DATABASE_URL = dbUrl(DB);
+  // --finetuned: the fine-tune's projected vectors and tuned blends (lib/bench-data.ts).
+  const data = wantsFinetuned() ? await finetunedBenchData(adminUrl()) : rawBenchData();
+  Object.assign(process.env, data.env);
   const limit = process.argv.includes('--users')
     ? Number(process.argv[process.argv.indexOf('--users') + 1])
     : 2000;
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
       excludePurchased: false,
     };
     for (const u of rows.map((r) => r.user_id).slice(limit, limit + 200)) await recs.forUser(u, opts, at);
-    const out: Record<string, unknown> = { bench: 'recs-cpu', users: users.length };
+    const out: Record<string, unknown> = { bench: 'recs-cpu', vectors: data.label, users: users.length };
     for (const pass of ['cold', 'warm']) {
       const times: number[] = [];
       const started = process.hrtime.bigint();

@@ -4,7 +4,8 @@
  * database aisle_bench_api is made by api-load.ts). Reports CPU time per list (process.cpuUsage, steadier than
  * wall time on a shared machine), wall-time percentiles and a digest of the lists served, after 200 lists for
  * the JIT.
- * Usage: npm run build && node dist/bench/session-cpu.js [--sessions 2000]
+ * Usage: npm run build && node dist/bench/session-cpu.js [--sessions 2000] [--finetuned] (the fine-tune's vectors and
+ *        blends: lib/bench-data.ts)
  */
 import { createHash } from 'crypto';
 import { DataSource } from 'typeorm';
@@ -12,9 +13,10 @@ import { openRuntime, withContext } from '../src/cli/context';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { IndexService } from '../src/vector-index/index.service';
-import { databaseExists, dbUrl } from './lib/server';
+import { finetunedBenchData, rawBenchData, RAW_DB, wantsFinetuned } from './lib/bench-data';
+import { adminUrl, databaseExists } from './lib/server';
 
-const DB = 'aisle_bench_api';
+const DB = RAW_DB;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -22,7 +24,9 @@ function pct(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   if (!(await databaseExists(DB))) throw new Error(`run bench/api-load.ts once first: it creates ${DB}`);
-  process.env.DATABASE_URL = dbUrl(DB);
+  // --finetuned: the fine-tune's projected vectors and tuned blends (lib/bench-data.ts).
+  const data = wantsFinetuned() ? await finetunedBenchData(adminUrl()) : rawBenchData();
+  Object.assign(process.env, data.env);
   const limit = process.argv.includes('--sessions')
     ? Number(process.argv[process.argv.indexOf('--sessions') + 1])
     : 2000;
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     const out = {
       bench: 'session-cpu',
+      vectors: data.label,
       sessions: sessions.length,
       cpuMsPerList: +((used.user + used.system) / 1000 / sessions.length).toFixed(3),
       p50Ms: +pct(times, 50).toFixed(3),
