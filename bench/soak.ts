@@ -887,6 +887,19 @@ function report(t: Traffic, jobs: JobWatch[], seconds: number): boolean {
     say(
       `  ${s.name} V8 heap used/reserved/external MB at those samples: ${series.map((x) => `${x.heapUsedMb ?? '–'}/${x.heapTotalMb ?? '–'}/${x.externalMb ?? '–'}`).join(' ')}`,
     );
+    // Growth here with a flat heap is native memory (the allocator's retention, native libraries), not garbage.
+    const outside = Array.from({ length: minutes }, () => [] as number[]);
+    for (const x of series) {
+      if (x.heapTotalMb === undefined || x.externalMb === undefined) continue;
+      outside[Math.min(minutes - 1, Math.floor((x.at - soak.t0) / 60_000))].push(
+        x.mb - x.heapTotalMb - x.externalMb,
+      );
+    }
+    say(
+      `  ${s.name} outside the V8 heap (RSS − heap reserved − external), mean MB per minute: ${outside
+        .map((v, i) => `${i + 1}: ${v.length ? Math.round(v.reduce((a, b) => a + b, 0) / v.length) : '–'}`)
+        .join('  ')}`,
+    );
     if (s.exitedAt !== undefined)
       say(`  ${s.name} EXITED at ${Math.round((s.exitedAt - soak.t0) / 1000)} s with code ${s.exitCode}`);
   }
