@@ -7,6 +7,7 @@ import { ImportService } from '../import/import.service';
 import { openRuntime } from './context';
 import { reportFailure } from './command-runner';
 import { limitHeapGrowth } from '../common/heap-growth';
+import { fixMallocMmapThreshold } from '../common/native-allocator';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(
@@ -25,6 +26,13 @@ async function serve(opts: { demo?: boolean }): Promise<void> {
   const rt = await openRuntime();
   // A server's RSS should follow what it holds, not V8's appetite for garbage (see heap-growth.ts).
   limitHeapGrowth(rt.config.heapGrowthPercent);
+  // …nor glibc's habit of keeping freed index memory (see native-allocator.ts).
+  const allocator = fixMallocMmapThreshold();
+  rt.log(
+    allocator.applied
+      ? `native allocator: blocks of ${allocator.mmapThresholdBytes / 1024} KiB or more are mapped and returned on free`
+      : `native allocator left as it is: ${allocator.reason}`,
+  );
   const app = await createHttpApp(rt.config, rt.db.url);
   try {
     if (opts.demo) {
