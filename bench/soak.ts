@@ -42,7 +42,13 @@ const RUN_DB = DB_PREFIX;
 const DATA_DIR = path.join(ROOT, '.data', 'bench-soak');
 
 const GRACE_MS = 1000;
+/** The detailed memory sample (RSS of the process tree, V8 heap from /metrics): every 10 s. */
 const RSS_EVERY_MS = 10_000;
+/**
+ * RSS alone, read from /proc every second for each minute's peak: the V8 heap saws by ~100 MB over a minute
+ * or two, and a minute's peak from six samples is hit or miss whether its top fell on one of them.
+ */
+const RSS_PEAK_EVERY_MS = 1000;
 const RSS_TOLERANCE = 0.1;
 /**
  * Fractions of the run at which the fine-tune and then a full reindex are queued: after the third minute (the
@@ -178,6 +184,8 @@ class Soak {
   readonly minutes: MinuteStats[] = [];
   readonly violations: Violation[] = [];
   readonly ledger = new DeleteLedger();
+  /** Each server's RSS every RSS_PEAK_EVERY_MS (MB): what the per-minute peaks and the RSS bar are made of. */
+  readonly rssPeaks = new Map<string, Array<{ at: number; mb: number }>>();
   readonly rss = new Map<
     string,
     Array<{
@@ -756,16 +764,23 @@ async function v8Heap(
 }
 
 async function sampleRss(t: Traffic): Promise<void> {
+  let detailedAt = -Infinity;
   while (performance.now() < t.deadline) {
+    const detailed = performance.now() - detailedAt >= RSS_EVERY_MS - 1;
+    if (detailed) detailedAt = performance.now();
     for (const s of t.servers) {
       const pid = s.running.child.pid;
       const mb = pid === undefined ? undefined : rssMb(pid);
       if (pid === undefined || mb === undefined) continue;
+      const peaks = t.soak.rssPeaks.get(s.name) ?? [];
+      peaks.push({ at: performance.now(), mb });
+      t.soak.rssPeaks.set(s.name, peaks);
+      if (!detailed) continue;
       const series = t.soak.rss.get(s.name) ?? [];
       series.push({ at: performance.now(), mb, treeMb: treeRssMb(pid) ?? mb, ...(await v8Heap(s)) });
       t.soak.rss.set(s.name, series);
     }
-    const wait = Math.min(RSS_EVERY_MS, t.deadline - performance.now());
+    const wait = Math.min(RSS_PEAK_EVERY_MS, t.deadline - performance.now());
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 }
@@ -789,12 +804,15 @@ interface RssVerdict {
 }
 
 function rssVerdict(soak: Soak, server: string, minutes: number): RssVerdict {
-  const series = soak.rss.get(server) ?? [];
+  const minuteOf = (at: number) => Math.min(minutes - 1, Math.floor((at - soak.t0) / 60_000));
   const peaks: number[] = Array.from({ length: minutes }, () => NaN);
   const treePeaks: number[] = Array.from({ length: minutes }, () => NaN);
-  for (const s of series) {
-    const m = Math.min(minutes - 1, Math.floor((s.at - soak.t0) / 60_000));
+  for (const s of soak.rssPeaks.get(server) ?? []) {
+    const m = minuteOf(s.at);
     peaks[m] = Number.isNaN(peaks[m]) ? s.mb : Math.max(peaks[m], s.mb);
+  }
+  for (const s of soak.rss.get(server) ?? []) {
+    const m = minuteOf(s.at);
     treePeaks[m] = Number.isNaN(treePeaks[m]) ? s.treeMb : Math.max(treePeaks[m], s.treeMb);
   }
   // The third minute is past start-up warming; a run shorter than four minutes can only compare with its first.
@@ -870,7 +888,9 @@ function report(t: Traffic, jobs: JobWatch[], seconds: number): boolean {
   });
 
   say();
-  say('RSS per minute (peak MB of the server process; in brackets with its child processes):');
+  say(
+    `RSS per minute (peak MB of the server process, read every ${RSS_PEAK_EVERY_MS / 1000} s; in brackets with its child processes, every ${RSS_EVERY_MS / 1000} s):`,
+  );
   const rss = t.servers.map((s) => rssVerdict(soak, s.name, minutes));
   for (const v of rss) {
     const cells = v.perMinutePeakMb.map(
