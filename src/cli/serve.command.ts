@@ -7,7 +7,7 @@ import { ImportService } from '../import/import.service';
 import { openRuntime } from './context';
 import { reportFailure } from './command-runner';
 import { limitHeapGrowth } from '../common/heap-growth';
-import { fixMallocMmapThreshold } from '../common/native-allocator';
+import { fixMallocMmapThreshold, returnFreePagesEvery, TRIM_EVERY_MS } from '../common/native-allocator';
 
 /** The demo catalog `npm start` loads into an empty database (UCI Online Retail, CC BY 4.0; see data/). */
 export const DEMO_FILE = path.resolve(
@@ -28,6 +28,7 @@ async function serve(opts: { demo?: boolean }): Promise<void> {
   limitHeapGrowth(rt.config.heapGrowthPercent);
   // …nor glibc's habit of keeping freed index memory (see native-allocator.ts).
   const allocator = fixMallocMmapThreshold();
+  returnFreePagesEvery(TRIM_EVERY_MS);
   rt.log(
     allocator.applied
       ? `native allocator: blocks of ${allocator.mmapThresholdBytes / 1024} KiB or more are mapped and returned on free`

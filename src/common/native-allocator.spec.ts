@@ -1,4 +1,9 @@
-import { AllocatorEnvironment, fixMallocMmapThreshold, MMAP_THRESHOLD_BYTES } from './native-allocator';
+import {
+  AllocatorEnvironment,
+  fixMallocMmapThreshold,
+  MMAP_THRESHOLD_BYTES,
+  returnFreePagesEvery,
+} from './native-allocator';
 
 const glibc: AllocatorEnvironment = { platform: 'linux', glibcVersion: '2.36', env: {} };
 
@@ -42,5 +47,18 @@ describe('fixMallocMmapThreshold', () => {
       applied: false,
       reason: 'mallopt could not be called: no libc.so.6',
     });
+  });
+});
+
+describe('returnFreePagesEvery', () => {
+  it('schedules nothing off glibc', () => {
+    expect(returnFreePagesEvery(1000, { ...glibc, platform: 'darwin' })).toBeUndefined();
+  });
+
+  // The suite runs on Linux with glibc (as CI does): there the call is real.
+  it('trims on glibc without keeping the process alive', () => {
+    const timer = returnFreePagesEvery(1000)!;
+    expect(timer.hasRef()).toBe(false);
+    clearInterval(timer);
   });
 });

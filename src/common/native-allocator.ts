@@ -62,3 +62,21 @@ export function fixMallocMmapThreshold(
   if (ok !== 1) return { applied: false, reason: 'mallopt refused the threshold' };
   return { applied: true, mmapThresholdBytes: MMAP_THRESHOLD_BYTES };
 }
+
+/** How often a server hands glibc's free pages back (returnFreePagesEvery). */
+export const TRIM_EVERY_MS = 60_000;
+
+/**
+ * Every `everyMs`, glibc's malloc_trim(0): whole free pages anywhere in the heaps go back to the system, not
+ * only those at the top. The fixed threshold keeps large blocks out of the heap; small ones (hash-map nodes of
+ * a replaced index, the backing stores of short-lived typed arrays) still leave free pages between live ones.
+ * A walk over the free chunks: milliseconds, once a minute. Returns the timer (unref'd), or undefined off glibc.
+ */
+export function returnFreePagesEvery(
+  everyMs: number,
+  environment: AllocatorEnvironment = currentAllocatorEnvironment(),
+): NodeJS.Timeout | undefined {
+  if (environment.platform !== 'linux' || environment.glibcVersion === undefined) return undefined;
+  const trim = load('libc.so.6').func('int malloc_trim(size_t pad)');
+  return setInterval(() => void trim(0), everyMs).unref();
+}
