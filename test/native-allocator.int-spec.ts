@@ -39,7 +39,7 @@ const outside = () => { global.gc(); const m = process.memoryUsage(); return (m.
 `;
 
 function cycle(tune: boolean): { tuning: { applied: boolean }; mb: number[] } {
-  const env = { ...process.env, TUNE: tune ? '1' : '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TUNE: tune ? '1' : '0' };
   delete env.MALLOC_MMAP_THRESHOLD_;
   const run = spawnSync(process.execPath, ['--expose-gc', '-e', CYCLE_SCRIPT], {
     cwd: ROOT,
