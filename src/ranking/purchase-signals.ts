@@ -81,6 +81,8 @@ export class PurchaseSignals {
   readonly logRecentBuyersAt: Float64Array;
   readonly reorderRateAt: Float64Array;
   private readonly listRowAt: Int32Array;
+  /** The item's row in the transition lists (−1: none). */
+  private readonly transitionRowAt: Int32Array;
   /** The model row of each co-purchase list row. */
   private readonly itemRowOfListRow: Int32Array;
 
@@ -116,12 +118,14 @@ export class PurchaseSignals {
     this.logRecentBuyersAt = new Float64Array(n);
     this.reorderRateAt = new Float64Array(n);
     this.listRowAt = new Int32Array(n);
+    this.transitionRowAt = new Int32Array(n);
     this.rows.ids.forEach((id, r) => {
       this.buyersAt[r] = this.buyersOf(id);
       this.logBuyersAt[r] = Math.log1p(this.buyersOf(id));
       this.logRecentBuyersAt[r] = Math.log1p(this.recentBuyersOf(id));
       this.reorderRateAt[r] = this.reorderRate(id);
       this.listRowAt[r] = lists.rowOf(id);
+      this.transitionRowAt[r] = transitionLists.rowOf(id);
     });
     this.popularRows = Int32Array.from(this.popular, (id) => this.rows.numberOf(id));
     this.trendingRows = Int32Array.from(this.trending, (id) => this.rows.numberOf(id));
@@ -130,6 +134,19 @@ export class PurchaseSignals {
   /** The dense row of an item in the per-item arrays, −1 for an item never bought nor anyone's neighbour. */
   rowOf(id: string): number {
     return this.rows.numberOf(id);
+  }
+
+  /**
+   * The item's row in the co-purchase lists (NeighbourLists.rowOf), −1 when it is nobody's neighbour; `itemRow`
+   * is its rowOf, which answers without a string lookup when the item has one.
+   */
+  neighbourRowOf(id: string, itemRow: number): number {
+    return itemRow >= 0 ? this.listRowAt[itemRow] : this.lists.rowOf(id);
+  }
+
+  /** As neighbourRowOf, in the transition lists. */
+  transitionRowOf(id: string, itemRow: number): number {
+    return itemRow >= 0 ? this.transitionRowAt[itemRow] : this.transitionLists.rowOf(id);
   }
 
   /** Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs). */

@@ -130,6 +130,8 @@ export interface SessionCandidateSet {
   transVia: Array<string | undefined>;
   logTrend: Float64Array;
   logPop: Float64Array;
+  /** Each candidate's row in the purchase signals (PurchaseSignals.rowOf), −1 for an item never sold. */
+  itemRows: Int32Array;
 }
 
 /**
@@ -160,13 +162,14 @@ export function gatherSessionCandidates(
 
   const ids: string[] = [];
   const slot = new Map<string, number>();
-  const add = (id: string) => {
-    if (slot.has(id) || !pass(id)) return false;
+  const add = (id: string, passed = false) => {
+    if (slot.has(id) || !(passed || pass(id))) return false;
     slot.set(id, ids.length);
     ids.push(id);
     return true;
   };
-  if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id);
+  // The search asked `pass` already.
+  if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id, true);
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
   // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
   // `perSource` rows are ordered up front.
@@ -205,25 +208,8 @@ export function gatherSessionCandidates(
     transVia: new Array<string | undefined>(size).fill(undefined),
     logTrend: new Float64Array(size),
     logPop: new Float64Array(size),
+    itemRows: new Int32Array(size),
   };
-  // Every touched neighbour row once, rather than a lookup by id per candidate.
-  const copy = (
-    sums: SessionSums,
-    flatOut: Float64Array,
-    recentOut: Float64Array,
-    viaOut: Array<string | undefined>,
-  ): void => {
-    for (let t = 0; t < sums.count; t++) {
-      const r = sums.touched[t];
-      const i = slot.get(sums.idOf[r]);
-      if (i === undefined) continue;
-      flatOut[i] = sums.flat[r];
-      recentOut[i] = sums.sum[r];
-      viaOut[i] = recent[sums.via[r]];
-    }
-  };
-  copy(knnSums, set.knn, set.knnRecent, set.knnVia);
-  copy(transSums, set.trans, set.transRecent, set.transVia);
   const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
@@ -235,10 +221,24 @@ export function gatherSessionCandidates(
         set.cosFlat[i] = both.b;
       } else set.cos[i] = dot(query!, v);
     }
+    // One string lookup per candidate: the item's model row leads to its rows in both sources' sums.
     const row = model.rowOf(id);
+    set.itemRows[i] = row;
     if (row >= 0) {
       set.logTrend[i] = model.logRecentBuyersAt[row];
       set.logPop[i] = model.logBuyersAt[row];
+    }
+    const k = model.neighbourRowOf(id, row);
+    if (knnSums.has(k)) {
+      set.knn[i] = knnSums.flat[k];
+      set.knnRecent[i] = knnSums.sum[k];
+      set.knnVia[i] = recent[knnSums.via[k]];
+    }
+    const t = model.transitionRowOf(id, row);
+    if (transSums.has(t)) {
+      set.trans[i] = transSums.flat[t];
+      set.transRecent[i] = transSums.sum[t];
+      set.transVia[i] = recent[transSums.via[t]];
     }
   }
   return set;

@@ -1,10 +1,14 @@
 import type { ItemNeighbours } from './neighbour-lists';
 import { SessionSums, walkRanked } from './session-sums';
 
+/** Every neighbour id the tests name, in id order: their ranks (ItemNeighbours.ranks). */
+const ID_ORDER = ['X', 'Y', 'a', 'b', 'c', 'd', 'e'].sort();
+
 /** A neighbour list over rows named by the test (the row numbers stand for a source's dense numbering). */
 function list(entries: Array<[string, number, number]>): ItemNeighbours {
   return {
     ids: entries.map(([id]) => id),
+    ranks: Int32Array.from(entries.map(([id]) => ID_ORDER.indexOf(id))),
     rows: Int32Array.from(entries.map(([, row]) => row)),
     sims: Float32Array.from(entries.map(([, , sim]) => sim)),
   };

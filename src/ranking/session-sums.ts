@@ -1,4 +1,5 @@
 import type { ItemNeighbours } from './neighbour-lists';
+import { selectTopRows } from './top-k';
 
 /**
  * The per-neighbour sums of one session source (co-purchase or transitions) over a session's items, kept in
@@ -17,6 +18,8 @@ export class SessionSums {
   via = new Int32Array(0);
   /** The neighbour id of each touched row. */
   idOf: string[] = [];
+  /** Its place in id order (ItemNeighbours.ranks): ties are broken by this rather than by comparing ids. */
+  rankOf = new Int32Array(0);
   /** The touched rows of the current call, in the order first touched. */
   touched = new Int32Array(0);
   count = 0;
@@ -33,9 +36,14 @@ export class SessionSums {
     }
   }
 
+  /** Whether neighbour row `row` was touched by the current summing (its sums and `via` are live). */
+  has(row: number): boolean {
+    return row >= 0 && row < this.stamp.length && this.stamp[row] === this.call;
+  }
+
   /** Adds session item `s` (weighed `d`) with its neighbour list. */
   add(s: number, d: number, list: ItemNeighbours): void {
-    const { rows, sims, ids } = list;
+    const { rows, sims, ids, ranks } = list;
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k];
       if (r >= this.stamp.length) this.grow(r + 1);
@@ -48,6 +56,7 @@ export class SessionSums {
         this.best[r] = v;
         this.via[r] = s;
         this.idOf[r] = ids[k];
+        this.rankOf[r] = ranks[k];
         if (this.count >= this.touched.length) {
           const t = new Int32Array(Math.max(64, this.touched.length * 2));
           t.set(this.touched);
@@ -76,6 +85,7 @@ export class SessionSums {
     this.sum = widen(this.sum, (k) => new Float64Array(k));
     this.best = widen(this.best, (k) => new Float64Array(k));
     this.via = widen(this.via, (k) => new Int32Array(k));
+    this.rankOf = widen(this.rankOf, (k) => new Int32Array(k));
     this.stamp = widen(this.stamp, (k) => new Int32Array(k));
     const idOf = new Array<string>(size).fill('');
     this.idOf.forEach((id, r) => (idOf[r] = id));
@@ -96,64 +106,11 @@ export function walkRanked(
 ): void {
   const rows = sums.touched;
   const count = sums.count;
-  const ids = sums.idOf;
+  const ranks = sums.rankOf;
   let done = 0;
   for (let k = Math.min(expect, count); ; k = Math.min(count, k * 2)) {
-    const head = topRows(rows, count, values, ids, k);
+    const head = selectTopRows(rows, count, values, k, ranks);
     for (; done < head.length; done++) if (!take(head[done])) return;
     if (k >= count) return;
   }
-}
-
-/** The best `k` of `rows[0…count)` by value descending, then id ascending, best first (a bounded heap). */
-function topRows(
-  rows: Int32Array,
-  count: number,
-  values: Float64Array,
-  ids: readonly string[],
-  k: number,
-): Int32Array {
-  const cap = Math.max(0, Math.min(k, count));
-  const heap = new Int32Array(cap);
-  // "a ranks after b": the heap's root is the kept row every other kept row ranks before.
-  const after = (a: number, b: number): boolean =>
-    values[a] < values[b] || (values[a] === values[b] && ids[a] > ids[b]);
-  let size = 0;
-  const siftDown = (): void => {
-    let i = 0;
-    const row = heap[0];
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= size) break;
-      if (c + 1 < size && after(heap[c + 1], heap[c])) c += 1;
-      if (!after(heap[c], row)) break;
-      heap[i] = heap[c];
-      i = c;
-    }
-    heap[i] = row;
-  };
-  for (let x = 0; x < count && cap > 0; x++) {
-    const row = rows[x];
-    if (size < cap) {
-      let i = size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!after(row, heap[p])) break;
-        heap[i] = heap[p];
-        i = p;
-      }
-      heap[i] = row;
-    } else if (after(heap[0], row)) {
-      heap[0] = row;
-      siftDown();
-    }
-  }
-  for (let end = size - 1; end > 0; end--) {
-    const t = heap[0];
-    heap[0] = heap[end];
-    heap[end] = t;
-    size = end;
-    siftDown();
-  }
-  return heap;
 }

@@ -19,6 +19,7 @@ function twoCandidates(): SessionCandidateSet {
     transVia: [undefined, undefined],
     logTrend: col([0, 0]),
     logPop: col([0, 0]),
+    itemRows: Int32Array.from([-1, -1]),
   };
 }
 

@@ -1,6 +1,6 @@
 import { mulberry32 } from '../common/random';
 import { compareIds } from './ids';
-import { topK, topKByScore, topRowsByValue } from './top-k';
+import { selectTopRows, topK, topKByScore, topRowsByValue } from './top-k';
 
 describe('compareIds', () => {
   it('orders ids by code unit, not by locale or number', () => {
@@ -70,6 +70,35 @@ describe('topRowsByValue', () => {
       const k = Math.floor(rnd() * (rows.length + 2));
       const expected = [...rows].sort((a, b) => values[b] - values[a] || a - b).slice(0, k);
       expect([...topRowsByValue(rows, rows.length, values, k)]).toEqual(expected);
+    }
+  });
+});
+
+describe('selectTopRows', () => {
+  it('breaks ties by the given order, not by row', () => {
+    const values = new Float64Array([0.5, 0.5, 0.5, 0.9]);
+    const order = Int32Array.from([2, 0, 1, 3]);
+    expect([...selectTopRows(Int32Array.from([0, 1, 2, 3]), 4, values, 3, order)]).toEqual([3, 1, 2]);
+  });
+
+  it('agrees with a full sort on long inputs, in ascending, descending and shuffled arrival', () => {
+    const rnd = mulberry32(5);
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 200 + Math.floor(rnd() * 1500);
+      // Few distinct values: long runs of ties at the threshold, where a quickselect is easiest to get wrong.
+      const levels = 1 + Math.floor(rnd() * 40);
+      const values = Float64Array.from({ length: n }, () => Math.floor(rnd() * levels) / levels);
+      const order = Int32Array.from(values.keys()).sort(() => rnd() - 0.5);
+      const rows = Int32Array.from(values.keys());
+      if (trial % 3 === 0) rows.sort((a, b) => values[a] - values[b]);
+      else if (trial % 3 === 1) rows.sort((a, b) => values[b] - values[a]);
+      else rows.sort(() => rnd() - 0.5);
+      const count = Math.floor(n * (0.5 + rnd() / 2));
+      const k = Math.floor(rnd() * 120);
+      const expected = [...rows.subarray(0, count)]
+        .sort((a, b) => values[b] - values[a] || order[a] - order[b])
+        .slice(0, k);
+      expect([...selectTopRows(rows, count, values, k, order)]).toEqual(expected);
     }
   });
 });

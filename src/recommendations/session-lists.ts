@@ -125,8 +125,10 @@ export class SessionLists {
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
-    const isNew = (i: number) =>
-      isNewArrival(this.newArrivals, set.ids[i], model.buyersOf(set.ids[i]), now.getTime());
+    const isNew = (i: number) => {
+      const row = set.itemRows[i];
+      return isNewArrival(this.newArrivals, set.ids[i], row >= 0 ? model.buyersAt[row] : 0, now.getTime());
+    };
     // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
     const order = rankSessionList(
       set,

@@ -235,7 +235,7 @@ export class HnswVectorIndex implements VectorIndex {
       hits =
         strategy === 'callback'
           ? this.searchWithCallback(query, k, (label) => filter(labels[label]))
-          : this.searchWithOverfetch(query, k, memoiseFilter(filter, labels));
+          : this.searchWithOverfetch(query, k, filter);
     }
 
     if (this.queuedVectors.size > 0) {
@@ -381,16 +381,39 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   /** Unfiltered searches with growing k, filtered in JS, until k pass or the whole index was returned. */
-  private searchWithOverfetch(query: number[], k: number, passes: LabelFilter): ScoredLabel[] {
+  private searchWithOverfetch(query: number[], k: number, filter: (id: string) => boolean): ScoredLabel[] {
     const cap = this.nativeCount;
+    const labels = this.labels;
+    // With no native operation queued, the library returns no deleted label: every hit is live.
+    const allLive = this.queue.length === 0;
+    // A later round sees the first round's labels again: from then on the business filter is asked once per
+    // label. The first round (almost always the only one) records its verdicts rather than keeping a map.
+    let memo: Map<number, boolean> | undefined;
+    const firstLabels: number[] = [];
+    const firstVerdicts: boolean[] = [];
+    const passes = (label: number): boolean => {
+      if (!memo) {
+        const verdict = filter(labels[label]);
+        firstLabels.push(label);
+        firstVerdicts.push(verdict);
+        return verdict;
+      }
+      let verdict = memo.get(label);
+      if (verdict === undefined) {
+        verdict = filter(labels[label]);
+        memo.set(label, verdict);
+      }
+      return verdict;
+    };
     // The graph walk collects max(efSearch, k) candidates anyway: asking for all of them costs next to nothing
     // and usually makes one round enough (efSearch 600 covers selectivities down to ~5% for k = 10).
     let want = Math.max(this.efSearch, Math.ceil(k * OVERFETCH_FACTOR)) + this.queuedNativeDeletes;
     for (;;) {
       want = Math.min(want, cap);
       const raw = this.nativeTopK(query, want);
-      const hits = raw.filter((h) => this.isLive(h.label) && passes(h.label));
+      const hits = raw.filter((h) => (allLive || this.isLive(h.label)) && passes(h.label));
       if (hits.length >= k || want >= cap) return hits;
+      memo ??= new Map(firstLabels.map((label, i) => [label, firstVerdicts[i]]));
       // Size the next round from the pass rate seen so far (+50% margin), at least doubling.
       const rate = Math.max(hits.length, 1) / Math.max(raw.length, 1);
       want = Math.max(want * 2, Math.ceil((k / rate) * 1.5) + this.queuedNativeDeletes);
@@ -452,19 +475,6 @@ export class HnswVectorIndex implements VectorIndex {
 }
 
 type LabelFilter = (label: number) => boolean;
-
-/** Over-fetch rounds see the same labels again; ask the business filter once per label per search. */
-function memoiseFilter(filter: (id: string) => boolean, labels: readonly string[]): LabelFilter {
-  const verdicts = new Map<number, boolean>();
-  return (label) => {
-    let verdict = verdicts.get(label);
-    if (verdict === undefined) {
-      verdict = filter(labels[label]);
-      verdicts.set(label, verdict);
-    }
-    return verdict;
-  };
-}
 
 function normalise(vector: Float32Array): void {
   let sumSquares = 0;
