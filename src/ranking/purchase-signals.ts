@@ -85,6 +85,8 @@ export class PurchaseSignals {
   private readonly transitionRowAt: Int32Array;
   /** The model row of each co-purchase list row. */
   private readonly itemRowOfListRow: Int32Array;
+  /** The model row of each transition list row (−1: an item the counts do not hold). */
+  private readonly transitionItemRows: Int32Array;
 
   constructor(
     counts: readonly ItemBuyerCounts[],
@@ -127,6 +129,7 @@ export class PurchaseSignals {
       this.listRowAt[r] = lists.rowOf(id);
       this.transitionRowAt[r] = transitionLists.rowOf(id);
     });
+    this.transitionItemRows = Int32Array.from(transitionLists.idOfRow, (id) => this.rows.numberOf(id));
     this.popularRows = Int32Array.from(this.popular, (id) => this.rows.numberOf(id));
     this.trendingRows = Int32Array.from(this.trending, (id) => this.rows.numberOf(id));
   }
@@ -142,6 +145,16 @@ export class PurchaseSignals {
    */
   neighbourRowOf(id: string, itemRow: number): number {
     return itemRow >= 0 ? this.listRowAt[itemRow] : this.lists.rowOf(id);
+  }
+
+  /** The rowOf of the item at co-purchase list row `r` (NeighbourLists.idOfRow): no string lookup. */
+  itemRowOfNeighbourRow(r: number): number {
+    return this.itemRowOfListRow[r];
+  }
+
+  /** The rowOf of the item at transition list row `r`, −1 when it has none. */
+  itemRowOfTransitionRow(r: number): number {
+    return this.transitionItemRows[r];
   }
 
   /** As neighbourRowOf, in the transition lists. */

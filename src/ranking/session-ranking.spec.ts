@@ -52,6 +52,21 @@ describe('session ranking', () => {
     expect(set.logTrend[at('X')]).toBeCloseTo(Math.log(2), 9);
     expect(set.ids).not.toContain('A');
     expect(set.ids).not.toContain('B');
+    // Each source hands over the model row it knows; they must be the rows a lookup by id gives.
+    expect(Array.from(set.itemRows)).toEqual(set.ids.map((id) => model.rowOf(id)));
+  });
+
+  it('keeps a vector neighbour nobody bought, whose features come from a lookup by id', () => {
+    const withVector: SessionSources = {
+      ...sources,
+      vectorOf: (id) => (id === 'A' || id === 'B' || id === 'NEW' ? Float32Array.of(1, 0) : undefined),
+      nearest: (_v, _k, pass) => [{ id: 'NEW', score: 1 }].filter((h) => pass(h.id)),
+    };
+    const set = gatherSessionCandidates(withVector, ['A', 'B'], Float32Array.of(1, 0), notInSession);
+    const i = set.ids.indexOf('NEW');
+    expect(set.itemRows[i]).toBe(-1);
+    expect(set.cos[i]).toBeCloseTo(1, 9);
+    expect([set.knn[i], set.trans[i], set.logPop[i]]).toEqual([0, 0, 0]);
   });
 
   it('ranks by the blend: transitions can outrank co-purchase when they weigh more', () => {

@@ -161,35 +161,46 @@ export function gatherSessionCandidates(
   });
 
   const ids: string[] = [];
+  // Each candidate's model row (PurchaseSignals.rowOf) where its source knows it without a lookup; else UNKNOWN.
+  const itemRows: number[] = [];
   const slot = new Map<string, number>();
-  const add = (id: string, passed = false) => {
+  const add = (id: string, passed: boolean, itemRow: number) => {
     if (slot.has(id) || !(passed || pass(id))) return false;
     slot.set(id, ids.length);
     ids.push(id);
+    itemRows.push(itemRow);
     return true;
   };
   // The search asked `pass` already.
-  if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id, true);
+  if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id, true, UNKNOWN_ROW);
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
   // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
   // `perSource` rows are ordered up front.
-  for (const sums of [knnSums, transSums]) {
+  const sources: Array<[SessionSums, (row: number) => number]> = [
+    [knnSums, (r) => model.itemRowOfNeighbourRow(r)],
+    [transSums, (r) => model.itemRowOfTransitionRow(r)],
+  ];
+  for (const [sums, itemRowOf] of sources) {
     for (const values of [sums.flat, sums.sum]) {
       let kept = 0;
       walkRanked(sums, values, limits.perSource + 16, (row) => {
         if (kept >= limits.perSource) return false;
         const id = sums.idOf[row];
-        if (slot.has(id) || add(id)) kept += 1;
+        if (slot.has(id) || add(id, false, itemRowOf(row))) kept += 1;
         return true;
       });
     }
   }
-  for (const shelf of [model.popular, model.trending]) {
+  const shelves: Array<[readonly string[], Int32Array]> = [
+    [model.popular, model.popularRows],
+    [model.trending, model.trendingRows],
+  ];
+  for (const [shelf, rows] of shelves) {
     let kept = 0;
-    for (const id of shelf) {
-      if (kept >= limits.shelf) break;
+    for (let k = 0; k < shelf.length && kept < limits.shelf; k++) {
+      const id = shelf[k];
       if (pass(id)) {
-        add(id);
+        add(id, true, rows[k]);
         kept += 1;
       }
     }
@@ -221,8 +232,8 @@ export function gatherSessionCandidates(
         set.cosFlat[i] = both.b;
       } else set.cos[i] = dot(query!, v);
     }
-    // One string lookup per candidate: the item's model row leads to its rows in both sources' sums.
-    const row = model.rowOf(id);
+    // The item's model row leads to its rows in both sources' sums: at most one string lookup per candidate.
+    const row = itemRows[i] === UNKNOWN_ROW ? model.rowOf(id) : itemRows[i];
     set.itemRows[i] = row;
     if (row >= 0) {
       set.logTrend[i] = model.logRecentBuyersAt[row];
@@ -243,6 +254,9 @@ export function gatherSessionCandidates(
   }
   return set;
 }
+
+/** A candidate whose model row its source did not give (a vector hit): looked up by id. */
+const UNKNOWN_ROW = -2;
 
 /** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
 const KNN_SUMS = new SessionSums();
