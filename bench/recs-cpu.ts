@@ -11,7 +11,8 @@
  * ranks every list as of that moment, and digests of two runs compare (with RECS_CACHE_TTL_MS=0 only: the list
  * cache serves lists of the present).
  * Usage: npm run build && RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js [--users 2000] [--now 2026-11-30T00:00:00Z]
- *        [--finetuned] (the fine-tune's vectors and blends: lib/bench-data.ts)
+ *        [--rounds 1] [--finetuned] (the fine-tune's vectors and blends: lib/bench-data.ts). With --rounds n the
+ *        warm pass runs n times and the cheapest is reported (warmRounds: each one's CPU per call).
  */
 import { createHash } from 'crypto';
 import { openRuntime, withContext } from '../src/cli/context';
@@ -62,7 +63,12 @@ async function main(): Promise<void> {
     };
     for (const u of rows.map((r) => r.user_id).slice(limit, limit + 200)) await recs.forUser(u, opts, at);
     const out: Record<string, unknown> = { bench: 'recs-cpu', vectors: data.label, users: users.length };
-    for (const pass of ['cold', 'warm']) {
+    // --rounds n: the warm pass n times, reporting the cheapest (a shared machine only ever adds time).
+    const rounds = process.argv.includes('--rounds')
+      ? Number(process.argv[process.argv.indexOf('--rounds') + 1])
+      : 1;
+    const warmRounds: number[] = [];
+    for (const pass of ['cold', ...Array.from({ length: rounds }, () => 'warm')]) {
       const times: number[] = [];
       const started = process.hrtime.bigint();
       const cpu = process.cpuUsage();
@@ -86,9 +92,12 @@ async function main(): Promise<void> {
         // The same digest before and after a change: it served the same lists (ids and scores).
         lists: digest.digest('hex').slice(0, 16),
       };
-      out[pass] = r;
+      if (pass === 'cold' || warmRounds.length === 0 || r.cpuMsPerCall < Math.min(...warmRounds))
+        out[pass] = r;
+      if (pass === 'warm') warmRounds.push(r.cpuMsPerCall);
       process.stdout.write(`${pass}: ${JSON.stringify(r)}\n`);
     }
+    if (rounds > 1) out.warmRounds = warmRounds;
     process.stdout.write(`${JSON.stringify(out)}\n`);
   });
   await rt.db.stop();
