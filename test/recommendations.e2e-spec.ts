@@ -189,6 +189,34 @@ describe('recommendations API', () => {
     expect(bad.body.errors[0].path).toBe('itemIds');
   });
 
+  it('fills a session the shop knows nothing of with popular items, never its own items, under its filters', async () => {
+    const ids = (body: { items: Array<{ id: string }> }) => body.items.map((i) => i.id);
+    const popular = ids((await request(t.server).get('/v1/popular?limit=6')).body);
+    const unknown = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ itemIds: ['no-such-item', 'nor-this-one'], limit: 5 });
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.strategy).toBe('popular-fallback');
+    expect(ids(unknown.body)).toEqual(popular.slice(0, 5));
+
+    // The most popular item deleted from the catalog meanwhile: a session of it alone shows the others.
+    await request(t.server).delete(`/v1/items/${popular[0]}`).expect(204);
+    const gone = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ itemIds: [popular[0]], limit: 5 });
+    expect(gone.body.strategy).toBe('popular-fallback');
+    expect(ids(gone.body)).toEqual(popular.slice(1, 6));
+
+    const filtered = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ itemIds: ['no-such-item'], limit: 5, category: 'no/such/category' });
+    expect(filtered.body.items).toEqual([]);
+
+    // A text query alone is not padded with popular items.
+    const semantic = await request(t.server).post('/v1/recommendations').send({ text: 'zzzz', limit: 5 });
+    expect(semantic.body.strategy).toBe('semantic-search');
+  });
+
   it('serves a repeated request from the list cache, yet shows a new purchase and a stock change at once', async () => {
     const url = '/v1/users/17850/recommendations?limit=10&excludePurchased=true';
     const first = await request(t.server).get(url);

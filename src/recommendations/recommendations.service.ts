@@ -135,15 +135,31 @@ export class RecommendationsService {
     return this.similarLists.precomputeSimilar(stopped);
   }
 
-  /** A session and/or a text query, for shoppers we do not know (SessionLists.session). */
-  session(
+  /**
+   * A session and/or a text query, for shoppers we do not know (SessionLists.session). A session the ranking
+   * leaves short — its items unknown to the shop (deleted, not imported yet), or the filters leaving few
+   * candidates — has its remaining places filled with popular items, as a user without history gets them: a
+   * storefront's cart widget should never come back empty. A text query alone is not filled: popular items
+   * do not answer "red lamp".
+   */
+  async session(
     itemIds: string[],
     text: string | undefined,
     opts: ListOptions,
     now = new Date(),
     stage?: ListStage,
   ): Promise<RecommendationList> {
-    return this.sessionLists.session(itemIds, text, opts, now, stage);
+    const list = await this.sessionLists.session(itemIds, text, opts, now, stage);
+    if (itemIds.length === 0 || list.items.length >= opts.limit) return list;
+    const shown = new Set(list.items.map((i) => i.id));
+    const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set([...itemIds, ...opts.exclude]));
+    const fill = await this.popular(
+      { ...opts, limit: opts.limit - list.items.length },
+      (id) => pass(id) && (!stage || stage.admits(id)) && !shown.has(id),
+      'popular-fallback',
+    );
+    if (list.items.length === 0) return { ...fill, ...(list.stage ? { stage: list.stage } : {}) };
+    return { ...list, items: [...list.items, ...fill.items] };
   }
 
   /**
