@@ -350,17 +350,25 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   private nativeTopK(query: number[], k: number, allow?: (label: number) => boolean): ScoredLabel[] {
-    if (this.nativeCount === 0) return [];
+    const { neighbors, distances } = this.nativeSearch(query, k, allow);
+    return neighbors.map((label, i) => ({ label, score: this.scoreOf(distances[i]) }));
+  }
+
+  /** The library's answer as it gives it: labels and distances, nearest first. */
+  private nativeSearch(
+    query: number[],
+    k: number,
+    allow?: (label: number) => boolean,
+  ): { neighbors: number[]; distances: number[] } {
+    if (this.nativeCount === 0) return { neighbors: [], distances: [] };
     // The library rejects k above its capacity; more than that cannot exist anyway.
     const kk = Math.min(k, this.hnsw.getMaxElements());
-    const { neighbors, distances } = allow
-      ? this.hnsw.searchKnn(query, kk, allow)
-      : this.hnsw.searchKnn(query, kk);
-    const space = this.meta.space;
-    return neighbors.map((label, i) => ({
-      label,
-      score: space === 'l2' ? -distances[i] : 1 - distances[i],
-    }));
+    return allow ? this.hnsw.searchKnn(query, kk, allow) : this.hnsw.searchKnn(query, kk);
+  }
+
+  /** A library distance as a score, higher is nearer: −L2², or the inner product / cosine. */
+  private scoreOf(distance: number): number {
+    return this.meta.space === 'l2' ? -distance : 1 - distance;
   }
 
   private searchWithCallback(query: number[], k: number, passes: LabelFilter): ScoredLabel[] {
@@ -410,12 +418,18 @@ export class HnswVectorIndex implements VectorIndex {
     let want = Math.max(this.efSearch, Math.ceil(k * OVERFETCH_FACTOR)) + this.queuedNativeDeletes;
     for (;;) {
       want = Math.min(want, cap);
-      const raw = this.nativeTopK(query, want);
-      const hits = raw.filter((h) => (allLive || this.isLive(h.label)) && passes(h.label));
+      const { neighbors, distances } = this.nativeSearch(query, want);
+      // Nearest first: the first k that pass are the answer, so the filter is not asked about the rest.
+      const hits: ScoredLabel[] = [];
+      for (let i = 0; i < neighbors.length && hits.length < k; i++) {
+        const label = neighbors[i];
+        if ((allLive || this.isLive(label)) && passes(label))
+          hits.push({ label, score: this.scoreOf(distances[i]) });
+      }
       if (hits.length >= k || want >= cap) return hits;
       memo ??= new Map(firstLabels.map((label, i) => [label, firstVerdicts[i]]));
       // Size the next round from the pass rate seen so far (+50% margin), at least doubling.
-      const rate = Math.max(hits.length, 1) / Math.max(raw.length, 1);
+      const rate = Math.max(hits.length, 1) / Math.max(neighbors.length, 1);
       want = Math.max(want * 2, Math.ceil((k / rate) * 1.5) + this.queuedNativeDeletes);
     }
   }
