@@ -161,7 +161,8 @@ export function gatherSessionCandidates(
   });
 
   const ids: string[] = [];
-  // Each candidate's model row (PurchaseSignals.rowOf) where its source knows it without a lookup; else UNKNOWN.
+  // Each candidate's model row (PurchaseSignals.rowOf) where its source knows it without a lookup;
+  // UNKNOWN_ROW otherwise.
   const itemRows: number[] = [];
   const slot = new Map<string, number>();
   const add = (id: string, passed: boolean, itemRow: number) => {
