@@ -109,6 +109,21 @@ describe('HnswVectorIndex', () => {
       },
     );
 
+    it('asks the business filter only until k items passed, nearest first (overfetch)', () => {
+      const asked: string[] = [];
+      const hits = index.search(query, {
+        k: 10,
+        filterStrategy: 'overfetch',
+        filter: (id) => {
+          asked.push(id);
+          return true;
+        },
+      });
+      // The library returned efSearch (100) neighbours; the ten nearest all pass, so only they were judged.
+      expect(asked).toEqual(hits.map((h) => h.id));
+      expect(asked).toHaveLength(10);
+    });
+
     it.each<FilterStrategy>(['callback', 'overfetch'])(
       'rethrows an error thrown by the filter (%s)',
       (filterStrategy) => {
@@ -321,6 +336,10 @@ describe('HnswVectorIndex', () => {
         hookRuns++;
         // Visible at once, although the native index is untouched until the write finishes.
         expect(index.search(row(data, DIM, 9), { k: 500 }).map((h) => h.id)).not.toContain('item-9');
+        // A filtered search too: the library still holds item-9 (its nearest neighbour to itself).
+        expect(index.search(row(data, DIM, 9), { k: 10, filter: () => true }).map((h) => h.id)).not.toContain(
+          'item-9',
+        );
         expect(index.search(row(data, DIM, 500), { k: 1 })[0]).toEqual({
           id: 'item-500',
           score: expect.closeTo(1, 5) as number,
