@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
+import pino from 'pino';
 import { AttributionModule } from './attribution/attribution.module';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -10,7 +12,7 @@ import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CopurchaseModule } from './copurchase/copurchase.module';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
-import { logDestination, requestLogLevel, serializeRequest } from './common/logging';
+import { logDestination, requestLogLevel, serializeRequest, serializeResponse } from './common/logging';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ProblemFilter } from './common/problem.filter';
 import { requestId } from './common/request-id';
@@ -61,19 +63,19 @@ export class AppModule {
             {
               level: config.logLevel,
               genReqId: requestId,
-              // Keys must never reach a log line: headers here, query parameters in serializeRequest.
-              redact: {
-                paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
-                censor: '[redacted]',
-              },
+              // Keys must never reach a log line: the request serializer leaves headers out and censors the URL.
+              // It is handed the raw request (wrapSerializers: false): the standard one would first copy every
+              // header of every request, logged or not.
+              wrapSerializers: false,
+              serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
               autoLogging: {
                 // The middleware sees the path relative to its mount point in `url`; the full one is originalUrl.
                 ignore: (req: IncomingMessage & { originalUrl?: string }) =>
                   UNLOGGED_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0]),
               },
-              serializers: { req: serializeRequest },
               customLogLevel: requestLogLevel,
-              customProps: () => ({ service: 'aisle' }),
+              // On the root logger rather than as customProps, which made one more child logger per request.
+              base: { pid: process.pid, hostname: hostname(), service: 'aisle' },
             },
             logDestination(config.logFormat, logToStderr ? 2 : 1),
           ],

@@ -262,7 +262,7 @@ describe('API keys in query strings never reach the log', () => {
     await t.close();
   });
 
-  it('redacts key-like query parameters from the logged URL and query, keeping the others', async () => {
+  it('redacts key-like query parameters from the logged URL, keeping the others', async () => {
     const log = captureStdout();
     try {
       const secrets = [
@@ -279,20 +279,13 @@ describe('API keys in query strings never reach the log', () => {
       );
       expect(res.status).toBe(404);
       const line = await log.waitFor((l) => (l.req as { id?: string } | undefined)?.id === 'query-key-req');
-      const req = line.req as { url: string; query: Record<string, string>; headers: Record<string, string> };
+      const req = line.req as Record<string, unknown>;
       expect(req.url).toBe(
         '/v1/items/q-1?api_key=[redacted]&apiKey=[redacted]&key=[redacted]' +
           '&accessToken=[redacted]&X-API-Key=[redacted]&limit=5',
       );
-      expect(req.query).toEqual({
-        api_key: '[redacted]',
-        apiKey: '[redacted]',
-        key: '[redacted]',
-        accessToken: '[redacted]',
-        'X-API-Key': '[redacted]',
-        limit: '5',
-      });
-      expect(req.headers['x-api-key']).toBe('[redacted]');
+      // Nothing else of the request that could carry a credential: no headers, no parsed query.
+      expect(Object.keys(req).sort()).toEqual(['id', 'method', 'remoteAddress', 'url']);
       const all = log.text();
       for (const s of [...secrets, KEY]) expect(all).not.toContain(s);
     } finally {
