@@ -4,7 +4,7 @@ import type { CandidateSet } from './candidates';
 import { resolveCosines } from './deferred-cosines';
 import { blendScore, blendScores, type FeatureColumns } from './linear-blend';
 import { reserveNewArrivalSlots } from './new-arrivals';
-import { topK } from './top-k';
+import { slotArray, topK } from './top-k';
 
 /** Why an item is in a list (the API's `reason`). */
 export type RankingReason =
@@ -48,7 +48,7 @@ export interface ListShape {
 export function rankForList(set: CandidateSet, w: BlendWeights, shape: ListShape): number[] {
   resolveCosines(set, w, shape.pool, blendScoreOf);
   const scores = scoreCandidates(set, w, new Float64Array(set.size));
-  const ranked = Array.from(rankCandidates(set, scores, shape.pool));
+  const ranked = slotArray(rankCandidates(set, scores, shape.pool));
   if (shape.newItemSlots > 0) {
     // The best new items below the pool, in rank order, are the only others the reservation could promote.
     const inPool = new Uint8Array(set.size);

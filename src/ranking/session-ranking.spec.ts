@@ -1,10 +1,15 @@
+import { mulberry32 } from '../common/random';
 import { PurchaseSignals } from './purchase-signals';
 import { neighbourLists as lists } from './testing/neighbour-lists';
+import { reserveNewArrivalSlots } from './new-arrivals';
 import {
   gatherSessionCandidates,
   mainSource,
   rankSession,
+  rankSessionList,
   sessionDecay,
+  type SessionBlend,
+  type SessionCandidateSet,
   type SessionSources,
 } from './session-ranking';
 
@@ -136,5 +141,64 @@ describe('session ranking', () => {
     // With weight on it, the flat cosine changes the order: Z (on the flat mean) rises above X.
     const flatOnly = { ...blend, cos: 0, knnRecent: 0, transRecent: 0, trend: 0, pop: 0, cosFlat: 1 };
     expect(rankSession(full, flatOnly, 1).map((i) => full.ids[i])).toEqual(['Z']);
+  });
+
+  it('makes an item reached by the vector search and by co-purchase one candidate with both features', () => {
+    const withVector: SessionSources = {
+      ...sources,
+      vectorOf: (id) => (id === 'A' || id === 'B' || id === 'X' ? Float32Array.of(1, 0) : undefined),
+      nearest: (_v, _k, pass) => [{ id: 'X', score: 1 }].filter((h) => pass(h.id)),
+    };
+    const set = gatherSessionCandidates(withVector, ['A', 'B'], Float32Array.of(1, 0), notInSession);
+    expect(set.ids.filter((id) => id === 'X')).toEqual(['X']);
+    const x = set.ids.indexOf('X');
+    expect(set.cos[x]).toBeCloseTo(1, 9);
+    expect(set.knn[x]).toBeCloseTo(0.75, 9);
+    expect(new Set(set.ids).size).toBe(set.size);
+  });
+
+  it('reserves new-arrival places exactly as reserving in the fully ranked order would', () => {
+    const random = mulberry32(7);
+    const blend: SessionBlend = {
+      cos: 1,
+      cosFlat: 0,
+      knn: 1,
+      knnRecent: 0,
+      trans: 0,
+      transRecent: 0,
+      trend: 0,
+      pop: 0,
+    };
+    for (let trial = 0; trial < 300; trial++) {
+      const size = 1 + Math.floor(random() * 120);
+      // Coarse values: many exact ties, broken by id.
+      const column = () => Float64Array.from({ length: size }, () => Math.floor(random() * 8) / 8);
+      const set: SessionCandidateSet = {
+        size,
+        ids: Array.from(
+          { length: size },
+          (_, i) => `item-${String(Math.floor(random() * 1e6)).padStart(6, '0')}-${i}`,
+        ),
+        cos: column(),
+        cosFlat: new Float64Array(size),
+        knn: column(),
+        knnRecent: new Float64Array(size),
+        knnVia: new Array<string | undefined>(size).fill(undefined),
+        trans: new Float64Array(size),
+        transRecent: new Float64Array(size),
+        transVia: new Array<string | undefined>(size).fill(undefined),
+        logTrend: new Float64Array(size),
+        logPop: new Float64Array(size),
+        itemRows: new Int32Array(size),
+      };
+      const fresh = Uint8Array.from({ length: size }, () => (random() < 0.15 ? 1 : 0));
+      const isNew = (slot: number) => fresh[slot] === 1;
+      const limit = 1 + Math.floor(random() * 12);
+      const pool = limit + Math.floor(random() * 3 * limit);
+      const newItemSlots = 1 + Math.floor(random() * 3);
+      const full = rankSession(set, blend, size);
+      reserveNewArrivalSlots(full, limit, newItemSlots, isNew);
+      expect(rankSessionList(set, blend, { limit, pool, newItemSlots }, isNew)).toEqual(full.slice(0, pool));
+    }
   });
 });

@@ -4,7 +4,7 @@ import { blendScore, blendScores, storedWeights, type FeatureColumns } from './l
 import type { PurchaseSignals } from './purchase-signals';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { SessionSums, walkRanked } from './session-sums';
-import { topK } from './top-k';
+import { slotArray, topK } from './top-k';
 
 /**
  * Weights of the session blend (anonymous shoppers, carts):
@@ -161,19 +161,22 @@ export function gatherSessionCandidates(
   });
 
   const ids: string[] = [];
-  // Each candidate's model row (PurchaseSignals.rowOf) where its source knows it without a lookup;
-  // UNKNOWN_ROW otherwise.
+  // Each candidate's model row (PurchaseSignals.rowOf, −1 for an item never sold). The set's members are
+  // marked by row, not kept in a Map by id: a list adds some 250 candidates and asks about more.
   const itemRows: number[] = [];
-  const slot = new Map<string, number>();
-  const add = (id: string, passed: boolean, itemRow: number) => {
-    if (slot.has(id) || !(passed || pass(id))) return false;
-    slot.set(id, ids.length);
+  const marks = CANDIDATE_ROWS.begin(model.buyersAt.length);
+  let unsold: Set<string> | undefined;
+  const isIn = (id: string, row: number) => (row >= 0 ? marks.has(row) : (unsold?.has(id) ?? false));
+  const add = (id: string, passed: boolean, row: number) => {
+    if (isIn(id, row) || !(passed || pass(id))) return false;
+    if (row >= 0) marks.mark(row);
+    else (unsold ??= new Set()).add(id);
     ids.push(id);
-    itemRows.push(itemRow);
+    itemRows.push(row);
     return true;
   };
-  // The search asked `pass` already.
-  if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id, true, UNKNOWN_ROW);
+  // The search asked `pass` already; its hits are the only candidates whose row is looked up by id.
+  if (query) for (const h of src.nearest(query, limits.vector, pass)) add(h.id, true, model.rowOf(h.id));
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
   // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
   // `perSource` rows are ordered up front.
@@ -187,7 +190,8 @@ export function gatherSessionCandidates(
       walkRanked(sums, values, limits.perSource + 16, (row) => {
         if (kept >= limits.perSource) return false;
         const id = sums.idOf[row];
-        if (slot.has(id) || add(id, false, itemRowOf(row))) kept += 1;
+        const itemRow = itemRowOf(row);
+        if (isIn(id, itemRow) || add(id, false, itemRow)) kept += 1;
         return true;
       });
     }
@@ -228,13 +232,11 @@ export function gatherSessionCandidates(
     const v = query ? src.vectorOf(id) : undefined;
     if (v) {
       if (flat) {
-        const both = dot2(query!, flat, v);
-        set.cos[i] = both.a;
-        set.cosFlat[i] = both.b;
+        dot2Into(query!, flat, v, set.cos, set.cosFlat, i);
       } else set.cos[i] = dot(query!, v);
     }
     // The item's model row leads to its rows in both sources' sums: at most one string lookup per candidate.
-    const row = itemRows[i] === UNKNOWN_ROW ? model.rowOf(id) : itemRows[i];
+    const row = itemRows[i];
     set.itemRows[i] = row;
     if (row >= 0) {
       set.logTrend[i] = model.logRecentBuyersAt[row];
@@ -256,8 +258,35 @@ export function gatherSessionCandidates(
   return set;
 }
 
-/** A candidate whose model row its source did not give (a vector hit): looked up by id. */
-const UNKNOWN_ROW = -2;
+/**
+ * Rows marked during one synchronous gathering, in a scratch array reused across lists: a row is marked while
+ * its stamp is the current gathering's, so nothing is cleared between lists.
+ */
+class RowMarks {
+  private stamp = new Int32Array(0);
+  private call = 0;
+
+  /** Starts a gathering over `rows` rows: every row reads as unmarked. */
+  begin(rows: number): this {
+    if (this.stamp.length < rows) this.stamp = new Int32Array(Math.max(rows, this.stamp.length * 2));
+    this.call += 1;
+    if (this.call === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.call = 1;
+    }
+    return this;
+  }
+
+  has(row: number): boolean {
+    return this.stamp[row] === this.call;
+  }
+
+  mark(row: number): void {
+    this.stamp[row] = this.call;
+  }
+}
+
+const CANDIDATE_ROWS = new RowMarks();
 
 /** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
 const KNN_SUMS = new SessionSums();
@@ -266,9 +295,17 @@ const TRANS_SUMS = new SessionSums();
 /**
  * Σ a[j]·v[j] and Σ b[j]·v[j] in one pass over `v`, each in four interleaved partial sums: a session list
  * takes two cosines for each of its hundreds of candidates, and one running sum per dot waits on every add.
- * (The sums may differ from a plain loop's in the last bits; the served lists did not.)
+ * (The sums may differ from a plain loop's in the last bits; the served lists did not.) They are written to
+ * `outA[i]` and `outB[i]`: returned in an object, both were boxed on the heap for every candidate.
  */
-function dot2(a: Float32Array, b: Float32Array, v: Float32Array): { a: number; b: number } {
+function dot2Into(
+  a: Float32Array,
+  b: Float32Array,
+  v: Float32Array,
+  outA: Float64Array,
+  outB: Float64Array,
+  i: number,
+): void {
   let a0 = 0;
   let a1 = 0;
   let a2 = 0;
@@ -297,7 +334,8 @@ function dot2(a: Float32Array, b: Float32Array, v: Float32Array): { a: number; b
     a0 += a[j] * v[j];
     b0 += b[j] * v[j];
   }
-  return { a: a0 + a1 + (a2 + a3), b: b0 + b1 + (b2 + b3) };
+  outA[i] = a0 + a1 + (a2 + a3);
+  outB[i] = b0 + b1 + (b2 + b3);
 }
 
 /** The unit mean of the session items' vectors, each weighed alike; undefined when none has one. */
@@ -337,8 +375,8 @@ export function sessionScoreOf(set: SessionCandidateSet, w: SessionBlend, i: num
   return blendScore(sessionColumns(set), w, SESSION_BLEND_KEYS, i);
 }
 
-/** The best `k` candidate slots by the session blend, then id ascending. */
-export function rankSession(set: SessionCandidateSet, w: SessionBlend, k: number): number[] {
+/** "Slot a ranks before slot b" by the session blend, then id ascending. */
+function sessionOrder(set: SessionCandidateSet, w: SessionBlend): (a: number, b: number) => boolean {
   const scores = blendScores(
     sessionColumns(set),
     w,
@@ -347,9 +385,12 @@ export function rankSession(set: SessionCandidateSet, w: SessionBlend, k: number
     new Float64Array(set.size),
   );
   const ids = set.ids;
-  const before = (a: number, b: number) =>
-    scores[a] > scores[b] || (scores[a] === scores[b] && ids[a] < ids[b]);
-  return Array.from(topK(set.size, k, before));
+  return (a, b) => scores[a] > scores[b] || (scores[a] === scores[b] && ids[a] < ids[b]);
+}
+
+/** The best `k` candidate slots by the session blend, then id ascending. */
+export function rankSession(set: SessionCandidateSet, w: SessionBlend, k: number): number[] {
+  return slotArray(topK(set.size, k, sessionOrder(set, w)));
 }
 
 /**
@@ -364,9 +405,18 @@ export function rankSessionList(
   isNew: (slot: number) => boolean,
 ): number[] {
   if (shape.newItemSlots <= 0) return rankSession(set, w, shape.pool);
-  const order = rankSession(set, w, set.size);
-  reserveNewArrivalSlots(order, shape.limit, shape.newItemSlots, isNew);
-  return order.slice(0, shape.pool);
+  // As reserving in the full order, without ordering all of it: the reservation promotes at most
+  // `newItemSlots` new arrivals, the best-ranked below the first `limit` places, and the items they displace
+  // stay right below those places. So the pool and the best new arrivals below it are every slot the first
+  // `pool` places can end up holding (the personalised ranking reserves the same way).
+  const before = sessionOrder(set, w);
+  const head = slotArray(topK(set.size, shape.pool, before));
+  const inHead = new Uint8Array(set.size);
+  for (const s of head) inHead[s] = 1;
+  const below = topK(set.size, shape.newItemSlots, before, (s) => inHead[s] === 1 || !isNew(s));
+  for (const s of below) head.push(s);
+  reserveNewArrivalSlots(head, shape.limit, shape.newItemSlots, isNew);
+  return head.slice(0, shape.pool);
 }
 
 /** The session's distinct items, each at its last position (a cart may list an item twice). */

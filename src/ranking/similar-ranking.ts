@@ -6,7 +6,7 @@ import {
   type SessionLimits,
   type SessionSources,
 } from './session-ranking';
-import { topK } from './top-k';
+import { slotArray, topK } from './top-k';
 
 /**
  * Weights of the similar-items blend ("items like this one", a product page):
@@ -80,7 +80,7 @@ export function rankSimilar(
   const ids = set.ids;
   const before = (a: number, b: number) =>
     scores[a] > scores[b] || (scores[a] === scores[b] && ids[a] < ids[b]);
-  return Array.from(topK(set.size, k, before));
+  return slotArray(topK(set.size, k, before));
 }
 
 /** The candidate sources of a similar list, in the order `strategy` names them. */

@@ -22,6 +22,8 @@ describe('topK', () => {
     expect([...topK(5, 10, before)]).toEqual([1, 3, 4, 0, 2]);
     expect([...topK(5, 0, before)]).toEqual([]);
     expect([...topK(5, 2, before, (i) => i === 1)]).toEqual([3, 4]);
+    // Fewer left than k: only those, no padding.
+    expect([...topK(5, 4, before, (i) => i !== 2 && i !== 0)]).toEqual([0, 2]);
   });
 
   it('agrees with a full sort for every k on random inputs with ties', () => {
@@ -45,6 +47,7 @@ describe('topKByScore', () => {
     expect(topKByScore(all, all.length, scores, 4, (i) => i === 4)).toEqual([1, 5, 0, 2]);
     expect(topKByScore(all, 2, scores, 4, () => false)).toEqual([4, 5]);
     expect(topKByScore(all, all.length, scores, 10, () => false)).toEqual([1, 4, 5, 0, 2, 3]);
+    expect(topKByScore(all, all.length, scores, 4, (i) => i !== 3)).toEqual([3]);
   });
 });
 

@@ -223,7 +223,7 @@ export class HnswVectorIndex implements VectorIndex {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
     checkVector(vector, this.meta.dimension, this.meta.space);
     if (k === 0) return [];
-    const query = Array.from(vector);
+    const query = numberArray(vector);
 
     let hits: ScoredLabel[];
     if (!filter) {
@@ -483,7 +483,7 @@ export class HnswVectorIndex implements VectorIndex {
       // Grow geometrically: resizeIndex copies the whole level-0 block.
       this.hnsw.resizeIndex(Math.max(op.label + 1, Math.ceil(capacity * 1.25), capacity + 1024));
     }
-    this.hnsw.addPoint(Array.from(op.vector), op.label);
+    this.hnsw.addPoint(numberArray(op.vector), op.label);
     this.nativeCount = op.label + 1;
   }
 }
@@ -501,4 +501,14 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
   return sum;
+}
+
+/**
+ * The library takes a plain array. Array.from would walk a typed array through its iterator, one result object
+ * per component, on every search.
+ */
+function numberArray(v: QueryVector): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < v.length; j++) out.push(v[j]);
+  return out;
 }
