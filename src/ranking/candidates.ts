@@ -3,6 +3,7 @@ import type { DeferredCosines } from './deferred-cosines';
 import type { PurchaseSignals } from './purchase-signals';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
 import { bestNewArrivals } from './new-arrival-source';
+import { RowSlots } from './row-slots';
 import { topK } from './top-k';
 
 const DAY_MS = 86_400_000;
@@ -174,10 +175,15 @@ export function gatherCandidates(
   // Each candidate's id is resolved to the model's dense row once, when it is added; every feature below is
   // then read from the model's typed arrays by that row.
   const rowAt = new Int32Array(capacity);
-  const slot = new Map<string, number>();
+  // Candidates are found by their model row; the few without one (never sold) by id.
+  const rowSlots = CANDIDATE_ROWS.begin(model.buyersAt.length);
+  let unsold: Map<string, number> | undefined;
+  const slotOf = (id: string, row: number): number =>
+    row >= 0 ? rowSlots.get(row) : (unsold?.get(id) ?? -1);
   const add = (id: string, row: number): number => {
     const i = set.size++;
-    slot.set(id, i);
+    if (row >= 0) rowSlots.set(row, i);
+    else (unsold ??= new Map()).set(id, i);
     set.ids.push(id);
     set.knnVia.push(undefined);
     rowAt[i] = row;
@@ -188,13 +194,16 @@ export function gatherCandidates(
   if (profile && src.newArrivalIds) {
     const fresh = (id: string) => pass(id) && isNewArrival(src.newArrivals, id, model.buyersOf(id), nowMs);
     const ids = src.newArrivalIds(nowMs);
-    for (const id of bestNewArrivals(src, profile, ids, limits.newArrivals, fresh))
-      if (!slot.has(id)) add(id, model.rowOf(id));
+    for (const id of bestNewArrivals(src, profile, ids, limits.newArrivals, fresh)) {
+      const row = model.rowOf(id);
+      if (slotOf(id, row) < 0) add(id, row);
+    }
   }
   for (const p of history) {
     if (p.purchases <= 0 || !pass(p.itemId)) continue;
-    let i = slot.get(p.itemId);
-    if (i === undefined) i = add(p.itemId, model.rowOf(p.itemId));
+    const itemRow = model.rowOf(p.itemId);
+    let i = slotOf(p.itemId, itemRow);
+    if (i < 0) i = add(p.itemId, itemRow);
     const row = rowAt[i];
     set.repeat[i] = repeatFeature(p.purchases, nowMs - p.lastAt.getTime(), src.repeatHalfLifeDays);
     set.reorder[i] = row >= 0 ? model.reorderRateAt[row] : model.reorderRate(p.itemId);
@@ -209,7 +218,7 @@ export function gatherCandidates(
     for (let k = 0; k < shelf.length && added < limits.shelf; k++) {
       const id = shelf[k];
       if (!pass(id)) continue;
-      if (!slot.has(id)) add(id, rows[k]);
+      if (slotOf(id, rows[k]) < 0) add(id, rows[k]);
       added += 1;
     }
   }
@@ -234,8 +243,9 @@ export function gatherCandidates(
       for (const r of co.rankedRows(limits.coPurchase + inSet + 16)) {
         if (kept >= limits.coPurchase) break;
         const id = co.idAt(r);
-        if (slot.has(id) || !pass(id)) continue;
-        knnOf(add(id, co.itemRowAt(r)), r);
+        const row = co.itemRowAt(r);
+        if (slotOf(id, row) >= 0 || !pass(id)) continue;
+        knnOf(add(id, row), r);
         kept += 1;
       }
     },
@@ -272,3 +282,6 @@ export function gatherCandidates(
   if (deferred) set.deferred = deferred;
   return set;
 }
+
+/** Which candidate each model row holds, shared by every (synchronous) gathering. */
+const CANDIDATE_ROWS = new RowSlots();

@@ -3,6 +3,7 @@ import type { NearestHit } from './candidates';
 import { blendScore, blendScores, storedWeights, type FeatureColumns } from './linear-blend';
 import type { PurchaseSignals } from './purchase-signals';
 import { reserveNewArrivalSlots } from './new-arrivals';
+import { RowSlots } from './row-slots';
 import { SessionSums, walkRanked } from './session-sums';
 import { slotArray, topK } from './top-k';
 
@@ -161,15 +162,14 @@ export function gatherSessionCandidates(
   });
 
   const ids: string[] = [];
-  // Each candidate's model row (PurchaseSignals.rowOf, −1 for an item never sold). The set's members are
-  // marked by row, not kept in a Map by id: a list adds some 250 candidates and asks about more.
+  // Each candidate's model row (PurchaseSignals.rowOf, −1 for an item never sold); members are found by row.
   const itemRows: number[] = [];
   const marks = CANDIDATE_ROWS.begin(model.buyersAt.length);
   let unsold: Set<string> | undefined;
-  const isIn = (id: string, row: number) => (row >= 0 ? marks.has(row) : (unsold?.has(id) ?? false));
+  const isIn = (id: string, row: number) => (row >= 0 ? marks.get(row) >= 0 : (unsold?.has(id) ?? false));
   const add = (id: string, passed: boolean, row: number) => {
     if (isIn(id, row) || !(passed || pass(id))) return false;
-    if (row >= 0) marks.mark(row);
+    if (row >= 0) marks.set(row, ids.length);
     else (unsold ??= new Set()).add(id);
     ids.push(id);
     itemRows.push(row);
@@ -258,35 +258,7 @@ export function gatherSessionCandidates(
   return set;
 }
 
-/**
- * Rows marked during one synchronous gathering, in a scratch array reused across lists: a row is marked while
- * its stamp is the current gathering's, so nothing is cleared between lists.
- */
-class RowMarks {
-  private stamp = new Int32Array(0);
-  private call = 0;
-
-  /** Starts a gathering over `rows` rows: every row reads as unmarked. */
-  begin(rows: number): this {
-    if (this.stamp.length < rows) this.stamp = new Int32Array(Math.max(rows, this.stamp.length * 2));
-    this.call += 1;
-    if (this.call === 0x7fffffff) {
-      this.stamp.fill(0);
-      this.call = 1;
-    }
-    return this;
-  }
-
-  has(row: number): boolean {
-    return this.stamp[row] === this.call;
-  }
-
-  mark(row: number): void {
-    this.stamp[row] = this.call;
-  }
-}
-
-const CANDIDATE_ROWS = new RowMarks();
+const CANDIDATE_ROWS = new RowSlots();
 
 /** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
 const KNN_SUMS = new SessionSums();
