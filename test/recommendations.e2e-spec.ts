@@ -70,10 +70,10 @@ describe('recommendations API', () => {
     const names = await Promise.all((res.body.items as Array<{ id: string }>).map((i) => title(i.id)));
     expect(
       names.filter((n) => /CHRISTMAS|XMAS|REINDEER|SANTA|ADVENT|TREE|BAUBLE|STAR/.test(n)).length,
-    ).toBeGreaterThanOrEqual(30);
+    ).toBeGreaterThanOrEqual(3);
     const lunch = await request(t.server).post('/v1/recommendations').send({ text: 'lunch bag', limit: 5 });
     const lunchNames = await Promise.all((lunch.body.items as Array<{ id: string }>).map((i) => title(i.id)));
-    expect(lunchNames.filter((n) => /LUNCH|BAG/.test(n)).length).toBeGreaterThanOrEqual(30);
+    expect(lunchNames.filter((n) => /LUNCH|BAG/.test(n)).length).toBeGreaterThanOrEqual(3);
   });
 
   it('finds siblings as similar items, never the item itself, and honours filters', async () => {
@@ -97,7 +97,7 @@ describe('recommendations API', () => {
       '/v1/items/20725/similar?limit=10&minPrice=2&maxPrice=3&includeItems=true',
     );
     for (const i of priced.body.items as Array<{ item: { price: number } }>) {
-      expect(i.item.price).toBeGreaterThanOrEqual(30);
+      expect(i.item.price).toBeGreaterThanOrEqual(2);
       expect(i.item.price).toBeLessThanOrEqual(3);
     }
     expect((await request(t.server).get('/v1/items/nope/similar')).status).toBe(404);
