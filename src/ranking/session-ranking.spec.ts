@@ -3,13 +3,14 @@ import { PurchaseSignals } from './purchase-signals';
 import { neighbourLists as lists } from './testing/neighbour-lists';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import {
+  DEFAULT_SESSION_BLEND,
+  emptySessionSet,
   gatherSessionCandidates,
   mainSource,
   rankSession,
   rankSessionList,
   sessionDecay,
   type SessionBlend,
-  type SessionCandidateSet,
   type SessionSources,
 } from './session-ranking';
 
@@ -34,6 +35,12 @@ const model = new PurchaseSignals(
 );
 const sources: SessionSources = { signals: model, vectorOf: () => undefined, nearest: () => [] };
 const notInSession = (id: string) => id !== 'A' && id !== 'B';
+/** The sources above with vectors for A, B and `hit`, which the vector search finds for any query. */
+const withHit = (hit: string): SessionSources => ({
+  ...sources,
+  vectorOf: (id) => (id === 'A' || id === 'B' || id === hit ? Float32Array.of(1, 0) : undefined),
+  nearest: (_v, _k, pass) => [{ id: hit, score: 1 }].filter((h) => pass(h.id)),
+});
 
 describe('session ranking', () => {
   it('weighs the last session items most: halving every three items back', () => {
@@ -62,12 +69,7 @@ describe('session ranking', () => {
   });
 
   it('keeps a vector neighbour nobody bought, whose features come from a lookup by id', () => {
-    const withVector: SessionSources = {
-      ...sources,
-      vectorOf: (id) => (id === 'A' || id === 'B' || id === 'NEW' ? Float32Array.of(1, 0) : undefined),
-      nearest: (_v, _k, pass) => [{ id: 'NEW', score: 1 }].filter((h) => pass(h.id)),
-    };
-    const set = gatherSessionCandidates(withVector, ['A', 'B'], Float32Array.of(1, 0), notInSession);
+    const set = gatherSessionCandidates(withHit('NEW'), ['A', 'B'], Float32Array.of(1, 0), notInSession);
     const i = set.ids.indexOf('NEW');
     expect(set.itemRows[i]).toBe(-1);
     expect(set.cos[i]).toBeCloseTo(1, 9);
@@ -125,16 +127,9 @@ describe('session ranking', () => {
     expect(full.cos[at('X')]).toBeCloseTo(dA / Math.hypot(dA, 1), 6);
     expect(Array.from(skipped.cosFlat)).toEqual(new Array(skipped.size).fill(0));
     expect(Array.from(skipped.cos)).toEqual(Array.from(full.cos));
-    const blend = {
-      cos: 4,
-      cosFlat: 0,
-      knn: 0,
-      knnRecent: 2,
-      trans: 0,
-      transRecent: 4,
-      trend: 0.05,
-      pop: 0.05,
-    };
+    // The served defaults give the flat cosine no weight.
+    const blend = DEFAULT_SESSION_BLEND;
+    expect(blend.cosFlat).toBe(0);
     expect(rankSession(skipped, blend, 3).map((i) => skipped.ids[i])).toEqual(
       rankSession(full, blend, 3).map((i) => full.ids[i]),
     );
@@ -144,12 +139,7 @@ describe('session ranking', () => {
   });
 
   it('makes an item reached by the vector search and by co-purchase one candidate with both features', () => {
-    const withVector: SessionSources = {
-      ...sources,
-      vectorOf: (id) => (id === 'A' || id === 'B' || id === 'X' ? Float32Array.of(1, 0) : undefined),
-      nearest: (_v, _k, pass) => [{ id: 'X', score: 1 }].filter((h) => pass(h.id)),
-    };
-    const set = gatherSessionCandidates(withVector, ['A', 'B'], Float32Array.of(1, 0), notInSession);
+    const set = gatherSessionCandidates(withHit('X'), ['A', 'B'], Float32Array.of(1, 0), notInSession);
     expect(set.ids.filter((id) => id === 'X')).toEqual(['X']);
     const x = set.ids.indexOf('X');
     expect(set.cos[x]).toBeCloseTo(1, 9);
@@ -173,24 +163,14 @@ describe('session ranking', () => {
       const size = 1 + Math.floor(random() * 120);
       // Coarse values: many exact ties, broken by id.
       const column = () => Float64Array.from({ length: size }, () => Math.floor(random() * 8) / 8);
-      const set: SessionCandidateSet = {
-        size,
-        ids: Array.from(
+      const set = emptySessionSet(
+        Array.from(
           { length: size },
           (_, i) => `item-${String(Math.floor(random() * 1e6)).padStart(6, '0')}-${i}`,
         ),
-        cos: column(),
-        cosFlat: new Float64Array(size),
-        knn: column(),
-        knnRecent: new Float64Array(size),
-        knnVia: new Array<string | undefined>(size).fill(undefined),
-        trans: new Float64Array(size),
-        transRecent: new Float64Array(size),
-        transVia: new Array<string | undefined>(size).fill(undefined),
-        logTrend: new Float64Array(size),
-        logPop: new Float64Array(size),
-        itemRows: new Int32Array(size),
-      };
+      );
+      set.cos.set(column());
+      set.knn.set(column());
       const fresh = Uint8Array.from({ length: size }, () => (random() < 0.15 ? 1 : 0));
       const isNew = (slot: number) => fresh[slot] === 1;
       const limit = 1 + Math.floor(random() * 12);

@@ -135,6 +135,26 @@ export interface SessionCandidateSet {
   itemRows: Int32Array;
 }
 
+/** A candidate set of these ids with every feature 0 (no source, no row): gathering fills it in. */
+export function emptySessionSet(ids: string[]): SessionCandidateSet {
+  const size = ids.length;
+  return {
+    size,
+    ids,
+    cos: new Float64Array(size),
+    cosFlat: new Float64Array(size),
+    knn: new Float64Array(size),
+    knnRecent: new Float64Array(size),
+    knnVia: new Array<string | undefined>(size).fill(undefined),
+    trans: new Float64Array(size),
+    transRecent: new Float64Array(size),
+    transVia: new Array<string | undefined>(size).fill(undefined),
+    logTrend: new Float64Array(size),
+    logPop: new Float64Array(size),
+    itemRows: new Int32Array(size),
+  };
+}
+
 /**
  * Candidates of a session list: the session vector's nearest items, the decayed co-purchase neighbours and
  * successors of the session's recent items, and the popular and trending shelves — each only if `pass` accepts
@@ -211,21 +231,7 @@ export function gatherSessionCandidates(
     }
   }
   const size = ids.length;
-  const set: SessionCandidateSet = {
-    size,
-    ids,
-    cos: new Float64Array(size),
-    cosFlat: new Float64Array(size),
-    knn: new Float64Array(size),
-    knnRecent: new Float64Array(size),
-    knnVia: new Array<string | undefined>(size).fill(undefined),
-    trans: new Float64Array(size),
-    transRecent: new Float64Array(size),
-    transVia: new Array<string | undefined>(size).fill(undefined),
-    logTrend: new Float64Array(size),
-    logPop: new Float64Array(size),
-    itemRows: new Int32Array(size),
-  };
+  const set = emptySessionSet(ids);
   const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
