@@ -108,10 +108,18 @@ async function main(): Promise<void> {
   const want = (n: string) => !only || only.includes(n);
   try {
     if (want('live'))
-      results.push(await load({ name: 'GET /health/live', url: `${server.url}/health/live`, seconds }));
+      results.push(
+        await load({
+          name: 'GET /health/live',
+          url: `${server.url}/health/live`,
+          seconds,
+          serverPid: server.child.pid,
+        }),
+      );
     if (want('items')) {
       results.push(
         await load({
+          serverPid: server.child.pid,
           name: 'GET /v1/items/:id',
           url: server.url,
           seconds,
@@ -131,6 +139,7 @@ async function main(): Promise<void> {
           })),
         });
       const r = await load({
+        serverPid: server.child.pid,
         name: 'POST /v1/events (500/batch)',
         url: server.url,
         method: 'POST',
@@ -144,6 +153,7 @@ async function main(): Promise<void> {
     if (want('similar')) {
       results.push(
         await load({
+          serverPid: server.child.pid,
           name: 'GET /v1/items/:id/similar',
           url: server.url,
           seconds,
@@ -154,6 +164,7 @@ async function main(): Promise<void> {
     if (want('session')) {
       results.push(
         await load({
+          serverPid: server.child.pid,
           name: 'POST /v1/recommendations (10-item session)',
           url: server.url,
           method: 'POST',
@@ -173,6 +184,7 @@ async function main(): Promise<void> {
       ).json()) as { jobId: string };
       results.push(
         await load({
+          serverPid: server.child.pid,
           name: 'GET /v1/items/:id/similar (reindex)',
           url: server.url,
           seconds,
@@ -188,6 +200,7 @@ async function main(): Promise<void> {
     if (want('recs')) {
       results.push(
         await load({
+          serverPid: server.child.pid,
           name: 'GET /v1/users/:id/recommendations',
           url: server.url,
           seconds,

@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       ] as const) {
         const cpu0 = cpuSeconds(server.child.pid!);
         const r = await load({
+          serverPid: server.child.pid,
           name: `GET /v1/placements/${id}/recommendations (cache ${cache})`,
           url: server.url,
           seconds,

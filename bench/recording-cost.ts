@@ -132,6 +132,7 @@ async function main(): Promise<void> {
           const before = await stored();
           const cpu0 = cpuSeconds(server.child.pid!);
           const r = await load({
+            serverPid: server.child.pid,
             name: `recs cache ${cache}, recording ${recording}, round ${round + 1}`,
             url: server.url,
             seconds,

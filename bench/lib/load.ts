@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { processCpuMs } from './server';
 
 export interface LoadResult {
   name: string;
@@ -9,6 +10,11 @@ export interface LoadResult {
   p99ms: number;
   errors: number;
   non2xx: number;
+  /**
+   * The server's CPU time per answered request over the measured run (with `serverPid`): steadier than req/s
+   * on a shared machine, where the load generator and other processes take turns on the same cores.
+   */
+  serverCpuMsPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -25,6 +31,8 @@ export interface LoadOptions {
    * compiles the route and its pools fill, so a route measured first is not charged for the server's start.
    */
   warmupSeconds?: number;
+  /** The server's process: its CPU time over the measured run is reported per request. */
+  serverPid?: number;
 }
 
 /** One autocannon run from this process, over loopback. */
@@ -32,24 +40,28 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
   const connections = o.connections ?? 32;
   const seconds = o.seconds ?? 10;
   const warmup = o.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-  const result = await autocannon({
-    ...(warmup > 0 ? { warmup: { connections, duration: warmup } } : {}),
+  const base = {
     url: o.url,
     connections,
-    duration: seconds,
     method: o.method ?? 'GET',
     headers: { 'content-type': 'application/json', ...o.headers },
     requests: o.next
       ? [
           {
-            setupRequest: (req) => {
+            setupRequest: (req: autocannon.Request) => {
               const n = o.next!();
               return { ...req, path: n.path, body: n.body };
             },
           },
         ]
       : undefined,
-  });
+  } satisfies Partial<autocannon.Options>;
+  // The warm-up is a run of its own, so the server's CPU can be read between it and the measured run.
+  if (warmup > 0) await autocannon({ ...base, duration: warmup });
+  const cpuBefore = o.serverPid === undefined ? undefined : processCpuMs(o.serverPid);
+  const result = await autocannon({ ...base, duration: seconds });
+  const cpuAfter = o.serverPid === undefined ? undefined : processCpuMs(o.serverPid);
+  const answered = result.requests.total;
   return {
     name: o.name,
     connections,
@@ -59,11 +71,15 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     p99ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
+      ? { serverCpuMsPerRequest: +((cpuAfter - cpuBefore) / answered).toFixed(3) }
+      : {}),
   };
 }
 
 export function printResult(r: LoadResult): void {
   process.stdout.write(
-    `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  errors ${r.errors}  non-2xx ${r.non2xx}\n`,
+    `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  errors ${r.errors}  non-2xx ${r.non2xx}` +
+      `${r.serverCpuMsPerRequest === undefined ? '' : `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req`}\n`,
   );
 }
