@@ -2,9 +2,6 @@ import { dot } from '../common/vectors';
 import type { BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
 
-/** A candidate's blend score with its present `cos` (blendScoreOf: the formula is written once). */
-export type SlotScore = (set: CandidateSet, w: BlendWeights, slot: number) => number;
-
 /**
  * Cosines of a served list computed only where they can change the list. A 512-d dot product per candidate
  * was most of a personalised list's arithmetic (some 350 candidates), yet the blend's other terms already
@@ -22,6 +19,15 @@ export interface DeferredCosines {
   known: Uint8Array;
   /** Candidates whose cosine is not computed yet. */
   pending: number;
+}
+
+/**
+ * The blend of a candidate set, written once (personalised-ranking.ts): every slot's score with its present
+ * `cos` into `out` (column by column), and one slot's. The two must agree to the bit.
+ */
+export interface SetScorer {
+  all(set: CandidateSet, w: BlendWeights, out: Float64Array): Float64Array;
+  one(set: CandidateSet, w: BlendWeights, slot: number): number;
 }
 
 /** |v|, once per vector object: the index's vectors live as long as the index and never change. */
@@ -44,25 +50,32 @@ const SLACK = 1e-9;
  * are resolved best possible score first until the `need`-th best real score so far beats the best possible
  * score of every candidate left. Calling it again with a larger `need` resolves more.
  */
-export function resolveCosines(set: CandidateSet, w: BlendWeights, need: number, scoreOf: SlotScore): void {
+export function resolveCosines(set: CandidateSet, w: BlendWeights, need: number, score: SetScorer): void {
   const d = set.deferred;
   if (!d || d.pending === 0) return;
   const n = set.size;
   const wCos = Math.abs(w.cos);
-  // The best possible score of each pending candidate, and the real scores of the known ones.
-  const bound = new Float64Array(n);
+  // Every slot scored in one column-wise pass with the pending cosines at 0: the real scores of the known
+  // slots and the rest of the pending ones' (one slot at a time, the score read each feature by its key twice
+  // per candidate: most of this function's time).
+  const cosBound = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (d.known[i]) continue;
+    set.cos[i] = 0;
+    cosBound[i] = d.profileNorm * normOf(d.vectors[i]!) * (1 + SLACK);
+  }
+  // Turned in place into the best possible score of each pending candidate (the known keep their real one).
+  const bound = score.all(set, w, new Float64Array(n));
   const pendingSlots = new Int32Array(d.pending);
   let p = 0;
   const best = new TopScores(Math.max(1, need));
   for (let i = 0; i < n; i++) {
     if (d.known[i]) {
-      best.offer(scoreOf(set, w, i));
+      best.offer(bound[i]);
       continue;
     }
-    const cosBound = d.profileNorm * normOf(d.vectors[i]!) * (1 + SLACK);
-    set.cos[i] = 0;
-    const rest = scoreOf(set, w, i);
-    bound[i] = rest + wCos * cosBound + SLACK * (1 + Math.abs(rest) + wCos);
+    const rest = bound[i];
+    bound[i] = rest + wCos * cosBound[i] + SLACK * (1 + Math.abs(rest) + wCos);
     pendingSlots[p++] = i;
   }
   // Highest bound first: a max-heap over the pending slots.
@@ -76,13 +89,12 @@ export function resolveCosines(set: CandidateSet, w: BlendWeights, need: number,
     d.known[i] = 1;
     d.vectors[i] = undefined;
     d.pending -= 1;
-    best.offer(scoreOf(set, w, i));
+    best.offer(score.one(set, w, i));
   }
   // The rest cannot reach the first `need` places: their lowest possible cosine keeps them below.
   for (let k = 0; k < heap.size; k++) {
     const i = heap.slotAt(k);
-    const cosBound = d.profileNorm * normOf(d.vectors[i]!) * (1 + SLACK);
-    set.cos[i] = w.cos >= 0 ? -cosBound : cosBound;
+    set.cos[i] = w.cos >= 0 ? -cosBound[i] : cosBound[i];
   }
 }
 

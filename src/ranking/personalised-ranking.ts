@@ -1,7 +1,7 @@
 import { dot } from '../common/vectors';
 import { BLEND_KEYS, type BlendWeights } from './blend';
 import type { CandidateSet } from './candidates';
-import { resolveCosines } from './deferred-cosines';
+import { resolveCosines, type SetScorer } from './deferred-cosines';
 import { blendScore, blendScores, type FeatureColumns } from './linear-blend';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { slotArray, topK } from './top-k';
@@ -46,7 +46,7 @@ export interface ListShape {
  * their own: among them the blend is fit to the shopper (their sales terms are all 0).
  */
 export function rankForList(set: CandidateSet, w: BlendWeights, shape: ListShape): number[] {
-  resolveCosines(set, w, shape.pool, blendScoreOf);
+  resolveCosines(set, w, shape.pool, SET_SCORER);
   const scores = scoreCandidates(set, w, new Float64Array(set.size));
   const ranked = slotArray(rankCandidates(set, scores, shape.pool));
   if (shape.newItemSlots > 0) {
@@ -65,6 +65,9 @@ export function rankForList(set: CandidateSet, w: BlendWeights, shape: ListShape
 export function blendScoreOf(set: CandidateSet, w: BlendWeights, slot: number): number {
   return blendScore(blendColumns(set), w, BLEND_KEYS, slot);
 }
+
+/** The blend over a whole set and one slot, for the deferred cosines. */
+const SET_SCORER: SetScorer = { all: scoreCandidates, one: blendScoreOf };
 
 /** The candidates' feature columns by the weight each is multiplied by (see BlendWeights). */
 function blendColumns(set: CandidateSet): FeatureColumns<keyof BlendWeights> {
