@@ -186,3 +186,54 @@ describe('gatherCandidates: the new-arrival source', () => {
     expect(candidates(source(0))).toEqual(['lamp-mug-1', 'lamp-mug-2', 'lamp-mug-3']);
   });
 });
+
+describe('gatherCandidates: sources the blend gives no weight', () => {
+  // A lamp bought with a cable by two shoppers; a mug bought by three others (the popular shelf's first item);
+  // a shade closest to the lamp by text. One vector neighbour and one shelf item per list, so each source adds
+  // its own candidate. Every sale is months old: the trending shelf is empty.
+  const unit = new Map(
+    Object.entries({ lamp: [1, 0, 0], shade: [0.9, 0.1, 0], cable: [0, 1, 0], mug: [0, 0, 1] }).map(
+      ([id, v]) => [id, normalize(Float32Array.from(v))],
+    ),
+  );
+  const lastAt = new Date(NOW.getTime() - 100 * DAY);
+  const pairs = [
+    ...['u1', 'u2'].flatMap((userId) =>
+      ['lamp', 'cable'].map((itemId) => ({ userId, itemId, rows: 1, lastAt })),
+    ),
+    ...['u3', 'u4', 'u5'].map((userId) => ({ userId, itemId: 'mug', rows: 1, lastAt })),
+  ];
+  const src: RankingSources = {
+    signals: PurchaseSignals.fromPairs(pairs, NOW),
+    vectorOf: (id) => unit.get(id),
+    nearest: (v, k, pass) =>
+      [...unit]
+        .filter(([id]) => pass(id))
+        .map(([id, u]) => ({ id, score: dot(u, v) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k),
+    repeatHalfLifeDays: 60,
+    newArrivals: { days: 30, availableFrom: () => NOW.getTime() - 400 * DAY },
+    limits: { history: 10, vector: 1, coPurchase: 10, shelf: 1, newArrivals: 0 },
+  };
+  const gathered = (blend?: typeof WEIGHTS) => {
+    const set = gatherCandidates(src, history, NOW, notLamp, blend);
+    return Object.fromEntries(set.ids.map((id, i) => [id, set.knn[i]]));
+  };
+
+  it('gathers from every source without a blend, the co-purchase neighbour with its co-purchase score', () => {
+    const all = gathered();
+    expect(Object.keys(all).sort()).toEqual(['cable', 'mug', 'shade']);
+    expect(all.cable).toBeGreaterThan(0.9);
+  });
+
+  it('adds no co-purchase neighbours, and scores none, when the blend weighs co-purchase 0', () => {
+    expect(gathered({ ...WEIGHTS, knn: 0, pop: 2 })).toEqual({ shade: 0, mug: 0 });
+  });
+
+  it('leaves the popular shelf out when the blend weighs popularity 0', () => {
+    const got = gathered({ ...WEIGHTS, knn: 1, pop: 0 });
+    expect(Object.keys(got).sort()).toEqual(['cable', 'shade']);
+    expect(got.cable).toBeGreaterThan(0.9);
+  });
+});

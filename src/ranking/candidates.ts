@@ -1,4 +1,5 @@
 import { dot, normalize } from '../common/vectors';
+import type { BlendWeights } from './blend';
 import type { DeferredCosines } from './deferred-cosines';
 import type { PurchaseSignals } from './purchase-signals';
 import { isNewArrival, type NewArrivalRule } from './new-arrivals';
@@ -130,19 +131,38 @@ export function repeatFeature(purchases: number, ageMs: number, halfLifeDays: nu
   return Math.log1p(purchases) * (0.5 + 0.5 * recency);
 }
 
+/** The features some candidate sources choose their candidates by (see gatherCandidates). */
+const SOURCE_FEATURES = ['knn', 'pop', 'trend'] as const;
+type SourceFeature = (typeof SOURCE_FEATURES)[number];
+
+/** Whether gathering for `blend` leaves a source out: else it gathers what gathering with no blend does. */
+export function blendLeavesSourcesOut(blend: BlendWeights): boolean {
+  return SOURCE_FEATURES.some((f) => blend[f] === 0);
+}
+
 /**
  * Candidates of a personalised list: the profile's vector neighbours, the new arrivals that fit it best, the
  * user's own purchases, popular and trending items, and the strongest co-purchase neighbours of the history —
  * each only if `pass` accepts it — with every feature the blend scores. `history` is already capped
  * (rankingHistory).
+ *
+ * `blend`, when given, is the blend the list will be ranked by. The sources that choose their candidates by
+ * one feature's value — co-purchase (`knn`), the popular shelf (`pop`), the trending shelf (`trend`) — add none
+ * when it gives that feature no weight, and the co-purchase feature is not computed: the tuned blend of a shop
+ * can leave a source out (Online Retail's personalised lists weigh co-purchase 0), and summing a hundred
+ * neighbour lists for a term multiplied by 0 was half of such a list's CPU. The candidates they would have
+ * added could only rank by their other features, which the sources of those features already look for
+ * (recs-cpu: the same 2,000 lists either way). Without `blend` (blend tuning, which tries many) every source adds.
  */
 export function gatherCandidates(
   src: RankingSources,
   history: readonly HistoryItem[],
   now: Date,
   pass: (id: string) => boolean,
+  blend?: BlendWeights,
 ): CandidateSet {
   const limits = src.limits ?? CANDIDATE_LIMITS;
+  const uses = (feature: SourceFeature) => blend === undefined || blend[feature] !== 0;
   const model = src.signals;
   let acc: Float32Array | undefined;
   const contributions: Array<{ id: string; v: Float32Array }> = [];
@@ -156,7 +176,16 @@ export function gatherCandidates(
   }
   const profile = acc ? normalize(acc) : undefined;
 
-  const capacity = limits.vector + limits.newArrivals + history.length + 2 * limits.shelf + limits.coPurchase;
+  const shelves: Array<[readonly string[], Int32Array]> = [];
+  if (uses('pop')) shelves.push([model.popular, model.popularRows]);
+  if (uses('trend')) shelves.push([model.trending, model.trendingRows]);
+  const coPurchase = uses('knn');
+  const capacity =
+    limits.vector +
+    limits.newArrivals +
+    history.length +
+    shelves.length * limits.shelf +
+    (coPurchase ? limits.coPurchase : 0);
   const set: CandidateSet = {
     size: 0,
     ids: [],
@@ -209,10 +238,6 @@ export function gatherCandidates(
     set.reorder[i] = row >= 0 ? model.reorderRateAt[row] : model.reorderRate(p.itemId);
     set.purchases[i] = p.purchases;
   }
-  const shelves: Array<[readonly string[], Int32Array]> = [
-    [model.popular, model.popularRows],
-    [model.trending, model.trendingRows],
-  ];
   for (const [shelf, rows] of shelves) {
     let added = 0;
     for (let k = 0; k < shelf.length && added < limits.shelf; k++) {
@@ -222,34 +247,35 @@ export function gatherCandidates(
       added += 1;
     }
   }
-  model.withCoPurchase(
-    history.map((p) => p.itemId),
-    (co) => {
-      const knnOf = (i: number, r: number) => {
-        set.knn[i] = co.scoreAt(r);
-        set.knnVia[i] = co.viaAt(r);
-      };
-      let inSet = 0;
-      for (let i = 0; i < set.size; i++) {
-        const r = rowAt[i] >= 0 ? co.rowOfItem(rowAt[i]) : -1;
-        if (r < 0) continue;
-        knnOf(i, r);
-        inSet += 1;
-      }
-      // Co-purchase-only candidates: the strongest that pass the rules are scored in full. Those already in
-      // the set are skipped, so the limit plus those (plus rule failures: a few more are ordered up front, the
-      // rest only when reached) are looked at.
-      let kept = 0;
-      for (const r of co.rankedRows(limits.coPurchase + inSet + 16)) {
-        if (kept >= limits.coPurchase) break;
-        const id = co.idAt(r);
-        const row = co.itemRowAt(r);
-        if (slotOf(id, row) >= 0 || !pass(id)) continue;
-        knnOf(add(id, row), r);
-        kept += 1;
-      }
-    },
-  );
+  if (coPurchase)
+    model.withCoPurchase(
+      history.map((p) => p.itemId),
+      (co) => {
+        const knnOf = (i: number, r: number) => {
+          set.knn[i] = co.scoreAt(r);
+          set.knnVia[i] = co.viaAt(r);
+        };
+        let inSet = 0;
+        for (let i = 0; i < set.size; i++) {
+          const r = rowAt[i] >= 0 ? co.rowOfItem(rowAt[i]) : -1;
+          if (r < 0) continue;
+          knnOf(i, r);
+          inSet += 1;
+        }
+        // Co-purchase-only candidates: the strongest that pass the rules are scored in full. Those already in
+        // the set are skipped, so the limit plus those (plus rule failures: a few more are ordered up front, the
+        // rest only when reached) are looked at.
+        let kept = 0;
+        for (const r of co.rankedRows(limits.coPurchase + inSet + 16)) {
+          if (kept >= limits.coPurchase) break;
+          const id = co.idAt(r);
+          const row = co.itemRowAt(r);
+          if (slotOf(id, row) >= 0 || !pass(id)) continue;
+          knnOf(add(id, row), r);
+          kept += 1;
+        }
+      },
+    );
   const deferred: DeferredCosines | undefined =
     profile && src.deferCosines
       ? {

@@ -260,7 +260,7 @@ export class RecommendationsService {
       newArrivalIds: (nowMs) => this.newArrivalPool.idsAt(nowMs, model),
       deferCosines: true,
     };
-    const set = gatherCandidates(sources, history, now, pass);
+    const set = gatherCandidates(sources, history, now, pass, blend);
     // New arrivals reach the candidates only by their text (among the profile's nearest neighbours, and as the
     // new arrivals nearest to it); the popularity and trend terms then rank them below anything that sells. In
     // discovery lists (the customer asked for what they have not bought) a few places go to the best of them;

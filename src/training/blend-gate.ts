@@ -2,6 +2,7 @@ import { dot } from '../common/vectors';
 import type { BlendWeights } from '../ranking/blend';
 import { tuneBlend, type BlendCase } from '../ranking/blend-tuning';
 import {
+  blendLeavesSourcesOut,
   CANDIDATE_LIMITS,
   gatherCandidates,
   rankingHistory,
@@ -136,8 +137,11 @@ export function tuneForModel(input: GateInput): GateResult {
     },
     newArrivalIds: (nowMs) => newArrivalPool.at(nowMs),
   };
-  const cases: BlendCase[] = [];
-  const discovery: BlendCase[] = [];
+  // Each case keeps what it was gathered from: tuning tries many blends on one candidate set gathered with
+  // every source, and the tuned blends are then judged on the candidates serving gathers for them.
+  type GateCase = BlendCase & { regather(w: BlendWeights): BlendCase['candidates'] };
+  const cases: GateCase[] = [];
+  const discovery: GateCase[] = [];
   for (const u of users) {
     const own: HistoryItem[] = aggregate(byUser.get(u.userId) ?? []).map((p) => ({
       itemId: p.itemId,
@@ -148,16 +152,20 @@ export function tuneForModel(input: GateInput): GateResult {
     const ranked = rankingHistory(own, CANDIDATE_LIMITS.history);
     if (ranked.length === 0) continue;
     const bought = new Set(own.map((p) => p.itemId));
+    const known = (id: string) => row.has(id);
     cases.push({
-      candidates: gatherCandidates(sources, ranked, at, (id) => row.has(id)),
+      candidates: gatherCandidates(sources, ranked, at, known),
       targets: u.targets,
+      regather: (w) => gatherCandidates(sources, ranked, at, known, w),
     });
     // The same basket for discovery lists (excludePurchased): own items are neither candidates nor targets.
     const targets = new Set([...u.targets].filter((id) => !bought.has(id)));
+    const unbought = (id: string) => row.has(id) && !bought.has(id);
     if (targets.size > 0)
       discovery.push({
-        candidates: gatherCandidates(sources, ranked, at, (id) => row.has(id) && !bought.has(id)),
+        candidates: gatherCandidates(sources, ranked, at, unbought),
         targets,
+        regather: (w) => gatherCandidates(sources, ranked, at, unbought, w),
       });
   }
   const nb = tuneBlend(cases, { cos: 1 / tau, pop: 1, trend: 0, knn: 1, repeat: 3, reorder: 0, newItem: 3 });
@@ -176,13 +184,15 @@ export function tuneForModel(input: GateInput): GateResult {
   });
   const weights = withPrior(nb.weights);
   const discoveryWeights = withPrior(disc.weights);
-  // Judged as served: the weights with the prior, and discovery lists with their new-arrival places.
-  const served = (cs: readonly BlendCase[], w: BlendWeights, newItemSlots: number) =>
+  // Judged as served: the weights with the prior, the candidates gathered for them, and discovery lists with
+  // their new-arrival places.
+  const served = (cs: readonly GateCase[], w: BlendWeights, newItemSlots: number) =>
     cs.length === 0
       ? 0
       : cs.reduce((s, c) => {
-          const slots = rankForList(c.candidates, w, { limit: K, pool: K, newItemSlots });
-          const ids = slots.map((i) => c.candidates.ids[i]);
+          const set = blendLeavesSourcesOut(w) ? c.regather(w) : c.candidates;
+          const slots = rankForList(set, w, { limit: K, pool: K, newItemSlots });
+          const ids = slots.map((i) => set.ids[i]);
           return s + ndcgAtK(ids, c.targets, K);
         }, 0) / cs.length;
   const similar = tuneSimilarForModel(
