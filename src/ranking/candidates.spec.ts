@@ -29,6 +29,16 @@ const ON_SALE: Record<string, number> = {
   shade: NOW.getTime() - 400 * DAY,
 };
 
+/** Exact nearest neighbours among a few unit vectors. */
+function exactSearch(unit: ReadonlyMap<string, Float32Array>): RankingSources['nearest'] {
+  return (v, k, pass) =>
+    [...unit]
+      .filter(([id]) => pass(id))
+      .map(([id, u]) => ({ id, score: dot(u, v) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+}
+
 function sources(rule: NewArrivalRule): RankingSources {
   const unit = new Map(Object.entries(VECTORS).map(([id, v]) => [id, normalize(Float32Array.from(v))]));
   const lastAt = new Date(NOW.getTime() - 5 * DAY);
@@ -38,12 +48,7 @@ function sources(rule: NewArrivalRule): RankingSources {
   return {
     signals: PurchaseSignals.fromPairs(pairs, NOW),
     vectorOf: (id) => unit.get(id),
-    nearest: (v, k, pass) =>
-      [...unit]
-        .filter(([id]) => pass(id))
-        .map(([id, u]) => ({ id, score: u.reduce((s, x, j) => s + x * v[j], 0) }))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, k),
+    nearest: exactSearch(unit),
     repeatHalfLifeDays: 60,
     newArrivals: rule,
   };
@@ -136,12 +141,7 @@ describe('gatherCandidates: the new-arrival source', () => {
   const source = (newArrivals: number, ids?: readonly string[]): RankingSources => ({
     signals,
     vectorOf: (id) => unit.get(id),
-    nearest: (v, k, pass) =>
-      [...unit]
-        .filter(([id]) => pass(id))
-        .map(([id, u]) => ({ id, score: dot(u, v) }))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, k),
+    nearest: exactSearch(unit),
     repeatHalfLifeDays: 60,
     newArrivals: rule,
     newArrivalIds: (nowMs) => ids ?? pool.at(nowMs),
