@@ -55,9 +55,9 @@ export function resolveCosines(set: CandidateSet, w: BlendWeights, need: number,
   if (!d || d.pending === 0) return;
   const n = set.size;
   const wCos = Math.abs(w.cos);
-  // Every slot scored in one column-wise pass with the pending cosines at 0: the real scores of the known
-  // slots and the rest of the pending ones' (one slot at a time, the score read each feature by its key twice
-  // per candidate: most of this function's time).
+  // Every slot scored in one column-wise pass with the pending cosines at 0: the known slots' real scores and
+  // the pending ones' scores without their cosine. Slot by slot, each score reads every feature through its
+  // key, several times the cost of a pass down each column.
   const cosBound = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (d.known[i]) continue;
