@@ -1,4 +1,4 @@
-import { dot, normalize } from '../common/vectors';
+import { dot, dot2Into, normalize } from '../common/vectors';
 import type { NearestHit } from './candidates';
 import { blendScore, blendScores, storedWeights, type FeatureColumns } from './linear-blend';
 import type { PurchaseSignals } from './purchase-signals';
@@ -269,52 +269,6 @@ const CANDIDATE_ROWS = new RowSlots();
 /** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
 const KNN_SUMS = new SessionSums();
 const TRANS_SUMS = new SessionSums();
-
-/**
- * Σ a[j]·v[j] and Σ b[j]·v[j] in one pass over `v`, each in four interleaved partial sums: a session list
- * takes two cosines for each of its hundreds of candidates, and one running sum per dot waits on every add.
- * (The sums may differ from a plain loop's in the last bits; the served lists did not.) They are written to
- * `outA[i]` and `outB[i]`: returned in an object, both were boxed on the heap for every candidate.
- */
-function dot2Into(
-  a: Float32Array,
-  b: Float32Array,
-  v: Float32Array,
-  outA: Float64Array,
-  outB: Float64Array,
-  i: number,
-): void {
-  let a0 = 0;
-  let a1 = 0;
-  let a2 = 0;
-  let a3 = 0;
-  let b0 = 0;
-  let b1 = 0;
-  let b2 = 0;
-  let b3 = 0;
-  const n = v.length;
-  let j = 0;
-  for (; j + 3 < n; j += 4) {
-    const x0 = v[j];
-    const x1 = v[j + 1];
-    const x2 = v[j + 2];
-    const x3 = v[j + 3];
-    a0 += a[j] * x0;
-    a1 += a[j + 1] * x1;
-    a2 += a[j + 2] * x2;
-    a3 += a[j + 3] * x3;
-    b0 += b[j] * x0;
-    b1 += b[j + 1] * x1;
-    b2 += b[j + 2] * x2;
-    b3 += b[j + 3] * x3;
-  }
-  for (; j < n; j++) {
-    a0 += a[j] * v[j];
-    b0 += b[j] * v[j];
-  }
-  outA[i] = a0 + a1 + (a2 + a3);
-  outB[i] = b0 + b1 + (b2 + b3);
-}
 
 /** The unit mean of the session items' vectors, each weighed alike; undefined when none has one. */
 function flatQuery(
