@@ -37,6 +37,8 @@ export async function runEval(
   opts: {
     cutoff?: Date;
     finetune?: boolean;
+    /** The file as sequence data: evaluateOnlineRetail's `itemSequences`. */
+    itemSequences?: boolean;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -68,6 +70,7 @@ export async function runEval(
     try {
       const result = await evaluateOnlineRetail(file, {
         cutoff,
+        itemSequences: opts.itemSequences,
         onLoadProgress: (p) => progress('load', p.rowsRead, 0),
         onEvaluateProgress: (p) => progress(`${p.protocol}:${p.method}`.slice(0, 24), p.done, p.total),
         extraRecommenders: async (split, data) => {
@@ -164,9 +167,11 @@ export async function runEval(
         string,
         unknown
       >;
+      if (opts.itemSequences) json.itemSequences = true;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
-      return { table: formatEvaluationTable(result.report) + gateLine(finetune?.metrics), json };
+      const variant = opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '';
+      return { table: variant + formatEvaluationTable(result.report) + gateLine(finetune?.metrics), json };
     } finally {
       await ctx.close();
     }
@@ -201,17 +206,33 @@ export function evalCommand(): Command {
       'split date (default 2011-11-01); an earlier one gives a validation split for tuning',
     )
     .option('--no-finetune', 'evaluate the engine without the fine-tuned projection (raw text vectors)')
+    .option(
+      '--item-sequences',
+      'read every invoice as single-item purchases a second apart: the next item is the target, sessions are the last 10 items',
+    )
     .option('--json', 'print the result as one JSON line last')
-    .action((opts: { onlineRetail: string; cutoff?: string; finetune: boolean; json?: boolean }) =>
-      runCommand(!!opts.json, async () => {
-        const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
-        if (cutoff && Number.isNaN(cutoff.getTime()))
-          throw new Error('--cutoff must be a date like 2011-10-01');
-        const bar = terminalProgress(true);
-        const out = await withRuntime((rt) =>
-          runEval(rt, opts.onlineRetail, { cutoff, finetune: opts.finetune, progress: bar.update }),
-        ).finally(bar.stop);
-        return new ReportedSummary(out.table, out.json);
-      }),
+    .action(
+      (opts: {
+        onlineRetail: string;
+        cutoff?: string;
+        finetune: boolean;
+        itemSequences?: boolean;
+        json?: boolean;
+      }) =>
+        runCommand(!!opts.json, async () => {
+          const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
+          if (cutoff && Number.isNaN(cutoff.getTime()))
+            throw new Error('--cutoff must be a date like 2011-10-01');
+          const bar = terminalProgress(true);
+          const out = await withRuntime((rt) =>
+            runEval(rt, opts.onlineRetail, {
+              cutoff,
+              finetune: opts.finetune,
+              itemSequences: !!opts.itemSequences,
+              progress: bar.update,
+            }),
+          ).finally(bar.stop);
+          return new ReportedSummary(out.table, out.json);
+        }),
     );
 }

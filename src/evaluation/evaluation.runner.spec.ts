@@ -70,6 +70,26 @@ describe('protocolCases', () => {
       cases.map((c) => [c.user.userId, c.user.history.map((p) => p.itemId), [...c.targets], [...c.exclude]]),
     ).toEqual([['v1', ['B', 'D'], ['C'], ['B', 'D']]]);
   });
+
+  it('with sessionItems, gives the last that many distinct items across invoices, each at its latest purchase', () => {
+    // w1 bought A, B, A, C, D before the cutoff (five invoices), then {E}. Walking back: D, C, A (its latest
+    // purchase is the third invoice), so the session is A, C, D, oldest first; B is one too far back.
+    const cases = protocolCases(
+      split([
+        purchase('w1', 'A', '31', '10-01'),
+        purchase('w1', 'B', '32', '10-02'),
+        purchase('w1', 'A', '33', '10-03'),
+        purchase('w1', 'C', '34', '10-04'),
+        purchase('w1', 'D', '35', '10-05'),
+        purchase('w1', 'E', '36', '11-02'),
+      ]),
+      'session',
+      3,
+    );
+    expect(
+      cases.map((c) => [c.user.userId, c.user.history.map((p) => p.itemId), [...c.targets], [...c.exclude]]),
+    ).toEqual([['w1', ['A', 'C', 'D'], ['E'], ['A', 'C', 'D']]]);
+  });
 });
 
 describe('evaluate', () => {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import {
   PROTOCOLS,
   type EvaluationSplit,
+  type Purchase,
   type Protocol,
   type RankingMetrics,
   type Recommender,
@@ -23,9 +24,14 @@ export interface ProtocolCase {
  * next-basket: everything is a candidate, the whole basket is the target.
  * discovery: the user's pre-cutoff items leave both candidates and targets; users with nothing left are skipped.
  * session: the user's last pre-cutoff invoice is all a recommender sees (as `history`, an anonymous session);
- * its items leave candidates and targets; users with nothing left are skipped.
+ * with `sessionItems` set, their last that many distinct items instead (sequence data, where every invoice is
+ * one item); the session's items leave candidates and targets; users with nothing left are skipped.
  */
-export function protocolCases(split: EvaluationSplit, protocol: Protocol): ProtocolCase[] {
+export function protocolCases(
+  split: EvaluationSplit,
+  protocol: Protocol,
+  sessionItems?: number,
+): ProtocolCase[] {
   const cases: ProtocolCase[] = [];
   for (const user of split.testUsers) {
     if (protocol === 'next-basket') {
@@ -33,8 +39,9 @@ export function protocolCases(split: EvaluationSplit, protocol: Protocol): Proto
       continue;
     }
     if (protocol === 'session') {
-      const last = user.history[user.history.length - 1];
-      const session = user.history.filter((p) => p.invoiceNo === last.invoiceNo);
+      const session = sessionItems
+        ? lastDistinctItems(user.history, sessionItems)
+        : user.history.filter((p) => p.invoiceNo === user.history[user.history.length - 1].invoiceNo);
       const inSession = new Set(session.map((p) => p.itemId));
       const targets = new Set(user.target.filter((id) => !inSession.has(id)));
       if (targets.size > 0) cases.push({ user: { ...user, history: session }, exclude: inSession, targets });
@@ -45,6 +52,18 @@ export function protocolCases(split: EvaluationSplit, protocol: Protocol): Proto
     if (targets.size > 0) cases.push({ user, exclude: owned, targets });
   }
   return cases;
+}
+
+/** The purchases of the last `n` distinct items, each at its latest purchase, oldest first. */
+function lastDistinctItems(history: readonly Purchase[], n: number): Purchase[] {
+  const picked: Purchase[] = [];
+  const seen = new Set<string>();
+  for (let i = history.length - 1; i >= 0 && picked.length < n; i--) {
+    if (seen.has(history[i].itemId)) continue;
+    seen.add(history[i].itemId);
+    picked.push(history[i]);
+  }
+  return picked.reverse();
 }
 
 export interface MethodResult extends RankingMetrics {
@@ -85,6 +104,8 @@ export interface EvaluateOptions {
   restrictTo?: Readonly<Record<string, readonly Protocol[]>>;
   /** Items on sale for long with no sale before the cutoff (dead stock): lists holding one are counted. */
   longUnsold?: ReadonlySet<string>;
+  /** The session protocol's sessions as each user's last this many distinct items (protocolCases). */
+  sessionItems?: number;
   onProgress?: (progress: EvaluateProgress) => void;
 }
 
@@ -106,7 +127,7 @@ export async function evaluate(
   const report: EvaluationReport = { cutoff: split.cutoff, k, protocols: {} };
 
   for (const protocol of protocols) {
-    const cases = protocolCases(split, protocol);
+    const cases = protocolCases(split, protocol, options.sessionItems);
     let newItemTargets = 0;
     for (const { targets } of cases) for (const id of targets) if (!knownItems.has(id)) newItemTargets++;
 

@@ -5,3 +5,4 @@ export * from './baseline-recommenders';
 export * from './evaluation.runner';
 export * from './evaluation.report';
 export * from './online-retail-evaluation';
+export * from './item-sequences';

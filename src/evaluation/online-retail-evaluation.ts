@@ -4,6 +4,7 @@ import type { LoadProgress, OnlineRetailData } from '../online-retail/online-ret
 import { buildBaselines, type BaselineOptions } from './baseline-recommenders';
 import { DEFAULT_CUTOFF, split } from './evaluation-split';
 import { evaluate, type EvaluateProgress, type EvaluationReport } from './evaluation.runner';
+import { asItemSequences } from './item-sequences';
 import type { EvaluationSplit, Protocol, Recommender } from './evaluation.types';
 
 export interface ExtraRecommenders {
@@ -21,9 +22,17 @@ export interface OnlineRetailEvaluationOptions {
    * only; runs after the baselines so its time is not mixed into theirs.
    */
   extraRecommenders?: (split: EvaluationSplit, data: OnlineRetailData) => Promise<ExtraRecommenders>;
+  /**
+   * Read the file as sequence data (asItemSequences): single-item purchases, the next item as the target, and
+   * sessions of each user's last SEQUENCE_SESSION_ITEMS items.
+   */
+  itemSequences?: boolean;
   onLoadProgress?: (progress: LoadProgress) => void;
   onEvaluateProgress?: (progress: EvaluateProgress) => void;
 }
+
+/** The longest session of the sequence variant: a shopper's last ten items, as session benchmarks ask. */
+export const SEQUENCE_SESSION_ITEMS = 10;
 
 export interface OnlineRetailEvaluation {
   data: OnlineRetailData;
@@ -64,7 +73,8 @@ export async function evaluateOnlineRetail(
   options: OnlineRetailEvaluationOptions = {},
 ): Promise<OnlineRetailEvaluation> {
   let started = performance.now();
-  const data = await loadOnlineRetail(file, options.onLoadProgress);
+  const loaded = await loadOnlineRetail(file, options.onLoadProgress);
+  const data = options.itemSequences ? { ...loaded, purchases: asItemSequences(loaded.purchases) } : loaded;
   const loadSeconds = seconds(started);
 
   started = performance.now();
@@ -93,6 +103,7 @@ export async function evaluateOnlineRetail(
       k: options.k,
       restrictTo: { ...extra?.restrictTo, ...baselines.restrictTo },
       longUnsold: longUnsoldItems(data, evaluationSplit),
+      sessionItems: options.itemSequences ? SEQUENCE_SESSION_ITEMS : undefined,
       onProgress: options.onEvaluateProgress,
     },
   );
