@@ -9,6 +9,7 @@ import { AddItemTransitions1796100000000 } from './1796100000000-AddItemTransiti
 import { AddItemAvailableFrom1796227769990 } from './1796227769990-AddItemAvailableFrom';
 import { AddAnalyticsRollups1796247315862 } from './1796247315862-AddAnalyticsRollups';
 import { AddExperiments1796247318529 } from './1796247318529-AddExperiments';
+import { AddEventsStrongTypeIndex1796400000000 } from './1796400000000-AddEventsStrongTypeIndex';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -26,4 +27,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddItemAvailableFrom1796227769990,
   AddAnalyticsRollups1796247315862,
   AddExperiments1796247318529,
+  AddEventsStrongTypeIndex1796400000000,
 ];

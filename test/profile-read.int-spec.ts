@@ -1,3 +1,5 @@
+import { loadConfig } from '../src/config/config.schema';
+import { LearningEvents } from '../src/events/learning-events.service';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { createDataSource } from '../src/database/data-source';
@@ -33,7 +35,7 @@ describe('the profile read (EventsRepository.recentItemAggregates)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = await createDataSource(db.url).initialize();
-    events = new EventsRepository(ds);
+    events = new EventsRepository(ds, new LearningEvents(ds, loadConfig({ DATABASE_URL: db.url })));
     await events.insert([
       event('u1', 'A', 'purchase', '2024-01-01T10:00:00.123Z'),
       event('u1', 'A', 'view', '2024-01-02T08:00:00.456Z'),

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { LearningEventsModule } from '../events/learning-events.module';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsRepository } from './analytics.repository';
 import { AnalyticsRollups } from './analytics-rollups';
@@ -13,6 +14,7 @@ import { ServedListsRepository } from './served-lists.repository';
  */
 @Global()
 @Module({
+  imports: [LearningEventsModule],
   controllers: [AnalyticsController],
   providers: [
     ServedListsRepository,

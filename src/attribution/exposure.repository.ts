@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { LearningEvents } from '../events/learning-events.service';
 
 /** How often one new arrival was shown in served lists and clicked (a `view` carrying a `recommId`). */
 export interface ItemExposure {
@@ -15,7 +16,10 @@ export interface ItemExposure {
 /** The served-list side of the new-arrival rule: impressions and clicks of the items that are new arrivals. */
 @Injectable()
 export class ExposureRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly learning: LearningEvents,
+  ) {}
 
   /**
    * For every live item on sale since `arrivedSince` (up to `now`) and never bought: its impressions in the lists
@@ -33,7 +37,7 @@ export class ExposureRepository {
         `WITH fresh AS (
            SELECT i.id, i.available_from FROM items i
            WHERE i.deleted_at IS NULL AND i.available_from >= $1 AND i.available_from <= $2
-             AND NOT EXISTS (SELECT 1 FROM events p WHERE p.item_id = i.id AND p.type = 'purchase')),
+             AND NOT EXISTS (SELECT 1 FROM events p WHERE p.item_id = i.id AND p.type = ANY($5::varchar[]))),
          shown AS (
            SELECT f.id, count(*)::int AS n
            FROM served_lists s CROSS JOIN LATERAL unnest(s.item_ids) AS x(item_id)
@@ -53,6 +57,8 @@ export class ExposureRepository {
           window.now.toISOString(),
           window.shownFrom.toISOString(),
           window.shownUntil.toISOString(),
+          // "Never bought" as the signals count it (LEARN_FROM).
+          await this.learning.types(),
         ],
       );
     return rows.map((r) => ({

@@ -189,14 +189,18 @@ export class ItemsRepository {
     return rows.length > 0;
   }
 
-  /** Items by distinct purchasers since `since`, most first. */
-  async popularSince(since: Date, limit: number): Promise<Array<{ id: string; buyers: number }>> {
+  /** Items by distinct purchasers (events of `types`: what the shop learns from) since `since`, most first. */
+  async popularSince(
+    since: Date,
+    limit: number,
+    types: readonly string[],
+  ): Promise<Array<{ id: string; buyers: number }>> {
     const rows: Array<{ item_id: string; buyers: string }> = await this.db.query(
       `SELECT e.item_id, count(DISTINCT e.user_id)::bigint AS buyers FROM events e
        JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
-       WHERE e.type = 'purchase' AND e.occurred_at >= $1
+       WHERE e.type = ANY($3::varchar[]) AND e.occurred_at >= $1
        GROUP BY e.item_id ORDER BY buyers DESC, e.item_id LIMIT $2`,
-      [since.toISOString(), limit],
+      [since.toISOString(), limit, types],
     );
     return rows.map((r) => ({ id: r.item_id, buyers: Number(r.buyers) }));
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
@@ -39,6 +39,8 @@ export async function runEval(
     finetune?: boolean;
     /** The file as sequence data: evaluateOnlineRetail's `itemSequences`. */
     itemSequences?: boolean;
+    /** The event type the shop's lines are stored as (default purchases): views stand for a clickstream. */
+    eventsAs?: 'purchase' | 'add_to_cart' | 'view';
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -79,7 +81,7 @@ export async function runEval(
           // line in the file; only the events are cut at the cutoff.
           await ctx
             .get(ImportService)
-            .storeOnlineRetail([...data.items, ...data.unsold], split.training, progress);
+            .storeOnlineRetail([...data.items, ...data.unsold], split.training, progress, opts.eventsAs);
           await ctx.get(CatalogSnapshot).reload();
           await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
           const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));
@@ -168,9 +170,14 @@ export async function runEval(
         unknown
       >;
       if (opts.itemSequences) json.itemSequences = true;
+      if (opts.eventsAs && opts.eventsAs !== 'purchase') json.eventsAs = opts.eventsAs;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
-      const variant = opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '';
+      const variant =
+        (opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '') +
+        (opts.eventsAs && opts.eventsAs !== 'purchase'
+          ? `the shop's lines stored as ${opts.eventsAs} events, no purchases (--events-as)\n`
+          : '');
       return { table: variant + formatEvaluationTable(result.report) + gateLine(finetune?.metrics), json };
     } finally {
       await ctx.close();
@@ -210,6 +217,14 @@ export function evalCommand(): Command {
       '--item-sequences',
       'read every invoice as single-item purchases a second apart: the next item is the target, sessions are the last 10 items',
     )
+    .addOption(
+      new Option(
+        '--events-as <type>',
+        "store the shop's lines as events of this type (a shop that sends its clickstream or carts, no orders)",
+      )
+        .choices(['purchase', 'add_to_cart', 'view'])
+        .default('purchase'),
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -217,6 +232,7 @@ export function evalCommand(): Command {
         cutoff?: string;
         finetune: boolean;
         itemSequences?: boolean;
+        eventsAs: 'purchase' | 'add_to_cart' | 'view';
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
@@ -229,6 +245,7 @@ export function evalCommand(): Command {
               cutoff,
               finetune: opts.finetune,
               itemSequences: !!opts.itemSequences,
+              eventsAs: opts.eventsAs,
               progress: bar.update,
             }),
           ).finally(bar.stop);

@@ -112,6 +112,7 @@ export const envSchema = z.object({
   PROFILE_MAX_EVENTS: positiveInt(1000),
   PROFILE_CACHE_MAX_BYTES: byteSizeSchema('64mb'),
   PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
+  LEARN_FROM: z.enum(['auto', 'purchase', 'add_to_cart', 'view']).default('auto'),
   WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
   WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
@@ -215,6 +216,8 @@ export interface AppConfig {
   /** Estimated memory of the cached event histories behind profiles. */
   profileCacheMaxBytes: number;
   profileHalfLifeDays: number;
+  /** LEARN_FROM: the event type (and those stronger) signals and the fine-tune read as purchases; `auto` resolves it. */
+  learnFrom: 'auto' | 'purchase' | 'add_to_cart' | 'view';
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
   syncIntervalMs: number;
@@ -313,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
     profileCacheMaxBytes: e.PROFILE_CACHE_MAX_BYTES,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
+    learnFrom: e.LEARN_FROM,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,
     syncIntervalMs: e.SYNC_INTERVAL_MS,

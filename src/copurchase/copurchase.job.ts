@@ -29,6 +29,8 @@ export interface CopurchaseResult extends Record<string, unknown> {
   neighbours: number;
   users: number;
   pairs: number;
+  /** The event types read as purchases (LEARN_FROM resolved against the log). */
+  learnedFrom: string[];
   readMs: number;
   buildMs: number;
   writeMs: number;
@@ -165,6 +167,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       databaseUrl: (this.db.options as { url: string }).url,
       asOf: asOf.toISOString(),
       neighbourCount: DEFAULT_KNN_NEIGHBORS,
+      learnFrom: this.config.learnFrom,
     });
     const writeStarted = Date.now();
     const build = await this.store.replace(built, { asOf, jobId, transitions: built.transitions }, progress);
@@ -175,6 +178,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       neighbours: build.neighbours,
       users: built.users,
       pairs: built.pairs,
+      learnedFrom: built.learnedFrom,
       readMs: built.readMs,
       buildMs: built.buildMs,
       writeMs: Date.now() - writeStarted,
@@ -182,6 +186,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
     };
     this.logger.log(
       `co-purchase neighbours: ${result.items} items, ${result.neighbours} rows from ${result.pairs} user-item pairs ` +
+        `of ${result.learnedFrom.join(', ')} events ` +
         `(read ${result.readMs} ms, build ${result.buildMs} ms, write ${result.writeMs} ms)`,
     );
     this.builtSubject.next(build);

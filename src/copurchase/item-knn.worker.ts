@@ -5,11 +5,14 @@ import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 import { basketsByUser, buildTransitions, DEFAULT_TRANSITION_NEIGHBORS } from '../ranking/transitions';
 import { readPurchasePairs, readTimedPurchases } from './purchase-pairs.query';
 import type { NeighbourCsr } from './copurchase.repository';
+import type { EventType } from '../events/event.entity';
+import { resolveLearningTypes, type LearnFrom } from '../events/learning-events';
 
 export interface KnnWorkerInput {
   databaseUrl: string;
   asOf: string;
   neighbourCount: number;
+  learnFrom: LearnFrom;
 }
 
 export type KnnWorkerOutput =
@@ -23,6 +26,8 @@ export type KnnWorkerOutput =
       transitions: NeighbourCsr & { neighbors: Int32Array; similarities: Float64Array };
       users: number;
       pairs: number;
+      /** The event types read as purchases (LEARN_FROM resolved). */
+      learnedFrom: EventType[];
       readMs: number;
       buildMs: number;
     }
@@ -38,9 +43,14 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
   await client.connect();
   let pairs: Array<{ userId: string; itemId: string }>;
   let timed: Array<{ userId: string; itemId: string; at: Date }>;
+  let learnedFrom: EventType[];
   try {
-    pairs = await readPurchasePairs(client, new Date(input.asOf));
-    timed = await readTimedPurchases(client, new Date(input.asOf));
+    learnedFrom = await resolveLearningTypes(
+      async (sql, params) => (await client.query<{ type: string }>(sql, params)).rows,
+      input.learnFrom,
+    );
+    pairs = await readPurchasePairs(client, new Date(input.asOf), learnedFrom);
+    timed = await readTimedPurchases(client, new Date(input.asOf), learnedFrom);
   } finally {
     await client.end();
   }
@@ -62,6 +72,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
     },
     users: stats.userItems.size,
     pairs: pairs.length,
+    learnedFrom,
     readMs: read - started,
     buildMs: Date.now() - read,
   };

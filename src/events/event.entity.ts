@@ -12,6 +12,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 @Index('events_unattributed_purchase_time_idx', ['occurredAt'], {
   where: "type = 'purchase' AND recomm_id IS NULL",
 })
+// The rarer, stronger event types: which of them a shop has sent (LEARN_FROM=auto) without scanning its views.
+@Index('events_strong_type_idx', ['type'], { where: "type <> 'view'" })
 export class EventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { preparedRows } from '../database/prepared-query';
 import type { EventType } from './event.entity';
+import { LearningEvents } from './learning-events.service';
 
 export interface NewEvent {
   eventId: string | null;
@@ -48,7 +49,10 @@ export interface UserItemAggregate {
 /** The events' side of PostgreSQL. */
 @Injectable()
 export class EventsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly learning: LearningEvents,
+  ) {}
 
   /**
    * Inserts a batch in one statement; repeated idempotency keys (already stored, or twice in the batch)
@@ -121,7 +125,7 @@ export class EventsRepository {
       'events.recent_item_aggregates',
       `SELECT item_id,
               count(*)::int AS events,
-              count(*) FILTER (WHERE type = 'purchase')::int AS purchases,
+              count(*) FILTER (WHERE type = ANY($4::varchar[]))::int AS purchases,
               count(*) FILTER (WHERE type = 'add_to_cart')::int AS carts,
               count(*) FILTER (WHERE type = 'view')::int AS views,
               (array_agg(value ORDER BY occurred_at DESC, id DESC) FILTER (WHERE type = 'rating'))[1] AS rating,
@@ -130,7 +134,8 @@ export class EventsRepository {
              WHERE user_id = $1 AND occurred_at < $2
              ORDER BY occurred_at DESC, id DESC LIMIT $3) recent
        GROUP BY item_id`,
-      [userId, before.toISOString(), limit],
+      // "Purchases" are the events the shop learns from (LEARN_FROM), as in every learned signal.
+      [userId, before.toISOString(), limit, await this.learning.types()],
     )) as Array<[string, number, number, number, number, number | null, number]>;
     return rows.map((r) => ({
       itemId: r[0],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ItemsRepository } from '../catalog/items.repository';
 import { ProblemException, type FieldError } from '../common/problem';
 import { toNewEvent, type EventInput } from './dto/event.schema';
+import { LearningEvents } from './learning-events.service';
 import { EventsRepository, type NewEvent, type StoredEvent } from './events.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserChanges } from './user-changes';
@@ -17,6 +18,7 @@ export class EventsService {
     private readonly metrics: MetricsService,
     private readonly servedLists: ServedListRecorder,
     private readonly rollups: AnalyticsRollups,
+    private readonly learning: LearningEvents,
   ) {}
 
   /** Events as the API receives them (already schema-validated); a missing timestamp means now. */
@@ -76,7 +78,8 @@ export class EventsService {
     const { stored, clicks } = await this.events.insertCountingClicks(batch);
     this.metrics.eventsIngested.inc(stored);
     this.users.publish([...new Set(batch.map((e) => e.userId))], {
-      purchases: batch.some((e) => e.type === 'purchase'),
+      // Every event is shown to learnsFrom (no short cut): a stronger type than the one learned from counts.
+      purchases: batch.reduce((learned, e) => this.learning.learnsFrom(e.type) || learned, false),
     });
     return { accepted: stored, duplicates: batch.length - stored, clicks };
   }

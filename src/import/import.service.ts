@@ -57,11 +57,16 @@ export class ImportService {
     return { items, events, seconds: (Date.now() - started) / 1000 };
   }
 
-  /** Online Retail items and purchases (already read and cleaned) into the catalog and the events table. */
+  /**
+   * Online Retail items and purchases (already read and cleaned) into the catalog and the events table. `as`
+   * stores the lines as another event type (the evaluation's stand-in for a shop that sends only its
+   * clickstream or its carts); only purchases carry the quantity.
+   */
   async storeOnlineRetail(
     items: OnlineRetailItem[],
     purchases: Purchase[],
     progress: ImportProgress = () => undefined,
+    as: 'purchase' | 'add_to_cart' | 'view' = 'purchase',
   ): Promise<Omit<ImportSummary, 'seconds'>> {
     return {
       items: await this.writeItems(
@@ -78,8 +83,8 @@ export class ImportService {
           eventId: p.eventId,
           userId: p.userId,
           itemId: p.itemId,
-          type: 'purchase' as const,
-          value: p.quantity,
+          type: as,
+          value: as === 'purchase' ? p.quantity : null,
           sessionId: null,
           occurredAt: p.timestamp,
         })),

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { LearningEvents } from '../events/learning-events.service';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
@@ -62,6 +63,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
     private readonly users: UserChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
+    private readonly learning: LearningEvents,
   ) {}
 
   onModuleInit(): void {
@@ -144,6 +146,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
       serving,
       this.config,
       this.exposure,
+      this.learning,
     );
     this.logger.log(`model version ${version} ready beside the active one (${Date.now() - started} ms)`);
     return { recs, index, cache };

@@ -12,6 +12,7 @@ import type { Subscription } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CopurchaseJob } from '../copurchase/copurchase.job';
 import { CopurchaseRepository } from '../copurchase/copurchase.repository';
+import { LearningEvents } from '../events/learning-events.service';
 import { UserChanges } from '../events/user-changes';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { CHANNELS } from '../sync/change-channels';
@@ -50,6 +51,7 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
     private readonly store: CopurchaseRepository,
+    private readonly learning: LearningEvents,
     copurchase: CopurchaseJob,
     changes: UserChanges,
     @Optional() feed?: ChangeFeed,
@@ -180,10 +182,14 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
               count(*) FILTER (WHERE purchases >= 2)::int AS repeat
        FROM (SELECT e.item_id, e.user_id, count(*) AS purchases, max(e.occurred_at) AS last_at
              FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
-             WHERE e.type = 'purchase' AND e.occurred_at < $1
+             WHERE e.type = ANY($3::varchar[]) AND e.occurred_at < $1
              GROUP BY e.item_id, e.user_id) per_buyer
        GROUP BY item_id`,
-        [asOf.toISOString(), new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString()],
+        [
+          asOf.toISOString(),
+          new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString(),
+          await this.learning.types(),
+        ],
       );
     this.countsMs = Date.now() - started;
     return rows.map((r) => ({

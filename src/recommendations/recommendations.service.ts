@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LearningEvents } from '../events/learning-events.service';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -76,6 +77,7 @@ export class RecommendationsService {
     private readonly serving: ServingModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
+    private readonly learning: LearningEvents,
   ) {
     this.newArrivals = {
       days: config.newArrivalDays,
@@ -300,7 +302,11 @@ export class RecommendationsService {
     if (!cached || Date.now() - cached.at > 60_000) {
       cached = {
         at: Date.now(),
-        rows: await this.items.popularSince(new Date(Date.now() - key * 86_400_000), 2000),
+        rows: await this.items.popularSince(
+          new Date(Date.now() - key * 86_400_000),
+          2000,
+          await this.learning.types(),
+        ),
       };
       this.windowCache.set(key, cached);
     }

@@ -101,7 +101,11 @@ export class FinetuneService {
     itemIds.forEach((id, i) => textVectors.set(vectors.get(id)!, i * inputDim));
     const interactions = await this.interactions.before(now);
     const purchases = interactions.filter((e) => (e.weight ?? 1) >= 1);
-    if (purchases.length === 0) throw new Error('no purchase events to learn from');
+    // Weight 1 marks the types the shop learns from (purchases; LEARN_FROM may name carts or views).
+    if (purchases.length === 0)
+      throw new Error(
+        `no events to learn from before ${now.toISOString()} (LEARN_FROM=${this.config.learnFrom})`,
+      );
 
     const trainOpts = {
       dim: cfg.dim,

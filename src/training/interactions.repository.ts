@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Interaction } from './model/training-pairs';
+import { LearningEvents } from '../events/learning-events.service';
 
 /** The fine-tune's reads of the event log (what it learns from, when purchases stopped) and of items' dates. */
 @Injectable()
@@ -10,6 +11,7 @@ export class InteractionsRepository {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly learning: LearningEvents,
   ) {}
 
   /** Interactions with live items before `now` in time order, with the configured event-type weights. */
@@ -23,17 +25,18 @@ export class InteractionsRepository {
         [now.toISOString()],
       );
     const w = this.config.eventWeights;
-    // Only purchases weigh 1: the fine-tune tells purchases from the rest by that weight.
+    // Only what the shop learns from (purchases, unless LEARN_FROM says otherwise) weighs 1: the fine-tune
+    // tells its targets from the context-only events by that weight.
+    const learned = new Set<string>(await this.learning.types());
     return rows.map((r) => ({
       userId: r.user_id,
       itemId: r.item_id,
       timestamp: r.occurred_at,
-      weight:
-        r.type === 'purchase'
-          ? 1
-          : r.type === 'add_to_cart'
-            ? Math.min(w.add_to_cart, 0.99)
-            : Math.min(w.view, 0.99),
+      weight: learned.has(r.type)
+        ? 1
+        : r.type === 'add_to_cart'
+          ? Math.min(w.add_to_cart, 0.99)
+          : Math.min(w.view, 0.99),
     }));
   }
 
@@ -45,9 +48,11 @@ export class InteractionsRepository {
     return new Map(rows.map((r) => [r.id, r.available_from]));
   }
 
+  /** The latest event of a type the shop learns from (the fine-tune's clock when purchases stopped). */
   async latestPurchaseAt(): Promise<Date | null> {
     const rows: Array<{ latest: Date | null }> = await this.db.query(
-      `SELECT max(occurred_at) AS latest FROM events WHERE type = 'purchase'`,
+      `SELECT max(occurred_at) AS latest FROM events WHERE type = ANY($1::varchar[])`,
+      [await this.learning.types()],
     );
     return rows[0]?.latest ?? null;
   }

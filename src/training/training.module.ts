@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LearningEventsModule } from '../events/learning-events.module';
 import { CopurchaseModule } from '../copurchase/copurchase.module';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { ServingModelModule } from '../serving-model/serving-model.module';
@@ -14,7 +15,7 @@ import { PinnedModels } from './pinned-models.service';
 import { ProjectionTrainer } from './projection-trainer';
 
 @Module({
-  imports: [EmbeddingsModule, VectorIndexModule, ServingModelModule, CopurchaseModule],
+  imports: [EmbeddingsModule, VectorIndexModule, ServingModelModule, CopurchaseModule, LearningEventsModule],
   controllers: [ModelsController],
   providers: [
     FinetuneService,
