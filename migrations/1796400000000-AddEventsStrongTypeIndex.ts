@@ -9,7 +9,9 @@ export class AddEventsStrongTypeIndex1796400000000 implements MigrationInterface
   name = 'AddEventsStrongTypeIndex1796400000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE INDEX "events_strong_type_idx" ON "events" ("type") WHERE type <> 'view'`);
+    await queryRunner.query(
+      `CREATE INDEX "events_strong_type_idx" ON "events" ("type") WHERE type <> 'view'`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -53,7 +53,10 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
   let running: RunningApp | undefined;
   let slice: OnlineRetailData;
   const resolve = (setting: 'auto' | 'purchase' | 'add_to_cart' | 'view') =>
-    resolveLearningTypes(async (sql, params) => (await pg.query<{ type: string }>(sql, params)).rows, setting);
+    resolveLearningTypes(
+      async (sql, params) => (await pg.query<{ type: string }>(sql, params)).rows,
+      setting,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -73,7 +76,9 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
   it('auto takes the strongest type the shop has sent; a named type is taken as it is', async () => {
     await pg.query(`INSERT INTO items (id, title, content_hash) VALUES ('t-1', 'Lamp', repeat('0', 64))`);
     const add = (type: string) =>
-      pg.query(`INSERT INTO events (user_id, item_id, type, occurred_at) VALUES ('u', 't-1', $1, now())`, [type]);
+      pg.query(`INSERT INTO events (user_id, item_id, type, occurred_at) VALUES ('u', 't-1', $1, now())`, [
+        type,
+      ]);
     expect(await resolve('auto')).toEqual(['purchase']); // nothing sent yet: nothing to learn either way
     await add('view');
     await add('rating');
@@ -148,7 +153,9 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
     expect(cart.body.strategy).toMatch(/^session:.*(co-purchase|transitions)/);
     const knnOfBag = knn.itemIds.indexOf(LUNCH_BAG);
     const neighbours = new Set(
-      [...knn.neighbors.subarray(knn.offsets[knnOfBag], knn.offsets[knnOfBag + 1])].map((i) => knn.itemIds[i]),
+      [...knn.neighbors.subarray(knn.offsets[knnOfBag], knn.offsets[knnOfBag + 1])].map(
+        (i) => knn.itemIds[i],
+      ),
     );
     const ids = (cart.body.items as Array<{ id: string }>).map((i) => i.id);
     expect(ids.filter((id) => neighbours.has(id)).length).toBeGreaterThanOrEqual(3);
