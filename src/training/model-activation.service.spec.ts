@@ -60,8 +60,12 @@ function harness() {
   let activeInStore: string | null = null;
   const rebuilds: VectorProjection[] = [];
   const versions: ActivationVersions = {
-    find: (version) => Promise.resolve(rows.get(version) ?? null),
+    find: (version) => {
+      log.push(`find:${version}`);
+      return Promise.resolve(rows.get(version) ?? null);
+    },
     active: () => Promise.resolve(activeInStore ? rows.get(activeInStore)! : null),
+    activeVersion: () => Promise.resolve(activeInStore),
     markActive: (version) => {
       log.push(`mark:${version}`);
       activeInStore = version;
@@ -120,7 +124,7 @@ describe('ModelActivationService', () => {
     const { service, log, rebuilds, servingModel } = harness();
     await service.activate('B');
 
-    expect(log).toEqual(['lock', 'rebuild:B', 'mark:B', 'unlock']);
+    expect(log).toEqual(['find:B', 'lock', 'rebuild:B', 'mark:B', 'unlock']);
     expect(Array.from(rebuilds[0].project('item', X))).toEqual(Array.from(modelB.projectItem(X, 'item')));
     const served = servingModel.current();
     expect(served.version).toBe('B');
@@ -150,7 +154,7 @@ describe('ModelActivationService', () => {
     await expect(service.activate('nope')).rejects.toMatchObject({ status: 404 });
     await expect(service.activate('rejected')).rejects.toBeInstanceOf(ProblemException);
     await expect(service.activate('rejected')).rejects.toMatchObject({ status: 409 });
-    expect(log).toEqual([]);
+    expect(log.filter((l) => !l.startsWith('find:'))).toEqual([]);
     expect(servingModel.current().version).toBeNull();
   });
 
@@ -161,9 +165,10 @@ describe('ModelActivationService', () => {
 
     expect(servingModel.current().version).toBe('A');
     expect(servingModel.current().blend).toEqual(blendA);
-    expect(log).toEqual(['syncFromDisk', 'refreshProjection', 'reconcile']);
+    expect(log).toEqual(['find:A', 'syncFromDisk', 'refreshProjection', 'reconcile']);
 
-    // Nothing changed since: the index is still followed, the projection left alone.
+    // Nothing changed since: the index is still followed, the projection left alone, and the weights (the
+    // costly part of a version's row) are not read again.
     log.length = 0;
     await service.syncWithStore();
     expect(log).toEqual(['syncFromDisk', 'reconcile']);

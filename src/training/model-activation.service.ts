@@ -33,7 +33,10 @@ export interface ActiveModel {
 }
 
 /** What activation uses of each collaborator: narrow ports, so a spec can fake them by hand. */
-export type ActivationVersions = Pick<ModelVersionsRepository, 'active' | 'find' | 'markActive'>;
+export type ActivationVersions = Pick<
+  ModelVersionsRepository,
+  'active' | 'activeVersion' | 'find' | 'markActive'
+>;
 export type ActivationIndex = Pick<IndexService, 'rebuild' | 'syncFromDisk' | 'refreshProjection'>;
 export type ActivationReconciler = Pick<IndexReconciler, 'reconcileIndex'>;
 export type ActivationDatabase = Pick<DataSource, 'createQueryRunner'>;
@@ -132,9 +135,13 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
 
   /** Adopts the active model version and the published index if another process changed them. */
   async syncWithStore(): Promise<void> {
-    const row = await this.versions.active();
-    const modelChanged = !!row?.weights && row.version !== this.active?.version;
-    if (row?.weights && modelChanged) {
+    // The version alone first: the weights (a few hundred KB of bytea, ~100 ms of main thread to parse on a slow
+    // core) are read only when another process activated a version this one does not serve, not at every sync.
+    const version = await this.versions.activeVersion();
+    const row =
+      version !== null && version !== this.active?.version ? await this.versions.find(version) : null;
+    const modelChanged = !!row?.weights;
+    if (row?.weights) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
       this.adoptBlends(row.params);
       this.logger.log(`adopted model version ${row.version} activated elsewhere`);

@@ -54,10 +54,16 @@ export class ModelVersionsRepository {
   }
 
   async active(): Promise<(ModelVersionRow & { weights: Buffer | null }) | null> {
+    const version = await this.activeVersion();
+    return version !== null ? this.find(version) : null;
+  }
+
+  /** The active version's name only: what a periodic sync compares before reading any weights. */
+  async activeVersion(): Promise<string | null> {
     const rows: Array<{ version: string }> = await this.db.query(
       `SELECT version FROM model_versions WHERE status = 'active' LIMIT 1`,
     );
-    return rows[0] ? this.find(rows[0].version) : null;
+    return rows[0]?.version ?? null;
   }
 
   async insert(v: {
