@@ -122,6 +122,8 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
       metrics: { validationCases: number; trainPairs: number };
     };
     expect(result.copurchase.learnedFrom).toEqual(['purchase', 'add_to_cart', 'view']);
+    const stats = await request(url).get('/v1/admin/stats');
+    expect(stats.body.learnsFrom).toEqual({ setting: 'auto', types: ['purchase', 'add_to_cart', 'view'] });
     expect(result.metrics.trainPairs).toBeGreaterThan(0);
     expect(result.metrics.validationCases).toBeGreaterThan(0);
 

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { LearningEvents } from '../events/learning-events.service';
 import { ItemsRepository } from '../catalog/items.repository';
 import { EventsRepository } from '../events/events.repository';
 import { ModelActivationService } from '../training/model-activation.service';
@@ -14,10 +16,16 @@ export class StatsService {
     private readonly index: IndexService,
     private readonly activation: ModelActivationService,
     private readonly warmer: RecommendationWarmer,
+    private readonly learning: LearningEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async stats(): Promise<Record<string, unknown>> {
-    const [items, counts] = await Promise.all([this.items.countLive(), this.events.counts()]);
+    const [items, counts, learned] = await Promise.all([
+      this.items.countLive(),
+      this.events.counts(),
+      this.learning.types(),
+    ]);
     const index = this.index.current();
     return {
       items,
@@ -35,6 +43,8 @@ export class StatsService {
       encoder: index?.info.encoderId ?? null,
       activeModel: this.activation.activeVersion(),
       listCache: this.warmer.enabled ? this.warmer.status() : null,
+      // What counts as "bought" for the learned signals (LEARN_FROM and, under auto, what the shop has sent).
+      learnsFrom: { setting: this.config.learnFrom, types: learned },
     };
   }
 }
