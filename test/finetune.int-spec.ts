@@ -11,6 +11,7 @@ import { FINETUNE } from '../src/training/finetune.job';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';
+import { waitForJob } from './support/jobs';
 
 /**
  * The nightly fine-tune on a real slice of Online Retail: training and its metrics, the gate, activation and
@@ -84,16 +85,6 @@ async function stopApp(): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitForJob(url: string, jobId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 1500; i++) {
-    const res = await request(url).get(`/v1/admin/jobs/${jobId}`);
-    if (res.body.status === 'succeeded' || res.body.status === 'failed')
-      return res.body as Record<string, unknown>;
-    await sleep(100);
-  }
-  throw new Error(`job ${jobId} did not finish`);
 }
 
 /** Queues the fine-tune job (what POST /v1/admin/finetune does) as of NOW, and waits for it through the API. */

@@ -10,6 +10,7 @@ import { IndexService } from '../src/vector-index/index.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';
+import { waitForJob } from './support/jobs';
 
 /**
  * The vector index over its life: published to disk, loaded at start-up, rebuilt when the file is damaged,
@@ -37,16 +38,6 @@ async function stopApp(): Promise<void> {
   const r = running;
   running = undefined;
   await r?.app.close();
-}
-
-async function waitForJob(url: string, jobId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 1500; i++) {
-    const res = await request(url).get(`/v1/admin/jobs/${jobId}`);
-    if (res.body.status === 'succeeded' || res.body.status === 'failed')
-      return res.body as Record<string, unknown>;
-    await sleep(100);
-  }
-  throw new Error(`job ${jobId} did not finish`);
 }
 
 async function reindex(url: string, full: boolean): Promise<Record<string, unknown>> {

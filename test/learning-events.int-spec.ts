@@ -13,6 +13,7 @@ import { buildPurchaseMatrix } from '../src/ranking/purchase-matrix';
 import { FINETUNE } from '../src/training/finetune.job';
 import { listenApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { waitForJob } from './support/jobs';
 
 /**
  * LEARN_FROM: a shop that sends only its clickstream (views) learns its neighbours, transitions, popularity and
@@ -33,18 +34,6 @@ const ENV = {
   FINETUNE_DIM: '32',
   FINETUNE_VALIDATION_DAYS: '1',
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForJob(url: string, jobId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 1500; i++) {
-    const res = await request(url).get(`/v1/admin/jobs/${jobId}`);
-    if (res.body.status === 'succeeded' || res.body.status === 'failed')
-      return res.body as Record<string, unknown>;
-    await sleep(100);
-  }
-  throw new Error(`job ${jobId} did not finish`);
-}
 
 describe('LEARN_FROM: what a shop learns from when it sends no purchases (real PostgreSQL)', () => {
   let db: TestDatabase;

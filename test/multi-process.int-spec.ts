@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { CLI, ROOT, spawnCli, type CliRun } from './support/cli';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { waitForJob } from './support/jobs';
 
 /**
  * One truth across processes: two `aisle serve` processes and the command line on one database and one
@@ -78,16 +79,6 @@ async function startServer(extra: Record<string, string> = {}): Promise<string> 
 async function cli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const out = await spawnCli(args, env()).done;
   return { code: out.code, stderr: out.stderr };
-}
-
-async function waitForJob(url: string, jobId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 3000; i++) {
-    const res = await request(url).get(`/v1/admin/jobs/${jobId}`);
-    if (res.body.status === 'succeeded' || res.body.status === 'failed')
-      return res.body as Record<string, unknown>;
-    await sleep(100);
-  }
-  throw new Error(`job ${jobId} did not finish`);
 }
 
 type Kind = 'personalised' | 'session' | 'text' | 'similar' | 'popular';
@@ -175,7 +166,7 @@ describe('one truth across processes (two servers and the command line on one da
     // Queued through the replica, run by the worker.
     const res = await request(b).post('/v1/admin/reindex').send({ full: true });
     expect(res.status).toBe(202);
-    const job = await waitForJob(b, res.body.jobId as string);
+    const job = await waitForJob(b, res.body.jobId as string, 3000);
     expect(job.status).toBe('succeeded');
     expect((job.result as { index: { size: number } }).index.size).toBe(live);
 
