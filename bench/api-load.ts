@@ -209,6 +209,9 @@ async function main(): Promise<void> {
       );
     }
     for (const r of results) printResult(r);
+    // Where the session lists were gathered (SESSION_THREAD): on the server's session thread or in-process.
+    const after = (await (await fetch(`${server.url}/v1/admin/stats`)).json()) as { sessionThread?: unknown };
+    process.stdout.write(`session thread: ${JSON.stringify(after.sessionThread ?? null)}\n`);
     process.stdout.write(
       `${JSON.stringify({ bench: 'api-load', vectors: data.label, results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`,
     );

@@ -1,3 +1,4 @@
+import { SessionThreadModule } from '../session-thread/session-thread.module';
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { CopurchaseModule } from '../copurchase/copurchase.module';
@@ -17,6 +18,7 @@ import { StatsService } from './stats.service';
     TrainingModule,
     CopurchaseModule,
     RecommendationsModule,
+    SessionThreadModule,
   ],
   controllers: [AdminController, JobsController],
   providers: [StatsService],

@@ -6,6 +6,7 @@ import { EventsRepository } from '../events/events.repository';
 import { ModelActivationService } from '../training/model-activation.service';
 import { IndexService } from '../vector-index/index.service';
 import { RecommendationWarmer } from '../recommendations/recommendation-warmer';
+import { SessionThread } from '../session-thread/session-thread.service';
 
 /** Counts for GET /v1/admin/stats, with the served index and the active model. */
 @Injectable()
@@ -17,6 +18,7 @@ export class StatsService {
     private readonly activation: ModelActivationService,
     private readonly warmer: RecommendationWarmer,
     private readonly learning: LearningEvents,
+    private readonly sessionThread: SessionThread,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,6 +47,8 @@ export class StatsService {
       listCache: this.warmer.enabled ? this.warmer.status() : null,
       // What counts as "bought" for the learned signals (LEARN_FROM and, under auto, what the shop has sent).
       learnsFrom: { setting: this.config.learnFrom, types: learned },
+      // Where session lists gather their candidates (SESSION_THREAD): how many on the thread, how many in-process.
+      sessionThread: this.sessionThread.stats(),
     };
   }
 }

@@ -58,6 +58,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   private waiting?: WaitingReread;
   private closed = false;
   private applied = 0;
+  private readonly listeners = new Set<(changed: readonly string[] | 'all') => void>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -77,6 +78,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
               inStock: it.inStock,
               availableFrom: Date.parse(it.availableFrom),
             });
+        this.emit(c.ids);
         // A local write is announced after its commit, but a racing write to the same item (a delete through
         // another request or process) may have committed, and been followed, in between: applied as is, the
         // stale announcement would bring a deleted item back until its next write. Re-reading the ids behind
@@ -113,6 +115,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
         this.items.set(r.id, toMeta(r));
         before.delete(r.id);
       }
+      this.emit('all');
       if (before.size > 0) this.announceDeleted([...before]);
     });
   }
@@ -164,6 +167,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
       if (r && r.deleted_at === null) this.items.set(id, toMeta(r));
       else if (this.items.delete(id)) gone.push(id);
     }
+    this.emit([...found.keys(), ...gone]);
     if (gone.length > 0) this.announceDeleted(gone);
   }
 
@@ -190,6 +194,19 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
       this.logger.error(`catalog snapshot refresh failed: ${(e as Error).message}`),
     );
     return next;
+  }
+
+  /**
+   * Calls `listener` synchronously after every change with the ids it changed (`'all'`: a reload), so a copy
+   * of the snapshot kept elsewhere (the session thread) follows it in the same order. Returns the unsubscribe.
+   */
+  onChange(listener: (changed: readonly string[] | 'all') => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(changed: readonly string[] | 'all'): void {
+    for (const l of this.listeners) l(changed);
   }
 
   get(id: string): ItemMeta | undefined {

@@ -126,6 +126,7 @@ export const envSchema = z.object({
   RECS_CACHE_MAX_BYTES: byteSizeSchema('256mb'),
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
+  SESSION_THREAD: z.enum(['auto', 'on', 'off']).default('auto'),
   RECS_SIMILAR_CACHE_ITEMS: z.coerce.number().int().min(0).default(20000),
   RECS_REPEAT_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(60),
   NEW_ARRIVAL_DAYS: z.coerce.number().positive().max(3650).default(30),
@@ -233,6 +234,8 @@ export interface AppConfig {
   recsWarmUsers: number;
   /** Places of a discovery or session list kept for new arrivals among its candidates (0: none). */
   recsNewItemSlots: number;
+  /** Whether session lists gather their candidates on a thread of their own (`auto`: with two cores or more). */
+  sessionThread: 'auto' | 'on' | 'off';
   /** Items whose ranked similar list is held per index/co-purchase/blend generation (0: ranked per request). */
   recsSimilarCacheItems: number;
   /** Days an unsold item counts as a new arrival after its `availableFrom`; unsold after that: dead stock. */
@@ -328,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsCacheMaxBytes: e.RECS_CACHE_MAX_BYTES,
     recsWarmUsers: e.RECS_WARM_USERS,
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
+    sessionThread: e.SESSION_THREAD,
     recsSimilarCacheItems: e.RECS_SIMILAR_CACHE_ITEMS,
     recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
     newArrivalDays: e.NEW_ARRIVAL_DAYS,

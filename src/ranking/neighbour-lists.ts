@@ -21,6 +21,12 @@ const NONE: ItemNeighbours = Object.freeze({
   ranks: new Int32Array(0),
 });
 
+/** NeighbourLists as structured-clonable data: the lists by item, and the neighbour ids in row order. */
+export interface NeighbourListsWire {
+  lists: ReadonlyMap<string, ItemNeighbours>;
+  ids: readonly string[];
+}
+
 /**
  * Every item's neighbour list, sliced once when loaded so a lookup on the request path is one map access and
  * allocates nothing (the personalised list asks for up to a hundred history items per request).
@@ -90,6 +96,17 @@ export class NeighbourLists {
 
   get size(): number {
     return this.lists.size;
+  }
+
+  /** The lists as plain data for another thread (structured clone); `fromWire` there gives the same lists. */
+  toWire(): NeighbourListsWire {
+    return { lists: this.lists, ids: this.rows.ids };
+  }
+
+  static fromWire(w: NeighbourListsWire): NeighbourLists {
+    const rows = new DenseIds();
+    for (const id of w.ids) rows.intern(id);
+    return new NeighbourLists(w.lists, rows);
   }
 
   of(id: string): ItemNeighbours {

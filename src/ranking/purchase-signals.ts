@@ -200,6 +200,14 @@ export class PurchaseSignals {
     return new PurchaseSignals(this.counts(), this.lists, this.asOf, transitions);
   }
 
+  /**
+   * What this model is made of, for another thread to make the same model (`new PurchaseSignals(...)` over
+   * them answers every question alike; its internal row numbers may differ).
+   */
+  parts(): { counts: ItemBuyerCounts[]; lists: NeighbourLists; transitions: NeighbourLists; asOf: Date } {
+    return { counts: this.counts(), lists: this.lists, transitions: this.transitionLists, asOf: this.asOf };
+  }
+
   /** The same neighbour lists with other counts (a popularity refresh). */
   withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): PurchaseSignals {
     return new PurchaseSignals(counts, this.lists, asOf, this.transitionLists);

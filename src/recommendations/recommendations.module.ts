@@ -12,6 +12,7 @@ import { RecommendationsService } from './recommendations.service';
 import { RecommendationCache } from './recommendation-cache';
 import { RecommendationWarmer } from './recommendation-warmer';
 import { ListWarmers } from './list-warmers';
+import { SessionThreadModule } from '../session-thread/session-thread.module';
 
 @Module({
   imports: [
@@ -21,6 +22,7 @@ import { ListWarmers } from './list-warmers';
     VectorIndexModule,
     CopurchaseModule,
     ServingModelModule,
+    SessionThreadModule,
   ],
   controllers: [RecommendationsController],
   providers: [

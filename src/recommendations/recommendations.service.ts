@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LearningEvents } from '../events/learning-events.service';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
@@ -28,6 +28,7 @@ import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
 import { ServedNewArrivals } from './served-new-arrivals';
 import { SessionLists } from './session-lists';
+import { SessionThread } from '../session-thread/session-thread.service';
 import { SimilarLists } from './similar-lists';
 
 type UserListOptions = ListOptions & { excludePurchased: boolean };
@@ -78,6 +79,8 @@ export class RecommendationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
     private readonly learning: LearningEvents,
+    // Absent for a pinned version's engine: its index is not the served one the thread copies.
+    @Optional() thread?: SessionThread,
   ) {
     this.newArrivals = {
       days: config.newArrivalDays,
@@ -105,6 +108,7 @@ export class RecommendationsService {
       config,
       this.newArrivals,
       this.steps,
+      thread,
     );
   }
 

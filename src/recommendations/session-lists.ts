@@ -5,8 +5,10 @@ import type { AppConfig } from '../config/app-config';
 import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
 import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
+import { gatherCandidateSet } from '../session-thread/gather';
+import type { GatheredSet } from '../session-thread/session-thread.protocol';
+import type { SessionThread } from '../session-thread/session-thread.service';
 import {
-  gatherSessionCandidates,
   mainSource,
   rankSessionList,
   sessionQuery,
@@ -50,6 +52,7 @@ export class SessionLists {
     private readonly config: AppConfig,
     private readonly newArrivals: NewArrivalRule,
     private readonly steps: ListSteps,
+    private readonly thread?: SessionThread,
   ) {}
 
   private vectorSources(): SessionVectorSources {
@@ -111,24 +114,36 @@ export class SessionLists {
     const model = this.interactions.current();
     const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
     const vectorOf = this.index.vectorLookup();
-    const set = gatherSessionCandidates(
-      {
-        signals: model,
-        vectorOf,
-        nearest: (v, k, accept) => this.index.search(v, k, accept),
-        cosFlat: blend.cosFlat !== 0,
-      },
+    const gather = (): GatheredSet =>
+      gatherCandidateSet(
+        {
+          signals: model,
+          vectorOf,
+          nearest: (v, k, accept) => this.index.search(v, k, accept),
+          cosFlat: blend.cosFlat !== 0,
+        },
+        session,
+        query,
+        pass,
+      );
+    const onThread = this.thread?.gather(this.index, model, {
       session,
       query,
-      pass,
-    );
+      rules: {
+        category: opts.category,
+        minPrice: opts.minPrice,
+        maxPrice: opts.maxPrice,
+        inStockOnly: opts.inStockOnly,
+      },
+      excluded: [...excluded],
+      cosFlat: blend.cosFlat !== 0,
+    });
+    // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
+    const { set, buyers } = onThread ? await onThread.catch(gather) : gather();
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
-    const isNew = (i: number) => {
-      const row = set.itemRows[i];
-      return isNewArrival(this.newArrivals, set.ids[i], row >= 0 ? model.buyersAt[row] : 0, now.getTime());
-    };
+    const isNew = (i: number) => isNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime());
     // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
     const order = rankSessionList(
       set,

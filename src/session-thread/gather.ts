@@ -1,0 +1,22 @@
+import type { PurchaseSignals } from '../ranking/purchase-signals';
+import { gatherSessionCandidates, type SessionSources } from '../ranking/session-ranking';
+import type { GatheredSet } from './session-thread.protocol';
+
+/**
+ * A session list's candidates with each one's distinct buyers, read from the same signals: the candidate set's
+ * model rows belong to the signals it was gathered with, which on the session thread are a copy.
+ */
+export function gatherCandidateSet(
+  src: SessionSources & { signals: PurchaseSignals },
+  session: readonly string[],
+  query: Float32Array | undefined,
+  pass: (id: string) => boolean,
+): GatheredSet {
+  const set = gatherSessionCandidates(src, session, query, pass);
+  const buyers = new Float64Array(set.size);
+  for (let i = 0; i < set.size; i++) {
+    const row = set.itemRows[i];
+    buyers[i] = row >= 0 ? src.signals.buyersAt[row] : 0;
+  }
+  return { set, buyers };
+}

@@ -1,0 +1,46 @@
+import type { ItemMeta } from '../catalog/catalog-snapshot';
+import type { ItemBuyerCounts } from '../ranking/purchase-signals';
+import type { NeighbourListsWire } from '../ranking/neighbour-lists';
+import type { SessionCandidateSet } from '../ranking/session-ranking';
+import type { ListOptions } from '../recommendations/dto/options.schema';
+
+/**
+ * Messages between a server's main thread and its session thread. One port carries them in order: every state
+ * change the main thread saw before a request reaches the thread before that request does.
+ */
+export type ToSessionThread =
+  /** Catalog fields the business rules read; `null` removes the item. `reset` first forgets every item. */
+  | { kind: 'items'; reset: boolean; entries: Array<[string, ItemMeta | null]> }
+  /** Load the published index in `dir` (`name` is its directory name) and answer `index-ready` or `index-failed`. */
+  | { kind: 'index'; name: string; dir: string }
+  /** The purchase signals; lists left out are the ones sent before. */
+  | {
+      kind: 'signals';
+      counts: ItemBuyerCounts[];
+      asOf: number;
+      lists?: NeighbourListsWire;
+      transitions?: NeighbourListsWire;
+    }
+  | { kind: 'gather'; id: number; request: GatherRequest };
+
+export type FromSessionThread =
+  | { kind: 'index-ready'; name: string }
+  | { kind: 'index-failed'; name: string; message: string }
+  | { kind: 'gathered'; id: number; set: GatheredSet }
+  | { kind: 'gather-failed'; id: number; message: string };
+
+export interface GatherRequest {
+  /** The index the candidates must come from: the thread refuses to answer from another. */
+  indexName: string;
+  session: string[];
+  query: Float32Array | undefined;
+  rules: Pick<ListOptions, 'category' | 'minPrice' | 'maxPrice' | 'inStockOnly'>;
+  excluded: string[];
+  cosFlat: boolean;
+}
+
+/** A session candidate set and each candidate's distinct buyers (what the new-arrival rule reads). */
+export interface GatheredSet {
+  set: SessionCandidateSet;
+  buyers: Float64Array;
+}

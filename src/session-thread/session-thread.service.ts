@@ -1,0 +1,213 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { CatalogSnapshot, type ItemMeta } from '../catalog/catalog-snapshot';
+import { startWorker } from '../common/worker-thread';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { NeighbourLists } from '../ranking/neighbour-lists';
+import type { PurchaseSignals } from '../ranking/purchase-signals';
+import { INDEX_ROOT } from '../vector-index/index-holder';
+import { IndexService } from '../vector-index/index.service';
+import type {
+  FromSessionThread,
+  GatheredSet,
+  GatherRequest,
+  ToSessionThread,
+} from './session-thread.protocol';
+
+/** Requests waiting on the thread beyond which new ones are gathered in-process: a stuck thread costs nothing. */
+const MAX_IN_FLIGHT = 256;
+const RESTART_AFTER_MS = 1000;
+
+export interface SessionThreadStats {
+  /**
+   * `off` (SESSION_THREAD, or one core), `idle` (no session list asked for yet), `starting` (its first index
+   * not loaded yet), `ready`, `restarting` (after the thread stopped).
+   */
+  state: 'off' | 'idle' | 'starting' | 'ready' | 'restarting';
+  /** The index the thread gathers from. */
+  index: string | null;
+  /** Session lists gathered on the thread, and in-process (thread not ready, another index, a failure). */
+  onThread: number;
+  inProcess: number;
+}
+
+/**
+ * Gathers session lists' candidates on a worker thread, so a server's second core does the ranking's heaviest
+ * step while its main thread parses, filters and answers requests. The thread keeps its own copy of what
+ * gathering reads; this class sends it every change in the order the main thread sees it (catalog rule
+ * fields as they change, the purchase signals and the served index before the first request that reads them),
+ * so a request answered on the thread sees exactly the state it would have seen in-process. Whenever the
+ * thread cannot answer for the state of the moment (an index still loading, a pinned model version's index, a
+ * crash), the caller gathers in-process: the thread changes how fast a list is made, never what it holds.
+ */
+@Injectable()
+export class SessionThread implements OnModuleDestroy {
+  private readonly logger = new Logger('SessionThread');
+  private worker: Worker | undefined;
+  private state: SessionThreadStats['state'] = 'off';
+  private closing = false;
+  private unsubscribe: (() => void) | undefined;
+  private nextId = 0;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (s: GatheredSet) => void; reject: (e: Error) => void }
+  >();
+  private sentSignals: PurchaseSignals | undefined;
+  private sentLists: NeighbourLists | undefined;
+  private sentTransitions: NeighbourLists | undefined;
+  private sentIndex: string | undefined;
+  private readyIndex: string | undefined;
+  private onThread = 0;
+  private inProcess = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly snapshot: CatalogSnapshot,
+    private readonly index: IndexService,
+  ) {
+    // The thread starts with the first session list: a process that serves none (a worker, the CLI) never
+    // pays for one.
+    const mode = config.sessionThread;
+    this.state = mode === 'on' || (mode === 'auto' && availableParallelism() >= 2) ? 'idle' : 'off';
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    this.unsubscribe?.();
+    await this.worker?.terminate();
+  }
+
+  stats(): SessionThreadStats {
+    return {
+      state: this.state,
+      index: this.state === 'ready' ? (this.readyIndex ?? null) : null,
+      onThread: this.onThread,
+      inProcess: this.inProcess,
+    };
+  }
+
+  /**
+   * The candidates of a session list gathered on the thread from `indexUsed` and `signals`, or undefined when
+   * the thread cannot answer for them (the caller gathers in-process). A rejected promise means the thread
+   * failed under the request: the caller gathers in-process too.
+   */
+  gather(
+    indexUsed: unknown,
+    signals: PurchaseSignals,
+    request: Omit<GatherRequest, 'indexName'>,
+  ): Promise<GatheredSet> | undefined {
+    if (this.state === 'idle' && !this.closing) this.start();
+    const worker = this.worker;
+    const name = this.index.currentName();
+    const usable =
+      worker !== undefined &&
+      indexUsed === this.index &&
+      name !== undefined &&
+      this.index.current() !== undefined &&
+      this.waiting.size < MAX_IN_FLIGHT;
+    if (!usable) return this.countInProcess();
+    this.sendIndex(name);
+    if (name !== this.readyIndex) return this.countInProcess();
+    this.sendSignals(signals);
+    const id = this.nextId++;
+    this.onThread += 1;
+    return new Promise<GatheredSet>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.send({ kind: 'gather', id, request: { ...request, indexName: name } });
+    });
+  }
+
+  private countInProcess(): undefined {
+    this.inProcess += 1;
+    return undefined;
+  }
+
+  private start(): void {
+    this.state = this.state === 'idle' ? 'starting' : 'restarting';
+    this.unsubscribe ??= this.snapshot.onChange((changed) => this.sendItems(changed));
+    this.sentSignals = this.sentLists = this.sentTransitions = undefined;
+    this.sentIndex = this.readyIndex = undefined;
+    const worker = startWorker(__dirname, 'session-thread.worker', undefined, __filename);
+    this.worker = worker;
+    worker.on('message', (m: FromSessionThread) => this.receive(m));
+    worker.on('error', (e) => this.logger.error(`session thread failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.readyIndex = undefined;
+      for (const w of this.waiting.values()) w.reject(new Error('the session thread stopped'));
+      this.waiting.clear();
+      if (this.closing) return;
+      this.state = 'restarting';
+      this.logger.warn(
+        `session thread exited (${code}); restarting it, lists are gathered in-process meanwhile`,
+      );
+      setTimeout(() => {
+        if (!this.closing) this.start();
+      }, RESTART_AFTER_MS).unref();
+    });
+    this.sendItems('all');
+    const name = this.index.currentName();
+    if (name) this.sendIndex(name);
+  }
+
+  /** Asks the thread to load the served index when it has not been asked for this one yet. */
+  private sendIndex(name: string): void {
+    if (name === this.sentIndex) return;
+    this.sentIndex = name;
+    this.send({ kind: 'index', name, dir: path.join(this.config.dataDir, INDEX_ROOT, name) });
+  }
+
+  private receive(m: FromSessionThread): void {
+    switch (m.kind) {
+      case 'index-ready':
+        if (m.name === this.sentIndex) {
+          this.readyIndex = m.name;
+          this.state = 'ready';
+        }
+        return;
+      case 'index-failed':
+        this.logger.warn(`session thread could not load index ${m.name}: ${m.message}`);
+        return;
+      case 'gathered':
+      case 'gather-failed': {
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (m.kind === 'gathered') w?.resolve(m.set);
+        else w?.reject(new Error(m.message));
+        return;
+      }
+    }
+  }
+
+  private send(m: ToSessionThread): void {
+    this.worker?.postMessage(m);
+  }
+
+  private sendItems(changed: readonly string[] | 'all'): void {
+    if (!this.worker) return;
+    const entries: Array<[string, ItemMeta | null]> =
+      changed === 'all'
+        ? [...this.snapshot.entries()]
+        : changed.map((id) => [id, this.snapshot.get(id) ?? null]);
+    this.send({ kind: 'items', reset: changed === 'all', entries });
+  }
+
+  /** Sends the signals when they are not the ones sent last; neighbour lists only when they changed too. */
+  private sendSignals(signals: PurchaseSignals): void {
+    if (signals === this.sentSignals) return;
+    const p = signals.parts();
+    this.send({
+      kind: 'signals',
+      counts: p.counts,
+      asOf: p.asOf.getTime(),
+      ...(p.lists !== this.sentLists ? { lists: p.lists.toWire() } : {}),
+      ...(p.transitions !== this.sentTransitions ? { transitions: p.transitions.toWire() } : {}),
+    });
+    this.sentSignals = signals;
+    this.sentLists = p.lists;
+    this.sentTransitions = p.transitions;
+  }
+}

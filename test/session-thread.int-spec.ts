@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AppModule } from '../src/app.module';
+import { CatalogService } from '../src/catalog/catalog.service';
+import { CatalogSnapshot } from '../src/catalog/catalog-snapshot';
+import { loadConfig } from '../src/config/config.schema';
+import { CopurchaseJob } from '../src/copurchase/copurchase.job';
+import { EmbeddingsService } from '../src/embeddings/embeddings.service';
+import { ImportService } from '../src/import/import.service';
+import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
+import type { ListOptions } from '../src/recommendations/dto/options.schema';
+import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
+import { RecommendationsService } from '../src/recommendations/recommendations.service';
+import type { RecommendationList } from '../src/recommendations/response';
+import { SessionThread } from '../src/session-thread/session-thread.service';
+import { IndexService } from '../src/vector-index/index.service';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+/**
+ * Session lists gathered on the session thread are the lists the main thread gathers: two servers on one
+ * database and data directory, one with SESSION_THREAD=on and one with it off, answer the same sessions with
+ * the same items, scores, reasons and strategy — also right after a catalog write, which the thread must see
+ * before the next list, and after the thread died. Online Retail slice, real encoder, index and PostgreSQL.
+ */
+const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
+const AT = new Date('2010-12-01T12:30:00.000Z');
+
+const OPTS: ListOptions = {
+  limit: 10,
+  inStockOnly: true,
+  exclude: [],
+  includeItems: false,
+  explain: true,
+  diversity: 0,
+};
+
+describe('session lists on the session thread (real PostgreSQL, Online Retail slice)', () => {
+  let db: TestDatabase;
+  let dataDir: string;
+  let onCtx: INestApplicationContext;
+  let offCtx: INestApplicationContext;
+  let sessions: string[][];
+
+  const boot = (sessionThread: 'on' | 'off') =>
+    NestFactory.createApplicationContext(
+      AppModule.forRoot({
+        config: loadConfig({
+          LOG_LEVEL: 'silent',
+          DATA_DIR: dataDir,
+          DATABASE_URL: db.url,
+          STATS_REFRESH_MS: '0',
+          SESSION_THREAD: sessionThread,
+        }),
+        databaseUrl: db.url,
+        longRunningServer: false,
+      }),
+      { logger: false },
+    );
+  const thread = () => onCtx.get(SessionThread);
+  const list = (ctx: INestApplicationContext, session: string[], opts: Partial<ListOptions> = {}) =>
+    ctx.get(RecommendationsService).session(session, undefined, { ...OPTS, ...opts }, AT);
+  const comparable = (l: RecommendationList) => ({
+    strategy: l.strategy,
+    modelVersion: l.modelVersion,
+    items: l.items.map((i) => [i.id, i.score, JSON.stringify(i.reason ?? null)]),
+  });
+
+  /** Lists asked of the thread's server are gathered on the thread: this many more each time. */
+  async function expectOnThread<T>(lists: number, ask: () => Promise<T>): Promise<T> {
+    const before = thread().stats().onThread;
+    const out = await ask();
+    expect(thread().stats().onThread - before).toBe(lists);
+    return out;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-session-thread-'));
+    onCtx = await boot('on');
+    const data = await loadOnlineRetail(SLICE);
+    const history = data.purchases.filter((p) => p.timestamp < AT);
+    await onCtx.get(ImportService).storeOnlineRetail(data.items, history);
+    await onCtx.get(CatalogSnapshot).reload();
+    await onCtx.get(EmbeddingsService).embedCatalog({ full: false });
+    await onCtx.get(IndexService).rebuild();
+    await onCtx.get(CopurchaseJob).runHere(AT);
+    await onCtx.get(PurchaseSignalsService).refresh(AT);
+    // The second server loads what the first published, as another replica would.
+    offCtx = await boot('off');
+    await offCtx.get(PurchaseSignalsService).refresh(AT);
+    // Each buyer's purchases in time order: sessions of 1 to 10 items, some with co-purchase and transitions.
+    const byUser = new Map<string, string[]>();
+    for (const p of [...history].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()))
+      byUser.set(p.userId, [...(byUser.get(p.userId) ?? []), p.itemId]);
+    sessions = [...byUser.values()].map((items) => items.slice(-10)).slice(0, 40);
+    // The thread starts with the first session list and loads the index; lists are gathered here meanwhile.
+    for (let i = 0; i < 600 && thread().stats().state !== 'ready'; i++) {
+      await list(onCtx, sessions[0]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(thread().stats().state).toBe('ready');
+  }, 600_000);
+
+  afterAll(async () => {
+    await onCtx?.close();
+    await offCtx?.close();
+    await db?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers every session as the main thread does, under business rules too', async () => {
+    expect(sessions.length).toBeGreaterThanOrEqual(20);
+    const prices = [...onCtx.get(CatalogSnapshot).entries()]
+      .map(([, m]) => m.price)
+      .filter((p): p is number => p !== null)
+      .sort((a, b) => a - b);
+    const median = prices[Math.floor(prices.length / 2)];
+    const variants: Array<Partial<ListOptions>> = [
+      {},
+      { maxPrice: median },
+      { minPrice: median, limit: 20 },
+      { exclude: sessions.flatMap((s) => s.slice(0, 1)).slice(0, 20), explain: false },
+    ];
+    let sources = new Set<string>();
+    for (const opts of variants) {
+      const onThread = await expectOnThread(sessions.length, () =>
+        Promise.all(sessions.map((s) => list(onCtx, s, opts))),
+      );
+      for (const [k, s] of sessions.entries()) {
+        const inProcess = await list(offCtx, s, opts);
+        expect(comparable(onThread[k])).toEqual(comparable(inProcess));
+        sources = new Set([...sources, ...onThread[k].strategy.split(/[:+]/)]);
+      }
+    }
+    // The comparison covered lists made from what shoppers did, not only from vectors.
+    expect(sources).toEqual(expect.objectContaining(new Set(['session', 'vector'])));
+    expect([...sources].some((s) => s === 'co-purchase' || s === 'transitions')).toBe(true);
+  });
+
+  it('sees a catalog write before the next list: out of stock and deleted items leave at once', async () => {
+    const session = sessions.find((s) => s.length >= 3)!;
+    const [first, second] = (await list(onCtx, session)).items.map((i) => i.id);
+    await onCtx.get(CatalogService).patch(first, { inStock: false });
+    const afterPatch = await expectOnThread(1, () => list(onCtx, session));
+    expect(afterPatch.items.map((i) => i.id)).not.toContain(first);
+    await onCtx.get(CatalogService).remove(second);
+    const afterDelete = await expectOnThread(1, () => list(onCtx, session, { inStockOnly: false }));
+    expect(afterDelete.items.map((i) => i.id)).not.toContain(second);
+    expect(afterDelete.items.map((i) => i.id)).toContain(first);
+    // And the other server, once it has followed the writes through PostgreSQL, lists the same.
+    await offCtx.get(CatalogSnapshot).reload();
+    expect(comparable(afterDelete)).toEqual(comparable(await list(offCtx, session, { inStockOnly: false })));
+  });
+
+  it('answers in-process while a stopped thread restarts, then on the thread again', async () => {
+    const session = sessions[1];
+    const expected = comparable(await list(offCtx, session));
+    await (thread() as unknown as { worker: Worker }).worker.terminate();
+    const during = await list(onCtx, session);
+    expect(comparable(during)).toEqual(expected);
+    for (let i = 0; i < 600 && thread().stats().state !== 'ready'; i++) {
+      await list(onCtx, session);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(thread().stats().state).toBe('ready');
+    const after = await expectOnThread(1, () => list(onCtx, session));
+    expect(comparable(after)).toEqual(expected);
+  });
+});
