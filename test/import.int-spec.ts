@@ -198,6 +198,15 @@ describe('aisle import --online-retail', () => {
         new Map([...expected.firstSeen].map(([id, t]) => [id, `${t.replace(' ', 'T')}.000Z`])),
       );
       expect(new Set(dates.rows.map((d) => d.available_from.toISOString())).size).toBeGreaterThan(1);
+      // The bulk load leaves the planner statistics of what it filled (autovacuum may be off, or late).
+      const analysed = await c.query<{ relname: string; analysed: boolean }>(
+        `SELECT relname, (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL) AS analysed
+         FROM pg_stat_user_tables WHERE relname IN ('items', 'events') ORDER BY relname`,
+      );
+      expect(analysed.rows).toEqual([
+        { relname: 'events', analysed: true },
+        { relname: 'items', analysed: true },
+      ]);
     } finally {
       await c.end();
     }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { CatalogService } from '../catalog/catalog.service';
 import { ItemsRepository } from '../catalog/items.repository';
@@ -42,6 +44,7 @@ export class ImportService {
     private readonly catalog: CatalogService,
     private readonly events: EventsService,
     private readonly itemsRepo: ItemsRepository,
+    @InjectDataSource() private readonly db: Pick<DataSource, 'query'>,
   ) {}
 
   /**
@@ -162,6 +165,7 @@ export class ImportService {
       out.unchanged += r.unchanged;
       progress('items', Math.min(items.length, i + BATCH), items.length);
     }
+    if (out.upserted > 0) await this.refreshStatistics('items');
     return out;
   }
 
@@ -175,6 +179,17 @@ export class ImportService {
       out.duplicates += r.duplicates;
       progress('events', Math.min(events.length, i + size), events.length);
     }
+    if (out.accepted > 0) await this.refreshStatistics('events');
     return out;
+  }
+
+  /**
+   * The planner's statistics of a table a bulk load just filled. Until autovacuum gets to it (never, where it is
+   * off) the planner believes the table is nearly empty: the start-up popularity count over a freshly imported
+   * year of Online Retail then took a nested loop over a partial index, 32 s against 0.55 s analysed, and the
+   * server stopped at its statement timeout.
+   */
+  private async refreshStatistics(table: 'items' | 'events'): Promise<void> {
+    await this.db.query(`ANALYZE ${table}`);
   }
 }
