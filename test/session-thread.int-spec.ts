@@ -156,6 +156,28 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(afterDelete)).toEqual(comparable(await list(offCtx, session, { inStockOnly: false })));
   });
 
+  it('follows a reindex: in-process while it loads the new index, then on the thread from that index', async () => {
+    const index = onCtx.get(IndexService);
+    const before = index.currentName();
+    await index.rebuild();
+    const after = index.currentName();
+    expect(after).not.toBe(before);
+    // The other server adopts the published index as a replica does.
+    await offCtx.get(IndexService).syncFromDisk();
+    expect(offCtx.get(IndexService).currentName()).toBe(after);
+    const session = sessions[2];
+    const expected = comparable(await list(offCtx, session));
+    // Until the thread has loaded the new index, lists are gathered here, from the new index already.
+    expect(comparable(await list(onCtx, session))).toEqual(expected);
+    for (let i = 0; i < 600 && thread().stats().index !== after; i++) {
+      await list(onCtx, session);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(thread().stats().index).toBe(after);
+    const onThread = await expectOnThread(1, () => list(onCtx, session));
+    expect(comparable(onThread)).toEqual(expected);
+  });
+
   it('answers in-process while a stopped thread restarts, then on the thread again', async () => {
     const session = sessions[1];
     const expected = comparable(await list(offCtx, session));
