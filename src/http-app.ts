@@ -21,6 +21,9 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Express hashes every response body for a weak ETag. No route here answers conditional requests, and a list's
+  // body carries a fresh recommId, so the validator could never match: the hash was pure cost on every answer.
+  app.set('etag', false);
   app.use(checkRequestTarget);
   app.use(httpMetrics(app.get(MetricsService)));
   answerClientErrorsAsProblems(app.getHttpServer());

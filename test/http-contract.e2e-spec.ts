@@ -107,6 +107,20 @@ describe('HTTP contract (real server, real PostgreSQL)', () => {
     });
   });
 
+  it('sends no ETag: no route answers conditional requests, and a list is new on every request', async () => {
+    await putItem('no-etag');
+    const item = await fetch(`${url}/v1/items/no-etag`, { headers: as(READ) });
+    expect(item.status).toBe(200);
+    expect(item.headers.get('etag')).toBeNull();
+    const list = await fetch(`${url}/v1/recommendations`, {
+      method: 'POST',
+      headers: as(READ, json),
+      body: JSON.stringify({ itemIds: ['no-etag'] }),
+    });
+    expect(list.status).toBe(200);
+    expect(list.headers.get('etag')).toBeNull();
+  });
+
   describe('413 for a body over the limit, received by fetch', () => {
     const big = JSON.stringify({ items: [{ id: 'big', title: 'x'.repeat(256 * 1024) }] });
 

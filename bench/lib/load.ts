@@ -7,7 +7,10 @@ export interface LoadResult {
   seconds: number;
   requestsPerSec: number;
   p50ms: number;
+  /** p90 and the slowest request: whether p99 is a tail of a few stalls or the whole distribution. */
+  p90ms: number;
   p99ms: number;
+  maxMs: number;
   errors: number;
   non2xx: number;
   /**
@@ -68,7 +71,9 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     seconds,
     requestsPerSec: result.requests.average,
     p50ms: result.latency.p50,
+    p90ms: result.latency.p90,
     p99ms: result.latency.p99,
+    maxMs: result.latency.max,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     ...(cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
@@ -79,7 +84,7 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
 
 export function printResult(r: LoadResult): void {
   process.stdout.write(
-    `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  errors ${r.errors}  non-2xx ${r.non2xx}` +
+    `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p90 ${r.p90ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  max ${r.maxMs.toFixed(0)} ms  errors ${r.errors}  non-2xx ${r.non2xx}` +
       `${r.serverCpuMsPerRequest === undefined ? '' : `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req`}\n`,
   );
 }
