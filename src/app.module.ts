@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
@@ -11,7 +11,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CopurchaseModule } from './copurchase/copurchase.module';
-import { JsonBodyInterceptor } from './common/json-body.interceptor';
+import { JsonBodyGuard } from './common/json-body.guard';
 import { logDestination, requestLogLevel, serializeRequest, serializeResponse } from './common/logging';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ProblemFilter } from './common/problem.filter';
@@ -104,9 +104,10 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: LONG_RUNNING_SERVER, useValue: longRunningServer },
         { provide: DATABASE_URL, useValue: databaseUrl },
+        // Global guards run in this order: the key is checked before the body is read.
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: JsonBodyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
       ],
       exports: [APP_CONFIG, LONG_RUNNING_SERVER, DATABASE_URL],
     };

@@ -11,7 +11,7 @@ import { MetricsService } from './metrics/metrics.service';
 
 /**
  * Builds the HTTP application (not listening yet); shared by `aisle serve` and the e2e tests.
- * No body parser here: bodies are read by JsonBodyInterceptor, after the API key guard, so that a request
+ * No body parser here: bodies are read by JsonBodyGuard, after the API key guard, so that a request
  * without a valid key is refused before its body is read or judged.
  */
 export async function createHttpApp(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {

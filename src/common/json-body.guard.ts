@@ -1,13 +1,6 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Inject,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
-import type { Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ProblemException } from './problem';
 
@@ -26,14 +19,16 @@ function carriesBody(req: Request): boolean {
 }
 
 /**
- * Reads JSON request bodies after the API key guard (interceptors run after guards), so a request without a
- * valid key is refused 401/403 before its body is looked at. The API takes only JSON: a body of any other type
+ * Reads JSON request bodies as the guard after the API key guard (AppModule registers them in that order), so a
+ * request without a valid key is refused 401/403 before its body is looked at. A guard rather than an
+ * interceptor because it is the only request-wide step after the key check: with no interceptor at all, Nest
+ * calls each handler without wrapping it in an rxjs pipeline, which was ~5% of a request's CPU on every route. The API takes only JSON: a body of any other type
  * is 415, and so is any POST that names another type even with no body, because an HTML form can only send
  * form or text types and must not be able to start admin work. An empty body is no body, whatever its type
  * says.
  */
 @Injectable()
-export class JsonBodyInterceptor implements NestInterceptor {
+export class JsonBodyGuard implements CanActivate {
   private readonly parse: RequestHandler;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -41,8 +36,9 @@ export class JsonBodyInterceptor implements NestInterceptor {
     this.parse = json({ limit: config.bodyLimit, strict: true, type: (req) => carriesBody(req as Request) });
   }
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() !== 'http') return next.handle();
+  /** Always true once the body is read: a body that cannot be taken is an error, not a refusal. */
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const contentType = req.headers['content-type'];
@@ -55,7 +51,7 @@ export class JsonBodyInterceptor implements NestInterceptor {
       throw new ProblemException(415, 'Unsupported Content-Type: send application/json.');
     }
     if (hasBody) await this.read(req, http.getResponse<Response>());
-    return next.handle();
+    return true;
   }
 
   private read(req: Request, res: Response): Promise<void> {
