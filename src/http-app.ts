@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { answerClientErrorsAsProblems } from './common/client-error';
 import { checkRequestTarget } from './common/request-target';
+import { PrototypedExpressAdapter } from './common/prototyped-express-adapter';
 import { httpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -15,10 +16,11 @@ import { MetricsService } from './metrics/metrics.service';
  * without a valid key is refused before its body is read or judged.
  */
 export async function createHttpApp(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), {
-    bodyParser: false,
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ config, databaseUrl }),
+    new PrototypedExpressAdapter(),
+    { bodyParser: false, bufferLogs: true },
+  );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Express hashes every response body for a weak ETag. No route here answers conditional requests, and a list's

@@ -121,6 +121,26 @@ describe('HTTP contract (real server, real PostgreSQL)', () => {
     expect(list.headers.get('etag')).toBeNull();
   });
 
+  it('hands Express requests and responses already on its prototypes, so it never has to change them', async () => {
+    // Express re-parents each request and response onto app.request / app.response; an object created with
+    // another prototype gets a new hidden class there, which under load kept requests alive through young
+    // collections (src/common/prototyped-express-adapter.ts).
+    const express = t.app.getHttpAdapter().getInstance() as { request: object; response: object };
+    const seen: Array<[object | null, object | null]> = [];
+    const server = t.app.getHttpServer();
+    const look = (req: object, res: object) =>
+      seen.push([Object.getPrototypeOf(req), Object.getPrototypeOf(res)]);
+    server.prependListener('request', look);
+    try {
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    } finally {
+      server.removeListener('request', look);
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0][0]).toBe(express.request);
+    expect(seen[0][1]).toBe(express.response);
+  });
+
   describe('413 for a body over the limit, received by fetch', () => {
     const big = JSON.stringify({ items: [{ id: 'big', title: 'x'.repeat(256 * 1024) }] });
 

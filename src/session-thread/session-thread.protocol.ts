@@ -3,6 +3,7 @@ import type { ItemBuyerCounts } from '../ranking/purchase-signals';
 import type { NeighbourListsWire } from '../ranking/neighbour-lists';
 import type { SessionCandidateSet } from '../ranking/session-ranking';
 import type { ListOptions } from '../recommendations/dto/options.schema';
+import type { PackedSet } from './packed-set';
 
 /**
  * Messages between a server's main thread and its session thread. One port carries them in order: every state
@@ -26,7 +27,8 @@ export type ToSessionThread =
 export type FromSessionThread =
   | { kind: 'index-ready'; name: string }
   | { kind: 'index-failed'; name: string; message: string }
-  | { kind: 'gathered'; id: number; set: GatheredSet }
+  /** The request's candidates, packed (packed-set.ts) with the request's `session`. */
+  | { kind: 'gathered'; id: number; packed: PackedSet }
   | { kind: 'gather-failed'; id: number; message: string };
 
 export interface GatherRequest {

@@ -9,6 +9,7 @@ import type { NeighbourLists } from '../ranking/neighbour-lists';
 import type { PurchaseSignals } from '../ranking/purchase-signals';
 import { INDEX_ROOT } from '../vector-index/index-holder';
 import { IndexService } from '../vector-index/index.service';
+import { unpackGathered } from './packed-set';
 import type {
   FromSessionThread,
   GatheredSet,
@@ -52,7 +53,7 @@ export class SessionThread implements OnModuleDestroy {
   private nextId = 0;
   private readonly waiting = new Map<
     number,
-    { resolve: (s: GatheredSet) => void; reject: (e: Error) => void }
+    { session: readonly string[]; resolve: (s: GatheredSet) => void; reject: (e: Error) => void }
   >();
   private sentSignals: PurchaseSignals | undefined;
   private sentLists: NeighbourLists | undefined;
@@ -114,7 +115,7 @@ export class SessionThread implements OnModuleDestroy {
     const id = this.nextId++;
     this.onThread += 1;
     return new Promise<GatheredSet>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { session: request.session, resolve, reject });
       this.send({ kind: 'gather', id, request: { ...request, indexName: name } });
     });
   }
@@ -175,8 +176,9 @@ export class SessionThread implements OnModuleDestroy {
       case 'gather-failed': {
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
-        if (m.kind === 'gathered') w?.resolve(m.set);
-        else w?.reject(new Error(m.message));
+        if (!w) return;
+        if (m.kind === 'gathered') w.resolve(unpackGathered(m.packed, w.session));
+        else w.reject(new Error(m.message));
         return;
       }
     }

@@ -6,6 +6,7 @@ import { itemFilter } from '../recommendations/filters';
 import { HnswVectorIndex } from '../vector-index/hnsw-vector-index.adapter';
 import type { FromSessionThread, ToSessionThread } from './session-thread.protocol';
 import { gatherCandidateSet } from './gather';
+import { packGathered } from './packed-set';
 
 /**
  * The session thread: a copy of what gathering a session list's candidates reads (the catalog's rule fields,
@@ -20,7 +21,9 @@ let lists = NeighbourLists.EMPTY;
 let transitions = NeighbourLists.EMPTY;
 let signals = PurchaseSignals.empty();
 
-const send = (m: FromSessionThread) => port.postMessage(m);
+const send = (m: FromSessionThread) =>
+  // A packed set's buffer is moved, not copied.
+  port.postMessage(m, m.kind === 'gathered' ? [m.packed.buffer] : []);
 
 async function handle(m: ToSessionThread): Promise<void> {
   switch (m.kind) {
@@ -72,7 +75,7 @@ async function handle(m: ToSessionThread): Promise<void> {
           r.query,
           pass,
         );
-        send({ kind: 'gathered', id: m.id, set });
+        send({ kind: 'gathered', id: m.id, packed: packGathered(set, r.session) });
       } catch (e) {
         send({ kind: 'gather-failed', id: m.id, message: (e as Error).message });
       }

@@ -1,0 +1,63 @@
+import { emptySessionSet } from '../ranking/session-ranking';
+import { packGathered, unpackGathered } from './packed-set';
+import type { GatheredSet } from './session-thread.protocol';
+
+function gathered(ids: string[]): GatheredSet {
+  const set = emptySessionSet(ids);
+  ids.forEach((_, i) => {
+    set.cos[i] = 0.5 + i / 100;
+    set.cosFlat[i] = -i;
+    set.knn[i] = i * 1.5;
+    set.knnRecent[i] = i / 3;
+    set.trans[i] = 1 / (i + 1);
+    set.transRecent[i] = i * i;
+    set.logTrend[i] = Math.log1p(i);
+    set.logPop[i] = Math.log1p(2 * i);
+    set.itemRows[i] = i % 2 === 0 ? i * 10 : -1;
+  });
+  return { set, buyers: Float64Array.from(ids, (_, i) => i * 7) };
+}
+
+describe('packed candidate sets (what the session thread sends)', () => {
+  const session = ['s-1', 'ü-2', 's-3', 's-1'];
+
+  it('unpacks every column, id and "via" item exactly as gathered', () => {
+    const ids = ['a', 'bé', 'a-much-longer-item-id-than-the-rest', '', '漢字', 'z'];
+    const g = gathered(ids);
+    g.set.knnVia = ['s-1', undefined, 'ü-2', 's-3', undefined, 's-1'];
+    g.set.transVia = [undefined, 's-3', undefined, 'ü-2', 's-1', undefined];
+    const p = packGathered(g, session);
+    const back = unpackGathered(structuredClone(p, { transfer: [p.buffer] }), session);
+    expect(back.set.size).toBe(ids.length);
+    expect(back.set.ids).toEqual(ids);
+    expect(back.set.knnVia).toEqual(g.set.knnVia);
+    expect(back.set.transVia).toEqual(g.set.transVia);
+    for (const c of [
+      'cos',
+      'cosFlat',
+      'knn',
+      'knnRecent',
+      'trans',
+      'transRecent',
+      'logTrend',
+      'logPop',
+    ] as const)
+      expect(Array.from(back.set[c])).toEqual(Array.from(g.set[c]));
+    expect(Array.from(back.set.itemRows)).toEqual(Array.from(g.set.itemRows));
+    expect(Array.from(back.buyers)).toEqual(Array.from(g.buyers));
+  });
+
+  it('moves the numbers in one buffer: the sender keeps none of it', () => {
+    const p = packGathered(gathered(['x', 'y']), session);
+    structuredClone(p, { transfer: [p.buffer] });
+    expect(p.buffer.byteLength).toBe(0);
+  });
+
+  it('packs an empty set', () => {
+    const p = packGathered(gathered([]), session);
+    const back = unpackGathered(p, session);
+    expect(back.set.size).toBe(0);
+    expect(back.set.ids).toEqual([]);
+    expect(back.buyers).toHaveLength(0);
+  });
+});
