@@ -1,4 +1,4 @@
-import { emptySessionSet } from '../ranking/session-ranking';
+import { emptySessionSet, SESSION_BLEND_KEYS, sessionColumns } from '../ranking/session-ranking';
 import { packGathered, unpackGathered } from './packed-set';
 import type { GatheredSet } from './session-thread.protocol';
 
@@ -32,17 +32,8 @@ describe('packed candidate sets (what the session thread sends)', () => {
     expect(back.set.ids).toEqual(ids);
     expect(back.set.knnVia).toEqual(g.set.knnVia);
     expect(back.set.transVia).toEqual(g.set.transVia);
-    for (const c of [
-      'cos',
-      'cosFlat',
-      'knn',
-      'knnRecent',
-      'trans',
-      'transRecent',
-      'logTrend',
-      'logPop',
-    ] as const)
-      expect(Array.from(back.set[c])).toEqual(Array.from(g.set[c]));
+    const [was, is] = [sessionColumns(g.set), sessionColumns(back.set)];
+    for (const key of SESSION_BLEND_KEYS) expect(Array.from(is[key])).toEqual(Array.from(was[key]));
     expect(Array.from(back.set.itemRows)).toEqual(Array.from(g.set.itemRows));
     expect(Array.from(back.buyers)).toEqual(Array.from(g.buyers));
   });

@@ -1,18 +1,13 @@
-import type { SessionCandidateSet } from '../ranking/session-ranking';
+import {
+  SESSION_BLEND_KEYS,
+  sessionColumns,
+  type SessionBlend,
+  type SessionCandidateSet,
+} from '../ranking/session-ranking';
 import type { GatheredSet } from './session-thread.protocol';
 
-/** The number columns of a candidate set, in their order in a packed buffer; the buyers column follows them. */
-const NUMBER_COLUMNS = [
-  'cos',
-  'cosFlat',
-  'knn',
-  'knnRecent',
-  'trans',
-  'transRecent',
-  'logTrend',
-  'logPop',
-] as const satisfies ReadonlyArray<keyof SessionCandidateSet>;
-const FLOATS = NUMBER_COLUMNS.length + 1;
+/** A packed buffer holds a set's feature columns in the order of the blend's keys, then the buyers column. */
+const FLOATS = SESSION_BLEND_KEYS.length + 1;
 /** itemRows, knnVia, transVia (positions in the session, −1 for none), and each id's length. */
 const INTS = 4;
 
@@ -37,8 +32,9 @@ export function packGathered(g: GatheredSet, session: readonly string[]): Packed
   const n = set.size;
   const buffer = new ArrayBuffer(n * (FLOATS * 8 + INTS * 4));
   const floats = new Float64Array(buffer, 0, FLOATS * n);
-  NUMBER_COLUMNS.forEach((c, k) => floats.set(set[c], k * n));
-  floats.set(buyers, NUMBER_COLUMNS.length * n);
+  const columns = sessionColumns(set);
+  SESSION_BLEND_KEYS.forEach((key, k) => floats.set(columns[key], k * n));
+  floats.set(buyers, SESSION_BLEND_KEYS.length * n);
   const ints = new Int32Array(buffer, FLOATS * n * 8, INTS * n);
   ints.set(set.itemRows, 0);
   const position = new Map<string, number>();
@@ -58,6 +54,7 @@ export function unpackGathered(p: PackedSet, session: readonly string[]): Gather
   const floats = new Float64Array(p.buffer, 0, FLOATS * n);
   const ints = new Int32Array(p.buffer, FLOATS * n * 8, INTS * n);
   const column = (k: number) => floats.subarray(k * n, (k + 1) * n);
+  const feature = (key: keyof SessionBlend) => column(SESSION_BLEND_KEYS.indexOf(key));
   const ids = new Array<string>(n);
   const knnVia = new Array<string | undefined>(n);
   const transVia = new Array<string | undefined>(n);
@@ -74,17 +71,17 @@ export function unpackGathered(p: PackedSet, session: readonly string[]): Gather
   const set: SessionCandidateSet = {
     size: n,
     ids,
-    cos: column(0),
-    cosFlat: column(1),
-    knn: column(2),
-    knnRecent: column(3),
-    trans: column(4),
-    transRecent: column(5),
-    logTrend: column(6),
-    logPop: column(7),
+    cos: feature('cos'),
+    cosFlat: feature('cosFlat'),
+    knn: feature('knn'),
+    knnRecent: feature('knnRecent'),
+    trans: feature('trans'),
+    transRecent: feature('transRecent'),
+    logTrend: feature('trend'),
+    logPop: feature('pop'),
     knnVia,
     transVia,
     itemRows: ints.subarray(0, n),
   };
-  return { set, buyers: column(NUMBER_COLUMNS.length) };
+  return { set, buyers: column(SESSION_BLEND_KEYS.length) };
 }
