@@ -77,6 +77,8 @@ describe('HTTP contract (real server, real PostgreSQL)', () => {
     ({ t, url } = await startListening({
       API_KEYS: `${READ}:read,${WRITE}:write,${ADMIN}:read+write+admin`,
       BODY_LIMIT: '1kb',
+      // Tests below count jobs: an item written here must not queue a reindex on its own five seconds later.
+      REINDEX_DEBOUNCE_MS: '0',
     }));
   });
   afterAll(async () => {
