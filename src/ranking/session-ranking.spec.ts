@@ -9,6 +9,8 @@ import {
   mainSource,
   rankSession,
   rankSessionList,
+  SESSION_LIMITS,
+  SESSION_VECTOR_EF,
   sessionDecay,
   type SessionBlend,
   type SessionSources,
@@ -74,6 +76,20 @@ describe('session ranking', () => {
     expect(set.itemRows[i]).toBe(-1);
     expect(set.cos[i]).toBeCloseTo(1, 9);
     expect([set.knn[i], set.trans[i], set.logPop[i]]).toEqual([0, 0, 0]);
+  });
+
+  it('asks the vector search for its neighbours with its own walk breadth', () => {
+    const asked: Array<[number, number | undefined]> = [];
+    const src: SessionSources = {
+      ...withHit('NEW'),
+      nearest: (_v, k, pass, ef) => {
+        asked.push([k, ef]);
+        return [{ id: 'NEW', score: 1 }].filter((h) => pass(h.id));
+      },
+    };
+    gatherSessionCandidates(src, ['A', 'B'], Float32Array.of(1, 0), notInSession);
+    expect(asked).toEqual([[SESSION_LIMITS.vector, SESSION_VECTOR_EF]]);
+    expect(SESSION_VECTOR_EF).toBeGreaterThanOrEqual(SESSION_LIMITS.vector);
   });
 
   it('ranks by the blend: transitions can outrank co-purchase when they weigh more', () => {

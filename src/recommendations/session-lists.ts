@@ -119,7 +119,7 @@ export class SessionLists {
         {
           signals: model,
           vectorOf,
-          nearest: (v, k, accept) => this.index.search(v, k, accept),
+          nearest: (v, k, accept, ef) => this.index.search(v, k, accept, ef),
           cosFlat: blend.cosFlat !== 0,
         },
         session,

@@ -67,8 +67,8 @@ async function handle(m: ToSessionThread): Promise<void> {
           {
             signals,
             vectorOf: (id) => vectors.get(id),
-            nearest: (v, k, accept) =>
-              hnsw.size === 0 ? [] : hnsw.search(v, { k: Math.min(k, hnsw.size), filter: accept }),
+            nearest: (v, k, accept, ef) =>
+              hnsw.size === 0 ? [] : hnsw.search(v, { k: Math.min(k, hnsw.size), filter: accept, ef }),
             cosFlat: r.cosFlat,
           },
           r.session,

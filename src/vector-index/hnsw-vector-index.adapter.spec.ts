@@ -142,6 +142,33 @@ describe('HnswVectorIndex', () => {
     );
   });
 
+  it('walks as wide as one search asks (ef), leaving the index its own efSearch', async () => {
+    const data = randomUnitMatrix(2000, DIM, seededRandom(5));
+    const queries = randomUnitMatrix(40, DIM, seededRandom(6));
+    const index = await HnswVectorIndex.build(entriesOf(data, DIM), { ...params, efSearch: 50 });
+    const recall = (ef?: number): number => {
+      let found = 0;
+      for (let q = 0; q < 40; q++) {
+        const query = row(queries, DIM, q);
+        const exact = new Set(exactTopK(data, DIM, query, 10, 'ip').map((e) => `item-${e.index}`));
+        const hits = index.search(query, { k: 10, filter: () => true, ef });
+        expect(hits).toHaveLength(10);
+        found += hits.filter((h) => exact.has(h.id)).length;
+      }
+      return found / 400;
+    };
+    const before = recall();
+    const narrow = recall(10);
+    const wide = recall(400);
+    // Random 32-d vectors are hard for a graph: a walk of 10 misses neighbours that one of 400 finds.
+    expect(narrow).toBeLessThan(before);
+    expect(wide).toBeGreaterThan(before);
+    expect(index.info.efSearch).toBe(50);
+    expect(recall()).toBe(before);
+    expect(() => index.search(row(queries, DIM, 0), { k: 10, ef: 0 })).toThrow(RangeError);
+    expect(() => index.search(row(queries, DIM, 0), { k: 10, ef: 2.5 })).toThrow(RangeError);
+  });
+
   it('markDelete makes an id disappear', async () => {
     const data = randomUnitMatrix(300, DIM, seededRandom(5));
     const index = await HnswVectorIndex.build(entriesOf(data, DIM), params);

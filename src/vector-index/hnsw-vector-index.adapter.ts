@@ -222,20 +222,29 @@ export class HnswVectorIndex implements VectorIndex {
     const { k, filter } = opts;
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
     checkVector(vector, this.meta.dimension, this.meta.space);
+    const ef = opts.ef ?? this.efSearch;
+    if (opts.ef !== undefined) assertPositiveInt(ef, 'ef');
     if (k === 0) return [];
     const query = numberArray(vector);
 
     let hits: ScoredLabel[];
-    if (!filter) {
-      hits = this.nativeTopK(query, k + this.queuedNativeDeletes).filter((h) => this.isLive(h.label));
-    } else {
-      const strategy = opts.filterStrategy ?? this.filterStrategy;
-      const labels = this.labels;
-      // The graph walk visits each label at most once; only over-fetch rounds need the memo.
-      hits =
-        strategy === 'callback'
-          ? this.searchWithCallback(query, k, (label) => filter(labels[label]))
-          : this.searchWithOverfetch(query, k, filter);
+    // The library keeps one ef per index: a search of its own breadth sets it and puts it back before returning
+    // (searches are synchronous, so no other search sees it).
+    if (ef !== this.efSearch) this.hnsw.setEf(ef);
+    try {
+      if (!filter) {
+        hits = this.nativeTopK(query, k + this.queuedNativeDeletes).filter((h) => this.isLive(h.label));
+      } else {
+        const strategy = opts.filterStrategy ?? this.filterStrategy;
+        const labels = this.labels;
+        // The graph walk visits each label at most once; only over-fetch rounds need the memo.
+        hits =
+          strategy === 'callback'
+            ? this.searchWithCallback(query, k, (label) => filter(labels[label]))
+            : this.searchWithOverfetch(query, k, filter, ef);
+      }
+    } finally {
+      if (ef !== this.efSearch) this.hnsw.setEf(this.efSearch);
     }
 
     if (this.queuedVectors.size > 0) {
@@ -389,7 +398,12 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   /** Unfiltered searches with growing k, filtered in JS, until k pass or the whole index was returned. */
-  private searchWithOverfetch(query: number[], k: number, filter: (id: string) => boolean): ScoredLabel[] {
+  private searchWithOverfetch(
+    query: number[],
+    k: number,
+    filter: (id: string) => boolean,
+    ef: number,
+  ): ScoredLabel[] {
     const cap = this.nativeCount;
     const labels = this.labels;
     // With no native operation queued, the library returns no deleted label: every hit is live.
@@ -413,9 +427,9 @@ export class HnswVectorIndex implements VectorIndex {
       }
       return verdict;
     };
-    // The graph walk collects max(efSearch, k) candidates anyway: asking for all of them costs next to nothing
-    // and usually makes one round enough (efSearch 600 covers selectivities down to ~5% for k = 10).
-    let want = Math.max(this.efSearch, Math.ceil(k * OVERFETCH_FACTOR)) + this.queuedNativeDeletes;
+    // The graph walk collects max(ef, k) candidates anyway: asking for all of them costs little next to a second
+    // round and usually makes one enough (efSearch 600 covers selectivities down to ~5% for k = 10).
+    let want = Math.max(ef, Math.ceil(k * OVERFETCH_FACTOR)) + this.queuedNativeDeletes;
     for (;;) {
       want = Math.min(want, cap);
       const { neighbors, distances } = this.nativeSearch(query, want);

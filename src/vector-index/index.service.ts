@@ -268,10 +268,13 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     return new PinnedIndex(index, projection, new Map(entries.map((e) => [e.id, normalize(e.vector)])));
   }
 
-  /** Nearest items to a vector that pass `filter`; an empty list while no index exists. */
-  search(vector: Float32Array, k: number, filter: (id: string) => boolean): SearchHit[] {
+  /**
+   * Nearest items to a vector that pass `filter`; an empty list while no index exists. `ef`: this search's
+   * graph-walk breadth (SearchOptions.ef), the index's efSearch when undefined.
+   */
+  search(vector: Float32Array, k: number, filter: (id: string) => boolean, ef?: number): SearchHit[] {
     const index = this.holder.current();
     if (!index || index.size === 0) return [];
-    return index.search(vector, { k: Math.min(k, index.size), filter });
+    return index.search(vector, { k: Math.min(k, index.size), filter, ef });
   }
 }

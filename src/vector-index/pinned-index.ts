@@ -31,9 +31,9 @@ export class PinnedIndex {
     return (id) => this.vectorOf(id);
   }
 
-  search(vector: Float32Array, k: number, filter: (id: string) => boolean): SearchHit[] {
+  search(vector: Float32Array, k: number, filter: (id: string) => boolean, ef?: number): SearchHit[] {
     if (this.index.size === 0) return [];
-    return this.index.search(vector, { k: Math.min(k, this.index.size), filter });
+    return this.index.search(vector, { k: Math.min(k, this.index.size), filter, ef });
   }
 
   dispose(): void {

@@ -51,6 +51,12 @@ export interface SearchOptions {
   filter?: (id: string) => boolean;
   /** Override the index default; meant for benchmarks. */
   filterStrategy?: FilterStrategy;
+  /**
+   * Breadth of this search's graph walk (hnswlib's ef; the walk never holds fewer than k), instead of the
+   * index's efSearch. A caller that re-ranks what it gets by other signals can trade a little recall for a
+   * cheaper walk; the index's own setting is unchanged.
+   */
+  ef?: number;
 }
 
 export interface IndexBuildParams {
