@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ItemsRepository } from '../catalog/items.repository';
 import { createHttpApp } from '../http-app';
 import { ImportService } from '../import/import.service';
+import { takeOverShutdownSignals } from '../database/embedded-postgres';
 import { openRuntime } from './context';
 import { reportFailure } from './command-runner';
 import { limitHeapGrowth } from '../common/heap-growth';
@@ -63,6 +64,7 @@ async function serve(opts: { demo?: boolean }): Promise<void> {
       .then(() => rt.db.stop())
       .finally(() => process.exit(0));
   };
+  if (rt.db.embedded) takeOverShutdownSignals();
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

