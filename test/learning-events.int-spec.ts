@@ -16,10 +16,10 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { waitForJob } from './support/jobs';
 
 /**
- * LEARN_FROM: a shop that sends only its clickstream (views) learns its neighbours, transitions, popularity and
- * fine-tune from the views. The Online Retail slice (one trading day) is stored as views: its co-occurrence is
- * then exactly what its purchases would give, so the stored neighbours can be checked against the definition
- * computed from the file.
+ * LEARN_FROM: a shop that sends only its clickstream (views) or only its reviews (ratings) learns its neighbours,
+ * transitions, popularity and fine-tune from them. The Online Retail slice (one trading day) is stored as views,
+ * and again as ratings: its co-occurrence is then exactly what its purchases would give, so the stored
+ * neighbours can be checked against the definition computed from the file.
  */
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 /** After the slice's day: its morning trains, the validation window (1 day) holds the rest. */
@@ -35,13 +35,17 @@ const ENV = {
   FINETUNE_VALIDATION_DAYS: '1',
 };
 
+/** What each type resolves to under `auto` when it is all a shop sends. */
+const LEARNED: Record<'view' | 'rating', string[]> = {
+  view: ['purchase', 'rating', 'add_to_cart', 'view'],
+  rating: ['purchase', 'rating'],
+};
+
 describe('LEARN_FROM: what a shop learns from when it sends no purchases (real PostgreSQL)', () => {
   let db: TestDatabase;
   let pg: Client;
-  let dataDir: string;
-  let running: RunningApp | undefined;
   let slice: OnlineRetailData;
-  const resolve = (setting: 'auto' | 'purchase' | 'add_to_cart' | 'view') =>
+  const resolve = (setting: 'auto' | 'purchase' | 'rating' | 'add_to_cart' | 'view') =>
     resolveLearningTypes(
       async (sql, params) => (await pg.query<{ type: string }>(sql, params)).rows,
       setting,
@@ -51,115 +55,141 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
     db = await createTestDatabase();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-learn-from-'));
     slice = await loadOnlineRetail(SLICE);
   });
 
   afterAll(async () => {
-    await running?.app.close();
     await pg?.end();
     await db?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('auto takes the strongest type the shop has sent; a named type is taken as it is', async () => {
     await pg.query(`INSERT INTO items (id, title, content_hash) VALUES ('t-1', 'Lamp', repeat('0', 64))`);
     const add = (type: string) =>
-      pg.query(`INSERT INTO events (user_id, item_id, type, occurred_at) VALUES ('u', 't-1', $1, now())`, [
-        type,
-      ]);
+      pg.query(
+        `INSERT INTO events (user_id, item_id, type, value, occurred_at) VALUES ('u', 't-1', $1, $2, now())`,
+        [type, type === 'rating' ? 4 : null],
+      );
     expect(await resolve('auto')).toEqual(['purchase']); // nothing sent yet: nothing to learn either way
     await add('view');
-    await add('rating');
-    expect(await resolve('auto')).toEqual(['purchase', 'add_to_cart', 'view']);
+    expect(await resolve('auto')).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
     await add('add_to_cart');
-    expect(await resolve('auto')).toEqual(['purchase', 'add_to_cart']);
+    expect(await resolve('auto')).toEqual(['purchase', 'rating', 'add_to_cart']);
+    await add('rating');
+    expect(await resolve('auto')).toEqual(['purchase', 'rating']);
     await add('purchase');
     expect(await resolve('auto')).toEqual(['purchase']);
-    expect(await resolve('view')).toEqual(['purchase', 'add_to_cart', 'view']);
+    expect(await resolve('view')).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
     expect(await resolve('purchase')).toEqual(['purchase']);
     await pg.query(`DELETE FROM events`);
     await pg.query(`DELETE FROM items`);
   });
 
-  it('a views-only shop gets the neighbours its purchases would give, a gated fine-tune and co-purchase session lists', async () => {
-    running = await listenApp(db.url, dataDir, ENV);
-    const { app, url } = running;
-    // The catalog as a feed import writes it; the clickstream through the API, as a shop sends it.
-    await app.get(ImportService).storeOnlineRetail(slice.items, []);
-    for (let i = 0; i < slice.purchases.length; i += 1000) {
-      const events = slice.purchases.slice(i, i + 1000).map((p) => ({
-        eventId: p.eventId,
-        userId: p.userId,
-        itemId: p.itemId,
-        type: 'view',
-        timestamp: p.timestamp.toISOString(),
-      }));
-      const res = await request(url).post('/v1/events').send({ events });
-      expect(res.status).toBe(202);
-    }
-    expect(
-      (await pg.query<{ type: string }>(`SELECT DISTINCT type FROM events`)).rows.map((r) => r.type),
-    ).toEqual(['view']);
-
-    // The nightly job: co-purchase rebuild, embedding, training and the gate, all from views.
-    const job = await app.get(JobsService).enqueue(FINETUNE, { now: NOW });
-    const done = await waitForJob(url, job.id);
-    expect({ status: done.status, error: done.error }).toEqual({ status: 'succeeded', error: undefined });
-    const result = done.result as {
-      copurchase: { learnedFrom: string[]; pairs: number };
-      metrics: { validationCases: number; trainPairs: number };
-    };
-    expect(result.copurchase.learnedFrom).toEqual(['purchase', 'add_to_cart', 'view']);
-    const stats = await request(url).get('/v1/admin/stats');
-    expect(stats.body.learnsFrom).toEqual({ setting: 'auto', types: ['purchase', 'add_to_cart', 'view'] });
-    expect(result.metrics.trainPairs).toBeGreaterThan(0);
-    expect(result.metrics.validationCases).toBeGreaterThan(0);
-
-    // The stored neighbours are the item-kNN of the file's (user, item) pairs, computed here without the job.
-    const knn = buildItemKnn(buildPurchaseMatrix(slice.purchases));
-    expect(result.copurchase.pairs).toBe(
-      new Set(slice.purchases.map((p) => `${p.userId}\u0000${p.itemId}`)).size,
-    );
-    const stored = new Map(
-      (
-        await pg.query<{ item_id: string; ids: string[] }>(
-          `SELECT item_id, array_agg(neighbour_id ORDER BY rank) AS ids FROM item_neighbours GROUP BY item_id`,
-        )
-      ).rows.map((r) => [r.item_id, r.ids]),
-    );
-    let compared = 0;
-    knn.itemIds.forEach((id, j) => {
-      const want = [...knn.neighbors.subarray(knn.offsets[j], knn.offsets[j + 1])].map((i) => knn.itemIds[i]);
-      expect({ id, neighbours: stored.get(id) ?? [] }).toEqual({ id, neighbours: want });
-      compared += want.length;
-    });
-    expect(compared).toBeGreaterThan(100);
-
-    // A cart of one lunch bag is answered from what the views say goes with it, not from its text alone.
-    const cart = await request(url)
-      .post('/v1/recommendations')
-      .send({ itemIds: [LUNCH_BAG], limit: 5, explain: true });
-    expect(cart.status).toBe(200);
-    expect(cart.body.strategy).toMatch(/^session:.*(co-purchase|transitions)/);
-    const knnOfBag = knn.itemIds.indexOf(LUNCH_BAG);
-    const neighbours = new Set(
-      [...knn.neighbors.subarray(knn.offsets[knnOfBag], knn.offsets[knnOfBag + 1])].map(
-        (i) => knn.itemIds[i],
-      ),
-    );
-    const ids = (cart.body.items as Array<{ id: string }>).map((i) => i.id);
-    expect(ids.filter((id) => neighbours.has(id)).length).toBeGreaterThanOrEqual(3);
-
-    // Popularity counts viewers: the most popular item is the one the most users viewed.
-    const popular = await request(url).get('/v1/popular?limit=1');
-    const viewers = new Map<string, Set<string>>();
-    for (const p of slice.purchases) {
-      const s = viewers.get(p.itemId) ?? new Set<string>();
-      s.add(p.userId);
-      viewers.set(p.itemId, s);
-    }
-    const most = Math.max(...[...viewers.values()].map((s) => s.size));
-    expect(viewers.get(popular.body.items[0].id as string)?.size).toBe(most);
-  }, 600_000);
+  // Each shop on a database of its own: what one learned must not be what the other is checked against.
+  it.each(['view', 'rating'] as const)(
+    'a shop that sends only %s events gets the neighbours its purchases would give, a gated fine-tune and co-purchase session lists',
+    async (type) => {
+      const own = await createTestDatabase();
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-learn-from-'));
+      let running: RunningApp | undefined;
+      const ownPg = new Client({ connectionString: own.url });
+      await ownPg.connect();
+      try {
+        running = await listenApp(own.url, dataDir, ENV);
+        await checkShop(running, ownPg, slice, type);
+      } finally {
+        await running?.app.close();
+        await ownPg.end();
+        await own.drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    600_000,
+  );
 });
+
+/** The Online Retail slice sent as `type` events only, then the nightly job, then what the shop is served. */
+async function checkShop(
+  running: RunningApp,
+  pg: Client,
+  slice: OnlineRetailData,
+  type: 'view' | 'rating',
+): Promise<void> {
+  const { app, url } = running;
+  // The catalog as a feed import writes it; the events through the API, as a shop sends them (a review
+  // of five stars for every line).
+  await app.get(ImportService).storeOnlineRetail(slice.items, []);
+  for (let i = 0; i < slice.purchases.length; i += 1000) {
+    const events = slice.purchases.slice(i, i + 1000).map((p) => ({
+      eventId: p.eventId,
+      userId: p.userId,
+      itemId: p.itemId,
+      type,
+      ...(type === 'rating' ? { value: 5 } : {}),
+      timestamp: p.timestamp.toISOString(),
+    }));
+    const res = await request(url).post('/v1/events').send({ events });
+    expect(res.status).toBe(202);
+  }
+  expect(
+    (await pg.query<{ type: string }>(`SELECT DISTINCT type FROM events`)).rows.map((r) => r.type),
+  ).toEqual([type]);
+
+  // The nightly job: co-purchase rebuild, embedding, training and the gate, all from those events.
+  const job = await app.get(JobsService).enqueue(FINETUNE, { now: NOW });
+  const done = await waitForJob(url, job.id);
+  expect({ status: done.status, error: done.error }).toEqual({ status: 'succeeded', error: undefined });
+  const result = done.result as {
+    copurchase: { learnedFrom: string[]; pairs: number };
+    metrics: { validationCases: number; trainPairs: number };
+  };
+  expect(result.copurchase.learnedFrom).toEqual(LEARNED[type]);
+  const stats = await request(url).get('/v1/admin/stats');
+  expect(stats.body.learnsFrom).toEqual({ setting: 'auto', types: LEARNED[type] });
+  expect(result.metrics.trainPairs).toBeGreaterThan(0);
+  expect(result.metrics.validationCases).toBeGreaterThan(0);
+
+  // The stored neighbours are the item-kNN of the file's (user, item) pairs, computed here without the job.
+  const knn = buildItemKnn(buildPurchaseMatrix(slice.purchases));
+  expect(result.copurchase.pairs).toBe(
+    new Set(slice.purchases.map((p) => `${p.userId}\u0000${p.itemId}`)).size,
+  );
+  const stored = new Map(
+    (
+      await pg.query<{ item_id: string; ids: string[] }>(
+        `SELECT item_id, array_agg(neighbour_id ORDER BY rank) AS ids FROM item_neighbours GROUP BY item_id`,
+      )
+    ).rows.map((r) => [r.item_id, r.ids]),
+  );
+  let compared = 0;
+  knn.itemIds.forEach((id, j) => {
+    const want = [...knn.neighbors.subarray(knn.offsets[j], knn.offsets[j + 1])].map((i) => knn.itemIds[i]);
+    expect({ id, neighbours: stored.get(id) ?? [] }).toEqual({ id, neighbours: want });
+    compared += want.length;
+  });
+  expect(compared).toBeGreaterThan(100);
+
+  // A cart of one lunch bag is answered from what the events say goes with it, not from its text alone.
+  const cart = await request(url)
+    .post('/v1/recommendations')
+    .send({ itemIds: [LUNCH_BAG], limit: 5, explain: true });
+  expect(cart.status).toBe(200);
+  expect(cart.body.strategy).toMatch(/^session:.*(co-purchase|transitions)/);
+  const knnOfBag = knn.itemIds.indexOf(LUNCH_BAG);
+  const neighbours = new Set(
+    [...knn.neighbors.subarray(knn.offsets[knnOfBag], knn.offsets[knnOfBag + 1])].map((i) => knn.itemIds[i]),
+  );
+  const ids = (cart.body.items as Array<{ id: string }>).map((i) => i.id);
+  expect(ids.filter((id) => neighbours.has(id)).length).toBeGreaterThanOrEqual(3);
+
+  // Popularity counts the shoppers who had the item: the most popular item is the one most users sent.
+  const popular = await request(url).get('/v1/popular?limit=1');
+  const shoppers = new Map<string, Set<string>>();
+  for (const p of slice.purchases) {
+    const s = shoppers.get(p.itemId) ?? new Set<string>();
+    s.add(p.userId);
+    shoppers.set(p.itemId, s);
+  }
+  const most = Math.max(...[...shoppers.values()].map((s) => s.size));
+  expect(shoppers.get(popular.body.items[0].id as string)?.size).toBe(most);
+}

@@ -16,6 +16,7 @@ import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluatio
 import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
 import { ImportService } from '../import/import.service';
+import { LEARNABLE_TYPES, type LearnableType } from '../events/learning-events';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 import { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
 import { RecommendationsService } from '../recommendations/recommendations.service';
@@ -40,7 +41,7 @@ export async function runEval(
     /** The file as sequence data: evaluateOnlineRetail's `itemSequences`. */
     itemSequences?: boolean;
     /** The event type the shop's lines are stored as (default purchases): views stand for a clickstream. */
-    eventsAs?: 'purchase' | 'add_to_cart' | 'view';
+    eventsAs?: LearnableType;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -220,9 +221,9 @@ export function evalCommand(): Command {
     .addOption(
       new Option(
         '--events-as <type>',
-        "store the shop's lines as events of this type (a shop that sends its clickstream or carts, no orders)",
+        "store the shop's lines as events of this type (a shop that sends its reviews, clickstream or carts, no orders; ratings of 5 stars)",
       )
-        .choices(['purchase', 'add_to_cart', 'view'])
+        .choices([...LEARNABLE_TYPES])
         .default('purchase'),
     )
     .option('--json', 'print the result as one JSON line last')
@@ -232,7 +233,7 @@ export function evalCommand(): Command {
         cutoff?: string;
         finetune: boolean;
         itemSequences?: boolean;
-        eventsAs: 'purchase' | 'add_to_cart' | 'view';
+        eventsAs: LearnableType;
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {

@@ -112,7 +112,7 @@ export const envSchema = z.object({
   PROFILE_MAX_EVENTS: positiveInt(1000),
   PROFILE_CACHE_MAX_BYTES: byteSizeSchema('64mb'),
   PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
-  LEARN_FROM: z.enum(['auto', 'purchase', 'add_to_cart', 'view']).default('auto'),
+  LEARN_FROM: z.enum(['auto', 'purchase', 'rating', 'add_to_cart', 'view']).default('auto'),
   WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
   WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
@@ -218,7 +218,7 @@ export interface AppConfig {
   profileCacheMaxBytes: number;
   profileHalfLifeDays: number;
   /** LEARN_FROM: the event type (and those stronger) signals and the fine-tune read as purchases; `auto` resolves it. */
-  learnFrom: 'auto' | 'purchase' | 'add_to_cart' | 'view';
+  learnFrom: 'auto' | 'purchase' | 'rating' | 'add_to_cart' | 'view';
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
   syncIntervalMs: number;

@@ -17,12 +17,23 @@ function harness(learnFrom: string, present: string[]) {
 }
 
 describe('LearningEvents', () => {
-  it('a named type is taken as it is, without asking the log', async () => {
-    const { learning, asked } = harness('view', ['purchase']);
-    expect(await learning.types()).toEqual(['purchase', 'add_to_cart', 'view']);
-    expect(learning.learnsFrom('view')).toBe(true);
-    expect(learning.learnsFrom('rating')).toBe(false);
+  it('a named type is taken as it is, with every stronger type, without asking the log', async () => {
+    const { learning, asked } = harness('add_to_cart', ['purchase']);
+    expect(await learning.types()).toEqual(['purchase', 'rating', 'add_to_cart']);
+    expect(learning.learnsFrom('add_to_cart')).toBe(true);
+    expect(learning.learnsFrom('rating')).toBe(true);
+    expect(learning.learnsFrom('view')).toBe(false);
     expect(asked).toEqual([]);
+    const views = harness('view', []);
+    expect(await views.learning.types()).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
+  });
+
+  it('auto learns from the ratings of a shop that sends reviews and no purchases, not from its views', async () => {
+    const { learning, asked } = harness('auto', ['view', 'rating']);
+    expect(await learning.types()).toEqual(['purchase', 'rating']);
+    expect(asked).toEqual(['purchase', 'rating']);
+    expect(learning.learnsFrom('rating')).toBe(true);
+    expect(learning.learnsFrom('view')).toBe(false);
   });
 
   it('auto keeps purchases for good once found, and views do not change it', async () => {
@@ -37,17 +48,17 @@ describe('LearningEvents', () => {
   it('auto on an empty log learns from the first events sent, and from purchases once one arrives', async () => {
     const { learning, asked, present } = harness('auto', []);
     expect(await learning.types()).toEqual(['purchase']);
-    expect(asked).toEqual(['purchase', 'add_to_cart', 'view']);
+    expect(asked).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
 
     // The first views: the answer is asked again at once, not a minute later.
     present.push('view');
     expect(learning.learnsFrom('view')).toBe(true);
-    expect(await learning.types()).toEqual(['purchase', 'add_to_cart', 'view']);
+    expect(await learning.types()).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
 
     // More views change nothing; a first purchase has the log asked again, and purchases are then final.
     asked.length = 0;
     expect(learning.learnsFrom('view')).toBe(true);
-    expect(await learning.types()).toEqual(['purchase', 'add_to_cart', 'view']);
+    expect(await learning.types()).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
     expect(asked).toEqual([]);
     present.push('purchase');
     expect(learning.learnsFrom('purchase')).toBe(true);

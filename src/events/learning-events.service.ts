@@ -53,7 +53,7 @@ export class LearningEvents {
    */
   learnsFrom(type: EventType): boolean {
     const r = this.resolved;
-    const rank = LEARNABLE_TYPES.indexOf(type as LearnableType);
+    const rank = LEARNABLE_TYPES.indexOf(type);
     const changes =
       r !== undefined &&
       !r.final &&

@@ -1,7 +1,12 @@
 import type { EventType } from './event.entity';
 
-/** The interaction types a shop's signals can be learned from, strongest first. */
-export const LEARNABLE_TYPES = ['purchase', 'add_to_cart', 'view'] as const;
+/**
+ * The interaction types a shop's signals can be learned from, strongest first. A rating says the shopper had the
+ * item (reviews are written by owners), whatever its stars, so it ranks next to a purchase: a shop whose log is
+ * its reviews (the shape of many public retail datasets) learns from them as another learns from orders. The
+ * stars themselves weigh in profiles only (profile.service.ts).
+ */
+export const LEARNABLE_TYPES = ['purchase', 'rating', 'add_to_cart', 'view'] as const;
 export type LearnableType = (typeof LEARNABLE_TYPES)[number];
 
 /** `LEARN_FROM`: one of the learnable types, or `auto` (the strongest type the shop has sent). */

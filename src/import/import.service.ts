@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
+import type { LearnableType } from '../events/learning-events';
 import { CatalogService } from '../catalog/catalog.service';
 import { ItemsRepository } from '../catalog/items.repository';
 import { itemSchema, type ItemInput } from '../catalog/dto/item.schema';
@@ -62,14 +63,14 @@ export class ImportService {
 
   /**
    * Online Retail items and purchases (already read and cleaned) into the catalog and the events table. `as`
-   * stores the lines as another event type (the evaluation's stand-in for a shop that sends only its
-   * clickstream or its carts); only purchases carry the quantity.
+   * stores the lines as another event type (the evaluation's stand-in for a shop that sends only its reviews,
+   * its clickstream or its carts); only purchases carry the quantity, and ratings are of five stars.
    */
   async storeOnlineRetail(
     items: OnlineRetailItem[],
     purchases: Purchase[],
     progress: ImportProgress = () => undefined,
-    as: 'purchase' | 'add_to_cart' | 'view' = 'purchase',
+    as: LearnableType = 'purchase',
   ): Promise<Omit<ImportSummary, 'seconds'>> {
     return {
       items: await this.writeItems(
@@ -87,7 +88,7 @@ export class ImportService {
           userId: p.userId,
           itemId: p.itemId,
           type: as,
-          value: as === 'purchase' ? p.quantity : null,
+          value: as === 'purchase' ? p.quantity : as === 'rating' ? 5 : null,
           sessionId: null,
           occurredAt: p.timestamp,
         })),

@@ -16,18 +16,20 @@ export class InteractionsRepository {
 
   /** Interactions with live items before `now` in time order, with the configured event-type weights. */
   async before(now: Date): Promise<Interaction[]> {
+    // Only what the shop learns from (purchases, unless LEARN_FROM says otherwise) weighs 1: the fine-tune
+    // tells its targets from the context-only events by that weight. Ratings are read only when learned from
+    // (a shop of reviews): otherwise a review repeats a purchase already read.
+    const learned = new Set<string>(await this.learning.types());
+    const types = [...new Set(['purchase', 'add_to_cart', 'view', ...learned])];
     const rows: Array<{ user_id: string; item_id: string; type: string; occurred_at: Date }> =
       await this.db.query(
         `SELECT e.user_id, e.item_id, e.type, e.occurred_at FROM events e
        JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
-       WHERE e.occurred_at < $1 AND e.type IN ('purchase', 'add_to_cart', 'view')
+       WHERE e.occurred_at < $1 AND e.type = ANY($2::varchar[])
        ORDER BY e.occurred_at, e.id`,
-        [now.toISOString()],
+        [now.toISOString(), types],
       );
     const w = this.config.eventWeights;
-    // Only what the shop learns from (purchases, unless LEARN_FROM says otherwise) weighs 1: the fine-tune
-    // tells its targets from the context-only events by that weight.
-    const learned = new Set<string>(await this.learning.types());
     return rows.map((r) => ({
       userId: r.user_id,
       itemId: r.item_id,
