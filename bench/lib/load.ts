@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { processCpuMs } from './server';
+import { processCpuMs, threadCpuMs } from './server';
 
 export interface LoadResult {
   name: string;
@@ -18,6 +18,11 @@ export interface LoadResult {
    * on a shared machine, where the load generator and other processes take turns on the same cores.
    */
   serverCpuMsPerRequest?: number;
+  /**
+   * The same split by thread (Linux): the main thread, the busiest other thread (under session load the session
+   * thread) and the rest (the collector's and libuv's helpers). Whichever is near a full core is the bottleneck.
+   */
+  serverThreadsCpuMsPerRequest?: { main: number; busiestOther: number; rest: number };
 }
 
 export interface LoadOptions {
@@ -62,9 +67,15 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
   // The warm-up is a run of its own, so the server's CPU can be read between it and the measured run.
   if (warmup > 0) await autocannon({ ...base, duration: warmup });
   const cpuBefore = o.serverPid === undefined ? undefined : processCpuMs(o.serverPid);
+  const threadsBefore = o.serverPid === undefined ? undefined : threadCpuMs(o.serverPid);
   const result = await autocannon({ ...base, duration: seconds });
   const cpuAfter = o.serverPid === undefined ? undefined : processCpuMs(o.serverPid);
+  const threadsAfter = o.serverPid === undefined ? undefined : threadCpuMs(o.serverPid);
   const answered = result.requests.total;
+  const threads =
+    threadsBefore && threadsAfter && threadsAfter.size > 0 && answered > 0
+      ? splitByThread(o.serverPid!, threadsBefore, threadsAfter, answered)
+      : undefined;
   return {
     name: o.name,
     connections,
@@ -79,12 +90,41 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     ...(cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
       ? { serverCpuMsPerRequest: +((cpuAfter - cpuBefore) / answered).toFixed(3) }
       : {}),
+    ...(threads ? { serverThreadsCpuMsPerRequest: threads } : {}),
   };
+}
+
+/** Per-request CPU of the main thread, the busiest other thread and the rest, between two readings. */
+function splitByThread(
+  pid: number,
+  before: Map<number, number>,
+  after: Map<number, number>,
+  answered: number,
+): { main: number; busiestOther: number; rest: number } {
+  let main = 0;
+  const others: number[] = [];
+  for (const [tid, ms] of after) {
+    // A thread started during the run (a restarted worker) counts from zero.
+    const used = ms - (before.get(tid) ?? 0);
+    if (tid === pid) main = used;
+    else others.push(used);
+  }
+  const busiest = others.length > 0 ? Math.max(...others) : 0;
+  const rest = others.reduce((a, b) => a + b, 0) - busiest;
+  const per = (ms: number) => +(ms / answered).toFixed(3);
+  return { main: per(main), busiestOther: per(busiest), rest: per(rest) };
 }
 
 export function printResult(r: LoadResult): void {
   process.stdout.write(
     `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p90 ${r.p90ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  max ${r.maxMs.toFixed(0)} ms  errors ${r.errors}  non-2xx ${r.non2xx}` +
-      `${r.serverCpuMsPerRequest === undefined ? '' : `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req`}\n`,
+      `${r.serverCpuMsPerRequest === undefined ? '' : `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req`}` +
+      `${threadSplit(r.serverThreadsCpuMsPerRequest)}\n`,
   );
+}
+
+function threadSplit(t: LoadResult['serverThreadsCpuMsPerRequest']): string {
+  return t === undefined
+    ? ''
+    : ` (main ${t.main.toFixed(3)}, busiest other thread ${t.busiestOther.toFixed(3)}, rest ${t.rest.toFixed(3)})`;
 }

@@ -139,12 +139,37 @@ export function peakRssMb(pid: number): number | undefined {
  * is no /proc. Clock ticks are 10 ms on Linux: over a 10 s load that is well under 1 %.
  */
 export function processCpuMs(pid: number): number | undefined {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time (user + system) in a /proc stat file, in ms; undefined when it cannot be read (not Linux, gone). */
+function statCpuMs(file: string): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(file, 'utf8');
     // The command name may hold spaces; the fields after it are space-separated (utime, stime: 14th, 15th).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time of each thread of a process in ms, by thread id (Linux); empty where /proc has no task list. Node
+ * names every thread "node", so callers tell the main thread by its id (the process id) and the others apart
+ * by how busy they were.
+ */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`);
+    if (ms !== undefined) out.set(Number(tid), ms);
+  }
+  return out;
 }
