@@ -106,6 +106,55 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
     },
     600_000,
   );
+
+  it('views sent without a time are steps in the order sent; purchases at one instant stay one basket', async () => {
+    const own = await createTestDatabase();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-learn-order-'));
+    let running: RunningApp | undefined;
+    const ownPg = new Client({ connectionString: own.url });
+    await ownPg.connect();
+    try {
+      // LEARN_FROM=view: the views and the purchases are both learned from.
+      running = await listenApp(own.url, dataDir, { ...ENV, LEARN_FROM: 'view' });
+      const { url } = running;
+      const titles = ['Garden hose', 'Tea towel', 'Desk lamp', 'Wool scarf', 'Cake tin'];
+      const put = await request(url)
+        .put('/v1/items')
+        .send({ items: ['A', 'B', 'C', 'D', 'E'].map((id, i) => ({ id, title: titles[i] })) });
+      expect(put.status).toBe(200);
+      // Each shopper's whole visit in one batch, no times: every event of a batch gets the same "now".
+      for (const u of ['u1', 'u2', 'u3']) {
+        const views = ['A', 'B', 'C'].map((itemId) => ({ userId: u, itemId, type: 'view' }));
+        const orders = ['D', 'E'].map((itemId) => ({ userId: `p-${u}`, itemId, type: 'purchase' }));
+        expect(
+          (
+            await request(url)
+              .post('/v1/events')
+              .send({ events: [...views, ...orders] })
+          ).status,
+        ).toBe(202);
+      }
+      const queued = await request(url).post('/v1/admin/copurchase');
+      expect(queued.status).toBe(202);
+      const done = await waitForJob(url, queued.body.jobId as string);
+      expect(done.status).toBe('succeeded');
+      const rows = (
+        await ownPg.query<{ item_id: string; next_id: string; probability: number }>(
+          `SELECT item_id, next_id, probability FROM item_transitions ORDER BY item_id, next_id`,
+        )
+      ).rows;
+      // A was always followed by B, and B by C; nothing follows C, and the order lines D, E are one basket.
+      expect(rows.map((r) => [r.item_id, r.next_id, r.probability])).toEqual([
+        ['A', 'B', 1],
+        ['B', 'C', 1],
+      ]);
+    } finally {
+      await running?.app.close();
+      await ownPg.end();
+      await own.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 /** The Online Retail slice sent as `type` events only, then the nightly job, then what the shop is served. */

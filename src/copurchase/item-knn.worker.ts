@@ -2,7 +2,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Client } from 'pg';
 import { buildItemKnn } from '../ranking/item-knn';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
-import { basketsByUser, buildTransitions, DEFAULT_TRANSITION_NEIGHBORS } from '../ranking/transitions';
+import {
+  basketsByUser,
+  buildTransitions,
+  DEFAULT_TRANSITION_NEIGHBORS,
+  type TimedPurchase,
+} from '../ranking/transitions';
 import { readPurchasePairs, readTimedPurchases } from './purchase-pairs.query';
 import type { NeighbourCsr } from './copurchase.repository';
 import type { EventType } from '../events/event.entity';
@@ -42,7 +47,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
   const client = new Client({ connectionString: input.databaseUrl });
   await client.connect();
   let pairs: Array<{ userId: string; itemId: string }>;
-  let timed: Array<{ userId: string; itemId: string; at: Date }>;
+  let timed: TimedPurchase[];
   let learnedFrom: EventType[];
   try {
     learnedFrom = await resolveLearningTypes(

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { EventType } from '../events/event.entity';
+import type { TimedPurchase } from '../ranking/transitions';
 
 /**
  * Who bought what before `asOf`, once per (user, item), live items only: the binary user×item matrix the
@@ -23,22 +24,26 @@ export async function readPurchasePairs(
 }
 
 /**
- * Every purchase before `asOf` with its time, live items only, in (user, time) order: the consecutive baskets
- * sequential transitions are learned from. One row per (user, item, time), so a line repeated on an invoice
- * counts once.
+ * Every purchase before `asOf` with its time, live items only, in (user, time, arrival) order: the consecutive
+ * baskets sequential transitions are learned from. One row per (user, item, time), so a line repeated on an
+ * invoice counts once. Only purchases are an order's lines: any other type learned from (views, carts,
+ * ratings) is `single`, a step of its own in the order it was sent (TimedPurchase.single).
  */
 export async function readTimedPurchases(
   client: ClientBase,
   asOf: Date,
   types: readonly EventType[],
-): Promise<Array<{ userId: string; itemId: string; at: Date }>> {
-  const res = await client.query<[string, string, Date]>({
-    text: `SELECT DISTINCT e.user_id, e.item_id, e.occurred_at
+): Promise<TimedPurchase[]> {
+  const res = await client.query<[string, string, Date, boolean]>({
+    text: `SELECT e.user_id, e.item_id, e.occurred_at, e.type <> 'purchase' AS single
            FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
            WHERE e.type = ANY($2::varchar[]) AND e.occurred_at < $1
-           ORDER BY e.user_id, e.occurred_at`,
+           GROUP BY e.user_id, e.item_id, e.occurred_at, single
+           ORDER BY e.user_id, e.occurred_at, min(e.id)`,
     values: [asOf.toISOString(), types],
     rowMode: 'array',
   });
-  return res.rows.map(([userId, itemId, at]) => ({ userId, itemId, at }));
+  return res.rows.map(([userId, itemId, at, single]) =>
+    single ? { userId, itemId, at, single } : { userId, itemId, at },
+  );
 }

@@ -13,6 +13,19 @@ describe('sequential transitions between consecutive baskets', () => {
     expect(baskets.get('u')).toEqual([['A', 'B'], ['C']]);
   });
 
+  it('takes single steps at one instant in the order given, and only purchases at one instant as a basket', () => {
+    const baskets = basketsByUser([
+      { userId: 'u', itemId: 'C', at: at(1), single: true },
+      { userId: 'u', itemId: 'A', at: at(1), single: true },
+      { userId: 'u', itemId: 'Z', at: at(0), single: true },
+      { userId: 'u', itemId: 'B', at: at(1), single: true },
+      { userId: 'u', itemId: 'E', at: at(1) },
+      { userId: 'u', itemId: 'D', at: at(1) },
+    ]);
+    // Oldest first; at 1h the steps keep their order, and the order lines sit at the place of the first of them.
+    expect(baskets.get('u')).toEqual([['Z'], ['C'], ['A'], ['B'], ['D', 'E']]);
+  });
+
   it('learns P(next | item) from consecutive baskets, leaving re-orders out', () => {
     // u1: {A,B} then {B,C}: A→C and B→C (B again is a re-order). u2: {A} then {C,D}: A→C, A→D.
     // u3: a single basket teaches nothing. A started 2 baskets with a successor: P(C|A) = 2/2, P(D|A) = 1/2;

@@ -7,29 +7,40 @@ export interface TimedPurchase {
   userId: string;
   itemId: string;
   at: Date;
+  /**
+   * A step of its own, never part of a basket: a view, cart or rating the shop learns from. Only an order's
+   * lines share a basket; views sent without a time (one "now" for a whole batch) or with coarse times are
+   * still a sequence, in the order they were sent.
+   */
+  single?: boolean;
 }
 
 export const DEFAULT_TRANSITION_NEIGHBORS = 100;
 
 /**
  * The user's purchases grouped into baskets (one basket: one user, one timestamp — an invoice), oldest first,
- * each basket's items distinct and in ascending id order.
+ * each basket's items distinct and in ascending id order. A `single` purchase is a basket of its own; at one
+ * instant, baskets keep the order of `purchases` (callers pass events in the order they were sent).
  */
 export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, string[][]> {
-  const byUser = new Map<string, Map<number, Set<string>>>();
-  for (const p of purchases) {
+  type Basket = { at: number; seq: number; items: Set<string> };
+  const byUser = new Map<string, Map<string, Basket>>();
+  purchases.forEach((p, seq) => {
     let baskets = byUser.get(p.userId);
-    if (!baskets) byUser.set(p.userId, (baskets = new Map<number, Set<string>>()));
-    const t = p.at.getTime();
-    let basket = baskets.get(t);
-    if (!basket) baskets.set(t, (basket = new Set()));
-    basket.add(p.itemId);
-  }
+    if (!baskets) byUser.set(p.userId, (baskets = new Map<string, Basket>()));
+    const at = p.at.getTime();
+    const key = p.single ? `s${seq}` : `t${at}`;
+    let basket = baskets.get(key);
+    if (!basket) baskets.set(key, (basket = { at, seq, items: new Set() }));
+    basket.items.add(p.itemId);
+  });
   const out = new Map<string, string[][]>();
   for (const [user, baskets] of byUser)
     out.set(
       user,
-      [...baskets.entries()].sort((a, b) => a[0] - b[0]).map(([, items]) => [...items].sort(compareIds)),
+      [...baskets.values()]
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)
+        .map((b) => [...b.items].sort(compareIds)),
     );
   return out;
 }

@@ -94,7 +94,9 @@ export function tuneForModel(input: GateInput): GateResult {
   // The co-purchase job's transitions, learned from the same history (session lists read them).
   const transitions = NeighbourLists.fromKnn(
     buildTransitions(
-      basketsByUser(history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp }))).values(),
+      basketsByUser(
+        history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp, single: e.single })),
+      ).values(),
     ),
   );
   const model = PurchaseSignals.fromPairs(

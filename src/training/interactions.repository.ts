@@ -39,6 +39,8 @@ export class InteractionsRepository {
         : r.type === 'add_to_cart'
           ? Math.min(w.add_to_cart, 0.99)
           : Math.min(w.view, 0.99),
+      // Rows come in (time, arrival) order, which is what orders such steps at one instant.
+      ...(learned.has(r.type) && r.type !== 'purchase' ? { single: true } : {}),
     }));
   }
 

@@ -43,7 +43,9 @@ export function tuneSimilarForModel(
 ): SimilarGateResult {
   const transitions = NeighbourLists.fromKnn(
     buildTransitions(
-      basketsByUser(history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp }))).values(),
+      basketsByUser(
+        history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp, single: e.single })),
+      ).values(),
     ),
   );
   const src: SimilarSources = { ...sources, signals: signals.withTransitions(transitions) };

@@ -20,6 +20,11 @@ export interface Interaction {
   weight?: number;
   /** Purchases sharing a basketId form one basket; without it, purchases at the same instant do. */
   basketId?: string;
+  /**
+   * A learned event that is not an order line (a view, cart or rating the shop learns from): the transitions
+   * the gate learns take it as a step of its own, as serving does (TimedPurchase.single).
+   */
+  single?: boolean;
 }
 
 export interface ContextWeightOptions {
