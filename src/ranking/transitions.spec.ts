@@ -21,8 +21,10 @@ describe('sequential transitions between consecutive baskets', () => {
       { userId: 'u', itemId: 'B', at: at(1), single: true },
       { userId: 'u', itemId: 'E', at: at(1) },
       { userId: 'u', itemId: 'D', at: at(1) },
+      { userId: 'u', itemId: 'C', at: at(1), single: true },
     ]);
-    // Oldest first; at 1h the steps keep their order, and the order lines sit at the place of the first of them.
+    // Oldest first; at 1h the steps keep their order (C sent twice at one instant counts once, at its first
+    // place), and the order lines sit at the place of the first of them.
     expect(baskets.get('u')).toEqual([['Z'], ['C'], ['A'], ['B'], ['D', 'E']]);
   });
 

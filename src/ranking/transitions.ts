@@ -19,8 +19,9 @@ export const DEFAULT_TRANSITION_NEIGHBORS = 100;
 
 /**
  * The user's purchases grouped into baskets (one basket: one user, one timestamp — an invoice), oldest first,
- * each basket's items distinct and in ascending id order. A `single` purchase is a basket of its own; at one
- * instant, baskets keep the order of `purchases` (callers pass events in the order they were sent).
+ * each basket's items distinct and in ascending id order. A `single` purchase is a basket of its own (the same
+ * item at the same instant once); at one instant, baskets keep the order of `purchases` (callers pass events in
+ * the order they were sent).
  */
 export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, string[][]> {
   type Basket = { at: number; seq: number; items: Set<string> };
@@ -29,7 +30,8 @@ export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, 
     let baskets = byUser.get(p.userId);
     if (!baskets) byUser.set(p.userId, (baskets = new Map<string, Basket>()));
     const at = p.at.getTime();
-    const key = p.single ? `s${seq}` : `t${at}`;
+    // A step repeated at one instant counts once, at its first place (as the co-purchase job reads them).
+    const key = p.single ? `s${at}\u0000${p.itemId}` : `t${at}`;
     let basket = baskets.get(key);
     if (!basket) baskets.set(key, (basket = { at, seq, items: new Set() }));
     basket.items.add(p.itemId);
