@@ -169,6 +169,32 @@ describe('jobs (real server and PostgreSQL)', () => {
     });
   }, 300_000);
 
+  it('runs a job queued while the lane is finishing its last one, without waiting for a poll', async () => {
+    // Polling is off here: a job queued between the runner's last empty claim and its exit must still be run
+    // by that enqueue (a lost wake-up would leave it queued until the next poll tick, minutes later).
+    const jobs = t.app.get(JobsService);
+    const ran: number[] = [];
+    const ROUNDS = 60;
+    let done!: () => void;
+    const all = new Promise<void>((r) => (done = r));
+    jobs.register(
+      'test-chain',
+      ({ job }) => {
+        const i = job.params.i as number;
+        ran.push(i);
+        if (i + 1 >= ROUNDS) done();
+        // The next job is queued as this one finishes, so its insert races the runner's next claim.
+        else setTimeout(() => void jobs.enqueue('test-chain', { i: i + 1 }), (i % 4) * 2);
+        return Promise.resolve({});
+      },
+      'index',
+    );
+    await jobs.enqueue('test-chain', { i: 0 });
+    const stalled = new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 60_000).unref());
+    expect(await Promise.race([all.then(() => 'done'), stalled])).toBe('done');
+    expect(ran).toEqual(Array.from({ length: ROUNDS }, (_, i) => i));
+  }, 120_000);
+
   async function countJobs(where: string): Promise<number> {
     const { DataSource } = await import('typeorm');
     const ds = t.app.get(DataSource);

@@ -40,6 +40,11 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly handlers = new Map<string, { handler: JobHandler; lane: JobLane }>();
   private timer: NodeJS.Timeout | undefined;
   private readonly busy = new Map<JobLane, Promise<void>>();
+  /**
+   * Lanes poked while their runner was busy. A job queued after the runner's last (empty) claim but before it
+   * exits would otherwise wait for the next poll tick, or forever with polling off.
+   */
+  private readonly pokedWhileBusy = new Set<JobLane>();
   private stopped = false;
   /**
    * The async context this service was built in (start-up: no request). Runners start from whatever called
@@ -129,13 +134,22 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   /** Per lane, runs its queued jobs one after another on this process until none is claimable. */
   poke(): void {
     for (const lane of JOB_LANES) {
-      if (this.busy.has(lane) || this.stopped) continue;
+      if (this.stopped) continue;
       if (![...this.handlers.values()].some((h) => h.lane === lane)) continue;
+      if (this.busy.has(lane)) {
+        // The lane's runner may already have found nothing and be on its way out: it drains once more.
+        this.pokedWhileBusy.add(lane);
+        continue;
+      }
       const run = this.outsideRequests(async () => {
         try {
-          while (!this.stopped && (await this.runNext(undefined, undefined, lane))) {
-            /* keep draining */
-          }
+          do {
+            this.pokedWhileBusy.delete(lane);
+            while (!this.stopped && (await this.runNext(undefined, undefined, lane))) {
+              /* keep draining */
+            }
+            // No await between this check and the `finally` below, so a poke cannot fall between them.
+          } while (!this.stopped && this.pokedWhileBusy.has(lane));
         } catch (e) {
           this.logger.error(`job runner (${lane}): ${(e as Error).message}`);
         } finally {
