@@ -107,7 +107,7 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
     600_000,
   );
 
-  it('views sent without a time are steps in the order sent; purchases at one instant stay one basket', async () => {
+  it('views sent without a time are steps in the order sent, within their session; purchases at one instant stay one basket', async () => {
     const own = await createTestDatabase();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-learn-order-'));
     let running: RunningApp | undefined;
@@ -133,6 +133,15 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
               .send({ events: [...views, ...orders] })
           ).status,
         ).toBe(202);
+      }
+      // Two visits each: A in one session, C in the next. A visit's last step does not lead into the next
+      // visit, so this teaches nothing (chained, it would add A→C and take P(B | A) to 3/4).
+      for (const u of ['v1', 'v2']) {
+        const visits = [
+          { userId: u, itemId: 'A', type: 'view', sessionId: `${u}-visit-1` },
+          { userId: u, itemId: 'C', type: 'view', sessionId: `${u}-visit-2` },
+        ];
+        expect((await request(url).post('/v1/events').send({ events: visits })).status).toBe(202);
       }
       const queued = await request(url).post('/v1/admin/copurchase');
       expect(queued.status).toBe(202);

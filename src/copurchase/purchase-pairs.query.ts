@@ -27,23 +27,27 @@ export async function readPurchasePairs(
  * Every purchase before `asOf` with its time, live items only, in (user, time, arrival) order: the consecutive
  * baskets sequential transitions are learned from. One row per (user, item, time), so a line repeated on an
  * invoice counts once. Only purchases are an order's lines: any other type learned from (views, carts,
- * ratings) is `single`, a step of its own in the order it was sent (TimedPurchase.single).
+ * ratings) is `single`, a step of its own in the order it was sent, within the session it was sent with
+ * (TimedPurchase.single, .sessionId).
  */
 export async function readTimedPurchases(
   client: ClientBase,
   asOf: Date,
   types: readonly EventType[],
 ): Promise<TimedPurchase[]> {
-  const res = await client.query<[string, string, Date, boolean]>({
-    text: `SELECT e.user_id, e.item_id, e.occurred_at, e.type <> 'purchase' AS single
+  const res = await client.query<[string, string, Date, boolean, string | null]>({
+    text: `SELECT e.user_id, e.item_id, e.occurred_at, e.type <> 'purchase' AS single,
+                  CASE WHEN e.type <> 'purchase' THEN e.session_id END AS session
            FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
            WHERE e.type = ANY($2::varchar[]) AND e.occurred_at < $1
-           GROUP BY e.user_id, e.item_id, e.occurred_at, single
+           GROUP BY e.user_id, e.item_id, e.occurred_at, single, session
            ORDER BY e.user_id, e.occurred_at, min(e.id)`,
     values: [asOf.toISOString(), types],
     rowMode: 'array',
   });
-  return res.rows.map(([userId, itemId, at, single]) =>
-    single ? { userId, itemId, at, single } : { userId, itemId, at },
+  return res.rows.map(([userId, itemId, at, single, sessionId]) =>
+    single
+      ? { userId, itemId, at, single, ...(sessionId !== null ? { sessionId } : {}) }
+      : { userId, itemId, at },
   );
 }

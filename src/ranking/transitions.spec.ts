@@ -28,6 +28,33 @@ describe('sequential transitions between consecutive baskets', () => {
     expect(baskets.get('u')).toEqual([['Z'], ['C'], ['A'], ['B'], ['D', 'E']]);
   });
 
+  it("chains steps within their session only, and a user's orders across sessions", () => {
+    const baskets = basketsByUser([
+      { userId: 'u', itemId: 'A', at: at(1), single: true, sessionId: 's1' },
+      { userId: 'u', itemId: 'P', at: at(1) },
+      { userId: 'u', itemId: 'B', at: at(2), single: true, sessionId: 's1' },
+      { userId: 'u', itemId: 'C', at: at(3), single: true, sessionId: 's2' },
+      { userId: 'u', itemId: 'Q', at: at(3) },
+      { userId: 'u', itemId: 'D', at: at(4), single: true, sessionId: 's2' },
+      { userId: 'u', itemId: 'E', at: at(5), single: true },
+    ]);
+    expect([...baskets.values()]).toEqual([
+      [['A'], ['B']],
+      [['P'], ['Q'], ['E']],
+      [['C'], ['D']],
+    ]);
+    const t = buildTransitions(baskets.values());
+    const successors = (id: string) => {
+      const j = t.itemIndex.get(id)!;
+      return [...t.neighbors.subarray(t.offsets[j], t.offsets[j + 1])].map((n) => t.itemIds[n]);
+    };
+    // B ends its visit: nothing of the next one follows it.
+    expect(successors('B')).toEqual([]);
+    expect(successors('A')).toEqual(['B']);
+    expect(successors('C')).toEqual(['D']);
+    expect(successors('P')).toEqual(['Q']);
+  });
+
   it('learns P(next | item) from consecutive baskets, leaving re-orders out', () => {
     // u1: {A,B} then {B,C}: A→C and B→C (B again is a re-order). u2: {A} then {C,D}: A→C, A→D.
     // u3: a single basket teaches nothing. A started 2 baskets with a successor: P(C|A) = 2/2, P(D|A) = 1/2;

@@ -13,6 +13,12 @@ export interface TimedPurchase {
    * still a sequence, in the order they were sent.
    */
   single?: boolean;
+  /**
+   * The shopping session a step was sent with (Event.sessionId). Steps chain only within their session: the
+   * last view of one visit does not lead to the first of the next. Order lines (not `single`) chain across a
+   * user's orders whatever their sessions, since each order is often a visit of its own.
+   */
+  sessionId?: string;
 }
 
 export const DEFAULT_TRANSITION_NEIGHBORS = 100;
@@ -21,14 +27,16 @@ export const DEFAULT_TRANSITION_NEIGHBORS = 100;
  * The user's purchases grouped into baskets (one basket: one user, one timestamp — an invoice), oldest first,
  * each basket's items distinct and in ascending id order. A `single` purchase is a basket of its own (the same
  * item at the same instant once); at one instant, baskets keep the order of `purchases` (callers pass events in
- * the order they were sent).
+ * the order they were sent). Each sequence is keyed by its user, and a session's steps are a sequence of their
+ * own, keyed by user and session (TimedPurchase.sessionId).
  */
 export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, string[][]> {
   type Basket = { at: number; seq: number; items: Set<string> };
   const byUser = new Map<string, Map<string, Basket>>();
   purchases.forEach((p, seq) => {
-    let baskets = byUser.get(p.userId);
-    if (!baskets) byUser.set(p.userId, (baskets = new Map<string, Basket>()));
+    const sequence = p.single && p.sessionId !== undefined ? `${p.userId}\u0000${p.sessionId}` : p.userId;
+    let baskets = byUser.get(sequence);
+    if (!baskets) byUser.set(sequence, (baskets = new Map<string, Basket>()));
     const at = p.at.getTime();
     // A step repeated at one instant counts once, at its first place (as the co-purchase job reads them).
     const key = p.single ? `s${at}\u0000${p.itemId}` : `t${at}`;

@@ -95,7 +95,13 @@ export function tuneForModel(input: GateInput): GateResult {
   const transitions = NeighbourLists.fromKnn(
     buildTransitions(
       basketsByUser(
-        history.map((e) => ({ userId: e.userId, itemId: e.itemId, at: e.timestamp, single: e.single })),
+        history.map((e) => ({
+          userId: e.userId,
+          itemId: e.itemId,
+          at: e.timestamp,
+          single: e.single,
+          sessionId: e.sessionId,
+        })),
       ).values(),
     ),
   );

@@ -21,14 +21,19 @@ export class InteractionsRepository {
     // (a shop of reviews): otherwise a review repeats a purchase already read.
     const learned = new Set<string>(await this.learning.types());
     const types = [...new Set(['purchase', 'add_to_cart', 'view', ...learned])];
-    const rows: Array<{ user_id: string; item_id: string; type: string; occurred_at: Date }> =
-      await this.db.query(
-        `SELECT e.user_id, e.item_id, e.type, e.occurred_at FROM events e
+    const rows: Array<{
+      user_id: string;
+      item_id: string;
+      type: string;
+      occurred_at: Date;
+      session_id: string | null;
+    }> = await this.db.query(
+      `SELECT e.user_id, e.item_id, e.type, e.occurred_at, e.session_id FROM events e
        JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
        WHERE e.occurred_at < $1 AND e.type = ANY($2::varchar[])
        ORDER BY e.occurred_at, e.id`,
-        [now.toISOString(), types],
-      );
+      [now.toISOString(), types],
+    );
     const w = this.config.eventWeights;
     return rows.map((r) => ({
       userId: r.user_id,
@@ -40,7 +45,9 @@ export class InteractionsRepository {
           ? Math.min(w.add_to_cart, 0.99)
           : Math.min(w.view, 0.99),
       // Rows come in (time, arrival) order, which is what orders such steps at one instant.
-      ...(learned.has(r.type) && r.type !== 'purchase' ? { single: true } : {}),
+      ...(learned.has(r.type) && r.type !== 'purchase'
+        ? { single: true, ...(r.session_id !== null ? { sessionId: r.session_id } : {}) }
+        : {}),
     }));
   }
 

@@ -25,6 +25,8 @@ export interface Interaction {
    * the gate learns take it as a step of its own, as serving does (TimedPurchase.single).
    */
   single?: boolean;
+  /** The session a `single` step was sent with: the gate's transitions chain steps within it (TimedPurchase.sessionId). */
+  sessionId?: string;
 }
 
 export interface ContextWeightOptions {
