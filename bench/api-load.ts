@@ -173,6 +173,23 @@ async function main(): Promise<void> {
         }),
       );
     }
+    if (want('session-floor')) {
+      // The same route with ten ids the catalog does not hold: parsing, validation, the list steps, recording
+      // and the answer, without gathering — the floor a session list's own work adds to.
+      results.push(
+        await load({
+          serverPid: server.child.pid,
+          name: 'POST /v1/recommendations (10 unknown ids)',
+          url: server.url,
+          method: 'POST',
+          seconds,
+          next: () => ({
+            path: '/v1/recommendations',
+            body: JSON.stringify({ itemIds: Array.from({ length: 10 }, (_, i) => `no-such-item-${i}`) }),
+          }),
+        }),
+      );
+    }
     if (want('similar-reindex')) {
       // /similar while a full reindex (re-embed everything, rebuild, swap) runs in the same server.
       const job = (await (
