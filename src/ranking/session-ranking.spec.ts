@@ -12,8 +12,6 @@ import {
   SESSION_LIMITS,
   SESSION_VECTOR_EF,
   sessionDecay,
-  sessionSubset,
-  slotsForList,
   type SessionBlend,
   type SessionSources,
 } from './session-ranking';
@@ -197,50 +195,6 @@ describe('session ranking', () => {
       const full = rankSession(set, blend, size);
       reserveNewArrivalSlots(full, limit, newItemSlots, isNew);
       expect(rankSessionList(set, blend, { limit, pool, newItemSlots }, isNew)).toEqual(full.slice(0, pool));
-    }
-  });
-
-  it('narrowed to slotsForList, a set ranks to the same list as the whole set', () => {
-    const random = mulberry32(11);
-    const blend: SessionBlend = { ...DEFAULT_SESSION_BLEND, cosFlat: 0.5, knn: 1, trans: 0.5 };
-    for (let trial = 0; trial < 300; trial++) {
-      const size = 1 + Math.floor(random() * 150);
-      const column = () => Float64Array.from({ length: size }, () => Math.floor(random() * 8) / 8);
-      const set = emptySessionSet(
-        Array.from(
-          { length: size },
-          (_, i) => `item-${String(Math.floor(random() * 1e6)).padStart(6, '0')}-${i}`,
-        ),
-      );
-      for (const c of [set.cos, set.cosFlat, set.knn, set.knnRecent, set.trans, set.transRecent, set.logPop])
-        c.set(column());
-      set.itemRows.set(Int32Array.from({ length: size }, (_, i) => i));
-      // The thread knows which items may be new (no sales, recent); only the main thread knows which of them
-      // are exhausted: a new arrival is one of the first kind that is not of the second.
-      const mayBeNew = Uint8Array.from({ length: size }, () => (random() < 0.2 ? 1 : 0));
-      const exhausted = Uint8Array.from({ length: size }, () => (random() < 0.5 ? 1 : 0));
-      const limit = 1 + Math.floor(random() * 12);
-      const shape = {
-        limit,
-        pool: limit + Math.floor(random() * 3 * limit),
-        newItemSlots: Math.floor(random() * 3),
-      };
-      const whole = rankSessionList(set, blend, shape, (s) => mayBeNew[s] === 1 && exhausted[s] === 0);
-      const slots = slotsForList(set, blend, shape.pool, (s) => mayBeNew[s] === 1);
-      const sub = sessionSubset(set, slots);
-      const narrowed = rankSessionList(
-        sub,
-        blend,
-        shape,
-        (i) => mayBeNew[slots[i]] === 1 && exhausted[slots[i]] === 0,
-      );
-      expect(narrowed.map((i) => sub.ids[i])).toEqual(whole.map((s) => set.ids[s]));
-      // The subset carries each candidate's features with it.
-      const i = Math.floor(random() * sub.size);
-      if (sub.size > 0) {
-        expect(sub.knn[i]).toBe(set.knn[slots[i]]);
-        expect(sub.itemRows[i]).toBe(slots[i]);
-      }
     }
   });
 });

@@ -374,44 +374,6 @@ export function rankSessionList(
   return head.slice(0, shape.pool);
 }
 
-/**
- * The slots of `set` that rankSessionList can place in its first `pool` places: the best `pool` by the blend,
- * and every candidate `mayBeNew` admits (a superset of the new arrivals, whose reserved places may go to any
- * of them). rankSessionList over these slots alone gives the list it gives over the whole set, so a set can
- * be narrowed to them before it is handed on; in slot order.
- */
-export function slotsForList(
-  set: SessionCandidateSet,
-  w: SessionBlend,
-  pool: number,
-  mayBeNew: (slot: number) => boolean,
-): number[] {
-  const keep = new Uint8Array(set.size);
-  for (const s of rankSession(set, w, pool)) keep[s] = 1;
-  const out: number[] = [];
-  for (let s = 0; s < set.size; s++) if (keep[s] === 1 || mayBeNew(s)) out.push(s);
-  return out;
-}
-
-/** The candidates of `set` at `slots`, in that order, with their features. */
-export function sessionSubset(set: SessionCandidateSet, slots: readonly number[]): SessionCandidateSet {
-  const sub = emptySessionSet(slots.map((s) => set.ids[s]));
-  slots.forEach((s, i) => {
-    sub.cos[i] = set.cos[s];
-    sub.cosFlat[i] = set.cosFlat[s];
-    sub.knn[i] = set.knn[s];
-    sub.knnRecent[i] = set.knnRecent[s];
-    sub.knnVia[i] = set.knnVia[s];
-    sub.trans[i] = set.trans[s];
-    sub.transRecent[i] = set.transRecent[s];
-    sub.transVia[i] = set.transVia[s];
-    sub.logTrend[i] = set.logTrend[s];
-    sub.logPop[i] = set.logPop[s];
-    sub.itemRows[i] = set.itemRows[s];
-  });
-  return sub;
-}
-
 /** The session's distinct items, each at its last position (a cart may list an item twice). */
 export function distinctLast(session: readonly string[]): string[] {
   const last = new Map<string, number>();

@@ -126,7 +126,6 @@ export class SessionLists {
         query,
         pass,
       );
-    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const onThread = this.thread?.gather(this.index, model, {
       session,
       query,
@@ -138,15 +137,12 @@ export class SessionLists {
       },
       excluded: [...excluded],
       cosFlat: blend.cosFlat !== 0,
-      // With a rules stage every candidate stays ranked (below): the thread hands back all of them.
-      narrow: stage
-        ? undefined
-        : { blend, pool, nowMs: now.getTime(), newArrivalDays: this.newArrivals.days },
     });
     // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
     const { set, buyers } = onThread ? await onThread.catch(gather) : gather();
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
+    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const isNew = (i: number) => isNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime());
     // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
     const order = rankSessionList(

@@ -1,7 +1,7 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import type { ItemBuyerCounts } from '../ranking/purchase-signals';
 import type { NeighbourListsWire } from '../ranking/neighbour-lists';
-import type { SessionBlend, SessionCandidateSet } from '../ranking/session-ranking';
+import type { SessionCandidateSet } from '../ranking/session-ranking';
 import type { ListOptions } from '../recommendations/dto/options.schema';
 import type { PackedSet } from './packed-set';
 
@@ -39,12 +39,6 @@ export interface GatherRequest {
   rules: Pick<ListOptions, 'category' | 'minPrice' | 'maxPrice' | 'inStockOnly'>;
   excluded: string[];
   cosFlat: boolean;
-  /**
-   * When set, the thread answers only the candidates the list can show (slotsForList): the best `pool` by
-   * `blend`, and the items that may be new arrivals at `nowMs` (no buyers, on sale for at most
-   * `newArrivalDays`). Unset (a rules stage may reach deeper than any pool): every candidate.
-   */
-  narrow?: { blend: SessionBlend; pool: number; nowMs: number; newArrivalDays: number };
 }
 
 /** A session candidate set and each candidate's distinct buyers (what the new-arrival rule reads). */

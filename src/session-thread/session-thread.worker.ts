@@ -5,7 +5,7 @@ import { PurchaseSignals } from '../ranking/purchase-signals';
 import { itemFilter } from '../recommendations/filters';
 import { HnswVectorIndex } from '../vector-index/hnsw-vector-index.adapter';
 import type { FromSessionThread, ToSessionThread } from './session-thread.protocol';
-import { gatherCandidateSet, narrowGathered } from './gather';
+import { gatherCandidateSet } from './gather';
 import { packGathered } from './packed-set';
 
 /**
@@ -75,8 +75,7 @@ async function handle(m: ToSessionThread): Promise<void> {
           r.query,
           pass,
         );
-        const answer = r.narrow ? narrowGathered(set, r.narrow, (id) => items.get(id)?.availableFrom) : set;
-        send({ kind: 'gathered', id: m.id, packed: packGathered(answer, r.session) });
+        send({ kind: 'gathered', id: m.id, packed: packGathered(set, r.session) });
       } catch (e) {
         send({ kind: 'gather-failed', id: m.id, message: (e as Error).message });
       }
