@@ -163,7 +163,7 @@ describe('nightly fine-tune', () => {
     // The slice is from 2010: the job trains as of its last purchase, not today's clock. Its one day then all lies
     // in the one-day validation window, where no customer has earlier history: nothing can be judged.
     const result = done.result as FinetuneJobResult;
-    expect(result).toMatchObject({ activated: false, metrics: { validationCases: 0 } });
+    expect(result).toMatchObject({ activated: false, metrics: { validationCases: 0, gateKind: 'session' } });
     expect(result.metrics.validationPairs).toBeGreaterThan(0);
     const listed = await models(url);
     expect(listed.active).toBeNull();

@@ -15,6 +15,7 @@ import { contentRecommender } from '../evaluation/baseline-recommenders';
 import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluation.report';
 import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
+import { visitsAsUsers } from '../evaluation/visits-as-users';
 import { ImportService } from '../import/import.service';
 import { LEARNABLE_TYPES, type LearnableType } from '../events/learning-events';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
@@ -42,6 +43,8 @@ export async function runEval(
     itemSequences?: boolean;
     /** The event type the shop's lines are stored as (default purchases): views stand for a clickstream. */
     eventsAs?: LearnableType;
+    /** The engine's events stored under one user per invoice (visitsAsUsers). */
+    visitsAsUsers?: boolean;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -82,7 +85,12 @@ export async function runEval(
           // line in the file; only the events are cut at the cutoff.
           await ctx
             .get(ImportService)
-            .storeOnlineRetail([...data.items, ...data.unsold], split.training, progress, opts.eventsAs);
+            .storeOnlineRetail(
+              [...data.items, ...data.unsold],
+              opts.visitsAsUsers ? visitsAsUsers(split.training) : split.training,
+              progress,
+              opts.eventsAs,
+            );
           await ctx.get(CatalogSnapshot).reload();
           await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
           const built = await ctx.get(IndexService).rebuild((d, t) => progress('index', d, t));
@@ -172,10 +180,14 @@ export async function runEval(
       >;
       if (opts.itemSequences) json.itemSequences = true;
       if (opts.eventsAs && opts.eventsAs !== 'purchase') json.eventsAs = opts.eventsAs;
+      if (opts.visitsAsUsers) json.visitsAsUsers = true;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       const variant =
         (opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '') +
+        (opts.visitsAsUsers
+          ? "the engine's events stored one user per invoice (--visits-as-users): only the session rows compare\n"
+          : '') +
         (opts.eventsAs && opts.eventsAs !== 'purchase'
           ? `the shop's lines stored as ${opts.eventsAs} events, no purchases (--events-as)\n`
           : '');
@@ -226,6 +238,10 @@ export function evalCommand(): Command {
         .choices([...LEARNABLE_TYPES])
         .default('purchase'),
     )
+    .option(
+      '--visits-as-users',
+      "store the engine's events under one user per invoice, as a shop that cannot tie visits to shoppers (the baselines keep the customers; only the session rows compare)",
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -234,6 +250,7 @@ export function evalCommand(): Command {
         finetune: boolean;
         itemSequences?: boolean;
         eventsAs: LearnableType;
+        visitsAsUsers?: boolean;
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
@@ -247,6 +264,7 @@ export function evalCommand(): Command {
               finetune: opts.finetune,
               itemSequences: !!opts.itemSequences,
               eventsAs: opts.eventsAs,
+              visitsAsUsers: !!opts.visitsAsUsers,
               progress: bar.update,
             }),
           ).finally(bar.stop);

@@ -20,7 +20,7 @@ import { topK } from '../ranking/top-k';
 import { basketsByUser, buildTransitions } from '../ranking/transitions';
 import { contextWeight, type Interaction } from './model/training-pairs';
 import { tuneSimilarForModel, type SimilarGateResult } from './similar-gate';
-import { tuneSessions } from './session-gate';
+import { tuneSessions, type SessionValidationCase } from './session-gate';
 
 const K = 10;
 
@@ -35,6 +35,8 @@ export interface GateInput {
   itemIds: string[];
   /** Purchases before the validation window. */
   history: Interaction[];
+  /** Session cases from inside the window (session-gate.ts windowSessionCases); the session kind only. */
+  windowSessions?: SessionValidationCase[];
   /** Start of the validation window: the moment every list is asked at. */
   at: Date;
   halfLifeDays: number;
@@ -218,6 +220,7 @@ export function tuneForModel(input: GateInput): GateResult {
         .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
       targets: u.targets,
     })),
+    windowCases: input.windowSessions,
     known: (id) => row.has(id),
     at,
     newArrivals: sources.newArrivals,

@@ -31,7 +31,10 @@ function unitVector(i: number): Float32Array {
   return v;
 }
 
-/** Three shoppers with a history before the validation window and a basket inside it. */
+/**
+ * Three shoppers with a history before the validation window and a basket inside it, and one who first came in
+ * the window and bought twice there.
+ */
 function shopHistory(): Interaction[] {
   const events: Interaction[] = [];
   ['u1', 'u2', 'u3'].forEach((userId, u) => {
@@ -39,6 +42,8 @@ function shopHistory(): Interaction[] {
     events.push({ userId, itemId: ITEMS[u + 1], timestamp: new Date('2025-04-20T10:00:00Z'), weight: 0.3 });
     events.push({ userId, itemId: ITEMS[u + 2], timestamp: new Date('2025-05-28T10:00:00Z'), weight: 1 });
   });
+  events.push({ userId: 'u4', itemId: 'i4', timestamp: new Date('2025-05-25T10:00:00Z'), weight: 1 });
+  events.push({ userId: 'u4', itemId: 'i5', timestamp: new Date('2025-05-26T10:00:00Z'), weight: 1 });
   return events;
 }
 
@@ -48,7 +53,12 @@ const settled = <T>(value: T): BackgroundRun<T> => ({
 });
 
 /** Hand-made fakes of the fine-tune's ports, each writing what it was asked into one shared log. */
-function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFails?: boolean }) {
+function harness(opts: {
+  candidateNdcg: number;
+  activeNdcg: number;
+  copurchaseFails?: boolean;
+  history?: Interaction[];
+}) {
   const log: string[] = [];
   const inserted: Array<{ version: string; status: string; weights: Buffer | null }> = [];
   const tuned: GateInput[] = [];
@@ -84,7 +94,7 @@ function harness(opts: { candidateNdcg: number; activeNdcg: number; copurchaseFa
   const interactions: FinetuneInteractions = {
     before: (now: Date) => {
       log.push(`interactions<${now.toISOString()}`);
-      return Promise.resolve(shopHistory());
+      return Promise.resolve(opts.history ?? shopHistory());
     },
     latestPurchaseAt: () => Promise.resolve(new Date('2025-05-28T10:00:00Z')),
     availableFrom: () => Promise.resolve(new Map()),
@@ -171,6 +181,11 @@ describe('FinetuneService', () => {
       ['u1', 'u2', 'u3'],
       ['u1', 'u2', 'u3'],
     ]);
+    // The session kind also gets the window's own cases: u4's second basket after its first.
+    expect(tuned.map((t) => t.windowSessions)).toEqual([
+      [{ session: ['i4'], targets: ['i5'] }],
+      [{ session: ['i4'], targets: ['i5'] }],
+    ]);
     expect(result.metrics).toMatchObject({
       validationNdcg: 0.4,
       activeValidationNdcg: 0.3,
@@ -189,6 +204,41 @@ describe('FinetuneService', () => {
     expect(log.filter((e) => e.startsWith('activate') || e.startsWith('prune'))).toEqual([]);
     // The model trained on the full history is only needed once the gate accepts.
     expect(log).not.toContain('train:full');
+  });
+
+  describe('on a shop whose window holds no shopper who bought before it', () => {
+    // Two one-visit shoppers, each with two purchases inside the window and none before.
+    const visits: Interaction[] = [
+      ['v1', 'i1', '2025-05-25T10:00:00Z'],
+      ['v1', 'i2', '2025-05-25T10:05:00Z'],
+      ['v2', 'i3', '2025-05-26T10:00:00Z'],
+      ['v2', 'i4', '2025-05-26T10:05:00Z'],
+    ].map(([userId, itemId, at]) => ({ userId, itemId, timestamp: new Date(at), weight: 1 }));
+
+    it('lets the session lists decide the gate', async () => {
+      const { service, tuned, inserted } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history: visits });
+      const result = await service.finetune({ now: NOW });
+
+      expect(tuned.map((t) => t.users)).toEqual([[], []]);
+      expect(tuned[0].windowSessions).toEqual([
+        { session: ['i1'], targets: ['i2'] },
+        { session: ['i3'], targets: ['i4'] },
+      ]);
+      // The fake gate scores session lists at half the personalised number: 0.2 against 0.15.
+      expect(result.activated).toBe(true);
+      expect(result.metrics).toMatchObject({ gateKind: 'session', validationCases: 0 });
+      expect(inserted.map((v) => v.status)).toEqual(['candidate']);
+    });
+
+    it('refuses a candidate whose session lists are worse, saying so', async () => {
+      const { service } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3, history: visits });
+      const result = await service.finetune({ now: NOW });
+
+      expect(result.activated).toBe(false);
+      expect(result.reason).toMatch(
+        /^session validation NDCG@10 0\.1000 does not beat the active model's 0\.1500/,
+      );
+    });
   });
 
   it('refuses a worse candidate', async () => {

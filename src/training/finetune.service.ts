@@ -11,6 +11,7 @@ import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { buildTrainingPairs, type Interaction } from './model/training-pairs';
 import { ProjectionTrainer } from './projection-trainer';
+import { windowSessionCases } from './session-gate';
 import type { BackgroundRun } from './training-workers';
 
 const MAX_TUNING_CASES = 1500;
@@ -155,6 +156,14 @@ export class FinetuneService {
       // The gate: candidate vs the model in service, both with their blend tuned on the same validation
       // baskets (in parallel, each in its own thread).
       const users = validationCases(purchases, interactions, itemIds, validationStart);
+      const knownItems = new Set(itemIds);
+      const windowSessions = evenSample(
+        windowSessionCases(
+          purchases.filter((e) => knownItems.has(e.itemId)),
+          validationStart,
+        ),
+        MAX_TUNING_CASES,
+      );
       const dates = await this.interactions.availableFrom();
       const availableFrom = Float64Array.from(itemIds, (id) => dates.get(id)?.getTime() ?? NaN);
       const gate = (projected: Float32Array, dim: number, tau: number) =>
@@ -166,6 +175,7 @@ export class FinetuneService {
             tau,
             itemIds,
             history: purchases.filter((e) => e.timestamp < validationStart),
+            windowSessions,
             at: validationStart,
             halfLifeDays: this.config.profileHalfLifeDays,
             repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
@@ -209,11 +219,24 @@ export class FinetuneService {
         sessionBlend: candidate.sessionWeights,
         ...trainOpts,
       };
+      // The personalised lists decide. A shop whose window holds no shopper who also bought before it (one
+      // that cannot tie a visit to the next) has none of their cases: its session lists, each model with its own
+      // tuned session blend, decide instead — else such a shop would keep the raw text vectors for good.
+      const judged =
+        users.length > 0
+          ? { kind: 'personalised', candidate: candidate.ndcg, active: current.ndcg, cases: users.length }
+          : {
+              kind: 'session',
+              candidate: candidate.sessionNdcg,
+              active: current.sessionNdcg,
+              cases: candidate.sessionCases,
+            };
+      metrics.gateKind = judged.kind;
       const accepted = candidateWins({
-        candidateNdcg: candidate.ndcg,
-        activeNdcg: current.ndcg,
+        candidateNdcg: judged.candidate,
+        activeNdcg: judged.active,
         minGain: cfg.minGain,
-        validationCases: users.length,
+        validationCases: judged.cases,
       });
       if (!accepted) {
         await this.versions.insert({
@@ -224,7 +247,10 @@ export class FinetuneService {
           params,
           weights: null,
         });
-        const reason = `validation NDCG@10 ${candidate.ndcg.toFixed(4)} does not beat the active model's ${current.ndcg.toFixed(4)} by ${cfg.minGain}`;
+        const reason =
+          judged.cases > 0
+            ? `${judged.kind === 'session' ? 'session ' : ''}validation NDCG@10 ${judged.candidate.toFixed(4)} does not beat the active model's ${judged.active.toFixed(4)} by ${cfg.minGain}`
+            : 'no validation case: no purchase in the validation window follows an earlier one';
         this.logger.warn(`fine-tune rejected: ${reason}`);
         return {
           version,
@@ -296,7 +322,11 @@ export function validationCases(
   const cases = [...first.entries()]
     .filter(([u]) => hasHistory.has(u))
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  // An even sample keeps tuning time bounded on large shops.
-  const step = Math.max(1, Math.ceil(cases.length / MAX_TUNING_CASES));
-  return cases.filter((_, i) => i % step === 0).map(([userId, f]) => ({ userId, targets: f.targets }));
+  return evenSample(cases, MAX_TUNING_CASES).map(([userId, f]) => ({ userId, targets: f.targets }));
+}
+
+/** At most `max` of `cases`, evenly spread: keeps tuning time bounded on large shops. */
+function evenSample<T>(cases: readonly T[], max: number): T[] {
+  const step = Math.max(1, Math.ceil(cases.length / max));
+  return cases.filter((_, i) => i % step === 0);
 }

@@ -1,4 +1,13 @@
-import { validationSession, VALIDATION_SESSION_ITEMS } from './session-gate';
+import { PurchaseSignals } from '../ranking/purchase-signals';
+import { neighbourLists as lists } from '../ranking/testing/neighbour-lists';
+import {
+  MIN_FIRST_BASKET_CASES,
+  tuneSessions,
+  validationSession,
+  VALIDATION_SESSION_ITEMS,
+  windowSessionCases,
+  type SessionGateInput,
+} from './session-gate';
 
 const at = (minute: number) => new Date(Date.UTC(2011, 0, 1, 10, minute));
 const buy = (itemId: string, minute: number) => ({ userId: 'u', itemId, timestamp: at(minute), weight: 1 });
@@ -20,5 +29,83 @@ describe('validation sessions of the gate', () => {
 
   it('is empty without history', () => {
     expect(validationSession([])).toEqual([]);
+  });
+});
+
+describe('session cases from inside the validation window', () => {
+  const of = (userId: string, itemId: string, minute: number) => ({ ...buy(itemId, minute), userId });
+  const start = at(30);
+
+  it('makes a case of each later basket in the window, from everything bought before it', () => {
+    const purchases = [
+      of('u', 'a', 0),
+      of('u', 'b', 0),
+      // The first basket in the window: the case every validation user gives already, not one of these.
+      of('u', 'c', 31),
+      of('u', 'd', 31),
+      of('u', 'e', 40),
+      of('u', 'c', 40),
+      of('u', 'f', 50),
+    ];
+    expect(windowSessionCases(purchases, start)).toEqual([
+      // The basket before minute 40 is {c, d}; c is in the session, so only e is a target.
+      { session: ['c', 'd'], targets: ['e'] },
+      { session: ['e', 'c'], targets: ['f'] },
+    ]);
+  });
+
+  it('needs no purchase before the window: a one-visit shopper of single steps gives cases', () => {
+    const purchases = [of('v', 'x', 35), of('v', 'y', 36), of('v', 'z', 37)];
+    expect(windowSessionCases(purchases, start)).toEqual([
+      { session: ['x'], targets: ['y'] },
+      { session: ['x', 'y'], targets: ['z'] },
+    ]);
+  });
+
+  it('takes at most perUser cases a user, the earliest, users in id order', () => {
+    const steps = (userId: string) =>
+      Array.from({ length: 8 }, (_, i) => of(userId, `${userId}${i}`, 31 + i));
+    const cases = windowSessionCases([...steps('w'), ...steps('b')], start, 2);
+    expect(cases.map((c) => c.targets)).toEqual([['b1'], ['b2'], ['w1'], ['w2']]);
+  });
+
+  it('leaves out a basket whose items are all in its session, and shoppers with one basket in the window', () => {
+    const purchases = [of('u', 'a', 31), of('u', 'a', 32), of('s', 'q', 0), of('s', 'r', 33)];
+    expect(windowSessionCases(purchases, start)).toEqual([]);
+  });
+});
+
+describe('the session kind of the gate', () => {
+  // A after-which T is bought (transitions); A's co-purchase neighbour is C, which nobody takes next.
+  const signals = new PurchaseSignals(
+    ['A', 'C', 'T'].map((itemId) => ({ itemId, buyers: 3, recentBuyers: 0, repeatBuyers: 0 })),
+    lists({ A: [['C', 0.9]] }),
+    at(0),
+    lists({ A: [['T', 0.4]] }),
+  );
+  const input = (users: number, windowCases: number): SessionGateInput => ({
+    sources: { signals, vectorOf: () => undefined, nearest: () => [] },
+    users: Array.from({ length: users }, () => ({ history: [buy('A', 0)], targets: new Set(['T']) })),
+    windowCases: Array.from({ length: windowCases }, () => ({ session: ['A'], targets: ['T'] })),
+    known: () => true,
+    at: at(30),
+    newArrivals: { days: 30, availableFrom: () => undefined },
+    newItemSlots: 0,
+  });
+
+  it("tunes on the window's cases too where few shoppers came back across its start", () => {
+    const few = tuneSessions(input(2, 5));
+    expect(few.cases).toBe(7);
+    // Every case's next item is A's successor, not its co-purchase neighbour: the tuned blend ranks it first.
+    expect(few.ndcg).toBe(1);
+    expect(few.weights.trans + few.weights.transRecent).toBeGreaterThan(0);
+  });
+
+  it('tunes on the first-basket cases alone where there are enough of them', () => {
+    expect(tuneSessions(input(MIN_FIRST_BASKET_CASES, 5)).cases).toBe(MIN_FIRST_BASKET_CASES);
+  });
+
+  it("has the window's cases alone to go on where no shopper came back", () => {
+    expect(tuneSessions(input(0, 4)).cases).toBe(4);
   });
 });
