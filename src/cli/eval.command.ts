@@ -77,6 +77,8 @@ export async function runEval(
       const result = await evaluateOnlineRetail(file, {
         cutoff,
         itemSequences: opts.itemSequences,
+        // The baselines see the shop as the engine does: a visit is all either knows of a shopper.
+        baselineTraining: opts.visitsAsUsers ? visitsAsUsers : undefined,
         onLoadProgress: (p) => progress('load', p.rowsRead, 0),
         onEvaluateProgress: (p) => progress(`${p.protocol}:${p.method}`.slice(0, 24), p.done, p.total),
         extraRecommenders: async (split, data) => {
@@ -169,7 +171,7 @@ export async function runEval(
               engine: ['next-basket', 'discovery'],
               projection: ['next-basket', 'discovery'],
               content: ['next-basket', 'discovery'],
-              'engine-session': ['session'],
+              'engine-session': ['session', 'in-visit'],
             },
           };
         },
@@ -186,7 +188,7 @@ export async function runEval(
       const variant =
         (opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '') +
         (opts.visitsAsUsers
-          ? "the engine's events stored one user per invoice (--visits-as-users): only the session rows compare\n"
+          ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
           : '') +
         (opts.eventsAs && opts.eventsAs !== 'purchase'
           ? `the shop's lines stored as ${opts.eventsAs} events, no purchases (--events-as)\n`

@@ -171,7 +171,7 @@ describe('buildBaselines', () => {
   it('builds pop, repeat and itemknn, adds content on request, and keeps repeat out of discovery', () => {
     const plain = buildBaselines(training);
     expect(Object.keys(plain.recommenders)).toEqual(['pop', 'repeat', 'itemknn', 'markov']);
-    expect(plain.restrictTo).toEqual({ repeat: ['next-basket'], markov: ['session'] });
+    expect(plain.restrictTo).toEqual({ repeat: ['next-basket'], markov: ['session', 'in-visit'] });
     const withContent = buildBaselines(training, {
       content: { candidates: ['A'], vectorOf: () => undefined },
     });

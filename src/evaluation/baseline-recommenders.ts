@@ -166,5 +166,5 @@ export function buildBaselines(training: readonly Purchase[], options: BaselineO
   if (options.content) {
     recommenders.content = contentRecommender({ ...options.content, popularity: stats.popularity });
   }
-  return { stats, recommenders, restrictTo: { repeat: ['next-basket'], markov: ['session'] } };
+  return { stats, recommenders, restrictTo: { repeat: ['next-basket'], markov: ['session', 'in-visit'] } };
 }

@@ -1,4 +1,4 @@
-import type { EvaluationSplit, Purchase, TestUser } from './evaluation.types';
+import type { EvaluationSplit, Purchase, TestUser, TestVisit } from './evaluation.types';
 import { compareIds } from '../ranking/ids';
 
 export const DEFAULT_CUTOFF = new Date('2011-11-01T00:00:00Z');
@@ -65,5 +65,47 @@ export function split(purchases: readonly Purchase[], cutoff: Date = DEFAULT_CUT
       target: [...new Set(first.lines.map((line) => line.itemId))].sort(compareIds),
     });
   }
-  return { cutoff: new Date(cutoffMs), training, historyByUser, testUsers };
+  return {
+    cutoff: new Date(cutoffMs),
+    training,
+    historyByUser,
+    testUsers,
+    testVisits: firstVisits(invoicesAfter),
+  };
+}
+
+/**
+ * Each user's first visit after the cutoff (earliest line, then invoice number). An invoice `X#n` (asItemSequences
+ * split invoice X into its items) belongs to visit X: a visit is what the shopper did in one go.
+ */
+function firstVisits(
+  invoicesAfter: ReadonlyMap<string, ReadonlyMap<string, { time: number; lines: Purchase[] }>>,
+): TestVisit[] {
+  const visits: TestVisit[] = [];
+  for (const [userId, invoices] of [...invoicesAfter].sort(([a], [b]) => compareIds(a, b))) {
+    const byVisit = new Map<string, { time: number; lines: Purchase[] }>();
+    for (const [invoiceNo, invoice] of invoices) {
+      const visitNo = invoiceNo.split('#')[0];
+      const visit = byVisit.get(visitNo);
+      if (!visit) byVisit.set(visitNo, { time: invoice.time, lines: [...invoice.lines] });
+      else {
+        visit.time = Math.min(visit.time, invoice.time);
+        visit.lines.push(...invoice.lines);
+      }
+    }
+    let first: [string, { time: number; lines: Purchase[] }] | undefined;
+    for (const entry of byVisit) {
+      if (
+        !first ||
+        entry[1].time < first[1].time ||
+        (entry[1].time === first[1].time && compareIds(entry[0], first[0]) < 0)
+      )
+        first = entry;
+    }
+    if (!first) continue;
+    // Stable: lines at one instant keep the file's order.
+    const lines = first[1].lines.slice().sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    visits.push({ userId, invoiceNo: first[0], lines });
+  }
+  return visits;
 }

@@ -90,6 +90,36 @@ describe('protocolCases', () => {
       cases.map((c) => [c.user.userId, c.user.history.map((p) => p.itemId), [...c.targets], [...c.exclude]]),
     ).toEqual([['w1', ['A', 'C', 'D'], ['E'], ['A', 'C', 'D']]]);
   });
+
+  it("in-visit: each user's first visit after the cutoff, new customers too, its last distinct item the target", () => {
+    const at = (minute: number) => new Date(Date.UTC(2011, 10, 2, 12, minute));
+    const line = (userId: string, itemId: string, invoiceNo: string, minute: number): Purchase => ({
+      ...purchase(userId, itemId, invoiceNo, '10-01'),
+      timestamp: at(minute),
+    });
+    const cases = protocolCases(
+      split([
+        purchase('r1', 'A', '40', '10-01'),
+        // r1's first visit after the cutoff is invoice 41, split into items (asItemSequences): B, C, B, D.
+        line('r1', 'B', '41#1', 0),
+        line('r1', 'C', '41#2', 1),
+        line('r1', 'B', '41#3', 2),
+        line('r1', 'D', '41#4', 3),
+        line('r1', 'E', '42', 60),
+        // A new customer (nothing before the cutoff) counts; a one-item visit does not.
+        line('n1', 'F', '50', 5),
+        line('n1', 'G', '50', 5),
+        line('n2', 'H', '51', 5),
+      ]),
+      'in-visit',
+    );
+    expect(
+      cases.map((c) => [c.user.userId, c.user.history.map((p) => p.itemId), [...c.targets], [...c.exclude]]),
+    ).toEqual([
+      ['n1/50', ['F'], ['G'], ['F']],
+      ['r1/41', ['B', 'C'], ['D'], ['B', 'C']],
+    ]);
+  });
 });
 
 describe('evaluate', () => {
@@ -174,7 +204,8 @@ describe('report formatting', () => {
     const report = await evaluate(
       data,
       { pop: () => ['C'], engine: () => ['N'], repeat: () => [], itemknn: () => [], content: () => [] },
-      { restrictTo: { repeat: ['next-basket'] } },
+      // The fixed lists would break the in-visit protocol's exclusions; its rows are shaped like the session's.
+      { restrictTo: { repeat: ['next-basket'] }, protocols: ['next-basket', 'discovery', 'session'] },
     );
     const json = toEvaluationJson(report, { modelVersion: 'use-lite@1+proj-7', trainSeconds: 12.345 });
     expect(Object.keys(json)).toEqual(['cutoff', 'k', 'protocols', 'modelVersion', 'trainSeconds']);
@@ -216,7 +247,10 @@ describe('report formatting', () => {
     const lines = formatEvaluationTable(report).split('\n');
     expect(lines[0]).toBe('cutoff 2011-11-01, K = 10');
     expect(lines[1]).toMatch(/^protocol\s+method\s+users\s+Recall@10\s+NDCG@10\s+Hit@10/);
-    expect(lines).toHaveLength(6);
+    // Header, rule, and one row per protocol: next-basket, discovery, session, in-visit.
+    expect(lines).toHaveLength(7);
+    // u1's visit A → C and u3's N → C: pop's C is each one's target (u2's one-item visit is no case).
+    expect(lines[6]).toMatch(/^in-visit\s+pop\s+2\s+1\.0000\s/);
     expect(lines[3]).toMatch(/^next-basket\s+pop\s+3\s+0\.3333\s/);
     expect(new Set(lines.slice(1).map((line) => line.length)).size).toBe(1);
   });

@@ -26,12 +26,16 @@ export interface ProtocolCase {
  * session: the user's last pre-cutoff invoice is all a recommender sees (as `history`, an anonymous session);
  * with `sessionItems` set, their last that many distinct items instead (sequence data, where every invoice is
  * one item); the session's items leave candidates and targets; users with nothing left are skipped.
+ * in-visit: the public session benchmarks' task ("up to 10 items, predict the next") inside one visit after the
+ * cutoff, new customers' included: the visit's distinct items before its last one (at most IN_VISIT_ITEMS, the
+ * latest) are the session, the last one is the target. Visits of fewer than two distinct items are skipped.
  */
 export function protocolCases(
   split: EvaluationSplit,
   protocol: Protocol,
   sessionItems?: number,
 ): ProtocolCase[] {
+  if (protocol === 'in-visit') return inVisitCases(split);
   const cases: ProtocolCase[] = [];
   for (const user of split.testUsers) {
     if (protocol === 'next-basket') {
@@ -50,6 +54,38 @@ export function protocolCases(
     const owned = new Set(user.history.map((purchase) => purchase.itemId));
     const targets = new Set(user.target.filter((id) => !owned.has(id)));
     if (targets.size > 0) cases.push({ user, exclude: owned, targets });
+  }
+  return cases;
+}
+
+/** The longest session of the in-visit protocol. */
+export const IN_VISIT_ITEMS = 10;
+
+function inVisitCases(split: EvaluationSplit): ProtocolCase[] {
+  const cases: ProtocolCase[] = [];
+  for (const visit of split.testVisits) {
+    // Each item at its first line: the order the shopper came to them in.
+    const firstLines: Purchase[] = [];
+    const seen = new Set<string>();
+    for (const line of visit.lines) {
+      if (seen.has(line.itemId)) continue;
+      seen.add(line.itemId);
+      firstLines.push(line);
+    }
+    if (firstLines.length < 2) continue;
+    const target = firstLines[firstLines.length - 1];
+    const session = firstLines.slice(Math.max(0, firstLines.length - 1 - IN_VISIT_ITEMS), -1);
+    cases.push({
+      user: {
+        userId: `${visit.userId}/${visit.invoiceNo}`,
+        history: session,
+        targetInvoiceNo: visit.invoiceNo,
+        targetTimestamp: target.timestamp,
+        target: [target.itemId],
+      },
+      exclude: new Set(session.map((p) => p.itemId)),
+      targets: new Set([target.itemId]),
+    });
   }
   return cases;
 }

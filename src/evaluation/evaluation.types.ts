@@ -2,7 +2,7 @@ import type { Purchase } from '../online-retail/online-retail.types';
 
 export type { Purchase };
 
-export const PROTOCOLS = ['next-basket', 'discovery', 'session'] as const;
+export const PROTOCOLS = ['next-basket', 'discovery', 'session', 'in-visit'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** What a recommender may know about a test user: only events strictly before the cutoff. */
@@ -39,6 +39,18 @@ export interface EvaluationSplit {
   historyByUser: ReadonlyMap<string, Purchase[]>;
   /** Users with history before and at least one purchase at/after the cutoff, ascending userId. */
   testUsers: TestUser[];
+  /**
+   * Every user's first visit at/after the cutoff, new customers' too (ascending userId): the in-visit protocol's
+   * material. A visit is one invoice (with --item-sequences, the invoice its items were split from).
+   */
+  testVisits: TestVisit[];
+}
+
+/** One visit after the cutoff: its lines in the order they happened (stable for equal timestamps). */
+export interface TestVisit {
+  userId: string;
+  invoiceNo: string;
+  lines: Purchase[];
 }
 
 export type { RankingMetrics } from '../ranking/ranking-metrics';

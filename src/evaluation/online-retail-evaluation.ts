@@ -27,6 +27,11 @@ export interface OnlineRetailEvaluationOptions {
    * sessions of each user's last SEQUENCE_SESSION_ITEMS items.
    */
   itemSequences?: boolean;
+  /**
+   * What the baselines learn from, given the training purchases (default: those purchases): a comparison where
+   * the engine sees the shop another way (one user per visit) gives the baselines the same view.
+   */
+  baselineTraining?: (training: EvaluationSplit['training']) => EvaluationSplit['training'];
   onLoadProgress?: (progress: LoadProgress) => void;
   onEvaluateProgress?: (progress: EvaluateProgress) => void;
 }
@@ -82,7 +87,8 @@ export async function evaluateOnlineRetail(
   const splitSeconds = seconds(started);
 
   started = performance.now();
-  const baselines = buildBaselines(evaluationSplit.training, { content: options.content });
+  const baselineTraining = options.baselineTraining?.(evaluationSplit.training) ?? evaluationSplit.training;
+  const baselines = buildBaselines(baselineTraining, { content: options.content });
   const baselineSeconds = seconds(started);
 
   started = performance.now();

@@ -37,6 +37,8 @@ export interface GateInput {
   history: Interaction[];
   /** Session cases from inside the window (session-gate.ts windowSessionCases); the session kind only. */
   windowSessions?: SessionValidationCase[];
+  /** Next-step cases inside the window's visits (session-gate.ts visitSessionCases); the session kind only. */
+  visitSessions?: SessionValidationCase[];
   /** Start of the validation window: the moment every list is asked at. */
   at: Date;
   halfLifeDays: number;
@@ -221,6 +223,7 @@ export function tuneForModel(input: GateInput): GateResult {
       targets: u.targets,
     })),
     windowCases: input.windowSessions,
+    visitCases: input.visitSessions,
     known: (id) => row.has(id),
     at,
     newArrivals: sources.newArrivals,

@@ -11,7 +11,7 @@ import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { buildTrainingPairs, type Interaction } from './model/training-pairs';
 import { ProjectionTrainer } from './projection-trainer';
-import { windowSessionCases } from './session-gate';
+import { visitSessionCases, windowSessionCases } from './session-gate';
 import type { BackgroundRun } from './training-workers';
 
 const MAX_TUNING_CASES = 1500;
@@ -157,13 +157,12 @@ export class FinetuneService {
       // baskets (in parallel, each in its own thread).
       const users = validationCases(purchases, interactions, itemIds, validationStart);
       const knownItems = new Set(itemIds);
+      const knownPurchases = purchases.filter((e) => knownItems.has(e.itemId));
       const windowSessions = evenSample(
-        windowSessionCases(
-          purchases.filter((e) => knownItems.has(e.itemId)),
-          validationStart,
-        ),
+        windowSessionCases(knownPurchases, validationStart),
         MAX_TUNING_CASES,
       );
+      const visitSessions = evenSample(visitSessionCases(knownPurchases, validationStart), MAX_TUNING_CASES);
       const dates = await this.interactions.availableFrom();
       const availableFrom = Float64Array.from(itemIds, (id) => dates.get(id)?.getTime() ?? NaN);
       const gate = (projected: Float32Array, dim: number, tau: number) =>
@@ -176,6 +175,7 @@ export class FinetuneService {
             itemIds,
             history: purchases.filter((e) => e.timestamp < validationStart),
             windowSessions,
+            visitSessions,
             at: validationStart,
             halfLifeDays: this.config.profileHalfLifeDays,
             repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,

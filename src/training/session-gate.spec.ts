@@ -2,9 +2,11 @@ import { PurchaseSignals } from '../ranking/purchase-signals';
 import { neighbourLists as lists } from '../ranking/testing/neighbour-lists';
 import {
   MIN_FIRST_BASKET_CASES,
+  MIN_VISIT_CASES,
   tuneSessions,
   validationSession,
   VALIDATION_SESSION_ITEMS,
+  visitSessionCases,
   windowSessionCases,
   type SessionGateInput,
 } from './session-gate';
@@ -75,6 +77,61 @@ describe('session cases from inside the validation window', () => {
   });
 });
 
+describe('next-step cases inside the visits of the validation window', () => {
+  const start = at(30);
+  const step = (userId: string, itemId: string, minute: number, extra: object = {}) => ({
+    ...buy(itemId, minute),
+    userId,
+    ...extra,
+  });
+
+  it('asks every step after the first of a visit, with the visit so far as the session', () => {
+    const purchases = [
+      step('u', 'old', 0), // before the window: not part of any case
+      step('u', 'a', 31),
+      step('u', 'b', 32),
+      step('u', 'a', 33), // already in the session: no target left
+      step('u', 'c', 34),
+    ];
+    expect(visitSessionCases(purchases, start)).toEqual([
+      { session: ['a'], targets: ['b'] },
+      // a, looked at again, is the session's latest item.
+      { session: ['b', 'a'], targets: ['c'] },
+    ]);
+  });
+
+  it('cuts visits where more than VISIT_GAP_MS passes, and by sessionId where steps carry one', () => {
+    const byGap = [step('u', 'a', 31), step('u', 'b', 32), step('u', 'c', 32 + 31), step('u', 'd', 32 + 32)];
+    expect(visitSessionCases(byGap, start)).toEqual([
+      { session: ['a'], targets: ['b'] },
+      { session: ['c'], targets: ['d'] },
+    ]);
+    const bySession = [
+      step('u', 'a', 31, { single: true, sessionId: 's1' }),
+      step('u', 'b', 32, { single: true, sessionId: 's2' }),
+      step('u', 'c', 33, { single: true, sessionId: 's2' }),
+    ];
+    expect(visitSessionCases(bySession, start)).toEqual([{ session: ['b'], targets: ['c'] }]);
+  });
+
+  it('takes the events of one instant as one step, single ones too: their order is not known', () => {
+    const basket = [step('u', 'a', 31), step('u', 'b', 31), step('u', 'c', 35)];
+    expect(visitSessionCases(basket, start)).toEqual([{ session: ['a', 'b'], targets: ['c'] }]);
+    const views = [step('u', 'x', 31, { single: true }), step('u', 'y', 31, { single: true })];
+    expect(visitSessionCases(views, start)).toEqual([]);
+  });
+
+  it('keeps the last ten distinct items of a long visit as the session', () => {
+    const purchases = Array.from({ length: 13 }, (_, i) => step('u', `i${i}`, 31 + i));
+    const cases = visitSessionCases(purchases, start);
+    expect(cases).toHaveLength(12);
+    expect(cases[11]).toEqual({
+      session: Array.from({ length: 10 }, (_, i) => `i${i + 2}`),
+      targets: ['i12'],
+    });
+  });
+});
+
 describe('the session kind of the gate', () => {
   // A after-which T is bought (transitions); A's co-purchase neighbour is C, which nobody takes next.
   const signals = new PurchaseSignals(
@@ -107,5 +164,26 @@ describe('the session kind of the gate', () => {
 
   it("has the window's cases alone to go on where no shopper came back", () => {
     expect(tuneSessions(input(0, 4)).cases).toBe(4);
+  });
+
+  it('tunes on the next-step cases inside visits where there are enough of them', () => {
+    // The first-basket cases' next item is A's co-purchase neighbour C; three times as many in-visit cases take
+    // A's successor T, which the tuned blend then ranks first: (900 · 1 + 300 · 1/log2(3)) / 1200.
+    const users = Array.from({ length: MIN_FIRST_BASKET_CASES }, () => ({
+      history: [buy('A', 0)],
+      targets: new Set(['C']),
+    }));
+    const visitCases = Array.from({ length: 3 * MIN_FIRST_BASKET_CASES }, () => ({
+      session: ['A'],
+      targets: ['T'],
+    }));
+    const both = tuneSessions({ ...input(0, 0), users, visitCases });
+    expect(both.cases).toBe(4 * MIN_FIRST_BASKET_CASES);
+    expect(both.ndcg).toBeCloseTo((900 + 300 / Math.log2(3)) / 1200, 10);
+    expect(both.weights.trans + both.weights.transRecent).toBeGreaterThan(0);
+    // Fewer than MIN_VISIT_CASES (a shop of baskets) are left out: the first-basket cases decide alone, C first.
+    const few = tuneSessions({ ...input(0, 0), users, visitCases: visitCases.slice(0, MIN_VISIT_CASES - 1) });
+    expect(few.cases).toBe(MIN_FIRST_BASKET_CASES);
+    expect(few.ndcg).toBe(1);
   });
 });
