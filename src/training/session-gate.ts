@@ -64,15 +64,8 @@ export function windowSessionCases(
   perUser = WINDOW_CASES_PER_USER,
 ): SessionValidationCase[] {
   const startMs = start.getTime();
-  const byUser = new Map<string, Interaction[]>();
-  for (const e of purchases) {
-    const list = byUser.get(e.userId);
-    if (list) list.push(e);
-    else byUser.set(e.userId, [e]);
-  }
   const out: SessionValidationCase[] = [];
-  for (const userId of [...byUser.keys()].sort()) {
-    const events = byUser.get(userId)!;
+  for (const events of eachUsersEvents(purchases)) {
     // Most shoppers bought nothing in the window: their history is not sorted for nothing.
     if (events.filter((e) => e.timestamp.getTime() >= startMs).length < 2) continue;
     // Stable: events at one instant keep the order they came in (steps sent without times).
@@ -104,16 +97,8 @@ export function windowSessionCases(
  */
 export function visitSessionCases(purchases: readonly Interaction[], start: Date): SessionValidationCase[] {
   const startMs = start.getTime();
-  const byUser = new Map<string, Interaction[]>();
-  for (const e of purchases) {
-    if (e.timestamp.getTime() < startMs) continue;
-    const list = byUser.get(e.userId);
-    if (list) list.push(e);
-    else byUser.set(e.userId, [e]);
-  }
   const out: SessionValidationCase[] = [];
-  for (const userId of [...byUser.keys()].sort()) {
-    const events = byUser.get(userId)!;
+  for (const events of eachUsersEvents(purchases.filter((e) => e.timestamp.getTime() >= startMs))) {
     if (events.length < 2) continue;
     // Stable: events at one instant keep the order they came in (steps sent without times).
     const ordered = events.slice().sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
@@ -147,6 +132,17 @@ export function visitSessionCases(purchases: readonly Interaction[], start: Date
     closeVisit();
   }
   return out;
+}
+
+/** Each user's events in the order given, users in id order (so a sample of the cases is stable). */
+function eachUsersEvents(events: readonly Interaction[]): Interaction[][] {
+  const byUser = new Map<string, Interaction[]>();
+  for (const e of events) {
+    const list = byUser.get(e.userId);
+    if (list) list.push(e);
+    else byUser.set(e.userId, [e]);
+  }
+  return [...byUser.keys()].sort().map((userId) => byUser.get(userId)!);
 }
 
 function distinctTimes(ordered: readonly Interaction[]): number[] {
