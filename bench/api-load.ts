@@ -4,6 +4,8 @@
  * carts: a purchasing user's last 10 distinct items) through POST /v1/recommendations, and whatever
  * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise, after 2 s of
  * the same load that is not counted (BENCH_WARMUP_SECONDS) and once the started server has gone idle.
+ * `session` draws from a pool of 2,000 real carts, so most are asked again and answered from held candidate
+ * sets (RECS_SESSION_CACHE_MAX_BYTES); `session-unique` asks only carts never asked before.
  * `--finetuned`: on a copy of that database after the nightly fine-tune (its 128-d projected vectors and tuned
  * blends, what a shop serves from its second day; made once, see lib/bench-data.ts).
  * Usage: npm run build && node dist/bench/api-load.js [--only items,events] [--finetuned] [--fresh]
@@ -27,7 +29,7 @@ const DB = RAW_DB;
 
 async function itemAndUserIds(
   url: string,
-): Promise<{ items: string[]; users: string[]; sessions: string[][] }> {
+): Promise<{ items: string[]; users: string[]; sessions: string[][]; histories: string[][] }> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -46,7 +48,16 @@ async function itemAndUserIds(
           GROUP BY user_id HAVING count(*) >= 10 LIMIT 2000`,
       )
     ).rows.map((r) => r.ids);
-    return { items, users, sessions };
+    // Every purchasing user's distinct items in the order last bought, for carts never asked before.
+    const histories = (
+      await c.query<{ ids: string[] }>(
+        `SELECT array_agg(item_id ORDER BY last_at) AS ids
+           FROM (SELECT user_id, item_id, max(occurred_at) AS last_at FROM events
+                  WHERE type = 'purchase' GROUP BY user_id, item_id) d
+          GROUP BY user_id HAVING count(*) >= 15`,
+      )
+    ).rows.map((r) => r.ids);
+    return { items, users, sessions, histories };
   } finally {
     await c.end();
   }
@@ -84,7 +95,7 @@ async function main(): Promise<void> {
     ? await finetunedBenchData(adminUrl(), process.argv.includes('--fresh'))
     : rawBenchData();
   process.stdout.write(`vectors: ${data.label} (${data.db})\n`);
-  const { items, users, sessions } = await itemAndUserIds(data.url);
+  const { items, users, sessions, histories } = await itemAndUserIds(data.url);
   const server = await startServer({
     ...data.env,
     ...(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}),
@@ -173,6 +184,32 @@ async function main(): Promise<void> {
         }),
       );
     }
+    if (want('session-unique')) {
+      // Carts no request asked before (10 of a buyer's items, in the order bought, drawn afresh until unseen):
+      // what a list costs when no held candidate set can answer it (RECS_SESSION_CACHE_MAX_BYTES).
+      const asked = new Set<string>();
+      const unseenCart = (): string[] => {
+        for (;;) {
+          const h = pick(histories);
+          const cart = h.filter(() => Math.random() < 10 / h.length).slice(0, 10);
+          const key = cart.join('\u0001');
+          if (cart.length === 10 && !asked.has(key)) {
+            asked.add(key);
+            return cart;
+          }
+        }
+      };
+      results.push(
+        await load({
+          serverPid: server.child.pid,
+          name: 'POST /v1/recommendations (10-item session, unseen carts)',
+          url: server.url,
+          method: 'POST',
+          seconds,
+          next: () => ({ path: '/v1/recommendations', body: JSON.stringify({ itemIds: unseenCart() }) }),
+        }),
+      );
+    }
     if (want('session-floor')) {
       // The same route with ten ids the catalog does not hold: parsing, validation, the list steps, recording
       // and the answer, without gathering — the floor a session list's own work adds to.
@@ -227,8 +264,12 @@ async function main(): Promise<void> {
     }
     for (const r of results) printResult(r);
     // Where the session lists were gathered (SESSION_THREAD): on the server's session thread or in-process.
-    const after = (await (await fetch(`${server.url}/v1/admin/stats`)).json()) as { sessionThread?: unknown };
+    const after = (await (await fetch(`${server.url}/v1/admin/stats`)).json()) as {
+      sessionThread?: unknown;
+      sessionCache?: unknown;
+    };
     process.stdout.write(`session thread: ${JSON.stringify(after.sessionThread ?? null)}\n`);
+    process.stdout.write(`session sets held: ${JSON.stringify(after.sessionCache ?? null)}\n`);
     process.stdout.write(
       `${JSON.stringify({ bench: 'api-load', vectors: data.label, results, serverPeakRssMb: peakRssMb(server.child.pid!) })}\n`,
     );

@@ -24,7 +24,10 @@ import { createTestDatabase, type TestDatabase } from './support/database';
  * Session lists gathered on the session thread are the lists the main thread gathers: two servers on one
  * database and data directory, one with SESSION_THREAD=on and one with it off, answer the same sessions with
  * the same items, scores, reasons and strategy — also right after a catalog write, which the thread must see
- * before the next list, and after the thread died. Online Retail slice, real encoder, index and PostgreSQL.
+ * before the next list, and after the thread died. The thread's server holds no candidate sets (each list is
+ * gathered); the other holds them (RECS_SESSION_CACHE_MAX_BYTES), so its repeated sessions are answered from
+ * held sets, which must equal fresh gatherings through every change. Online Retail slice, real encoder, index
+ * and PostgreSQL.
  */
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 const AT = new Date('2010-12-01T12:30:00.000Z');
@@ -54,6 +57,7 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
           DATABASE_URL: db.url,
           STATS_REFRESH_MS: '0',
           SESSION_THREAD: sessionThread,
+          RECS_SESSION_CACHE_MAX_BYTES: sessionThread === 'on' ? '0' : '64mb',
         }),
         databaseUrl: db.url,
         longRunningServer: false,
@@ -61,6 +65,7 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
       { logger: false },
     );
   const thread = () => onCtx.get(SessionThread);
+  const held = () => offCtx.get(RecommendationsService).sessionSetCacheStats();
   const list = (ctx: INestApplicationContext, session: string[], opts: Partial<ListOptions> = {}) =>
     ctx.get(RecommendationsService).session(session, undefined, { ...OPTS, ...opts }, AT);
   const comparable = (l: RecommendationList) => ({
@@ -126,6 +131,7 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
       { exclude: sessions.flatMap((s) => s.slice(0, 1)).slice(0, 20), explain: false },
     ];
     let sources = new Set<string>();
+    const before = held();
     for (const opts of variants) {
       const onThread = await expectOnThread(sessions.length, () =>
         Promise.all(sessions.map((s) => list(onCtx, s, opts))),
@@ -133,9 +139,14 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
       for (const [k, s] of sessions.entries()) {
         const inProcess = await list(offCtx, s, opts);
         expect(comparable(onThread[k])).toEqual(comparable(inProcess));
+        // Asked again: the held set, ranked again, is the same list.
+        expect(comparable(await list(offCtx, s, opts))).toEqual(comparable(inProcess));
         sources = new Set([...sources, ...onThread[k].strategy.split(/[:+]/)]);
       }
     }
+    // Every second list of the other server came from a held set: one per session and variant.
+    expect(held().hits - before.hits).toBeGreaterThanOrEqual(sessions.length * variants.length);
+    expect(held().entries).toBeGreaterThan(0);
     // The comparison covered lists made from what shoppers did, not only from vectors.
     expect(sources).toEqual(expect.objectContaining(new Set(['session', 'vector'])));
     expect([...sources].some((s) => s === 'co-purchase' || s === 'transitions')).toBe(true);
@@ -144,6 +155,13 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
   it('sees a catalog write before the next list: out of stock and deleted items leave at once', async () => {
     const session = sessions.find((s) => s.length >= 3)!;
     const [first, second] = (await list(onCtx, session)).items.map((i) => i.id);
+    // The other server holds this session's set from before the writes, which show both items.
+    const heldBefore = held().hits;
+    for (let i = 0; i < 2; i++)
+      expect((await list(offCtx, session, { inStockOnly: false })).items.map((x) => x.id)).toEqual(
+        expect.arrayContaining([first, second]),
+      );
+    expect(held().hits - heldBefore).toBe(1);
     await onCtx.get(CatalogService).patch(first, { inStock: false });
     const afterPatch = await expectOnThread(1, () => list(onCtx, session));
     expect(afterPatch.items.map((i) => i.id)).not.toContain(first);

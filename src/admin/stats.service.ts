@@ -6,6 +6,7 @@ import { EventsRepository } from '../events/events.repository';
 import { ModelActivationService } from '../training/model-activation.service';
 import { IndexService } from '../vector-index/index.service';
 import { RecommendationWarmer } from '../recommendations/recommendation-warmer';
+import { RecommendationsService } from '../recommendations/recommendations.service';
 import { SessionThread } from '../session-thread/session-thread.service';
 
 /** Counts for GET /v1/admin/stats, with the served index and the active model. */
@@ -19,6 +20,7 @@ export class StatsService {
     private readonly warmer: RecommendationWarmer,
     private readonly learning: LearningEvents,
     private readonly sessionThread: SessionThread,
+    private readonly recs: RecommendationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,6 +51,8 @@ export class StatsService {
       learnsFrom: { setting: this.config.learnFrom, types: learned },
       // Where session lists gather their candidates (SESSION_THREAD): how many on the thread, how many in-process.
       sessionThread: this.sessionThread.stats(),
+      // Session candidate sets held for repeated carts (RECS_SESSION_CACHE_MAX_BYTES): entries, bytes, hits, misses.
+      sessionCache: this.recs.sessionSetCacheStats(),
     };
   }
 }

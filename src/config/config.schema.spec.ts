@@ -120,6 +120,16 @@ describe('loadConfig', () => {
     expect(refusal({ RECS_CACHE_MAX_LISTS: 'many' })).toMatch(/RECS_CACHE_MAX_LISTS/);
   });
 
+  it('reads the session set cache bound as a byte size, 0 turning it off', () => {
+    expect(loadConfig({}).recsSessionCacheMaxBytes).toBe(64 * 1024 ** 2);
+    expect(loadConfig({ RECS_SESSION_CACHE_MAX_BYTES: '16mb' }).recsSessionCacheMaxBytes).toBe(
+      16 * 1024 ** 2,
+    );
+    expect(loadConfig({ RECS_SESSION_CACHE_MAX_BYTES: '0' }).recsSessionCacheMaxBytes).toBe(0);
+    expect(refusal({ RECS_SESSION_CACHE_MAX_BYTES: '-1mb' })).toMatch(/RECS_SESSION_CACHE_MAX_BYTES/);
+    expect(refusal({ RECS_SESSION_CACHE_MAX_BYTES: 'lots' })).toMatch(/RECS_SESSION_CACHE_MAX_BYTES/);
+  });
+
   it('rejects a non-postgres DATABASE_URL and a bad boolean', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ MIGRATIONS_RUN: 'maybe' })).toThrow(/MIGRATIONS_RUN/);

@@ -18,6 +18,14 @@ const byteSizeSchema = (def: string) =>
     .transform((v) => byteSize(v))
     .refine((n) => n > 0, 'must be more than 0 bytes');
 
+/** As byteSizeSchema, where 0 (with or without a unit) turns off what the size bounds. */
+const byteSizeOrOffSchema = (def: string) =>
+  z
+    .string()
+    .regex(/^(0|\d+(b|kb|mb|gb))$/i, 'must look like 64mb, 512kb or 1000000b, or 0 for off')
+    .default(def)
+    .transform((v) => (v === '0' ? 0 : byteSize(v)));
+
 /** One API key as configured in API_KEYS: `key:scope+scope`. */
 export type Scope = 'read' | 'write' | 'admin';
 export interface ApiKey {
@@ -128,6 +136,7 @@ export const envSchema = z.object({
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
   SESSION_THREAD: z.enum(['auto', 'on', 'off']).default('auto'),
   RECS_SIMILAR_CACHE_ITEMS: z.coerce.number().int().min(0).default(20000),
+  RECS_SESSION_CACHE_MAX_BYTES: byteSizeOrOffSchema('64mb'),
   RECS_REPEAT_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(60),
   NEW_ARRIVAL_DAYS: z.coerce.number().positive().max(3650).default(30),
   NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: z.coerce.number().int().min(0).default(200),
@@ -238,6 +247,8 @@ export interface AppConfig {
   sessionThread: 'auto' | 'on' | 'off';
   /** Items whose ranked similar list is held per index/co-purchase/blend generation (0: ranked per request). */
   recsSimilarCacheItems: number;
+  /** Estimated memory of the gathered session candidate sets held for repeated carts (0: none held). */
+  recsSessionCacheMaxBytes: number;
   /** Days an unsold item counts as a new arrival after its `availableFrom`; unsold after that: dead stock. */
   newArrivalDays: number;
   /** Explore/exploit: impressions a new arrival keeps its place for, per click earned plus one (0: off). */
@@ -333,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
     sessionThread: e.SESSION_THREAD,
     recsSimilarCacheItems: e.RECS_SIMILAR_CACHE_ITEMS,
+    recsSessionCacheMaxBytes: e.RECS_SESSION_CACHE_MAX_BYTES,
     recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
     newArrivalDays: e.NEW_ARRIVAL_DAYS,
     newArrivalImpressionsPerClick: e.NEW_ARRIVAL_IMPRESSIONS_PER_CLICK,

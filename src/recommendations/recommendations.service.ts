@@ -28,6 +28,7 @@ import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
 import { ServedNewArrivals } from './served-new-arrivals';
 import { SessionLists } from './session-lists';
+import type { SessionSetCacheStats } from './session-set-cache';
 import { SessionThread } from '../session-thread/session-thread.service';
 import { SimilarLists } from './similar-lists';
 
@@ -139,6 +140,11 @@ export class RecommendationsService {
   /** Ranks and holds the similar lists of indexed items not held yet (SimilarLists.precomputeSimilar). */
   precomputeSimilar(stopped?: () => boolean): Promise<number> {
     return this.similarLists.precomputeSimilar(stopped);
+  }
+
+  /** How this server's held session candidate sets are used (RECS_SESSION_CACHE_MAX_BYTES). */
+  sessionSetCacheStats(): SessionSetCacheStats {
+    return this.sessionLists.setCacheStats();
   }
 
   /**

@@ -6,6 +6,7 @@ import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
 import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
 import { gatherCandidateSet } from '../session-thread/gather';
+import { packGathered, unpackGathered, type PackedSet } from '../session-thread/packed-set';
 import type { GatheredSet } from '../session-thread/session-thread.protocol';
 import type { SessionThread } from '../session-thread/session-thread.service';
 import {
@@ -21,6 +22,7 @@ import { itemFilter } from './filters';
 import { vectorPool, type Candidate, type ListSteps, type RankingIndex } from './list-steps';
 import type { PurchaseSignalsService } from './purchase-signals.service';
 import type { Reason, RecommendationList } from './response';
+import { SessionSetCache, type SessionSetCacheStats } from './session-set-cache';
 import { sessionItemVectors, textQueryVector, type SessionVectorSources } from './session-vectors';
 
 const SOURCE_ORDER: readonly SessionSource[] = [
@@ -42,6 +44,8 @@ export function sessionStrategy(sources: readonly SessionSource[]): string {
 
 /** Lists for shoppers we do not know: a session (cart, recently viewed) and/or a text query; see `session`. */
 export class SessionLists {
+  private readonly sets: SessionSetCache;
+
   constructor(
     private readonly index: RankingIndex,
     private readonly snapshot: CatalogSnapshot,
@@ -53,7 +57,14 @@ export class SessionLists {
     private readonly newArrivals: NewArrivalRule,
     private readonly steps: ListSteps,
     private readonly thread?: SessionThread,
-  ) {}
+  ) {
+    this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
+  }
+
+  /** How the held candidate sets are used (RECS_SESSION_CACHE_MAX_BYTES). */
+  setCacheStats(): SessionSetCacheStats {
+    return this.sets.stats();
+  }
 
   private vectorSources(): SessionVectorSources {
     return { index: this.index, items: this.items, embeddings: this.embeddings };
@@ -80,7 +91,9 @@ export class SessionLists {
       }
     }
     const excluded = new Set([...itemIds, ...opts.exclude]);
-    if (known.length > 0) return this.sessionList(known, vectors, query, opts, excluded, now, stage);
+    // A text query changes the session vector: those sets are not held (the key has no room for the text).
+    if (known.length > 0)
+      return this.sessionList(known, vectors, query, opts, excluded, now, stage, text === undefined);
     const q = query ? normalize(query) : undefined;
     return this.steps.staged(
       (depth) =>
@@ -108,11 +121,19 @@ export class SessionLists {
     opts: ListOptions,
     excluded: ReadonlySet<string>,
     now: Date,
-    stage?: ListStage,
+    stage: ListStage | undefined,
+    holdable: boolean,
   ): Promise<RecommendationList> {
     const blend = this.serving.current().sessionBlend;
     const model = this.interactions.current();
-    const pass = itemFilter((id) => this.snapshot.get(id), opts, excluded);
+    const rules = {
+      category: opts.category,
+      minPrice: opts.minPrice,
+      maxPrice: opts.maxPrice,
+      inStockOnly: opts.inStockOnly,
+    };
+    const cosFlat = blend.cosFlat !== 0;
+    const pass = itemFilter((id) => this.snapshot.get(id), rules, excluded);
     const vectorOf = this.index.vectorLookup();
     const gather = (): GatheredSet =>
       gatherCandidateSet(
@@ -120,26 +141,35 @@ export class SessionLists {
           signals: model,
           vectorOf,
           nearest: (v, k, accept, ef) => this.index.search(v, k, accept, ef),
-          cosFlat: blend.cosFlat !== 0,
+          cosFlat,
         },
         session,
         query,
         pass,
       );
-    const onThread = this.thread?.gather(this.index, model, {
-      session,
-      query,
-      rules: {
-        category: opts.category,
-        minPrice: opts.minPrice,
-        maxPrice: opts.maxPrice,
-        inStockOnly: opts.inStockOnly,
-      },
-      excluded: [...excluded],
-      cosFlat: blend.cosFlat !== 0,
-    });
-    // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
-    const { set, buyers } = onThread ? await onThread.catch(gather) : gather();
+    // What a gathering reads besides the request: a held set is reused only while none of them changed.
+    const inputs = [this.index.current(), model, this.snapshot.generation];
+    const key =
+      holdable && this.sets.enabled
+        ? JSON.stringify([session, [...excluded].sort(), rules, cosFlat])
+        : undefined;
+    let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
+    let gathered: GatheredSet;
+    if (packed) gathered = unpackGathered(packed, session);
+    else {
+      const onThread = this.thread?.gather(this.index, model, {
+        session,
+        query,
+        rules,
+        excluded: [...excluded],
+        cosFlat,
+      });
+      // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
+      packed = onThread ? await onThread.catch(() => undefined) : undefined;
+      gathered = packed ? unpackGathered(packed, session) : gather();
+      if (key !== undefined) this.sets.set(key, inputs, packed ?? packGathered(gathered, session));
+    }
+    const { set, buyers } = gathered;
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;

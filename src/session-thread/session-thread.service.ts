@@ -9,13 +9,8 @@ import type { NeighbourLists } from '../ranking/neighbour-lists';
 import type { PurchaseSignals } from '../ranking/purchase-signals';
 import { INDEX_ROOT } from '../vector-index/index-holder';
 import { IndexService } from '../vector-index/index.service';
-import { unpackGathered } from './packed-set';
-import type {
-  FromSessionThread,
-  GatheredSet,
-  GatherRequest,
-  ToSessionThread,
-} from './session-thread.protocol';
+import type { PackedSet } from './packed-set';
+import type { FromSessionThread, GatherRequest, ToSessionThread } from './session-thread.protocol';
 
 /** Requests waiting on the thread beyond which new ones are gathered in-process: a stuck thread costs nothing. */
 const MAX_IN_FLIGHT = 256;
@@ -53,7 +48,7 @@ export class SessionThread implements OnModuleDestroy {
   private nextId = 0;
   private readonly waiting = new Map<
     number,
-    { session: readonly string[]; resolve: (s: GatheredSet) => void; reject: (e: Error) => void }
+    { resolve: (p: PackedSet) => void; reject: (e: Error) => void }
   >();
   private sentSignals: PurchaseSignals | undefined;
   private sentLists: NeighbourLists | undefined;
@@ -90,15 +85,16 @@ export class SessionThread implements OnModuleDestroy {
   }
 
   /**
-   * The candidates of a session list gathered on the thread from `indexUsed` and `signals`, or undefined when
-   * the thread cannot answer for them (the caller gathers in-process). A rejected promise means the thread
-   * failed under the request: the caller gathers in-process too.
+   * The candidates of a session list gathered on the thread from `indexUsed` and `signals`, packed with the
+   * request's session (unpackGathered), or undefined when the thread cannot answer for them (the caller
+   * gathers in-process). A rejected promise means the thread failed under the request: the caller gathers
+   * in-process too.
    */
   gather(
     indexUsed: unknown,
     signals: PurchaseSignals,
     request: Omit<GatherRequest, 'indexName'>,
-  ): Promise<GatheredSet> | undefined {
+  ): Promise<PackedSet> | undefined {
     if (this.state === 'idle' && !this.closing) this.start();
     const worker = this.worker;
     const name = this.index.currentName();
@@ -114,8 +110,8 @@ export class SessionThread implements OnModuleDestroy {
     this.sendSignals(signals);
     const id = this.nextId++;
     this.onThread += 1;
-    return new Promise<GatheredSet>((resolve, reject) => {
-      this.waiting.set(id, { session: request.session, resolve, reject });
+    return new Promise<PackedSet>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
       this.send({ kind: 'gather', id, request: { ...request, indexName: name } });
     });
   }
@@ -177,7 +173,7 @@ export class SessionThread implements OnModuleDestroy {
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
         if (!w) return;
-        if (m.kind === 'gathered') w.resolve(unpackGathered(m.packed, w.session));
+        if (m.kind === 'gathered') w.resolve(m.packed);
         else w.reject(new Error(m.message));
         return;
       }
