@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   // --finetuned: the fine-tune's projected vectors and tuned blends (lib/bench-data.ts).
   const data = wantsFinetuned() ? await finetunedBenchData(adminUrl()) : rawBenchData();
   Object.assign(process.env, data.env);
+  // Every list gathered: with held candidate sets (session-set-cache.ts) a second round would only look them up.
+  process.env.RECS_SESSION_CACHE_MAX_BYTES = '0';
   const limit = process.argv.includes('--sessions')
     ? Number(process.argv[process.argv.indexOf('--sessions') + 1])
     : 2000;
