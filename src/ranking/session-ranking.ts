@@ -89,7 +89,9 @@ export const SESSION_VECTOR_EF = 64;
 /**
  * Measured by `aisle eval` (session protocol) against the cost of a list (bench/session-cpu): per source 200 →
  * 100 → 50 and vector 100 → 50 left the session NDCG@10 at 0.1168 → 0.1178 → 0.1179, while each cut took
- * ~20 % of a list's CPU (every candidate costs two 512-d cosines).
+ * ~20 % of a list's CPU (every candidate costs two 512-d cosines). Per source 50 → 30 took the session NDCG@10 to
+ * 0.1104 (the gate's tuned blend changed with it; in-visit rose 0.1301 → 0.1494) for ~5 % of a fine-tuned
+ * list's CPU (bench/session-cpu --finetuned: 0.324 → 0.308 ms): not worth it.
  */
 export const SESSION_LIMITS: SessionLimits = {
   items: 100,
