@@ -5,10 +5,22 @@
  * wall time on a shared machine), wall-time percentiles and a digest of the lists served, after 200 lists for
  * the JIT.
  * Usage: npm run build && node dist/bench/session-cpu.js [--sessions 2000] [--rounds 1] [--finetuned] (the fine-tune's
- *        vectors and blends: lib/bench-data.ts). With --rounds n the pass runs n times and the cheapest is reported.
+ *        vectors and blends: lib/bench-data.ts) [--thread-state]. With --rounds n the pass runs n times and the
+ *        cheapest is reported. --thread-state times only the gathering, as the session thread does it (its own
+ *        copy of the index, signals and rule fields, and packing the set), in this process: the digest is then
+ *        of the packed sets.
  */
 import { createHash } from 'crypto';
+import * as path from 'path';
 import { DataSource } from 'typeorm';
+import { CatalogSnapshot } from '../src/catalog/catalog-snapshot';
+import { APP_CONFIG, type AppConfig } from '../src/config/app-config';
+import { sessionQuery } from '../src/ranking/session-ranking';
+import { ServingModel } from '../src/serving-model/serving-model';
+import { packGathered } from '../src/session-thread/packed-set';
+import type { GatherRequest } from '../src/session-thread/session-thread.protocol';
+import { SessionThreadState } from '../src/session-thread/thread-state';
+import { INDEX_ROOT } from '../src/vector-index/index-holder';
 import { openRuntime, withContext } from '../src/cli/context';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
@@ -50,6 +62,15 @@ async function main(): Promise<void> {
       [limit + 200],
     );
     const recs = ctx.get(RecommendationsService);
+    const onThreadState = process.argv.includes('--thread-state')
+      ? await threadStateGatherer(
+          ctx.get(CatalogSnapshot),
+          ctx.get(PurchaseSignalsService),
+          index,
+          ctx.get(ServingModel),
+          ctx.get<AppConfig>(APP_CONFIG).dataDir,
+        )
+      : undefined;
     const opts = {
       limit: 10,
       inStockOnly: true,
@@ -58,7 +79,9 @@ async function main(): Promise<void> {
       explain: false,
       diversity: 0,
     };
-    for (const r of rows.slice(limit)) await recs.session(r.ids, undefined, opts);
+    for (const r of rows.slice(limit))
+      if (onThreadState) onThreadState(r.ids);
+      else await recs.session(r.ids, undefined, opts);
     const sessions = rows.slice(0, limit).map((r) => r.ids);
     // --rounds n: the same pass n times, reporting the cheapest (a shared machine only ever adds time).
     const rounds = process.argv.includes('--rounds')
@@ -73,6 +96,13 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage();
       for (const s of sessions) {
         const t0 = process.hrtime.bigint();
+        if (onThreadState) {
+          const packed = onThreadState(s);
+          roundTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          digest.update(packed.ids);
+          digest.update(new Uint8Array(packed.buffer));
+          continue;
+        }
         const list = await recs.session(s, undefined, opts);
         roundTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
         for (const it of list.items) digest.update(`${it.id}:${it.score};`);
@@ -98,6 +128,40 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(out)}\n`);
   });
   await rt.db.stop();
+}
+
+/**
+ * Gathers a session's candidates as the session thread does: from a SessionThreadState given the catalog's rule
+ * fields, the signals and the served index, asked what session-lists.ts asks it (in stock, the session excluded,
+ * the served blend's cosFlat) and packed for the reply.
+ */
+async function threadStateGatherer(
+  snapshot: CatalogSnapshot,
+  signals: PurchaseSignalsService,
+  index: IndexService,
+  serving: ServingModel,
+  dataDir: string,
+): Promise<(session: string[]) => ReturnType<typeof packGathered>> {
+  const state = new SessionThreadState();
+  state.applyItems(true, [...snapshot.entries()]);
+  const model = signals.current();
+  state.useSignals(model);
+  const name = index.currentName()!;
+  await state.loadIndex(name, path.join(dataDir, INDEX_ROOT, name));
+  const vectorOf = index.vectorLookup();
+  const cosFlat = serving.current().sessionBlend.cosFlat !== 0;
+  return (session) => {
+    const known = session.filter((id) => snapshot.get(id));
+    const request: GatherRequest = {
+      indexName: name,
+      session: known,
+      query: sessionQuery(known.flatMap((id) => vectorOf(id) ?? [])),
+      rules: { inStockOnly: true },
+      excluded: [...new Set(session)],
+      cosFlat,
+    };
+    return packGathered(state.gather(request), known);
+  };
 }
 
 main().catch((e: unknown) => {

@@ -134,6 +134,11 @@ export class PurchaseSignals {
     this.trendingRows = Int32Array.from(this.trending, (id) => this.rows.numberOf(id));
   }
 
+  /** Every item with a row, by row (see rowOf). */
+  get idsByRow(): readonly string[] {
+    return this.rows.ids;
+  }
+
   /** The dense row of an item in the per-item arrays, −1 for an item never bought nor anyone's neighbour. */
   rowOf(id: string): number {
     return this.rows.numberOf(id);

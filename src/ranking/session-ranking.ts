@@ -131,6 +131,17 @@ export interface SessionSources {
    * half of a list's vector arithmetic (a 512-d dot per candidate); tuning needs every feature.
    */
   cosFlat?: boolean;
+  /**
+   * `pass` and `vectorOf` for an item known by its row in `signals` (PurchaseSignals.rowOf), answering as they do
+   * for its id: tables kept by row (session-thread/row-tables.ts) spare a string lookup or two per candidate,
+   * and a list asks about a few hundred. Items without a row are always asked about by id.
+   */
+  byRow?: SessionRowSources;
+}
+
+export interface SessionRowSources {
+  pass(row: number): boolean;
+  vectorAt(row: number): Float32Array | undefined;
 }
 
 /** The candidates of one session list with their features, as parallel arrays. */
@@ -191,6 +202,8 @@ export function gatherSessionCandidates(
 ): SessionCandidateSet {
   const limits = src.limits ?? SESSION_LIMITS;
   const model = src.signals;
+  const byRow = src.byRow;
+  const passes = (id: string, row: number) => (byRow && row >= 0 ? byRow.pass(row) : pass(id));
   const recent = distinctLast(session).slice(-limits.items);
   const n = recent.length;
   const knnSums = KNN_SUMS;
@@ -210,7 +223,7 @@ export function gatherSessionCandidates(
   let unsold: Set<string> | undefined;
   const isIn = (id: string, row: number) => (row >= 0 ? marks.get(row) >= 0 : (unsold?.has(id) ?? false));
   const add = (id: string, passed: boolean, row: number) => {
-    if (isIn(id, row) || !(passed || pass(id))) return false;
+    if (isIn(id, row) || !(passed || passes(id, row))) return false;
     if (row >= 0) marks.set(row, ids.length);
     else (unsold ??= new Set()).add(id);
     ids.push(id);
@@ -249,7 +262,7 @@ export function gatherSessionCandidates(
     for (let k = 0; k < shelf.length && kept < limits.shelf; k++) {
       const id = shelf[k];
       // A candidate already in passed the filter: known by its row, without asking the filter again.
-      if (marks.get(rows[k]) >= 0 || pass(id)) {
+      if (marks.get(rows[k]) >= 0 || passes(id, rows[k])) {
         add(id, true, rows[k]);
         kept += 1;
       }
@@ -260,14 +273,14 @@ export function gatherSessionCandidates(
   const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
-    const v = query ? src.vectorOf(id) : undefined;
+    // The item's model row leads to its rows in both sources' sums: at most one string lookup per candidate.
+    const row = itemRows[i];
+    const v = query ? (byRow && row >= 0 ? byRow.vectorAt(row) : src.vectorOf(id)) : undefined;
     if (v) {
       if (flat) {
         dot2Into(query!, flat, v, set.cos, set.cosFlat, i);
       } else set.cos[i] = dot(query!, v);
     }
-    // The item's model row leads to its rows in both sources' sums: at most one string lookup per candidate.
-    const row = itemRows[i];
     set.itemRows[i] = row;
     if (row >= 0) {
       set.logTrend[i] = model.logRecentBuyersAt[row];

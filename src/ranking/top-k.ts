@@ -79,12 +79,32 @@ export function selectTopRows(
   for (let t = 0; n < cap; t++) out[n++] = ties[t];
   // The comparators return only small integers: a difference of two sums is a fractional number, and every
   // one returned to the sort was boxed on the heap (a tenth of what a session list allocated).
-  return out.sort(
-    order === undefined
-      ? (a, b) => (values[b] > values[a] ? 1 : values[b] < values[a] ? -1 : a - b)
-      : (a, b) => (values[b] > values[a] ? 1 : values[b] < values[a] ? -1 : order[a] - order[b]),
-  );
+  if (cap > INSERTION_SORT_MAX)
+    return out.sort(
+      order === undefined
+        ? (a, b) => (values[b] > values[a] ? 1 : values[b] < values[a] ? -1 : a - b)
+        : (a, b) => (values[b] > values[a] ? 1 : values[b] < values[a] ? -1 : order[a] - order[b]),
+    );
+  // A head of a few dozen rows (a session list's first, nearly always its only one) is sorted in place with its
+  // comparisons written out: a typed array's sort calls the comparator for each (a quarter of this function).
+  for (let i = 1; i < cap; i++) {
+    const r = out[i];
+    const v = values[r];
+    const o = order === undefined ? r : order[r];
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const q = out[j];
+      const w = values[q];
+      if (w > v || (w === v && (order === undefined ? q : order[q]) < o)) break;
+      out[j + 1] = q;
+    }
+    out[j + 1] = r;
+  }
+  return out;
 }
+
+/** Heads up to this long are insertion-sorted by selectTopRows (quadratic, but cheap while this short). */
+const INSERTION_SORT_MAX = 96;
 
 /** Reused by selectTopRows: a list ranks tens of thousands of rows a second. */
 let scratch = new Float64Array(1024);

@@ -1,19 +1,16 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import type { ListOptions } from './dto/options.schema';
 
+export type ItemRuleOptions = Pick<ListOptions, 'category' | 'minPrice' | 'maxPrice' | 'inStockOnly'>;
+
 /**
- * The business rules of a list as one predicate over item ids: live (in the catalog snapshot), in stock,
- * category prefix (on path segments: "Home" matches "Home/Lighting", not "Homeware"), price range, excluded ids.
+ * The business rules of a list over an item's catalog fields: live (it has fields: it is in the catalog
+ * snapshot), in stock, category prefix (on path segments: "Home" matches "Home/Lighting", not "Homeware"), price
+ * range.
  */
-export function itemFilter(
-  lookup: (id: string) => ItemMeta | undefined,
-  opts: Pick<ListOptions, 'category' | 'minPrice' | 'maxPrice' | 'inStockOnly'>,
-  excluded: ReadonlySet<string>,
-): (id: string) => boolean {
+export function itemRules(opts: ItemRuleOptions): (m: ItemMeta | undefined) => boolean {
   const category = opts.category?.replace(/\/+$/, '').toLowerCase();
-  return (id) => {
-    if (excluded.has(id)) return false;
-    const m = lookup(id);
+  return (m) => {
     if (!m) return false;
     if (opts.inStockOnly && !m.inStock) return false;
     if (category) {
@@ -24,4 +21,14 @@ export function itemFilter(
     if (opts.maxPrice !== undefined && (m.price === null || m.price > opts.maxPrice)) return false;
     return true;
   };
+}
+
+/** The business rules (itemRules) and the excluded ids as one predicate over item ids. */
+export function itemFilter(
+  lookup: (id: string) => ItemMeta | undefined,
+  opts: ItemRuleOptions,
+  excluded: ReadonlySet<string>,
+): (id: string) => boolean {
+  const rules = itemRules(opts);
+  return (id) => !excluded.has(id) && rules(lookup(id));
 }

@@ -1,0 +1,84 @@
+import type { ItemMeta } from '../catalog/catalog-snapshot';
+import { NeighbourLists } from '../ranking/neighbour-lists';
+import { PurchaseSignals } from '../ranking/purchase-signals';
+import { itemFilter } from '../recommendations/filters';
+import { HnswVectorIndex } from '../vector-index/hnsw-vector-index.adapter';
+import { gatherCandidateSet } from './gather';
+import { RowTables } from './row-tables';
+import type { GatheredSet, GatherRequest, ToSessionThread } from './session-thread.protocol';
+
+type SignalsMessage = Extract<ToSessionThread, { kind: 'signals' }>;
+
+/**
+ * What the session thread holds — the catalog's rule fields, the served index and its vectors, the purchase
+ * signals, and the same fields and vectors by signals row (RowTables) — and the gathering from it. The worker
+ * only passes messages to it, so a bench can run the thread's gathering in-process.
+ */
+export class SessionThreadState {
+  private readonly items = new Map<string, ItemMeta>();
+  private index?: { name: string; hnsw: HnswVectorIndex; vectors: Map<string, Float32Array> };
+  private lists = NeighbourLists.EMPTY;
+  private transitions = NeighbourLists.EMPTY;
+  private signals = PurchaseSignals.empty();
+  private readonly tables = new RowTables();
+
+  applyItems(reset: boolean, entries: ReadonlyArray<readonly [string, ItemMeta | null]>): void {
+    if (reset) this.items.clear();
+    for (const [id, meta] of entries) {
+      if (meta) this.items.set(id, meta);
+      else this.items.delete(id);
+      if (!reset) this.tables.setMeta(id, meta ?? undefined);
+    }
+    if (reset) this.tables.resetMeta((id) => this.items.get(id));
+  }
+
+  applySignals(m: Omit<SignalsMessage, 'kind'>): void {
+    if (m.lists) this.lists = NeighbourLists.fromWire(m.lists);
+    if (m.transitions) this.transitions = NeighbourLists.fromWire(m.transitions);
+    this.useSignals(new PurchaseSignals(m.counts, this.lists, new Date(m.asOf), this.transitions));
+  }
+
+  /** Serves these signals (the thread builds them from messages; a bench hands over its own). */
+  useSignals(signals: PurchaseSignals): void {
+    this.signals = signals;
+    this.tables.setSignals(
+      signals,
+      (id) => this.items.get(id),
+      (id) => this.index?.vectors.get(id),
+    );
+  }
+
+  /** Loads the published index in `dir`; the one served before is released once this one is in place. */
+  async loadIndex(name: string, dir: string): Promise<void> {
+    const hnsw = await HnswVectorIndex.load(dir);
+    // Every vector up front, here rather than per request: the main thread serves in-process meanwhile.
+    const vectors = new Map<string, Float32Array>();
+    for (const id of hnsw.ids()) {
+      const v = hnsw.vectorOf(id);
+      if (v) vectors.set(id, v);
+    }
+    this.index?.hnsw.dispose();
+    this.index = { name, hnsw, vectors };
+    this.tables.setVectors((id) => vectors.get(id));
+  }
+
+  gather(r: GatherRequest): GatheredSet {
+    const index = this.index;
+    if (!index || index.name !== r.indexName)
+      throw new Error(`the thread serves index ${index?.name ?? '(none)'}, not ${r.indexName}`);
+    const { hnsw, vectors } = index;
+    return gatherCandidateSet(
+      {
+        signals: this.signals,
+        vectorOf: (id) => vectors.get(id),
+        nearest: (v, k, accept, ef) =>
+          hnsw.size === 0 ? [] : hnsw.search(v, { k: Math.min(k, hnsw.size), filter: accept, ef }),
+        cosFlat: r.cosFlat,
+        byRow: this.tables.forRequest(r.rules, r.excluded),
+      },
+      r.session,
+      r.query,
+      itemFilter((id) => this.items.get(id), r.rules, new Set(r.excluded)),
+    );
+  }
+}
