@@ -79,23 +79,26 @@ export interface SessionLimits {
 }
 
 /**
- * The session vector's search walks no wider than it asks (50 neighbours, a quarter more for the filter), not the
- * index's efSearch (100 up to 20k items): on the Online Retail catalog (3,659 items, fine-tuned 128-d) that took
- * the search from 0.147 to 0.075 ms and its recall@50 from 0.982 to 0.948, and left `aisle eval`'s session
- * NDCG@10 at 0.1179 (the blend re-ranks the neighbours with co-purchase, transitions and popularity).
+ * The session vector's search walks no wider than it asks (30 neighbours, a quarter more for the filter), not the
+ * index's efSearch (100 up to 20k items): on the Online Retail catalog (3,659 items, fine-tuned 128-d) a walk of
+ * 64 for 50 neighbours took the search from 0.147 to 0.075 ms and its recall@50 from 0.982 to 0.948, and left
+ * `aisle eval`'s session NDCG@10 at 0.1179 (the blend re-ranks the neighbours with co-purchase, transitions and
+ * popularity); 40 for 30 neighbours took it to 0.050 ms and the NDCG@10 to 0.1183.
  */
-export const SESSION_VECTOR_EF = 64;
+export const SESSION_VECTOR_EF = 40;
 
 /**
  * Measured by `aisle eval` (session protocol) against the cost of a list (bench/session-cpu): per source 200 →
  * 100 → 50 and vector 100 → 50 left the session NDCG@10 at 0.1168 → 0.1178 → 0.1179, while each cut took
  * ~20 % of a list's CPU (every candidate costs two 512-d cosines). Per source 50 → 30 took the session NDCG@10 to
  * 0.1104 (the gate's tuned blend changed with it; in-visit rose 0.1301 → 0.1494) for ~5 % of a fine-tuned
- * list's CPU (bench/session-cpu --finetuned: 0.324 → 0.308 ms): not worth it.
+ * list's CPU (bench/session-cpu --finetuned: 0.324 → 0.308 ms): not worth it. Vector 50 → 30 (with the walk
+ * 64 → 40) left it at 0.1183 (in-visit 0.1302) for 15 % fewer instructions per gathering on the session thread
+ * (bench/session-cpu --finetuned --thread-state under callgrind: 2.39 → 2.04 million).
  */
 export const SESSION_LIMITS: SessionLimits = {
   items: 100,
-  vector: 50,
+  vector: 30,
   perSource: 50,
   shelf: 30,
   vectorEf: SESSION_VECTOR_EF,
