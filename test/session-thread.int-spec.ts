@@ -174,6 +174,44 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(afterDelete)).toEqual(comparable(await list(offCtx, session, { inStockOnly: false })));
   });
 
+  it('keeps held sets through catalog writes they did not read, and drops those that read a changed item', async () => {
+    const session = sessions.filter((s) => s.length >= 3)[1];
+    const snapshot = offCtx.get(CatalogSnapshot);
+    const catalog = offCtx.get(CatalogService);
+    // A write followed to its end: the server's own re-read of the written ids (which drops the same sets) is done.
+    const write = async (id: string, w: () => Promise<unknown>) => {
+      await w();
+      await snapshot.follow({ ids: [id] });
+    };
+    const before = await list(offCtx, session);
+    const top = before.items[0].id;
+    // Out of stock: the held set that has it as a candidate is dropped; the set gathered next turns it away.
+    await write(top, () => catalog.patch(top, { inStock: false }));
+    const without = await list(offCtx, session);
+    expect(without.items.map((i) => i.id)).not.toContain(top);
+    let stats = held();
+    expect(comparable(await list(offCtx, session))).toEqual(comparable(without));
+    expect(held().hits - stats.hits).toBe(1);
+    // A new item (not in the served index, never sold): no held set read it, so every one stays.
+    stats = held();
+    await write('brand-new-item', () =>
+      catalog.upsert([{ id: 'brand-new-item', title: 'A brand new glass lamp', inStock: true }]),
+    );
+    expect(held().droppedByCatalog).toBe(stats.droppedByCatalog);
+    expect(comparable(await list(offCtx, session))).toEqual(comparable(without));
+    expect(held().hits - stats.hits).toBe(1);
+    // Back in stock: the held set turned it away, so it is dropped, and the item is back where it was.
+    stats = held();
+    await write(top, () => catalog.patch(top, { inStock: true }));
+    expect(held().droppedByCatalog).toBeGreaterThan(stats.droppedByCatalog);
+    const back = await list(offCtx, session);
+    expect(held().hits).toBe(stats.hits);
+    expect(comparable(back)).toEqual(comparable(before));
+    // And it is what the thread's server, which holds no sets, gathers after following the same writes.
+    await onCtx.get(CatalogSnapshot).reload();
+    expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(comparable(back));
+  });
+
   it('follows a reindex: in-process while it loads the new index, then on the thread from that index', async () => {
     const index = onCtx.get(IndexService);
     const before = index.currentName();

@@ -6,7 +6,7 @@ import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
 import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
 import { gatherCandidateSet } from '../session-thread/gather';
-import { packGathered, unpackGathered, type PackedSet } from '../session-thread/packed-set';
+import { packedRejected, packGathered, unpackGathered, type PackedSet } from '../session-thread/packed-set';
 import type { GatheredSet } from '../session-thread/session-thread.protocol';
 import type { SessionThread } from '../session-thread/session-thread.service';
 import {
@@ -59,6 +59,8 @@ export class SessionLists {
     private readonly thread?: SessionThread,
   ) {
     this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
+    // Synchronously with each change, before a request can read the changed snapshot.
+    if (this.sets.enabled) snapshot.onChange((changed) => this.sets.catalogChanged(changed));
   }
 
   /** How the held candidate sets are used (RECS_SESSION_CACHE_MAX_BYTES). */
@@ -147,14 +149,16 @@ export class SessionLists {
         query,
         pass,
       );
-    // What a gathering reads besides the request: a held set is reused only while none of them changed.
-    const inputs = [this.index.current(), model, this.snapshot.generation];
+    // What a gathering reads besides the request and the catalog (which drops held sets item by item): a held
+    // set is reused only while neither changed.
+    const inputs = [this.index.current(), model];
+    const ticket = this.sets.ticket();
     const key =
       holdable && this.sets.enabled
         ? JSON.stringify([session, [...excluded].sort(), rules, cosFlat])
         : undefined;
     let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
-    let gathered: GatheredSet;
+    let gathered: Omit<GatheredSet, 'rejected'>;
     if (packed) gathered = unpackGathered(packed, session);
     else {
       const onThread = this.thread?.gather(this.index, model, {
@@ -166,8 +170,13 @@ export class SessionLists {
       });
       // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
       packed = onThread ? await onThread.catch(() => undefined) : undefined;
-      gathered = packed ? unpackGathered(packed, session) : gather();
-      if (key !== undefined) this.sets.set(key, inputs, packed ?? packGathered(gathered, session));
+      if (!packed) {
+        const here = gather();
+        packed = key === undefined ? undefined : packGathered(here, session);
+        gathered = here;
+      } else gathered = unpackGathered(packed, session);
+      if (key !== undefined && packed)
+        this.sets.set(key, inputs, packed, [...gathered.set.ids, ...packedRejected(packed)], ticket);
     }
     const { set, buyers } = gathered;
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what

@@ -1,11 +1,20 @@
+import { DenseIds } from '../ranking/dense-ids';
 import type { PackedSet } from '../session-thread/packed-set';
 
 /** Rough V8 cost of an entry besides its buffer and strings: the Map entry, the entry and PackedSet objects. */
 const ENTRY_OVERHEAD = 160;
 
-/** Heap bytes a held set costs: its buffer, its ids and its key (two bytes a character errs high). */
-export function packedSetBytes(key: string, p: PackedSet): number {
-  return ENTRY_OVERHEAD + p.buffer.byteLength + 2 * (p.ids.length + key.length);
+/**
+ * A catalog change naming more items than this drops every held set rather than looking each item up in each
+ * set (an import or a bulk stock sync changes much of what any set read).
+ */
+const MAX_IDS_LOOKED_UP = 64;
+
+/** Heap bytes a held set costs: its buffer, its ids, the items it read and its key (two bytes a character errs high). */
+export function packedSetBytes(key: string, p: PackedSet, examined: number): number {
+  return (
+    ENTRY_OVERHEAD + p.buffer.byteLength + 2 * (p.ids.length + p.rejected.length + key.length) + 4 * examined
+  );
 }
 
 export interface SessionSetCacheStats {
@@ -14,15 +23,26 @@ export interface SessionSetCacheStats {
   maxBytes: number;
   hits: number;
   misses: number;
+  /** Held sets dropped because an item they read changed in the catalog (the others stayed). */
+  droppedByCatalog: number;
+}
+
+interface Entry {
+  packed: PackedSet;
+  bytes: number;
+  /** The catalog items the gathering read (its candidates and the ids the rules turned away), as `numbers`, sorted. */
+  examined: Int32Array;
 }
 
 /**
- * Gathered session candidate sets (packed), per session and filter, for the inputs they were gathered from:
- * the served index, the purchase signals and the catalog snapshot's generation. Any change of those drops
- * every held set, so a held set is exactly what gathering would return now; the ranking, the rules stage and
- * the new-arrival places are still applied per request. A shopper's cart is asked for on every page while it
- * does not change: those repeats cost a lookup instead of a gathering (co-purchase and transition sums, a
- * vector search, a cosine per candidate).
+ * Gathered session candidate sets (packed), per session and filter. A held set is exactly what gathering would
+ * return now: a change of the served index or of the purchase signals (`inputs`, compared by identity) drops
+ * every set, and a catalog change drops the sets that read a changed item — as a candidate, or as one the
+ * business rules turned away — since gathering reads the catalog only through those rules: an item it never
+ * asked about did not shape the set. The ranking, the rules stage and the new-arrival places are still applied
+ * per request. A shopper's cart is asked for on every page while it does not change: those repeats cost a lookup
+ * instead of a gathering (co-purchase and transition sums, a vector search, a cosine per candidate), also while
+ * the shop keeps updating stock and prices elsewhere in the catalog.
  *
  * Bounded by estimated bytes (RECS_SESSION_CACHE_MAX_BYTES, 0: off), the least recently used set leaving first:
  * the key is client-chosen.
@@ -30,10 +50,15 @@ export interface SessionSetCacheStats {
 export class SessionSetCache {
   private inputs: readonly unknown[] | undefined;
   /** Least recently used first (Map order: a hit or a write re-inserts the entry last). */
-  private readonly sets = new Map<string, { packed: PackedSet; bytes: number }>();
+  private readonly sets = new Map<string, Entry>();
+  /** The items held sets read, numbered; renumbered from scratch whenever every set is dropped. */
+  private numbers = new DenseIds();
+  /** Counts catalog changes: a set gathered across one is not held (see ticket). */
+  private changes = 0;
   private totalBytes = 0;
   private hits = 0;
   private misses = 0;
+  private droppedByCatalog = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -57,17 +82,54 @@ export class SessionSetCache {
   }
 
   /**
-   * Holds `packed`, gathered from `inputs` as they were when its request began: when they changed meanwhile the
-   * set is not held (it may be what the old state gave).
+   * Taken when a gathering begins and handed to `set`: a catalog change in between (the gathering may have read
+   * the item before it) keeps the set from being held.
    */
-  set(key: string, inputs: readonly unknown[], packed: PackedSet): void {
-    if (!this.enabled || !sameInputs(this.inputs, inputs)) return;
-    const bytes = packedSetBytes(key, packed);
+  ticket(): number {
+    return this.changes;
+  }
+
+  /**
+   * Holds `packed`, gathered from `inputs` as they were when its request began (`ticket`), having read the
+   * catalog items `examined`. When the inputs or the catalog changed meanwhile the set is not held: it may be
+   * what the old state gave.
+   */
+  set(
+    key: string,
+    inputs: readonly unknown[],
+    packed: PackedSet,
+    examined: readonly string[],
+    ticket: number,
+  ): void {
+    if (!this.enabled || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
+    const bytes = packedSetBytes(key, packed, examined.length);
     if (bytes > this.maxBytes) return;
     this.drop(key);
-    this.sets.set(key, { packed, bytes });
+    const numbers = Int32Array.from(examined, (id) => this.numbers.intern(id)).sort();
+    this.sets.set(key, { packed, bytes, examined: numbers });
     this.totalBytes += bytes;
     while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
+  }
+
+  /**
+   * The catalog changed these items (`'all'`: it was read again as a whole): every held set that read one of them
+   * is dropped. Call it synchronously with the change, before any request sees it.
+   */
+  catalogChanged(changed: readonly string[] | 'all'): void {
+    this.changes += 1;
+    if (changed === 'all' || changed.length > MAX_IDS_LOOKED_UP) {
+      this.droppedByCatalog += this.sets.size;
+      this.clear();
+      return;
+    }
+    // Items no held set read have no number: nothing to look for.
+    const numbers = changed.map((id) => this.numbers.numberOf(id)).filter((n) => n >= 0);
+    if (numbers.length === 0) return;
+    for (const [key, entry] of this.sets)
+      if (numbers.some((n) => contains(entry.examined, n))) {
+        this.drop(key);
+        this.droppedByCatalog += 1;
+      }
   }
 
   stats(): SessionSetCacheStats {
@@ -77,14 +139,20 @@ export class SessionSetCache {
       maxBytes: this.maxBytes,
       hits: this.hits,
       misses: this.misses,
+      droppedByCatalog: this.droppedByCatalog,
     };
   }
 
   private sync(inputs: readonly unknown[]): void {
     if (sameInputs(this.inputs, inputs)) return;
+    this.clear();
+    this.inputs = [...inputs];
+  }
+
+  private clear(): void {
     this.sets.clear();
     this.totalBytes = 0;
-    this.inputs = [...inputs];
+    this.numbers = new DenseIds();
   }
 
   private drop(key: string): void {
@@ -97,4 +165,18 @@ export class SessionSetCache {
 
 function sameInputs(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
   return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Whether the ascending `sorted` holds `n` (binary search). */
+function contains(sorted: Int32Array, n: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === n) return true;
+    if (v < n) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }

@@ -3,8 +3,9 @@ import { gatherSessionCandidates, type SessionSources } from '../ranking/session
 import type { GatheredSet } from './session-thread.protocol';
 
 /**
- * A session list's candidates with each one's distinct buyers, read from the same signals: the candidate set's
- * model rows belong to the signals it was gathered with, which on the session thread are a copy.
+ * A session list's candidates with each one's distinct buyers, read from the same signals (the candidate set's
+ * model rows belong to the signals it was gathered with, which on the session thread are a copy), and the ids
+ * the filter turned away.
  */
 export function gatherCandidateSet(
   src: SessionSources & { signals: PurchaseSignals },
@@ -12,11 +13,27 @@ export function gatherCandidateSet(
   query: Float32Array | undefined,
   pass: (id: string) => boolean,
 ): GatheredSet {
-  const set = gatherSessionCandidates(src, session, query, pass);
+  const rejected: string[] = [];
+  const byRow = src.byRow;
+  const idsByRow = src.signals.idsByRow;
+  const set = gatherSessionCandidates(
+    byRow
+      ? {
+          ...src,
+          byRow: {
+            pass: (row) => byRow.pass(row) || (rejected.push(idsByRow[row]), false),
+            vectorAt: byRow.vectorAt,
+          },
+        }
+      : src,
+    session,
+    query,
+    (id) => pass(id) || (rejected.push(id), false),
+  );
   const buyers = new Float64Array(set.size);
   for (let i = 0; i < set.size; i++) {
     const row = set.itemRows[i];
     buyers[i] = row >= 0 ? src.signals.buyersAt[row] : 0;
   }
-  return { set, buyers };
+  return { set, buyers, rejected };
 }

@@ -1,8 +1,8 @@
 import { emptySessionSet, SESSION_BLEND_KEYS, sessionColumns } from '../ranking/session-ranking';
-import { packGathered, unpackGathered } from './packed-set';
+import { packedRejected, packGathered, unpackGathered } from './packed-set';
 import type { GatheredSet } from './session-thread.protocol';
 
-function gathered(ids: string[]): GatheredSet {
+function gathered(ids: string[], rejected: string[] = []): GatheredSet {
   const set = emptySessionSet(ids);
   ids.forEach((_, i) => {
     set.cos[i] = 0.5 + i / 100;
@@ -15,7 +15,7 @@ function gathered(ids: string[]): GatheredSet {
     set.logPop[i] = Math.log1p(2 * i);
     set.itemRows[i] = i % 2 === 0 ? i * 10 : -1;
   });
-  return { set, buyers: Float64Array.from(ids, (_, i) => i * 7) };
+  return { set, buyers: Float64Array.from(ids, (_, i) => i * 7), rejected };
 }
 
 describe('packed candidate sets (what the session thread sends)', () => {
@@ -36,6 +36,13 @@ describe('packed candidate sets (what the session thread sends)', () => {
     for (const key of SESSION_BLEND_KEYS) expect(Array.from(is[key])).toEqual(Array.from(was[key]));
     expect(Array.from(back.set.itemRows)).toEqual(Array.from(g.set.itemRows));
     expect(Array.from(back.buyers)).toEqual(Array.from(g.buyers));
+  });
+
+  it('keeps the rejected ids, none or several, each whole', () => {
+    expect(packedRejected(packGathered(gathered(['a']), session))).toEqual([]);
+    const rejected = ['r-1', 'é r 2', 'x'];
+    const p = packGathered(gathered(['a', 'b'], rejected), session);
+    expect(packedRejected(structuredClone(p, { transfer: [p.buffer] }))).toEqual(rejected);
   });
 
   it('moves the numbers in one buffer: the sender keeps none of it', () => {

@@ -24,6 +24,8 @@ export interface PackedSet {
   /** The candidates' ids end to end; their lengths are in `buffer`. */
   ids: string;
   buffer: ArrayBuffer;
+  /** GatheredSet.rejected, joined by NUL (which no stored id holds: PostgreSQL text cannot). */
+  rejected: string;
 }
 
 /** `g` packed; `session` is the request's session, which every `knnVia` and `transVia` is an item of. */
@@ -45,11 +47,14 @@ export function packGathered(g: GatheredSet, session: readonly string[]): Packed
     ints[2 * n + i] = at(set.transVia[i]);
     ints[3 * n + i] = set.ids[i].length;
   }
-  return { size: n, ids: set.ids.join(''), buffer };
+  return { size: n, ids: set.ids.join(''), buffer, rejected: g.rejected.join('\0') };
 }
 
-/** The set `packGathered(g, session)` packed; its number columns are views on `p.buffer`. */
-export function unpackGathered(p: PackedSet, session: readonly string[]): GatheredSet {
+/**
+ * The set `packGathered(g, session)` packed, without the rejected ids (packedRejected: only holding a set reads
+ * them); its number columns are views on `p.buffer`.
+ */
+export function unpackGathered(p: PackedSet, session: readonly string[]): Omit<GatheredSet, 'rejected'> {
   const n = p.size;
   const floats = new Float64Array(p.buffer, 0, FLOATS * n);
   const ints = new Int32Array(p.buffer, FLOATS * n * 8, INTS * n);
@@ -84,4 +89,9 @@ export function unpackGathered(p: PackedSet, session: readonly string[]): Gather
     itemRows: ints.subarray(0, n),
   };
   return { set, buyers: column(SESSION_BLEND_KEYS.length) };
+}
+
+/** The ids `p`'s gathering rejected (GatheredSet.rejected). */
+export function packedRejected(p: PackedSet): string[] {
+  return p.rejected === '' ? [] : p.rejected.split('\0');
 }

@@ -2,9 +2,10 @@ import type { ItemMeta } from '../catalog/catalog-snapshot';
 import { dot, normalize } from '../common/vectors';
 import { mulberry32 } from '../common/random';
 import { PurchaseSignals, type PurchasePair } from '../ranking/purchase-signals';
-import { gatherSessionCandidates, sessionQuery, type SessionSources } from '../ranking/session-ranking';
+import { sessionQuery, type SessionSources } from '../ranking/session-ranking';
 import { neighbourLists } from '../ranking/testing/neighbour-lists';
 import { itemFilter, type ItemRuleOptions } from '../recommendations/filters';
+import { gatherCandidateSet } from './gather';
 import { RowTables } from './row-tables';
 
 const rnd = mulberry32(11);
@@ -67,26 +68,35 @@ function sources(): SessionSources {
 }
 
 /** Gathers every session under every rule set by id and by row, and expects the same sets. */
-function expectRowsAnswerAsIds(tables: RowTables): number {
+function expectRowsAnswerAsIds(tables: RowTables): { compared: number; rejected: number } {
   let compared = 0;
+  let rejected = 0;
   for (let s = 0; s < 12; s++) {
     const session = Array.from({ length: 1 + (s % 5) }, () => ids[Math.floor(rnd() * 60)]);
     const query = sessionQuery(session.flatMap((id) => vectors.get(id) ?? []));
     for (const rules of RULES) {
       const excluded = [...session, ids[Math.floor(rnd() * 60)]];
       const pass = itemFilter((id) => metas.get(id), rules, new Set(excluded));
-      const byId = gatherSessionCandidates(sources(), session, query, pass);
+      // Every id the filter refused is among the rejected, and only refused ones are (an id that passed is a
+      // candidate, or came after the sources had their fill: its change could not change the set).
+      const asked = new Set<string>();
+      const byId = gatherCandidateSet(sources(), session, query, (id) => (asked.add(id), pass(id)));
+      expect([...asked].filter((id) => !pass(id) && !byId.rejected.includes(id))).toEqual([]);
+      expect(byId.rejected.filter((id) => pass(id))).toEqual([]);
       const byRow = tables.forRequest(rules, excluded);
       // The row answers directly, for every row…
       const rows = signals.idsByRow;
       expect(rows.map((_, row) => byRow.pass(row))).toEqual(rows.map((id) => pass(id)));
       expect(rows.filter((id, row) => byRow.vectorAt(row) !== vectors.get(id))).toEqual([]);
       // …and through a gathering.
-      expect(gatherSessionCandidates({ ...sources(), byRow }, session, query, pass)).toEqual(byId);
-      compared += byId.size;
+      const viaRows = gatherCandidateSet({ ...sources(), byRow }, session, query, pass);
+      expect(viaRows.set).toEqual(byId.set);
+      expect([...viaRows.rejected].sort()).toEqual([...byId.rejected].sort());
+      compared += byId.set.size;
+      rejected += byId.rejected.length;
     }
   }
-  return compared;
+  return { compared, rejected };
 }
 
 describe('RowTables', () => {
@@ -98,7 +108,9 @@ describe('RowTables', () => {
       (id) => metas.get(id),
       (id) => vectors.get(id),
     );
-    expect(expectRowsAnswerAsIds(tables)).toBeGreaterThan(100);
+    const first = expectRowsAnswerAsIds(tables);
+    expect(first.compared).toBeGreaterThan(100);
+    expect(first.rejected).toBeGreaterThan(10);
 
     // Single items change: one leaves the catalog, one runs out of stock, one moves category, one comes back, and
     // one never sold (no row) leaves.

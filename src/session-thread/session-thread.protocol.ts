@@ -41,8 +41,13 @@ export interface GatherRequest {
   cosFlat: boolean;
 }
 
-/** A session candidate set and each candidate's distinct buyers (what the new-arrival rule reads). */
+/**
+ * A session candidate set, each candidate's distinct buyers (what the new-arrival rule reads), and the ids the
+ * business rules turned away while gathering: with the candidates, every item whose catalog fields the set
+ * depends on (a held set is dropped when one of them changes; session-set-cache.ts).
+ */
 export interface GatheredSet {
   set: SessionCandidateSet;
   buyers: Float64Array;
+  rejected: readonly string[];
 }
