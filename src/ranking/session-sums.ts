@@ -44,34 +44,42 @@ export class SessionSums {
   /** Adds session item `s` (weighed `d`) with its neighbour list. */
   add(s: number, d: number, list: ItemNeighbours): void {
     const { rows, sims, ids, ranks } = list;
-    for (let k = 0; k < rows.length; k++) {
+    const n = rows.length;
+    // Room for every row and every first touch up front, so that the loop reads the arrays from locals: with a
+    // possible reallocation inside it, each iteration read every array from the object again.
+    let maxRow = -1;
+    for (let k = 0; k < n; k++) if (rows[k] > maxRow) maxRow = rows[k];
+    if (maxRow >= this.stamp.length) this.grow(maxRow + 1);
+    if (this.count + n > this.touched.length) {
+      const t = new Int32Array(Math.max(64, this.touched.length * 2, this.count + n));
+      t.set(this.touched);
+      this.touched = t;
+    }
+    const { stamp, flat, sum, best, via, idOf, rankOf, touched, call } = this;
+    let count = this.count;
+    for (let k = 0; k < n; k++) {
       const r = rows[k];
-      if (r >= this.stamp.length) this.grow(r + 1);
       const sim = sims[k];
       const v = d * sim;
-      if (this.stamp[r] !== this.call) {
-        this.stamp[r] = this.call;
-        this.flat[r] = sim;
-        this.sum[r] = v;
-        this.best[r] = v;
-        this.via[r] = s;
-        this.idOf[r] = ids[k];
-        this.rankOf[r] = ranks[k];
-        if (this.count >= this.touched.length) {
-          const t = new Int32Array(Math.max(64, this.touched.length * 2));
-          t.set(this.touched);
-          this.touched = t;
-        }
-        this.touched[this.count++] = r;
+      if (stamp[r] !== call) {
+        stamp[r] = call;
+        flat[r] = sim;
+        sum[r] = v;
+        best[r] = v;
+        via[r] = s;
+        idOf[r] = ids[k];
+        rankOf[r] = ranks[k];
+        touched[count++] = r;
       } else {
-        this.flat[r] += sim;
-        this.sum[r] += v;
-        if (v > this.best[r]) {
-          this.best[r] = v;
-          this.via[r] = s;
+        flat[r] += sim;
+        sum[r] += v;
+        if (v > best[r]) {
+          best[r] = v;
+          via[r] = s;
         }
       }
     }
+    this.count = count;
   }
 
   private grow(n: number): void {

@@ -44,8 +44,14 @@ function shopHistory(): Interaction[] {
   });
   events.push({ userId: 'u4', itemId: 'i4', timestamp: new Date('2025-05-25T10:00:00Z'), weight: 1 });
   events.push({ userId: 'u4', itemId: 'i5', timestamp: new Date('2025-05-26T10:00:00Z'), weight: 1 });
-  return events;
+  return [...events, ...TRAINING_SHOPPER];
 }
+
+/** A shopper with two baskets before the validation window (none in it): the training pair every gate needs. */
+const TRAINING_SHOPPER: Interaction[] = [
+  { userId: 't1', itemId: 'i1', timestamp: new Date('2025-04-02T10:00:00Z'), weight: 1 },
+  { userId: 't1', itemId: 'i6', timestamp: new Date('2025-04-09T10:00:00Z'), weight: 1 },
+];
 
 const settled = <T>(value: T): BackgroundRun<T> => ({
   result: Promise.resolve(value),
@@ -213,10 +219,11 @@ describe('FinetuneService', () => {
       ['v1', 'i2', '2025-05-25T10:05:00Z'],
       ['v2', 'i3', '2025-05-26T10:00:00Z'],
       ['v2', 'i4', '2025-05-26T10:05:00Z'],
-    ].map(([userId, itemId, at]) => ({ userId, itemId, timestamp: new Date(at), weight: 1 }));
+    ].map(([userId, itemId, at]): Interaction => ({ userId, itemId, timestamp: new Date(at), weight: 1 }));
+    const history = [...visits, ...TRAINING_SHOPPER];
 
     it('lets the session lists decide the gate', async () => {
-      const { service, tuned, inserted } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history: visits });
+      const { service, tuned, inserted } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history });
       const result = await service.finetune({ now: NOW });
 
       expect(tuned.map((t) => t.users)).toEqual([[], []]);
@@ -231,13 +238,23 @@ describe('FinetuneService', () => {
     });
 
     it('refuses a candidate whose session lists are worse, saying so', async () => {
-      const { service } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3, history: visits });
+      const { service } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3, history });
       const result = await service.finetune({ now: NOW });
 
       expect(result.activated).toBe(false);
       expect(result.reason).toMatch(
         /^session validation NDCG@10 0\.1000 does not beat the active model's 0\.1500/,
       );
+    });
+
+    it('refuses a candidate trained on no pair (nothing before the window), whatever its NDCG', async () => {
+      const { service, inserted } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history: visits });
+      const result = await service.finetune({ now: NOW });
+
+      expect(result.metrics).toMatchObject({ trainPairs: 0, gateKind: 'session' });
+      expect(result.activated).toBe(false);
+      expect(result.reason).toMatch(/^no training pair/);
+      expect(inserted.map((v) => v.status)).toEqual(['rejected']);
     });
   });
 

@@ -232,12 +232,17 @@ export class FinetuneService {
               cases: candidate.sessionCases,
             };
       metrics.gateKind = judged.kind;
-      const accepted = candidateWins({
-        candidateNdcg: judged.candidate,
-        activeNdcg: judged.active,
-        minGain: cfg.minGain,
-        validationCases: judged.cases,
-      });
+      // A candidate trained on no pair learned nothing from the shop: whatever its NDCG, it differs from the
+      // active model only by its initial weights, and a dozen validation sessions can rank that noise first.
+      const learned = hold.train.target.length > 0;
+      const accepted =
+        learned &&
+        candidateWins({
+          candidateNdcg: judged.candidate,
+          activeNdcg: judged.active,
+          minGain: cfg.minGain,
+          validationCases: judged.cases,
+        });
       if (!accepted) {
         await this.versions.insert({
           version,
@@ -247,8 +252,9 @@ export class FinetuneService {
           params,
           weights: null,
         });
-        const reason =
-          judged.cases > 0
+        const reason = !learned
+          ? 'no training pair: no purchase before the validation window to learn from'
+          : judged.cases > 0
             ? `${judged.kind === 'session' ? 'session ' : ''}validation NDCG@10 ${judged.candidate.toFixed(4)} does not beat the active model's ${judged.active.toFixed(4)} by ${cfg.minGain}`
             : 'no validation case: no purchase in the validation window follows an earlier one';
         this.logger.warn(`fine-tune rejected: ${reason}`);
