@@ -16,6 +16,7 @@ import type { ListOptions } from '../src/recommendations/dto/options.schema';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import type { RecommendationList } from '../src/recommendations/response';
+import type { FromSessionThread } from '../src/session-thread/session-thread.protocol';
 import { SessionThread } from '../src/session-thread/session-thread.service';
 import { IndexService } from '../src/vector-index/index.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -232,6 +233,21 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(thread().stats().index).toBe(after);
     const onThread = await expectOnThread(1, () => list(onCtx, session));
     expect(comparable(onThread)).toEqual(expected);
+  });
+
+  it('closes a server whose thread is loading the index: the thread stops by itself, between two messages', async () => {
+    const ctx = await boot('on');
+    // The first session list starts the thread and sends it the catalog and the index to load.
+    await list(ctx, sessions[0]);
+    const worker = (ctx.get(SessionThread) as unknown as { worker: Worker }).worker;
+    const said: string[] = [];
+    worker.on('message', (m: FromSessionThread) => said.push(m.kind));
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    await ctx.close();
+    await exited;
+    // It left by itself, after the message in hand (the index load): terminated instead, it says nothing more,
+    // wherever it was (inside a native call of the index, that aborts the process).
+    expect(said.at(-1)).toBe('stopped');
   });
 
   it('answers in-process while a stopped thread restarts, then on the thread again', async () => {

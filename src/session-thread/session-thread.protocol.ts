@@ -22,14 +22,18 @@ export type ToSessionThread =
       lists?: NeighbourListsWire;
       transitions?: NeighbourListsWire;
     }
-  | { kind: 'gather'; id: number; request: GatherRequest };
+  | { kind: 'gather'; id: number; request: GatherRequest }
+  /** Exit once the message in hand is handled, skipping the ones queued behind it (the server is closing). */
+  | { kind: 'stop' };
 
 export type FromSessionThread =
   | { kind: 'index-ready'; name: string }
   | { kind: 'index-failed'; name: string; message: string }
   /** The request's candidates, packed (packed-set.ts) with the request's `session`. */
   | { kind: 'gathered'; id: number; packed: PackedSet }
-  | { kind: 'gather-failed'; id: number; message: string };
+  | { kind: 'gather-failed'; id: number; message: string }
+  /** The answer to `stop`: the thread exits right after sending it. */
+  | { kind: 'stopped' };
 
 export interface GatherRequest {
   /** The index the candidates must come from: the thread refuses to answer from another. */

@@ -15,6 +15,11 @@ import type { FromSessionThread, GatherRequest, ToSessionThread } from './sessio
 /** Requests waiting on the thread beyond which new ones are gathered in-process: a stuck thread costs nothing. */
 const MAX_IN_FLIGHT = 256;
 const RESTART_AFTER_MS = 1000;
+/**
+ * How long a closing server waits for its session thread to stop by itself (it finishes the message in hand, an
+ * index load included) before it terminates it.
+ */
+const STOP_TIMEOUT_MS = 10_000;
 
 export interface SessionThreadStats {
   /**
@@ -72,7 +77,20 @@ export class SessionThread implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     this.unsubscribe?.();
-    await this.worker?.terminate();
+    const worker = this.worker;
+    if (!worker) return;
+    // Asked to stop, the thread exits between two messages. terminate() lands wherever the thread is: inside a
+    // native call of the index (a search, a vector copied out while loading) the addon cannot throw into a
+    // terminating thread and aborts the whole process.
+    const exited = new Promise<'exited'>((resolve) => worker.once('exit', () => resolve('exited')));
+    worker.postMessage({ kind: 'stop' } satisfies ToSessionThread);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(
+      (resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)),
+    );
+    const how = await Promise.race([exited, late]);
+    clearTimeout(timer);
+    if (how === 'late') await worker.terminate();
   }
 
   stats(): SessionThreadStats {
@@ -167,6 +185,8 @@ export class SessionThread implements OnModuleDestroy {
         return;
       case 'index-failed':
         this.logger.warn(`session thread could not load index ${m.name}: ${m.message}`);
+        return;
+      case 'stopped':
         return;
       case 'gathered':
       case 'gather-failed': {

@@ -31,6 +31,8 @@ async function handle(m: ToSessionThread): Promise<void> {
         send({ kind: 'index-failed', name: m.name, message: (e as Error).message });
       }
       return;
+    case 'stop':
+      return;
     case 'gather':
       try {
         send({
@@ -46,6 +48,16 @@ async function handle(m: ToSessionThread): Promise<void> {
 }
 
 let chain: Promise<void> = Promise.resolve();
+let stopping = false;
 port.on('message', (m: ToSessionThread) => {
-  chain = chain.then(() => handle(m));
+  if (m.kind === 'stop') {
+    stopping = true;
+    // From here, between two messages, never inside a native call of the index (see SessionThread's close).
+    chain = chain.then(() => {
+      send({ kind: 'stopped' });
+      process.exit(0);
+    });
+    return;
+  }
+  chain = chain.then(() => (stopping ? undefined : handle(m)));
 });
