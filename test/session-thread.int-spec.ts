@@ -239,7 +239,8 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     const ctx = await boot('on');
     // The first session list starts the thread and sends it the catalog and the index to load.
     await list(ctx, sessions[0]);
-    const worker = (ctx.get(SessionThread) as unknown as { worker: Worker }).worker;
+    const started: SessionThread = ctx.get(SessionThread);
+    const worker = (started as unknown as { worker: Worker }).worker;
     const said: string[] = [];
     worker.on('message', (m: FromSessionThread) => said.push(m.kind));
     const exited = new Promise((resolve) => worker.once('exit', resolve));
