@@ -93,8 +93,8 @@ export const SESSION_VECTOR_EF = 40;
  * ~20 % of a list's CPU (every candidate costs two 512-d cosines). Per source 50 → 30 took the session NDCG@10 to
  * 0.1104 (the gate's tuned blend changed with it; in-visit rose 0.1301 → 0.1494) for ~5 % of a fine-tuned
  * list's CPU (bench/session-cpu --finetuned: 0.324 → 0.308 ms): not worth it. Vector 50 → 30 (with the walk
- * 64 → 40) left it at 0.1183 (in-visit 0.1302) for 15 % fewer instructions per gathering on the session thread
- * (bench/session-cpu --finetuned --thread-state under callgrind: 2.39 → 2.04 million).
+ * 64 → 40) left it at 0.1183 (in-visit 0.1302) for ~15 % less CPU per gathering on the session thread
+ * (bench/session-cpu --finetuned --thread-state, four runs of each build interleaved: median 0.48 → 0.40 ms).
  */
 export const SESSION_LIMITS: SessionLimits = {
   items: 100,
