@@ -16,6 +16,27 @@ function shop(seed: number): PurchasePair[] {
   return pairs;
 }
 
+describe('PurchaseSignals.parts', () => {
+  it('makes a copy that numbers every item with the same row, whatever order the counts came in', () => {
+    const asOf = new Date('2026-02-01T00:00:00Z');
+    const model = PurchaseSignals.fromPairs(shop(5), asOf);
+    // Counts out of order, one item bought only recently as far as they say, one never bought.
+    const counts = [
+      { itemId: 'late', buyers: 0, recentBuyers: 2, repeatBuyers: 0 },
+      ...model.parts().counts.reverse(),
+      { itemId: 'unsold', buyers: 0, recentBuyers: 0, repeatBuyers: 1 },
+    ];
+    const original = new PurchaseSignals(counts, model.parts().lists, asOf, model.parts().lists);
+    const p = original.parts();
+    const copy = new PurchaseSignals(p.counts, p.lists, p.asOf, p.transitions);
+    expect(copy.idsByRow).toEqual(original.idsByRow);
+    expect(original.idsByRow.length).toBeGreaterThan(20);
+    for (const id of [...original.idsByRow, 'unsold', 'nothing'])
+      expect([id, copy.rowOf(id)]).toEqual([id, original.rowOf(id)]);
+    expect(copy.popular).toEqual(original.popular);
+  });
+});
+
 describe('PurchaseSignals.withCoPurchase', () => {
   const model = PurchaseSignals.fromPairs(shop(3), new Date('2026-02-01T00:00:00Z'));
   const sources = ['i3', 'i4', 'i17', 'not-an-item'];

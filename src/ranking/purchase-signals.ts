@@ -206,8 +206,8 @@ export class PurchaseSignals {
   }
 
   /**
-   * What this model is made of, for another thread to make the same model (`new PurchaseSignals(...)` over
-   * them answers every question alike; its internal row numbers may differ).
+   * What this model is made of, for another thread to make the same model: `new PurchaseSignals(...)` over them
+   * answers every question alike and numbers every item with the same row (rowOf), so rows may cross threads.
    */
   parts(): { counts: ItemBuyerCounts[]; lists: NeighbourLists; transitions: NeighbourLists; asOf: Date } {
     return { counts: this.counts(), lists: this.lists, transitions: this.transitionLists, asOf: this.asOf };
@@ -340,9 +340,10 @@ export class PurchaseSignals {
     for (let k = 0; k < ids.length; k++) yield [ids[k], sims[k]];
   }
 
+  /** The counts, in row order: a model made of them (and the same lists) numbers every item alike. */
   private counts(): ItemBuyerCounts[] {
-    const ids = new Set([...this.buyers.keys(), ...this.recentBuyers.keys()]);
-    return [...ids].map((itemId) => ({
+    const ids = this.rows.ids.filter((id) => this.buyers.has(id) || this.recentBuyers.has(id));
+    return ids.map((itemId) => ({
       itemId,
       buyers: this.buyersOf(itemId),
       recentBuyers: this.recentBuyers.get(itemId) ?? 0,

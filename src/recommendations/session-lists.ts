@@ -6,7 +6,13 @@ import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
 import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
 import { gatherCandidateSet } from '../session-thread/gather';
-import { packedRejected, packGathered, unpackGathered, type PackedSet } from '../session-thread/packed-set';
+import {
+  packedExamined,
+  packGathered,
+  unpackGathered,
+  type PackedSet,
+  type UnpackedSet,
+} from '../session-thread/packed-set';
 import type { GatheredSet } from '../session-thread/session-thread.protocol';
 import type { SessionThread } from '../session-thread/session-thread.service';
 import {
@@ -60,7 +66,10 @@ export class SessionLists {
   ) {
     this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
     // Synchronously with each change, before a request can read the changed snapshot.
-    if (this.sets.enabled) snapshot.onChange((changed) => this.sets.catalogChanged(changed));
+    if (this.sets.enabled)
+      snapshot.onChange((changed) =>
+        this.sets.catalogChanged(changed, (id) => this.interactions.current().rowOf(id)),
+      );
   }
 
   /** How the held candidate sets are used (RECS_SESSION_CACHE_MAX_BYTES). */
@@ -158,7 +167,7 @@ export class SessionLists {
         ? JSON.stringify([session, [...excluded].sort(), rules, cosFlat])
         : undefined;
     let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
-    let gathered: Omit<GatheredSet, 'rejected'>;
+    let gathered: UnpackedSet;
     if (packed) gathered = unpackGathered(packed, session);
     else {
       const onThread = this.thread?.gather(this.index, model, {
@@ -175,8 +184,7 @@ export class SessionLists {
         packed = key === undefined ? undefined : packGathered(here, session);
         gathered = here;
       } else gathered = unpackGathered(packed, session);
-      if (key !== undefined && packed)
-        this.sets.set(key, inputs, packed, [...gathered.set.ids, ...packedRejected(packed)], ticket);
+      if (key !== undefined && packed) this.sets.set(key, inputs, packed, packedExamined(packed), ticket);
     }
     const { set, buyers } = gathered;
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what

@@ -1,12 +1,25 @@
-import type { PackedSet } from '../session-thread/packed-set';
+import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
 import { packedSetBytes, SessionSetCache } from './session-set-cache';
 
 const packed = (size: number, ids = 'abc'): PackedSet => ({
   size,
   ids,
   buffer: new ArrayBuffer(size * 88),
-  rejected: '',
+  examinedRows: 0,
+  examinedIds: '',
 });
+
+/** The signals' rows: items a–e and x sold (row 10 + their place), u-… never (no row). */
+const SOLD = ['a', 'b', 'c', 'd', 'e', 'x'];
+const rowOf = (id: string) => (SOLD.includes(id) ? 10 + SOLD.indexOf(id) : -1);
+
+/** What a gathering that read `ids` reports: rows ascending, the rest by id. */
+function read(...ids: string[]): ExaminedItems {
+  return {
+    rows: Int32Array.from(ids.map(rowOf).filter((r) => r >= 0)).sort(),
+    ids: ids.filter((id) => rowOf(id) < 0),
+  };
+}
 
 describe('SessionSetCache', () => {
   const index = {};
@@ -17,12 +30,12 @@ describe('SessionSetCache', () => {
     const cache = new SessionSetCache(1_000_000);
     const p = packed(10);
     expect(cache.get('s', inputs)).toBeUndefined();
-    cache.set('s', inputs, p, ['a', 'b'], cache.ticket());
+    cache.set('s', inputs, p, read('a', 'b'), cache.ticket());
     expect(cache.get('s', [index, signals])).toBe(p);
     expect(cache.get('other', inputs)).toBeUndefined();
     expect(cache.stats()).toEqual({
       entries: 1,
-      bytes: packedSetBytes('s', p, 2),
+      bytes: packedSetBytes('s', p),
       maxBytes: 1_000_000,
       hits: 1,
       misses: 2,
@@ -37,7 +50,7 @@ describe('SessionSetCache', () => {
       [index, {}],
     ]) {
       cache.get('s', inputs);
-      cache.set('s', inputs, packed(10), ['a'], cache.ticket());
+      cache.set('s', inputs, packed(10), read('a'), cache.ticket());
       expect(cache.get('s', changed)).toBeUndefined();
       expect(cache.stats().entries).toBe(0);
       // And the old inputs do not bring it back.
@@ -48,29 +61,48 @@ describe('SessionSetCache', () => {
   it('drops on a catalog change only the sets that read a changed item, candidate or rejected', () => {
     const cache = new SessionSetCache(1_000_000);
     cache.get('s', inputs);
-    cache.set('ab', inputs, packed(2), ['a', 'b'], cache.ticket());
-    cache.set('cd', inputs, packed(2), ['c', 'd'], cache.ticket());
-    cache.set('ce', inputs, packed(2), ['e', 'c'], cache.ticket());
+    cache.set('ab', inputs, packed(2), read('a', 'b'), cache.ticket());
+    cache.set('cd', inputs, packed(2), read('c', 'd'), cache.ticket());
+    cache.set('ce', inputs, packed(2), read('e', 'c'), cache.ticket());
     // An item no set read: every set stays.
-    cache.catalogChanged(['zz']);
+    cache.catalogChanged(['zz'], rowOf);
     expect(cache.stats()).toMatchObject({ entries: 3, droppedByCatalog: 0 });
-    cache.catalogChanged(['zz', 'c']);
+    cache.catalogChanged(['zz', 'c'], rowOf);
     expect(cache.get('ab', inputs)).toBeDefined();
     expect(cache.get('cd', inputs)).toBeUndefined();
     expect(cache.get('ce', inputs)).toBeUndefined();
     expect(cache.stats()).toMatchObject({ entries: 1, droppedByCatalog: 2 });
-    cache.catalogChanged(['b']);
+    cache.catalogChanged(['b'], rowOf);
     expect(cache.get('ab', inputs)).toBeUndefined();
+  });
+
+  it('finds the items without a row by id, and never mistakes a row for one', () => {
+    const cache = new SessionSetCache(1_000_000);
+    cache.get('s', inputs);
+    cache.set('a-u1', inputs, packed(2), read('a', 'u-1'), cache.ticket());
+    cache.set('u2', inputs, packed(2), read('u-2'), cache.ticket());
+    cache.set('b', inputs, packed(2), read('b'), cache.ticket());
+    // u-1 is number 0 among the unsold, and a sold item whose row is 0 would match it if they were mixed up.
+    cache.catalogChanged(['zero'], (id) => (id === 'zero' ? 0 : rowOf(id)));
+    expect(cache.stats()).toMatchObject({ entries: 3, droppedByCatalog: 0 });
+    cache.catalogChanged(['u-1'], rowOf);
+    expect(cache.get('a-u1', inputs)).toBeUndefined();
+    expect(cache.get('u2', inputs)).toBeDefined();
+    cache.catalogChanged(['u-2', 'b'], rowOf);
+    expect(cache.stats()).toMatchObject({ entries: 0, droppedByCatalog: 3 });
   });
 
   it('drops every set when the catalog is read again, or a change names many items', () => {
     const cache = new SessionSetCache(1_000_000);
     cache.get('s', inputs);
-    cache.set('ab', inputs, packed(2), ['a', 'b'], cache.ticket());
-    cache.catalogChanged('all');
+    cache.set('ab', inputs, packed(2), read('a', 'b'), cache.ticket());
+    cache.catalogChanged('all', rowOf);
     expect(cache.get('ab', inputs)).toBeUndefined();
-    cache.set('ab', inputs, packed(2), ['a', 'b'], cache.ticket());
-    cache.catalogChanged(Array.from({ length: 65 }, (_, i) => `other-${i}`));
+    cache.set('ab', inputs, packed(2), read('a', 'b'), cache.ticket());
+    cache.catalogChanged(
+      Array.from({ length: 65 }, (_, i) => `other-${i}`),
+      rowOf,
+    );
     expect(cache.get('ab', inputs)).toBeUndefined();
     expect(cache.stats().droppedByCatalog).toBe(2);
   });
@@ -81,30 +113,30 @@ describe('SessionSetCache', () => {
     // Another request saw other signals while this one was gathering.
     const before = cache.ticket();
     cache.get('t', [index, {}]);
-    cache.set('s', inputs, packed(10), ['a'], before);
+    cache.set('s', inputs, packed(10), read('a'), before);
     expect(cache.get('s', inputs)).toBeUndefined();
     // A catalog change, even of an item the set did not read (it may have read it before the change).
     const ticket = cache.ticket();
-    cache.catalogChanged(['zz']);
-    cache.set('s', inputs, packed(10), ['a'], ticket);
+    cache.catalogChanged(['zz'], rowOf);
+    cache.set('s', inputs, packed(10), read('a'), ticket);
     expect(cache.get('s', inputs)).toBeUndefined();
-    cache.set('s', inputs, packed(10), ['a'], cache.ticket());
+    cache.set('s', inputs, packed(10), read('a'), cache.ticket());
     expect(cache.get('s', inputs)).toBeDefined();
   });
 
   it('keeps to its byte bound, the least recently used set leaving first', () => {
-    const one = packedSetBytes('a', packed(100), 1);
+    const one = packedSetBytes('a', packed(100));
     const cache = new SessionSetCache(3 * one);
     cache.get('a', inputs);
-    for (const k of ['a', 'b', 'c']) cache.set(k, inputs, packed(100), ['x'], cache.ticket());
+    for (const k of ['a', 'b', 'c']) cache.set(k, inputs, packed(100), read('x'), cache.ticket());
     expect(cache.get('a', inputs)).toBeDefined(); // a is now the most recently used
-    cache.set('d', inputs, packed(100), ['x'], cache.ticket());
+    cache.set('d', inputs, packed(100), read('x'), cache.ticket());
     expect(cache.stats().entries).toBe(3);
     expect(cache.stats().bytes).toBeLessThanOrEqual(3 * one);
     expect(cache.get('b', inputs)).toBeUndefined();
     for (const k of ['a', 'c', 'd']) expect(cache.get(k, inputs)).toBeDefined();
     // A set larger than the whole bound is not held, and evicts nothing.
-    cache.set('huge', inputs, packed(1000), ['x'], cache.ticket());
+    cache.set('huge', inputs, packed(1000), read('x'), cache.ticket());
     expect(cache.get('huge', inputs)).toBeUndefined();
     expect(cache.stats().entries).toBe(3);
   });
@@ -112,7 +144,7 @@ describe('SessionSetCache', () => {
   it('holds nothing when its bound is 0', () => {
     const cache = new SessionSetCache(0);
     expect(cache.enabled).toBe(false);
-    cache.set('s', [index], packed(1), ['a'], cache.ticket());
+    cache.set('s', [index], packed(1), read('a'), cache.ticket());
     expect(cache.get('s', [index])).toBeUndefined();
     expect(cache.stats().entries).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { DenseIds } from '../ranking/dense-ids';
-import type { PackedSet } from '../session-thread/packed-set';
+import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
 
 /** Rough V8 cost of an entry besides its buffer and strings: the Map entry, the entry and PackedSet objects. */
 const ENTRY_OVERHEAD = 160;
@@ -10,12 +10,15 @@ const ENTRY_OVERHEAD = 160;
  */
 const MAX_IDS_LOOKED_UP = 64;
 
-/** Heap bytes a held set costs: its buffer, its ids, the items it read and its key (two bytes a character errs high). */
-export function packedSetBytes(key: string, p: PackedSet, examined: number): number {
-  return (
-    ENTRY_OVERHEAD + p.buffer.byteLength + 2 * (p.ids.length + p.rejected.length + key.length) + 4 * examined
-  );
+/**
+ * Heap bytes a held set costs: its buffer (which holds the rows it read), its ids, the ids without a row it read
+ * and its key (two bytes a character errs high).
+ */
+export function packedSetBytes(key: string, p: PackedSet): number {
+  return ENTRY_OVERHEAD + p.buffer.byteLength + 2 * (p.ids.length + p.examinedIds.length + key.length);
 }
+
+const NO_NUMBERS = new Int32Array(0);
 
 export interface SessionSetCacheStats {
   entries: number;
@@ -30,8 +33,12 @@ export interface SessionSetCacheStats {
 interface Entry {
   packed: PackedSet;
   bytes: number;
-  /** The catalog items the gathering read (its candidates and the ids the rules turned away), as `numbers`, sorted. */
-  examined: Int32Array;
+  /**
+   * The catalog items the gathering read (its candidates and the ids the rules turned away): by their row in the
+   * signals of `inputs`, ascending, and those without one as `numbers`, ascending.
+   */
+  rows: Int32Array;
+  unsold: Int32Array;
 }
 
 /**
@@ -51,7 +58,7 @@ export class SessionSetCache {
   private inputs: readonly unknown[] | undefined;
   /** Least recently used first (Map order: a hit or a write re-inserts the entry last). */
   private readonly sets = new Map<string, Entry>();
-  /** The items held sets read, numbered; renumbered from scratch whenever every set is dropped. */
+  /** The items without a signals row that held sets read, numbered; renumbered whenever every set is dropped. */
   private numbers = new DenseIds();
   /** Counts catalog changes: a set gathered across one is not held (see ticket). */
   private changes = 0;
@@ -91,42 +98,57 @@ export class SessionSetCache {
 
   /**
    * Holds `packed`, gathered from `inputs` as they were when its request began (`ticket`), having read the
-   * catalog items `examined`. When the inputs or the catalog changed meanwhile the set is not held: it may be
-   * what the old state gave.
+   * catalog items `examined` (rows of the signals among `inputs`: see catalogChanged). When the inputs or the
+   * catalog changed meanwhile the set is not held: it may be what the old state gave.
    */
   set(
     key: string,
     inputs: readonly unknown[],
     packed: PackedSet,
-    examined: readonly string[],
+    examined: ExaminedItems,
     ticket: number,
   ): void {
     if (!this.enabled || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
-    const bytes = packedSetBytes(key, packed, examined.length);
+    const bytes = packedSetBytes(key, packed);
     if (bytes > this.maxBytes) return;
     this.drop(key);
-    const numbers = Int32Array.from(examined, (id) => this.numbers.intern(id)).sort();
-    this.sets.set(key, { packed, bytes, examined: numbers });
+    const unsold =
+      examined.ids.length === 0
+        ? NO_NUMBERS
+        : Int32Array.from(examined.ids, (id) => this.numbers.intern(id)).sort();
+    this.sets.set(key, { packed, bytes, rows: examined.rows, unsold });
     this.totalBytes += bytes;
     while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
   }
 
   /**
    * The catalog changed these items (`'all'`: it was read again as a whole): every held set that read one of them
-   * is dropped. Call it synchronously with the change, before any request sees it.
+   * is dropped. `rowOf` gives an item's row in the current signals (−1: none). Should those not be the signals
+   * the held sets were gathered from, the next `get` drops every set anyway, before any is read. Call it
+   * synchronously with the change, before any request sees it.
    */
-  catalogChanged(changed: readonly string[] | 'all'): void {
+  catalogChanged(changed: readonly string[] | 'all', rowOf: (id: string) => number): void {
     this.changes += 1;
+    if (this.sets.size === 0) return;
     if (changed === 'all' || changed.length > MAX_IDS_LOOKED_UP) {
       this.droppedByCatalog += this.sets.size;
       this.clear();
       return;
     }
-    // Items no held set read have no number: nothing to look for.
-    const numbers = changed.map((id) => this.numbers.numberOf(id)).filter((n) => n >= 0);
-    if (numbers.length === 0) return;
+    const rows: number[] = [];
+    const numbers: number[] = [];
+    for (const id of changed) {
+      const row = rowOf(id);
+      if (row >= 0) rows.push(row);
+      else {
+        // An item without a row that no held set read has no number: nothing to look for.
+        const n = this.numbers.numberOf(id);
+        if (n >= 0) numbers.push(n);
+      }
+    }
+    if (rows.length === 0 && numbers.length === 0) return;
     for (const [key, entry] of this.sets)
-      if (numbers.some((n) => contains(entry.examined, n))) {
+      if (rows.some((r) => contains(entry.rows, r)) || numbers.some((n) => contains(entry.unsold, n))) {
         this.drop(key);
         this.droppedByCatalog += 1;
       }

@@ -1,8 +1,8 @@
 import { emptySessionSet, SESSION_BLEND_KEYS, sessionColumns } from '../ranking/session-ranking';
-import { packedRejected, packGathered, unpackGathered } from './packed-set';
+import { packedExamined, packGathered, unpackGathered } from './packed-set';
 import type { GatheredSet } from './session-thread.protocol';
 
-function gathered(ids: string[], rejected: string[] = []): GatheredSet {
+function gathered(ids: string[], rejectedRows: number[] = [], rejectedIds: string[] = []): GatheredSet {
   const set = emptySessionSet(ids);
   ids.forEach((_, i) => {
     set.cos[i] = 0.5 + i / 100;
@@ -15,7 +15,7 @@ function gathered(ids: string[], rejected: string[] = []): GatheredSet {
     set.logPop[i] = Math.log1p(2 * i);
     set.itemRows[i] = i % 2 === 0 ? i * 10 : -1;
   });
-  return { set, buyers: Float64Array.from(ids, (_, i) => i * 7), rejected };
+  return { set, buyers: Float64Array.from(ids, (_, i) => i * 7), rejectedRows, rejectedIds };
 }
 
 describe('packed candidate sets (what the session thread sends)', () => {
@@ -38,11 +38,18 @@ describe('packed candidate sets (what the session thread sends)', () => {
     expect(Array.from(back.buyers)).toEqual(Array.from(g.buyers));
   });
 
-  it('keeps the rejected ids, none or several, each whole', () => {
-    expect(packedRejected(packGathered(gathered(['a']), session))).toEqual([]);
-    const rejected = ['r-1', 'é r 2', 'x'];
-    const p = packGathered(gathered(['a', 'b'], rejected), session);
-    expect(packedRejected(structuredClone(p, { transfer: [p.buffer] }))).toEqual(rejected);
+  it('reports every item it read: the rows ascending, the items without a row by id, each whole', () => {
+    const none = packGathered(gathered(['a']), session);
+    expect(packedExamined(none)).toEqual({ rows: Int32Array.of(0), ids: [] });
+    // Candidates a, c (rows 0, 20) and b, d (no row); rejected rows 15, 3 and ids without a row.
+    const p = packGathered(gathered(['a', 'b', 'c', 'd'], [15, 3], ['r-1', 'é r 2']), session);
+    const moved = structuredClone(p, { transfer: [p.buffer] });
+    const examined = packedExamined(moved);
+    expect(Array.from(examined.rows)).toEqual([0, 3, 15, 20]);
+    expect(examined.ids).toEqual(['b', 'd', 'r-1', 'é r 2']);
+    // The rows are read in place, after the columns, which they leave as they were.
+    expect(examined.rows.buffer).toBe(moved.buffer);
+    expect(unpackGathered(moved, session).set.ids).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('moves the numbers in one buffer: the sender keeps none of it', () => {

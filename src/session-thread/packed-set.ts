@@ -12,6 +12,17 @@ const FLOATS = SESSION_BLEND_KEYS.length + 1;
 const INTS = 4;
 
 /**
+ * The catalog items a gathering read (its candidates and the ids the business rules turned away): the ones with
+ * a row in the purchase signals it was gathered from by that row, ascending, and the few without one (never
+ * sold) by id. Rows rather than ids, so that holding a set costs the main thread no string work (the session
+ * thread's signals are a copy of the main thread's, row for row).
+ */
+export interface ExaminedItems {
+  rows: Int32Array;
+  ids: readonly string[];
+}
+
+/**
  * A gathered candidate set as the session thread sends it: every number in one buffer, moved to the main thread
  * rather than copied, and the ids as one string.
  *
@@ -24,15 +35,20 @@ export interface PackedSet {
   /** The candidates' ids end to end; their lengths are in `buffer`. */
   ids: string;
   buffer: ArrayBuffer;
-  /** GatheredSet.rejected, joined by NUL (which no stored id holds: PostgreSQL text cannot). */
-  rejected: string;
+  /** How many rows of ExaminedItems.rows end the buffer (sorted by the thread, read in place). */
+  examinedRows: number;
+  /** ExaminedItems.ids joined by NUL (which no stored id holds: PostgreSQL text cannot). */
+  examinedIds: string;
 }
 
 /** `g` packed; `session` is the request's session, which every `knnVia` and `transVia` is an item of. */
 export function packGathered(g: GatheredSet, session: readonly string[]): PackedSet {
   const { set, buyers } = g;
   const n = set.size;
-  const buffer = new ArrayBuffer(n * (FLOATS * 8 + INTS * 4));
+  let withRow = 0;
+  for (let i = 0; i < n; i++) if (set.itemRows[i] >= 0) withRow += 1;
+  const examinedRows = withRow + g.rejectedRows.length;
+  const buffer = new ArrayBuffer(n * (FLOATS * 8 + INTS * 4) + examinedRows * 4);
   const floats = new Float64Array(buffer, 0, FLOATS * n);
   const columns = sessionColumns(set);
   SESSION_BLEND_KEYS.forEach((key, k) => floats.set(columns[key], k * n));
@@ -47,14 +63,27 @@ export function packGathered(g: GatheredSet, session: readonly string[]): Packed
     ints[2 * n + i] = at(set.transVia[i]);
     ints[3 * n + i] = set.ids[i].length;
   }
-  return { size: n, ids: set.ids.join(''), buffer, rejected: g.rejected.join('\0') };
+  const rows = new Int32Array(buffer, (FLOATS * 8 + INTS * 4) * n, examinedRows);
+  const unsold: string[] = [];
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    if (set.itemRows[i] >= 0) rows[r++] = set.itemRows[i];
+    else unsold.push(set.ids[i]);
+  }
+  rows.set(g.rejectedRows, r);
+  rows.sort();
+  for (const id of g.rejectedIds) unsold.push(id);
+  return { size: n, ids: set.ids.join(''), buffer, examinedRows, examinedIds: unsold.join('\0') };
 }
 
+/** A gathered set as the ranking reads it: the candidates and their buyers. */
+export type UnpackedSet = Pick<GatheredSet, 'set' | 'buyers'>;
+
 /**
- * The set `packGathered(g, session)` packed, without the rejected ids (packedRejected: only holding a set reads
- * them); its number columns are views on `p.buffer`.
+ * The set `packGathered(g, session)` packed, without what it read (packedExamined: only holding a set needs
+ * that); its number columns are views on `p.buffer`.
  */
-export function unpackGathered(p: PackedSet, session: readonly string[]): Omit<GatheredSet, 'rejected'> {
+export function unpackGathered(p: PackedSet, session: readonly string[]): UnpackedSet {
   const n = p.size;
   const floats = new Float64Array(p.buffer, 0, FLOATS * n);
   const ints = new Int32Array(p.buffer, FLOATS * n * 8, INTS * n);
@@ -91,7 +120,10 @@ export function unpackGathered(p: PackedSet, session: readonly string[]): Omit<G
   return { set, buyers: column(SESSION_BLEND_KEYS.length) };
 }
 
-/** The ids `p`'s gathering rejected (GatheredSet.rejected). */
-export function packedRejected(p: PackedSet): string[] {
-  return p.rejected === '' ? [] : p.rejected.split('\0');
+/** The items `p`'s gathering read; `rows` is a view on `p.buffer`. */
+export function packedExamined(p: PackedSet): ExaminedItems {
+  return {
+    rows: new Int32Array(p.buffer, (FLOATS * 8 + INTS * 4) * p.size, p.examinedRows),
+    ids: p.examinedIds === '' ? [] : p.examinedIds.split('\0'),
+  };
 }

@@ -46,12 +46,14 @@ export interface GatherRequest {
 }
 
 /**
- * A session candidate set, each candidate's distinct buyers (what the new-arrival rule reads), and the ids the
- * business rules turned away while gathering: with the candidates, every item whose catalog fields the set
- * depends on (a held set is dropped when one of them changes; session-set-cache.ts).
+ * A session candidate set, each candidate's distinct buyers (what the new-arrival rule reads), and the items the
+ * business rules turned away while gathering — by their row in the purchase signals, or by id when they have
+ * none: with the candidates, every item whose catalog fields the set depends on (a held set is dropped when one
+ * of them changes; session-set-cache.ts).
  */
 export interface GatheredSet {
   set: SessionCandidateSet;
   buyers: Float64Array;
-  rejected: readonly string[];
+  rejectedRows: readonly number[];
+  rejectedIds: readonly string[];
 }
