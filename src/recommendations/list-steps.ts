@@ -89,7 +89,7 @@ export class ListSteps {
     }));
     return {
       items,
-      modelVersion: index?.info.modelVersion ?? null,
+      modelVersion: index?.modelVersion ?? null,
       strategy,
       ...(staged ? { stage: staged.summary } : {}),
     };

@@ -224,7 +224,7 @@ export class RecommendationsService {
   private cacheInputs(opts: UserListOptions, stage?: ListStage): unknown[] {
     return [
       ...(stage?.inputs ?? []),
-      this.index.current()?.info.modelVersion,
+      this.index.current()?.modelVersion,
       this.servedBlend(opts),
       // Lists made before the first co-purchase computation landed (a fresh start) lack a whole source.
       this.interactions.current().neighbourItems > 0,

@@ -242,6 +242,7 @@ describe('HnswVectorIndex', () => {
       modelVersion: 'v1',
     });
     expect(loaded.info).toEqual(index.info);
+    expect(loaded.modelVersion).toBe('v1');
     expect(loaded.size).toBe(799);
     expect(loaded.has('item-1')).toBe(false);
     for (let q = 0; q < 20; q++) {

@@ -184,6 +184,11 @@ export class HnswVectorIndex implements VectorIndex {
     return { ...this.meta, efSearch: this.efSearch };
   }
 
+  /** info.modelVersion without copying the rest: every list names it. */
+  get modelVersion(): string {
+    return this.meta.modelVersion;
+  }
+
   get size(): number {
     return this.idToLabel.size;
   }

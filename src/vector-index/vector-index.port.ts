@@ -90,6 +90,8 @@ export type QueryVector = Float32Array | readonly number[];
 
 export interface VectorIndex {
   readonly info: IndexInfo;
+  /** info.modelVersion, read without building info. */
+  readonly modelVersion: string;
   /** Live items. */
   readonly size: number;
   search(vector: QueryVector, opts: SearchOptions): SearchHit[];
