@@ -1,10 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
-import { hostname } from 'node:os';
-import pino from 'pino';
 import { AttributionModule } from './attribution/attribution.module';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -12,10 +8,9 @@ import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CopurchaseModule } from './copurchase/copurchase.module';
 import { JsonBodyGuard } from './common/json-body.guard';
-import { logDestination, requestLogLevel, serializeRequest, serializeResponse } from './common/logging';
+import { REQUEST_LOG, requestLogging } from './common/request-logging';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ProblemFilter } from './common/problem.filter';
-import { requestId } from './common/request-id';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source';
 import { DATABASE_URL } from './database/database-url';
@@ -43,9 +38,6 @@ export interface AppModuleOptions {
   longRunningServer?: boolean;
 }
 
-/** Probes and scrapes: frequent, uneventful, and noise in the request log. */
-const UNLOGGED_PATHS = new Set(['/health/live', '/metrics']);
-
 @Module({})
 export class AppModule {
   static forRoot({
@@ -54,32 +46,12 @@ export class AppModule {
     logToStderr,
     longRunningServer = true,
   }: AppModuleOptions): DynamicModule {
+    const logging = requestLogging(config, logToStderr === true);
     return {
       module: AppModule,
       global: true,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: [
-            {
-              level: config.logLevel,
-              genReqId: requestId,
-              // Keys must never reach a log line: the request serializer leaves headers out and censors the URL.
-              // It is handed the raw request (wrapSerializers: false): the standard one would first copy every
-              // header of every request, logged or not.
-              wrapSerializers: false,
-              serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
-              autoLogging: {
-                // The middleware sees the path relative to its mount point in `url`; the full one is originalUrl.
-                ignore: (req: IncomingMessage & { originalUrl?: string }) =>
-                  UNLOGGED_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0]),
-              },
-              customLogLevel: requestLogLevel,
-              // On the root logger rather than as customProps, which made one more child logger per request.
-              base: { pid: process.pid, hostname: hostname(), service: 'aisle' },
-            },
-            logDestination(config.logFormat, logToStderr ? 2 : 1),
-          ],
-        }),
+        logging.module,
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.database)),
         SyncModule,
         MetricsModule,
@@ -104,12 +76,13 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: LONG_RUNNING_SERVER, useValue: longRunningServer },
         { provide: DATABASE_URL, useValue: databaseUrl },
+        logging.provider,
         // Global guards run in this order: the key is checked before the body is read.
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: JsonBodyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
-      exports: [APP_CONFIG, LONG_RUNNING_SERVER, DATABASE_URL],
+      exports: [APP_CONFIG, LONG_RUNNING_SERVER, DATABASE_URL, REQUEST_LOG],
     };
   }
 }

@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { answerClientErrorsAsProblems } from './common/client-error';
 import { checkRequestTarget } from './common/request-target';
+import { REQUEST_LOG } from './common/request-logging';
 import { PrototypedExpressAdapter } from './common/prototyped-express-adapter';
 import { httpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
@@ -28,6 +30,8 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string): Pro
   app.set('etag', false);
   app.use(checkRequestTarget);
   app.use(httpMetrics(app.get(MetricsService)));
+  const requestLog = app.get<RequestHandler | null>(REQUEST_LOG);
+  if (requestLog) app.use(requestLog);
   answerClientErrorsAsProblems(app.getHttpServer());
 
   const doc = new DocumentBuilder()

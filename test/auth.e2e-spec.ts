@@ -130,7 +130,9 @@ describe('API keys and scopes', () => {
   });
 });
 
-describe('API keys in logs', () => {
+// Both request-log set-ups (common/request-logging.ts): pino-http mounted by the app, or nestjs-pino's middleware
+// with a request context.
+describe.each(['off', 'on'])('API keys in logs (LOG_REQUEST_CONTEXT=%s)', (context) => {
   const KEY = 'a1-secret-value';
   let t: TestApp;
   let captured: string[] = [];
@@ -144,7 +146,11 @@ describe('API keys in logs', () => {
         : '';
 
   beforeAll(async () => {
-    t = await startTestApp({ LOG_LEVEL: 'info', API_KEYS: `${KEY}:read+write+admin,other-key:read` });
+    t = await startTestApp({
+      LOG_LEVEL: 'info',
+      LOG_REQUEST_CONTEXT: context,
+      API_KEYS: `${KEY}:read+write+admin,other-key:read`,
+    });
   });
   afterAll(async () => {
     for (const s of spies) s.mockRestore();
@@ -219,6 +225,11 @@ describe('API keys in logs', () => {
     });
     // Headers are never serialised: the key cannot reach the line through them.
     expect(line.req).not.toHaveProperty('headers');
+    // One request log, not two: a later request's line is there, and this one's still once.
+    await request(t.server).get('/v1/admin/stats').set('X-API-Key', KEY).set('X-Request-Id', 'test-req-124');
+    await logLineFor('test-req-124');
+    const lines = captured.join('').split('\n');
+    expect(lines.filter((l) => l.includes('"test-req-123"'))).toHaveLength(1);
     expect(captured.join('')).not.toContain(KEY);
   });
 

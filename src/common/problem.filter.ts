@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Logger as PinoLogger } from 'pino';
 import { databaseUnavailableProblem, DATABASE_RETRY_AFTER_SECONDS } from './database-errors';
 import { toProblem, type ProblemDetails } from './problem';
 import { allowedMethods } from './allowed-methods';
@@ -25,16 +26,20 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.status === 405) res.setHeader('Allow', (problem.allow as string[]).join(', '));
     if (unavailable) {
       // An outage is not a bug: one line per request, no stack, and the client is told when to come back.
-      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      this.log(req, 'warn', `database unavailable: ${(exception as Error).message}`);
       res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     } else if (typeof (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds === 'number') {
       // Overload (a full encoder queue) is expected under load: one line, no stack.
-      this.logger.warn(`overloaded: ${problem.detail ?? problem.title}`);
+      this.log(req, 'warn', `overloaded: ${problem.detail ?? problem.title}`);
     } else if (problem.checks !== undefined) {
       // A failed readiness probe is the expected answer while warming up, not an error.
-      this.logger.debug(`not ready: ${JSON.stringify(problem.checks)}`);
+      this.log(req, 'debug', `not ready: ${JSON.stringify(problem.checks)}`);
     } else if (problem.status >= 500) {
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+      this.log(
+        req,
+        'error',
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
     // An overload answer (e.g. a full encoder queue) says when to come back.
     const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
@@ -44,6 +49,16 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  /**
+   * Through the request's own logger (pino-http's, bound to its id) when it has one, so the line names the request
+   * whatever LOG_REQUEST_CONTEXT says; an error before the request log saw the request goes to the app's logger.
+   */
+  private log(req: Request, level: 'debug' | 'warn' | 'error', message: string): void {
+    const own = (req as Request & { log?: PinoLogger }).log;
+    if (own) own[level]({ context: 'ProblemFilter' }, message);
+    else this.logger[level](message);
   }
 
   private describe(exception: unknown, req: Request): ProblemDetails {

@@ -142,6 +142,14 @@ describe('loadConfig', () => {
   });
 });
 
+describe('LOG_REQUEST_CONTEXT', () => {
+  it('defaults to off and takes on', () => {
+    expect(loadConfig({}).logRequestContext).toBe('off');
+    expect(loadConfig({ LOG_REQUEST_CONTEXT: 'on' }).logRequestContext).toBe('on');
+    expect(() => loadConfig({ LOG_REQUEST_CONTEXT: 'yes' })).toThrow(/LOG_REQUEST_CONTEXT/);
+  });
+});
+
 describe('LOG_FORMAT', () => {
   it('defaults to auto and takes json or pretty', () => {
     expect(loadConfig({}).logFormat).toBe('auto');

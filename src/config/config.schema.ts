@@ -88,6 +88,7 @@ export const envSchema = z.object({
   ENCODER_MODEL: z.string().min(1).default('builtin:use-lite-512'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  LOG_REQUEST_CONTEXT: z.enum(['off', 'on']).default('off'),
   HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
   MIGRATIONS_RUN: bool.default(true),
   BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must look like 5mb, 512kb or 1000000b').default('5mb'),
@@ -198,6 +199,11 @@ export interface AppConfig {
   heapGrowthPercent: number;
   /** `auto`: readable lines when the log goes to a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
+  /**
+   * `on`: every line logged while a request is handled carries its id (an AsyncLocalStorage context per request,
+   * which on Node 20 costs every promise a hook); `off`: the request's own line and its error lines do.
+   */
+  logRequestContext: Env['LOG_REQUEST_CONTEXT'];
   migrationsRun: boolean;
   bodyLimit: string;
   maxBatch: number;
@@ -311,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
     logFormat: e.LOG_FORMAT,
+    logRequestContext: e.LOG_REQUEST_CONTEXT,
     migrationsRun: e.MIGRATIONS_RUN,
     bodyLimit: e.BODY_LIMIT,
     maxBatch: e.MAX_BATCH,
