@@ -1029,6 +1029,26 @@ async function waitForWarmLists(s: ServerHandle): Promise<void> {
   say(`server ${s.name}: list cache still warming after 60 s; starting anyway`);
 }
 
+/**
+ * How each server's held session sets fared under the soak's catalog writes (hits, and sets dropped because an
+ * item they read changed) and where its session lists were gathered.
+ */
+async function sayListStats(servers: ServerHandle[]): Promise<void> {
+  for (const s of servers) {
+    try {
+      const res = await fetch(`${s.running.url}/v1/admin/stats`, {
+        headers: { 'x-api-key': API_KEY },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      const stats = (await res.json()) as { sessionCache?: unknown; sessionThread?: unknown };
+      say(`server ${s.name} session sets held: ${JSON.stringify(stats.sessionCache ?? null)}`);
+      say(`server ${s.name} session thread: ${JSON.stringify(stats.sessionThread ?? null)}`);
+    } catch (e) {
+      say(`server ${s.name}: no stats (${(e as Error).message})`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(DATA_DIR, { recursive: true });
   await prepareBase();
@@ -1099,6 +1119,7 @@ async function main(): Promise<void> {
       sampleRss(t),
     ]);
     clearInterval(progress);
+    await sayListStats(servers);
     const elapsed = (performance.now() - soak.t0) / 1000;
     const pass = report(t, jobs, Math.min(elapsed, seconds));
     process.exitCode = pass ? 0 : 1;
