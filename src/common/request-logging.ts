@@ -41,8 +41,8 @@ function requestLogOptions(): Options {
  * LOG_REQUEST_CONTEXT:
  * - `on`: nestjs-pino's middleware runs each request inside an AsyncLocalStorage context holding its logger, so
  *   any line logged while handling it names it. On Node 20 a live context puts a hook on every promise the
- *   process creates: bench/api-load measured it at 22–25 % of the CPU of `/health/live` and `/similar` and
- *   14 % of the main thread's for a session list.
+ *   process creates: in bench/api-load, 15–35 % more main-thread CPU per request for `/health/live` and the
+ *   floor of a session list, ~15 % for `/similar` (README, Design).
  * - `off` (default): the same request log from pino-http alone, mounted by the app. The request's line and the
  *   error lines of ProblemFilter (which logs through the request's own logger) name the request; other lines
  *   logged meanwhile do not.
