@@ -168,7 +168,7 @@ export class SessionLists {
         : undefined;
     let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
     let gathered: UnpackedSet;
-    if (packed) gathered = unpackGathered(packed, session);
+    if (packed) gathered = unpackGathered(packed, session, model.idsByRow);
     else {
       const onThread = this.thread?.gather(this.index, model, {
         session,
@@ -183,7 +183,7 @@ export class SessionLists {
         const here = gather();
         packed = key === undefined ? undefined : packGathered(here, session);
         gathered = here;
-      } else gathered = unpackGathered(packed, session);
+      } else gathered = unpackGathered(packed, session, model.idsByRow);
       if (key !== undefined && packed) this.sets.set(key, inputs, packed, packedExamined(packed), ticket);
     }
     const { set, buyers } = gathered;

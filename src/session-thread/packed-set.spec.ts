@@ -18,6 +18,15 @@ function gathered(ids: string[], rejectedRows: number[] = [], rejectedIds: strin
   return { set, buyers: Float64Array.from(ids, (_, i) => i * 7), rejectedRows, rejectedIds };
 }
 
+/** The signals' ids by row that `gathered(ids)` numbers its candidates with (every other one has a row). */
+function idsByRow(ids: string[]): string[] {
+  const byRow = Array.from({ length: 10 * ids.length + 1 }, (_, r) => `other-${r}`);
+  ids.forEach((id, i) => {
+    if (i % 2 === 0) byRow[i * 10] = id;
+  });
+  return byRow;
+}
+
 describe('packed candidate sets (what the session thread sends)', () => {
   const session = ['s-1', 'ü-2', 's-3', 's-1'];
 
@@ -27,7 +36,9 @@ describe('packed candidate sets (what the session thread sends)', () => {
     g.set.knnVia = ['s-1', undefined, 'ü-2', 's-3', undefined, 's-1'];
     g.set.transVia = [undefined, 's-3', undefined, 'ü-2', 's-1', undefined];
     const p = packGathered(g, session);
-    const back = unpackGathered(structuredClone(p, { transfer: [p.buffer] }), session);
+    // Only the ids without a row travel as text.
+    expect(p.ids).toBe('bé' + '' + 'z');
+    const back = unpackGathered(structuredClone(p, { transfer: [p.buffer] }), session, idsByRow(ids));
     expect(back.set.size).toBe(ids.length);
     expect(back.set.ids).toEqual(ids);
     expect(back.set.knnVia).toEqual(g.set.knnVia);
@@ -49,7 +60,12 @@ describe('packed candidate sets (what the session thread sends)', () => {
     expect(examined.ids).toEqual(['b', 'd', 'r-1', 'é r 2']);
     // The rows are read in place, after the columns, which they leave as they were.
     expect(examined.rows.buffer).toBe(moved.buffer);
-    expect(unpackGathered(moved, session).set.ids).toEqual(['a', 'b', 'c', 'd']);
+    expect(unpackGathered(moved, session, idsByRow(['a', 'b', 'c', 'd'])).set.ids).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
   });
 
   it('moves the numbers in one buffer: the sender keeps none of it', () => {
@@ -60,7 +76,7 @@ describe('packed candidate sets (what the session thread sends)', () => {
 
   it('packs an empty set', () => {
     const p = packGathered(gathered([]), session);
-    const back = unpackGathered(p, session);
+    const back = unpackGathered(p, session, []);
     expect(back.set.size).toBe(0);
     expect(back.set.ids).toEqual([]);
     expect(back.buyers).toHaveLength(0);

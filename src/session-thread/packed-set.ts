@@ -8,7 +8,7 @@ import type { GatheredSet } from './session-thread.protocol';
 
 /** A packed buffer holds a set's feature columns in the order of the blend's keys, then the buyers column. */
 const FLOATS = SESSION_BLEND_KEYS.length + 1;
-/** itemRows, knnVia, transVia (positions in the session, −1 for none), and each id's length. */
+/** itemRows, knnVia, transVia (positions in the session, −1 for none), and the length of each id in `ids`. */
 const INTS = 4;
 
 /**
@@ -32,7 +32,11 @@ export interface ExaminedItems {
  */
 export interface PackedSet {
   size: number;
-  /** The candidates' ids end to end; their lengths are in `buffer`. */
+  /**
+   * The ids of the candidates without a row in the purchase signals (never sold), end to end; their lengths are in
+   * `buffer`. A candidate with a row is known by it: the receiver reads its id from the same signals (the session
+   * thread's copy numbers every item as the main thread's model does), so most ids cross no thread as strings.
+   */
   ids: string;
   buffer: ArrayBuffer;
   /** How many rows of ExaminedItems.rows end the buffer (sorted by the thread, read in place). */
@@ -58,10 +62,14 @@ export function packGathered(g: GatheredSet, session: readonly string[]): Packed
   const position = new Map<string, number>();
   session.forEach((id, i) => position.set(id, i));
   const at = (id: string | undefined) => (id === undefined ? -1 : (position.get(id) ?? -1));
+  const unsoldIds: string[] = [];
   for (let i = 0; i < n; i++) {
     ints[n + i] = at(set.knnVia[i]);
     ints[2 * n + i] = at(set.transVia[i]);
-    ints[3 * n + i] = set.ids[i].length;
+    if (set.itemRows[i] < 0) {
+      ints[3 * n + i] = set.ids[i].length;
+      unsoldIds.push(set.ids[i]);
+    }
   }
   const rows = new Int32Array(buffer, (FLOATS * 8 + INTS * 4) * n, examinedRows);
   const unsold: string[] = [];
@@ -73,7 +81,7 @@ export function packGathered(g: GatheredSet, session: readonly string[]): Packed
   rows.set(g.rejectedRows, r);
   rows.sort();
   for (const id of g.rejectedIds) unsold.push(id);
-  return { size: n, ids: set.ids.join(''), buffer, examinedRows, examinedIds: unsold.join('\0') };
+  return { size: n, ids: unsoldIds.join(''), buffer, examinedRows, examinedIds: unsold.join('\0') };
 }
 
 /** A gathered set as the ranking reads it: the candidates and their buyers. */
@@ -81,9 +89,14 @@ export type UnpackedSet = Pick<GatheredSet, 'set' | 'buyers'>;
 
 /**
  * The set `packGathered(g, session)` packed, without what it read (packedExamined: only holding a set needs
- * that); its number columns are views on `p.buffer`.
+ * that); its number columns are views on `p.buffer`. `idsByRow` are the ids of the signals it was gathered from
+ * (PurchaseSignals.idsByRow).
  */
-export function unpackGathered(p: PackedSet, session: readonly string[]): UnpackedSet {
+export function unpackGathered(
+  p: PackedSet,
+  session: readonly string[],
+  idsByRow: readonly string[],
+): UnpackedSet {
   const n = p.size;
   const floats = new Float64Array(p.buffer, 0, FLOATS * n);
   const ints = new Int32Array(p.buffer, FLOATS * n * 8, INTS * n);
@@ -94,9 +107,13 @@ export function unpackGathered(p: PackedSet, session: readonly string[]): Unpack
   const transVia = new Array<string | undefined>(n);
   let from = 0;
   for (let i = 0; i < n; i++) {
-    const to = from + ints[3 * n + i];
-    ids[i] = p.ids.slice(from, to);
-    from = to;
+    const row = ints[i];
+    if (row >= 0) ids[i] = idsByRow[row];
+    else {
+      const to = from + ints[3 * n + i];
+      ids[i] = p.ids.slice(from, to);
+      from = to;
+    }
     const k = ints[n + i];
     const t = ints[2 * n + i];
     knnVia[i] = k >= 0 ? session[k] : undefined;
