@@ -208,6 +208,19 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     const back = await list(offCtx, session);
     expect(held().hits).toBe(stats.hits);
     expect(comparable(back)).toEqual(comparable(before));
+    // A new price of the top item: the set held for rules with no price bound stays (the rules cannot turn the item
+    // away for its price), the one held under a price bound that the item now leaves is dropped.
+    const bounded = { maxPrice: 1_000_000 };
+    const boundedBefore = await list(offCtx, session, bounded);
+    expect(boundedBefore.items[0].id).toBe(top);
+    stats = held();
+    await write(top, () => catalog.patch(top, { price: 2_000_000 }));
+    expect(held().droppedByCatalog - stats.droppedByCatalog).toBe(1);
+    expect(comparable(await list(offCtx, session))).toEqual(comparable(back));
+    expect(held().hits - stats.hits).toBe(1);
+    const boundedAfter = await list(offCtx, session, bounded);
+    expect(boundedAfter.items.map((i) => i.id)).not.toContain(top);
+    expect(held().hits - stats.hits).toBe(1);
     // And it is what the thread's server, which holds no sets, gathers after following the same writes.
     await onCtx.get(CatalogSnapshot).reload();
     expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(comparable(back));

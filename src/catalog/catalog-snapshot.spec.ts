@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { CatalogChanges } from './catalog-changes';
-import { CatalogSnapshot } from './catalog-snapshot';
+import { CatalogSnapshot, type RuleFieldChange } from './catalog-snapshot';
 
 interface Row {
   id: string;
@@ -112,5 +112,57 @@ describe('CatalogSnapshot following change notices', () => {
     expect([...snapshot.entries()].map(([id]) => id)).toEqual(['a']);
     seen.push(snapshot.generation);
     expect(seen).toEqual([0, 1, 2, 3, 3]);
+  });
+
+  it('tells its listeners which changed items changed a field the business rules read, and how', async () => {
+    const db = new FakeItemsDb();
+    const changes = new CatalogChanges();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, changes);
+    for (const id of ['title', 'price', 'stock', 'category', 'gone', 'same']) db.put(id);
+    const heard: Array<[readonly string[] | 'all', Record<string, RuleFieldChange>]> = [];
+    snapshot.onChange((changed, how) => heard.push([changed, Object.fromEntries(how)]));
+    await snapshot.reload();
+    expect(heard).toEqual([['all', {}]]);
+    const row = (id: string) => db.table.get(id)!;
+    row('title').title = 'a new title';
+    row('price').price = 2;
+    row('stock').in_stock = false;
+    row('category').category = 'Garden';
+    row('gone').deleted_at = new Date();
+    db.put('new');
+    const ids = ['title', 'price', 'stock', 'category', 'gone', 'same', 'new'];
+    const reread = snapshot.follow({ ids });
+    await flush();
+    db.releaseAll();
+    await reread;
+    expect(heard[1][0]).toEqual(expect.arrayContaining(ids));
+    expect(heard[1][1]).toEqual({
+      price: 'price',
+      stock: 'rules',
+      category: 'rules',
+      gone: 'rules',
+      new: 'rules',
+    });
+    // A local write: a price and a stock change of one item in one change count as a rules change.
+    const stored = (price: number, inStock: boolean) => ({
+      id: 'price',
+      title: 'item price',
+      description: null,
+      category: null,
+      brand: null,
+      price,
+      inStock,
+      attributes: {},
+      imageUrl: null,
+      availableFrom: '2026-01-01T00:00:00.000Z',
+    });
+    changes.publish({
+      kind: 'upserted',
+      ids: ['price', 'price'],
+      items: [stored(3, true), stored(3, false)],
+    });
+    // (The re-read also announced the delete it found, which changed nothing more: an empty map.)
+    expect(heard.at(-2)).toEqual([['gone'], {}]);
+    expect(heard.at(-1)).toEqual([['price', 'price'], { price: 'rules' }]);
   });
 });

@@ -12,6 +12,29 @@ import { CHANNELS, parseCatalogNotice, type CatalogNotice } from '../sync/change
 import { ChangeFeed } from '../sync/change-feed';
 import { CatalogChanges } from './catalog-changes';
 
+/**
+ * How a change touched the fields the business rules read (itemRules): `rules` — the item came, went, or its stock
+ * or category changed; `price` — of those, only its price. An id the change named but not listed here changed none
+ * of them (a new title, a re-read of what was already there).
+ */
+export type RuleFieldChange = 'rules' | 'price';
+
+/** Listeners of CatalogSnapshot.onChange. */
+export type CatalogChangeListener = (
+  changed: readonly string[] | 'all',
+  ruleFields: ReadonlyMap<string, RuleFieldChange>,
+) => void;
+
+/** How `after` differs from `before` in the fields the rules read (undefined: an item absent). */
+export function ruleFieldChange(
+  before: ItemMeta | undefined,
+  after: ItemMeta | undefined,
+): RuleFieldChange | undefined {
+  if (!before || !after) return before === after ? undefined : 'rules';
+  if (before.inStock !== after.inStock || before.category !== after.category) return 'rules';
+  return before.price !== after.price ? 'price' : undefined;
+}
+
 export interface ItemMeta {
   title: string;
   category: string | null;
@@ -58,7 +81,9 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   private waiting?: WaitingReread;
   private closed = false;
   private applied = 0;
-  private readonly listeners = new Set<(changed: readonly string[] | 'all') => void>();
+  private readonly listeners = new Set<CatalogChangeListener>();
+  /** The rule-field changes of the change being applied (see emit). */
+  private ruleFields = new Map<string, RuleFieldChange>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -68,10 +93,10 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
     this.subs.push(
       changes.changes$.subscribe((c) => {
         this.applied += 1;
-        if (c.kind === 'deleted') for (const id of c.ids) this.items.delete(id);
+        if (c.kind === 'deleted') for (const id of c.ids) this.remove(id);
         else
           for (const it of c.items)
-            this.items.set(it.id, {
+            this.put(it.id, {
               title: it.title,
               category: it.category,
               price: it.price,
@@ -164,8 +189,8 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
     this.applied += 1;
     for (const id of ids) {
       const r = found.get(id);
-      if (r && r.deleted_at === null) this.items.set(id, toMeta(r));
-      else if (this.items.delete(id)) gone.push(id);
+      if (r && r.deleted_at === null) this.put(id, toMeta(r));
+      else if (this.remove(id)) gone.push(id);
     }
     this.emit([...found.keys(), ...gone]);
     if (gone.length > 0) this.announceDeleted(gone);
@@ -198,15 +223,35 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Calls `listener` synchronously after every change with the ids it changed (`'all'`: a reload), so a copy
-   * of the snapshot kept elsewhere (the session thread) follows it in the same order. Returns the unsubscribe.
+   * of the snapshot kept elsewhere (the session thread) follows it in the same order, and how each touched the
+   * fields the business rules read (empty for a reload, which may have touched any). Returns the unsubscribe.
    */
-  onChange(listener: (changed: readonly string[] | 'all') => void): () => void {
+  onChange(listener: CatalogChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  private put(id: string, meta: ItemMeta): void {
+    this.noteRuleFields(id, this.items.get(id), meta);
+    this.items.set(id, meta);
+  }
+
+  private remove(id: string): boolean {
+    this.noteRuleFields(id, this.items.get(id), undefined);
+    return this.items.delete(id);
+  }
+
+  /** An id written twice in one change keeps the larger of its two changes. */
+  private noteRuleFields(id: string, before: ItemMeta | undefined, after: ItemMeta | undefined): void {
+    const how = ruleFieldChange(before, after);
+    if (how === 'rules' || (how === 'price' && this.ruleFields.get(id) !== 'rules'))
+      this.ruleFields.set(id, how);
+  }
+
   private emit(changed: readonly string[] | 'all'): void {
-    for (const l of this.listeners) l(changed);
+    const ruleFields = this.ruleFields;
+    this.ruleFields = new Map();
+    for (const l of this.listeners) l(changed, ruleFields);
   }
 
   get(id: string): ItemMeta | undefined {

@@ -67,8 +67,8 @@ export class SessionLists {
     this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
     // Synchronously with each change, before a request can read the changed snapshot.
     if (this.sets.enabled)
-      snapshot.onChange((changed) =>
-        this.sets.catalogChanged(changed, (id) => this.interactions.current().rowOf(id)),
+      snapshot.onChange((changed, ruleFields) =>
+        this.sets.catalogChanged(changed, (id) => this.interactions.current().rowOf(id), ruleFields),
       );
   }
 
@@ -184,7 +184,15 @@ export class SessionLists {
         packed = key === undefined ? undefined : packGathered(here, session);
         gathered = here;
       } else gathered = unpackGathered(packed, session, model.idsByRow);
-      if (key !== undefined && packed) this.sets.set(key, inputs, packed, packedExamined(packed), ticket);
+      if (key !== undefined && packed)
+        this.sets.set(
+          key,
+          inputs,
+          packed,
+          packedExamined(packed),
+          ticket,
+          rules.minPrice !== undefined || rules.maxPrice !== undefined,
+        );
     }
     const { set, buyers } = gathered;
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what

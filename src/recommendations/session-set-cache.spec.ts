@@ -1,3 +1,4 @@
+import type { RuleFieldChange } from '../catalog/catalog-snapshot';
 import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
 import { packedSetBytes, SessionSetCache } from './session-set-cache';
 
@@ -12,6 +13,10 @@ const packed = (size: number, ids = 'abc'): PackedSet => ({
 /** The signals' rows: items a–e and x sold (row 10 + their place), u-… never (no row). */
 const SOLD = ['a', 'b', 'c', 'd', 'e', 'x'];
 const rowOf = (id: string) => (SOLD.includes(id) ? 10 + SOLD.indexOf(id) : -1);
+
+/** How a change touched the items it names: `how` for each (stock, category, coming or going by default). */
+const touched = (ids: string[], how: RuleFieldChange = 'rules') =>
+  new Map(ids.map((id) => [id, how] as const));
 
 /** What a gathering that read `ids` reports: rows ascending, the rest by id. */
 function read(...ids: string[]): ExaminedItems {
@@ -65,14 +70,14 @@ describe('SessionSetCache', () => {
     cache.set('cd', inputs, packed(2), read('c', 'd'), cache.ticket());
     cache.set('ce', inputs, packed(2), read('e', 'c'), cache.ticket());
     // An item no set read: every set stays.
-    cache.catalogChanged(['zz'], rowOf);
+    cache.catalogChanged(['zz'], rowOf, touched(['zz']));
     expect(cache.stats()).toMatchObject({ entries: 3, droppedByCatalog: 0 });
-    cache.catalogChanged(['zz', 'c'], rowOf);
+    cache.catalogChanged(['zz', 'c'], rowOf, touched(['zz', 'c']));
     expect(cache.get('ab', inputs)).toBeDefined();
     expect(cache.get('cd', inputs)).toBeUndefined();
     expect(cache.get('ce', inputs)).toBeUndefined();
     expect(cache.stats()).toMatchObject({ entries: 1, droppedByCatalog: 2 });
-    cache.catalogChanged(['b'], rowOf);
+    cache.catalogChanged(['b'], rowOf, touched(['b']));
     expect(cache.get('ab', inputs)).toBeUndefined();
   });
 
@@ -83,12 +88,12 @@ describe('SessionSetCache', () => {
     cache.set('u2', inputs, packed(2), read('u-2'), cache.ticket());
     cache.set('b', inputs, packed(2), read('b'), cache.ticket());
     // u-1 is number 0 among the unsold, and a sold item whose row is 0 would match it if they were mixed up.
-    cache.catalogChanged(['zero'], (id) => (id === 'zero' ? 0 : rowOf(id)));
+    cache.catalogChanged(['zero'], (id) => (id === 'zero' ? 0 : rowOf(id)), touched(['zero']));
     expect(cache.stats()).toMatchObject({ entries: 3, droppedByCatalog: 0 });
-    cache.catalogChanged(['u-1'], rowOf);
+    cache.catalogChanged(['u-1'], rowOf, touched(['u-1']));
     expect(cache.get('a-u1', inputs)).toBeUndefined();
     expect(cache.get('u2', inputs)).toBeDefined();
-    cache.catalogChanged(['u-2', 'b'], rowOf);
+    cache.catalogChanged(['u-2', 'b'], rowOf, touched(['u-2', 'b']));
     expect(cache.stats()).toMatchObject({ entries: 0, droppedByCatalog: 3 });
   });
 
@@ -96,15 +101,36 @@ describe('SessionSetCache', () => {
     const cache = new SessionSetCache(1_000_000);
     cache.get('s', inputs);
     cache.set('ab', inputs, packed(2), read('a', 'b'), cache.ticket());
-    cache.catalogChanged('all', rowOf);
+    cache.catalogChanged('all', rowOf, new Map());
     expect(cache.get('ab', inputs)).toBeUndefined();
     cache.set('ab', inputs, packed(2), read('a', 'b'), cache.ticket());
-    cache.catalogChanged(
-      Array.from({ length: 65 }, (_, i) => `other-${i}`),
-      rowOf,
-    );
+    const many = Array.from({ length: 65 }, (_, i) => `other-${i}`);
+    // Only the items whose rule fields changed count: 65 new titles are no change at all.
+    cache.catalogChanged(many, rowOf, new Map());
+    expect(cache.get('ab', inputs)).toBeDefined();
+    cache.catalogChanged(many, rowOf, touched(many));
     expect(cache.get('ab', inputs)).toBeUndefined();
     expect(cache.stats().droppedByCatalog).toBe(2);
+  });
+
+  it('drops for a new price only the sets whose rules bound the price, and for no rule-field change none', () => {
+    const cache = new SessionSetCache(1_000_000);
+    cache.get('s', inputs);
+    cache.set('free', inputs, packed(2), read('a', 'u-1'), cache.ticket(), false);
+    cache.set('bounded', inputs, packed(2), read('a', 'u-1'), cache.ticket(), true);
+    // a's title changed (its id is named, its rule fields are not).
+    cache.catalogChanged(['a'], rowOf, new Map());
+    expect(cache.stats()).toMatchObject({ entries: 2, droppedByCatalog: 0 });
+    cache.catalogChanged(['a'], rowOf, touched(['a'], 'price'));
+    expect(cache.get('bounded', inputs)).toBeUndefined();
+    expect(cache.get('free', inputs)).toBeDefined();
+    cache.set('bounded', inputs, packed(2), read('a', 'u-1'), cache.ticket(), true);
+    // An unsold item's price, then its stock.
+    cache.catalogChanged(['u-1'], rowOf, touched(['u-1'], 'price'));
+    expect(cache.get('bounded', inputs)).toBeUndefined();
+    expect(cache.get('free', inputs)).toBeDefined();
+    cache.catalogChanged(['u-1'], rowOf, touched(['u-1']));
+    expect(cache.get('free', inputs)).toBeUndefined();
   });
 
   it('does not hold a set gathered across a change of the inputs or of the catalog', () => {
@@ -117,7 +143,7 @@ describe('SessionSetCache', () => {
     expect(cache.get('s', inputs)).toBeUndefined();
     // A catalog change, even of an item the set did not read (it may have read it before the change).
     const ticket = cache.ticket();
-    cache.catalogChanged(['zz'], rowOf);
+    cache.catalogChanged(['zz'], rowOf, touched(['zz']));
     cache.set('s', inputs, packed(10), read('a'), ticket);
     expect(cache.get('s', inputs)).toBeUndefined();
     cache.set('s', inputs, packed(10), read('a'), cache.ticket());

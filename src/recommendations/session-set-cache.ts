@@ -1,4 +1,5 @@
 import { DenseIds } from '../ranking/dense-ids';
+import type { RuleFieldChange } from '../catalog/catalog-snapshot';
 import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
 
 /** Rough V8 cost of an entry besides its buffer and strings: the Map entry, the entry and PackedSet objects. */
@@ -39,6 +40,8 @@ interface Entry {
    */
   rows: Int32Array;
   unsold: Int32Array;
+  /** Whether its rules bound the price: only then does an item's new price change what gathering it reads. */
+  priceRules: boolean;
 }
 
 /**
@@ -98,8 +101,9 @@ export class SessionSetCache {
 
   /**
    * Holds `packed`, gathered from `inputs` as they were when its request began (`ticket`), having read the
-   * catalog items `examined` (rows of the signals among `inputs`: see catalogChanged). When the inputs or the
-   * catalog changed meanwhile the set is not held: it may be what the old state gave.
+   * catalog items `examined` (rows of the signals among `inputs`: see catalogChanged) under rules that bound the
+   * price or not (`priceRules`). When the inputs or the catalog changed meanwhile the set is not held: it may be
+   * what the old state gave.
    */
   set(
     key: string,
@@ -107,6 +111,7 @@ export class SessionSetCache {
     packed: PackedSet,
     examined: ExaminedItems,
     ticket: number,
+    priceRules = true,
   ): void {
     if (!this.enabled || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
     const bytes = packedSetBytes(key, packed);
@@ -116,39 +121,54 @@ export class SessionSetCache {
       examined.ids.length === 0
         ? NO_NUMBERS
         : Int32Array.from(examined.ids, (id) => this.numbers.intern(id)).sort();
-    this.sets.set(key, { packed, bytes, rows: examined.rows, unsold });
+    this.sets.set(key, { packed, bytes, rows: examined.rows, unsold, priceRules });
     this.totalBytes += bytes;
     while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
   }
 
   /**
    * The catalog changed these items (`'all'`: it was read again as a whole): every held set that read one of them
-   * is dropped. `rowOf` gives an item's row in the current signals (−1: none). Should those not be the signals
-   * the held sets were gathered from, the next `get` drops every set anyway, before any is read. Call it
-   * synchronously with the change, before any request sees it.
+   * is dropped — unless, by `ruleFields`, the change left every field the business rules read as it was (an id
+   * it does not list), or changed only the price and the set's rules do not bound it. `rowOf` gives an item's row
+   * in the current signals (−1: none); should those not be the signals the held sets were gathered from, the
+   * next `get` drops every set anyway, before any is read. Call it synchronously with the change, before any
+   * request sees it.
    */
-  catalogChanged(changed: readonly string[] | 'all', rowOf: (id: string) => number): void {
+  catalogChanged(
+    changed: readonly string[] | 'all',
+    rowOf: (id: string) => number,
+    ruleFields: ReadonlyMap<string, RuleFieldChange>,
+  ): void {
     this.changes += 1;
     if (this.sets.size === 0) return;
-    if (changed === 'all' || changed.length > MAX_IDS_LOOKED_UP) {
-      this.droppedByCatalog += this.sets.size;
-      this.clear();
+    if (changed === 'all') {
+      this.dropAll();
       return;
     }
-    const rows: number[] = [];
-    const numbers: number[] = [];
+    const rules = { rows: [] as number[], numbers: [] as number[] };
+    const price = { rows: [] as number[], numbers: [] as number[] };
+    let looked = 0;
     for (const id of changed) {
+      const how = ruleFields.get(id);
+      if (how === undefined) continue;
+      if (++looked > MAX_IDS_LOOKED_UP) {
+        this.dropAll();
+        return;
+      }
+      const into = how === 'rules' ? rules : price;
       const row = rowOf(id);
-      if (row >= 0) rows.push(row);
+      if (row >= 0) into.rows.push(row);
       else {
         // An item without a row that no held set read has no number: nothing to look for.
         const n = this.numbers.numberOf(id);
-        if (n >= 0) numbers.push(n);
+        if (n >= 0) into.numbers.push(n);
       }
     }
-    if (rows.length === 0 && numbers.length === 0) return;
+    if (looked === 0) return;
+    const reads = (entry: Entry, items: { rows: number[]; numbers: number[] }) =>
+      items.rows.some((r) => contains(entry.rows, r)) || items.numbers.some((n) => contains(entry.unsold, n));
     for (const [key, entry] of this.sets)
-      if (rows.some((r) => contains(entry.rows, r)) || numbers.some((n) => contains(entry.unsold, n))) {
+      if (reads(entry, rules) || (entry.priceRules && reads(entry, price))) {
         this.drop(key);
         this.droppedByCatalog += 1;
       }
@@ -169,6 +189,11 @@ export class SessionSetCache {
     if (sameInputs(this.inputs, inputs)) return;
     this.clear();
     this.inputs = [...inputs];
+  }
+
+  private dropAll(): void {
+    this.droppedByCatalog += this.sets.size;
+    this.clear();
   }
 
   private clear(): void {
