@@ -48,6 +48,12 @@ export function sessionStrategy(sources: readonly SessionSource[]): string {
   return used.length > 0 ? `session:${used.join('+')}` : 'session';
 }
 
+/** The served vectors of a session's items (session order) and its query vector (undefined when none has one). */
+interface SessionVectors {
+  vectors: Array<{ id: string; v: Float32Array }>;
+  query: Float32Array | undefined;
+}
+
 /** Lists for shoppers we do not know: a session (cart, recently viewed) and/or a text query; see `session`. */
 export class SessionLists {
   private readonly sets: SessionSetCache;
@@ -90,6 +96,30 @@ export class SessionLists {
     stage?: ListStage,
   ): Promise<RecommendationList> {
     const known = itemIds.filter((id) => this.snapshot.get(id));
+    const excluded = new Set([...itemIds, ...opts.exclude]);
+    // Without a text query the session's vectors are read only when its set is gathered or its reasons named:
+    // a held set needs neither.
+    if (known.length > 0 && text === undefined)
+      return this.sessionList(known, undefined, opts, excluded, now, stage);
+    const prepared = await this.sessionVectors(known, text);
+    // A text query changes the session vector: those sets are not held (the key has no room for the text).
+    if (known.length > 0) return this.sessionList(known, prepared, opts, excluded, now, stage);
+    const q = prepared.query ? normalize(prepared.query) : undefined;
+    return this.steps.staged(
+      (depth) =>
+        (q ? this.steps.searchVector(q, opts, excluded, depth) : []).map((h): Candidate => ({
+          ...h,
+          reason: { type: 'matches-text' },
+        })),
+      opts,
+      text && prepared.vectors.length === 0 ? 'semantic-search' : 'session',
+      stage,
+      vectorPool(opts),
+    );
+  }
+
+  /** The served vectors of the session's known items and its query vector, with the text query's when given. */
+  private async sessionVectors(known: string[], text: string | undefined): Promise<SessionVectors> {
     const vectors = await sessionItemVectors(this.vectorSources(), known, this.config.sessionEmbedMax);
     // Later items weigh more: the last thing looked at says most about what the shopper wants now.
     let query = sessionQuery(vectors.map((x) => x.v));
@@ -101,22 +131,7 @@ export class SessionLists {
         query = normalize(query);
       }
     }
-    const excluded = new Set([...itemIds, ...opts.exclude]);
-    // A text query changes the session vector: those sets are not held (the key has no room for the text).
-    if (known.length > 0)
-      return this.sessionList(known, vectors, query, opts, excluded, now, stage, text === undefined);
-    const q = query ? normalize(query) : undefined;
-    return this.steps.staged(
-      (depth) =>
-        (q ? this.steps.searchVector(q, opts, excluded, depth) : []).map((h): Candidate => ({
-          ...h,
-          reason: { type: 'matches-text' },
-        })),
-      opts,
-      text && vectors.length === 0 ? 'semantic-search' : 'session',
-      stage,
-      vectorPool(opts),
-    );
+    return { vectors, query };
   }
 
   /**
@@ -127,14 +142,16 @@ export class SessionLists {
    */
   private async sessionList(
     session: string[],
-    vectors: Array<{ id: string; v: Float32Array }>,
-    query: Float32Array | undefined,
+    withText: SessionVectors | undefined,
     opts: ListOptions,
     excluded: ReadonlySet<string>,
     now: Date,
     stage: ListStage | undefined,
-    holdable: boolean,
   ): Promise<RecommendationList> {
+    // Sets of sessions with a text query are not held; the others' vectors are read when first needed.
+    const holdable = withText === undefined;
+    let prepared: Promise<SessionVectors> | undefined = withText && Promise.resolve(withText);
+    const prepare = () => (prepared ??= this.sessionVectors(session, undefined));
     const blend = this.serving.current().sessionBlend;
     const model = this.interactions.current();
     const rules = {
@@ -146,7 +163,7 @@ export class SessionLists {
     const cosFlat = blend.cosFlat !== 0;
     const pass = itemFilter((id) => this.snapshot.get(id), rules, excluded);
     const vectorOf = this.index.vectorLookup();
-    const gather = (): GatheredSet =>
+    const gather = (query: Float32Array | undefined): GatheredSet =>
       gatherCandidateSet(
         {
           signals: model,
@@ -170,6 +187,7 @@ export class SessionLists {
     let gathered: UnpackedSet;
     if (packed) gathered = unpackGathered(packed, session, model.idsByRow);
     else {
+      const { query } = await prepare();
       const onThread = this.thread?.gather(this.index, model, {
         session,
         query,
@@ -180,7 +198,7 @@ export class SessionLists {
       // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
       packed = onThread ? await onThread.catch(() => undefined) : undefined;
       if (!packed) {
-        const here = gather();
+        const here = gather(query);
         packed = key === undefined ? undefined : packGathered(here, session);
         gathered = here;
       } else gathered = unpackGathered(packed, session, model.idsByRow);
@@ -195,6 +213,8 @@ export class SessionLists {
         );
     }
     const { set, buyers } = gathered;
+    // Only the reasons read the session items' vectors (which of them a vector neighbour is like).
+    const vectors = opts.explain ? (await prepare()).vectors : [];
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
     // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
