@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/scopes.decorator';
 import { openApiSchema } from '../common/openapi';
-import { idSchema, parseOrThrow, parseParam } from '../common/validation';
+import { idSchema, parseOrThrow, parseParam, parseQueryOrThrow } from '../common/validation';
 import {
   listQuerySchema,
   popularQuerySchema,
@@ -62,7 +62,7 @@ export class RecommendationsController {
   @ApiOperation({ summary: 'Items like this one (never the item itself)' })
   @ListQuery()
   similar(@Param('itemId') itemId: string, @Query() query: unknown): Promise<ServedRecommendationList> {
-    const opts = parseOrThrow(listQuerySchema, query);
+    const opts = parseQueryOrThrow(listQuerySchema, query);
     return this.served(this.recs.similar(parseParam('itemId', idSchema, itemId), opts), 'similar');
   }
 
@@ -78,7 +78,7 @@ export class RecommendationsController {
     description: 'default false: re-orders are legitimate in retail',
   })
   forUser(@Param('userId') userId: string, @Query() query: unknown): Promise<ServedRecommendationList> {
-    const opts = parseOrThrow(userQuerySchema, query);
+    const opts = parseQueryOrThrow(userQuerySchema, query);
     const id = parseParam('userId', idSchema, userId);
     return this.served(this.recs.forUser(id, opts), 'user', { userId: id });
   }
@@ -91,7 +91,7 @@ export class RecommendationsController {
   @ListQuery()
   @ApiQuery({ name: 'days', required: false, description: 'window in days, 1–3650' })
   popular(@Query() query: unknown): Promise<ServedRecommendationList> {
-    const opts = parseOrThrow(popularQuerySchema, query);
+    const opts = parseQueryOrThrow(popularQuerySchema, query);
     return this.served(this.recs.popularInWindow(opts), 'popular');
   }
 
