@@ -61,9 +61,9 @@ const FINETUNE_AT = 0.1;
 /**
  * The mid-run fine-tune's settings, as the servers' environment. One epoch (SOAK_FINETUNE_EPOCHS) and no second
  * training on all data: with the defaults (three epochs, then a retraining) it had not ended when a 10-minute
- * run did, nor did it with these. And it is always activated (a gain of −1 passes the gate): the soak's own events fill the
- * validation window with random purchases, so the gate would reject every candidate, and the point is to switch
- * both servers to a new version under traffic, not to judge it.
+ * run did, nor did it with these. And it is always activated (a gain of −1 passes the gate): the soak's own
+ * events fill the validation window with random purchases, so the gate would reject every candidate, and the
+ * point is to switch both servers to a new version under traffic, not to judge it.
  */
 const FINETUNE_ENV = {
   FINETUNE_EPOCHS: String(envNumber('SOAK_FINETUNE_EPOCHS', 1, 1)),
