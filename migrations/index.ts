@@ -10,6 +10,7 @@ import { AddItemAvailableFrom1796227769990 } from './1796227769990-AddItemAvaila
 import { AddAnalyticsRollups1796247315862 } from './1796247315862-AddAnalyticsRollups';
 import { AddExperiments1796247318529 } from './1796247318529-AddExperiments';
 import { AddEventsStrongTypeIndex1796400000000 } from './1796400000000-AddEventsStrongTypeIndex';
+import { NotifyDeletedItems1796500000000 } from './1796500000000-NotifyDeletedItems';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -28,4 +29,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddAnalyticsRollups1796247315862,
   AddExperiments1796247318529,
   AddEventsStrongTypeIndex1796400000000,
+  NotifyDeletedItems1796500000000,
 ];

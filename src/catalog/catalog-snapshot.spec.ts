@@ -20,10 +20,15 @@ class FakeItemsDb {
   readonly table = new Map<string, Row>();
   readonly idQueries: string[][] = [];
   private readonly held: Array<() => void> = [];
+  /** Whether a whole-catalog read also waits for the test (it reads the table as it was when asked). */
+  holdReloads = false;
 
   query(sql: string, params: unknown[] = []): Promise<Row[]> {
-    if (!sql.includes('id = ANY'))
-      return Promise.resolve([...this.table.values()].filter((r) => !r.deleted_at));
+    if (!sql.includes('id = ANY')) {
+      const live = [...this.table.values()].filter((r) => !r.deleted_at).map((r) => ({ ...r }));
+      if (!this.holdReloads) return Promise.resolve(live);
+      return new Promise((resolve) => this.held.push(() => resolve(live)));
+    }
     const ids = params[0] as string[];
     this.idQueries.push(ids);
     return new Promise((resolve) =>
@@ -164,5 +169,90 @@ describe('CatalogSnapshot following change notices', () => {
     // (The re-read also announced the delete it found, which changed nothing more: an empty map.)
     expect(heard.at(-2)).toEqual([['gone'], {}]);
     expect(heard.at(-1)).toEqual([['price', 'price'], { price: 'rules' }]);
+  });
+});
+
+describe('CatalogSnapshot following delete notices', () => {
+  it('drops an item a notice names as deleted before its re-read answers, and tells its followers', async () => {
+    const db = new FakeItemsDb();
+    const changes = new CatalogChanges();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, changes);
+    for (const id of ['a', 'b']) db.put(id);
+    await snapshot.reload();
+    const heard: Array<readonly string[] | 'all'> = [];
+    snapshot.onChange((changed) => heard.push(changed));
+    const announced: string[][] = [];
+    changes.changes$.subscribe((c) => {
+      if (c.kind === 'deleted') announced.push([...c.ids]);
+    });
+
+    db.put('a', true);
+    const reread = snapshot.follow({ ids: ['a'], deleted: true });
+    // The re-read is still waiting on the database: the item is already gone, and so is its announcement.
+    expect(snapshot.get('a')).toBeUndefined();
+    expect(snapshot.get('b')).toBeDefined();
+    expect(heard[0]).toEqual(['a']);
+    expect(announced).toEqual([['a']]);
+    await flush();
+    expect(db.idQueries).toEqual([['a']]);
+    db.releaseAll();
+    await reread;
+    expect(snapshot.get('a')).toBeUndefined();
+    // A notice without the flag still waits for its re-read.
+    db.put('b', true);
+    const plain = snapshot.follow({ ids: ['b'] });
+    expect(snapshot.get('b')).toBeDefined();
+    await flush();
+    db.releaseAll();
+    await plain;
+    expect(snapshot.get('b')).toBeUndefined();
+  });
+
+  it('a re-read that started before a delete notice cannot bring the item back; one after it settles the item', async () => {
+    const db = new FakeItemsDb();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, new CatalogChanges());
+    db.put('a');
+    // A re-read of 'a' (an earlier price change) is under way and will find it live…
+    const earlier = snapshot.follow({ ids: ['a'] });
+    await flush();
+    // …when 'a' is deleted and the delete's notice arrives.
+    db.releaseAll();
+    db.put('a', true);
+    const afterDelete = snapshot.follow({ ids: ['a'], deleted: true });
+    await earlier;
+    expect(snapshot.get('a')).toBeUndefined();
+    await flush();
+    db.releaseAll();
+    await afterDelete;
+    expect(snapshot.get('a')).toBeUndefined();
+
+    // Re-created later: the drop was settled, so the next re-read brings it back.
+    db.put('a');
+    const recreated = snapshot.follow({ ids: ['a'] });
+    await flush();
+    db.releaseAll();
+    await recreated;
+    expect(snapshot.get('a')).toBeDefined();
+  });
+
+  it('a reload that started before a delete notice cannot bring the item back either', async () => {
+    const db = new FakeItemsDb();
+    const snapshot = new CatalogSnapshot(db as unknown as DataSource, new CatalogChanges());
+    for (const id of ['a', 'b']) db.put(id);
+    await snapshot.reload();
+    // The reload reads the table before the delete commits, and answers after its notice arrived.
+    db.holdReloads = true;
+    const reload = snapshot.reload();
+    await flush();
+    db.put('a', true);
+    const followed = snapshot.follow({ ids: ['a'], deleted: true });
+    db.releaseAll();
+    await reload;
+    expect(snapshot.get('a')).toBeUndefined();
+    expect(snapshot.get('b')).toBeDefined();
+    await flush();
+    db.releaseAll();
+    await followed;
+    expect(snapshot.get('a')).toBeUndefined();
   });
 });

@@ -84,6 +84,14 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly listeners = new Set<CatalogChangeListener>();
   /** The rule-field changes of the change being applied (see emit). */
   private ruleFields = new Map<string, RuleFieldChange>();
+  /** Delete notices received so far: a re-read knows which of them arrived before it started. */
+  private deleteNotices = 0;
+  /**
+   * Items a delete notice dropped before their re-read, by the count of delete notices at its arrival. A re-read
+   * that started earlier may still find such an item live (it read before the delete committed) and must not
+   * bring it back; one that started later read the delete (or a later write) and settles the item.
+   */
+  private readonly dropped = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -130,6 +138,7 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
   /** Re-reads everything (at start-up, after the feed reconnected, or when a notice asks for it). */
   reload(): Promise<void> {
     return this.serial(async () => {
+      const readAt = this.deleteNotices;
       const rows: MetaRow[] = await this.db.query(
         `SELECT ${META_COLUMNS} FROM items WHERE deleted_at IS NULL`,
       );
@@ -137,9 +146,11 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
       this.applied += 1;
       this.items.clear();
       for (const r of rows) {
+        if (this.droppedAfter(r.id, readAt)) continue;
         this.items.set(r.id, toMeta(r));
         before.delete(r.id);
       }
+      for (const [id, at] of this.dropped) if (at <= readAt) this.dropped.delete(id);
       this.emit('all');
       if (before.size > 0) this.announceDeleted([...before]);
     });
@@ -149,12 +160,14 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
    * Applies a change notice: re-reads the items it names (or wrote since a time) from PostgreSQL. Notices naming
    * ids join the re-read still waiting in the queue, if there is one: it starts after they arrived, so it reads
    * their writes, and under a burst of writes one query follows many notices instead of the queue falling behind
-   * by a round trip per notice (a delete must reach every server within a second, also under load).
+   * by a round trip per notice (a delete must reach every server within a second, also under load). Items a
+   * notice names as deleted are dropped at once, before their re-read: under load it waits behind other queries.
    */
   follow(notice: CatalogNotice): Promise<void> {
     if ('reload' in notice) return this.reload();
     if ('since' in notice)
       return this.serial(async () => {
+        const readAt = this.deleteNotices;
         const rows: MetaRow[] = await this.db.query(
           `SELECT ${META_COLUMNS} FROM items WHERE updated_at >= $1`,
           [notice.since],
@@ -162,8 +175,10 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
         this.apply(
           rows.map((r) => r.id),
           rows,
+          readAt,
         );
       });
+    if (notice.deleted) this.drop(notice.ids);
     if (this.waiting) {
       for (const id of notice.ids) this.waiting.ids.add(id);
       return this.waiting.done;
@@ -173,27 +188,58 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
     batch.done = this.serial(async () => {
       // From here on, a new notice may arrive after this query has read its item: it needs a re-read of its own.
       if (this.waiting === batch) this.waiting = undefined;
+      const readAt = this.deleteNotices;
       const ids = [...batch.ids];
       const rows: MetaRow[] = await this.db.query(`SELECT ${META_COLUMNS} FROM items WHERE id = ANY($1)`, [
         ids,
       ]);
-      this.apply(ids, rows);
+      this.apply(ids, rows, readAt);
     });
     return batch.done;
   }
 
-  /** Leaves `ids` as `rows` (read from PostgreSQL) have them: an id without a live row is gone. */
-  private apply(ids: Iterable<string>, rows: MetaRow[]): void {
+  /**
+   * Leaves `ids` as `rows` (read from PostgreSQL by a query started when `readAt` delete notices had arrived)
+   * have them: an id without a live row is gone, and one dropped by a later delete notice stays gone.
+   */
+  private apply(ids: Iterable<string>, rows: MetaRow[], readAt: number): void {
     const found = new Map(rows.map((r) => [r.id, r]));
     const gone: string[] = [];
     this.applied += 1;
     for (const id of ids) {
       const r = found.get(id);
+      if (this.droppedAfter(id, readAt)) continue;
       if (r && r.deleted_at === null) this.put(id, toMeta(r));
       else if (this.remove(id)) gone.push(id);
     }
     this.emit([...found.keys(), ...gone]);
     if (gone.length > 0) this.announceDeleted(gone);
+  }
+
+  /** Drops items a notice names as deleted, as a re-read finding them deleted would (which still follows). */
+  private drop(ids: readonly string[]): void {
+    this.deleteNotices += 1;
+    const gone: string[] = [];
+    for (const id of ids) {
+      this.dropped.set(id, this.deleteNotices);
+      if (this.remove(id)) gone.push(id);
+    }
+    if (gone.length === 0) return;
+    this.applied += 1;
+    this.emit(gone);
+    this.announceDeleted(gone);
+  }
+
+  /**
+   * Whether a delete notice dropped `id` after a read started with `readAt` notices in: that read is older than
+   * the delete. A read that started after every drop of `id` settles it (the drop is forgotten).
+   */
+  private droppedAfter(id: string, readAt: number): boolean {
+    const at = this.dropped.get(id);
+    if (at === undefined) return false;
+    if (at > readAt) return true;
+    this.dropped.delete(id);
+    return false;
   }
 
   /** A notice that could not be followed (database unreachable) leaves a reload to do once it is back. */

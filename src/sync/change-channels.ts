@@ -18,8 +18,11 @@ export const CHANNELS = {
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
-/** Re-read these items; or every item written at or after `since`; or the whole catalog. */
-export type CatalogNotice = { ids: string[] } | { since: string } | { reload: true };
+/**
+ * Re-read these items (`deleted`: each of them was deleted, so it can be dropped before the re-read); or every
+ * item written at or after `since`; or the whole catalog.
+ */
+export type CatalogNotice = { ids: string[]; deleted?: boolean } | { since: string } | { reload: true };
 
 /** Drop these users' cached state (or every user's); `purchases`: popularity moved; `erased`: a user was erased. */
 export type UserNotice = { purchases: boolean; erased: boolean } & ({ ids: string[] } | { all: true });
@@ -31,7 +34,8 @@ const isStringArray = (x: unknown): x is string[] =>
 /** Anything unreadable asks for a full reload: a missed change costs more than a reload. */
 export function parseCatalogNotice(payload: unknown): CatalogNotice {
   if (isObject(payload)) {
-    if (isStringArray(payload.ids)) return { ids: payload.ids };
+    if (isStringArray(payload.ids))
+      return payload.deleted === true ? { ids: payload.ids, deleted: true } : { ids: payload.ids };
     if (typeof payload.since === 'string' && !Number.isNaN(Date.parse(payload.since)))
       return { since: payload.since };
   }
