@@ -8,7 +8,8 @@
  * sets (RECS_SESSION_CACHE_MAX_BYTES); `session-unique` asks only carts never asked before.
  * `--finetuned`: on a copy of that database after the nightly fine-tune (its 128-d projected vectors and tuned
  * blends, what a shop serves from its second day; made once, see lib/bench-data.ts).
- * Usage: npm run build && node dist/bench/api-load.js [--only items,events] [--finetuned] [--fresh]
+ * `--paired`: a /health/live run right before each route, each route's share of live taken against it.
+ * Usage: npm run build && node dist/bench/api-load.js [--only items,events] [--finetuned] [--fresh] [--paired]
  */
 import { finetunedBenchData, rawBenchData, RAW_DB, wantsFinetuned } from './lib/bench-data';
 import { load, printResult, type LoadResult } from './lib/load';
@@ -117,19 +118,30 @@ async function main(): Promise<void> {
   const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)];
   const results: LoadResult[] = [];
   const want = (n: string) => !only || only.includes(n);
+  const live = () =>
+    load({
+      name: 'GET /health/live',
+      url: `${server.url}/health/live`,
+      seconds,
+      serverPid: server.child.pid,
+    });
+  // Each route's share of /health/live: against the live run just before it with --paired (a shared machine's
+  // speed drifts over a whole run by more than the bars' margins), else against the one live run.
+  const paired = process.argv.includes('--paired');
+  let lastLive: LoadResult | undefined;
+  const measure = async (o: Parameters<typeof load>[0]): Promise<LoadResult> => {
+    if (paired && want('live')) lastLive = await live();
+    const r = await load(o);
+    return lastLive ? { ...r, liveRequestsPerSec: lastLive.requestsPerSec } : r;
+  };
   try {
-    if (want('live'))
-      results.push(
-        await load({
-          name: 'GET /health/live',
-          url: `${server.url}/health/live`,
-          seconds,
-          serverPid: server.child.pid,
-        }),
-      );
+    if (want('live')) {
+      lastLive = await live();
+      results.push(lastLive);
+    }
     if (want('items')) {
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'GET /v1/items/:id',
           url: server.url,
@@ -149,7 +161,7 @@ async function main(): Promise<void> {
             eventId: `bench-${process.pid}-${seq++}`,
           })),
         });
-      const r = await load({
+      const r = await measure({
         serverPid: server.child.pid,
         name: 'POST /v1/events (500/batch)',
         url: server.url,
@@ -163,7 +175,7 @@ async function main(): Promise<void> {
     }
     if (want('similar')) {
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'GET /v1/items/:id/similar',
           url: server.url,
@@ -174,7 +186,7 @@ async function main(): Promise<void> {
     }
     if (want('session')) {
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'POST /v1/recommendations (10-item session)',
           url: server.url,
@@ -200,7 +212,7 @@ async function main(): Promise<void> {
         }
       };
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'POST /v1/recommendations (10-item session, unseen carts)',
           url: server.url,
@@ -214,7 +226,7 @@ async function main(): Promise<void> {
       // The same route with ten ids the catalog does not hold: parsing, validation, the list steps, recording
       // and the answer, without gathering — the floor a session list's own work adds to.
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'POST /v1/recommendations (10 unknown ids)',
           url: server.url,
@@ -237,7 +249,7 @@ async function main(): Promise<void> {
         })
       ).json()) as { jobId: string };
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'GET /v1/items/:id/similar (reindex)',
           url: server.url,
@@ -253,7 +265,7 @@ async function main(): Promise<void> {
     }
     if (want('recs')) {
       results.push(
-        await load({
+        await measure({
           serverPid: server.child.pid,
           name: 'GET /v1/users/:id/recommendations',
           url: server.url,

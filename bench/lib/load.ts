@@ -23,6 +23,8 @@ export interface LoadResult {
    * thread) and the rest (the collector's and libuv's helpers). Whichever is near a full core is the bottleneck.
    */
   serverThreadsCpuMsPerRequest?: { main: number; busiestOther: number; rest: number };
+  /** The same server's /health/live req/s this route's share is taken against (api-load). */
+  liveRequestsPerSec?: number;
 }
 
 export interface LoadOptions {
@@ -119,7 +121,8 @@ export function printResult(r: LoadResult): void {
   process.stdout.write(
     `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p90 ${r.p90ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  max ${r.maxMs.toFixed(0)} ms  errors ${r.errors}  non-2xx ${r.non2xx}` +
       `${r.serverCpuMsPerRequest === undefined ? '' : `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req`}` +
-      `${threadSplit(r.serverThreadsCpuMsPerRequest)}\n`,
+      `${threadSplit(r.serverThreadsCpuMsPerRequest)}` +
+      `${r.liveRequestsPerSec ? `  ${((100 * r.requestsPerSec) / r.liveRequestsPerSec).toFixed(1)} % of live (${r.liveRequestsPerSec.toFixed(0)})` : ''}\n`,
   );
 }
 
