@@ -6,7 +6,6 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { itemText } from '../embeddings/item-text';
 import { IndexService } from '../vector-index/index.service';
-import { normalize } from '../common/vectors';
 import type { BlendWeights } from '../ranking/blend';
 import {
   CANDIDATE_LIMITS,
@@ -24,6 +23,7 @@ import { itemFilter } from './filters';
 import { ListSteps, type Candidate, type RankingIndex } from './list-steps';
 import type { RecommendationList } from './response';
 import { PurchaseSignalsService } from './purchase-signals.service';
+import { placeText } from './session-vectors';
 import { ProfileService } from './profile.service';
 import { RecommendationCache } from './recommendation-cache';
 import { ServedNewArrivals } from './served-new-arrivals';
@@ -125,11 +125,7 @@ export class RecommendationsService {
     if (indexed) return indexed;
     const item = await this.items.findById(id);
     if (!item) return undefined;
-    const text = await this.embeddings.encodeText(itemText(item));
-    const proj = this.index.currentProjection();
-    return proj && proj.dimension !== text.length
-      ? undefined
-      : normalize(proj ? proj.project(id, text) : text);
+    return placeText(this.index, id, await this.embeddings.encodeText(itemText(item)));
   }
 
   /** A product page's similar list (SimilarLists.similar). */

@@ -163,16 +163,18 @@ export class SessionLists {
     const cosFlat = blend.cosFlat !== 0;
     const pass = itemFilter((id) => this.snapshot.get(id), rules, excluded);
     const vectorOf = this.index.vectorLookup();
+    // In-process, after the thread failed: the index may have been swapped while the request waited, so the
+    // gathering reads the one served now, and a query made for another space is not searched with.
     const gather = (query: Float32Array | undefined): GatheredSet =>
       gatherCandidateSet(
         {
           signals: model,
-          vectorOf,
+          vectorOf: this.index.vectorLookup(),
           nearest: (v, k, accept, ef) => this.index.search(v, k, accept, ef),
           cosFlat,
         },
         session,
-        query,
+        query && this.index.current() === inputs[0] ? query : undefined,
         pass,
       );
     // What a gathering reads besides the request and the catalog (which drops held sets item by item): a held

@@ -44,6 +44,7 @@ export type ActivationDatabase = Pick<DataSource, 'createQueryRunner'>;
 export const projectionOf = (version: string, model: ProjectionModel): VectorProjection => ({
   version,
   dimension: model.dim,
+  inputDimension: model.inputDim,
   project: (id, x) => model.projectItem(x, id),
 });
 

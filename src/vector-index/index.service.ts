@@ -70,7 +70,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded) {
-        this.projection = this.serving.current().projection ?? rawProjection(loaded.info.dimension);
+        this.projection = this.projectionFor(loaded);
         this.logger.log(
           `loaded index ${this.holder.currentName()} (${loaded.size} items, model ${loaded.info.modelVersion})`,
         );
@@ -101,7 +101,22 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Re-reads the projection for the served index (after another process activated a model version). */
   refreshProjection(): void {
     const index = this.holder.current();
-    if (index) this.projection = this.serving.current().projection ?? rawProjection(index.info.dimension);
+    if (index) this.projection = this.projectionFor(index);
+  }
+
+  /**
+   * The projection `index`'s vectors were made with: the active model's only when the index was built for it. A
+   * model adopted from another process before its index (the activating process rebuilds, or this one's
+   * reconciler does, seconds later) would otherwise place a new item's text, or a text query, in the new model's
+   * space while the search still runs in the old one. Undefined: built for a version whose weights this process
+   * does not hold, so no text can be placed in its space until an index of a known version is served.
+   */
+  private projectionFor(index: VectorIndex): VectorProjection | undefined {
+    const version = index.info.modelVersion;
+    const active = this.serving.current().projection;
+    if (active?.version === version) return active;
+    if (this.projection?.version === version) return this.projection;
+    return version === 'raw' ? rawProjection(index.info.dimension) : undefined;
   }
 
   /** Loads the index CURRENT names when another process published a newer one (no-op otherwise). */
@@ -110,7 +125,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
       if (loaded && this.holder.currentName() !== before) {
-        this.projection = this.serving.current().projection ?? rawProjection(loaded.info.dimension);
+        this.projection = this.projectionFor(loaded);
         this.metrics.indexSize.set(loaded.size);
         this.warmVectors(loaded);
         this.logger.log(
@@ -175,7 +190,10 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     setImmediate(slice);
   }
 
-  /** The projection the served index was built with (identity before any fine-tune). */
+  /**
+   * The projection the served index was built with (identity before any fine-tune); undefined when no index is
+   * served or it was built for a version this process holds no weights for (see projectionFor).
+   */
   currentProjection(): VectorProjection | undefined {
     return this.projection;
   }
