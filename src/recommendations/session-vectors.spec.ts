@@ -43,7 +43,7 @@ function sources(
         return Promise.resolve(texts.map(() => Float32Array.from([3, 4, 0, 0])));
       },
       encodeQuery: () => Promise.resolve(Float32Array.from([0, 0, 3, 4])),
-    } as never,
+    },
   };
 }
 
