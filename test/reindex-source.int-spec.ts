@@ -5,7 +5,8 @@ import request from 'supertest';
 import { EmbeddingsService } from '../src/embeddings/embeddings.service';
 import { ChangeFeed } from '../src/sync/change-feed';
 import { IndexService } from '../src/vector-index/index.service';
-import { IndexIncompleteError } from '../src/vector-index/vector-index.errors';
+import { AdvisoryLock } from '../src/database/locks';
+import { IndexIncompleteError, IndexSupersededError } from '../src/vector-index/vector-index.errors';
 import { startTestApp, type TestApp } from './support/app';
 
 /**
@@ -74,5 +75,46 @@ describe('reindex reads PostgreSQL and verifies before publishing', () => {
     expect(current()).toBe(before);
     expect(index.current()).toBe(served);
     expect(index.current()?.size).toBe(ITEMS);
+  });
+
+  it('does not publish an index of the model it started under once another version was activated', async () => {
+    await pg.query(`DELETE FROM jobs WHERE kind = 'reindex' AND status = 'queued'`);
+    const index = t.app.get(IndexService);
+    const current = () => fs.readFileSync(path.join(t.config.dataDir, 'index', 'CURRENT'), 'utf8');
+    const before = current();
+    const served = index.current();
+    // Another process holds the activation lock: it has published its index and is about to mark its version.
+    const other = new Client({ connectionString: t.db.url });
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [AdvisoryLock.IndexActivation]);
+      const rebuild = index.rebuild();
+      const outcome = rebuild.then(
+        () => 'published',
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      // This process's rebuild (following the raw model it serves) waits for the lock rather than publishing.
+      expect(await Promise.race([outcome, Promise.resolve('waiting')])).toBe('waiting');
+      // No weights: this process cannot adopt the version, so it keeps serving raw while the row says otherwise.
+      await pg.query(
+        `INSERT INTO model_versions (version, encoder_id, status, activated_at)
+         VALUES ('ft-elsewhere', 'enc', 'active', now())`,
+      );
+      await other.query('SELECT pg_advisory_unlock($1)', [AdvisoryLock.IndexActivation]);
+      const failure = await outcome;
+      expect(failure).toBeInstanceOf(IndexSupersededError);
+      expect((failure as IndexSupersededError).built).toBe('raw');
+      expect((failure as IndexSupersededError).active).toBe('ft-elsewhere');
+      expect(current()).toBe(before);
+      expect(index.current()).toBe(served);
+    } finally {
+      await other.end();
+      await pg.query(`DELETE FROM model_versions WHERE version = 'ft-elsewhere'`);
+    }
+    // With the version gone the raw model is the active one again, and the same rebuild publishes.
+    const built = await index.rebuild();
+    expect(built.modelVersion).toBe('raw');
+    expect(current()).not.toBe(before);
   });
 });

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import type { CatalogSnapshot } from '../catalog/catalog-snapshot';
@@ -47,6 +48,7 @@ describe('IndexService: the projection of the served index', () => {
       serving,
       new ReadinessIndicators(),
       new CatalogChanges(),
+      {} as DataSource,
     );
   });
   afterEach(() => service.current()?.dispose());

@@ -5,7 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Subscription } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { withLock } from '../database/advisory-lock';
+import { AdvisoryLock } from '../database/locks';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
@@ -17,7 +21,7 @@ import { IndexHolder } from './index-holder';
 import { PinnedIndex } from './pinned-index';
 import { ServingModel } from '../serving-model/serving-model';
 import { rawProjection, type VectorProjection } from './projection';
-import { IndexCorruptError, IndexIncompleteError } from './vector-index.errors';
+import { IndexCorruptError, IndexIncompleteError, IndexSupersededError } from './vector-index.errors';
 import { ItemsRepository } from '../catalog/items.repository';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
@@ -54,6 +58,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly serving: ServingModel,
     readiness: ReadinessIndicators,
     changes: CatalogChanges,
+    @InjectDataSource() private readonly db: DataSource,
   ) {
     // Deleted items leave the served index at once; the catalog snapshot covers stock and price rules.
     this.sub = changes.changes$.subscribe((c) => {
@@ -208,6 +213,12 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
    * model), checks it against PostgreSQL, publishes it and swaps it in. `required` (id → text hash, default:
    * every live item that has a vector) names what it must hold: each such item still live with that text when
    * the build ends. Anything missing fails the rebuild before publishing, so the previous index keeps serving.
+   *
+   * Without `projection` it follows the active model, and publishes only if that model is still the active one
+   * (IndexSupersededError otherwise), checked under the lock an activation holds from its publish to its mark:
+   * a reindex that started before an activation and ended after it would otherwise replace the new model's
+   * index with the old one's, on every server, until a reconciler rebuilt it. With `projection` the caller (an
+   * activation) holds that lock itself.
    */
   async rebuild(
     progress: (done: number, total: number) => void = () => undefined,
@@ -245,7 +256,20 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
       throw new IndexIncompleteError(missing, Math.max(expectedSize, must.size));
     }
     this.vectors.set(index, new Map<string, Float32Array>(entries.map((e) => [e.id, normalize(e.vector)])));
-    const published = await this.holder.publish(this.config.dataDir, index);
+    const published =
+      projection !== undefined
+        ? await this.holder.publish(this.config.dataDir, index)
+        : await withLock(this.db, AdvisoryLock.IndexActivation, async () => {
+            const rows = await this.db.query<Array<{ version: string }>>(
+              `SELECT version FROM model_versions WHERE status = 'active' LIMIT 1`,
+            );
+            const active = rows[0]?.version ?? rawProjection(1).version;
+            if (active !== proj.version) {
+              index.dispose();
+              throw new IndexSupersededError(proj.version, active);
+            }
+            return this.holder.publish(this.config.dataDir, index);
+          });
     this.projection = proj;
     this.metrics.indexSize.set(index.size);
     // Other processes adopt it now rather than at their next safety-net check.

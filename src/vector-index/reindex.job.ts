@@ -14,6 +14,7 @@ import { JobProcesses } from '../jobs/job-process';
 import { JobsService, type JobContext } from '../jobs/jobs.service';
 import type { Job } from '../jobs/jobs.repository';
 import { IndexService } from './index.service';
+import { IndexSupersededError } from './vector-index.errors';
 
 export const REINDEX = 'reindex';
 
@@ -54,10 +55,19 @@ export class ReindexJob implements OnApplicationBootstrap, OnModuleDestroy {
     });
     // Built from PostgreSQL, and refused unless it holds every item the embedding step covered that is
     // still live with the same text (newer items and texts are the next incremental reindex's work).
-    const built = await this.index.rebuild(undefined, undefined, covered);
+    const built = await this.index.rebuild(undefined, undefined, covered).catch(async (e: unknown) => {
+      if (!(e instanceof IndexSupersededError)) throw e;
+      // The activation published an index of the new model, read from the vectors stored when it built: one more
+      // rebuild, under the new model, takes in what this job embedded after that.
+      this.logger.warn(`${e.message}; queueing a reindex under ${e.active}`);
+      await this.enqueue(false);
+      return e;
+    });
     progress(embedTotal + 1, embedTotal + 1);
     // `pid`: the process that built it (a server's child process by default, see REINDEX_PROCESS).
-    return { full, ...embed, index: built, pid: process.pid };
+    return built instanceof IndexSupersededError
+      ? { full, ...embed, superseded: { built: built.built, active: built.active }, pid: process.pid }
+      : { full, ...embed, index: built, pid: process.pid };
   }
 
   /**

@@ -64,3 +64,18 @@ export class IndexIncompleteError extends Error {
     );
   }
 }
+
+/**
+ * A rebuild that follows the active model found, when about to publish, that another version had been activated
+ * while it built: its index belongs to the old model and is not published (the activation published its own).
+ */
+export class IndexSupersededError extends Error {
+  override readonly name = 'IndexSupersededError';
+
+  constructor(
+    readonly built: string,
+    readonly active: string,
+  ) {
+    super(`the index was built for model ${built}, but ${active} was activated meanwhile: not published`);
+  }
+}
