@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { processCpuMs, threadCpuMs } from './server';
+import { machineBusyCpuMs, processCpuMs, threadCpuMs } from './server';
 
 export interface LoadResult {
   name: string;
@@ -23,6 +23,16 @@ export interface LoadResult {
    * thread) and the rest (the collector's and libuv's helpers). Whichever is near a full core is the bottleneck.
    */
   serverThreadsCpuMsPerRequest?: { main: number; busiestOther: number; rest: number };
+  /**
+   * This process's CPU time per answered request (autocannon and the route's `next`): the load generator shares
+   * the machine's cores with the server, so a route whose requests cost it more leaves the server less.
+   */
+  generatorCpuMsPerRequest?: number;
+  /**
+   * The whole machine's busy CPU time per answered request (server, load generator, PostgreSQL and the rest):
+   * on two cores a route can run at most 2000 / this many requests per second.
+   */
+  machineCpuMsPerRequest?: number;
   /** The same server's /health/live req/s this route's share is taken against (api-load). */
   liveRequestsPerSec?: number;
 }
@@ -70,7 +80,11 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
   if (warmup > 0) await autocannon({ ...base, duration: warmup });
   const cpuBefore = o.serverPid === undefined ? undefined : processCpuMs(o.serverPid);
   const threadsBefore = o.serverPid === undefined ? undefined : threadCpuMs(o.serverPid);
+  const generatorBefore = process.cpuUsage();
+  const machineBefore = machineBusyCpuMs();
   const result = await autocannon({ ...base, duration: seconds });
+  const generator = process.cpuUsage(generatorBefore);
+  const machineAfter = machineBusyCpuMs();
   const cpuAfter = o.serverPid === undefined ? undefined : processCpuMs(o.serverPid);
   const threadsAfter = o.serverPid === undefined ? undefined : threadCpuMs(o.serverPid);
   const answered = result.requests.total;
@@ -93,6 +107,12 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
       ? { serverCpuMsPerRequest: +((cpuAfter - cpuBefore) / answered).toFixed(3) }
       : {}),
     ...(threads ? { serverThreadsCpuMsPerRequest: threads } : {}),
+    ...(answered > 0
+      ? { generatorCpuMsPerRequest: +((generator.user + generator.system) / 1000 / answered).toFixed(3) }
+      : {}),
+    ...(machineBefore !== undefined && machineAfter !== undefined && answered > 0
+      ? { machineCpuMsPerRequest: +((machineAfter - machineBefore) / answered).toFixed(3) }
+      : {}),
   };
 }
 
@@ -122,6 +142,8 @@ export function printResult(r: LoadResult): void {
     `${r.name.padEnd(34)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(1)} ms  p90 ${r.p90ms.toFixed(1)} ms  p99 ${r.p99ms.toFixed(1)} ms  max ${r.maxMs.toFixed(0)} ms  errors ${r.errors}  non-2xx ${r.non2xx}` +
       `${r.serverCpuMsPerRequest === undefined ? '' : `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req`}` +
       `${threadSplit(r.serverThreadsCpuMsPerRequest)}` +
+      `${r.generatorCpuMsPerRequest === undefined ? '' : `  load generator ${r.generatorCpuMsPerRequest.toFixed(3)} ms/req`}` +
+      `${r.machineCpuMsPerRequest === undefined ? '' : `  machine ${r.machineCpuMsPerRequest.toFixed(3)} ms/req`}` +
       `${r.liveRequestsPerSec ? `  ${((100 * r.requestsPerSec) / r.liveRequestsPerSec).toFixed(1)} % of live (${r.liveRequestsPerSec.toFixed(0)})` : ''}\n`,
   );
 }

@@ -142,6 +142,22 @@ export function processCpuMs(pid: number): number | undefined {
   return statCpuMs(`/proc/${pid}/stat`);
 }
 
+/**
+ * The whole machine's busy CPU time in ms (Linux /proc/stat: every core's time outside idle and I/O wait), or
+ * undefined elsewhere: with the server's, the load generator's and PostgreSQL's, what a request costs the machine.
+ */
+export function machineBusyCpuMs(): number | undefined {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const t = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: busy is everything but idle and iowait.
+    const busy = t.slice(0, 8).reduce((a, b) => a + b, 0) - t[3] - t[4];
+    return busy * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time (user + system) in a /proc stat file, in ms; undefined when it cannot be read (not Linux, gone). */
 function statCpuMs(file: string): number | undefined {
   try {
