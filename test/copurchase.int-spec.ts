@@ -284,7 +284,8 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
   });
 
   it('new purchases lead to a rebuilt table (debounced) and the server serves the new neighbours; the admin endpoint queues one; a deletion triggers one', async () => {
-    const app = await start({ COPURCHASE_DEBOUNCE_MS: '300' });
+    // Triggered rebuilds busy at most half the time: each waits as long as the last run took.
+    const app = await start({ COPURCHASE_DEBOUNCE_MS: '300', COPURCHASE_MAX_BUSY_SHARE: '0.5' });
     const svc = app.app.get(PurchaseSignalsService);
     const generation = (await build()).generation;
     const put = await request(app.url)
@@ -346,6 +347,16 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     await until('a rebuild after the deletion', async () =>
       (await build()).generation !== beforeDelete ? true : undefined,
     );
+    // A rebuild that events or deletions trigger keeps the job to half the time here: it was queued no sooner than
+    // the previous run's length after that run ended (the debounce alone: 300 ms).
+    const runs = await pg.query<{ created_at: Date; started_at: Date; finished_at: Date }>(
+      `SELECT created_at, started_at, finished_at FROM jobs WHERE kind = $1 ORDER BY created_at DESC LIMIT 2`,
+      [COPURCHASE],
+    );
+    const [triggered, previous] = runs.rows; // the deletion's, and the admin endpoint's before it
+    const took = previous.finished_at.getTime() - previous.started_at.getTime();
+    expect(took).toBeGreaterThan(500);
+    expect(triggered.created_at.getTime() - previous.finished_at.getTime()).toBeGreaterThanOrEqual(took);
     const after = await readTable(pg);
     expect(after.has('new-b')).toBe(false);
     expect(after.has('new-a')).toBe(false);

@@ -3,7 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { resolveLearningTypes } from '../src/events/learning-events';
+import {
+  countLearnable,
+  learnedTypeOf,
+  resolveLearningTypes,
+  type RowQuery,
+} from '../src/events/learning-events';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
@@ -45,11 +50,9 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
   let db: TestDatabase;
   let pg: Client;
   let slice: OnlineRetailData;
-  const resolve = (setting: 'auto' | 'purchase' | 'rating' | 'add_to_cart' | 'view') =>
-    resolveLearningTypes(
-      async (sql, params) => (await pg.query<{ type: string }>(sql, params)).rows,
-      setting,
-    );
+  const query: RowQuery = async (sql, params) => (await pg.query<Record<string, unknown>>(sql, params)).rows;
+  const resolve = (setting: 'auto' | 'purchase' | 'rating' | 'add_to_cart' | 'view', minShare = 0.1) =>
+    resolveLearningTypes(query, setting, minShare);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -81,6 +84,43 @@ describe('LEARN_FROM: what a shop learns from when it sends no purchases (real P
     expect(await resolve('auto')).toEqual(['purchase']);
     expect(await resolve('view')).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
     expect(await resolve('purchase')).toEqual(['purchase']);
+    await pg.query(`DELETE FROM events`);
+    await pg.query(`DELETE FROM items`);
+  });
+
+  it('auto weighs what the shop sends: a clickstream with a few orders learns from its views, counted exactly or on a sample', async () => {
+    await pg.query(`INSERT INTO items (id, title, content_hash) VALUES ('t-1', 'Lamp', repeat('0', 64))`);
+    // 9,800 views and 200 orders (every 50th event), then more orders until they are a quarter of the log.
+    const addEvents = (from: number, to: number, orderEvery: number) =>
+      pg.query(
+        `INSERT INTO events (user_id, item_id, type, occurred_at)
+         SELECT 'u' || (g % 97), 't-1', CASE WHEN g % $3 = 0 THEN 'purchase' ELSE 'view' END, now()
+           FROM generate_series($1::int, $2::int) g`,
+        [from, to, orderEvery],
+      );
+    await addEvents(1, 10_000, 50);
+    expect(await countLearnable(query)).toEqual({ purchase: 200, rating: 0, add_to_cart: 0, view: 9_800 });
+    expect(await resolve('auto')).toEqual(['purchase', 'rating', 'add_to_cart', 'view']);
+    // With no share to weigh (LEARN_FROM_MIN_SHARE=0), the orders alone, as before.
+    expect(await resolve('auto', 0)).toEqual(['purchase']);
+    expect(await resolve('auto', 0.02)).toEqual(['purchase']);
+
+    // A log bigger than the exact-count limit is counted on a block sample: the same blocks each time.
+    const { rows } = await pg.query<{ bytes: number }>(`SELECT pg_relation_size('events')::float8 AS bytes`);
+    const limit = Math.floor(rows[0].bytes / 4);
+    const sampled = await countLearnable(query, limit);
+    const total = sampled.purchase + sampled.view;
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(10_000);
+    expect(sampled.purchase / total).toBeGreaterThan(0.01);
+    expect(sampled.purchase / total).toBeLessThan(0.04);
+    expect(await countLearnable(query, limit)).toEqual(sampled);
+    expect(learnedTypeOf(sampled, 0.1)).toBe('view');
+
+    // Orders catch up (every other event of the next 10,000): purchases alone again.
+    await addEvents(10_001, 20_000, 2);
+    expect(await resolve('auto')).toEqual(['purchase']);
+    expect(learnedTypeOf(await countLearnable(query, limit), 0.1)).toBe('purchase');
     await pg.query(`DELETE FROM events`);
     await pg.query(`DELETE FROM items`);
   });
@@ -203,7 +243,7 @@ async function checkShop(
   };
   expect(result.copurchase.learnedFrom).toEqual(LEARNED[type]);
   const stats = await request(url).get('/v1/admin/stats');
-  expect(stats.body.learnsFrom).toEqual({ setting: 'auto', types: LEARNED[type] });
+  expect(stats.body.learnsFrom).toEqual({ setting: 'auto', minShare: 0.1, types: LEARNED[type] });
   expect(result.metrics.trainPairs).toBeGreaterThan(0);
   expect(result.metrics.validationCases).toBeGreaterThan(0);
 

@@ -48,7 +48,7 @@ export class StatsService {
       activeModel: this.activation.activeVersion(),
       listCache: this.warmer.enabled ? this.warmer.status() : null,
       // What counts as "bought" for the learned signals (LEARN_FROM and, under auto, what the shop has sent).
-      learnsFrom: { setting: this.config.learnFrom, types: learned },
+      learnsFrom: { setting: this.config.learnFrom, minShare: this.config.learnFromMinShare, types: learned },
       // Where session lists gather their candidates (SESSION_THREAD): how many on the thread, how many in-process.
       sessionThread: this.sessionThread.stats(),
       // Session candidate sets held for repeated carts (RECS_SESSION_CACHE_MAX_BYTES): entries, bytes, hits, misses.

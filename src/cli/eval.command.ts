@@ -43,6 +43,8 @@ export async function runEval(
     itemSequences?: boolean;
     /** The event type the shop's lines are stored as (default purchases): views stand for a clickstream. */
     eventsAs?: LearnableType;
+    /** With `eventsAs` other than purchases, the share of lines also stored as purchases (storeOnlineRetail). */
+    ordersShare?: number;
     /** The engine's events stored under one user per invoice (visitsAsUsers). */
     visitsAsUsers?: boolean;
     progress?: (phase: string, done: number, total: number) => void;
@@ -92,6 +94,7 @@ export async function runEval(
               opts.visitsAsUsers ? visitsAsUsers(split.training) : split.training,
               progress,
               opts.eventsAs,
+              opts.ordersShare,
             );
           await ctx.get(CatalogSnapshot).reload();
           await ctx.get(EmbeddingsService).embedCatalog({ full: false }, (d, t) => progress('embed', d, t));
@@ -182,6 +185,7 @@ export async function runEval(
       >;
       if (opts.itemSequences) json.itemSequences = true;
       if (opts.eventsAs && opts.eventsAs !== 'purchase') json.eventsAs = opts.eventsAs;
+      if (opts.ordersShare) json.ordersShare = opts.ordersShare;
       if (opts.visitsAsUsers) json.visitsAsUsers = true;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
@@ -191,7 +195,9 @@ export async function runEval(
           ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
           : '') +
         (opts.eventsAs && opts.eventsAs !== 'purchase'
-          ? `the shop's lines stored as ${opts.eventsAs} events, no purchases (--events-as)\n`
+          ? opts.ordersShare
+            ? `the shop's lines stored as ${opts.eventsAs} events, ${(100 * opts.ordersShare).toFixed(1)} % of them also as purchases (--events-as, --orders-share)\n`
+            : `the shop's lines stored as ${opts.eventsAs} events, no purchases (--events-as)\n`
           : '');
       return { table: variant + formatEvaluationTable(result.report) + gateLine(finetune?.metrics), json };
     } finally {
@@ -241,6 +247,10 @@ export function evalCommand(): Command {
         .default('purchase'),
     )
     .option(
+      '--orders-share <fraction>',
+      'with --events-as other than purchase: also store this share of the lines (a fixed pick) as purchases, a clickstream with its few orders',
+    )
+    .option(
       '--visits-as-users',
       "store the engine's events under one user per invoice, as a shop that cannot tie visits to shoppers (the baselines keep the customers; only the session rows compare)",
     )
@@ -252,6 +262,7 @@ export function evalCommand(): Command {
         finetune: boolean;
         itemSequences?: boolean;
         eventsAs: LearnableType;
+        ordersShare?: string;
         visitsAsUsers?: boolean;
         json?: boolean;
       }) =>
@@ -259,6 +270,11 @@ export function evalCommand(): Command {
           const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
           if (cutoff && Number.isNaN(cutoff.getTime()))
             throw new Error('--cutoff must be a date like 2011-10-01');
+          const ordersShare = opts.ordersShare === undefined ? undefined : Number(opts.ordersShare);
+          if (ordersShare !== undefined && !(ordersShare > 0 && ordersShare < 1))
+            throw new Error('--orders-share must be a fraction between 0 and 1, e.g. 0.02');
+          if (ordersShare !== undefined && opts.eventsAs === 'purchase')
+            throw new Error('--orders-share needs --events-as view, add_to_cart or rating');
           const bar = terminalProgress(true);
           const out = await withRuntime((rt) =>
             runEval(rt, opts.onlineRetail, {
@@ -266,6 +282,7 @@ export function evalCommand(): Command {
               finetune: opts.finetune,
               itemSequences: !!opts.itemSequences,
               eventsAs: opts.eventsAs,
+              ordersShare,
               visitsAsUsers: !!opts.visitsAsUsers,
               progress: bar.update,
             }),

@@ -110,6 +110,7 @@ export const envSchema = z.object({
       'must be a cron expression, e.g. "0 3 * * *"',
     ),
   COPURCHASE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(60000),
+  COPURCHASE_MAX_BUSY_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   COPURCHASE_PROCESS: z.enum(['child', 'inline']).default('child'),
   COPURCHASE_CRON: z
     .string()
@@ -122,6 +123,7 @@ export const envSchema = z.object({
   PROFILE_CACHE_MAX_BYTES: byteSizeSchema('64mb'),
   PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().default(60),
   LEARN_FROM: z.enum(['auto', 'purchase', 'rating', 'add_to_cart', 'view']).default('auto'),
+  LEARN_FROM_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.1),
   WEIGHT_PURCHASE: z.coerce.number().min(0).default(1),
   WEIGHT_ADD_TO_CART: z.coerce.number().min(0).default(0.5),
   WEIGHT_VIEW: z.coerce.number().min(0).default(0.2),
@@ -222,6 +224,11 @@ export interface AppConfig {
   finetuneCron: string | undefined;
   /** Quiet period after purchase events before a co-purchase rebuild is queued; 0 = never automatically. */
   copurchaseDebounceMs: number;
+  /**
+   * COPURCHASE_MAX_BUSY_SHARE: rebuilds triggered by events or deletions wait until the last run is
+   * (1 − share) / share of its own length behind, so the job is busy at most this share of the time.
+   */
+  copurchaseMaxBusyShare: number;
   /** Built-in schedule of the co-purchase rebuild (defaults to the fine-tune's, so "nightly" means both). */
   copurchaseCron: string | undefined;
   /** Where a server runs the co-purchase job: a child process it starts for the job, or its own process. */
@@ -234,6 +241,11 @@ export interface AppConfig {
   profileHalfLifeDays: number;
   /** LEARN_FROM: the event type (and those stronger) signals and the fine-tune read as purchases; `auto` resolves it. */
   learnFrom: 'auto' | 'purchase' | 'rating' | 'add_to_cart' | 'view';
+  /**
+   * LEARN_FROM_MIN_SHARE: under `auto`, the share of the learnable events a type (with the stronger ones) must
+   * make up to be learned from alone; a rarer one (a few orders beside a clickstream) is learned with the weaker.
+   */
+  learnFromMinShare: number;
   eventWeights: { purchase: number; add_to_cart: number; view: number };
   statsRefreshMs: number;
   syncIntervalMs: number;
@@ -332,12 +344,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobsWorker: e.JOBS_WORKER,
     finetuneCron: e.FINETUNE_CRON || undefined,
     copurchaseDebounceMs: e.COPURCHASE_DEBOUNCE_MS,
+    copurchaseMaxBusyShare: e.COPURCHASE_MAX_BUSY_SHARE,
     copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,
     copurchaseProcess: e.COPURCHASE_PROCESS,
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
     profileCacheMaxBytes: e.PROFILE_CACHE_MAX_BYTES,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     learnFrom: e.LEARN_FROM,
+    learnFromMinShare: e.LEARN_FROM_MIN_SHARE,
     eventWeights: { purchase: e.WEIGHT_PURCHASE, add_to_cart: e.WEIGHT_ADD_TO_CART, view: e.WEIGHT_VIEW },
     statsRefreshMs: e.STATS_REFRESH_MS,
     syncIntervalMs: e.SYNC_INTERVAL_MS,

@@ -22,6 +22,21 @@ import { ItemKnnBuilder } from './item-knn.builder';
 
 export const COPURCHASE = 'copurchase';
 
+/**
+ * How long a rebuild triggered at `now` still waits so that the job, which last ran from `startedAt` to
+ * `finishedAt`, is busy at most `share` of the time (COPURCHASE_MAX_BUSY_SHARE); 0 when it may run now. On a big
+ * clickstream learned from (LEARN_FROM) a build takes minutes, and views arrive all the time.
+ */
+export function rebuildWaitMs(
+  last: { startedAt: Date; finishedAt: Date } | undefined,
+  now: number,
+  share: number,
+): number {
+  if (!last) return 0;
+  const took = Math.max(0, last.finishedAt.getTime() - last.startedAt.getTime());
+  return Math.max(0, last.finishedAt.getTime() + (took * (1 - share)) / share - now);
+}
+
 export interface CopurchaseResult extends Record<string, unknown> {
   asOf: string;
   generation: string;
@@ -168,6 +183,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       asOf: asOf.toISOString(),
       neighbourCount: DEFAULT_KNN_NEIGHBORS,
       learnFrom: this.config.learnFrom,
+      learnFromMinShare: this.config.learnFromMinShare,
     });
     const writeStarted = Date.now();
     const build = await this.store.replace(built, { asOf, jobId, transitions: built.transitions }, progress);
@@ -198,12 +214,28 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
    * along, then one rebuild is queued. The window is not extended by later purchases, or a steady stream of
    * them would postpone the rebuild forever.
    */
-  private schedule(): void {
+  private schedule(delayMs = this.config.copurchaseDebounceMs): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.enqueueIfIdle();
-    }, this.config.copurchaseDebounceMs);
+      void this.enqueueWhenDue();
+    }, delayMs);
     this.timer.unref();
+  }
+
+  /** Queues a triggered rebuild, or waits until the last one is far enough behind (rebuildWaitMs). */
+  private async enqueueWhenDue(): Promise<void> {
+    let wait = 0;
+    try {
+      wait = rebuildWaitMs(
+        await this.jobs.lastSucceeded(COPURCHASE),
+        Date.now(),
+        this.config.copurchaseMaxBusyShare,
+      );
+    } catch (e) {
+      this.logger.warn(`could not read the last co-purchase run: ${(e as Error).message}`);
+    }
+    if (wait > 0) this.schedule(wait);
+    else await this.enqueueIfIdle();
   }
 }

@@ -18,6 +18,8 @@ export interface KnnWorkerInput {
   asOf: string;
   neighbourCount: number;
   learnFrom: LearnFrom;
+  /** LEARN_FROM_MIN_SHARE. */
+  learnFromMinShare: number;
 }
 
 export type KnnWorkerOutput =
@@ -53,6 +55,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
     learnedFrom = await resolveLearningTypes(
       async (sql, params) => (await client.query<{ type: string }>(sql, params)).rows,
       input.learnFrom,
+      input.learnFromMinShare,
     );
     pairs = await readPurchasePairs(client, new Date(input.asOf), learnedFrom);
     timed = await readTimedPurchases(client, new Date(input.asOf), learnedFrom);

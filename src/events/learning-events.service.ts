@@ -3,16 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { EventType } from './event.entity';
-import { LEARNABLE_TYPES, strongestSent, typesFrom, type LearnableType } from './learning-events';
+import { autoLearnedType, LEARNABLE_TYPES, typesFrom, type LearnableType } from './learning-events';
 
-/** How long an `auto` answer below purchases is trusted before the log is asked again. */
+/** How long an `auto` answer is trusted before the log is asked again. */
 const RECHECK_MS = 60_000;
 
 /**
  * Which event types this process learns from (LEARN_FROM, see learning-events.ts), asked of the database at
- * most once a minute. Under `auto` a shop's answer only ever moves towards purchases (types are not taken
- * back, erasure aside), so purchases once found are kept for good, and an ingested event stronger than the
- * answer has it asked again at once.
+ * most once a minute. Under `auto` the answer follows what the shop sends (LEARN_FROM_MIN_SHARE): it may move
+ * either way as the log grows, so it is asked again every minute, and at once when the log was empty and a
+ * first learnable event arrives.
  */
 @Injectable()
 export class LearningEvents {
@@ -34,11 +34,18 @@ export class LearningEvents {
       this.resolved = { types: typesFrom(strongest), at: Date.now(), final: true, strongest };
       return this.resolved.types;
     }
-    this.pending ??= strongestSent((sql, params) => this.db.query(sql, params))
+    const minShare = this.config.learnFromMinShare;
+    this.pending ??= autoLearnedType((sql, params) => this.db.query(sql, params), minShare)
       .then((strongest) => {
-        // Purchases found are the answer for good; an empty log or a weaker type is asked again later.
         const types = typesFrom(strongest ?? 'purchase');
-        this.resolved = { types, at: Date.now(), final: strongest === 'purchase', strongest };
+        // Without a share to weigh, purchases once found are the answer for good (types are not taken back,
+        // erasure aside); with one, any answer is asked again later.
+        this.resolved = {
+          types,
+          at: Date.now(),
+          final: minShare <= 0 && strongest === 'purchase',
+          strongest,
+        };
         return types;
       })
       .finally(() => (this.pending = undefined));
@@ -47,9 +54,8 @@ export class LearningEvents {
 
   /**
    * Whether an ingested event of this type changes what is learned (one of the types of the last answer;
-   * purchases before the first). Under `auto`, an event stronger than the type learned from (a first purchase
-   * in a shop learning from views), or any learnable event when the log was empty, has the answer asked again
-   * at once.
+   * purchases before the first). Under `auto`, any learnable event when the log was empty, or (with
+   * LEARN_FROM_MIN_SHARE 0) one stronger than the type learned from, has the answer asked again at once.
    */
   learnsFrom(type: EventType): boolean {
     const r = this.resolved;
@@ -58,7 +64,8 @@ export class LearningEvents {
       r !== undefined &&
       !r.final &&
       rank >= 0 &&
-      (r.strongest === undefined || rank < LEARNABLE_TYPES.indexOf(r.strongest));
+      (r.strongest === undefined ||
+        (this.config.learnFromMinShare <= 0 && rank < LEARNABLE_TYPES.indexOf(r.strongest)));
     if (changes) {
       this.resolved = undefined;
       return true;

@@ -65,13 +65,31 @@ export class ImportService {
    * Online Retail items and purchases (already read and cleaned) into the catalog and the events table. `as`
    * stores the lines as another event type (the evaluation's stand-in for a shop that sends only its reviews,
    * its clickstream or its carts); only purchases carry the quantity, and ratings are of five stars.
+   * `ordersShare` (with `as` other than purchases) also stores that share of the lines, a fixed pick by event id,
+   * as purchases at the same instant: a clickstream with its few orders.
    */
   async storeOnlineRetail(
     items: OnlineRetailItem[],
     purchases: Purchase[],
     progress: ImportProgress = () => undefined,
     as: LearnableType = 'purchase',
+    ordersShare = 0,
   ): Promise<Omit<ImportSummary, 'seconds'>> {
+    const orders =
+      as === 'purchase' || ordersShare <= 0
+        ? []
+        : purchases
+            .filter((p) => pickShare(p.eventId, ordersShare))
+            .map((p) => ({ ...p, eventId: `${p.eventId}#order` }));
+    const event = (p: Purchase, type: LearnableType): NewEvent => ({
+      eventId: p.eventId,
+      userId: p.userId,
+      itemId: p.itemId,
+      type,
+      value: type === 'purchase' ? p.quantity : type === 'rating' ? 5 : null,
+      sessionId: null,
+      occurredAt: p.timestamp,
+    });
     return {
       items: await this.writeItems(
         items.map((it) => ({
@@ -83,15 +101,7 @@ export class ImportService {
         progress,
       ),
       events: await this.writeEvents(
-        purchases.map((p) => ({
-          eventId: p.eventId,
-          userId: p.userId,
-          itemId: p.itemId,
-          type: as,
-          value: as === 'purchase' ? p.quantity : as === 'rating' ? 5 : null,
-          sessionId: null,
-          occurredAt: p.timestamp,
-        })),
+        [...purchases.map((p) => event(p, as)), ...orders.map((p) => event(p, 'purchase'))],
         progress,
       ),
     };
@@ -193,4 +203,11 @@ export class ImportService {
   private async refreshStatistics(table: 'items' | 'events'): Promise<void> {
     await this.db.query(`ANALYZE ${table}`);
   }
+}
+
+/** Whether `key` falls in the first `share` of a fixed spread of keys (FNV-1a): the same pick on every run. */
+function pickShare(key: string, share: number): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 0x100000000 < share;
 }

@@ -101,6 +101,17 @@ export class JobsRepository {
     return rows.map(toJob);
   }
 
+  /** When the last successful job of this kind started and finished, or undefined when none has. */
+  async lastSucceeded(kind: string): Promise<{ startedAt: Date; finishedAt: Date } | undefined> {
+    const rows: Array<{ started_at: Date; finished_at: Date }> = await this.db.query(
+      `SELECT started_at, finished_at FROM jobs
+        WHERE kind = $1 AND status = 'succeeded' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+        ORDER BY finished_at DESC LIMIT 1`,
+      [kind],
+    );
+    return rows[0] ? { startedAt: rows[0].started_at, finishedAt: rows[0].finished_at } : undefined;
+  }
+
   async hasQueued(kind: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
       `SELECT 1 FROM jobs WHERE kind = $1 AND status = 'queued' LIMIT 1`,

@@ -110,6 +110,11 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     return this.jobs.find(id);
   }
 
+  /** When the last successful job of this kind started and finished (undefined: none has). */
+  lastSucceeded(kind: string): Promise<{ startedAt: Date; finishedAt: Date } | undefined> {
+    return this.jobs.lastSucceeded(kind);
+  }
+
   /** The newest jobs first (GET /v1/admin/jobs), optionally only those of some statuses. */
   list(statuses: readonly JobStatus[] | undefined, limit: number): Promise<Job[]> {
     return this.jobs.list(statuses, limit);
