@@ -11,6 +11,7 @@ import { AddAnalyticsRollups1796247315862 } from './1796247315862-AddAnalyticsRo
 import { AddExperiments1796247318529 } from './1796247318529-AddExperiments';
 import { AddEventsStrongTypeIndex1796400000000 } from './1796400000000-AddEventsStrongTypeIndex';
 import { NotifyDeletedItems1796500000000 } from './1796500000000-NotifyDeletedItems';
+import { AddModelBlends1796600000000 } from './1796600000000-AddModelBlends';
 
 /**
  * The ordered list of migrations. Explicit imports (not a glob) so the same list loads under ts-jest,
@@ -30,4 +31,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   AddExperiments1796247318529,
   AddEventsStrongTypeIndex1796400000000,
   NotifyDeletedItems1796500000000,
+  AddModelBlends1796600000000,
 ];

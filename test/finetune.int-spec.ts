@@ -87,6 +87,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Polls `probe` until it gives a value (20 s at most). */
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await sleep(100);
+  }
+}
+
 /** Queues the fine-tune job (what POST /v1/admin/finetune does) as of NOW, and waits for it through the API. */
 async function finetune(r: RunningApp): Promise<FinetuneJobResult> {
   const job = await r.app.get(JobsService).enqueue(FINETUNE, { now: NOW });
@@ -95,10 +106,16 @@ async function finetune(r: RunningApp): Promise<FinetuneJobResult> {
   return done.result as FinetuneJobResult;
 }
 
-async function models(url: string): Promise<{ active: string | null; versions: ModelVersion[] }> {
+interface ModelsListing {
+  active: string | null;
+  versions: ModelVersion[];
+  servedBlends: { modelVersion: string; source: string; retunedAt: string | null } & Record<string, unknown>;
+}
+
+async function models(url: string): Promise<ModelsListing> {
   const res = await request(url).get('/v1/admin/models');
   expect(res.status).toBe(200);
-  return res.body as { active: string | null; versions: ModelVersion[] };
+  return res.body as ModelsListing;
 }
 
 async function similar(url: string, id: string): Promise<{ ids: string[]; modelVersion: string | null }> {
@@ -221,7 +238,37 @@ describe('nightly fine-tune', () => {
     expect(listed.versions.find((v) => v.version === first)?.status).toBe('active');
     // Nothing was re-projected or published.
     expect(currentDir()).toBe(before);
-    expect(await similar(r.url, LUNCH_BAG)).toEqual({ ids: served, modelVersion: first });
+    expect((await similar(r.url, LUNCH_BAG)).modelVersion).toBe(first);
+    expect((await similar(r.url, LUNCH_BAG)).ids).toHaveLength(served.length);
+
+    // The version in service keeps serving with its blends re-tuned on this window, stored for every process:
+    // the job ran in a child process, and the server adopts them through the change feed.
+    expect(result.metrics).toMatchObject({
+      retunedActiveBlends: expect.arrayContaining(['blend', 'sessionBlend']),
+    });
+    const stored = await pg.query<{ params: Record<string, unknown>; tuned_at: Date; candidate: string }>(
+      `SELECT params, tuned_at, metrics->>'candidate' AS candidate FROM model_blends WHERE model_version = $1`,
+      [first],
+    );
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0].candidate).toBe(result.version);
+    const served2 = await waitFor(async () => {
+      const b = (await models(r.url)).servedBlends;
+      return b.retunedAt === stored.rows[0].tuned_at.toISOString() ? b : undefined;
+    });
+    expect(served2).toMatchObject({
+      modelVersion: first,
+      source: 'retuned',
+      blend: stored.rows[0].params.blend,
+      sessionBlend: stored.rows[0].params.sessionBlend,
+    });
+    // A server started now reads them at start-up.
+    const again = await restartApp({ FINETUNE_MIN_GAIN: '2' });
+    expect((await models(again.url)).servedBlends).toMatchObject({
+      source: 'retuned',
+      retunedAt: stored.rows[0].tuned_at.toISOString(),
+      sessionBlend: stored.rows[0].params.sessionBlend,
+    });
   });
 
   it('rolls back to an earlier version: POST /v1/admin/models/:version/activate', async () => {

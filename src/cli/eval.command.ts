@@ -16,6 +16,7 @@ import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluatio
 import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
 import { visitsAsUsers } from '../evaluation/visits-as-users';
+import { withOpaqueTitles } from '../evaluation/opaque-titles';
 import { ImportService } from '../import/import.service';
 import { LEARNABLE_TYPES, type LearnableType } from '../events/learning-events';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
@@ -47,6 +48,8 @@ export async function runEval(
     ordersShare?: number;
     /** The engine's events stored under one user per invoice (visitsAsUsers). */
     visitsAsUsers?: boolean;
+    /** Every product title replaced by an opaque code (withOpaqueTitles): a shop whose text says nothing. */
+    opaqueTitles?: boolean;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -90,7 +93,9 @@ export async function runEval(
           await ctx
             .get(ImportService)
             .storeOnlineRetail(
-              [...data.items, ...data.unsold],
+              opts.opaqueTitles
+                ? withOpaqueTitles([...data.items, ...data.unsold])
+                : [...data.items, ...data.unsold],
               opts.visitsAsUsers ? visitsAsUsers(split.training) : split.training,
               progress,
               opts.eventsAs,
@@ -187,10 +192,12 @@ export async function runEval(
       if (opts.eventsAs && opts.eventsAs !== 'purchase') json.eventsAs = opts.eventsAs;
       if (opts.ordersShare) json.ordersShare = opts.ordersShare;
       if (opts.visitsAsUsers) json.visitsAsUsers = true;
+      if (opts.opaqueTitles) json.opaqueTitles = true;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       const variant =
         (opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '') +
+        (opts.opaqueTitles ? "every product title replaced by an opaque code (--opaque-titles)\n" : '') +
         (opts.visitsAsUsers
           ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
           : '') +
@@ -254,6 +261,10 @@ export function evalCommand(): Command {
       '--visits-as-users',
       "store the engine's events under one user per invoice, as a shop that cannot tie visits to shoppers (the baselines keep the customers; only the session rows compare)",
     )
+    .option(
+      '--opaque-titles',
+      "replace every product title by an opaque code made from its id: a shop whose text says nothing (the text vectors carry no meaning; item-kNN, Markov and popularity never read titles)",
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -264,6 +275,7 @@ export function evalCommand(): Command {
         eventsAs: LearnableType;
         ordersShare?: string;
         visitsAsUsers?: boolean;
+        opaqueTitles?: boolean;
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
@@ -284,6 +296,7 @@ export function evalCommand(): Command {
               eventsAs: opts.eventsAs,
               ordersShare,
               visitsAsUsers: !!opts.visitsAsUsers,
+              opaqueTitles: !!opts.opaqueTitles,
               progress: bar.update,
             }),
           ).finally(bar.stop);

@@ -14,6 +14,7 @@ import { EventEntity } from '../events/event.entity';
 import { ExperimentEntity } from '../experiments/experiment.entity';
 import { JobEntity } from '../jobs/job.entity';
 import { PlacementEntity, PlacementRevisionEntity } from '../placements/placement.entity';
+import { ModelBlendsEntity } from '../training/model-blends.entity';
 import { ModelVersionEntity } from '../training/model-version.entity';
 
 /** Every entity of the schema; the DataSource, the migration generator and the drift check share this list. */
@@ -23,6 +24,7 @@ export const ENTITIES = [
   JobEntity,
   ItemEmbeddingEntity,
   ModelVersionEntity,
+  ModelBlendsEntity,
   ItemNeighbourEntity,
   ItemTransitionEntity,
   CopurchaseBuildEntity,

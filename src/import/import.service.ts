@@ -7,6 +7,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { ItemsRepository } from '../catalog/items.repository';
 import { itemSchema, type ItemInput } from '../catalog/dto/item.schema';
 import { formatPath } from '../common/validation';
+import { fnv1a } from '../common/random';
 import { eventSchema, toNewEvent } from '../events/dto/event.schema';
 import type { NewEvent } from '../events/events.repository';
 import { EventsService } from '../events/events.service';
@@ -207,7 +208,5 @@ export class ImportService {
 
 /** Whether `key` falls in the first `share` of a fixed spread of keys (FNV-1a): the same pick on every run. */
 function pickShare(key: string, share: number): boolean {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) / 0x100000000 < share;
+  return fnv1a(key) / 0x100000000 < share;
 }

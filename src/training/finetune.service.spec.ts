@@ -68,6 +68,7 @@ function harness(opts: {
   const log: string[] = [];
   const inserted: Array<{ version: string; status: string; weights: Buffer | null }> = [];
   const tuned: GateInput[] = [];
+  const retuned: Array<Record<string, unknown>> = [];
   const embeddings: FinetuneEmbeddings = {
     embedCatalog: () => {
       log.push('embed');
@@ -115,11 +116,20 @@ function harness(opts: {
       log.push(`prune:${keep}`);
       return Promise.resolve();
     },
+    storeRetunedBlends: (version, params) => {
+      log.push(`retune:${version ?? 'raw'}`);
+      retuned.push(params);
+      return Promise.resolve();
+    },
   };
   const activation: FinetuneActivation = {
     activeModel: () => undefined,
     activate: (version: string) => {
       log.push(`activate:${version}`);
+      return Promise.resolve();
+    },
+    adoptRetunedBlends: () => {
+      log.push('adopt-retuned');
       return Promise.resolve();
     },
   };
@@ -133,14 +143,16 @@ function harness(opts: {
     tune: (input) => {
       // Calls come candidate first, then the model in service (see the gate in FinetuneService).
       const ndcg = scores[tuned.length];
+      // Each model's tuned blends are told apart by their cosine weight: 1 the candidate's, 2 the active one's.
+      const mark = tuned.length + 1;
       tuned.push(input);
       log.push('tune');
       return settled<GateResult>({
         ndcg,
-        weights: DEFAULT_BLEND,
-        discoveryWeights: DEFAULT_BLEND,
+        weights: { ...DEFAULT_BLEND, cos: mark },
+        discoveryWeights: { ...DEFAULT_BLEND, cos: mark },
         similar: { weights: DEFAULT_SIMILAR_BLEND, ndcg: 0, vectorOnlyNdcg: 0, cases: 0 },
-        sessionWeights: DEFAULT_SESSION_BLEND,
+        sessionWeights: { ...DEFAULT_SESSION_BLEND, cos: mark },
         sessionNdcg: ndcg / 2,
         sessionCases: 1,
       });
@@ -157,7 +169,7 @@ function harness(opts: {
     activation,
     trainer,
   );
-  return { service, log, inserted, tuned };
+  return { service, log, inserted, tuned, retuned };
 }
 
 describe('FinetuneService', () => {
@@ -212,6 +224,34 @@ describe('FinetuneService', () => {
     expect(log).not.toContain('train:full');
   });
 
+  it('keeps the model in service on a refusal with its blends re-tuned on the window, and adopts them', async () => {
+    const { service, log, retuned } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3 });
+    const result = await service.finetune({ now: NOW });
+
+    expect(result.activated).toBe(false);
+    // The active model's blends (cosine weight 2), not the refused candidate's (1); the fake gate had no similar
+    // case, so the similar blend is not replaced.
+    expect(retuned).toEqual([
+      {
+        blend: { ...DEFAULT_BLEND, cos: 2 },
+        discoveryBlend: { ...DEFAULT_BLEND, cos: 2 },
+        sessionBlend: { ...DEFAULT_SESSION_BLEND, cos: 2 },
+      },
+    ]);
+    expect(log.slice(log.indexOf('retune:raw'))).toEqual(['retune:raw', 'adopt-retuned', 'insert:rejected']);
+    expect(result.metrics.retunedActiveBlends).toEqual(['blend', 'discoveryBlend', 'sessionBlend']);
+  });
+
+  it('stores no re-tuned blends when the candidate wins: the new version carries its own', async () => {
+    const { service, log, retuned } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3 });
+    const result = await service.finetune({ now: NOW });
+
+    expect(result.activated).toBe(true);
+    expect(retuned).toEqual([]);
+    expect(log).not.toContain('adopt-retuned');
+    expect(result.params.sessionBlend).toEqual({ ...DEFAULT_SESSION_BLEND, cos: 1 });
+  });
+
   describe('on a shop whose window holds no shopper who bought before it', () => {
     // Two one-visit shoppers, each with two purchases inside the window and none before.
     const visits: Interaction[] = [
@@ -238,13 +278,15 @@ describe('FinetuneService', () => {
     });
 
     it('refuses a candidate whose session lists are worse, saying so', async () => {
-      const { service } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3, history });
+      const { service, retuned } = harness({ candidateNdcg: 0.2, activeNdcg: 0.3, history });
       const result = await service.finetune({ now: NOW });
 
       expect(result.activated).toBe(false);
       expect(result.reason).toMatch(
         /^session validation NDCG@10 0\.1000 does not beat the active model's 0\.1500/,
       );
+      // Only the session blend had cases to be tuned on: the personalised ones keep what serves.
+      expect(retuned).toEqual([{ sessionBlend: { ...DEFAULT_SESSION_BLEND, cos: 2 } }]);
     });
 
     it('refuses a candidate trained on no pair (nothing before the window), whatever its NDCG', async () => {

@@ -6,6 +6,7 @@ import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/
 import { JobsService } from '../jobs/jobs.service';
 import { REINDEX } from '../vector-index/reindex.job';
 import { candidateWins } from './gate-decision';
+import type { GateResult } from './blend-gate';
 import { InteractionsRepository } from './interactions.repository';
 import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
@@ -33,8 +34,11 @@ export type FinetuneInteractions = Pick<
   InteractionsRepository,
   'before' | 'latestPurchaseAt' | 'availableFrom'
 >;
-export type FinetuneVersions = Pick<ModelVersionsRepository, 'insert' | 'prune'>;
-export type FinetuneActivation = Pick<ModelActivationService, 'activeModel' | 'activate'>;
+export type FinetuneVersions = Pick<ModelVersionsRepository, 'insert' | 'prune' | 'storeRetunedBlends'>;
+export type FinetuneActivation = Pick<
+  ModelActivationService,
+  'activeModel' | 'activate' | 'adoptRetunedBlends'
+>;
 export type FinetuneTrainer = Pick<ProjectionTrainer, 'train' | 'tune'>;
 
 /**
@@ -244,6 +248,22 @@ export class FinetuneService {
           validationCases: judged.cases,
         });
       if (!accepted) {
+        // The model in service stays, with its blends re-tuned on this window: a shop whose first candidate loses
+        // would otherwise serve the default blends, tuned for no shop, until one wins.
+        const retuned = retunedBlends(current, users.length);
+        if (Object.keys(retuned).length > 0) {
+          metrics.retunedActiveBlends = Object.keys(retuned);
+          await this.versions.storeRetunedBlends(active?.version ?? null, retuned, {
+            validationNdcg: current.ndcg,
+            validationCases: users.length,
+            similarValidationNdcg: current.similar.ndcg,
+            similarValidationCases: current.similar.cases,
+            validationSessionNdcg: current.sessionNdcg,
+            validationSessionCases: current.sessionCases,
+            candidate: version,
+          });
+          await this.activation.adoptRetunedBlends();
+        }
         await this.versions.insert({
           version,
           encoderId,
@@ -335,4 +355,19 @@ export function validationCases(
 function evenSample<T>(cases: readonly T[], max: number): T[] {
   const step = Math.max(1, Math.ceil(cases.length / max));
   return cases.filter((_, i) => i % step === 0);
+}
+
+/**
+ * The blends of the model in service re-tuned by the gate, each only where the window held cases of its kind to
+ * tune it on (a blend tuned on nothing is the search's starting point, and must not replace a tuned one).
+ */
+export function retunedBlends(
+  tuned: Pick<GateResult, 'weights' | 'discoveryWeights' | 'similar' | 'sessionWeights' | 'sessionCases'>,
+  personalisedCases: number,
+): Record<string, unknown> {
+  return {
+    ...(personalisedCases > 0 ? { blend: tuned.weights, discoveryBlend: tuned.discoveryWeights } : {}),
+    ...(tuned.similar.cases > 0 ? { similarBlend: tuned.similar.weights } : {}),
+    ...(tuned.sessionCases > 0 ? { sessionBlend: tuned.sessionWeights } : {}),
+  };
 }

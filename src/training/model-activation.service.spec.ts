@@ -13,7 +13,7 @@ import {
   type ActivationReconciler,
   type ActivationVersions,
 } from './model-activation.service';
-import type { ModelVersionRow } from './model-versions.repository';
+import type { ModelVersionRow, RetunedBlends } from './model-versions.repository';
 import { ProjectionModel } from './model/projection-model';
 
 const DIM = 3;
@@ -58,6 +58,8 @@ function harness() {
     ['rejected', row('rejected', null, blendA)],
   ]);
   let activeInStore: string | null = null;
+  /** Blends re-tuned per model ('raw': the text vectors), as model_blends holds them. */
+  const retunes = new Map<string, RetunedBlends>();
   const rebuilds: VectorProjection[] = [];
   const versions: ActivationVersions = {
     find: (version) => {
@@ -71,6 +73,7 @@ function harness() {
       activeInStore = version;
       return Promise.resolve();
     },
+    retunedBlends: (version) => Promise.resolve(retunes.get(version ?? 'raw') ?? null),
   };
   const index: ActivationIndex = {
     rebuild: (_progress, projection) => {
@@ -116,6 +119,8 @@ function harness() {
     rebuilds,
     servingModel,
     activateElsewhere: (v: string) => (activeInStore = v),
+    retune: (model: string, params: Record<string, unknown>, tunedAt: string) =>
+      retunes.set(model, { modelVersion: model, params, metrics: {}, tunedAt }),
   };
 }
 
@@ -172,5 +177,58 @@ describe('ModelActivationService', () => {
     log.length = 0;
     await service.syncWithStore();
     expect(log).toEqual(['syncFromDisk', 'reconcile']);
+  });
+
+  describe('blends re-tuned for the model in service', () => {
+    const retunedSession: SessionBlend = { ...DEFAULT_SESSION_BLEND, cos: 0.5, trans: 3 };
+
+    it('serves the raw text vectors with the blends re-tuned for them, from start-up and after a later re-tune', async () => {
+      const { service, servingModel, retune } = harness();
+      retune('raw', { sessionBlend: retunedSession }, '2025-01-02T00:00:00.000Z');
+      await service.onModuleInit();
+
+      expect(servingModel.current()).toMatchObject({ version: null, sessionBlend: retunedSession });
+      // Only what was re-tuned changes: the personalised blend keeps its defaults.
+      expect(servingModel.current().blend).toEqual(DEFAULT_BLEND);
+
+      const later: SessionBlend = { ...retunedSession, trans: 5 };
+      retune('raw', { sessionBlend: later, blend: blendB }, '2025-01-03T00:00:00.000Z');
+      await service.adoptRetunedBlends();
+      expect(servingModel.current()).toMatchObject({ version: null, sessionBlend: later, blend: blendB });
+    });
+
+    it("overrides the active version's stored blends, keeps its projection, and is followed by a sync", async () => {
+      const { service, servingModel, retune, activateElsewhere } = harness();
+      await service.activate('B');
+
+      retune('B', { sessionBlend: retunedSession }, '2025-01-02T00:00:00.000Z');
+      await service.syncWithStore();
+      expect(servingModel.current()).toMatchObject({
+        version: 'B',
+        sessionBlend: retunedSession,
+        blend: blendB,
+      });
+      expect(Array.from(servingModel.current().projection!.project('item', X))).toEqual(
+        Array.from(modelB.projectItem(X)),
+      );
+
+      // Another version activated elsewhere serves its own blends: B's re-tune is not carried over.
+      activateElsewhere('A');
+      await service.syncWithStore();
+      expect(servingModel.current()).toMatchObject({
+        version: 'A',
+        blend: blendA,
+        sessionBlend: DEFAULT_SESSION_BLEND,
+      });
+    });
+
+    it('publishes nothing new when no re-tune is newer than the one adopted', async () => {
+      const { service, servingModel, retune } = harness();
+      retune('raw', { sessionBlend: retunedSession }, '2025-01-02T00:00:00.000Z');
+      await service.onModuleInit();
+      const published = servingModel.current();
+      await service.adoptRetunedBlends();
+      expect(servingModel.current()).toBe(published);
+    });
   });
 });

@@ -27,6 +27,15 @@ import type { VectorProjection } from '../vector-index/projection';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { ProjectionModel } from './model/projection-model';
 
+export interface ServedBlends extends Pick<
+  ServedModel,
+  'blend' | 'discoveryBlend' | 'similarBlend' | 'sessionBlend'
+> {
+  modelVersion: string;
+  source: 'version' | 'retuned' | 'defaults';
+  retunedAt: string | null;
+}
+
 export interface ActiveModel {
   version: string;
   model: ProjectionModel;
@@ -35,7 +44,7 @@ export interface ActiveModel {
 /** What activation uses of each collaborator: narrow ports, so a spec can fake them by hand. */
 export type ActivationVersions = Pick<
   ModelVersionsRepository,
-  'active' | 'activeVersion' | 'find' | 'markActive'
+  'active' | 'activeVersion' | 'find' | 'markActive' | 'retunedBlends'
 >;
 export type ActivationIndex = Pick<IndexService, 'rebuild' | 'syncFromDisk' | 'refreshProjection'>;
 export type ActivationReconciler = Pick<IndexReconciler, 'reconcileIndex'>;
@@ -56,6 +65,11 @@ export const projectionOf = (version: string, model: ProjectionModel): VectorPro
 export class ModelActivationService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Training');
   private active: ActiveModel | undefined;
+  /** The params the active model (or the raw vectors) was published with, and the re-tune they include. */
+  private adopted: { params: Record<string, unknown>; retunedAt: string | null } = {
+    params: {},
+    retunedAt: null,
+  };
   private sync: NodeJS.Timeout | undefined;
   private syncing: Promise<unknown> = Promise.resolve();
   private readonly subs: Subscription[] = [];
@@ -80,10 +94,8 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
     // The active model is loaded here, not at bootstrap: the index loads its file in its own
     // onApplicationBootstrap, which runs before ours, and must project queries with this model, not raw.
     const row = await this.versions.active();
-    if (row?.weights) {
-      this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
-      this.adoptBlends(row.params);
-    }
+    if (row?.weights) this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
+    await this.adoptBlends(row?.weights ? row.params : {});
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -105,6 +117,23 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
       );
     this.sync = setInterval(follow, this.config.syncIntervalMs);
     this.sync.unref();
+  }
+
+  /**
+   * The blends serving now: the active version's own (`version`), or those re-tuned for it by a later fine-tune
+   * whose candidate lost the gate (`retuned`, with when); the raw text vectors' defaults (`defaults`).
+   */
+  servedBlends(): ServedBlends {
+    const m = this.servingModel.current();
+    return {
+      modelVersion: m.version ?? 'raw',
+      source: this.adopted.retunedAt ? 'retuned' : this.active ? 'version' : 'defaults',
+      retunedAt: this.adopted.retunedAt,
+      blend: m.blend,
+      discoveryBlend: m.discoveryBlend,
+      similarBlend: m.similarBlend,
+      sessionBlend: m.sessionBlend,
+    };
   }
 
   activeVersion(): string | null {
@@ -144,9 +173,9 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
     const modelChanged = !!row?.weights;
     if (row?.weights) {
       this.active = { version: row.version, model: ProjectionModel.fromBuffer(row.weights) };
-      this.adoptBlends(row.params);
+      await this.adoptBlends(row.params);
       this.logger.log(`adopted model version ${row.version} activated elsewhere`);
-    }
+    } else await this.adoptRetuned();
     await this.index.syncFromDisk();
     // An activation publishes its index before it marks the version active, so the index may have been adopted
     // (with the then-active projection) before the model: queries must now be projected with the new one.
@@ -172,7 +201,7 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
         await this.index.rebuild(progress, projectionOf(version, model));
         await this.versions.markActive(version);
         this.active = { version, model };
-        this.adoptBlends(row.params);
+        await this.adoptBlends(row.params);
       } finally {
         await release(runner, AdvisoryLock.IndexActivation);
         await runner.release();
@@ -180,11 +209,55 @@ export class ModelActivationService implements OnModuleInit, OnApplicationBootst
     });
   }
 
-  /** Publishes the active model (just set) with the blends stored beside it to everything that serves. */
-  private adoptBlends(params: Record<string, unknown>): void {
-    const active = this.active!;
-    this.servingModel.publish(servedModelOf(active.version, active.model, params));
+  /**
+   * Publishes the active model (just set; none: the raw text vectors) to everything that serves, with the blends
+   * stored beside it (`params`) or, when a later fine-tune re-tuned them for it, those.
+   */
+  private async adoptBlends(params: Record<string, unknown>): Promise<void> {
+    const retuned = await this.versions.retunedBlends(this.active?.version ?? null);
+    this.adopted = { params, retunedAt: retuned?.tunedAt ?? null };
+    this.publish(retuned?.params);
   }
+
+  /**
+   * Adopts blends re-tuned for the model in service since it was published (a fine-tune whose candidate lost the
+   * gate, in this process or another); nothing when there are none.
+   */
+  adoptRetunedBlends(): Promise<void> {
+    return this.serially(() => this.adoptRetuned());
+  }
+
+  private async adoptRetuned(): Promise<void> {
+    const retuned = await this.versions.retunedBlends(this.active?.version ?? null);
+    if (!retuned || retuned.tunedAt === this.adopted.retunedAt) return;
+    this.adopted = { ...this.adopted, retunedAt: retuned.tunedAt };
+    this.publish(retuned.params);
+    this.logger.log(`adopted blends re-tuned for ${this.active?.version ?? 'the raw text vectors'}`);
+  }
+
+  private publish(retuned: Record<string, unknown> | undefined): void {
+    const params = { ...this.adopted.params, ...retuned };
+    const active = this.active;
+    this.servingModel.publish(
+      active ? servedModelOf(active.version, active.model, params) : rawServedModel(params),
+    );
+  }
+}
+
+/**
+ * The raw text vectors as they serve: no projection, the blends in `params` (re-tuned for them), the defaults for
+ * any missing (versions stored before the session blend was tuned serve its defaults, too).
+ */
+export function rawServedModel(params: Record<string, unknown>): ServedModel {
+  const blend = storedBlend(params.blend, DEFAULT_BLEND);
+  return {
+    version: null,
+    projection: undefined,
+    blend,
+    discoveryBlend: storedBlend(params.discoveryBlend, blend),
+    similarBlend: storedSimilarBlend(params.similarBlend),
+    sessionBlend: storedSessionBlend(params.sessionBlend, DEFAULT_SESSION_BLEND),
+  };
 }
 
 /** A stored version as it serves: its projection and the blends tuned with it (the defaults when none were). */
@@ -193,14 +266,5 @@ export function servedModelOf(
   model: ProjectionModel,
   params: Record<string, unknown>,
 ): ServedModel & { version: string } {
-  const blend = storedBlend(params.blend, DEFAULT_BLEND);
-  return {
-    version,
-    projection: projectionOf(version, model),
-    blend,
-    discoveryBlend: storedBlend(params.discoveryBlend, blend),
-    similarBlend: storedSimilarBlend(params.similarBlend),
-    // Versions stored before the session blend was tuned serve the defaults.
-    sessionBlend: storedSessionBlend(params.sessionBlend, DEFAULT_SESSION_BLEND),
-  };
+  return { ...rawServedModel(params), version, projection: projectionOf(version, model) };
 }

@@ -2,6 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ModelStatus } from './model-version.entity';
+import { RAW_MODEL } from './model-blends.entity';
+
+/** Blends re-tuned for a model in service (ModelBlendsEntity). */
+export interface RetunedBlends {
+  /** A model version, or RAW_MODEL. */
+  modelVersion: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  tunedAt: string;
+}
 
 export interface ModelVersionRow {
   version: string;
@@ -77,6 +87,39 @@ export class ModelVersionsRepository {
     await this.db.query(
       `INSERT INTO model_versions (version, encoder_id, status, metrics, params, weights) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)`,
       [v.version, v.encoderId, v.status, JSON.stringify(v.metrics), JSON.stringify(v.params), v.weights],
+    );
+  }
+
+  /** The blends last re-tuned for `version` (null: the raw text vectors), if any were. */
+  async retunedBlends(version: string | null): Promise<RetunedBlends | null> {
+    const rows: Array<{ params: Record<string, unknown>; metrics: Record<string, unknown>; tuned_at: Date }> =
+      await this.db.query(`SELECT params, metrics, tuned_at FROM model_blends WHERE model_version = $1`, [
+        version ?? RAW_MODEL,
+      ]);
+    const r = rows[0];
+    return r
+      ? {
+          modelVersion: version ?? RAW_MODEL,
+          params: r.params,
+          metrics: r.metrics,
+          tunedAt: r.tuned_at.toISOString(),
+        }
+      : null;
+  }
+
+  /**
+   * Stores blends re-tuned for `version` (null: the raw text vectors): each blend in `params` replaces the one
+   * stored before; a blend not re-tuned this time stays.
+   */
+  async storeRetunedBlends(
+    version: string | null,
+    params: Record<string, unknown>,
+    metrics: Record<string, unknown>,
+  ): Promise<void> {
+    await this.db.query(
+      `INSERT INTO model_blends (model_version, params, metrics, tuned_at) VALUES ($1, $2::jsonb, $3::jsonb, clock_timestamp())
+       ON CONFLICT (model_version) DO UPDATE SET params = model_blends.params || EXCLUDED.params, metrics = EXCLUDED.metrics, tuned_at = EXCLUDED.tuned_at`,
+      [version ?? RAW_MODEL, JSON.stringify(params), JSON.stringify(metrics)],
     );
   }
 

@@ -6,7 +6,7 @@ import { parseParam } from '../common/validation';
 import { JobsService } from '../jobs/jobs.service';
 import { ModelVersionsRepository, type ModelVersionRow } from './model-versions.repository';
 import { FINETUNE } from './finetune.job';
-import { ModelActivationService } from './model-activation.service';
+import { ModelActivationService, type ServedBlends } from './model-activation.service';
 
 const versionSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a model version name');
 
@@ -31,9 +31,16 @@ export class ModelsController {
 
   @Get('models')
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Model versions with their validation metrics; which one is active' })
-  async list(): Promise<{ active: string | null; versions: ModelVersionRow[] }> {
-    return { active: this.activation.activeVersion(), versions: await this.versions.list() };
+  @ApiOperation({
+    summary:
+      "Model versions with their validation metrics; which one is active, and the blends this server ranks with (the version's own, or re-tuned for it by a later fine-tune whose candidate lost)",
+  })
+  async list(): Promise<{ active: string | null; versions: ModelVersionRow[]; servedBlends: ServedBlends }> {
+    return {
+      active: this.activation.activeVersion(),
+      versions: await this.versions.list(),
+      servedBlends: this.activation.servedBlends(),
+    };
   }
 
   @Post('models/:version/activate')
