@@ -12,6 +12,7 @@ import {
   type Page,
   type Request,
 } from 'playwright-core';
+import { Client } from 'pg';
 import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
@@ -19,6 +20,7 @@ import { FINETUNE } from '../src/training/finetune.job';
 import { listenApp, type RunningApp } from './support/app';
 import { systemChromium } from './support/browser';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { waitFor } from './support/wait';
 
 /**
  * The dashboard in a real Chromium against the real service on a real database holding the Online Retail slice:
@@ -480,10 +482,34 @@ describeInBrowser('dashboard (in Chromium)', () => {
     const listed = await api().get('/v1/admin/models').set('X-API-Key', ADMIN_KEY);
     expect(listed.body.active).toBe(versions[0]);
 
+    await expect(page.getByTestId('served-blends').textContent()).resolves.toContain(
+      'blends tuned with this version',
+    );
+
+    // Blends a later fine-tune re-tuned for the active version (its candidate refused), written by another
+    // process: the server adopts them through the change feed, and the page says where its blends come from.
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      await pg.query(
+        `INSERT INTO model_blends (model_version, params, metrics) VALUES ($1, $2::jsonb, '{}')`,
+        [versions[0], JSON.stringify({ sessionBlend: { cos: 1, trans: 2 } })],
+      );
+    } finally {
+      await pg.end();
+    }
+    await waitFor(async () => {
+      const b = (await api().get('/v1/admin/models').set('X-API-Key', ADMIN_KEY)).body.servedBlends;
+      return b?.source === 'retuned';
+    });
+
     // A client-side route loads on refresh (the service answers index.html under /dashboard).
     await page.reload();
     await page.getByTestId('versions').waitFor();
     await expect(page.getByTestId('active-model').textContent()).resolves.toContain(versions[0]);
+    await expect(page.getByTestId('served-blends').textContent()).resolves.toMatch(
+      /blends re-tuned for this model on .+ by a fine-tune whose candidate was refused/,
+    );
     await context.close();
   });
 

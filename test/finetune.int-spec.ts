@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';
 import { waitForJob } from './support/jobs';
+import { waitFor } from './support/wait';
 
 /**
  * The nightly fine-tune on a real slice of Online Retail: training and its metrics, the gate, activation and
@@ -85,17 +86,6 @@ async function stopApp(): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `probe` until it gives a value (20 s at most). */
-async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await sleep(100);
-  }
 }
 
 /** Queues the fine-tune job (what POST /v1/admin/finetune does) as of NOW, and waits for it through the API. */

@@ -91,6 +91,12 @@ export interface ModelVersion {
 export interface ModelsResponse {
   active: string | null;
   versions: ModelVersion[];
+  /** The blends this server ranks with and where they came from. */
+  servedBlends: {
+    modelVersion: string;
+    source: 'version' | 'retuned' | 'defaults';
+    retunedAt: string | null;
+  };
 }
 
 export interface Job {

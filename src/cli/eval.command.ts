@@ -197,7 +197,7 @@ export async function runEval(
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       const variant =
         (opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '') +
-        (opts.opaqueTitles ? "every product title replaced by an opaque code (--opaque-titles)\n" : '') +
+        (opts.opaqueTitles ? 'every product title replaced by an opaque code (--opaque-titles)\n' : '') +
         (opts.visitsAsUsers
           ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
           : '') +
@@ -263,7 +263,7 @@ export function evalCommand(): Command {
     )
     .option(
       '--opaque-titles',
-      "replace every product title by an opaque code made from its id: a shop whose text says nothing (the text vectors carry no meaning; item-kNN, Markov and popularity never read titles)",
+      'replace every product title by an opaque code made from its id: a shop whose text says nothing (the text vectors carry no meaning; item-kNN, Markov and popularity never read titles)',
     )
     .option('--json', 'print the result as one JSON line last')
     .action(

@@ -221,6 +221,18 @@ function Jobs({ onFinished }: { onFinished: (job: Job) => void }) {
   );
 }
 
+/** Where the blends the lists are ranked with came from, in words. */
+function blendsSource(b: ModelsResponse['servedBlends']): string {
+  switch (b.source) {
+    case 'retuned':
+      return `Lists are ranked with blends re-tuned for this model on ${b.retunedAt ? fmtTime(b.retunedAt) : 'an earlier run'} by a fine-tune whose candidate was refused.`;
+    case 'version':
+      return 'Lists are ranked with the blends tuned with this version.';
+    default:
+      return 'Lists are ranked with the default blends: no fine-tune has tuned them for this shop yet.';
+  }
+}
+
 export function ModelsPage() {
   const session = useSession();
   const admin = hasScope(session, 'admin');
@@ -273,6 +285,9 @@ export function ModelsPage() {
         <>
           <p data-testid="active-model">
             Active model: <strong>{data.active ?? 'none (raw text vectors)'}</strong>
+          </p>
+          <p data-testid="served-blends" class="muted">
+            {blendsSource(data.servedBlends)}
           </p>
           {activating && (
             <p role="status" class="muted">
