@@ -240,6 +240,9 @@ describe('FinetuneService', () => {
     ]);
     expect(log.slice(log.indexOf('retune:raw'))).toEqual(['retune:raw', 'adopt-retuned', 'insert:rejected']);
     expect(result.metrics.retunedActiveBlends).toEqual(['blend', 'discoveryBlend', 'sessionBlend']);
+    expect(result.reason).toMatch(
+      /does not beat .*; the model in service keeps serving, its blend, discoveryBlend, sessionBlend re-tuned on this window$/,
+    );
   });
 
   it('stores no re-tuned blends when the candidate wins: the new version carries its own', async () => {

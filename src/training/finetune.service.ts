@@ -272,11 +272,16 @@ export class FinetuneService {
           params,
           weights: null,
         });
-        const reason = !learned
+        const refusal = !learned
           ? 'no training pair: no purchase before the validation window to learn from'
           : judged.cases > 0
             ? `${judged.kind === 'session' ? 'session ' : ''}validation NDCG@10 ${judged.candidate.toFixed(4)} does not beat the active model's ${judged.active.toFixed(4)} by ${cfg.minGain}`
             : 'no validation case: no purchase in the validation window follows an earlier one';
+        const kept = Object.keys(retuned);
+        const reason =
+          kept.length > 0
+            ? `${refusal}; the model in service keeps serving, its ${kept.join(', ')} re-tuned on this window`
+            : refusal;
         this.logger.warn(`fine-tune rejected: ${reason}`);
         return {
           version,
