@@ -292,8 +292,13 @@ describe('FinetuneService', () => {
       expect(retuned).toEqual([{ sessionBlend: { ...DEFAULT_SESSION_BLEND, cos: 2 } }]);
     });
 
-    it('refuses a candidate trained on no pair (nothing before the window), whatever its NDCG', async () => {
-      const { service, inserted } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history: visits });
+    it('refuses a candidate trained on no pair (no shopper came back), whatever its NDCG', async () => {
+      // Each visitor's purchases at one instant: one basket each, so no basket has a history to learn from.
+      const oneBasketEach = visits.map((e) => ({
+        ...e,
+        timestamp: new Date(`${e.timestamp.toISOString().slice(0, 10)}T10:00:00Z`),
+      }));
+      const { service, inserted } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history: oneBasketEach });
       const result = await service.finetune({ now: NOW });
 
       expect(result.metrics).toMatchObject({ trainPairs: 0, gateKind: 'session' });
@@ -301,6 +306,23 @@ describe('FinetuneService', () => {
       expect(result.reason).toMatch(/^no training pair/);
       expect(inserted.map((v) => v.status)).toEqual(['rejected']);
     });
+  });
+
+  it('trains and judges a shop younger than the validation window on its own history: the last fifth validates', async () => {
+    // Three baskets of one shopper within the last 12 days: a 14-day window (the default) would hold them all.
+    const young: Interaction[] = [
+      ['u1', 'i1', '2025-05-20T00:00:00Z'],
+      ['u1', 'i2', '2025-05-25T00:00:00Z'],
+      ['u1', 'i3', '2025-05-31T00:00:00Z'],
+    ].map(([userId, itemId, at]): Interaction => ({ userId, itemId, timestamp: new Date(at), weight: 1 }));
+    const { service, tuned } = harness({ candidateNdcg: 0.4, activeNdcg: 0.3, history: young });
+    const result = await service.finetune({ now: NOW });
+
+    // 12 days from the first basket to now: the window starts 9.6 days in, on 2025-05-29 at 14:24.
+    expect(tuned[0].at).toEqual(new Date('2025-05-29T14:24:00Z'));
+    expect(result.metrics).toMatchObject({ trainPairs: 1, validationPairs: 1, validationCases: 1 });
+    expect(tuned[0].users).toEqual([{ userId: 'u1', targets: new Set(['i3']) }]);
+    expect(result.activated).toBe(true);
   });
 
   it('refuses a worse candidate', async () => {

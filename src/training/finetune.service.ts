@@ -215,6 +215,8 @@ export class FinetuneService {
         epochs: first.epochs,
         trainPairs: hold.train.target.length,
         validationPairs: hold.validation.target.length,
+        // FINETUNE_VALIDATION_DAYS before "now", or the last fifth of a younger history (validationWindowStart).
+        validationStart: validationStart.toISOString(),
       };
       const params = {
         blend: candidate.weights,

@@ -1,4 +1,4 @@
-import { buildTrainingPairs, contextWeight, Interaction } from './training-pairs';
+import { buildTrainingPairs, contextWeight, Interaction, validationWindowStart } from './training-pairs';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2024, 0, 1);
@@ -52,5 +52,33 @@ describe('buildTrainingPairs', () => {
   it('ignores baskets at or after now', () => {
     const pairs = buildTrainingPairs(log, items, { now: at(40) });
     expect(Array.from(pairs.train.target)).toEqual([2, 0]);
+  });
+
+  it('validates a history younger than the window on its last fifth, so that it has something to train on', () => {
+    // The log's first basket is on day 0 and `now` is day 41: a 60-day window would hold every basket.
+    const pairs = buildTrainingPairs(log, items, { now: at(41), validationDays: 60 });
+    expect(pairs.validationStart).toBe(t0 + 0.8 * 41 * DAY);
+    // As with a 20-day window: day 10 trains, day 40 validates.
+    expect(Array.from(pairs.train.target)).toEqual([2, 0]);
+    expect(Array.from(pairs.validation.target)).toEqual([0, 1]);
+  });
+});
+
+describe('validationWindowStart', () => {
+  const now = t0 + 30 * DAY;
+
+  it('is validationDays before now when a basket comes earlier', () => {
+    expect(validationWindowStart(t0, now, 14)).toBe(now - 14 * DAY);
+  });
+
+  it('is the last fifth of the span when every basket falls in the window', () => {
+    expect(validationWindowStart(t0 + 20 * DAY, now, 14)).toBe(t0 + 28 * DAY);
+    // A history sent within a minute, without timestamps of its own: its last 12 seconds.
+    expect(validationWindowStart(now - 60_000, now, 14)).toBe(now - 12_000);
+  });
+
+  it('is now with no window, and validationDays before now with no basket at all', () => {
+    expect(validationWindowStart(t0 + 20 * DAY, now, 0)).toBe(now);
+    expect(validationWindowStart(Infinity, now, 14)).toBe(now - 14 * DAY);
   });
 });

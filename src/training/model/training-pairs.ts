@@ -35,7 +35,10 @@ export interface ContextWeightOptions {
 }
 
 export interface PairOptions extends ContextWeightOptions {
-  /** Baskets at or after `now − validationDays` (and before `now`) become validation pairs; default 0. */
+  /**
+   * Baskets at or after `now − validationDays` (and before `now`) become validation pairs (a younger history: its
+   * last fifth, validationWindowStart); default 0.
+   */
   validationDays?: number;
   /** End of the data window: baskets at or after it are ignored. Default: just after the last event. */
   now?: Date;
@@ -76,6 +79,21 @@ export interface TrainingPairs {
 
 const DAY_MS = 86_400_000;
 
+/** The share of a young history's span the validation window takes when `validationDays` would take all of it. */
+export const YOUNG_HISTORY_VALIDATION_SHARE = 0.2;
+
+/**
+ * Start of the validation window: `validationDays` before `now`, unless no basket comes before that (a shop
+ * younger than the window, or a history sent all at once without its own timestamps) — then the last
+ * YOUNG_HISTORY_VALIDATION_SHARE of the span from the first basket to `now`. Otherwise such a shop has nothing to
+ * train on and every candidate is refused until its history outgrows the window. `validationDays` 0: no window.
+ */
+export function validationWindowStart(firstBasket: number, now: number, validationDays: number): number {
+  const byDays = now - validationDays * DAY_MS;
+  if (validationDays <= 0 || !Number.isFinite(firstBasket) || firstBasket < byDays) return byDays;
+  return firstBasket + (now - firstBasket) * (1 - YOUNG_HISTORY_VALIDATION_SHARE);
+}
+
 /** Weight of one history item; exported so callers and tests share the exact formula. */
 export function contextWeight(count: number, ageMs: number, eventWeight: number, halfLifeDays = 60): number {
   return Math.log1p(count) * Math.pow(2, -Math.max(0, ageMs) / (halfLifeDays * DAY_MS)) * eventWeight;
@@ -94,7 +112,13 @@ export function buildTrainingPairs(
   let maxTime = -Infinity;
   for (const e of interactions) maxTime = Math.max(maxTime, e.timestamp.getTime());
   const now = options.now?.getTime() ?? (Number.isFinite(maxTime) ? maxTime + 1 : 0);
-  const validationStart = now - (options.validationDays ?? 0) * DAY_MS;
+  let firstBasket = Infinity;
+  for (const e of interactions) {
+    const t = e.timestamp.getTime();
+    if (t < now && (e.weight ?? 1) >= purchaseMinWeight && itemIndex.has(e.itemId))
+      firstBasket = Math.min(firstBasket, t);
+  }
+  const validationStart = validationWindowStart(firstBasket, now, options.validationDays ?? 0);
 
   // Group event indices by user; keep input order as the tie-breaker so the result is deterministic.
   const byUser = new Map<string, number[]>();
