@@ -17,6 +17,8 @@ import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
 import { visitsAsUsers } from '../evaluation/visits-as-users';
 import { withOpaqueTitles } from '../evaluation/opaque-titles';
+import { sentAtOnce } from '../evaluation/sent-at-once';
+import type { Purchase } from '../evaluation/evaluation.types';
 import { ImportService } from '../import/import.service';
 import { LEARNABLE_TYPES, type LearnableType } from '../events/learning-events';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
@@ -50,6 +52,8 @@ export async function runEval(
     visitsAsUsers?: boolean;
     /** Every product title replaced by an opaque code (withOpaqueTitles): a shop whose text says nothing. */
     opaqueTitles?: boolean;
+    /** The engine's events stamped as sent within the hour before the cutoff, in order (sentAtOnce). */
+    sentAtOnce?: boolean;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -96,7 +100,11 @@ export async function runEval(
               opts.opaqueTitles
                 ? withOpaqueTitles([...data.items, ...data.unsold])
                 : [...data.items, ...data.unsold],
-              opts.visitsAsUsers ? visitsAsUsers(split.training) : split.training,
+              stampedAsSent(
+                opts.visitsAsUsers ? visitsAsUsers(split.training) : split.training,
+                !!opts.sentAtOnce,
+                cutoff,
+              ),
               progress,
               opts.eventsAs,
               opts.ordersShare,
@@ -193,11 +201,15 @@ export async function runEval(
       if (opts.ordersShare) json.ordersShare = opts.ordersShare;
       if (opts.visitsAsUsers) json.visitsAsUsers = true;
       if (opts.opaqueTitles) json.opaqueTitles = true;
+      if (opts.sentAtOnce) json.sentAtOnce = true;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       const variant =
         (opts.itemSequences ? 'invoices read as item sequences (--item-sequences)\n' : '') +
         (opts.opaqueTitles ? 'every product title replaced by an opaque code (--opaque-titles)\n' : '') +
+        (opts.sentAtOnce
+          ? "the engine's events stamped as sent within the hour before the cutoff (--sent-at-once)\n"
+          : '') +
         (opts.visitsAsUsers
           ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
           : '') +
@@ -265,6 +277,10 @@ export function evalCommand(): Command {
       '--opaque-titles',
       'replace every product title by an opaque code made from its id: a shop whose text says nothing (the text vectors carry no meaning; item-kNN, Markov and popularity never read titles)',
     )
+    .option(
+      '--sent-at-once',
+      "stamp the engine's events as a shop sends a history without timestamps of its own: all within the hour before the cutoff, in order (the baselines keep the file's times; only order matters to them)",
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -276,6 +292,7 @@ export function evalCommand(): Command {
         ordersShare?: string;
         visitsAsUsers?: boolean;
         opaqueTitles?: boolean;
+        sentAtOnce?: boolean;
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
@@ -297,10 +314,16 @@ export function evalCommand(): Command {
               ordersShare,
               visitsAsUsers: !!opts.visitsAsUsers,
               opaqueTitles: !!opts.opaqueTitles,
+              sentAtOnce: !!opts.sentAtOnce,
               progress: bar.update,
             }),
           ).finally(bar.stop);
           return new ReportedSummary(out.table, out.json);
         }),
     );
+}
+
+/** The purchases as stored for the engine: with `atOnce`, stamped as sent within the hour before `end`. */
+function stampedAsSent(purchases: Purchase[], atOnce: boolean, end: Date): Purchase[] {
+  return atOnce ? sentAtOnce(purchases, end) : purchases;
 }
