@@ -12,6 +12,7 @@ import { CopurchaseRepository } from '../src/copurchase/copurchase.repository';
 import { buildItemKnn, type ItemKnnModel } from '../src/ranking/item-knn';
 import { buildPurchaseMatrix } from '../src/ranking/purchase-matrix';
 import { ImportService } from '../src/import/import.service';
+import { JobsService } from '../src/jobs/jobs.service';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import type { Purchase } from '../src/online-retail/online-retail.types';
 import { PurchaseSignals } from '../src/ranking/purchase-signals';
@@ -111,6 +112,16 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     apps.splice(apps.indexOf(app), 1);
     await app.app.close();
   };
+  /** The application as a command runs it (no job polling, no change feed), on the test database. */
+  const commandContext = (): Promise<INestApplicationContext> =>
+    NestFactory.createApplicationContext(
+      AppModule.forRoot({
+        config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
+        databaseUrl: db.url,
+        longRunningServer: false,
+      }),
+      { logger: false },
+    );
   const build = async () =>
     (await pg.query<{ generation: string; as_of: Date }>(`SELECT generation, as_of FROM copurchase_build`))
       .rows[0];
@@ -131,14 +142,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
 
   it('on an empty table, start-up queues the job instead of computing, serves at once, then loads the result', async () => {
     // The history is there (imported by a command, which runs no jobs) but nothing was computed yet.
-    const cmd = await NestFactory.createApplicationContext(
-      AppModule.forRoot({
-        config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
-        databaseUrl: db.url,
-        longRunningServer: false,
-      }),
-      { logger: false },
-    );
+    const cmd = await commandContext();
     try {
       await cmd.get(ImportService).onlineRetail(SLICE);
     } finally {
@@ -182,14 +186,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     const before = await readTable(pg);
     const generation = (await build()).generation;
     expect(before.size).toBeGreaterThan(0);
-    const ctx = await NestFactory.createApplicationContext(
-      AppModule.forRoot({
-        config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
-        databaseUrl: db.url,
-        longRunningServer: false,
-      }),
-      { logger: false },
-    );
+    const ctx = await commandContext();
     try {
       // 2,500 rows written 1,000 at a time; the last row names a neighbour id too long for the column, so the
       // third INSERT fails after the DELETE and two INSERTs already ran in the transaction.
@@ -254,14 +251,7 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     });
 
     // Another process (a command-line run) computes as of the evening; the server adopts it on its own.
-    const cli = await NestFactory.createApplicationContext(
-      AppModule.forRoot({
-        config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
-        databaseUrl: db.url,
-        longRunningServer: false,
-      }),
-      { logger: false },
-    );
+    const cli = await commandContext();
     let generation: string;
     try {
       generation = (await cli.get(CopurchaseJob).runHere(EVENING)).generation;
@@ -366,16 +356,61 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     await stop(app);
   });
 
+  it('a queued rebuild that a later-started computation already answers is skipped; one that it does not answer runs', async () => {
+    const ctx = await commandContext();
+    const job = ctx.get(CopurchaseJob);
+    const jobs = ctx.get(JobsService);
+    const run = async (id: string) => {
+      const done = await jobs.runNext(id);
+      expect(done?.status).toBe('succeeded');
+      return done!.result!;
+    };
+    // A writer whose asOf lies after every stored event (as the fine-tune's first step, as of its start).
+    const soon = () => new Date(Date.now() + 60_000);
+    try {
+      // (a) Queued (as `aisle import` queues it), then a computation started after it: nothing left to do.
+      const queued = await job.enqueue();
+      await sleep(20);
+      const writer = await job.runHere(soon());
+      const writerJob = (await pg.query<{ id: string }>(`SELECT job_id AS id FROM copurchase_build`)).rows[0];
+      expect(await run(queued.id)).toEqual({
+        skipped: true,
+        coveredBy: writerJob.id,
+        asOf: writer.asOf,
+        generation: writer.generation,
+      });
+      expect((await build()).generation).toBe(writer.generation);
+
+      // (b) Queued after the stored computation started: it may have missed what queued this one, so it runs.
+      const after = await job.enqueue();
+      const ran = await run(after.id);
+      expect(ran.skipped).toBeUndefined();
+      expect(Number(ran.generation)).toBe(Number(writer.generation) + 1);
+
+      // (c) Queued before, but an event is stamped at or after the computation's asOf: it runs.
+      const third = await job.enqueue();
+      await sleep(20);
+      const second = await job.runHere(soon());
+      const late = await pg.query<{ id: string }>(
+        `INSERT INTO events (user_id, item_id, type, occurred_at)
+         SELECT user_id, item_id, type, $1 FROM events WHERE type = 'purchase' LIMIT 1 RETURNING id`,
+        [new Date(Date.parse(second.asOf) + 1000)],
+      );
+      try {
+        const ranToo = await run(third.id);
+        expect(ranToo.skipped).toBeUndefined();
+        expect(Number(ranToo.generation)).toBe(Number(second.generation) + 1);
+      } finally {
+        await pg.query(`DELETE FROM events WHERE id = $1`, [late.rows[0].id]);
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('the eval path: the job as of the cutoff, run in-process, gives the engine the neighbours it computed in memory before', async () => {
     const cutoff = new Date('2010-12-01T14:00:00Z');
-    const ctx: INestApplicationContext = await NestFactory.createApplicationContext(
-      AppModule.forRoot({
-        config: loadConfig({ ...BASE_ENV, DATA_DIR: dataDir(), DATABASE_URL: db.url }),
-        databaseUrl: db.url,
-        longRunningServer: false,
-      }),
-      { logger: false },
-    );
+    const ctx: INestApplicationContext = await commandContext();
     try {
       // What eval does after loading the pre-cutoff events.
       await ctx.get(CopurchaseJob).runHere(cutoff);

@@ -168,6 +168,10 @@ describe('nightly fine-tune', () => {
     expect(res.status).toBe(202);
     const done = await waitForJob(url, res.body.jobId as string);
     expect(done).toMatchObject({ kind: 'finetune', status: 'succeeded' });
+    // Its first step rebuilt the co-purchase neighbours, stored as this job's: a rebuild queued before it is
+    // then skipped (CopurchaseJob.coveredAlready).
+    const writer = await pg.query<{ job_id: string }>(`SELECT job_id FROM copurchase_build`);
+    expect(writer.rows[0]?.job_id).toBe(res.body.jobId);
     // The slice is from 2010: the job trains as of its last purchase, not today's clock. Its one day would then all
     // lie in the one-day validation window, leaving nothing to train on: the window is the day's last fifth instead.
     const result = done.result as FinetuneJobResult;

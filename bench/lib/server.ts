@@ -39,10 +39,11 @@ export async function databaseExists(name: string): Promise<boolean> {
   }
 }
 
-/** Runs the compiled CLI; resolves with stdout, rejects on a non-zero exit. */
+/** Runs the compiled CLI (`onStart` sees its process); resolves with stdout, rejects on a non-zero exit. */
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  onStart?: (child: ChildProcess) => void,
 ): Promise<{ stdout: string; seconds: number }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
@@ -51,6 +52,7 @@ export function runCli(
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    onStart?.(child);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('exit', (code) => {

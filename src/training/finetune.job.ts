@@ -43,6 +43,7 @@ export class FinetuneJob implements OnModuleInit {
     return this.finetune.nightly({
       now: typeof job.params.now === 'string' ? new Date(job.params.now) : undefined,
       copurchase: job.params.copurchase !== false,
+      jobId: job.id,
       progress,
     });
   }

@@ -70,13 +70,17 @@ export class FinetuneService {
   async nightly(opts: {
     now?: Date;
     copurchase: boolean;
+    /** The job running it: its co-purchase rebuild is stored as that job's (CopurchaseJob.coveredAlready). */
+    jobId?: string;
     progress?: (done: number, total: number) => void;
   }): Promise<FinetuneResult & { copurchase?: CopurchaseResult; embedded: number }> {
     const progress = opts.progress ?? (() => undefined);
     let copurchase: CopurchaseResult | Error | undefined;
     if (opts.copurchase) {
       copurchase = await this.jobs
-        .underKindLock(COPURCHASE, () => this.copurchase.compute(opts.now ?? new Date(), null, progress))
+        .underKindLock(COPURCHASE, () =>
+          this.copurchase.compute(opts.now ?? new Date(), opts.jobId ?? null, progress),
+        )
         .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     }
     // Under the reindex's lock: a reindex embedding the same items at the same time would do the work twice.
