@@ -147,6 +147,7 @@ export const envSchema = z.object({
   INDEX_EF_SEARCH: z.coerce.number().int().min(10).max(5000).optional(),
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
+  FINETUNE_CONTEXT_ITEMS: z.coerce.number().int().min(0).default(256),
   FINETUNE_LR_END: z.coerce.number().gt(0).max(1).default(0.1),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
@@ -290,6 +291,8 @@ export interface AppConfig {
     learningRateEnd: number;
     /** Pairs per training step; the other pairs of a batch are each row's negatives. */
     batchSize: number;
+    /** The heaviest history items a training context keeps; 0: every one. */
+    contextItems: number;
     dim: number;
     validationDays: number;
     minGain: number;
@@ -379,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       epochs: e.FINETUNE_EPOCHS,
       learningRateEnd: e.FINETUNE_LR_END,
       batchSize: e.FINETUNE_BATCH_SIZE,
+      contextItems: e.FINETUNE_CONTEXT_ITEMS,
       dim: e.FINETUNE_DIM,
       validationDays: e.FINETUNE_VALIDATION_DAYS,
       minGain: e.FINETUNE_MIN_GAIN,

@@ -1,6 +1,6 @@
 import { mulberry32 } from '../common/random';
 import { compareIds } from './ids';
-import { selectTopRows, topK, topKByScore, topRowsByValue } from './top-k';
+import { selectTopRows, topIndicesInOrder, topK, topKByScore, topRowsByValue } from './top-k';
 
 describe('compareIds', () => {
   it('orders ids by code unit, not by locale or number', () => {
@@ -105,6 +105,32 @@ describe('selectTopRows', () => {
         .sort((a, b) => values[b] - values[a] || tie(a, b))
         .slice(0, k);
       expect([...selectTopRows(rows, count, values, k, byOrder ? order : undefined)]).toEqual(expected);
+    }
+  });
+});
+
+describe('topIndicesInOrder', () => {
+  it('keeps the best k by value, ties to the lower index, in index order', () => {
+    const values = new Float64Array([0.2, 0.9, 0.5, 0.5, 0.1, 0.5]);
+    expect([...topIndicesInOrder(values, 6, 3)]).toEqual([1, 2, 3]);
+    expect([...topIndicesInOrder(values, 6, 10)]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([...topIndicesInOrder(values, 6, 0)]).toEqual([]);
+    // Only the first `count` values are read.
+    expect([...topIndicesInOrder(values, 3, 2)]).toEqual([1, 2]);
+  });
+
+  it('agrees with a full sort on long inputs with many ties', () => {
+    const rnd = mulberry32(9);
+    for (let trial = 0; trial < 100; trial++) {
+      const n = 1 + Math.floor(rnd() * 2000);
+      const levels = 1 + Math.floor(rnd() * 30);
+      const values = Float64Array.from({ length: n }, () => Math.floor(rnd() * levels) / levels);
+      const k = Math.floor(rnd() * n * 1.2);
+      const expected = [...values.keys()]
+        .sort((a, b) => values[b] - values[a] || a - b)
+        .slice(0, k)
+        .sort((a, b) => a - b);
+      expect([...topIndicesInOrder(values, n, k)]).toEqual(expected);
     }
   });
 });

@@ -103,6 +103,32 @@ export function selectTopRows(
   return out;
 }
 
+/**
+ * The best `k` of the indices 0…count−1 by `values[i]` descending, ties by the lower index, returned in index
+ * order (not best first): a quickselect finds the k-th best value and one pass keeps the indices at or above it.
+ * For a bound on a set whose order is its own (a training context keeps its heaviest items in the order seen),
+ * sorting the kept ones by value would be wasted work.
+ */
+export function topIndicesInOrder(values: Float64Array, count: number, k: number): Int32Array {
+  const cap = Math.max(0, Math.min(k, count));
+  if (cap === count) return Int32Array.from({ length: count }, (_, i) => i);
+  if (cap === 0) return new Int32Array(0);
+  if (scratch.length < count) scratch = new Float64Array(Math.max(count, scratch.length * 2));
+  scratch.set(values.subarray(0, count));
+  const threshold = nthLargest(scratch, count, cap - 1);
+  // Ties at the threshold fill the places the values above it leave, lowest index first.
+  let above = 0;
+  for (let i = 0; i < count; i++) if (values[i] > threshold) above++;
+  let tiesLeft = cap - above;
+  const out = new Int32Array(cap);
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const v = values[i];
+    if (v > threshold || (v === threshold && tiesLeft-- > 0)) out[n++] = i;
+  }
+  return out;
+}
+
 /** Heads up to this long are insertion-sorted by selectTopRows (quadratic, but cheap while this short). */
 const INSERTION_SORT_MAX = 96;
 

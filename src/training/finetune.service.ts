@@ -128,6 +128,7 @@ export class FinetuneService {
         validationDays,
         now,
         halfLifeDays: this.config.profileHalfLifeDays,
+        contextMaxItems: cfg.contextItems > 0 ? cfg.contextItems : undefined,
       });
     const hold = pairsFor(cfg.validationDays);
     // Choices are made on the held-out window; the model that serves also learns from it. That second model

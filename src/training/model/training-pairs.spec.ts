@@ -62,6 +62,62 @@ describe('buildTrainingPairs', () => {
     expect(Array.from(pairs.train.target)).toEqual([2, 0]);
     expect(Array.from(pairs.validation.target)).toEqual([0, 1]);
   });
+
+  describe('contextMaxItems', () => {
+    // One shopper buys e, then d, c, b and a (b twice) on days 0–4, then x on day 10: x's context holds five
+    // items whose weights differ by count and age.
+    const catalog = ['a', 'b', 'c', 'd', 'e', 'x'];
+    const history: Interaction[] = [
+      { userId: 'u', itemId: 'e', timestamp: at(0) },
+      { userId: 'u', itemId: 'd', timestamp: at(1) },
+      { userId: 'u', itemId: 'c', timestamp: at(2) },
+      { userId: 'u', itemId: 'b', timestamp: at(3) },
+      { userId: 'u', itemId: 'b', timestamp: at(3.5) },
+      { userId: 'u', itemId: 'a', timestamp: at(4) },
+      { userId: 'u', itemId: 'x', timestamp: at(10) },
+    ];
+    const lastContext = (pairs: ReturnType<typeof buildTrainingPairs>) => {
+      const b = pairs.train.basket[pairs.train.basket.length - 1];
+      const { offsets, items: ids, weights } = pairs.contexts;
+      return {
+        items: Array.from(ids.subarray(offsets[b], offsets[b + 1])).map((i) => catalog[i]),
+        weights: Array.from(weights.subarray(offsets[b], offsets[b + 1])),
+      };
+    };
+
+    it('keeps the heaviest history items, in the order they were first seen, with their own weights', () => {
+      const all = lastContext(buildTrainingPairs(history, catalog, { halfLifeDays: 60 }));
+      expect(all.items).toEqual(['e', 'd', 'c', 'b', 'a']);
+      const capped = lastContext(
+        buildTrainingPairs(history, catalog, { halfLifeDays: 60, contextMaxItems: 2 }),
+      );
+      // b (bought twice) and a (the latest) outweigh the rest; they keep b-before-a, their first-seen order.
+      expect(capped.items).toEqual(['b', 'a']);
+      expect(capped.weights[0]).toBeCloseTo(contextWeight(2, 6.5 * DAY, 1, 60), 6);
+      expect(capped.weights[1]).toBeCloseTo(contextWeight(1, 6 * DAY, 1, 60), 6);
+      // The pairs themselves do not change: only what each context holds.
+      expect(Array.from(buildTrainingPairs(history, catalog, { contextMaxItems: 2 }).train.target)).toEqual(
+        Array.from(buildTrainingPairs(history, catalog, {}).train.target),
+      );
+    });
+
+    it('keeps the earlier seen of equally heavy items, and every item of a shorter context', () => {
+      // Five items bought once at one instant, then y: all five weigh the same.
+      const same: Interaction[] = ['e', 'd', 'c', 'b', 'a'].map((itemId) => ({
+        userId: 'v',
+        itemId,
+        timestamp: at(0),
+        basketId: `k-${itemId}`,
+      }));
+      same.push({ userId: 'v', itemId: 'x', timestamp: at(1) });
+      expect(lastContext(buildTrainingPairs(same, catalog, { contextMaxItems: 3 })).items).toEqual([
+        'e',
+        'd',
+        'c',
+      ]);
+      expect(lastContext(buildTrainingPairs(same, catalog, { contextMaxItems: 5 })).items).toHaveLength(5);
+    });
+  });
 });
 
 describe('validationWindowStart', () => {

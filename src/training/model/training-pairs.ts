@@ -1,3 +1,5 @@
+import { topIndicesInOrder } from '../../ranking/top-k';
+
 /**
  * (context → target) pairs for fine-tuning the projection, from a time-ordered interaction log.
  *
@@ -7,7 +9,10 @@
  *
  * Context weights: log(1 + count) × 2^(−age / halfLife) × eventWeight, per distinct history item, where
  * count = number of the item's interactions before the basket, age = time since the latest of them and
- * eventWeight = the highest weight among them (a viewed-then-bought item counts as bought).
+ * eventWeight = the highest weight among them (a viewed-then-bought item counts as bought). A context keeps its
+ * `contextMaxItems` heaviest items: each basket's context is the whole history before it, so without a bound
+ * a shopper's (or a crawler's) n baskets over m distinct items store n·m entries, and every training step
+ * projects every item its rows' contexts name.
  *
  * Layout is CSR over typed arrays: ~218k pairs share ~16k basket contexts, so contexts are stored once per
  * basket, not per pair.
@@ -44,6 +49,11 @@ export interface PairOptions extends ContextWeightOptions {
   now?: Date;
   /** Events with weight ≥ this are purchases (form baskets and targets); default 1. */
   purchaseMinWeight?: number;
+  /**
+   * The most history items one context keeps: the heaviest by context weight (ties: the earlier seen), in the
+   * order they were first seen. Default: no bound.
+   */
+  contextMaxItems?: number;
 }
 
 /** One context per basket: items[offsets[b] .. offsets[b+1]) with their weights. */
@@ -106,6 +116,7 @@ export function buildTrainingPairs(
 ): TrainingPairs {
   const halfLifeDays = options.halfLifeDays ?? 60;
   const purchaseMinWeight = options.purchaseMinWeight ?? 1;
+  const contextMaxItems = options.contextMaxItems ?? Infinity;
   const itemIndex = new Map(itemIds.map((id, i) => [id, i]));
   const n = itemIds.length;
 
@@ -155,6 +166,7 @@ export function buildTrainingPairs(
   const maxWeight = new Float32Array(n);
   const boughtMark = new Int32Array(n);
   let userMark = 0;
+  const heaviest = new HeaviestItems();
 
   const users = [...byUser.keys()].sort();
   for (const user of users) {
@@ -202,9 +214,21 @@ export function buildTrainingPairs(
       const isValidation = basket.time >= validationStart;
       const basketIndex = basketTimes.length;
       basketTimes.push(basket.time);
-      for (const item of touched) {
-        ctxItems.push(item);
-        ctxWeights.push(contextWeight(count[item], basket.time - last[item], maxWeight[item], halfLifeDays));
+      if (touched.length <= contextMaxItems) {
+        for (const item of touched) {
+          ctxItems.push(item);
+          ctxWeights.push(
+            contextWeight(count[item], basket.time - last[item], maxWeight[item], halfLifeDays),
+          );
+        }
+      } else {
+        heaviest.take(touched, contextMaxItems, (item) =>
+          contextWeight(count[item], basket.time - last[item], maxWeight[item], halfLifeDays),
+        );
+        for (let k = 0; k < heaviest.count; k++) {
+          ctxItems.push(touched[heaviest.positions[k]]);
+          ctxWeights.push(heaviest.weightAt(k));
+        }
       }
       offsets.push(ctxItems.length);
       const seen = new Set<number>();
@@ -234,6 +258,29 @@ export function buildTrainingPairs(
     unknownItemInteractions,
     validationStart,
   };
+}
+
+/**
+ * The `k` heaviest of a history's items by position, in first-seen order, with scratch buffers reused across
+ * baskets (a long history asks this once per basket).
+ */
+class HeaviestItems {
+  positions: Int32Array = new Int32Array(0);
+  count = 0;
+  private weights = new Float64Array(0);
+
+  take(items: readonly number[], k: number, weightOf: (item: number) => number): void {
+    const n = items.length;
+    if (this.weights.length < n) this.weights = new Float64Array(Math.max(n, this.weights.length * 2));
+    for (let i = 0; i < n; i++) this.weights[i] = weightOf(items[i]);
+    // Ties go to the lower position, the item seen first.
+    this.positions = topIndicesInOrder(this.weights, n, k);
+    this.count = this.positions.length;
+  }
+
+  weightAt(k: number): number {
+    return this.weights[this.positions[k]];
+  }
 }
 
 type TypedArray = Int32Array | Float32Array;
