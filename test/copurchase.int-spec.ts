@@ -9,7 +9,12 @@ import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/config.schema';
 import { COPURCHASE, CopurchaseJob } from '../src/copurchase/copurchase.job';
 import { CopurchaseRepository } from '../src/copurchase/copurchase.repository';
-import { buildItemKnn, type ItemKnnModel } from '../src/ranking/item-knn';
+import {
+  buildItemKnn,
+  DEFAULT_BUYER_DAMPING,
+  DEFAULT_KNN_NEIGHBORS,
+  type ItemKnnModel,
+} from '../src/ranking/item-knn';
 import { buildPurchaseMatrix } from '../src/ranking/purchase-matrix';
 import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
@@ -63,7 +68,10 @@ async function readTable(pg: Client): Promise<Table> {
   return table;
 }
 
-/** The same definition computed here, straight from the CSV, without the database or the job. */
+/**
+ * The same definition computed here, straight from the CSV, without the database or the job (with the default
+ * buyer damping the app runs with).
+ */
 function expectedFromFile(
   purchases: readonly Purchase[],
   asOf: Date,
@@ -71,6 +79,8 @@ function expectedFromFile(
 ): ItemKnnModel {
   return buildItemKnn(
     buildPurchaseMatrix(purchases.filter((p) => p.timestamp < asOf && !deleted.has(p.itemId))),
+    DEFAULT_KNN_NEIGHBORS,
+    DEFAULT_BUYER_DAMPING,
   );
 }
 

@@ -15,6 +15,7 @@ import { contentRecommender } from '../evaluation/baseline-recommenders';
 import { formatEvaluationTable, toEvaluationJson } from '../evaluation/evaluation.report';
 import { evaluateOnlineRetail } from '../evaluation/online-retail-evaluation';
 import { DEFAULT_CUTOFF } from '../evaluation/evaluation-split';
+import { CRAWLER_ITEMS } from '../evaluation/crawlers';
 import { visitsAsUsers } from '../evaluation/visits-as-users';
 import { withOpaqueTitles } from '../evaluation/opaque-titles';
 import { sentAtOnce } from '../evaluation/sent-at-once';
@@ -54,6 +55,8 @@ export async function runEval(
     opaqueTitles?: boolean;
     /** The engine's events stamped as sent within the hour before the cutoff, in order (sentAtOnce). */
     sentAtOnce?: boolean;
+    /** Accounts added that buy across the catalog before the cutoff, for the engine and the baselines (withCrawlers). */
+    crawlers?: number;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -86,6 +89,7 @@ export async function runEval(
       const result = await evaluateOnlineRetail(file, {
         cutoff,
         itemSequences: opts.itemSequences,
+        crawlers: opts.crawlers,
         // The baselines see the shop as the engine does: a visit is all either knows of a shopper.
         baselineTraining: opts.visitsAsUsers ? visitsAsUsers : undefined,
         onLoadProgress: (p) => progress('load', p.rowsRead, 0),
@@ -202,6 +206,7 @@ export async function runEval(
       if (opts.visitsAsUsers) json.visitsAsUsers = true;
       if (opts.opaqueTitles) json.opaqueTitles = true;
       if (opts.sentAtOnce) json.sentAtOnce = true;
+      if (opts.crawlers) json.crawlers = opts.crawlers;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       const variant =
@@ -209,6 +214,9 @@ export async function runEval(
         (opts.opaqueTitles ? 'every product title replaced by an opaque code (--opaque-titles)\n' : '') +
         (opts.sentAtOnce
           ? "the engine's events stamped as sent within the hour before the cutoff (--sent-at-once)\n"
+          : '') +
+        (opts.crawlers
+          ? `${opts.crawlers} accounts added that each bought ${CRAWLER_ITEMS} items across the catalog before the cutoff (--crawlers)\n`
           : '') +
         (opts.visitsAsUsers
           ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
@@ -281,6 +289,10 @@ export function evalCommand(): Command {
       '--sent-at-once',
       "stamp the engine's events as a shop sends a history without timestamps of its own: all within the hour before the cutoff, in order (the baselines keep the file's times; only order matters to them)",
     )
+    .option(
+      '--crawlers <n>',
+      `add n accounts that each bought ${CRAWLER_ITEMS} distinct items across the catalog before the cutoff (crawlers, resellers), seen by the engine and the baselines alike`,
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -293,6 +305,7 @@ export function evalCommand(): Command {
         visitsAsUsers?: boolean;
         opaqueTitles?: boolean;
         sentAtOnce?: boolean;
+        crawlers?: string;
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
@@ -304,6 +317,9 @@ export function evalCommand(): Command {
             throw new Error('--orders-share must be a fraction between 0 and 1, e.g. 0.02');
           if (ordersShare !== undefined && opts.eventsAs === 'purchase')
             throw new Error('--orders-share needs --events-as view, add_to_cart or rating');
+          const crawlers = opts.crawlers === undefined ? undefined : Number(opts.crawlers);
+          if (crawlers !== undefined && !(Number.isInteger(crawlers) && crawlers > 0))
+            throw new Error('--crawlers must be a whole number of accounts, e.g. 3');
           const bar = terminalProgress(true);
           const out = await withRuntime((rt) =>
             runEval(rt, opts.onlineRetail, {
@@ -315,6 +331,7 @@ export function evalCommand(): Command {
               visitsAsUsers: !!opts.visitsAsUsers,
               opaqueTitles: !!opts.opaqueTitles,
               sentAtOnce: !!opts.sentAtOnce,
+              crawlers,
               progress: bar.update,
             }),
           ).finally(bar.stop);

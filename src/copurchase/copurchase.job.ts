@@ -46,6 +46,8 @@ export interface CopurchaseResult extends Record<string, unknown> {
   pairs: number;
   /** The event types read as purchases (LEARN_FROM resolved against the log). */
   learnedFrom: string[];
+  /** COPURCHASE_BUYER_DAMPING the neighbours were built with. */
+  buyerDamping: number;
   readMs: number;
   buildMs: number;
   writeMs: number;
@@ -214,6 +216,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       databaseUrl: (this.db.options as { url: string }).url,
       asOf: asOf.toISOString(),
       neighbourCount: DEFAULT_KNN_NEIGHBORS,
+      buyerDamping: this.config.copurchaseBuyerDamping,
       learnFrom: this.config.learnFrom,
       learnFromMinShare: this.config.learnFromMinShare,
     });
@@ -227,6 +230,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       users: built.users,
       pairs: built.pairs,
       learnedFrom: built.learnedFrom,
+      buyerDamping: this.config.copurchaseBuyerDamping,
       readMs: built.readMs,
       buildMs: built.buildMs,
       writeMs: Date.now() - writeStarted,
@@ -234,7 +238,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
     };
     this.logger.log(
       `co-purchase neighbours: ${result.items} items, ${result.neighbours} rows from ${result.pairs} user-item pairs ` +
-        `of ${result.learnedFrom.join(', ')} events ` +
+        `of ${result.learnedFrom.join(', ')} events, buyer damping ${result.buyerDamping} ` +
         `(read ${result.readMs} ms, build ${result.buildMs} ms, write ${result.writeMs} ms)`,
     );
     this.builtSubject.next(build);

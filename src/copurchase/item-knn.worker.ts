@@ -17,6 +17,8 @@ export interface KnnWorkerInput {
   databaseUrl: string;
   asOf: string;
   neighbourCount: number;
+  /** COPURCHASE_BUYER_DAMPING (buildItemKnn). */
+  buyerDamping: number;
   learnFrom: LearnFrom;
   /** LEARN_FROM_MIN_SHARE. */
   learnFromMinShare: number;
@@ -64,7 +66,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
   }
   const read = Date.now();
   const stats = buildPurchaseMatrix(pairs);
-  const knn = buildItemKnn(stats, input.neighbourCount);
+  const knn = buildItemKnn(stats, input.neighbourCount, input.buyerDamping);
   const next = buildTransitions(basketsByUser(timed).values(), DEFAULT_TRANSITION_NEIGHBORS);
   return {
     ok: true,

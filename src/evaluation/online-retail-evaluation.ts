@@ -4,6 +4,7 @@ import type { LoadProgress, OnlineRetailData } from '../online-retail/online-ret
 import { buildBaselines, type BaselineOptions } from './baseline-recommenders';
 import { DEFAULT_CUTOFF, split } from './evaluation-split';
 import { evaluate, type EvaluateProgress, type EvaluationReport } from './evaluation.runner';
+import { withCrawlers } from './crawlers';
 import { asItemSequences } from './item-sequences';
 import type { EvaluationSplit, Protocol, Recommender } from './evaluation.types';
 
@@ -27,6 +28,8 @@ export interface OnlineRetailEvaluationOptions {
    * sessions of each user's last SEQUENCE_SESSION_ITEMS items.
    */
   itemSequences?: boolean;
+  /** Accounts added that each bought CRAWLER_ITEMS items across the catalog before the cutoff (withCrawlers). */
+  crawlers?: number;
   /**
    * What the baselines learn from, given the training purchases (default: those purchases): a comparison where
    * the engine sees the shop another way (one user per visit) gives the baselines the same view.
@@ -78,12 +81,17 @@ export async function evaluateOnlineRetail(
   options: OnlineRetailEvaluationOptions = {},
 ): Promise<OnlineRetailEvaluation> {
   let started = performance.now();
-  const loaded = await loadOnlineRetail(file, options.onLoadProgress);
+  const read = await loadOnlineRetail(file, options.onLoadProgress);
+  const cutoff = options.cutoff ?? DEFAULT_CUTOFF;
+  // Added before a sequence reading, so that an account's baskets become steps as the file's invoices do.
+  const loaded = options.crawlers
+    ? { ...read, purchases: withCrawlers(read.purchases, options.crawlers, cutoff) }
+    : read;
   const data = options.itemSequences ? { ...loaded, purchases: asItemSequences(loaded.purchases) } : loaded;
   const loadSeconds = seconds(started);
 
   started = performance.now();
-  const evaluationSplit = split(data.purchases, options.cutoff ?? DEFAULT_CUTOFF);
+  const evaluationSplit = split(data.purchases, cutoff);
   const splitSeconds = seconds(started);
 
   started = performance.now();

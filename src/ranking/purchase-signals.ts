@@ -1,6 +1,6 @@
 import { DenseIds } from './dense-ids';
 import { compareIds } from './ids';
-import { buildItemKnn } from './item-knn';
+import { buildItemKnn, DEFAULT_BUYER_DAMPING, DEFAULT_KNN_NEIGHBORS } from './item-knn';
 import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
 import { buildPurchaseMatrix } from './purchase-matrix';
 import { topRowsByValue } from './top-k';
@@ -167,12 +167,16 @@ export class PurchaseSignals {
     return itemRow >= 0 ? this.transitionRowAt[itemRow] : this.transitionLists.rowOf(id);
   }
 
-  /** Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs). */
+  /**
+   * Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs); `buyerDamping` as
+   * the co-purchase job's (COPURCHASE_BUYER_DAMPING).
+   */
   static fromPairs(
     pairs: readonly PurchasePair[],
     asOf: Date,
     trendingDays = TRENDING_DAYS,
     transitions: NeighbourLists = NeighbourLists.EMPTY,
+    buyerDamping = DEFAULT_BUYER_DAMPING,
   ): PurchaseSignals {
     const since = asOf.getTime() - trendingDays * 86_400_000;
     const stats = buildPurchaseMatrix(pairs);
@@ -188,7 +192,12 @@ export class PurchaseSignals {
       recentBuyers: recent.get(itemId) ?? 0,
       repeatBuyers: repeat.get(itemId) ?? 0,
     }));
-    return new PurchaseSignals(counts, NeighbourLists.fromKnn(buildItemKnn(stats)), asOf, transitions);
+    return new PurchaseSignals(
+      counts,
+      NeighbourLists.fromKnn(buildItemKnn(stats, DEFAULT_KNN_NEIGHBORS, buyerDamping)),
+      asOf,
+      transitions,
+    );
   }
 
   static empty(asOf = new Date()): PurchaseSignals {

@@ -48,6 +48,8 @@ export interface GateInput {
   /** When each of `itemIds` went on sale (epoch ms; NaN: unknown) and NEW_ARRIVAL_DAYS: new arrivals as served. */
   availableFrom: Float64Array;
   newArrivalDays: number;
+  /** COPURCHASE_BUYER_DAMPING: the co-purchase neighbours are learned as the co-purchase job learns them. */
+  buyerDamping: number;
 }
 
 export interface GateResult {
@@ -114,6 +116,7 @@ export function tuneForModel(input: GateInput): GateResult {
     at,
     TRENDING_DAYS,
     transitions,
+    input.buyerDamping,
   );
   const byUser = new Map<string, Interaction[]>();
   for (const e of history) {
