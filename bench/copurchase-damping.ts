@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const recommenders = Object.fromEntries(
     dampings.map((d) => [
       `damping ${d}`,
-      itemKnnRecommender(buildItemKnn(stats, undefined, d), stats.popularity),
+      itemKnnRecommender(buildItemKnn(stats, undefined, { damping: d, maxItems: 0 }), stats.popularity),
     ]),
   );
   const report = await evaluate(s, recommenders);

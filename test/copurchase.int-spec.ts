@@ -11,7 +11,7 @@ import { COPURCHASE, CopurchaseJob } from '../src/copurchase/copurchase.job';
 import { CopurchaseRepository } from '../src/copurchase/copurchase.repository';
 import {
   buildItemKnn,
-  DEFAULT_BUYER_DAMPING,
+  DEFAULT_BUYERS,
   DEFAULT_KNN_NEIGHBORS,
   type ItemKnnModel,
 } from '../src/ranking/item-knn';
@@ -80,7 +80,7 @@ function expectedFromFile(
   return buildItemKnn(
     buildPurchaseMatrix(purchases.filter((p) => p.timestamp < asOf && !deleted.has(p.itemId))),
     DEFAULT_KNN_NEIGHBORS,
-    DEFAULT_BUYER_DAMPING,
+    DEFAULT_BUYERS,
   );
 }
 
@@ -453,5 +453,27 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     } finally {
       await ctx.close();
     }
+  });
+
+  it('builds with the configured buyer weighting: damping, and buyers over the limit left out and counted', async () => {
+    const live = purchases.filter((p) => p.timestamp < NOON && p.itemId !== DELETED);
+    const matrix = buildPurchaseMatrix(live);
+    const sizes = [...matrix.userItems.values()].map((items) => items.length).sort((a, b) => b - a);
+    // Just under the biggest buyer: at least that one is left out.
+    const buyers = { damping: 0.5, maxItems: sizes[0] - 1 };
+    const app = await start({
+      COPURCHASE_BUYER_DAMPING: String(buyers.damping),
+      COPURCHASE_MAX_BUYER_ITEMS: String(buyers.maxItems),
+    });
+    const result = await app.app.get(CopurchaseJob).runHere(NOON);
+    expect(result.buyers).toEqual(buyers);
+    expect(result.buyersLeftOut).toBe(sizes.filter((n) => n > buyers.maxItems).length);
+    expect(result.buyersLeftOut).toBeGreaterThan(0);
+    const want = buildItemKnn(matrix, DEFAULT_KNN_NEIGHBORS, buyers);
+    expectSameNeighbours(await readTable(pg), want);
+    // Sanity of the comparison: the defaults give other neighbours on this slice.
+    const byDefault = buildItemKnn(matrix, DEFAULT_KNN_NEIGHBORS, DEFAULT_BUYERS);
+    expect([...byDefault.similarities]).not.toEqual([...want.similarities]);
+    await stop(app);
   });
 });

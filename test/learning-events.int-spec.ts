@@ -13,7 +13,7 @@ import { ImportService } from '../src/import/import.service';
 import { JobsService } from '../src/jobs/jobs.service';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import type { OnlineRetailData } from '../src/online-retail/online-retail.types';
-import { buildItemKnn, DEFAULT_BUYER_DAMPING, DEFAULT_KNN_NEIGHBORS } from '../src/ranking/item-knn';
+import { buildItemKnn, DEFAULT_BUYERS, DEFAULT_KNN_NEIGHBORS } from '../src/ranking/item-knn';
 import { buildPurchaseMatrix } from '../src/ranking/purchase-matrix';
 import { FINETUNE } from '../src/training/finetune.job';
 import { listenApp, type RunningApp } from './support/app';
@@ -249,11 +249,7 @@ async function checkShop(
 
   // The stored neighbours are the item-kNN of the file's (user, item) pairs, computed here without the job (with
   // the default buyer damping the server runs with).
-  const knn = buildItemKnn(
-    buildPurchaseMatrix(slice.purchases),
-    DEFAULT_KNN_NEIGHBORS,
-    DEFAULT_BUYER_DAMPING,
-  );
+  const knn = buildItemKnn(buildPurchaseMatrix(slice.purchases), DEFAULT_KNN_NEIGHBORS, DEFAULT_BUYERS);
   expect(result.copurchase.pairs).toBe(
     new Set(slice.purchases.map((p) => `${p.userId}\u0000${p.itemId}`)).size,
   );

@@ -127,7 +127,7 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       newItemSlots: config.recsNewItemSlots,
       availableFrom: Float64Array.from(itemIds, (id) => since.get(id) ?? NaN),
       newArrivalDays: config.newArrivalDays,
-      buyerDamping: config.copurchaseBuyerDamping,
+      buyers: config.copurchaseBuyers,
     });
 
     // Serve the same users through the service with the tuned weights, asked at AT.

@@ -28,6 +28,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ COPURCHASE_PROCESS: 'thread' })).toThrow(/COPURCHASE_PROCESS/);
   });
 
+  it('damps co-purchase buyers by their items and leaves out the biggest, each knob checked', () => {
+    expect(loadConfig({}).copurchaseBuyers).toEqual({ damping: 1, maxItems: 5000 });
+    expect(
+      loadConfig({ COPURCHASE_BUYER_DAMPING: '0.5', COPURCHASE_MAX_BUYER_ITEMS: '0' }).copurchaseBuyers,
+    ).toEqual({ damping: 0.5, maxItems: 0 });
+    expect(() => loadConfig({ COPURCHASE_BUYER_DAMPING: '-1' })).toThrow(/COPURCHASE_BUYER_DAMPING/);
+    expect(() => loadConfig({ COPURCHASE_MAX_BUYER_ITEMS: '2.5' })).toThrow(/COPURCHASE_MAX_BUYER_ITEMS/);
+  });
+
   it('parses API keys with scopes', () => {
     const c = loadConfig({ API_KEYS: 'k1:read,k2:read+write+admin' });
     expect(c.apiKeys?.map((k) => [k.key, [...k.scopes].sort()])).toEqual([

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { validateCronExpression } from 'cron';
 import { z } from 'zod';
-import { DEFAULT_BUYER_DAMPING } from '../ranking/item-knn';
+import { DEFAULT_BUYERS, type BuyerWeighting } from '../ranking/item-knn';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -113,7 +113,8 @@ export const envSchema = z.object({
   COPURCHASE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(60000),
   COPURCHASE_MAX_BUSY_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   COPURCHASE_PROCESS: z.enum(['child', 'inline']).default('child'),
-  COPURCHASE_BUYER_DAMPING: z.coerce.number().min(0).max(4).default(DEFAULT_BUYER_DAMPING),
+  COPURCHASE_BUYER_DAMPING: z.coerce.number().min(0).max(4).default(DEFAULT_BUYERS.damping),
+  COPURCHASE_MAX_BUYER_ITEMS: z.coerce.number().int().min(0).default(DEFAULT_BUYERS.maxItems),
   COPURCHASE_CRON: z
     .string()
     .optional()
@@ -236,8 +237,8 @@ export interface AppConfig {
   copurchaseCron: string | undefined;
   /** Where a server runs the co-purchase job: a child process it starts for the job, or its own process. */
   copurchaseProcess: 'child' | 'inline';
-  /** Co-purchase neighbours: each buyer's pairs count 1/(their distinct items)^this (ranking/item-knn.ts). */
-  copurchaseBuyerDamping: number;
+  /** Co-purchase neighbours: how much each buyer counts (ranking/item-knn.ts). */
+  copurchaseBuyers: BuyerWeighting;
   /** Where a server runs the reindex job: a child process it starts for the job, or its own process. */
   reindexProcess: 'child' | 'inline';
   profileMaxEvents: number;
@@ -354,7 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     copurchaseMaxBusyShare: e.COPURCHASE_MAX_BUSY_SHARE,
     copurchaseCron: e.COPURCHASE_CRON || e.FINETUNE_CRON || undefined,
     copurchaseProcess: e.COPURCHASE_PROCESS,
-    copurchaseBuyerDamping: e.COPURCHASE_BUYER_DAMPING,
+    copurchaseBuyers: { damping: e.COPURCHASE_BUYER_DAMPING, maxItems: e.COPURCHASE_MAX_BUYER_ITEMS },
     profileMaxEvents: e.PROFILE_MAX_EVENTS,
     profileCacheMaxBytes: e.PROFILE_CACHE_MAX_BYTES,
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,

@@ -11,7 +11,7 @@ import { Subject, type Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { DEFAULT_KNN_NEIGHBORS } from '../ranking/item-knn';
+import { DEFAULT_KNN_NEIGHBORS, type BuyerWeighting } from '../ranking/item-knn';
 import { UserChanges } from '../events/user-changes';
 import type { Job } from '../jobs/jobs.repository';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
@@ -46,8 +46,10 @@ export interface CopurchaseResult extends Record<string, unknown> {
   pairs: number;
   /** The event types read as purchases (LEARN_FROM resolved against the log). */
   learnedFrom: string[];
-  /** COPURCHASE_BUYER_DAMPING the neighbours were built with. */
-  buyerDamping: number;
+  /** COPURCHASE_BUYER_DAMPING and COPURCHASE_MAX_BUYER_ITEMS the neighbours were built with. */
+  buyers: BuyerWeighting;
+  /** Buyers of more items than `buyers.maxItems`, left out of the neighbours (crawlers, test accounts). */
+  buyersLeftOut: number;
   readMs: number;
   buildMs: number;
   writeMs: number;
@@ -216,7 +218,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       databaseUrl: (this.db.options as { url: string }).url,
       asOf: asOf.toISOString(),
       neighbourCount: DEFAULT_KNN_NEIGHBORS,
-      buyerDamping: this.config.copurchaseBuyerDamping,
+      buyers: this.config.copurchaseBuyers,
       learnFrom: this.config.learnFrom,
       learnFromMinShare: this.config.learnFromMinShare,
     });
@@ -230,7 +232,8 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       users: built.users,
       pairs: built.pairs,
       learnedFrom: built.learnedFrom,
-      buyerDamping: this.config.copurchaseBuyerDamping,
+      buyers: this.config.copurchaseBuyers,
+      buyersLeftOut: built.buyersLeftOut,
       readMs: built.readMs,
       buildMs: built.buildMs,
       writeMs: Date.now() - writeStarted,
@@ -238,7 +241,10 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
     };
     this.logger.log(
       `co-purchase neighbours: ${result.items} items, ${result.neighbours} rows from ${result.pairs} user-item pairs ` +
-        `of ${result.learnedFrom.join(', ')} events, buyer damping ${result.buyerDamping} ` +
+        `of ${result.learnedFrom.join(', ')} events, buyer damping ${result.buyers.damping}` +
+        (result.buyersLeftOut > 0
+          ? `, ${result.buyersLeftOut} buyers of more than ${result.buyers.maxItems} items left out `
+          : ' ') +
         `(read ${result.readMs} ms, build ${result.buildMs} ms, write ${result.writeMs} ms)`,
     );
     this.builtSubject.next(build);

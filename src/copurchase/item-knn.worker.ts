@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Client } from 'pg';
-import { buildItemKnn } from '../ranking/item-knn';
+import { buildItemKnn, leftOut, type BuyerWeighting } from '../ranking/item-knn';
 import { buildPurchaseMatrix } from '../ranking/purchase-matrix';
 import {
   basketsByUser,
@@ -17,8 +17,8 @@ export interface KnnWorkerInput {
   databaseUrl: string;
   asOf: string;
   neighbourCount: number;
-  /** COPURCHASE_BUYER_DAMPING (buildItemKnn). */
-  buyerDamping: number;
+  /** COPURCHASE_BUYER_DAMPING and COPURCHASE_MAX_BUYER_ITEMS (buildItemKnn). */
+  buyers: BuyerWeighting;
   learnFrom: LearnFrom;
   /** LEARN_FROM_MIN_SHARE. */
   learnFromMinShare: number;
@@ -34,6 +34,8 @@ export type KnnWorkerOutput =
       /** First-order transitions between consecutive baskets, in the same CSR shape. */
       transitions: NeighbourCsr & { neighbors: Int32Array; similarities: Float64Array };
       users: number;
+      /** Buyers of more than COPURCHASE_MAX_BUYER_ITEMS items, left out of the neighbours. */
+      buyersLeftOut: number;
       pairs: number;
       /** The event types read as purchases (LEARN_FROM resolved). */
       learnedFrom: EventType[];
@@ -66,7 +68,9 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
   }
   const read = Date.now();
   const stats = buildPurchaseMatrix(pairs);
-  const knn = buildItemKnn(stats, input.neighbourCount, input.buyerDamping);
+  const knn = buildItemKnn(stats, input.neighbourCount, input.buyers);
+  let buyersLeftOut = 0;
+  for (const items of stats.userItems.values()) if (leftOut(input.buyers, items.length)) buyersLeftOut += 1;
   const next = buildTransitions(basketsByUser(timed).values(), DEFAULT_TRANSITION_NEIGHBORS);
   return {
     ok: true,
@@ -81,6 +85,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
       similarities: next.similarities,
     },
     users: stats.userItems.size,
+    buyersLeftOut,
     pairs: pairs.length,
     learnedFrom,
     readMs: read - started,

@@ -19,18 +19,18 @@ describe('buildItemKnn with buyer damping', () => {
     const stats = buildPurchaseMatrix(
       purchases({ u1: ['A', 'B'], u2: ['A', 'B', 'C', 'D'], u3: ['B', 'C'] }),
     );
-    const a = neighboursOf(buildItemKnn(stats, 10, 1), 'A');
+    const a = neighboursOf(buildItemKnn(stats, 10, { damping: 1, maxItems: 0 }), 'A');
     expect(a.map(([id]) => id)).toEqual(['B', 'D', 'C']);
     expect(a[0][1]).toBeCloseTo((1 / 2 + 1 / 4) / Math.sqrt((3 / 4) * (5 / 4)), 12);
     expect(a[1][1]).toBeCloseTo(1 / 4 / Math.sqrt((3 / 4) * (1 / 4)), 12);
     expect(a[2][1]).toBeCloseTo(1 / 4 / (3 / 4), 12);
-    const b = neighboursOf(buildItemKnn(stats, 10, 1), 'B');
+    const b = neighboursOf(buildItemKnn(stats, 10, { damping: 1, maxItems: 0 }), 'B');
     // A and C tie at 0.75/√(15/16): the lower id first.
     expect(b.map(([id]) => id)).toEqual(['A', 'C', 'D']);
     expect(b[1][1]).toBeCloseTo((1 / 4 + 1 / 2) / Math.sqrt((5 / 4) * (3 / 4)), 12);
     expect(b[2][1]).toBeCloseTo(1 / 4 / Math.sqrt((5 / 4) * (1 / 4)), 12);
     // Damping 0.5: weights 1/√2, 1/2, 1/√2.
-    const half = neighboursOf(buildItemKnn(stats, 10, 0.5), 'A');
+    const half = neighboursOf(buildItemKnn(stats, 10, { damping: 0.5, maxItems: 0 }), 'A');
     const w2 = 1 / Math.SQRT2;
     expect(half[0]).toEqual([
       'B',
@@ -42,7 +42,7 @@ describe('buildItemKnn with buyer damping', () => {
     const stats = buildPurchaseMatrix(
       purchases({ u1: ['A', 'B'], u2: ['A', 'B', 'C', 'D'], u3: ['B', 'C'] }),
     );
-    const a = neighboursOf(buildItemKnn(stats, 10, 0), 'A');
+    const a = neighboursOf(buildItemKnn(stats, 10, { damping: 0, maxItems: 0 }), 'A');
     expect(a).toEqual([
       ['B', expect.closeTo(2 / Math.sqrt(6), 12)],
       ['D', expect.closeTo(1 / Math.SQRT2, 12)],
@@ -63,13 +63,27 @@ describe('buildItemKnn with buyer damping', () => {
       }),
     );
     // Binary cosine: B 2/√(5·2) ≈ 0.63 against C 3/√(5·3) ≈ 0.77, so the accounts' item leads.
-    const plain = neighboursOf(buildItemKnn(stats, 2, 0), 'A');
+    const plain = neighboursOf(buildItemKnn(stats, 2, { damping: 0, maxItems: 0 }), 'A');
     expect(plain.map(([id]) => id)).toEqual(['C', 'B']);
     // Damped: shoppers weigh 1/2, accounts 1/10; A's mass 1.3, B's 1, C's 0.3.
-    const damped = neighboursOf(buildItemKnn(stats, 2, 1), 'A');
+    const damped = neighboursOf(buildItemKnn(stats, 2, { damping: 1, maxItems: 0 }), 'A');
     expect(damped).toEqual([
       ['B', expect.closeTo(1 / Math.sqrt(1.3), 12)],
       ['C', expect.closeTo(0.3 / Math.sqrt(1.3 * 0.3), 12)],
+    ]);
+  });
+
+  it('leaves out a buyer of more than maxItems distinct items, and keeps every buyer with 0', () => {
+    // u2 bought three items: over a limit of two it counts for nothing, C included (nobody else bought it).
+    const stats = buildPurchaseMatrix(purchases({ u1: ['A', 'B'], u2: ['A', 'B', 'C'] }));
+    const capped = buildItemKnn(stats, 10, { damping: 1, maxItems: 2 });
+    expect(neighboursOf(capped, 'A')).toEqual([['B', expect.closeTo(1, 12)]]);
+    expect(neighboursOf(capped, 'C')).toEqual([]);
+    // Without the limit u2 weighs 1/3: A's and B's mass 1/2 + 1/3 (so A–B is 1), C's 1/3.
+    const all = buildItemKnn(stats, 10, { damping: 1, maxItems: 0 });
+    expect(neighboursOf(all, 'A')).toEqual([
+      ['B', expect.closeTo(1, 12)],
+      ['C', expect.closeTo(1 / 3 / Math.sqrt((1 / 2 + 1 / 3) * (1 / 3)), 12)],
     ]);
   });
 });

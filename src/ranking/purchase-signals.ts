@@ -1,6 +1,6 @@
 import { DenseIds } from './dense-ids';
 import { compareIds } from './ids';
-import { buildItemKnn, DEFAULT_BUYER_DAMPING, DEFAULT_KNN_NEIGHBORS } from './item-knn';
+import { buildItemKnn, DEFAULT_BUYERS, DEFAULT_KNN_NEIGHBORS, type BuyerWeighting } from './item-knn';
 import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
 import { buildPurchaseMatrix } from './purchase-matrix';
 import { topRowsByValue } from './top-k';
@@ -168,15 +168,15 @@ export class PurchaseSignals {
   }
 
   /**
-   * Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs); `buyerDamping` as
-   * the co-purchase job's (COPURCHASE_BUYER_DAMPING).
+   * Everything computed in memory from purchase aggregates (blend tuning on a holdout, specs); `buyers` as the
+   * co-purchase job's (COPURCHASE_BUYER_DAMPING, COPURCHASE_MAX_BUYER_ITEMS).
    */
   static fromPairs(
     pairs: readonly PurchasePair[],
     asOf: Date,
     trendingDays = TRENDING_DAYS,
     transitions: NeighbourLists = NeighbourLists.EMPTY,
-    buyerDamping = DEFAULT_BUYER_DAMPING,
+    buyers: BuyerWeighting = DEFAULT_BUYERS,
   ): PurchaseSignals {
     const since = asOf.getTime() - trendingDays * 86_400_000;
     const stats = buildPurchaseMatrix(pairs);
@@ -194,7 +194,7 @@ export class PurchaseSignals {
     }));
     return new PurchaseSignals(
       counts,
-      NeighbourLists.fromKnn(buildItemKnn(stats, DEFAULT_KNN_NEIGHBORS, buyerDamping)),
+      NeighbourLists.fromKnn(buildItemKnn(stats, DEFAULT_KNN_NEIGHBORS, buyers)),
       asOf,
       transitions,
     );

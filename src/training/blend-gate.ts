@@ -10,6 +10,7 @@ import {
   type NearestHit,
   type RankingSources,
 } from '../ranking/candidates';
+import type { BuyerWeighting } from '../ranking/item-knn';
 import { NeighbourLists } from '../ranking/neighbour-lists';
 import { NewArrivalPool } from '../ranking/new-arrival-source';
 import { PurchaseSignals, TRENDING_DAYS } from '../ranking/purchase-signals';
@@ -48,8 +49,8 @@ export interface GateInput {
   /** When each of `itemIds` went on sale (epoch ms; NaN: unknown) and NEW_ARRIVAL_DAYS: new arrivals as served. */
   availableFrom: Float64Array;
   newArrivalDays: number;
-  /** COPURCHASE_BUYER_DAMPING: the co-purchase neighbours are learned as the co-purchase job learns them. */
-  buyerDamping: number;
+  /** COPURCHASE_BUYER_DAMPING and _MAX_BUYER_ITEMS: co-purchase neighbours learned as the co-purchase job learns them. */
+  buyers: BuyerWeighting;
 }
 
 export interface GateResult {
@@ -116,7 +117,7 @@ export function tuneForModel(input: GateInput): GateResult {
     at,
     TRENDING_DAYS,
     transitions,
-    input.buyerDamping,
+    input.buyers,
   );
   const byUser = new Map<string, Interaction[]>();
   for (const e of history) {

@@ -191,7 +191,7 @@ export class FinetuneService {
             newItemSlots: this.config.recsNewItemSlots,
             availableFrom,
             newArrivalDays: this.config.newArrivalDays,
-            buyerDamping: this.config.copurchaseBuyerDamping,
+            buyers: this.config.copurchaseBuyers,
           }),
         ).result;
       // Read now, after training: the gate compares with whatever serves at this moment.
