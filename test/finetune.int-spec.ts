@@ -35,6 +35,8 @@ const ENV = {
   FINETUNE_EPOCHS: '2',
   FINETUNE_DIM: '32',
   FINETUNE_VALIDATION_DAYS: '1',
+  // Every list keeps its new-arrival place: the cold-start checks below ask for one shopper's list.
+  RECS_NEW_ITEM_SHARE: '1',
 };
 const LUNCH_BAG = '20725'; // LUNCH BAG RED RETROSPOT
 /** The six lunch bags customer 17920 bought at 11:49. */
@@ -400,7 +402,8 @@ describe('nightly fine-tune', () => {
     expect((query.body.items as Array<{ id: string }>).map((i) => i.id)).toContain('new-lunch-bag');
 
     // The customer who bought them gets it in a short personal list: it is the only never-sold item of the shop,
-    // so without its new-arrival place (RECS_NEW_ITEM_SLOTS, default 1) the items that sell would fill all three.
+    // so without its new-arrival place (RECS_NEW_ITEM_SLOTS, default 1; every list keeps it here) the items that
+    // sell would fill all three.
     const personal = await request(url).get(
       '/v1/users/17920/recommendations?limit=3&excludePurchased=true&explain=true',
     );

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { EXPOSURE_SETTLE_MS, NewArrivalExposure } from '../src/attribution/new-arrival-exposure';
 import { ServedListRecorder } from '../src/attribution/served-list.recorder';
+import { newArrivalPlaces } from '../src/ranking/new-arrivals';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { startTestApp, type TestApp } from './support/app';
 
@@ -49,6 +50,31 @@ async function waitForJob(t: TestApp, id: string): Promise<void> {
   throw new Error(`job ${id} did not finish`);
 }
 
+/** A test app with `items` indexed and `events` in its purchase signals; `env` adds to the settings. */
+async function openShop(
+  env: Record<string, string>,
+  items: unknown[],
+  events: Array<{ userId: string; itemId: string; type: string; timestamp: string }>,
+): Promise<TestApp> {
+  const t = await startTestApp({
+    REINDEX_DEBOUNCE_MS: '0',
+    JOBS_POLL_MS: '100',
+    STATS_REFRESH_MS: '0',
+    ...env,
+  });
+  expect((await request(t.server).put('/v1/items').send({ items })).status).toBe(200);
+  await waitForJob(t, (await request(t.server).post('/v1/admin/reindex').send({ full: true })).body.jobId);
+  expect((await request(t.server).post('/v1/events').send({ events })).status).toBe(202);
+  await t.app.get(PurchaseSignalsService).refresh();
+  return t;
+}
+
+/** Four other shoppers who bought each of `items` ten days ago: those items sell. */
+const soldToOthers = (items: Array<{ id: string }>) =>
+  ['o1', 'o2', 'o3', 'o4'].flatMap((userId) =>
+    items.map((i) => ({ userId, itemId: i.id, type: 'purchase', timestamp: ago(10) })),
+  );
+
 describe('new arrivals by the catalog dates (real encoder, API and PostgreSQL)', () => {
   let t: TestApp;
 
@@ -79,30 +105,25 @@ describe('new arrivals by the catalog dates (real encoder, API and PostgreSQL)',
   };
 
   beforeAll(async () => {
-    t = await startTestApp({
-      REINDEX_DEBOUNCE_MS: '0',
-      JOBS_POLL_MS: '100',
-      STATS_REFRESH_MS: '0',
-      NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: String(PER_CLICK),
-      // Refreshed by the test alone (with a clock past the settling delay).
-      NEW_ARRIVAL_EXPOSURE_REFRESH_MS: '3600000',
-    });
-    const items = [...CUPS, ...DEAD, POT, ...TOOLS, KNEELER];
-    expect((await request(t.server).put('/v1/items').send({ items })).status).toBe(200);
-    await waitForJob(t, (await request(t.server).post('/v1/admin/reindex').send({ full: true })).body.jobId);
     // u1 bought pink and blue cups; four other shoppers bought every colour on sale and the garden tools;
     // u2 bought a trowel and a fork.
-    const events = [
-      { userId: 'u1', itemId: 'cup-pink', type: 'purchase', timestamp: ago(5) },
-      { userId: 'u1', itemId: 'cup-blue', type: 'purchase', timestamp: ago(5) },
-      { userId: 'u2', itemId: 'garden-trowel', type: 'purchase', timestamp: ago(4) },
-      { userId: 'u2', itemId: 'garden-fork', type: 'purchase', timestamp: ago(4) },
-      ...['o1', 'o2', 'o3', 'o4'].flatMap((userId) =>
-        [...CUPS, ...TOOLS].map((i) => ({ userId, itemId: i.id, type: 'purchase', timestamp: ago(10) })),
-      ),
-    ];
-    expect((await request(t.server).post('/v1/events').send({ events })).status).toBe(202);
-    await t.app.get(PurchaseSignalsService).refresh();
+    t = await openShop(
+      {
+        NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: String(PER_CLICK),
+        // Every list keeps its place, so that each one shown counts (the share itself: a test below).
+        RECS_NEW_ITEM_SHARE: '1',
+        // Refreshed by the test alone (with a clock past the settling delay).
+        NEW_ARRIVAL_EXPOSURE_REFRESH_MS: '3600000',
+      },
+      [...CUPS, ...DEAD, POT, ...TOOLS, KNEELER],
+      [
+        { userId: 'u1', itemId: 'cup-pink', type: 'purchase', timestamp: ago(5) },
+        { userId: 'u1', itemId: 'cup-blue', type: 'purchase', timestamp: ago(5) },
+        { userId: 'u2', itemId: 'garden-trowel', type: 'purchase', timestamp: ago(4) },
+        { userId: 'u2', itemId: 'garden-fork', type: 'purchase', timestamp: ago(4) },
+        ...soldToOthers([...CUPS, ...TOOLS]),
+      ],
+    );
   }, 600_000);
 
   afterAll(async () => {
@@ -190,6 +211,72 @@ describe('new arrivals by the catalog dates (real encoder, API and PostgreSQL)',
     await countExposure();
     const clicked = await discovery('u2');
     expect(ids(clicked)).toContain(KNEELER.id);
+  });
+});
+
+describe('the share of lists with a new-arrival place (RECS_NEW_ITEM_SHARE, API and PostgreSQL)', () => {
+  let t: TestApp;
+  // 24 shoppers who bought one cup each, and carts of two cups: at a share of one half, about half keep the place.
+  const shoppers = Array.from({ length: 24 }, (_, i) => `s${i}`);
+  const carts = CUPS.flatMap((a, i) => CUPS.slice(i + 1).map((b) => [a.id, b.id]));
+
+  beforeAll(async () => {
+    t = await openShop(
+      // No exposure rule: every list asked here may show the pot.
+      { RECS_NEW_ITEM_SHARE: '0.5', NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: '0' },
+      [...CUPS, ...DEAD, POT],
+      [
+        ...shoppers.map((userId, i) => ({
+          userId,
+          itemId: CUPS[i % CUPS.length].id,
+          type: 'purchase',
+          timestamp: ago(5),
+        })),
+        ...soldToOthers(CUPS),
+      ],
+    );
+  }, 600_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('gives the place in the lists of the shoppers and carts drawn for today, the same list when asked again', async () => {
+    const withPot = async (ask: () => Promise<List>) => {
+      const first = await ask();
+      expect(first.items).toHaveLength(3);
+      expect(ids(await ask())).toEqual(ids(first));
+      return ids(first).includes(POT.id);
+    };
+    const drawn = (key: string) => newArrivalPlaces(1, 0.5, key, Date.now()) > 0;
+    const users = await Promise.all(
+      shoppers.map(async (userId) => {
+        const res = () =>
+          request(t.server).get(`/v1/users/${userId}/recommendations?excludePurchased=true&limit=3`);
+        return { userId, pot: await withPot(async () => (await res()).body as List) };
+      }),
+    );
+    // The pot is in a shopper's list exactly when the day's draw gave them the place: the cups that sell
+    // outrank it everywhere else.
+    expect(users.filter((u) => u.pot).map((u) => u.userId)).toEqual(shoppers.filter(drawn));
+    expect(users.filter((u) => u.pot).length).toBeGreaterThan(0);
+    expect(users.filter((u) => !u.pot).length).toBeGreaterThan(0);
+
+    const sessions = await Promise.all(
+      carts.map(async (cart) => ({
+        cart,
+        pot: await withPot(
+          async () =>
+            (await request(t.server).post('/v1/recommendations').send({ itemIds: cart, limit: 3 }))
+              .body as List,
+        ),
+      })),
+    );
+    expect(sessions.filter((c) => c.pot).map((c) => c.cart)).toEqual(
+      carts.filter((cart) => drawn(cart.join('\u0000'))),
+    );
+    expect(sessions.filter((c) => c.pot).length).toBeGreaterThan(0);
+    expect(sessions.filter((c) => !c.pot).length).toBeGreaterThan(0);
   });
 });
 

@@ -125,6 +125,7 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       halfLifeDays: config.profileHalfLifeDays,
       repeatHalfLifeDays: config.recsRepeatHalfLifeDays,
       newItemSlots: config.recsNewItemSlots,
+      newItemShare: config.recsNewItemShare,
       availableFrom: Float64Array.from(itemIds, (id) => since.get(id) ?? NaN),
       newArrivalDays: config.newArrivalDays,
       buyers: config.copurchaseBuyers,

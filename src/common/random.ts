@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** mulberry32: tiny, fast, good enough for shuffling, initialisation and test data (not for cryptography). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -15,4 +17,17 @@ export function fnv1a(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * A point in [0, 1) for (salt, unit): the first 52 bits of SHA-256 over both ids. Deterministic across
+ * processes and restarts (nothing is stored per shopper), independent between uses (each hashes its own salt
+ * in: an experiment's id, a rule's name), and uniform enough that a split follows its weights.
+ */
+export function hashPoint(salt: string, unitId: string): number {
+  const digest = createHash('sha256').update(salt).update('\u0000').update(unitId).digest();
+  // 52 bits fit a double's mantissa exactly: 4 bytes high, 20 bits low.
+  const high = digest.readUInt32BE(0);
+  const low = digest.readUInt32BE(4) >>> 12;
+  return (high * 2 ** 20 + low) / 2 ** 52;
 }

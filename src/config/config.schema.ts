@@ -140,6 +140,7 @@ export const envSchema = z.object({
   RECS_CACHE_MAX_BYTES: byteSizeSchema('256mb'),
   RECS_WARM_USERS: z.coerce.number().int().min(0).default(10000),
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
+  RECS_NEW_ITEM_SHARE: z.coerce.number().min(0).max(1).default(0.3),
   SESSION_THREAD: z.enum(['auto', 'on', 'off']).default('auto'),
   RECS_SIMILAR_CACHE_ITEMS: z.coerce.number().int().min(0).default(20000),
   RECS_SESSION_CACHE_MAX_BYTES: byteSizeOrOffSchema('64mb'),
@@ -267,6 +268,8 @@ export interface AppConfig {
   recsWarmUsers: number;
   /** Places of a discovery or session list kept for new arrivals among its candidates (0: none). */
   recsNewItemSlots: number;
+  /** The share of shoppers (per day) whose discovery and session lists keep those places (newArrivalPlaces). */
+  recsNewItemShare: number;
   /** Whether session lists gather their candidates on a thread of their own (`auto`: with two cores or more). */
   sessionThread: 'auto' | 'on' | 'off';
   /** Items whose ranked similar list is held per index/co-purchase/blend generation (0: ranked per request). */
@@ -372,6 +375,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsCacheMaxBytes: e.RECS_CACHE_MAX_BYTES,
     recsWarmUsers: e.RECS_WARM_USERS,
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
+    recsNewItemShare: e.RECS_NEW_ITEM_SHARE,
     sessionThread: e.SESSION_THREAD,
     recsSimilarCacheItems: e.RECS_SIMILAR_CACHE_ITEMS,
     recsSessionCacheMaxBytes: e.RECS_SESSION_CACHE_MAX_BYTES,

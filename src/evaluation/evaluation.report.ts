@@ -72,6 +72,11 @@ export function toEvaluationJson(report: EvaluationReport, meta: EvaluationJsonM
         items: result.longUnsoldItems,
         engineLists: result.methods[engineMethod]?.longUnsoldLists ?? null,
       };
+      // New arrivals: how many of the engine's lists hold an item on sale for days that never sold.
+      entry.newArrivals = {
+        items: result.newArrivalItems,
+        engineLists: result.methods[engineMethod]?.newArrivalLists ?? null,
+      };
     }
     protocols[protocol] = entry;
   }
@@ -96,6 +101,7 @@ export function formatEvaluationTable(report: EvaluationReport, engineMethod = '
     `Hit@${k}`,
     'new-item hits',
     'long-unsold lists',
+    'new-arrival lists',
     'seconds',
   ];
   const rows: string[][] = [];
@@ -113,6 +119,7 @@ export function formatEvaluationTable(report: EvaluationReport, engineMethod = '
         metrics.hit.toFixed(4),
         `${metrics.newItemHits}/${result.newItemTargets}`,
         `${metrics.longUnsoldLists}/${result.users}`,
+        `${metrics.newArrivalLists}/${result.users}`,
         metrics.seconds.toFixed(2),
       ]);
     }

@@ -160,19 +160,34 @@ describe('evaluate', () => {
     expect(discovery?.methods.pop.newItemHits).toBe(0);
   });
 
-  it('counts the lists that hold a long-unsold item, per method', async () => {
-    // D is dead stock: never bought. Discovery lists: u1 and u3 both get [D, C] from `dead`, [C] from `clean`.
+  it('counts the lists that hold a long-unsold item or a new arrival, per method', async () => {
+    // D is dead stock, N a new arrival. Discovery lists: u1 and u3 both get [D, C] from `dead`, [N, C] from
+    // `fresh`, [C] from `clean`.
     const report = await evaluate(
       data,
-      { dead: fixed(['D', 'C']), clean: fixed(['C']) },
-      { k: 2, protocols: ['discovery'], longUnsold: new Set(['D', 'X']) },
+      { dead: fixed(['D', 'C']), fresh: fixed(['N', 'C']), clean: fixed(['C']) },
+      {
+        k: 2,
+        protocols: ['discovery'],
+        longUnsold: new Set(['D', 'X']),
+        newArrivals: new Set(['N', 'Y', 'Z']),
+      },
     );
     const discovery = report.protocols.discovery;
     expect(discovery?.longUnsoldItems).toBe(2);
-    expect(discovery?.methods.dead.longUnsoldLists).toBe(2);
-    expect(discovery?.methods.clean.longUnsoldLists).toBe(0);
+    expect(discovery?.newArrivalItems).toBe(3);
+    const lists = (m: string) => [
+      discovery?.methods[m].longUnsoldLists,
+      discovery?.methods[m].newArrivalLists,
+    ];
+    expect([lists('dead'), lists('fresh'), lists('clean')]).toEqual([
+      [2, 0],
+      [0, 2],
+      [0, 0],
+    ]);
     const json = toEvaluationJson(report, { modelVersion: 'm', trainSeconds: 0, engineMethod: 'dead' });
     expect(json.protocols.discovery.longUnsold).toEqual({ items: 2, engineLists: 2 });
+    expect(json.protocols.discovery.newArrivals).toEqual({ items: 3, engineLists: 0 });
   });
 
   it('rejects lists that break the protocol instead of repairing them', async () => {
@@ -228,6 +243,7 @@ describe('report formatting', () => {
       'content',
       'newItems',
       'longUnsold',
+      'newArrivals',
     ]);
     expect(json.protocols.discovery.newItems).toEqual({ targets: 1, engineHits: 1 });
     // pop = [C]: u1 hits its only discovery target (recall 1), u3 hits one of two at rank 1.

@@ -107,6 +107,8 @@ export interface MethodResult extends RankingMetrics {
   newItemHits: number;
   /** Lists holding at least one long-unsold item (EvaluateOptions.longUnsold): dead stock promoted. */
   longUnsoldLists: number;
+  /** Lists holding at least one new arrival (EvaluateOptions.newArrivals): what the new-arrival places showed. */
+  newArrivalLists: number;
   /** Wall time spent inside the recommender for this protocol. */
   seconds: number;
 }
@@ -117,6 +119,8 @@ export interface ProtocolResult {
   newItemTargets: number;
   /** How many items EvaluateOptions.longUnsold named. */
   longUnsoldItems: number;
+  /** How many items EvaluateOptions.newArrivals named. */
+  newArrivalItems: number;
   methods: Record<string, MethodResult>;
 }
 
@@ -140,6 +144,8 @@ export interface EvaluateOptions {
   restrictTo?: Readonly<Record<string, readonly Protocol[]>>;
   /** Items on sale for long with no sale before the cutoff (dead stock): lists holding one are counted. */
   longUnsold?: ReadonlySet<string>;
+  /** Items on sale for a short time with no sale before the cutoff (new arrivals): lists holding one are counted. */
+  newArrivals?: ReadonlySet<string>;
   /** The session protocol's sessions as each user's last this many distinct items (protocolCases). */
   sessionItems?: number;
   onProgress?: (progress: EvaluateProgress) => void;
@@ -160,6 +166,7 @@ export async function evaluate(
   const protocols = options.protocols ?? PROTOCOLS;
   const knownItems = new Set(split.training.map((purchase) => purchase.itemId));
   const longUnsold = options.longUnsold ?? new Set<string>();
+  const newArrivals = options.newArrivals ?? new Set<string>();
   const report: EvaluationReport = { cutoff: split.cutoff, k, protocols: {} };
 
   for (const protocol of protocols) {
@@ -175,6 +182,7 @@ export async function evaluate(
       const accumulator = new MetricsAccumulator();
       let newItemHits = 0;
       let longUnsoldLists = 0;
+      let newArrivalLists = 0;
       let seconds = 0;
       for (const [done, { user, exclude, targets }] of cases.entries()) {
         const started = performance.now();
@@ -190,16 +198,18 @@ export async function evaluate(
         accumulator.add(rankingMetrics(ranked, targets, k));
         for (const id of ranked) if (targets.has(id) && !knownItems.has(id)) newItemHits++;
         if (ranked.some((id) => longUnsold.has(id))) longUnsoldLists++;
+        if (ranked.some((id) => newArrivals.has(id))) newArrivalLists++;
         if (options.onProgress && (done + 1) % PROGRESS_EVERY_USERS === 0) {
           options.onProgress({ protocol, method, done: done + 1, total: cases.length });
         }
       }
-      methods[method] = { ...accumulator.mean(), newItemHits, longUnsoldLists, seconds };
+      methods[method] = { ...accumulator.mean(), newItemHits, longUnsoldLists, newArrivalLists, seconds };
     }
     report.protocols[protocol] = {
       users: cases.length,
       newItemTargets,
       longUnsoldItems: longUnsold.size,
+      newArrivalItems: newArrivals.size,
       methods,
     };
   }

@@ -75,6 +75,27 @@ export function longUnsoldItems(data: OnlineRetailData, evaluationSplit: Evaluat
   );
 }
 
+/** A new arrival in the report: on sale for at most this many days before the cutoff (NEW_ARRIVAL_DAYS' default). */
+export const NEW_ARRIVAL_REPORT_DAYS = 30;
+
+/**
+ * The file's products on sale for at most NEW_ARRIVAL_REPORT_DAYS at the cutoff with no purchase before it: the
+ * items the new-arrival places may show. How many lists hold one is what those places cost and give.
+ */
+export function newArrivalItems(data: OnlineRetailData, evaluationSplit: EvaluationSplit): Set<string> {
+  const sold = new Set(evaluationSplit.training.map((p) => p.itemId));
+  const cutoff = evaluationSplit.cutoff.getTime();
+  const earliest = cutoff - NEW_ARRIVAL_REPORT_DAYS * 86_400_000;
+  return new Set(
+    [...data.items, ...data.unsold]
+      .filter((i) => {
+        const from = i.availableFrom.getTime();
+        return !sold.has(i.id) && from >= earliest && from <= cutoff;
+      })
+      .map((i) => i.id),
+  );
+}
+
 /** The whole protocol of docs/evaluation.md on one Online Retail file: load, split, fit baselines, evaluate. */
 export async function evaluateOnlineRetail(
   file: string,
@@ -117,6 +138,7 @@ export async function evaluateOnlineRetail(
       k: options.k,
       restrictTo: { ...extra?.restrictTo, ...baselines.restrictTo },
       longUnsold: longUnsoldItems(data, evaluationSplit),
+      newArrivals: newArrivalItems(data, evaluationSplit),
       sessionItems: options.itemSequences ? SEQUENCE_SESSION_ITEMS : undefined,
       onProgress: options.onEvaluateProgress,
     },

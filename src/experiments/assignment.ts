@@ -1,17 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hashPoint } from '../common/random';
 
-/**
- * A point in [0, 1) for (experiment, unit): the first 52 bits of SHA-256 over both ids. Deterministic across
- * processes and restarts (nothing is stored per shopper), independent between experiments (the experiment id
- * is hashed in), and uniform enough that a split follows its weights.
- */
-export function hashPoint(experimentId: string, unitId: string): number {
-  const digest = createHash('sha256').update(experimentId).update('\u0000').update(unitId).digest();
-  // 52 bits fit a double's mantissa exactly: 4 bytes high, 20 bits low.
-  const high = digest.readUInt32BE(0);
-  const low = digest.readUInt32BE(4) >>> 12;
-  return (high * 2 ** 20 + low) / 2 ** 52;
-}
+// The experiments' split point: an experiment's id is the salt.
+export { hashPoint };
 
 /**
  * The variant (its index) a unit sees in an A/B experiment: the hash point falls into one of the slices

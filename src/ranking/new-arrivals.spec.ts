@@ -1,6 +1,7 @@
 import {
   exhaustedByExposure,
   isNewArrival,
+  newArrivalPlaces,
   reserveNewArrivalSlots,
   type NewArrivalRule,
 } from './new-arrivals';
@@ -84,5 +85,39 @@ describe('exhaustedByExposure', () => {
 
   it('is off at 0', () => {
     expect(exhaustedByExposure(1_000_000, 0, 0)).toBe(false);
+  });
+});
+
+describe('newArrivalPlaces', () => {
+  const DAY = 86_400_000;
+  const noon = Date.UTC(2026, 11, 4, 12);
+  const keys = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);
+  const keeping = (share: number, at: number) => keys.filter((k) => newArrivalPlaces(2, share, k, at) > 0);
+
+  it('keeps every place in the share of lists, none in the others', () => {
+    const kept = keeping(0.3, noon);
+    // 20,000 draws: the binomial standard deviation of the share is 0.0032, so ±0.015 is over four of them.
+    expect(kept.length / keys.length).toBeGreaterThan(0.285);
+    expect(kept.length / keys.length).toBeLessThan(0.315);
+    for (const k of keys.slice(0, 500)) expect([0, 2]).toContain(newArrivalPlaces(2, 0.3, k, noon));
+  });
+
+  it('gives a shopper the same answer all day and draws afresh the next', () => {
+    const morning = Date.UTC(2026, 11, 4, 0, 0, 1);
+    const evening = Date.UTC(2026, 11, 4, 23, 59, 59);
+    expect(keeping(0.3, morning)).toEqual(keeping(0.3, noon));
+    expect(keeping(0.3, evening)).toEqual(keeping(0.3, noon));
+    // Independent days: a key changes its answer with probability 2 · 0.3 · 0.7 = 0.42.
+    const today = new Set(keeping(0.3, noon));
+    const tomorrow = new Set(keeping(0.3, noon + DAY));
+    const changed = keys.filter((k) => today.has(k) !== tomorrow.has(k)).length / keys.length;
+    expect(changed).toBeGreaterThan(0.4);
+    expect(changed).toBeLessThan(0.44);
+  });
+
+  it('keeps all places at share 1 and none at 0 or without places', () => {
+    expect(keys.every((k) => newArrivalPlaces(3, 1, k, noon) === 3)).toBe(true);
+    expect(keys.every((k) => newArrivalPlaces(3, 0, k, noon) === 0)).toBe(true);
+    expect(keys.every((k) => newArrivalPlaces(0, 1, k, noon) === 0)).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import {
   type RankingSources,
 } from '../ranking/candidates';
 import { blendScoreOf, rankForList, reasonFor } from '../ranking/personalised-ranking';
-import type { NewArrivalRule } from '../ranking/new-arrivals';
+import { newArrivalPlaces, type NewArrivalRule } from '../ranking/new-arrivals';
 import type { ListStage } from '../ranking/list-stage';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
 import { ServingModel } from '../serving-model/serving-model';
@@ -226,6 +226,8 @@ export class RecommendationsService {
       this.interactions.current().neighbourItems > 0,
       // An item that gained or lost its new-arrival place by the explore/exploit rule.
       this.exposure.generation,
+      // Whether a shopper's lists keep new-arrival places changes with the day (newArrivalPlaces).
+      Math.floor(Date.now() / 86_400_000),
     ];
   }
 
@@ -271,17 +273,24 @@ export class RecommendationsService {
     const set = gatherCandidates(sources, history, now, pass, blend);
     // New arrivals reach the candidates only by their text (among the profile's nearest neighbours, and as the
     // new arrivals nearest to it); the popularity and trend terms then rank them below anything that sells. In
-    // discovery lists (the customer asked for what they have not bought) a few places go to the best of them;
+    // discovery lists (the customer asked for what they have not bought) of a share of shoppers each day
+    // (RECS_NEW_ITEM_SHARE, newArrivalPlaces) a few places go to the best of them;
     // dead stock and arrivals shown often without a click are no new arrivals (NewArrivalRule). Lists that may
     // repeat purchases keep every place for the ranking: there a re-order outranks an unknown product
     // (measured: next-basket NDCG@10 0.2978 → 0.2886 with one place taken).
     // With a rules stage the same ranking is cut deeper (the stage's depth), so rules reach below the cut.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
+    const places = newArrivalPlaces(
+      this.config.recsNewItemSlots,
+      this.config.recsNewItemShare,
+      userId,
+      now.getTime(),
+    );
     const candidates = (depth: number) =>
       rankForList(set, blend, {
         limit: opts.limit,
         pool: depth,
-        newItemSlots: opts.excludePurchased ? this.config.recsNewItemSlots : 0,
+        newItemSlots: opts.excludePurchased ? places : 0,
       }).map((slot): Candidate => ({
         id: set.ids[slot],
         score: blendScoreOf(set, blend, slot),

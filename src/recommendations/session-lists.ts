@@ -4,7 +4,7 @@ import { dot, normalize } from '../common/vectors';
 import type { AppConfig } from '../config/app-config';
 import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
-import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
+import { isNewArrival, newArrivalPlaces, type NewArrivalRule } from '../ranking/new-arrivals';
 import { gatherCandidateSet } from '../session-thread/gather';
 import {
   packedExamined,
@@ -218,14 +218,24 @@ export class SessionLists {
     // Only the reasons read the session items' vectors (which of them a vector neighbour is like).
     const vectors = opts.explain ? (await prepare()).vectors : [];
     // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
-    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals.
+    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals, in a
+    // share of lists (RECS_NEW_ITEM_SHARE) drawn by the cart itself: the same cart gets the same list all day.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const isNew = (i: number) => isNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime());
     // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
     const order = rankSessionList(
       set,
       blend,
-      { limit: opts.limit, pool: stage ? set.size : pool, newItemSlots: this.config.recsNewItemSlots },
+      {
+        limit: opts.limit,
+        pool: stage ? set.size : pool,
+        newItemSlots: newArrivalPlaces(
+          this.config.recsNewItemSlots,
+          this.config.recsNewItemShare,
+          session.join('\u0000'),
+          now.getTime(),
+        ),
+      },
       isNew,
     );
     const sourceOf = new Map<string, SessionSource>();

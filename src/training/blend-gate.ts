@@ -13,6 +13,7 @@ import {
 import type { BuyerWeighting } from '../ranking/item-knn';
 import { NeighbourLists } from '../ranking/neighbour-lists';
 import { NewArrivalPool } from '../ranking/new-arrival-source';
+import { newArrivalPlaces } from '../ranking/new-arrivals';
 import { PurchaseSignals, TRENDING_DAYS } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
@@ -43,9 +44,10 @@ export interface GateInput {
   /** Start of the validation window: the moment every list is asked at. */
   at: Date;
   halfLifeDays: number;
-  /** The served lists' settings the gate ranks with (RECS_REPEAT_HALF_LIFE_DAYS, RECS_NEW_ITEM_SLOTS). */
+  /** The served lists' settings the gate ranks with (RECS_REPEAT_HALF_LIFE_DAYS, RECS_NEW_ITEM_SLOTS, _SHARE). */
   repeatHalfLifeDays: number;
   newItemSlots: number;
+  newItemShare: number;
   /** When each of `itemIds` went on sale (epoch ms; NaN: unknown) and NEW_ARRIVAL_DAYS: new arrivals as served. */
   availableFrom: Float64Array;
   newArrivalDays: number;
@@ -155,7 +157,7 @@ export function tuneForModel(input: GateInput): GateResult {
   };
   // Each case keeps what it was gathered from: tuning tries many blends on one candidate set gathered with
   // every source, and the tuned blends are then judged on the candidates serving gathers for them.
-  type GateCase = BlendCase & { regather(w: BlendWeights): BlendCase['candidates'] };
+  type GateCase = BlendCase & { user: string; regather(w: BlendWeights): BlendCase['candidates'] };
   const cases: GateCase[] = [];
   const discovery: GateCase[] = [];
   for (const u of users) {
@@ -170,6 +172,7 @@ export function tuneForModel(input: GateInput): GateResult {
     const bought = new Set(own.map((p) => p.itemId));
     const known = (id: string) => row.has(id);
     cases.push({
+      user: u.userId,
       candidates: gatherCandidates(sources, ranked, at, known),
       targets: u.targets,
       regather: (w) => gatherCandidates(sources, ranked, at, known, w),
@@ -179,6 +182,7 @@ export function tuneForModel(input: GateInput): GateResult {
     const unbought = (id: string) => row.has(id) && !bought.has(id);
     if (targets.size > 0)
       discovery.push({
+        user: u.userId,
         candidates: gatherCandidates(sources, ranked, at, unbought),
         targets,
         regather: (w) => gatherCandidates(sources, ranked, at, unbought, w),
@@ -201,13 +205,14 @@ export function tuneForModel(input: GateInput): GateResult {
   const weights = withPrior(nb.weights);
   const discoveryWeights = withPrior(disc.weights);
   // Judged as served: the weights with the prior, the candidates gathered for them, and discovery lists with
-  // their new-arrival places.
+  // their new-arrival places (in the share of users that keeps them on the window's first day).
   const served = (cs: readonly GateCase[], w: BlendWeights, newItemSlots: number) =>
     cs.length === 0
       ? 0
       : cs.reduce((s, c) => {
           const set = blendLeavesSourcesOut(w) ? c.regather(w) : c.candidates;
-          const slots = rankForList(set, w, { limit: K, pool: K, newItemSlots });
+          const places = newArrivalPlaces(newItemSlots, input.newItemShare, c.user, at.getTime());
+          const slots = rankForList(set, w, { limit: K, pool: K, newItemSlots: places });
           const ids = slots.map((i) => set.ids[i]);
           return s + ndcgAtK(ids, c.targets, K);
         }, 0) / cs.length;
@@ -232,6 +237,7 @@ export function tuneForModel(input: GateInput): GateResult {
     at,
     newArrivals: sources.newArrivals,
     newItemSlots: input.newItemSlots,
+    newItemShare: input.newItemShare,
   });
   return {
     weights,

@@ -189,6 +189,7 @@ export class FinetuneService {
             halfLifeDays: this.config.profileHalfLifeDays,
             repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
             newItemSlots: this.config.recsNewItemSlots,
+            newItemShare: this.config.recsNewItemShare,
             availableFrom,
             newArrivalDays: this.config.newArrivalDays,
             buyers: this.config.copurchaseBuyers,

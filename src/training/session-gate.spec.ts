@@ -148,6 +148,7 @@ describe('the session kind of the gate', () => {
     at: at(30),
     newArrivals: { days: 30, availableFrom: () => undefined },
     newItemSlots: 0,
+    newItemShare: 1,
   });
 
   it("tunes on the window's cases too where few shoppers came back across its start", () => {

@@ -1,4 +1,4 @@
-import { isNewArrival, type NewArrivalRule } from '../ranking/new-arrivals';
+import { isNewArrival, newArrivalPlaces, type NewArrivalRule } from '../ranking/new-arrivals';
 import type { PurchaseSignals } from '../ranking/purchase-signals';
 import { ndcgAtK } from '../ranking/ranking-metrics';
 import {
@@ -174,6 +174,8 @@ export interface SessionGateInput {
   at: Date;
   newArrivals: NewArrivalRule;
   newItemSlots: number;
+  /** RECS_NEW_ITEM_SHARE: the share of sessions whose lists keep the places (newArrivalPlaces). */
+  newItemShare: number;
 }
 
 /**
@@ -189,6 +191,8 @@ export function tuneSessions(input: SessionGateInput): {
 } {
   const { sources, at } = input;
   const cases: SessionCase[] = [];
+  // Each case's cart as serving keys it (newArrivalPlaces).
+  const carts: string[] = [];
   const add = (asked: readonly SessionValidationCase[]) => {
     for (const c of asked) {
       const session = c.session.filter(input.known);
@@ -204,6 +208,7 @@ export function tuneSessions(input: SessionGateInput): {
         (id) => input.known(id) && !inSession.has(id),
       );
       cases.push({ candidates, targets });
+      carts.push(session.join('\u0000'));
     }
   };
   add(input.users.map((u) => ({ session: validationSession(u.history), targets: [...u.targets] })));
@@ -223,14 +228,18 @@ export function tuneSessions(input: SessionGateInput): {
   const nowMs = at.getTime();
   const signals = sources.signals;
   let sum = 0;
-  for (const c of cases) {
+  for (const [n, c] of cases.entries()) {
     const set = c.candidates;
     const isNew = (i: number) =>
       isNewArrival(input.newArrivals, set.ids[i], signals.buyersOf(set.ids[i]), nowMs);
     const slots = rankSessionList(
       set,
       tuned.weights,
-      { limit: K, pool: K, newItemSlots: input.newItemSlots },
+      {
+        limit: K,
+        pool: K,
+        newItemSlots: newArrivalPlaces(input.newItemSlots, input.newItemShare, carts[n], nowMs),
+      },
       isNew,
     );
     sum += ndcgAtK(
