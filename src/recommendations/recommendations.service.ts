@@ -226,8 +226,11 @@ export class RecommendationsService {
       this.interactions.current().neighbourItems > 0,
       // An item that gained or lost its new-arrival place by the explore/exploit rule.
       this.exposure.generation,
-      // Whether a shopper's lists keep new-arrival places changes with the day (newArrivalPlaces).
-      Math.floor(Date.now() / 86_400_000),
+      // Whether a shopper's discovery lists keep new-arrival places changes with the day (newArrivalPlaces);
+      // the other lists have no such place and stay cached across midnight.
+      opts.excludePurchased && this.config.recsNewItemShare > 0 && this.config.recsNewItemShare < 1
+        ? Math.floor(Date.now() / 86_400_000)
+        : 0,
     ];
   }
 
