@@ -53,6 +53,8 @@ interface ModelVersion {
     initialValidationLoss: number | null;
     epochs: Array<{ epoch: number; trainLoss: number; validationLoss: number | null }>;
     trainPairs: number;
+    trainSteps: { done: number; planned: number };
+    fullTrainSteps?: { done: number; planned: number };
     validationPairs: number;
     validationStart: string;
   };
@@ -212,6 +214,12 @@ describe('nightly fine-tune', () => {
     expect(v.metrics.validationNdcg).toBeGreaterThanOrEqual(0);
     expect(v.metrics.validationNdcg).toBeLessThanOrEqual(1);
     expect(v.metrics.epochs).toHaveLength(2);
+    // Well within FINETUNE_MAX_TRAINING_MINUTES: both models took every step their epochs asked for; the
+    // full-history one learns from the validation window too, so it has at least as many.
+    expect(v.metrics.trainSteps.planned).toBeGreaterThan(0);
+    expect(v.metrics.trainSteps.done).toBe(v.metrics.trainSteps.planned);
+    expect(v.metrics.fullTrainSteps!.done).toBe(v.metrics.fullTrainSteps!.planned);
+    expect(v.metrics.fullTrainSteps!.planned).toBeGreaterThanOrEqual(v.metrics.trainSteps.planned);
     for (const e of v.metrics.epochs) {
       expect(Number.isFinite(e.trainLoss)).toBe(true);
       expect(Number.isFinite(e.validationLoss)).toBe(true);

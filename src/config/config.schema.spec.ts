@@ -16,6 +16,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FINETUNE_PROCESS: 'thread' })).toThrow(/FINETUNE_PROCESS/);
   });
 
+  it('bounds each model’s training at 60 minutes unless FINETUNE_MAX_TRAINING_MINUTES says otherwise', () => {
+    expect(loadConfig({}).finetune.maxTrainingMinutes).toBe(60);
+    expect(loadConfig({ FINETUNE_MAX_TRAINING_MINUTES: '0' }).finetune.maxTrainingMinutes).toBe(0);
+    expect(loadConfig({ FINETUNE_MAX_TRAINING_MINUTES: '7.5' }).finetune.maxTrainingMinutes).toBe(7.5);
+    expect(() => loadConfig({ FINETUNE_MAX_TRAINING_MINUTES: '-1' })).toThrow(
+      /FINETUNE_MAX_TRAINING_MINUTES/,
+    );
+  });
+
   it('runs a server’s reindex in a child process unless REINDEX_PROCESS=inline', () => {
     expect(loadConfig({}).reindexProcess).toBe('child');
     expect(loadConfig({ REINDEX_PROCESS: 'inline' }).reindexProcess).toBe('inline');

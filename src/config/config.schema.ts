@@ -152,6 +152,7 @@ export const envSchema = z.object({
   FINETUNE_EPOCHS: positiveInt(3),
   FINETUNE_BATCH_SIZE: z.coerce.number().int().min(2).max(8192).default(512),
   FINETUNE_CONTEXT_ITEMS: z.coerce.number().int().min(0).default(256),
+  FINETUNE_MAX_TRAINING_MINUTES: z.coerce.number().min(0).default(60),
   FINETUNE_LR_END: z.coerce.number().gt(0).max(1).default(0.1),
   FINETUNE_DIM: positiveInt(128),
   FINETUNE_VALIDATION_DAYS: z.coerce.number().int().min(1).default(14),
@@ -301,6 +302,8 @@ export interface AppConfig {
     batchSize: number;
     /** The heaviest history items a training context keeps; 0: every one. */
     contextItems: number;
+    /** Wall-clock budget of each model's training loop in minutes; 0: none. */
+    maxTrainingMinutes: number;
     dim: number;
     validationDays: number;
     minGain: number;
@@ -393,6 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       learningRateEnd: e.FINETUNE_LR_END,
       batchSize: e.FINETUNE_BATCH_SIZE,
       contextItems: e.FINETUNE_CONTEXT_ITEMS,
+      maxTrainingMinutes: e.FINETUNE_MAX_TRAINING_MINUTES,
       dim: e.FINETUNE_DIM,
       validationDays: e.FINETUNE_VALIDATION_DAYS,
       minGain: e.FINETUNE_MIN_GAIN,

@@ -138,7 +138,13 @@ function harness(opts: {
     train: (data) => {
       log.push(`train:${data.pairs.validation.target.length > 0 ? 'hold' : 'full'}`);
       const model = new ProjectionModel({ inputDim: DIM, dim: DIM, tau: 0.07 });
-      return settled<TrainResult>({ model, initialValidationLoss: 1, epochs: [], seconds: 0 });
+      return settled<TrainResult>({
+        model,
+        steps: { done: 0, planned: 0 },
+        initialValidationLoss: 1,
+        epochs: [],
+        seconds: 0,
+      });
     },
     tune: (input) => {
       // Calls come candidate first, then the model in service (see the gate in FinetuneService).

@@ -11,6 +11,7 @@ import { InteractionsRepository } from './interactions.repository';
 import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { buildTrainingPairs, type Interaction } from './model/training-pairs';
+import type { TrainResult } from './model/trainer';
 import { ProjectionTrainer } from './projection-trainer';
 import { visitSessionCases, windowSessionCases } from './session-gate';
 import type { BackgroundRun } from './training-workers';
@@ -122,6 +123,9 @@ export class FinetuneService {
       seed: cfg.seed,
       learningRateEnd: cfg.learningRateEnd,
       batchSize: cfg.batchSize,
+      // Bounds the night on a large shop: a step projects every item its batch touches, so a step costs more
+      // as the catalog grows, and a run's steps grow with the history (README, FINETUNE_MAX_TRAINING_MINUTES).
+      maxSeconds: cfg.maxTrainingMinutes * 60,
     };
     const pairsFor = (validationDays: number) =>
       buildTrainingPairs(interactions, itemIds, {
@@ -220,6 +224,7 @@ export class FinetuneService {
         activeVersion: active?.version ?? 'raw',
         initialValidationLoss: first.initialValidationLoss,
         epochs: first.epochs,
+        trainSteps: this.stepsTaken('held-out', first.steps),
         trainPairs: hold.train.target.length,
         validationPairs: hold.validation.target.length,
         // FINETUNE_VALIDATION_DAYS before "now", or the last fifth of a younger history (validationWindowStart).
@@ -300,7 +305,9 @@ export class FinetuneService {
           params,
         };
       }
-      const model = full ? (await (fullEarly ?? background(trainFull())).result).model : first.model;
+      const served = full ? await (fullEarly ?? background(trainFull())).result : first;
+      const model = served.model;
+      if (full) metrics.fullTrainSteps = this.stepsTaken('full-history', served.steps);
       metrics.trainSeconds = (Date.now() - started) / 1000;
       await this.versions.insert({
         version,
@@ -324,6 +331,16 @@ export class FinetuneService {
       // A refused gate or a failure must not leave threads training for nothing.
       await Promise.all(runs.map((r) => r.cancel()));
     }
+  }
+
+  /** A model's steps for the job's metrics; a run the time budget cut short is logged as well. */
+  private stepsTaken(which: string, steps: TrainResult['steps']): TrainResult['steps'] {
+    if (steps.done < steps.planned)
+      this.logger.warn(
+        `the ${which} model stopped at FINETUNE_MAX_TRAINING_MINUTES=${this.config.finetune.maxTrainingMinutes}` +
+          ` after ${steps.done} of ${steps.planned} steps (${Math.round((100 * steps.done) / steps.planned)} %)`,
+      );
+    return steps;
   }
 
   /**

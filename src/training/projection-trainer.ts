@@ -8,7 +8,7 @@ import { trainInWorker, tuneInWorker, type BackgroundRun } from './training-work
 export class ProjectionTrainer {
   train(
     data: TrainingData,
-    options: Omit<TrainOptions, 'pca' | 'signal'>,
+    options: Omit<TrainOptions, 'pca' | 'signal' | 'clock'>,
     onProgress?: (progress: TrainProgress) => void,
   ): BackgroundRun<TrainResult> {
     return trainInWorker(data, options, onProgress);

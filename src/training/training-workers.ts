@@ -18,7 +18,7 @@ export interface BackgroundRun<T> {
  */
 export function trainInWorker(
   data: TrainingData,
-  options: Omit<TrainOptions, 'pca' | 'signal'>,
+  options: Omit<TrainOptions, 'pca' | 'signal' | 'clock'>,
   onProgress?: (progress: TrainProgress) => void,
 ): BackgroundRun<TrainResult> {
   return runTask({ task: 'train', data, options }, (msg) => {
@@ -32,6 +32,7 @@ export function trainInWorker(
       initialValidationLoss: msg.initialValidationLoss,
       epochs: msg.epochs,
       seconds: msg.seconds,
+      steps: msg.steps,
     };
   });
 }

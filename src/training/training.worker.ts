@@ -1,10 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tuneForModel, type GateInput, type GateResult } from './blend-gate';
-import { train, type EpochStats, type TrainingData, type TrainOptions } from './model/trainer';
+import {
+  train,
+  type EpochStats,
+  type TrainingData,
+  type TrainOptions,
+  type TrainResult,
+} from './model/trainer';
 
 /** The CPU-heavy parts of the nightly job, each run in its own thread (see training-workers.ts). */
 export type TrainingTask =
-  | { task: 'train'; data: TrainingData; options: Omit<TrainOptions, 'pca' | 'signal'> }
+  | { task: 'train'; data: TrainingData; options: Omit<TrainOptions, 'pca' | 'signal' | 'clock'> }
   | { task: 'tune'; input: GateInput };
 
 export type TrainingWorkerMessage =
@@ -15,6 +21,7 @@ export type TrainingWorkerMessage =
       initialValidationLoss: number | null;
       epochs: EpochStats[];
       seconds: number;
+      steps: TrainResult['steps'];
     }
   | { type: 'tuned'; result: GateResult }
   | { type: 'error'; message: string };
@@ -31,6 +38,7 @@ async function run(task: TrainingTask, post: (msg: TrainingWorkerMessage) => voi
     initialValidationLoss: result.initialValidationLoss,
     epochs: result.epochs,
     seconds: result.seconds,
+    steps: result.steps,
   });
 }
 

@@ -93,6 +93,73 @@ describe('train', () => {
     expect(last).toBeLessThan((decayed.initialValidationLoss ?? NaN) - 0.1);
   });
 
+  describe('with a time budget (maxSeconds)', () => {
+    const stepsPerEpoch = Math.ceil(data.pairs.train.target.length / options.batchSize);
+    const planned = stepsPerEpoch * options.epochs;
+    /** A clock that the progress callback moves on by `msPerStep(step)` after each step. */
+    const steppedClock = (msPerStep: (step: number) => number) => {
+      let now = 0;
+      const progress: TrainProgress[] = [];
+      return {
+        clock: () => now,
+        onProgress: (p: TrainProgress) => {
+          progress.push(p);
+          now += msPerStep(p.step);
+        },
+        progress,
+        elapsed: () => now,
+      };
+    };
+
+    it('takes every step when they fit, and reports them', async () => {
+      const t = steppedClock(() => 1000);
+      const result = await train(data, { ...options, maxSeconds: planned + 1, clock: t.clock }, t.onProgress);
+      expect(result.steps).toEqual({ done: planned, planned });
+      expect(Array.from(result.model.weights)).toEqual(
+        Array.from((await train(data, options)).model.weights),
+      );
+    });
+
+    it('re-plans a run that would overrun to the steps that fit, and still learns', async () => {
+      expect(planned).toBeGreaterThan(100);
+      const t = steppedClock(() => 1000);
+      const result = await train(data, { ...options, maxSeconds: 40, clock: t.clock }, t.onProgress);
+      expect(result.steps).toEqual({ done: 40, planned });
+      expect(t.elapsed()).toBe(40_000);
+      // Planned after the first five steps: from then on every report names the shorter run.
+      expect(t.progress.slice(0, 5).every((p) => p.totalSteps === planned)).toBe(true);
+      expect(t.progress.slice(5).every((p) => p.totalSteps === 40)).toBe(true);
+      expect(t.progress[t.progress.length - 1]).toMatchObject({ step: 40, totalSteps: 40 });
+      // The cut epoch reports its loss over the pairs it saw.
+      expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+      const last = result.epochs[1];
+      expect(Number.isFinite(last.trainLoss) && last.trainLoss > 0).toBe(true);
+      expect(last.validationLoss ?? NaN).toBeLessThan((result.initialValidationLoss ?? NaN) - 0.05);
+    });
+
+    it('falls the learning rate over the shorter run, not over the planned one', async () => {
+      const opts = { ...options, learningRateEnd: 0.1, maxSeconds: 40 };
+      const replanned = steppedClock(() => 1000);
+      const cut = await train(data, { ...opts, clock: replanned.clock }, replanned.onProgress);
+      // The same 40 steps on the planned schedule: a clock that stands still until the budget is gone at once.
+      const sudden = steppedClock((step) => (step === 40 ? 1e9 : 0));
+      const prefix = await train(data, { ...opts, clock: sudden.clock }, sudden.onProgress);
+      expect(cut.steps.done).toBe(40);
+      expect(prefix.steps.done).toBe(40);
+      const drift = (w: Float32Array) =>
+        w.reduce((sum, x, i) => sum + (x - (i % (options.dim + 1) === 0 ? 1 : 0)) ** 2, 0);
+      expect(drift(cut.model.weights)).toBeLessThan(drift(prefix.model.weights));
+    });
+
+    it('stops at the budget when the pace slows after planning', async () => {
+      const t = steppedClock((step) => (step <= 5 ? 1000 : 3000));
+      const result = await train(data, { ...options, maxSeconds: 40, clock: t.clock }, t.onProgress);
+      // 5 s for the first five steps, then 3 s each: the 17th step ends at 41 s, the first past 40.
+      expect(result.steps).toEqual({ done: 17, planned });
+      expect(result.epochs).toHaveLength(1);
+    });
+  });
+
   it('gives a never-sold item no residual, so its projection is text-only', async () => {
     const { model } = await train(data, options);
     const newIndex = data.itemIds.indexOf('new');

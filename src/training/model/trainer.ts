@@ -30,6 +30,14 @@ export interface TrainOptions {
   pca?: PcaBasis;
   /** Checked between steps; aborting rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Wall-clock budget of the training loop in seconds (0 or absent: none). Once the first steps are timed, a
+   * run that would overrun it is re-planned to as many steps as fit, its learning rate falling over the
+   * shorter run; see `train`.
+   */
+  maxSeconds?: number;
+  /** The clock the budget reads, in ms (Date.now by default; a test hands in its own). */
+  clock?: () => number;
 }
 
 export interface TrainingData {
@@ -57,6 +65,8 @@ export interface EpochStats {
 
 export interface TrainResult {
   model: ProjectionModel;
+  /** Steps taken, and the steps `epochs` asked for: fewer when the time budget cut the run. */
+  steps: { done: number; planned: number };
   /** Validation loss of the untrained (text-only) model, the baseline the epochs should beat. */
   initialValidationLoss: number | null;
   epochs: EpochStats[];
@@ -73,7 +83,16 @@ export const DEFAULT_TRAIN_OPTIONS = {
   residualL2: 1e-3,
   minInteractions: 1,
   seed: 42,
+  maxSeconds: 0,
 } as const;
+
+/**
+ * The budget is planned once this share of the steps (and at least CALIBRATION_MIN_STEPS) has been timed, and
+ * again at each epoch's end with every step so far: the first steps carry the JIT's warm-up, so they overstate
+ * a step's cost a little, which errs on the side of finishing in time.
+ */
+const CALIBRATION_SHARE = 0.02;
+const CALIBRATION_MIN_STEPS = 5;
 
 const ADAM_BETA1 = 0.9;
 const ADAM_BETA2 = 0.999;
@@ -107,7 +126,7 @@ export async function train(
     tau: opts.tau,
     // No timestamp here: the caller owns the clock (and identical inputs should give identical blobs).
     info: {
-      options: { ...opts, pca: undefined, signal: undefined },
+      options: { ...opts, pca: undefined, signal: undefined, clock: undefined },
       trainPairs: pairs.train.target.length,
       validationPairs: pairs.validation.target.length,
       items: n,
@@ -159,16 +178,31 @@ export async function train(
   const initialValidationLoss = validationLoss();
   const trainCount = pairs.train.target.length;
   const stepsPerEpoch = Math.ceil(trainCount / opts.batchSize);
-  const totalSteps = stepsPerEpoch * opts.epochs;
+  const plannedSteps = stepsPerEpoch * opts.epochs;
+  // Re-planned (only ever shortened) when the time budget cannot cover every step; see `fitBudget`.
+  let totalSteps = plannedSteps;
+  const clock = options.clock ?? Date.now;
+  const budgetMs = opts.maxSeconds > 0 ? opts.maxSeconds * 1000 : Infinity;
+  const loopStart = clock();
+  const calibration = Math.max(CALIBRATION_MIN_STEPS, Math.ceil(plannedSteps * CALIBRATION_SHARE));
+  // As many steps as the rest of the budget holds at the pace so far; never fewer than the ones taken.
+  const fitBudget = (taken: number) => {
+    if (budgetMs === Infinity || taken === 0) return;
+    const elapsed = clock() - loopStart;
+    const affordable = taken + Math.floor((budgetMs - elapsed) / (elapsed / taken));
+    totalSteps = Math.max(taken, Math.min(totalSteps, affordable));
+  };
   const order = Int32Array.from({ length: trainCount }, (_, i) => i);
   const rand = mulberry32(opts.seed);
   const epochs: EpochStats[] = [];
   let step = 0;
-  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+  // A run with no pair still reports every epoch's validation loss (the text-only model's, unchanged).
+  for (let epoch = 1; epoch <= opts.epochs && (step < totalSteps || plannedSteps === 0); epoch++) {
     const epochStart = Date.now();
     shuffleInPlace(order, rand);
     let lossSum = 0;
-    for (let start = 0; start < trainCount; start += opts.batchSize) {
+    let seen = 0;
+    for (let start = 0; start < trainCount && step < totalSteps; start += opts.batchSize) {
       options.signal?.throwIfAborted();
       const end = Math.min(trainCount, start + opts.batchSize);
       const loss = kernel.run(
@@ -182,6 +216,7 @@ export async function train(
         grads,
       );
       lossSum += loss * (end - start);
+      seen += end - start;
       // L2 on residuals: gradient of (λ/2)‖R‖², added to every row every step (dense Adam).
       if (opts.residualL2 > 0) {
         const r = model.residuals;
@@ -194,17 +229,27 @@ export async function train(
       adamW.update(model.weights, grads.weights, lr, step);
       adamR.update(model.residuals, grads.residuals, lr, step);
       if (onProgress) await onProgress({ epoch, step, totalSteps, loss });
+      if (step === calibration) fitBudget(step);
+      // A pace that slowed after planning still stops at the budget, though above the learning rate's end.
+      if (clock() - loopStart >= budgetMs) totalSteps = step;
       // Let the event loop breathe (progress writes, health checks) between steps.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     epochs.push({
       epoch,
-      trainLoss: trainCount > 0 ? lossSum / trainCount : 0,
+      trainLoss: seen > 0 ? lossSum / seen : 0,
       validationLoss: validationLoss(),
       seconds: (Date.now() - epochStart) / 1000,
     });
+    fitBudget(step);
   }
-  return { model, initialValidationLoss, epochs, seconds: (Date.now() - started) / 1000 };
+  return {
+    model,
+    steps: { done: step, planned: plannedSteps },
+    initialValidationLoss,
+    epochs,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** Adam with bias correction; state in float32 to keep memory at 3× the parameters. */
