@@ -469,6 +469,8 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     expect(result.buyers).toEqual(buyers);
     expect(result.buyersLeftOut).toBe(sizes.filter((n) => n > buyers.maxItems).length);
     expect(result.buyersLeftOut).toBeGreaterThan(0);
+    // No account here orders on the scale MAX_TRANSITION_PAIRS_PER_SEQUENCE is for: every sequence counts.
+    expect(result.transitionSequencesLeftOut).toBe(0);
     const want = buildItemKnn(matrix, DEFAULT_KNN_NEIGHBORS, buyers);
     expectSameNeighbours(await readTable(pg), want);
     // Sanity of the comparison: the defaults give other neighbours on this slice.

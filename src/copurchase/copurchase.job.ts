@@ -12,6 +12,7 @@ import type { DataSource } from 'typeorm';
 import { CatalogChanges } from '../catalog/catalog-changes';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DEFAULT_KNN_NEIGHBORS, type BuyerWeighting } from '../ranking/item-knn';
+import { MAX_TRANSITION_PAIRS_PER_SEQUENCE } from '../ranking/transitions';
 import { UserChanges } from '../events/user-changes';
 import type { Job } from '../jobs/jobs.repository';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
@@ -50,6 +51,8 @@ export interface CopurchaseResult extends Record<string, unknown> {
   buyers: BuyerWeighting;
   /** Buyers of more items than `buyers.maxItems`, left out of the neighbours (crawlers, test accounts). */
   buyersLeftOut: number;
+  /** Accounts left out of the transitions: over MAX_TRANSITION_PAIRS_PER_SEQUENCE pairs between their orders. */
+  transitionSequencesLeftOut: number;
   readMs: number;
   buildMs: number;
   writeMs: number;
@@ -234,6 +237,7 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
       learnedFrom: built.learnedFrom,
       buyers: this.config.copurchaseBuyers,
       buyersLeftOut: built.buyersLeftOut,
+      transitionSequencesLeftOut: built.transitionSequencesLeftOut,
       readMs: built.readMs,
       buildMs: built.buildMs,
       writeMs: Date.now() - writeStarted,
@@ -245,6 +249,10 @@ export class CopurchaseJob implements OnApplicationBootstrap, OnModuleDestroy {
         (result.buyersLeftOut > 0
           ? `, ${result.buyersLeftOut} buyers of more than ${result.buyers.maxItems} items left out `
           : ' ') +
+        (result.transitionSequencesLeftOut > 0
+          ? `, ${result.transitionSequencesLeftOut} sequences of more than ${MAX_TRANSITION_PAIRS_PER_SEQUENCE} ` +
+            'transition pairs left out '
+          : '') +
         `(read ${result.readMs} ms, build ${result.buildMs} ms, write ${result.writeMs} ms)`,
     );
     this.builtSubject.next(build);

@@ -36,6 +36,8 @@ export type KnnWorkerOutput =
       users: number;
       /** Buyers of more than COPURCHASE_MAX_BUYER_ITEMS items, left out of the neighbours. */
       buyersLeftOut: number;
+      /** Accounts over MAX_TRANSITION_PAIRS_PER_SEQUENCE pairs between consecutive orders, left out of transitions. */
+      transitionSequencesLeftOut: number;
       pairs: number;
       /** The event types read as purchases (LEARN_FROM resolved). */
       learnedFrom: EventType[];
@@ -71,7 +73,8 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
   const knn = buildItemKnn(stats, input.neighbourCount, input.buyers);
   let buyersLeftOut = 0;
   for (const items of stats.userItems.values()) if (leftOut(input.buyers, items.length)) buyersLeftOut += 1;
-  const next = buildTransitions(basketsByUser(timed).values(), DEFAULT_TRANSITION_NEIGHBORS);
+  const transitionStats = { sequencesLeftOut: 0 };
+  const next = buildTransitions(basketsByUser(timed).values(), DEFAULT_TRANSITION_NEIGHBORS, transitionStats);
   return {
     ok: true,
     itemIds: [...knn.itemIds],
@@ -86,6 +89,7 @@ async function main(input: KnnWorkerInput): Promise<KnnWorkerOutput> {
     },
     users: stats.userItems.size,
     buyersLeftOut,
+    transitionSequencesLeftOut: transitionStats.sequencesLeftOut,
     pairs: pairs.length,
     learnedFrom,
     readMs: read - started,

@@ -3,7 +3,7 @@ import { compareIds } from '../ranking/ids';
 import { buildItemKnn, DEFAULT_KNN_NEIGHBORS, type ItemKnnModel } from '../ranking/item-knn';
 import { buildPurchaseMatrix, type PurchaseMatrix } from '../ranking/purchase-matrix';
 import { topKByScore } from '../ranking/top-k';
-import { basketsByUser, buildTransitions } from '../ranking/transitions';
+import { basketsByUser, buildTransitions, DEFAULT_TRANSITION_NEIGHBORS } from '../ranking/transitions';
 import { fillWithPopularity } from './ranking';
 import type { Purchase } from './evaluation.types';
 
@@ -63,11 +63,15 @@ export function itemKnnRecommender(model: ItemKnnModel, popularity: readonly str
 /**
  * First-order Markov chain between consecutive baskets: score(i) = Σ over the distinct items a of the user's
  * history (in the session protocol: the session) of P(i | a), the share of baskets holding a whose next basket
- * held i (transitions.ts, the same table the co-purchase job stores).
+ * held i (transitions.ts, the table the co-purchase job stores, but as the classic chain counts it: every
+ * sequence, however many pairs it holds).
  */
 export function markovRecommender(training: readonly Purchase[], popularity: readonly string[]): Recommender {
   const model = buildTransitions(
     basketsByUser(training.map((p) => ({ userId: p.userId, itemId: p.itemId, at: p.timestamp }))).values(),
+    DEFAULT_TRANSITION_NEIGHBORS,
+    undefined,
+    Infinity,
   );
   return itemKnnRecommender(model, popularity);
 }

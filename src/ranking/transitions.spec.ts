@@ -1,4 +1,4 @@
-import { basketsByUser, buildTransitions } from './transitions';
+import { basketsByUser, buildTransitions, MAX_TRANSITION_PAIRS_PER_SEQUENCE } from './transitions';
 
 const at = (h: number) => new Date(Date.UTC(2011, 0, 1, h));
 
@@ -97,5 +97,46 @@ describe('sequential transitions between consecutive baskets', () => {
       'F',
       'D',
     ]);
+  });
+
+  it('leaves out whole a sequence of more pairs than the budget, and counts it', () => {
+    const successors = (t: ReturnType<typeof buildTransitions>, id: string) => {
+      const j = t.itemIndex.get(id);
+      return j === undefined
+        ? []
+        : [...t.neighbors.subarray(t.offsets[j], t.offsets[j + 1])].map((n) => t.itemIds[n]);
+    };
+    // 2·2 + 2·1 = 6 pairs: within a budget of 8. 3·3 = 9: over it.
+    const kept = [['A', 'B'], ['C', 'D'], ['E']];
+    const over = [
+      ['P', 'Q', 'R'],
+      ['S', 'T', 'U'],
+    ];
+    const stats = { sequencesLeftOut: 0 };
+    const t = buildTransitions([kept, over], 10, stats, 8);
+    expect(stats.sequencesLeftOut).toBe(1);
+    expect(successors(t, 'A')).toEqual(['C', 'D']);
+    expect(successors(t, 'C')).toEqual(['E']);
+    expect(successors(t, 'P')).toEqual([]);
+    expect(t.itemIds).not.toContain('S');
+    // Without a budget the same sequence counts.
+    const all = buildTransitions([kept, over], 10, undefined, Infinity);
+    expect(successors(all, 'P')).toEqual(['S', 'T', 'U']);
+  });
+
+  it('by default leaves out an account restocking much of the catalog, before counting any of its pairs', () => {
+    // Four consecutive orders of 1,300 lines: 3 × 1,690,000 pairs, just over the default budget.
+    const order = (k: number) => Array.from({ length: 1300 }, (_, i) => `r${(i + 400 * k) % 2000}`);
+    const reseller = [order(0), order(1), order(2), order(3)];
+    expect(3 * 1300 * 1300).toBeGreaterThan(MAX_TRANSITION_PAIRS_PER_SEQUENCE);
+    const shopper = [['A'], ['B']];
+    const stats = { sequencesLeftOut: 0 };
+    const t = buildTransitions([reseller, shopper], 10, stats);
+    expect(stats.sequencesLeftOut).toBe(1);
+    expect(t.itemIds).toEqual(['A', 'B']);
+    // Three of those orders (2 × 1,690,000 pairs) are within it.
+    const three = { sequencesLeftOut: 0 };
+    expect(buildTransitions([reseller.slice(0, 3)], 10, three).itemIds.length).toBeGreaterThan(1000);
+    expect(three.sequencesLeftOut).toBe(0);
   });
 });

@@ -24,6 +24,21 @@ export interface TimedPurchase {
 export const DEFAULT_TRANSITION_NEIGHBORS = 100;
 
 /**
+ * The most (previous item, next item) pairs one sequence may count, over all its steps; a longer one is left out
+ * whole. Each step counts |previous basket| × |next basket| pairs, so an account that orders much of the catalog
+ * time and again (a reseller restocking, a crawler, a test account) costs the square of its orders: ten
+ * consecutive orders of 5,000 lines took 29 s and 3.1 GB alone. Its steps are restocking, not "what comes next".
+ * Online Retail's busiest account counts 1.7 million pairs, the next under 0.5 million.
+ */
+export const MAX_TRANSITION_PAIRS_PER_SEQUENCE = 5_000_000;
+
+/** What a transitions build left out (buildTransitions' `stats`). */
+export interface TransitionStats {
+  /** Sequences over MAX_TRANSITION_PAIRS_PER_SEQUENCE pairs, not counted. */
+  sequencesLeftOut: number;
+}
+
+/**
  * The user's purchases grouped into baskets (one basket: one user, one timestamp — an invoice), oldest first,
  * each basket's items distinct and in ascending id order. A `single` purchase is a basket of its own (the same
  * item at the same instant once); at one instant, baskets keep the order of `purchases` (callers pass events in
@@ -65,6 +80,8 @@ export function basketsByUser(purchases: readonly TimedPurchase[]): Map<string, 
 export function buildTransitions(
   baskets: Iterable<readonly (readonly string[])[]>,
   neighborCount = DEFAULT_TRANSITION_NEIGHBORS,
+  stats?: TransitionStats,
+  maxPairsPerSequence = MAX_TRANSITION_PAIRS_PER_SEQUENCE,
 ): ItemKnnModel {
   const numbering = new DenseIds();
   const ids = numbering.ids;
@@ -72,6 +89,13 @@ export function buildTransitions(
   const counts = new Map<number, Map<number, number>>();
   const outOf = new Map<number, number>();
   for (const seq of baskets) {
+    // Judged by the baskets' sizes before any pair is counted (re-orders, left out below, count here too).
+    let pairs = 0;
+    for (let t = 0; t + 1 < seq.length; t++) pairs += seq[t].length * seq[t + 1].length;
+    if (pairs > maxPairsPerSequence) {
+      if (stats) stats.sequencesLeftOut += 1;
+      continue;
+    }
     for (let t = 0; t + 1 < seq.length; t++) {
       const prev = seq[t];
       const inPrev = new Set(prev);
