@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/config.schema';
 import type { CopurchaseResult } from '../copurchase/copurchase.job';
 import type { EmbedResult } from '../embeddings/embeddings.service';
@@ -64,6 +65,8 @@ function harness(opts: {
   activeNdcg: number;
   copurchaseFails?: boolean;
   history?: Interaction[];
+  /** What the trainer reports as it trains ([step, totalSteps]) and the steps it took of the planned ones. */
+  training?: { reports: Array<[number, number]>; steps: TrainResult['steps'] };
 }) {
   const log: string[] = [];
   const inserted: Array<{ version: string; status: string; weights: Buffer | null }> = [];
@@ -135,12 +138,14 @@ function harness(opts: {
   };
   const scores = [opts.candidateNdcg, opts.activeNdcg];
   const trainer: FinetuneTrainer = {
-    train: (data) => {
+    train: (data, _options, onProgress) => {
       log.push(`train:${data.pairs.validation.target.length > 0 ? 'hold' : 'full'}`);
+      for (const [step, totalSteps] of opts.training?.reports ?? [])
+        onProgress?.({ epoch: 1, step, totalSteps, loss: 1 });
       const model = new ProjectionModel({ inputDim: DIM, dim: DIM, tau: 0.07 });
       return settled<TrainResult>({
         model,
-        steps: { done: 0, planned: 0 },
+        steps: opts.training?.steps ?? { done: 0, planned: 0 },
         initialValidationLoss: 1,
         epochs: [],
         seconds: 0,
@@ -216,6 +221,47 @@ describe('FinetuneService', () => {
       activeVersion: 'raw',
     });
     expect(result.embedded).toBe(2);
+  });
+
+  it('says when the time budget re-planned a model, as it happens and with its steps at the end', async () => {
+    const { service, log } = harness({
+      candidateNdcg: 0.4,
+      activeNdcg: 0.3,
+      training: {
+        reports: [
+          [1, 100],
+          [5, 100],
+          [6, 40],
+          [40, 40],
+        ],
+        steps: { done: 40, planned: 100 },
+      },
+    });
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      log.push(`warn:${String(message)}`);
+    });
+    try {
+      const result = await service.finetune({ now: NOW });
+      expect(result.metrics).toMatchObject({
+        trainSteps: { done: 40, planned: 100 },
+        fullTrainSteps: { done: 40, planned: 100 },
+      });
+    } finally {
+      warn.mockRestore();
+    }
+    const budget = 'FINETUNE_MAX_TRAINING_MINUTES=60';
+    // Once per model while it trains (the held-out one's before the gate's tuning), then its steps with the
+    // job's metrics.
+    expect(log.filter((l) => l.startsWith('train:') || l.startsWith('warn:') || l === 'tune')).toEqual([
+      'train:hold',
+      `warn:the held-out model's training was re-planned to 40 of 100 steps to fit ${budget}`,
+      'tune',
+      'tune',
+      `warn:the held-out model stopped at ${budget} after 40 of 100 steps (40 %)`,
+      'train:full',
+      `warn:the full-history model's training was re-planned to 40 of 100 steps to fit ${budget}`,
+      `warn:the full-history model stopped at ${budget} after 40 of 100 steps (40 %)`,
+    ]);
   });
 
   it('refuses a tie with the default FINETUNE_MIN_GAIN of 0: stored as rejected, nothing activated', async () => {

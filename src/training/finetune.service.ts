@@ -11,7 +11,7 @@ import { InteractionsRepository } from './interactions.repository';
 import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { buildTrainingPairs, type Interaction } from './model/training-pairs';
-import type { TrainResult } from './model/trainer';
+import type { TrainProgress, TrainResult } from './model/trainer';
 import { ProjectionTrainer } from './projection-trainer';
 import { visitSessionCases, windowSessionCases } from './session-gate';
 import type { BackgroundRun } from './training-workers';
@@ -146,9 +146,11 @@ export class FinetuneService {
       const training = full ? (fractions.hold + fractions.full) / 2 : fractions.hold;
       progress(Math.round(2000 * training + 1000 * activation), 3000);
     };
+    const replanned = { hold: this.replanWatch('held-out'), full: this.replanWatch('full-history') };
     const trainFull = () =>
       this.trainer.train({ itemIds, textVectors, pairs: full! }, trainOpts, (p) => {
         fractions.full = p.step / p.totalSteps;
+        replanned.full(p);
         report(0);
       });
     const runs: Array<BackgroundRun<unknown>> = [];
@@ -161,6 +163,7 @@ export class FinetuneService {
       const first = await background(
         this.trainer.train({ itemIds, textVectors, pairs: hold }, trainOpts, (p) => {
           fractions.hold = p.step / p.totalSteps;
+          replanned.hold(p);
           report(0);
         }),
       ).result;
@@ -331,6 +334,25 @@ export class FinetuneService {
       // A refused gate or a failure must not leave threads training for nothing.
       await Promise.all(runs.map((r) => r.cancel()));
     }
+  }
+
+  /**
+   * Logs, as soon as it happens, that a model's training was re-planned to fit FINETUNE_MAX_TRAINING_MINUTES (its
+   * reports name fewer steps than its first did): on a shop where a run takes hours, the operator learns it within
+   * the first minutes rather than when the job ends.
+   */
+  private replanWatch(which: string): (p: TrainProgress) => void {
+    let planned: number | undefined;
+    let told = false;
+    return (p) => {
+      planned ??= p.totalSteps;
+      if (told || p.totalSteps >= planned) return;
+      told = true;
+      this.logger.warn(
+        `the ${which} model's training was re-planned to ${p.totalSteps} of ${planned} steps to fit ` +
+          `FINETUNE_MAX_TRAINING_MINUTES=${this.config.finetune.maxTrainingMinutes}`,
+      );
+    };
   }
 
   /** A model's steps for the job's metrics; a run the time budget cut short is logged as well. */
