@@ -57,6 +57,8 @@ export async function runEval(
     sentAtOnce?: boolean;
     /** Accounts added that buy across the catalog before the cutoff, for the engine and the baselines (withCrawlers). */
     crawlers?: number;
+    /** Only a fixed pick of about this share of the customers, for the engine and the baselines (withCustomerShare). */
+    customerShare?: number;
     progress?: (phase: string, done: number, total: number) => void;
   },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
@@ -90,6 +92,7 @@ export async function runEval(
         cutoff,
         itemSequences: opts.itemSequences,
         crawlers: opts.crawlers,
+        customerShare: opts.customerShare,
         // The baselines see the shop as the engine does: a visit is all either knows of a shopper.
         baselineTraining: opts.visitsAsUsers ? visitsAsUsers : undefined,
         onLoadProgress: (p) => progress('load', p.rowsRead, 0),
@@ -207,6 +210,7 @@ export async function runEval(
       if (opts.opaqueTitles) json.opaqueTitles = true;
       if (opts.sentAtOnce) json.sentAtOnce = true;
       if (opts.crawlers) json.crawlers = opts.crawlers;
+      if (opts.customerShare) json.customerShare = opts.customerShare;
       if (finetune)
         json.finetune = { activated: finetune.activated, reason: finetune.reason, metrics: finetune.metrics };
       const variant =
@@ -217,6 +221,9 @@ export async function runEval(
           : '') +
         (opts.crawlers
           ? `${opts.crawlers} accounts added that each bought ${CRAWLER_ITEMS} items across the catalog before the cutoff (--crawlers)\n`
+          : '') +
+        (opts.customerShare
+          ? `a fixed pick of ${(100 * opts.customerShare).toFixed(1)} % of the customers (--customers-share)\n`
           : '') +
         (opts.visitsAsUsers
           ? "the engine's events stored one user per invoice (--visits-as-users), the baselines' too: only the session rows compare\n"
@@ -293,6 +300,10 @@ export function evalCommand(): Command {
       '--crawlers <n>',
       `add n accounts that each bought ${CRAWLER_ITEMS} distinct items across the catalog before the cutoff (crawlers, resellers), seen by the engine and the baselines alike`,
     )
+    .option(
+      '--customers-share <f>',
+      'keep only a fixed pick of about this share of the customers (every purchase of each), for the engine and the baselines: a smaller shop with the same catalog',
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -306,6 +317,7 @@ export function evalCommand(): Command {
         opaqueTitles?: boolean;
         sentAtOnce?: boolean;
         crawlers?: string;
+        customersShare?: string;
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
@@ -320,6 +332,9 @@ export function evalCommand(): Command {
           const crawlers = opts.crawlers === undefined ? undefined : Number(opts.crawlers);
           if (crawlers !== undefined && !(Number.isInteger(crawlers) && crawlers > 0))
             throw new Error('--crawlers must be a whole number of accounts, e.g. 3');
+          const customerShare = opts.customersShare === undefined ? undefined : Number(opts.customersShare);
+          if (customerShare !== undefined && !(customerShare > 0 && customerShare < 1))
+            throw new Error('--customers-share must be a fraction between 0 and 1, e.g. 0.1');
           const bar = terminalProgress(true);
           const out = await withRuntime((rt) =>
             runEval(rt, opts.onlineRetail, {
@@ -332,6 +347,7 @@ export function evalCommand(): Command {
               opaqueTitles: !!opts.opaqueTitles,
               sentAtOnce: !!opts.sentAtOnce,
               crawlers,
+              customerShare,
               progress: bar.update,
             }),
           ).finally(bar.stop);

@@ -5,6 +5,7 @@ import { buildBaselines, type BaselineOptions } from './baseline-recommenders';
 import { DEFAULT_CUTOFF, split } from './evaluation-split';
 import { evaluate, type EvaluateProgress, type EvaluationReport } from './evaluation.runner';
 import { withCrawlers } from './crawlers';
+import { withCustomerShare } from './customer-share';
 import { asItemSequences } from './item-sequences';
 import type { EvaluationSplit, Protocol, Recommender } from './evaluation.types';
 
@@ -30,6 +31,8 @@ export interface OnlineRetailEvaluationOptions {
   itemSequences?: boolean;
   /** Accounts added that each bought CRAWLER_ITEMS items across the catalog before the cutoff (withCrawlers). */
   crawlers?: number;
+  /** Only a fixed pick of about this share of the customers (withCustomerShare): a smaller shop. */
+  customerShare?: number;
   /**
    * What the baselines learn from, given the training purchases (default: those purchases): a comparison where
    * the engine sees the shop another way (one user per visit) gives the baselines the same view.
@@ -102,7 +105,11 @@ export async function evaluateOnlineRetail(
   options: OnlineRetailEvaluationOptions = {},
 ): Promise<OnlineRetailEvaluation> {
   let started = performance.now();
-  const read = await loadOnlineRetail(file, options.onLoadProgress);
+  const whole = await loadOnlineRetail(file, options.onLoadProgress);
+  const read =
+    options.customerShare === undefined
+      ? whole
+      : { ...whole, purchases: withCustomerShare(whole.purchases, options.customerShare) };
   const cutoff = options.cutoff ?? DEFAULT_CUTOFF;
   // Added before a sequence reading, so that an account's baskets become steps as the file's invoices do.
   const loaded = options.crawlers
