@@ -16,7 +16,7 @@ import { ndcgAtK } from '../src/ranking/ranking-metrics';
 import { PurchaseSignalsService } from '../src/recommendations/purchase-signals.service';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
 import { ServingModel } from '../src/serving-model/serving-model';
-import { tuneForModel } from '../src/training/blend-gate';
+import { gateSignals, tuneForModel, userHistories } from '../src/training/blend-gate';
 import { validationSession } from '../src/training/session-gate';
 import type { Interaction } from '../src/training/model/training-pairs';
 import { IndexService } from '../src/vector-index/index.service';
@@ -120,7 +120,8 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       dim,
       tau: 0.1,
       itemIds,
-      history,
+      signals: gateSignals(history, AT, config.copurchaseBuyers),
+      histories: userHistories(history, users),
       at: AT,
       halfLifeDays: config.profileHalfLifeDays,
       repeatHalfLifeDays: config.recsRepeatHalfLifeDays,
@@ -128,7 +129,6 @@ describe('one ranking for the gate and for serving (real PostgreSQL, Online Reta
       newItemShare: config.recsNewItemShare,
       availableFrom: Float64Array.from(itemIds, (id) => since.get(id) ?? NaN),
       newArrivalDays: config.newArrivalDays,
-      buyers: config.copurchaseBuyers,
     });
 
     // Serve the same users through the service with the tuned weights, asked at AT.

@@ -11,10 +11,10 @@ import {
   type RankingSources,
 } from '../ranking/candidates';
 import type { BuyerWeighting } from '../ranking/item-knn';
-import { NeighbourLists } from '../ranking/neighbour-lists';
+import { NeighbourLists, type NeighbourListsWire } from '../ranking/neighbour-lists';
 import { NewArrivalPool } from '../ranking/new-arrival-source';
 import { newArrivalPlaces } from '../ranking/new-arrivals';
-import { PurchaseSignals, TRENDING_DAYS } from '../ranking/purchase-signals';
+import { PurchaseSignals, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
 import type { SessionBlend } from '../ranking/session-ranking';
@@ -35,8 +35,10 @@ export interface GateInput {
   dim: number;
   tau: number;
   itemIds: string[];
-  /** Purchases before the validation window. */
-  history: Interaction[];
+  /** What the purchases before the validation window teach (gateSignals): the same for every model gated. */
+  signals: GateSignals;
+  /** The validation users' purchases before the window, in the order the history holds them. */
+  histories: Array<[userId: string, purchases: Interaction[]]>;
   /** Session cases from inside the window (session-gate.ts windowSessionCases); the session kind only. */
   windowSessions?: SessionValidationCase[];
   /** Next-step cases inside the window's visits (session-gate.ts visitSessionCases); the session kind only. */
@@ -51,8 +53,6 @@ export interface GateInput {
   /** When each of `itemIds` went on sale (epoch ms; NaN: unknown) and NEW_ARRIVAL_DAYS: new arrivals as served. */
   availableFrom: Float64Array;
   newArrivalDays: number;
-  /** COPURCHASE_BUYER_DAMPING and _MAX_BUYER_ITEMS: co-purchase neighbours learned as the co-purchase job learns them. */
-  buyers: BuyerWeighting;
 }
 
 export interface GateResult {
@@ -92,15 +92,21 @@ export function exactNearest(
   };
 }
 
+/** The purchase signals every model is gated with, as plain data for the gate's threads (GateInput.signals). */
+export interface GateSignals {
+  counts: ItemBuyerCounts[];
+  lists: NeighbourListsWire;
+  transitions: NeighbourListsWire;
+  asOf: number;
+}
+
 /**
- * Tunes the blend for one model's item vectors on the validation baskets and returns its weights and
- * validation NDCG@10 — the number the gate compares. Candidates, features and the ranking are the ranking
- * core's, as serving calls it; only the neighbour search differs (exact here, HNSW when serving) and the
- * history holds purchases only.
+ * What the purchases before the validation window teach, as serving would learn it at the window's start:
+ * popularity and trending, co-purchase neighbours (`buyers`: COPURCHASE_BUYER_DAMPING and _MAX_BUYER_ITEMS, as
+ * the co-purchase job weighs them) and transitions. It does not depend on the model, so the job builds it once
+ * and every model's gate reads the same (a large shop's history is gigabytes as objects in each thread).
  */
-export function tuneForModel(input: GateInput): GateResult {
-  const { users, projected, dim, tau, itemIds, history, at, halfLifeDays } = input;
-  // The co-purchase job's transitions, learned from the same history (session lists read them).
+export function gateSignals(history: readonly Interaction[], at: Date, buyers: BuyerWeighting): GateSignals {
   const transitions = NeighbourLists.fromKnn(
     buildTransitions(
       basketsByUser(
@@ -119,14 +125,42 @@ export function tuneForModel(input: GateInput): GateResult {
     at,
     TRENDING_DAYS,
     transitions,
-    input.buyers,
+    buyers,
   );
-  const byUser = new Map<string, Interaction[]>();
-  for (const e of history) {
-    const l = byUser.get(e.userId);
-    if (l) l.push(e);
-    else byUser.set(e.userId, [e]);
-  }
+  const parts = model.parts();
+  return {
+    counts: parts.counts,
+    lists: parts.lists.toWire(),
+    transitions: parts.transitions.toWire(),
+    asOf: parts.asOf.getTime(),
+  };
+}
+
+/** Each of `users`' purchases in `history`, in its order (GateInput.histories); users with none are left out. */
+export function userHistories(
+  history: readonly Interaction[],
+  users: ReadonlyArray<{ userId: string }>,
+): Array<[string, Interaction[]]> {
+  const byUser = new Map<string, Interaction[]>(users.map((u) => [u.userId, []]));
+  for (const e of history) byUser.get(e.userId)?.push(e);
+  return [...byUser].filter(([, events]) => events.length > 0);
+}
+
+/**
+ * Tunes the blend for one model's item vectors on the validation baskets and returns its weights and
+ * validation NDCG@10 — the number the gate compares. Candidates, features and the ranking are the ranking
+ * core's, as serving calls it; only the neighbour search differs (exact here, HNSW when serving) and the
+ * history holds purchases only.
+ */
+export function tuneForModel(input: GateInput): GateResult {
+  const { users, projected, dim, tau, itemIds, at, halfLifeDays } = input;
+  const model = new PurchaseSignals(
+    input.signals.counts,
+    NeighbourLists.fromWire(input.signals.lists),
+    new Date(input.signals.asOf),
+    NeighbourLists.fromWire(input.signals.transitions),
+  );
+  const byUser = new Map(input.histories);
   const row = new Map(itemIds.map((id, i) => [id, i]));
   // The items that can be new arrivals, as serving keeps them (ServedNewArrivals), for any moment asked.
   const newArrivalPool = NewArrivalPool.build(
@@ -216,9 +250,9 @@ export function tuneForModel(input: GateInput): GateResult {
           const ids = slots.map((i) => set.ids[i]);
           return s + ndcgAtK(ids, c.targets, K);
         }, 0) / cs.length;
+  // `model` holds the transitions built above: the similar kind reads the same ones.
   const similar = tuneSimilarForModel(
     users.map((u) => u.targets),
-    history,
     model,
     sources,
     (id) => row.has(id),
@@ -251,7 +285,7 @@ export function tuneForModel(input: GateInput): GateResult {
 }
 
 function aggregate(
-  events: Interaction[],
+  events: readonly Interaction[],
 ): Array<{ userId: string; itemId: string; rows: number; lastAt: Date }> {
   const m = new Map<string, { userId: string; itemId: string; rows: number; lastAt: Date }>();
   for (const e of events) {

@@ -5,7 +5,7 @@ import type { EmbedResult } from '../embeddings/embeddings.service';
 import { DEFAULT_BLEND } from '../ranking/blend';
 import { DEFAULT_SIMILAR_BLEND } from '../ranking/similar-ranking';
 import { DEFAULT_SESSION_BLEND } from '../ranking/session-ranking';
-import type { GateInput, GateResult } from './blend-gate';
+import { gateSignals, type GateInput, type GateResult } from './blend-gate';
 import {
   FinetuneService,
   type FinetuneActivation,
@@ -151,6 +151,8 @@ function harness(opts: {
         seconds: 0,
       });
     },
+    // What the gate's threads would build from the history: the real (pure) function, in-process.
+    gateSignals: (history, at, buyers) => settled(gateSignals(history, at, buyers)),
     tune: (input) => {
       // Calls come candidate first, then the model in service (see the gate in FinetuneService).
       const ndcg = scores[tuned.length];

@@ -6,7 +6,7 @@ import { COPURCHASE, CopurchaseJob, type CopurchaseResult } from '../copurchase/
 import { JobsService } from '../jobs/jobs.service';
 import { REINDEX } from '../vector-index/reindex.job';
 import { candidateWins } from './gate-decision';
-import type { GateResult } from './blend-gate';
+import { userHistories, type GateResult } from './blend-gate';
 import { InteractionsRepository } from './interactions.repository';
 import { ModelActivationService } from './model-activation.service';
 import { ModelVersionsRepository } from './model-versions.repository';
@@ -40,7 +40,7 @@ export type FinetuneActivation = Pick<
   ModelActivationService,
   'activeModel' | 'activate' | 'adoptRetunedBlends'
 >;
-export type FinetuneTrainer = Pick<ProjectionTrainer, 'train' | 'tune'>;
+export type FinetuneTrainer = Pick<ProjectionTrainer, 'train' | 'tune' | 'gateSignals'>;
 
 /**
  * The nightly fine-tune: trains a projection of the text vectors on the shop's own interactions, gates it
@@ -181,6 +181,14 @@ export class FinetuneService {
       const visitSessions = evenSample(visitSessionCases(knownPurchases, validationStart), MAX_TUNING_CASES);
       const dates = await this.interactions.availableFrom();
       const availableFrom = Float64Array.from(itemIds, (id) => dates.get(id)?.getTime() ?? NaN);
+      const history = purchases.filter((e) => e.timestamp < validationStart);
+      // What the history teaches does not depend on the model: built once (a co-purchase build of the whole
+      // history, in a thread of its own), and each model's gate thread gets it and only the validation users'
+      // purchases, not the history itself.
+      const signals = await background(
+        this.trainer.gateSignals(history, validationStart, this.config.copurchaseBuyers),
+      ).result;
+      const histories = userHistories(history, users);
       const gate = (projected: Float32Array, dim: number, tau: number) =>
         background(
           this.trainer.tune({
@@ -189,7 +197,8 @@ export class FinetuneService {
             dim,
             tau,
             itemIds,
-            history: purchases.filter((e) => e.timestamp < validationStart),
+            signals,
+            histories,
             windowSessions,
             visitSessions,
             at: validationStart,
@@ -199,7 +208,6 @@ export class FinetuneService {
             newItemShare: this.config.recsNewItemShare,
             availableFrom,
             newArrivalDays: this.config.newArrivalDays,
-            buyers: this.config.copurchaseBuyers,
           }),
         ).result;
       // Read now, after training: the gate compares with whatever serves at this moment.

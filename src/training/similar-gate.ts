@@ -1,4 +1,3 @@
-import { NeighbourLists } from '../ranking/neighbour-lists';
 import type { PurchaseSignals } from '../ranking/purchase-signals';
 import {
   DEFAULT_SIMILAR_BLEND,
@@ -12,8 +11,6 @@ import {
   tuneSimilarBlend,
   type SimilarCase,
 } from '../ranking/similar-tuning';
-import { basketsByUser, buildTransitions } from '../ranking/transitions';
-import type { Interaction } from './model/training-pairs';
 
 const K = 10;
 /** Each query is an exact neighbour scan over the catalog: this bounds the gate's added time. */
@@ -31,30 +28,16 @@ export interface SimilarGateResult {
 
 /**
  * Tunes the similar blend of one model on the validation baskets: each basket item as the viewed product,
- * the rest of its basket as what should be listed. `signals` holds the purchases before the window; the
- * transitions ("after A, B") are learned here from the same purchases, as the co-purchase job does for serving.
+ * the rest of its basket as what should be listed. `signals` holds the purchases before the window and the
+ * transitions ("after A, B") learned from them, as the co-purchase job learns them for serving.
  */
 export function tuneSimilarForModel(
   baskets: ReadonlyArray<ReadonlySet<string>>,
-  history: readonly Interaction[],
   signals: PurchaseSignals,
   sources: Omit<SimilarSources, 'signals'>,
   known: (id: string) => boolean,
 ): SimilarGateResult {
-  const transitions = NeighbourLists.fromKnn(
-    buildTransitions(
-      basketsByUser(
-        history.map((e) => ({
-          userId: e.userId,
-          itemId: e.itemId,
-          at: e.timestamp,
-          single: e.single,
-          sessionId: e.sessionId,
-        })),
-      ).values(),
-    ),
-  );
-  const src: SimilarSources = { ...sources, signals: signals.withTransitions(transitions) };
+  const src: SimilarSources = { ...sources, signals };
   const cases: SimilarCase[] = similarQueries(baskets, known, MAX_SIMILAR_CASES).flatMap(
     ({ query, targets }) => {
       const v = src.vectorOf(query);

@@ -1,5 +1,7 @@
 import { startWorker } from '../common/worker-thread';
-import type { GateInput, GateResult } from './blend-gate';
+import type { GateInput, GateResult, GateSignals } from './blend-gate';
+import type { BuyerWeighting } from '../ranking/item-knn';
+import type { Interaction } from './model/training-pairs';
 import { ProjectionModel } from './model/projection-model';
 import type { TrainingData, TrainOptions, TrainProgress, TrainResult } from './model/trainer';
 import type { TrainingTask, TrainingWorkerMessage } from './training.worker';
@@ -40,6 +42,17 @@ export function trainInWorker(
 /** Runs the gate's blend tuning for one model in a worker thread (tens of seconds of CPU on a real shop). */
 export function tuneInWorker(input: GateInput): BackgroundRun<GateResult> {
   return runTask({ task: 'tune', input }, (msg) => (msg.type === 'tuned' ? msg.result : undefined));
+}
+
+/** Builds the gate's purchase signals (gateSignals) in a worker thread: a co-purchase build of the whole history. */
+export function gateSignalsInWorker(
+  history: Interaction[],
+  at: Date,
+  buyers: BuyerWeighting,
+): BackgroundRun<GateSignals> {
+  return runTask({ task: 'signals', history, at: at.getTime(), buyers }, (msg) =>
+    msg.type === 'signals' ? msg.result : undefined,
+  );
 }
 
 function runTask<T>(

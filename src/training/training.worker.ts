@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { tuneForModel, type GateInput, type GateResult } from './blend-gate';
+import type { BuyerWeighting } from '../ranking/item-knn';
+import { gateSignals, tuneForModel, type GateInput, type GateResult, type GateSignals } from './blend-gate';
 import {
   train,
   type EpochStats,
@@ -7,11 +8,13 @@ import {
   type TrainOptions,
   type TrainResult,
 } from './model/trainer';
+import type { Interaction } from './model/training-pairs';
 
 /** The CPU-heavy parts of the nightly job, each run in its own thread (see training-workers.ts). */
 export type TrainingTask =
   | { task: 'train'; data: TrainingData; options: Omit<TrainOptions, 'pca' | 'signal' | 'clock'> }
-  | { task: 'tune'; input: GateInput };
+  | { task: 'tune'; input: GateInput }
+  | { task: 'signals'; history: Interaction[]; at: number; buyers: BuyerWeighting };
 
 export type TrainingWorkerMessage =
   | { type: 'progress'; epoch: number; step: number; totalSteps: number; loss: number }
@@ -24,11 +27,16 @@ export type TrainingWorkerMessage =
       steps: TrainResult['steps'];
     }
   | { type: 'tuned'; result: GateResult }
+  | { type: 'signals'; result: GateSignals }
   | { type: 'error'; message: string };
 
 async function run(task: TrainingTask, post: (msg: TrainingWorkerMessage) => void): Promise<void> {
   if (task.task === 'tune') {
     post({ type: 'tuned', result: tuneForModel(task.input) });
+    return;
+  }
+  if (task.task === 'signals') {
+    post({ type: 'signals', result: gateSignals(task.history, new Date(task.at), task.buyers) });
     return;
   }
   const result = await train(task.data, task.options, (p) => post({ type: 'progress', ...p }));
