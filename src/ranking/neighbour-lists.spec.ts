@@ -36,6 +36,25 @@ describe('NeighbourLists', () => {
     expect(lists.of('a')).toBe(lists.of('a'));
     expect(lists.of('nope')).toBe(lists.of('d'));
   });
+
+  it('crosses a thread as rows and one id per neighbour, and answers alike there', () => {
+    const lists = NeighbourLists.fromKnn(buildItemKnn(buildPurchaseMatrix(bought(PAIRS))));
+    const wire = structuredClone(lists.toWire());
+    // The neighbours travel as row numbers; their ids once each (a, b, c), not once per list they are in.
+    expect([...wire.ids].sort()).toEqual(['a', 'b', 'c']);
+    expect(Object.values(wire).filter((v) => v instanceof Map)).toEqual([]);
+    const there = NeighbourLists.fromWire(wire);
+    expect(there.size).toBe(lists.size);
+    for (const id of ['a', 'b', 'c', 'd', 'nope']) {
+      const [x, y] = [lists.of(id), there.of(id)];
+      expect([...y.ids]).toEqual([...x.ids]);
+      expect([...y.sims]).toEqual([...x.sims]);
+      expect([...y.rows]).toEqual([...x.rows]);
+      expect([...y.ranks]).toEqual([...x.ranks]);
+    }
+    expect(there.idOfRow).toEqual(lists.idOfRow);
+    expect(NeighbourLists.fromWire(structuredClone(NeighbourLists.EMPTY.toWire())).size).toBe(0);
+  });
 });
 
 describe('PurchaseSignals', () => {

@@ -21,9 +21,18 @@ const NONE: ItemNeighbours = Object.freeze({
   ranks: new Int32Array(0),
 });
 
-/** NeighbourLists as structured-clonable data: the lists by item, and the neighbour ids in row order. */
+/**
+ * NeighbourLists as structured-clonable data, in CSR form: item `items[k]`'s neighbours are the rows
+ * `offsets[k] .. offsets[k+1]` of the flat arrays, and `ids` names each neighbour row. A neighbour is a row
+ * number here, not its id: a clone of the lists by item would copy a string per neighbour (millions on a large
+ * shop) into every thread that receives them.
+ */
 export interface NeighbourListsWire {
-  lists: ReadonlyMap<string, ItemNeighbours>;
+  items: readonly string[];
+  offsets: Int32Array;
+  sims: Float32Array;
+  rows: Int32Array;
+  ranks: Int32Array;
   ids: readonly string[];
 }
 
@@ -36,9 +45,11 @@ export class NeighbourLists {
     private readonly lists: ReadonlyMap<string, ItemNeighbours>,
     /** Every id that is some item's neighbour, numbered by row. */
     private readonly rows: DenseIds,
+    /** The same lists in CSR form (the wire's, without `ids`). */
+    private readonly csr: Omit<NeighbourListsWire, 'ids'>,
   ) {}
 
-  static readonly EMPTY = new NeighbourLists(new Map(), new DenseIds());
+  static readonly EMPTY = NeighbourLists.fromCsr([], Int32Array.of(0), [], new Float32Array(0));
 
   /** Every id that is some item's neighbour, by dense row number. */
   get idOfRow(): readonly string[] {
@@ -69,19 +80,28 @@ export class NeighbourLists {
     const rankOfRow = new Int32Array(byId.length);
     byId.forEach((r, rank) => (rankOfRow[r] = rank));
     const ranks = Int32Array.from(rows, (r) => rankOfRow[r]);
+    return NeighbourLists.sliced({ items: itemIds, offsets, sims, rows, ranks }, numbering);
+  }
+
+  /** The lists by item over CSR arrays, each list's ids the numbering's own strings. */
+  private static sliced(csr: Omit<NeighbourListsWire, 'ids'>, numbering: DenseIds): NeighbourLists {
+    const { items, offsets, sims, rows, ranks } = csr;
+    const idOf = numbering.ids;
     const lists = new Map<string, ItemNeighbours>();
-    itemIds.forEach((id, k) => {
+    items.forEach((id, k) => {
       const from = offsets[k];
       const to = offsets[k + 1];
-      if (to > from)
+      if (to > from) {
+        const own = rows.subarray(from, to);
         lists.set(id, {
-          ids: neighbourIds.slice(from, to),
+          ids: Array.from(own, (r) => idOf[r]),
           sims: sims.subarray(from, to),
-          rows: rows.subarray(from, to),
+          rows: own,
           ranks: ranks.subarray(from, to),
         });
+      }
     });
-    return new NeighbourLists(lists, numbering);
+    return new NeighbourLists(lists, numbering, csr);
   }
 
   /** From an in-memory kNN build (similarities narrowed to float32, as the table stores them). */
@@ -100,13 +120,13 @@ export class NeighbourLists {
 
   /** The lists as plain data for another thread (structured clone); `fromWire` there gives the same lists. */
   toWire(): NeighbourListsWire {
-    return { lists: this.lists, ids: this.rows.ids };
+    return { ...this.csr, ids: this.rows.ids };
   }
 
   static fromWire(w: NeighbourListsWire): NeighbourLists {
     const rows = new DenseIds();
     for (const id of w.ids) rows.intern(id);
-    return new NeighbourLists(w.lists, rows);
+    return NeighbourLists.sliced(w, rows);
   }
 
   of(id: string): ItemNeighbours {
