@@ -43,6 +43,8 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
   /** How long the last popularity aggregate took. */
   private countsMs = 0;
   private readonly subs: Subscription[] = [];
+  /** Set when the module is destroyed: a load still running then loses its database under it. */
+  private closing = false;
   /** Serialises neighbour loads so a slow one never swaps an older computation over a newer one. */
   private loading: Promise<unknown> = Promise.resolve();
 
@@ -68,22 +70,16 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
       copurchase.built$.subscribe(() => {
         // Commands (eval) load explicitly through refresh(); only servers follow the job on their own.
         if (!this.polling) return;
-        this.syncNeighbours().catch((e: unknown) =>
-          this.logger.error(`co-purchase load failed: ${(e as Error).message}`),
-        );
+        this.syncNeighbours().catch(this.failed('co-purchase load'));
       }),
     );
     if (feed && this.polling)
       this.subs.push(
         feed.on(CHANNELS.copurchase).subscribe(() => {
-          this.syncNeighbours().catch((e: unknown) =>
-            this.logger.error(`co-purchase load failed: ${(e as Error).message}`),
-          );
+          this.syncNeighbours().catch(this.failed('co-purchase load'));
         }),
         feed.resync$.subscribe(() => {
-          this.refresh().catch((e: unknown) =>
-            this.logger.error(`purchase signals refresh failed: ${(e as Error).message}`),
-          );
+          this.refresh().catch(this.failed('purchase signals refresh'));
         }),
       );
   }
@@ -96,9 +92,7 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
     this.pendingDue = due;
     this.pending = setTimeout(() => {
       this.pending = undefined;
-      this.refreshCounts().catch((e: unknown) =>
-        this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
-      );
+      this.refreshCounts().catch(this.failed('popularity refresh'));
     }, delayMs);
     this.pending.unref();
   }
@@ -108,21 +102,30 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
     await this.refresh();
     if (this.config.statsRefreshMs > 0) {
       this.statsTimer = setInterval(() => {
-        this.refreshCounts().catch((e: unknown) =>
-          this.logger.error(`popularity refresh failed: ${(e as Error).message}`),
-        );
+        this.refreshCounts().catch(this.failed('popularity refresh'));
       }, this.config.statsRefreshMs);
       this.statsTimer.unref();
     }
     this.syncTimer = setInterval(() => {
-      this.syncNeighbours().catch((e: unknown) =>
-        this.logger.error(`co-purchase sync failed: ${(e as Error).message}`),
-      );
+      this.syncNeighbours().catch(this.failed('co-purchase sync'));
     }, this.config.syncIntervalMs);
     this.syncTimer.unref();
   }
 
+  /**
+   * How a background refresh's failure is reported: an error, unless the server is closing. A refresh that a
+   * change started just before a shutdown loses its connection when the database closes; that is no fault.
+   */
+  private failed(what: string): (e: unknown) => void {
+    return (e) => {
+      const message = `${what} failed: ${(e as Error).message}`;
+      if (this.closing) this.logger.debug(`${message} (the server is closing)`);
+      else this.logger.error(message);
+    };
+  }
+
   onModuleDestroy(): void {
+    this.closing = true;
     for (const s of this.subs) s.unsubscribe();
     if (this.pending) clearTimeout(this.pending);
     if (this.statsTimer) clearInterval(this.statsTimer);
