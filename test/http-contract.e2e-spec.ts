@@ -189,7 +189,7 @@ describe('HTTP contract (real server, real PostgreSQL)', () => {
 
     it('405 with Allow for a known path and another method', async () => {
       const res = await fetch(`${url}/v1/events`, { headers: as(READ) });
-      await expectProblem(res, 405);
+      expect((await expectProblem(res, 405)).title).toBe('Method Not Allowed');
       expect(res.headers.get('allow')).toBe('POST');
       const live = await fetch(`${url}/health/live`, { method: 'DELETE' });
       await expectProblem(live, 405);

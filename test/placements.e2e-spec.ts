@@ -165,6 +165,13 @@ describe('placements API', () => {
       expect((await request(t.server).get('/v1/admin/placements/bad')).status).toBe(404);
     });
 
+    it('refuses filters whose maxPrice is below their minPrice, storing nothing', async () => {
+      const res = await put('bad', { kind: 'trending', filters: { minPrice: 5, maxPrice: 1 } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ path: 'filters.maxPrice', message: 'must be ≥ minPrice' }]);
+      expect((await request(t.server).get('/v1/admin/placements/bad')).status).toBe(404);
+    });
+
     it('refuses more than 100 rules and conditions nested over 10 levels', async () => {
       const many = Array.from({ length: 101 }, () => ({ action: 'filter', match: { price: 1 } }));
       const res = await put('bad', { kind: 'trending', rules: many });

@@ -203,6 +203,27 @@ describe('recommendations API', () => {
     expect(bad.body.errors[0].path).toBe('itemIds');
   });
 
+  it('refuses a price range whose maxPrice is below its minPrice on every list, naming maxPrice', async () => {
+    const answers = [
+      await request(t.server)
+        .post('/v1/recommendations')
+        .send({ itemIds: ['20725'], minPrice: 10, maxPrice: 1 }),
+      await request(t.server).get('/v1/items/20725/similar?minPrice=10&maxPrice=1'),
+      await request(t.server).get('/v1/popular?minPrice=10&maxPrice=1&days=30'),
+      await request(t.server).get('/v1/users/some-user/recommendations?minPrice=10&maxPrice=1'),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors).toEqual([{ path: 'maxPrice', message: 'must be ≥ minPrice' }]);
+    }
+    // Equal bounds are a range of one price.
+    const one = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ itemIds: ['20725'], minPrice: 2.5, maxPrice: 2.5 });
+    expect(one.status).toBe(200);
+  });
+
   it('fills a session the shop knows nothing of with popular items, never its own items, under its filters', async () => {
     const ids = (body: { items: Array<{ id: string }> }) => body.items.map((i) => i.id);
     const popular = ids((await request(t.server).get('/v1/popular?limit=6')).body);

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 /** One bad field of a request, `path` in the api.md form `items[3].price`. */
@@ -16,20 +17,13 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
+/** RFC 9110's name where Node still uses the older one; every other status takes Node's reason phrase. */
+const RENAMED: Record<number, string> = { 422: 'Unprocessable Content' };
+
+/** The problem's `title`: the status's reason phrase, e.g. 405 "Method Not Allowed". */
+export function problemTitle(status: number): string {
+  return RENAMED[status] ?? STATUS_CODES[status] ?? 'Error';
+}
 
 export function problemType(status: number): string {
   return `https://aisle.dev/problems/${status}`;
@@ -40,7 +34,7 @@ export class ProblemException extends HttpException {
   constructor(status: number, detail: string, errors?: FieldError[], extra?: Record<string, unknown>) {
     const body: ProblemDetails = {
       type: problemType(status),
-      title: TITLES[status] ?? 'Error',
+      title: problemTitle(status),
       status,
       detail,
       ...(errors && errors.length > 0 ? { errors } : {}),
@@ -64,7 +58,7 @@ export const notFound = (what: string) => new ProblemException(HttpStatus.NOT_FO
 export function toProblem(status: number, detail: string, errors?: FieldError[]): ProblemDetails {
   return {
     type: problemType(status),
-    title: TITLES[status] ?? 'Error',
+    title: problemTitle(status),
     status,
     detail,
     ...(errors && errors.length > 0 ? { errors } : {}),

@@ -144,3 +144,16 @@ export const queryNumber = () =>
       }
       return n;
     });
+
+/**
+ * A `minPrice` above `maxPrice` matches no item: refused, naming `maxPrice`, rather than answered with an empty
+ * list that looks like the engine found nothing.
+ */
+export function checkPriceRange(
+  v: { minPrice?: number; maxPrice?: number },
+  ctx: z.RefinementCtx,
+  path: PropertyKey[] = [],
+): void {
+  if (v.minPrice !== undefined && v.maxPrice !== undefined && v.maxPrice < v.minPrice)
+    ctx.addIssue({ code: 'custom', message: 'must be ≥ minPrice', path: [...path, 'maxPrice'] });
+}

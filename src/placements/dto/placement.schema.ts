@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, queryBool, queryLimit } from '../../common/validation';
+import { checkPriceRange, idSchema, queryBool, queryLimit } from '../../common/validation';
 import { conditionIssues } from '../../ranking/item-condition';
 
 export const PLACEMENT_KINDS = [
@@ -71,13 +71,15 @@ export const ruleSchema = z
   });
 export type Rule = z.output<typeof ruleSchema>;
 
-export const placementFiltersSchema = z.strictObject({
-  category: z.string().min(1).max(500).optional(),
-  minPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
-  maxPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
-  inStockOnly: z.boolean({ message: 'must be true or false' }).optional(),
-  excludePurchased: z.boolean({ message: 'must be true or false' }).optional(),
-});
+export const placementFiltersSchema = z
+  .strictObject({
+    category: z.string().min(1).max(500).optional(),
+    minPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
+    maxPrice: z.number().finite().min(0, 'must be ≥ 0').optional(),
+    inStockOnly: z.boolean({ message: 'must be true or false' }).optional(),
+    excludePurchased: z.boolean({ message: 'must be true or false' }).optional(),
+  })
+  .superRefine((f, ctx) => checkPriceRange(f, ctx));
 
 /** A model version's name, as `POST /v1/admin/models/:version/activate` takes it. */
 export const modelVersionSchema = z

@@ -1,8 +1,15 @@
 import { z } from 'zod';
-import { idSchema, queryBool, queryLimit, queryNumber, textSchema } from '../../common/validation';
+import {
+  checkPriceRange,
+  idSchema,
+  queryBool,
+  queryLimit,
+  queryNumber,
+  textSchema,
+} from '../../common/validation';
 
 /** The common list options of api.md, as query-string values. */
-export const listQuerySchema = z.object({
+const listQueryShape = z.object({
   limit: queryLimit(10),
   category: textSchema().max(500).optional(),
   minPrice: queryNumber(),
@@ -39,21 +46,26 @@ export const listQuerySchema = z.object({
     }),
 });
 
-export const userQuerySchema = listQuerySchema.extend({ excludePurchased: queryBool(false) });
-export const popularQuerySchema = listQuerySchema.extend({
-  days: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 3650) {
-        ctx.addIssue({ code: 'custom', message: 'must be a whole number of days, 1–3650' });
-        return z.NEVER;
-      }
-      return n;
-    }),
-});
+export const listQuerySchema = listQueryShape.superRefine((q, ctx) => checkPriceRange(q, ctx));
+export const userQuerySchema = listQueryShape
+  .extend({ excludePurchased: queryBool(false) })
+  .superRefine((q, ctx) => checkPriceRange(q, ctx));
+export const popularQuerySchema = listQueryShape
+  .extend({
+    days: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === '') return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 3650) {
+          ctx.addIssue({ code: 'custom', message: 'must be a whole number of days, 1–3650' });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  })
+  .superRefine((q, ctx) => checkPriceRange(q, ctx));
 
 /** POST /v1/recommendations: an anonymous session, a cart, or a text query. */
 export const sessionBodySchema = z
@@ -80,7 +92,8 @@ export const sessionBodySchema = z
   .refine((b) => (b.itemIds && b.itemIds.length > 0) || b.text, {
     message: 'give itemIds (the session, oldest first) and/or text',
     path: ['itemIds'],
-  });
+  })
+  .superRefine((b, ctx) => checkPriceRange(b, ctx));
 
 export interface ListOptions {
   limit: number;
