@@ -222,5 +222,15 @@ describe('served lists (real PostgreSQL)', () => {
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(JSON.stringify(res.body.errors)).toMatch(/groupBy/);
+    // A date that is neither form is named with both forms it may take, not zod's bare "Invalid input".
+    const date = await request(t.server).get('/v1/admin/analytics?from=2026-13-01');
+    expect(date.status).toBe(400);
+    expect(date.body.errors).toEqual([
+      { path: 'from', message: expect.stringMatching(/ISO-8601 date .*date-time/) },
+    ]);
+    const order = await request(t.server).get('/v1/admin/analytics?from=2026-05-02&to=2026-05-01T00:00:00Z');
+    expect(order.body.errors).toEqual([{ path: 'to', message: 'must be after from' }]);
+    for (const ok of ['from=2026-05-01', 'from=2026-05-01T00:00:00%2B02:00', 'to=2026-05-01T00:00:00Z'])
+      expect((await request(t.server).get(`/v1/admin/analytics?${ok}`)).status).toBe(200);
   });
 });

@@ -7,10 +7,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AnalyticsRepository, GROUP_BY, type AnalyticsRow, type GroupBy } from './analytics.repository';
 
 const DAY_MS = 86_400_000;
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+// One message for either form: a union of the two would answer a bad value with zod's bare "Invalid input".
 const dateTime = z
   .string()
-  .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone' })
-  .or(z.string().date('must be an ISO-8601 date or date-time'))
+  .refine((v) => isoDate.safeParse(v).success || isoDateTime.safeParse(v).success, {
+    message: 'must be an ISO-8601 date (2026-05-01) or date-time with a time zone (2026-05-01T00:00:00Z)',
+  })
   .transform((v) => new Date(v))
   .optional();
 
