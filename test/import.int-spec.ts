@@ -391,6 +391,22 @@ describe('aisle import with a bad record', () => {
     expect(await count(db.url, 'SELECT count(*) AS n FROM items')).toBe(0);
   });
 
+  it('names a missing file at once, for import and eval alike: exit 1, nothing written', async () => {
+    const missing = path.join(tmp, 'no-such-file.csv');
+    for (const args of [
+      ['import', '--events', missing, '--json'],
+      ['eval', '--online-retail', missing, '--json'],
+    ]) {
+      const r = await runCli(args, db.url);
+      expect(r.code).toBe(1);
+      expect(r.summary.ok).toBe(false);
+      expect(r.summary.error).toBe(`No such file: ${missing}`);
+      // Nothing started and stopped under way: no warning of a connection cut off by the exit.
+      expect(r.stderr).not.toMatch(/failed|terminated/i);
+    }
+    expect(await count(db.url, 'SELECT count(*) AS n FROM events')).toBe(0);
+  });
+
   it('refuses an events file with one invalid record: exit 1, nothing written', async () => {
     const items = await runCli(['import', '--items', fixture('import-items.ndjson'), '--json'], db.url);
     expect(items.code).toBe(0);

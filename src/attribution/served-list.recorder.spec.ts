@@ -32,6 +32,19 @@ class GatedLists {
   open(): void {
     this.release?.();
   }
+  deletes = 0;
+  private endDelete: (() => void) | undefined;
+  deleteServedBefore(): Promise<number> {
+    return new Promise((resolve) => {
+      this.endDelete = () => {
+        this.deletes++;
+        resolve(7);
+      };
+    });
+  }
+  finishDelete(): void {
+    this.endDelete?.();
+  }
 }
 
 const dropped = async (m: MetricsService, reason: string) =>
@@ -86,6 +99,19 @@ describe('ServedListRecorder', () => {
     expect(await dropped(metrics, 'queue_full')).toBe(0);
     const served = (await metrics.servedLists.get()).values.find((v) => v.labels.source === 'popular');
     expect(served?.value).toBe(3);
+  });
+
+  it('closes only once a retention delete in progress has ended, not under it', async () => {
+    const { lists, recorder } = setup(100);
+    const deleted = recorder.enforceRetention(new Date());
+    let closed = false;
+    const closing = recorder.onModuleDestroy().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    lists.finishDelete();
+    await closing;
+    expect(lists.deletes).toBe(1);
+    expect(await deleted).toBe(7);
   });
 
   it('writes a full batch on a later turn of the event loop, never inside the request that filled it', async () => {

@@ -40,6 +40,8 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
   private retentionTimer: NodeJS.Timeout | undefined;
   private firstRetention: NodeJS.Immediate | undefined;
   private batchFlush: NodeJS.Immediate | undefined;
+  /** Retention deletes in progress: closing waits for them rather than closing the connection under them. */
+  private readonly retentions = new Set<Promise<number>>();
   private readonly servedCounters = new Map<string, { inc(): void }>();
   private readonly droppedCounters: Partial<Record<'disabled' | 'queue_full', { inc(): void }>> = {};
 
@@ -63,6 +65,7 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.retentionTimer);
     clearImmediate(this.firstRetention);
     clearImmediate(this.batchFlush);
+    await Promise.all(this.retentions);
     await this.flush();
   }
 
@@ -126,7 +129,14 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     return this.lists.sources(recommIds);
   }
 
-  async enforceRetention(now = new Date()): Promise<number> {
+  /** Deletes the lists older than SERVED_LISTS_RETENTION_DAYS (counted back from `now`); resolves to how many. */
+  enforceRetention(now = new Date()): Promise<number> {
+    const run = this.deleteExpired(now).finally(() => this.retentions.delete(run));
+    this.retentions.add(run);
+    return run;
+  }
+
+  private async deleteExpired(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.servedListsRetentionDays * 86_400_000);
     try {
       return await this.lists.deleteServedBefore(cutoff);

@@ -321,6 +321,8 @@ export function evalCommand(): Command {
         json?: boolean;
       }) =>
         runCommand(!!opts.json, async () => {
+          // Before the database and the encoder are started for nothing.
+          if (!fs.existsSync(opts.onlineRetail)) throw new Error(`No such file: ${opts.onlineRetail}`);
           const cutoff = opts.cutoff ? new Date(`${opts.cutoff}T00:00:00Z`) : undefined;
           if (cutoff && Number.isNaN(cutoff.getTime()))
             throw new Error('--cutoff must be a date like 2011-10-01');
