@@ -88,6 +88,12 @@ describe('dashboard bundle', () => {
     );
     expect(gz).toBeLessThanOrEqual(300_000);
   });
+
+  it('names an inline icon, so browsers do not ask the API for a /favicon.ico it does not serve', () => {
+    ensureDashboardBuilt();
+    const html = fs.readFileSync(path.join(ROOT, 'dashboard', 'dist', 'index.html'), 'utf8');
+    expect(html).toMatch(/<link\s+rel="icon"\s+href="data:image\/svg\+xml,/);
+  });
 });
 
 /** The lines customer `customer` bought last (stock code and description), read from the fixture itself. */
@@ -124,6 +130,8 @@ describeInBrowser('dashboard (in Chromium)', () => {
     throw new Error(`job ${jobId} did not finish`);
   }
 
+  const failedLoads = new WeakMap<Page, string[]>();
+
   async function newPage(
     opts: { colorScheme?: 'light' | 'dark' } = {},
   ): Promise<{ context: BrowserContext; page: Page }> {
@@ -135,7 +143,16 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await context.route('https://images.example.test/**', (route) =>
       route.fulfill({ status: 200, contentType: 'image/png', body: PNG }),
     );
-    return { context, page: await context.newPage() };
+    const page = await context.newPage();
+    // What the page itself failed to load (its bundle, styles, icon), as opposed to API answers it shows.
+    const failed: string[] = [];
+    page.on('response', (res) => {
+      const at = new URL(res.url());
+      if (res.status() >= 400 && at.hostname === '127.0.0.1' && !at.pathname.startsWith('/v1/'))
+        failed.push(`${res.status()} ${at.pathname}`);
+    });
+    failedLoads.set(page, failed);
+    return { context, page };
   }
 
   async function signIn(page: Page, key: string, url = keyed.url): Promise<void> {
@@ -161,6 +178,7 @@ describeInBrowser('dashboard (in Chromium)', () => {
   async function check(page: Page, name: string): Promise<void> {
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    expect({ page: name, failedLoads: failedLoads.get(page) }).toEqual({ page: name, failedLoads: [] });
     const { violations } = await new AxeBuilder({ page }).analyze();
     const bad = violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
