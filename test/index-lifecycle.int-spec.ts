@@ -137,6 +137,24 @@ describe('vector index lifecycle', () => {
     expect(currentDir()).toBe(published);
   });
 
+  it('searches a loaded index as wide as the loading server is configured to, not as its builder was', async () => {
+    const manifest = () =>
+      JSON.parse(fs.readFileSync(path.join(dataDir, 'index', currentDir(), 'manifest.json'), 'utf8')) as {
+        efSearch: number;
+      };
+    // Built by the first server with the default for a catalog this small.
+    expect(manifest().efSearch).toBe(100);
+    await stopApp();
+    const { url } = await startApp({ INDEX_EF_SEARCH: '37' });
+    expect((await request(url).get('/v1/admin/stats')).body.index.efSearch).toBe(37);
+    // The lists stay the same: on this catalog a walk of 37 finds the same ten neighbours.
+    expect(await probeAll(url)).toEqual(good);
+    await stopApp();
+    const restarted = await startApp();
+    expect((await request(restarted.url).get('/v1/admin/stats')).body.index.efSearch).toBe(100);
+    expect(manifest().efSearch).toBe(100);
+  });
+
   it('never serves a corrupt index: it logs, queues a rebuild, and serves correct answers again', async () => {
     await stopApp();
     const file = path.join(dataDir, 'index', currentDir(), 'index.bin');

@@ -433,7 +433,7 @@ export class HnswVectorIndex implements VectorIndex {
       return verdict;
     };
     // The graph walk collects max(ef, k) candidates anyway: asking for all of them costs little next to a second
-    // round and usually makes one enough (efSearch 600 covers selectivities down to ~5% for k = 10).
+    // round and usually makes one enough (efSearch 200 covers selectivities down to 5 % for k = 10).
     let want = Math.max(ef, Math.ceil(k * OVERFETCH_FACTOR)) + this.queuedNativeDeletes;
     for (;;) {
       want = Math.min(want, cap);

@@ -25,7 +25,7 @@ import { IndexCorruptError, IndexIncompleteError, IndexSupersededError } from '.
 import { ItemsRepository } from '../catalog/items.repository';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
-import type { SearchHit, VectorIndex } from './vector-index.port';
+import { defaultEfSearch, type SearchHit, type VectorIndex } from './vector-index.port';
 import { normalize } from '../common/vectors';
 import { ProblemException } from '../common/problem';
 
@@ -44,7 +44,18 @@ export interface RebuildResult {
 @Injectable()
 export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('VectorIndex');
-  readonly holder = new IndexHolder();
+  /**
+   * Every index a process loads is searched as wide as this server is configured to (efSearch), not as wide as
+   * the process that built it was: INDEX_EF_SEARCH is a serving knob, and a changed default reaches indexes
+   * built before it without a rebuild.
+   */
+  readonly holder = new IndexHolder({
+    load: async (dir, expect) => {
+      const index = await HnswVectorIndex.load(dir, expect);
+      index.setEfSearch(this.efSearchFor(index.size));
+      return index;
+    },
+  });
   private projection: VectorProjection | undefined;
   private sub: Subscription | undefined;
 
@@ -92,6 +103,11 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.sub?.unsubscribe();
+  }
+
+  /** The search breadth of an index of `size` items: INDEX_EF_SEARCH, else defaultEfSearch. */
+  private efSearchFor(size: number): number {
+    return this.config.indexEfSearch ?? defaultEfSearch(size);
   }
 
   current(): VectorIndex | undefined {
@@ -236,9 +252,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
         dimension: proj.dimension,
         encoderId,
         modelVersion: proj.version,
-        // Small catalogs reach recall@10 ≥ 0.99 at ef 100 (Online Retail: 0.9996); large ones need more
-        // (100k embedding-like vectors: 0.988 at 600). INDEX_EF_SEARCH overrides.
-        efSearch: this.config.indexEfSearch ?? (entries.length <= 20_000 ? 100 : 600),
+        efSearch: this.efSearchFor(entries.length),
       },
       progress,
     );
@@ -303,7 +317,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
       dimension: projection.dimension,
       encoderId,
       modelVersion: projection.version,
-      efSearch: this.config.indexEfSearch ?? (entries.length <= 20_000 ? 100 : 600),
+      efSearch: this.efSearchFor(entries.length),
     });
     const live = await this.items.existing([...vectors.keys()]);
     for (const e of entries) if (!live.has(e.id)) index.markDelete(e.id);

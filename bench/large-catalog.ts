@@ -1,0 +1,210 @@
+/**
+ * A large catalog on its first day: the Online Retail products in colour and size variants up to `--items`
+ * (default 100,000; titles like "lunch bag red retrospot red small"), each customer buying one variant of every
+ * product they bought (their purchases as the file has them), loaded by `aisle import`, indexed by `aisle
+ * reindex`, then served raw (no fine-tune yet: 512-d text vectors, the widest searches) once per `--ef-search`
+ * value (INDEX_EF_SEARCH, default "200"). Each server is loaded after its list cache's first pass: `/health/live`,
+ * `/similar` of random items and POST /v1/recommendations with 10 random items, 32 connections each.
+ * Reports each step's wall time and peak RSS, and each route's req/s, share of live and latency.
+ *
+ * Usage: npm run build && node dist/bench/large-catalog.js [--items 100000] [--ef-search 600,200,100]
+ * (BENCH_SECONDS per route, default 10; BENCH_PG_URL for another PostgreSQL; BENCH_PORT, default 3900)
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
+import { load, type LoadResult } from './lib/load';
+import { treeRssMb } from './lib/process-rss';
+import { ONLINE_RETAIL, recreateDatabase, runCli, startServer } from './lib/server';
+
+const COLOURS = ['red', 'blue', 'green', 'ivory', 'black', 'pink', 'grey', 'gold', 'silver', 'natural'];
+const SIZES = ['small', 'medium', 'large', 'mini', 'jumbo', 'set of 3', 'set of 6', 'xl', 'xxl', 'slim'];
+const MAX_VARIANTS = COLOURS.length * SIZES.length;
+
+const say = (msg: string) => process.stderr.write(`${msg}\n`);
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? '') : fallback;
+}
+
+/** Variant `v` of a product: its id and the words its title gains. */
+const variantId = (code: string, v: number) => `${code}:v${v}`;
+const variantWords = (v: number) => `${COLOURS[v % COLOURS.length]} ${SIZES[Math.floor(v / COLOURS.length)]}`;
+
+/** The variant a customer buys of every product: fixed per customer, so their baskets keep their structure. */
+function variantOf(userId: string, variants: number): number {
+  return createHash('sha256').update(userId).digest().readUInt32BE(0) % variants;
+}
+
+async function writeCatalog(dir: string, want: number): Promise<{ items: string[]; events: number }> {
+  const data = await loadOnlineRetail(ONLINE_RETAIL);
+  const variants = Math.ceil(want / data.items.length);
+  if (variants > MAX_VARIANTS)
+    throw new Error(`--items takes at most ${MAX_VARIANTS * data.items.length} (${MAX_VARIANTS} variants)`);
+  const out = fs.createWriteStream(path.join(dir, 'items.ndjson'));
+  const write = (s: fs.WriteStream, line: string) =>
+    s.write(line) ? Promise.resolve() : new Promise<void>((r) => s.once('drain', () => r()));
+  const ids: string[] = [];
+  // Variant by variant, so that a cut at `want` leaves every product with the same variants or one fewer.
+  for (let v = 0; v < variants && ids.length < want; v++)
+    for (const it of data.items) {
+      if (ids.length >= want) break;
+      const id = variantId(it.id, v);
+      ids.push(id);
+      await write(
+        out,
+        `${JSON.stringify({ id, title: `${it.title} ${variantWords(v)}`.toLowerCase(), price: it.price })}\n`,
+      );
+    }
+  await new Promise((r) => out.end(r));
+  const exists = new Set(ids);
+  const events = fs.createWriteStream(path.join(dir, 'events.ndjson'));
+  let n = 0;
+  for (const p of data.purchases) {
+    const v = variantOf(p.userId, variants);
+    const itemId = exists.has(variantId(p.itemId, v)) ? variantId(p.itemId, v) : variantId(p.itemId, 0);
+    if (!exists.has(itemId)) continue;
+    n += 1;
+    await write(
+      events,
+      `${JSON.stringify({
+        userId: p.userId,
+        itemId,
+        type: 'purchase',
+        value: p.quantity,
+        timestamp: p.timestamp.toISOString(),
+        eventId: p.eventId,
+      })}\n`,
+    );
+  }
+  await new Promise((r) => events.end(r));
+  return { items: ids, events: n };
+}
+
+/** Runs the CLI, sampling its process tree's RSS each second. */
+async function measured(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ seconds: number; peakRssMb: number }> {
+  let peak = 0;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const done = await runCli(args, env, (child) => {
+      timer = setInterval(() => (peak = Math.max(peak, child.pid ? (treeRssMb(child.pid) ?? 0) : 0)), 1000);
+    });
+    return { seconds: Math.round(done.seconds), peakRssMb: Math.round(peak) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Waits for the server's list cache to finish its first pass (it competes with the load otherwise). */
+async function warmed(url: string): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const stats = (await (await fetch(`${url}/v1/admin/stats`)).json()) as {
+      listCache?: { warming: boolean; lastPassAt: string | null };
+    };
+    if (stats.listCache && !stats.listCache.warming && stats.listCache.lastPassAt) break;
+    if (Date.now() - t0 > 600_000) throw new Error('the list cache did not finish its first pass in 10 min');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return Math.round((Date.now() - t0) / 1000);
+}
+
+function summary(r: LoadResult, live?: number) {
+  return {
+    requestsPerSec: Math.round(r.requestsPerSec),
+    ...(live ? { shareOfLive: Math.round((1000 * r.requestsPerSec) / live) / 10 } : {}),
+    p50ms: r.p50ms,
+    p99ms: r.p99ms,
+    non2xx: r.non2xx + r.errors,
+    serverCpuMsPerRequest: r.serverCpuMsPerRequest,
+  };
+}
+
+async function main(): Promise<void> {
+  const want = Number(option('--items', '100000'));
+  if (!Number.isInteger(want) || want < 1) throw new Error('--items takes a whole number of items');
+  const efs = option('--ef-search', '200').split(',').map(Number);
+  if (efs.some((ef) => !Number.isInteger(ef) || ef < 10))
+    throw new Error('--ef-search takes whole numbers ≥ 10');
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-large-catalog-'));
+  try {
+    say(`writing ${want} variant items and their purchases into ${dir}…`);
+    const catalog = await writeCatalog(dir, want);
+    const env = {
+      DATABASE_URL: await recreateDatabase('aisle_bench_large'),
+      DATA_DIR: path.join(dir, 'data'),
+    };
+    say(`${catalog.items.length} items, ${catalog.events} purchases; aisle import…`);
+    const imported = await measured(
+      [
+        'import',
+        '--items',
+        path.join(dir, 'items.ndjson'),
+        '--events',
+        path.join(dir, 'events.ndjson'),
+        '--json',
+      ],
+      env,
+    );
+    say(`imported in ${imported.seconds} s; aisle reindex…`);
+    const reindex = await measured(['reindex', '--json'], env);
+    const pick = () => catalog.items[Math.floor(Math.random() * catalog.items.length)];
+    const served: Array<Record<string, unknown>> = [];
+    for (const ef of efs) {
+      say(`aisle serve with INDEX_EF_SEARCH=${ef}…`);
+      const server = await startServer({ ...env, INDEX_EF_SEARCH: String(ef) });
+      try {
+        const pid = server.child.pid!;
+        const warmSeconds = await warmed(server.url);
+        const run = (name: string, o: Partial<Parameters<typeof load>[0]>) =>
+          load({ name, url: server.url, seconds, serverPid: pid, ...o });
+        const live = await run('live', { next: () => ({ path: '/health/live' }) });
+        const similar = await run('similar', {
+          next: () => ({ path: `/v1/items/${encodeURIComponent(pick())}/similar` }),
+        });
+        const carts = await run('carts', {
+          method: 'POST',
+          next: () => ({
+            path: '/v1/recommendations',
+            body: JSON.stringify({ itemIds: Array.from({ length: 10 }, pick) }),
+          }),
+        });
+        served.push({
+          efSearch: ef,
+          warmSeconds,
+          rssMb: Math.round(treeRssMb(pid) ?? 0),
+          live: summary(live),
+          similar: summary(similar, live.requestsPerSec),
+          carts: summary(carts, live.requestsPerSec),
+        });
+        say(JSON.stringify(served[served.length - 1]));
+      } finally {
+        await server.stop();
+      }
+    }
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'large-catalog',
+        items: catalog.items.length,
+        purchases: catalog.events,
+        import: imported,
+        reindex,
+        served,
+      })}\n`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  say(String(e instanceof Error ? e.stack : e));
+  process.exit(1);
+});
