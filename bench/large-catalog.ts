@@ -104,12 +104,22 @@ async function measured(
 /** Waits for the server's list cache to finish its first pass (it competes with the load otherwise). */
 async function warmed(url: string): Promise<number> {
   const t0 = Date.now();
+  let failure: unknown;
   for (;;) {
-    const stats = (await (await fetch(`${url}/v1/admin/stats`)).json()) as {
-      listCache?: { warming: boolean; lastPassAt: string | null };
-    };
-    if (stats.listCache && !stats.listCache.warming && stats.listCache.lastPassAt) break;
-    if (Date.now() - t0 > 600_000) throw new Error('the list cache did not finish its first pass in 10 min');
+    try {
+      const stats = (await (await fetch(`${url}/v1/admin/stats`)).json()) as {
+        listCache?: { warming: boolean; lastPassAt: string | null };
+      };
+      if (stats.listCache && !stats.listCache.warming && stats.listCache.lastPassAt) break;
+    } catch (e) {
+      // One failed poll is not a failed run: the next one asks again (the last failure is reported below).
+      failure = e;
+      say(`stats poll failed: ${String((e as Error).cause ?? e)}`);
+    }
+    if (Date.now() - t0 > 600_000)
+      throw new Error(
+        `the list cache did not finish its first pass in 10 min (last failure: ${String(failure)})`,
+      );
     await new Promise((r) => setTimeout(r, 2000));
   }
   return Math.round((Date.now() - t0) / 1000);
