@@ -155,6 +155,32 @@ describe('vector index lifecycle', () => {
     expect(manifest().efSearch).toBe(100);
   });
 
+  it('starts the session thread with the server, loaded with the served index before the first cart', async () => {
+    await stopApp();
+    const { url } = await startApp({ SESSION_THREAD: 'on' });
+    const thread = async () =>
+      (await request(url).get('/v1/admin/stats')).body.sessionThread as {
+        state: string;
+        index: string | null;
+        onThread: number;
+        inProcess: number;
+      };
+    let seen = await thread();
+    for (let i = 0; i < 100 && seen.state !== 'ready'; i++) {
+      await sleep(100);
+      seen = await thread();
+    }
+    // No session list was asked for: the server started the thread, and it loaded the published index.
+    expect(seen).toEqual({ state: 'ready', index: currentDir(), onThread: 0, inProcess: 0 });
+    const cart = await request(url)
+      .post('/v1/recommendations')
+      .send({ itemIds: PROBES.slice(0, 2), limit: 5 });
+    expect(cart.status).toBe(200);
+    expect(cart.body.items).toHaveLength(5);
+    // The very first cart is gathered on the thread, not in-process while the thread loads.
+    expect(await thread()).toMatchObject({ state: 'ready', onThread: 1, inProcess: 0 });
+  });
+
   it('never serves a corrupt index: it logs, queues a rebuild, and serves correct answers again', async () => {
     await stopApp();
     const file = path.join(dataDir, 'index', currentDir(), 'index.bin');

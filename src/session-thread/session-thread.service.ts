@@ -1,9 +1,16 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CatalogSnapshot, type ItemMeta } from '../catalog/catalog-snapshot';
 import { startWorker } from '../common/worker-thread';
+import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { NeighbourLists } from '../ranking/neighbour-lists';
 import type { PurchaseSignals } from '../ranking/purchase-signals';
@@ -23,8 +30,8 @@ const STOP_TIMEOUT_MS = 10_000;
 
 export interface SessionThreadStats {
   /**
-   * `off` (SESSION_THREAD, or one core), `idle` (no session list asked for yet), `starting` (its first index
-   * not loaded yet), `ready`, `restarting` (after the thread stopped).
+   * `off` (SESSION_THREAD, or one core), `idle` (not started: a one-shot command that asked for no session list
+   * yet), `starting` (its first index not loaded yet), `ready`, `restarting` (after the thread stopped).
    */
   state: 'off' | 'idle' | 'starting' | 'ready' | 'restarting';
   /** The index the thread gathers from. */
@@ -44,7 +51,7 @@ export interface SessionThreadStats {
  * crash), the caller gathers in-process: the thread changes how fast a list is made, never what it holds.
  */
 @Injectable()
-export class SessionThread implements OnModuleDestroy {
+export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SessionThread');
   private worker: Worker | undefined;
   private state: SessionThreadStats['state'] = 'off';
@@ -67,11 +74,20 @@ export class SessionThread implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly snapshot: CatalogSnapshot,
     private readonly index: IndexService,
+    @Inject(LONG_RUNNING_SERVER) private readonly server: boolean,
   ) {
-    // The thread starts with the first session list: a process that serves none (a worker, the CLI) never
-    // pays for one.
     const mode = config.sessionThread;
     this.state = mode === 'on' || (mode === 'auto' && availableParallelism() >= 2) ? 'idle' : 'off';
+  }
+
+  /**
+   * A server starts the thread as it starts, so that it has loaded the served index before the first shoppers'
+   * carts arrive: started by the first session list, a large catalog's first seconds of carts were gathered on
+   * the main thread while the thread copied the index's vectors. One-shot commands (eval, the CLI) start it
+   * with their first session list, and never when they ask for none.
+   */
+  onApplicationBootstrap(): void {
+    if (this.server && this.state === 'idle' && !this.closing) this.start();
   }
 
   async onModuleDestroy(): Promise<void> {
