@@ -248,6 +248,23 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(onThread)).toEqual(expected);
   });
 
+  it('loads a new index as soon as the server serves it, before any list asks for it', async () => {
+    const index = onCtx.get(IndexService);
+    const before = index.currentName();
+    await index.rebuild();
+    const after = index.currentName();
+    expect(after).not.toBe(before);
+    const asked = thread().stats();
+    for (let i = 0; i < 600 && thread().stats().index !== after; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(thread().stats()).toEqual({ ...asked, state: 'ready', index: after });
+    await offCtx.get(IndexService).syncFromDisk();
+    const session = sessions[3];
+    const expected = comparable(await list(offCtx, session));
+    // The first list after the swap is gathered on the thread, from the new index.
+    expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(expected);
+  });
+
   it('closes a server whose thread is loading the index: the thread stops by itself, between two messages', async () => {
     const ctx = await boot('on');
     // The first session list starts the thread and sends it the catalog and the index to load.

@@ -57,6 +57,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private state: SessionThreadStats['state'] = 'off';
   private closing = false;
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeIndex: (() => void) | undefined;
   private nextId = 0;
   private readonly waiting = new Map<
     number,
@@ -93,6 +94,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     this.unsubscribe?.();
+    this.unsubscribeIndex?.();
     const worker = this.worker;
     if (!worker) return;
     // Asked to stop, the thread exits between two messages. terminate() lands wherever the thread is: inside a
@@ -158,6 +160,12 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private start(): void {
     this.state = this.state === 'idle' ? 'starting' : 'restarting';
     this.unsubscribe ??= this.snapshot.onChange((changed) => this.sendItems(changed));
+    // A new index is loaded as it is served (after a reindex, a new model, an index another process
+    // published), not when the next session list finds the thread behind: the lists asked meanwhile are
+    // gathered in-process either way, but there are fewer of them.
+    this.unsubscribeIndex ??= this.index.onServed((name) => {
+      if (this.worker && !this.closing) this.sendIndex(name);
+    });
     this.sentSignals = this.sentLists = this.sentTransitions = undefined;
     this.sentIndex = this.readyIndex = undefined;
     const worker = startWorker(__dirname, 'session-thread.worker', undefined, __filename);

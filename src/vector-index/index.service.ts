@@ -58,6 +58,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   });
   private projection: VectorProjection | undefined;
   private sub: Subscription | undefined;
+  private readonly servedListeners = new Set<(name: string) => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -92,6 +93,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
         );
         this.metrics.indexSize.set(loaded.size);
         this.warmVectors(loaded);
+        this.announceServed();
       }
     } catch (e) {
       if (!(e instanceof IndexCorruptError)) throw e;
@@ -117,6 +119,20 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
   /** The published directory of the served index (undefined: none served). */
   currentName(): string | undefined {
     return this.holder.currentName();
+  }
+
+  /**
+   * Calls `listener` with the published name of every index this process serves from now on (loaded at start-up,
+   * built here, adopted from another process), as it starts serving it; returns the unsubscribe.
+   */
+  onServed(listener: (name: string) => void): () => void {
+    this.servedListeners.add(listener);
+    return () => this.servedListeners.delete(listener);
+  }
+
+  private announceServed(): void {
+    const name = this.holder.currentName();
+    if (name !== undefined) for (const l of this.servedListeners) l(name);
   }
 
   /** Re-reads the projection for the served index (after another process activated a model version). */
@@ -149,6 +165,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
         this.projection = this.projectionFor(loaded);
         this.metrics.indexSize.set(loaded.size);
         this.warmVectors(loaded);
+        this.announceServed();
         this.logger.log(
           `adopted index ${this.holder.currentName()} published elsewhere (${loaded.size} items)`,
         );
@@ -286,6 +303,7 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
           });
     this.projection = proj;
     this.metrics.indexSize.set(index.size);
+    this.announceServed();
     // Other processes adopt it now rather than at their next safety-net check.
     await this.feed
       .notify(CHANNELS.index, { name: published.name })
