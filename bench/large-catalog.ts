@@ -6,8 +6,11 @@
  * value (INDEX_EF_SEARCH, default "200"). Each server is loaded after its list cache's first pass: `/health/live`,
  * `/similar` of random items and POST /v1/recommendations with 10 random items, 32 connections each.
  * Reports each step's wall time and peak RSS, and each route's req/s, share of live and latency.
+ * `--finetune`: runs the nightly `aisle finetune` after the reindex (its time, peak RSS and gate are reported;
+ * FINETUNE_* settings pass through) and serves what it activated: the projected vectors and tuned blends a
+ * large shop serves from its second day.
  *
- * Usage: npm run build && node dist/bench/large-catalog.js [--items 100000] [--ef-search 600,200,100]
+ * Usage: npm run build && node dist/bench/large-catalog.js [--items 100000] [--ef-search 600,200,100] [--finetune]
  * (BENCH_SECONDS per route, default 10; BENCH_PG_URL for another PostgreSQL; BENCH_PORT, default 3900)
  */
 import { createHash } from 'node:crypto';
@@ -88,14 +91,14 @@ async function writeCatalog(dir: string, want: number): Promise<{ items: string[
 async function measured(
   args: string[],
   env: Record<string, string>,
-): Promise<{ seconds: number; peakRssMb: number }> {
+): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
   let peak = 0;
   let timer: NodeJS.Timeout | undefined;
   try {
     const done = await runCli(args, env, (child) => {
       timer = setInterval(() => (peak = Math.max(peak, child.pid ? (treeRssMb(child.pid) ?? 0) : 0)), 1000);
     });
-    return { seconds: Math.round(done.seconds), peakRssMb: Math.round(peak) };
+    return { seconds: Math.round(done.seconds), peakRssMb: Math.round(peak), stdout: done.stdout };
   } finally {
     clearInterval(timer);
   }
@@ -165,6 +168,13 @@ async function main(): Promise<void> {
     );
     say(`imported in ${imported.seconds} s; aisle reindex…`);
     const reindex = await measured(['reindex', '--json'], env);
+    let finetune: Record<string, unknown> | undefined;
+    if (process.argv.includes('--finetune')) {
+      say(`reindexed in ${reindex.seconds} s; aisle finetune…`);
+      const { stdout, ...run } = await measured(['finetune', '--json'], env);
+      finetune = { ...run, summary: JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as unknown };
+      say(JSON.stringify(finetune));
+    }
     const pick = () => catalog.items[Math.floor(Math.random() * catalog.items.length)];
     const served: Array<Record<string, unknown>> = [];
     for (const ef of efs) {
@@ -204,8 +214,9 @@ async function main(): Promise<void> {
         bench: 'large-catalog',
         items: catalog.items.length,
         purchases: catalog.events,
-        import: imported,
-        reindex,
+        import: { seconds: imported.seconds, peakRssMb: imported.peakRssMb },
+        reindex: { seconds: reindex.seconds, peakRssMb: reindex.peakRssMb },
+        ...(finetune ? { finetune } : {}),
         served,
       })}\n`,
     );

@@ -265,6 +265,28 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(expected);
   });
 
+  it('sends new purchase signals to the thread as they are swapped in, not with the next list', async () => {
+    const worker = (thread() as unknown as { worker: Worker }).worker;
+    const posted: string[] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (m: { kind: string }, transfer?: readonly ArrayBuffer[]) => {
+      posted.push(m.kind);
+      post(m, transfer as ArrayBuffer[] | undefined);
+    };
+    try {
+      // A refresh swaps in the reloaded neighbours, then the new counts: each is sent as it is swapped in.
+      await onCtx.get(PurchaseSignalsService).refresh(AT);
+      expect(posted).toEqual(['signals', 'signals']);
+      const session = sessions[4];
+      const expected = comparable(await list(offCtx, session));
+      expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(expected);
+      // The list found the thread on the served signals already: nothing but its own request was sent.
+      expect(posted).toEqual(['signals', 'signals', 'gather']);
+    } finally {
+      worker.postMessage = post;
+    }
+  });
+
   it('closes a server whose thread is loading the index: the thread stops by itself, between two messages', async () => {
     const ctx = await boot('on');
     // The first session list starts the thread and sends it the catalog and the index to load.

@@ -34,6 +34,7 @@ const ERASURE_DELAY_MS = 100;
 export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('PurchaseSignals');
   private model = PurchaseSignals.empty();
+  private readonly swapListeners = new Set<(signals: PurchaseSignals) => void>();
   /** Generation of the co-purchase computation in `model` (null: none loaded). */
   private generation: string | null = null;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -136,6 +137,17 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
     return this.model;
   }
 
+  /** Calls `listener` with the signals each time new ones are swapped in; returns the unsubscribe. */
+  onSwap(listener: (signals: PurchaseSignals) => void): () => void {
+    this.swapListeners.add(listener);
+    return () => this.swapListeners.delete(listener);
+  }
+
+  private swap(next: PurchaseSignals): void {
+    this.model = next;
+    for (const l of this.swapListeners) l(next);
+  }
+
   /** Generation of the loaded co-purchase computation (null: none yet). */
   neighboursGeneration(): string | null {
     return this.generation;
@@ -145,14 +157,14 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
   async refresh(asOf = new Date()): Promise<PurchaseSignals> {
     // Both are mostly PostgreSQL time (hundreds of ms each on a full history): run them side by side.
     const [counts] = await Promise.all([this.buyerCounts(asOf), this.syncNeighbours(true)]);
-    this.model = this.model.withCounts(counts, asOf);
+    this.swap(this.model.withCounts(counts, asOf));
     return this.model;
   }
 
   /** Re-counts buyers; keeps the neighbours. */
   async refreshCounts(asOf = new Date()): Promise<void> {
     const counts = await this.buyerCounts(asOf);
-    this.model = this.model.withCounts(counts, asOf);
+    this.swap(this.model.withCounts(counts, asOf));
   }
 
   /** Loads the stored neighbours when their generation differs from the loaded one (or always, with `force`). */
@@ -165,7 +177,7 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
       const started = Date.now();
       const loaded = await this.store.load();
       if (!loaded) return;
-      this.model = this.model.withNeighbours(loaded.lists, loaded.transitions);
+      this.swap(this.model.withNeighbours(loaded.lists, loaded.transitions));
       this.generation = loaded.build.generation;
       this.logger.log(
         `co-purchase neighbours generation ${loaded.build.generation} (as of ${loaded.build.asOf.toISOString()}): ` +

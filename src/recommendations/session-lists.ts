@@ -71,6 +71,7 @@ export class SessionLists {
     private readonly thread?: SessionThread,
   ) {
     this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
+    if (thread) interactions.onSwap((signals) => thread.signalsServed(signals));
     // Synchronously with each change, before a request can read the changed snapshot.
     if (this.sets.enabled)
       snapshot.onChange((changed, ruleFields) =>

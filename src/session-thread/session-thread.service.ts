@@ -64,6 +64,8 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     { resolve: (p: PackedSet) => void; reject: (e: Error) => void }
   >();
   private sentSignals: PurchaseSignals | undefined;
+  /** The signals the server serves now (signalsServed); undefined until it names any. */
+  private latestSignals: PurchaseSignals | undefined;
   private sentLists: NeighbourLists | undefined;
   private sentTransitions: NeighbourLists | undefined;
   private sentIndex: string | undefined;
@@ -139,7 +141,10 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
       indexUsed === this.index &&
       name !== undefined &&
       this.index.current() !== undefined &&
-      this.waiting.size < MAX_IN_FLIGHT;
+      this.waiting.size < MAX_IN_FLIGHT &&
+      // A request that began before the signals were swapped gathers in-process: sent to the thread, its
+      // older signals would replace the newer ones there, neighbour lists and all, until the next list.
+      (this.latestSignals === undefined || signals === this.latestSignals);
     if (!usable) return this.countInProcess();
     this.sendIndex(name);
     if (name !== this.readyIndex) return this.countInProcess();
@@ -150,6 +155,16 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
       this.waiting.set(id, { resolve, reject });
       this.send({ kind: 'gather', id, request: { ...request, indexName: name } });
     });
+  }
+
+  /**
+   * The server serves these signals from now on: a running thread gets them at once rather than with the next
+   * session list. Their neighbour lists can take the thread seconds to unpack on a large catalog (6.1M
+   * neighbours for 100k items), and sent with a request every list behind it waited for that.
+   */
+  signalsServed(signals: PurchaseSignals): void {
+    this.latestSignals = signals;
+    if (this.worker && !this.closing) this.sendSignals(signals);
   }
 
   private countInProcess(): undefined {
