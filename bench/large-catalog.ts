@@ -10,7 +10,10 @@
  * FINETUNE_* settings pass through) and serves what it activated: the projected vectors and tuned blends a
  * large shop serves from its second day.
  *
+ * `--serve-only`: only the serving part, on the database the last run left (the fine-tuned one after `--finetune`).
+ *
  * Usage: npm run build && node dist/bench/large-catalog.js [--items 100000] [--ef-search 600,200,100] [--finetune]
+ *        [--serve-only]
  * (BENCH_SECONDS per route, default 10; BENCH_PG_URL for another PostgreSQL; BENCH_PORT, default 3900)
  */
 import { createHash } from 'node:crypto';
@@ -20,7 +23,22 @@ import * as path from 'node:path';
 import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import { load, type LoadResult } from './lib/load';
 import { treeRssMb } from './lib/process-rss';
-import { ONLINE_RETAIL, recreateDatabase, runCli, startServer } from './lib/server';
+import { Client } from 'pg';
+import { databaseExists, dbUrl, ONLINE_RETAIL, recreateDatabase, runCli, startServer } from './lib/server';
+
+const DB = 'aisle_bench_large';
+
+async function liveItems(url: string): Promise<string[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<{ id: string }>('SELECT id FROM items WHERE deleted_at IS NULL')).rows.map(
+      (r) => r.id,
+    );
+  } finally {
+    await c.end();
+  }
+}
 
 const COLOURS = ['red', 'blue', 'green', 'ivory', 'black', 'pink', 'grey', 'gold', 'silver', 'natural'];
 const SIZES = ['small', 'medium', 'large', 'mini', 'jumbo', 'set of 3', 'set of 6', 'xl', 'xxl', 'slim'];
@@ -148,34 +166,51 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-large-catalog-'));
   try {
-    say(`writing ${want} variant items and their purchases into ${dir}…`);
-    const catalog = await writeCatalog(dir, want);
-    const env = {
-      DATABASE_URL: await recreateDatabase('aisle_bench_large'),
-      DATA_DIR: path.join(dir, 'data'),
-    };
-    say(`${catalog.items.length} items, ${catalog.events} purchases; aisle import…`);
-    const imported = await measured(
-      [
-        'import',
-        '--items',
-        path.join(dir, 'items.ndjson'),
-        '--events',
-        path.join(dir, 'events.ndjson'),
-        '--json',
-      ],
-      env,
-    );
-    say(`imported in ${imported.seconds} s; aisle reindex…`);
-    const reindex = await measured(['reindex', '--json'], env);
-    let finetune: Record<string, unknown> | undefined;
-    if (process.argv.includes('--finetune')) {
-      say(`reindexed in ${reindex.seconds} s; aisle finetune…`);
-      const { stdout, ...run } = await measured(['finetune', '--json'], env);
-      finetune = { ...run, summary: JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as unknown };
-      say(JSON.stringify(finetune));
+    const serveOnly = process.argv.includes('--serve-only');
+    let steps: Record<string, unknown> = {};
+    let items: string[];
+    const env = { DATABASE_URL: dbUrl(DB), DATA_DIR: path.join(dir, 'data') };
+    if (serveOnly) {
+      if (!(await databaseExists(DB))) throw new Error(`--serve-only serves ${DB}: run without it first`);
+      items = await liveItems(env.DATABASE_URL);
+      say(
+        `--serve-only: ${items.length} items of ${DB} as the last run left them (its index is built at start)`,
+      );
+    } else {
+      say(`writing ${want} variant items and their purchases into ${dir}…`);
+      const catalog = await writeCatalog(dir, want);
+      items = catalog.items;
+      await recreateDatabase(DB);
+      say(`${catalog.items.length} items, ${catalog.events} purchases; aisle import…`);
+      const imported = await measured(
+        [
+          'import',
+          '--items',
+          path.join(dir, 'items.ndjson'),
+          '--events',
+          path.join(dir, 'events.ndjson'),
+          '--json',
+        ],
+        env,
+      );
+      say(`imported in ${imported.seconds} s; aisle reindex…`);
+      const reindex = await measured(['reindex', '--json'], env);
+      steps = {
+        purchases: catalog.events,
+        import: { seconds: imported.seconds, peakRssMb: imported.peakRssMb },
+        reindex: { seconds: reindex.seconds, peakRssMb: reindex.peakRssMb },
+      };
+      if (process.argv.includes('--finetune')) {
+        say(`reindexed in ${reindex.seconds} s; aisle finetune…`);
+        const { stdout, ...run } = await measured(['finetune', '--json'], env);
+        steps.finetune = {
+          ...run,
+          summary: JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as unknown,
+        };
+        say(JSON.stringify(steps.finetune));
+      }
     }
-    const pick = () => catalog.items[Math.floor(Math.random() * catalog.items.length)];
+    const pick = () => items[Math.floor(Math.random() * items.length)];
     const served: Array<Record<string, unknown>> = [];
     for (const ef of efs) {
       say(`aisle serve with INDEX_EF_SEARCH=${ef}…`);
@@ -212,11 +247,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({
         bench: 'large-catalog',
-        items: catalog.items.length,
-        purchases: catalog.events,
-        import: { seconds: imported.seconds, peakRssMb: imported.peakRssMb },
-        reindex: { seconds: reindex.seconds, peakRssMb: reindex.peakRssMb },
-        ...(finetune ? { finetune } : {}),
+        items: items.length,
+        ...steps,
         served,
       })}\n`,
     );
