@@ -265,13 +265,17 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(expected);
   });
 
-  it('sends new purchase signals to the thread as they are swapped in, not with the next list', async () => {
+  it('sends new purchase signals to the thread as they are swapped in, and gathers here until it has applied them', async () => {
     const worker = (thread() as unknown as { worker: Worker }).worker;
     const posted: string[] = [];
+    const held: Array<() => void> = [];
     const post = worker.postMessage.bind(worker);
+    // Signals messages are held back until released: the thread is "still unpacking" them meanwhile.
     worker.postMessage = (m: { kind: string }, transfer?: readonly ArrayBuffer[]) => {
       posted.push(m.kind);
-      post(m, transfer as ArrayBuffer[] | undefined);
+      const forward = () => post(m, transfer as ArrayBuffer[] | undefined);
+      if (m.kind === 'signals') held.push(forward);
+      else forward();
     };
     try {
       // A refresh swaps in the reloaded neighbours, then the new counts: each is sent as it is swapped in.
@@ -279,8 +283,24 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
       expect(posted).toEqual(['signals', 'signals']);
       const session = sessions[4];
       const expected = comparable(await list(offCtx, session));
-      expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(expected);
-      // The list found the thread on the served signals already: nothing but its own request was sent.
+      const before = thread().stats();
+      // Not applied yet: gathered here, with the same answer, and nothing is queued on the thread.
+      expect(comparable(await list(onCtx, session))).toEqual(expected);
+      expect(thread().stats()).toMatchObject({
+        onThread: before.onThread,
+        inProcess: before.inProcess + 1,
+      });
+      expect(posted).toEqual(['signals', 'signals']);
+      for (const forward of held) forward();
+      let onThread: RecommendationList | undefined;
+      for (let i = 0; i < 100 && !onThread; i++) {
+        const n = thread().stats().onThread;
+        const l = await list(onCtx, session);
+        if (thread().stats().onThread > n) onThread = l;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(onThread && comparable(onThread)).toEqual(expected);
+      // The lists sent no signals of their own: the thread had those the swap sent.
       expect(posted).toEqual(['signals', 'signals', 'gather']);
     } finally {
       worker.postMessage = post;

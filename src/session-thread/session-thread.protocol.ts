@@ -14,9 +14,10 @@ export type ToSessionThread =
   | { kind: 'items'; reset: boolean; entries: Array<[string, ItemMeta | null]> }
   /** Load the published index in `dir` (`name` is its directory name) and answer `index-ready` or `index-failed`. */
   | { kind: 'index'; name: string; dir: string }
-  /** The purchase signals; lists left out are the ones sent before. */
+  /** The purchase signals, answered by `signals-ready` with the same `seq`; lists left out are the ones sent before. */
   | {
       kind: 'signals';
+      seq: number;
       counts: ItemBuyerCounts[];
       asOf: number;
       lists?: NeighbourListsWire;
@@ -29,6 +30,8 @@ export type ToSessionThread =
 export type FromSessionThread =
   | { kind: 'index-ready'; name: string }
   | { kind: 'index-failed'; name: string; message: string }
+  /** The signals message `seq` is applied: gatherings from here on read those signals. */
+  | { kind: 'signals-ready'; seq: number }
   /** The request's candidates, packed (packed-set.ts) with the request's `session`. */
   | { kind: 'gathered'; id: number; packed: PackedSet }
   | { kind: 'gather-failed'; id: number; message: string }

@@ -31,7 +31,7 @@ const STOP_TIMEOUT_MS = 10_000;
 export interface SessionThreadStats {
   /**
    * `off` (SESSION_THREAD, or one core), `idle` (not started: a one-shot command that asked for no session list
-   * yet), `starting` (its first index not loaded yet), `ready`, `restarting` (after the thread stopped).
+   * yet), `starting` (its first index or signals not loaded yet), `ready`, `restarting` (after the thread stopped).
    */
   state: 'off' | 'idle' | 'starting' | 'ready' | 'restarting';
   /** The index the thread gathers from. */
@@ -64,6 +64,10 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     { resolve: (p: PackedSet) => void; reject: (e: Error) => void }
   >();
   private sentSignals: PurchaseSignals | undefined;
+  /** The signals the thread has applied (signals-ready), and those sent but not applied yet, by message seq. */
+  private readySignals: PurchaseSignals | undefined;
+  private readonly pendingSignals = new Map<number, PurchaseSignals>();
+  private signalsSeq = 0;
   /** The signals the server serves now (signalsServed); undefined until it names any. */
   private latestSignals: PurchaseSignals | undefined;
   private sentLists: NeighbourLists | undefined;
@@ -149,6 +153,9 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     this.sendIndex(name);
     if (name !== this.readyIndex) return this.countInProcess();
     this.sendSignals(signals);
+    // Until the thread has unpacked them (seconds for a large catalog's neighbour lists), lists are gathered
+    // here rather than queued behind the unpacking.
+    if (signals !== this.readySignals) return this.countInProcess();
     const id = this.nextId++;
     this.onThread += 1;
     return new Promise<PackedSet>((resolve, reject) => {
@@ -181,7 +188,8 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     this.unsubscribeIndex ??= this.index.onServed((name) => {
       if (this.worker && !this.closing) this.sendIndex(name);
     });
-    this.sentSignals = this.sentLists = this.sentTransitions = undefined;
+    this.sentSignals = this.sentLists = this.sentTransitions = this.readySignals = undefined;
+    this.pendingSignals.clear();
     this.sentIndex = this.readyIndex = undefined;
     const worker = startWorker(__dirname, 'session-thread.worker', undefined, __filename);
     this.worker = worker;
@@ -205,6 +213,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     this.sendItems('all');
     const name = this.index.currentName();
     if (name) this.sendIndex(name);
+    if (this.latestSignals) this.sendSignals(this.latestSignals);
   }
 
   /** Asks the thread to load the served index when it has not been asked for this one yet. */
@@ -217,11 +226,16 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private receive(m: FromSessionThread): void {
     switch (m.kind) {
       case 'index-ready':
-        if (m.name === this.sentIndex) {
-          this.readyIndex = m.name;
-          this.state = 'ready';
-        }
+        if (m.name === this.sentIndex) this.readyIndex = m.name;
+        this.updateReady();
         return;
+      case 'signals-ready': {
+        const applied = this.pendingSignals.get(m.seq);
+        for (const seq of this.pendingSignals.keys()) if (seq <= m.seq) this.pendingSignals.delete(seq);
+        if (applied) this.readySignals = applied;
+        this.updateReady();
+        return;
+      }
       case 'index-failed':
         this.logger.warn(`session thread could not load index ${m.name}: ${m.message}`);
         return;
@@ -237,6 +251,11 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       }
     }
+  }
+
+  /** `ready` once the thread has loaded an index and applied signals: it can gather from then on. */
+  private updateReady(): void {
+    if (this.readyIndex !== undefined && this.readySignals !== undefined) this.state = 'ready';
   }
 
   private send(m: ToSessionThread): void {
@@ -256,8 +275,11 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private sendSignals(signals: PurchaseSignals): void {
     if (signals === this.sentSignals) return;
     const p = signals.parts();
+    const seq = ++this.signalsSeq;
+    this.pendingSignals.set(seq, signals);
     this.send({
       kind: 'signals',
+      seq,
       counts: p.counts,
       asOf: p.asOf.getTime(),
       ...(p.lists !== this.sentLists ? { lists: p.lists.toWire() } : {}),

@@ -22,6 +22,7 @@ async function handle(m: ToSessionThread): Promise<void> {
       return;
     case 'signals':
       state.applySignals(m);
+      send({ kind: 'signals-ready', seq: m.seq });
       return;
     case 'index':
       try {

@@ -32,7 +32,7 @@ export class SessionThreadState {
     if (reset) this.tables.resetMeta((id) => this.items.get(id));
   }
 
-  applySignals(m: Omit<SignalsMessage, 'kind'>): void {
+  applySignals(m: Omit<SignalsMessage, 'kind' | 'seq'>): void {
     if (m.lists) this.lists = NeighbourLists.fromWire(m.lists);
     if (m.transitions) this.transitions = NeighbourLists.fromWire(m.transitions);
     this.useSignals(new PurchaseSignals(m.counts, this.lists, new Date(m.asOf), this.transitions));
