@@ -11,9 +11,12 @@
  * large shop serves from its second day.
  *
  * `--serve-only`: only the serving part, on the database the last run left (the fine-tuned one after `--finetune`).
+ * `--swap`: after the routes, carts 4 at a time while `aisle copurchase:refresh` stores a new co-purchase
+ * generation and the server loads and swaps it in (reports the carts' latency before and while it does: the
+ * slowest cart is how long the server's event loop stood still).
  *
  * Usage: npm run build && node dist/bench/large-catalog.js [--items 100000] [--ef-search 600,200,100] [--finetune]
- *        [--serve-only]
+ *        [--serve-only] [--swap]
  * (BENCH_SECONDS per route, default 10; BENCH_PG_URL for another PostgreSQL; BENCH_PORT, default 3900)
  */
 import { createHash } from 'node:crypto';
@@ -146,6 +149,85 @@ async function warmed(url: string): Promise<number> {
   return Math.round((Date.now() - t0) / 1000);
 }
 
+/** The co-purchase generation a server serves (GET /v1/admin/stats). */
+async function servedGeneration(url: string): Promise<string | null> {
+  const stats = (await (await fetch(`${url}/v1/admin/stats`)).json()) as {
+    copurchase: { generation: string | null };
+  };
+  return stats.copurchase.generation;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]) : 0;
+
+/**
+ * Random 10-item carts, 4 at a time: 20 s as they are, then while `aisle copurchase:refresh` computes and
+ * stores a new generation, until the server has swapped it in and 10 s more. Each phase's latency, slowest
+ * cart first.
+ */
+async function cartsDuringSwap(
+  url: string,
+  env: Record<string, string>,
+  pick: () => string,
+): Promise<Record<string, unknown>> {
+  let phase: 'before' | 'swap' = 'before';
+  const lat = { before: [] as number[], swap: [] as number[] };
+  let failed = 0;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const body = JSON.stringify({ itemIds: Array.from({ length: 10 }, pick) });
+      const at = phase;
+      const t0 = performance.now();
+      const r = await fetch(`${url}/v1/recommendations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      await r.arrayBuffer();
+      if (!r.ok) failed += 1;
+      lat[at].push(performance.now() - t0);
+    }
+  };
+  const loops = Array.from({ length: 4 }, loop);
+  try {
+    await new Promise((r) => setTimeout(r, 20_000));
+    const was = await servedGeneration(url);
+    phase = 'swap';
+    const t0 = Date.now();
+    say('aisle copurchase:refresh while carts are asked…');
+    await runCli(['copurchase:refresh', '--json'], env);
+    const stored = Date.now();
+    while ((await servedGeneration(url)) === was) {
+      if (Date.now() - stored > 300_000)
+        throw new Error('the server did not load the new generation in 300 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const swapped = Date.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const stats = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return {
+        carts: xs.length,
+        p50ms: percentile(sorted, 0.5),
+        p99ms: percentile(sorted, 0.99),
+        slowestMs: Math.round(sorted.at(-1) ?? 0),
+        over1s: xs.filter((x) => x > 1000).length,
+      };
+    };
+    return {
+      refreshSeconds: Math.round((stored - t0) / 1000),
+      loadedAfterStoreSeconds: Math.round((swapped - stored) / 100) / 10,
+      before: stats(lat.before),
+      duringSwap: stats(lat.swap),
+      non2xx: failed,
+    };
+  } finally {
+    stop = true;
+    await Promise.all(loops);
+  }
+}
+
 function summary(r: LoadResult, live?: number) {
   return {
     requestsPerSec: Math.round(r.requestsPerSec),
@@ -231,6 +313,9 @@ async function main(): Promise<void> {
             body: JSON.stringify({ itemIds: Array.from({ length: 10 }, pick) }),
           }),
         });
+        const swap = process.argv.includes('--swap')
+          ? await cartsDuringSwap(server.url, env, pick)
+          : undefined;
         served.push({
           efSearch: ef,
           warmSeconds,
@@ -238,6 +323,7 @@ async function main(): Promise<void> {
           live: summary(live),
           similar: summary(similar, live.requestsPerSec),
           carts: summary(carts, live.requestsPerSec),
+          ...(swap ? { swap } : {}),
         });
         say(JSON.stringify(served[served.length - 1]));
       } finally {

@@ -272,6 +272,13 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
       svc.neighboursGeneration() === generation ? true : undefined,
     );
     const evening = expectedFromFile(purchases, EVENING, new Set([DELETED]));
+    // Operators see which computation each replica serves.
+    const stats = await request(app.url).get('/v1/admin/stats');
+    expect(stats.body.copurchase).toEqual({
+      generation,
+      items: evening.itemIds.filter((_, j) => evening.offsets[j + 1] > evening.offsets[j]).length,
+      transitionItems: svc.current().transitionItems,
+    });
     const changed = evening.itemIds.filter((id, j) => {
       const want = [...evening.neighbors.subarray(evening.offsets[j], evening.offsets[j + 1])].map(
         (i) => evening.itemIds[i],

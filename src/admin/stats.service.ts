@@ -7,6 +7,7 @@ import { ModelActivationService } from '../training/model-activation.service';
 import { IndexService } from '../vector-index/index.service';
 import { RecommendationWarmer } from '../recommendations/recommendation-warmer';
 import { RecommendationsService } from '../recommendations/recommendations.service';
+import { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
 import { SessionThread } from '../session-thread/session-thread.service';
 
 /** Counts for GET /v1/admin/stats, with the served index and the active model. */
@@ -21,6 +22,7 @@ export class StatsService {
     private readonly learning: LearningEvents,
     private readonly sessionThread: SessionThread,
     private readonly recs: RecommendationsService,
+    private readonly signals: PurchaseSignalsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,6 +51,12 @@ export class StatsService {
       listCache: this.warmer.enabled ? this.warmer.status() : null,
       // What counts as "bought" for the learned signals (LEARN_FROM and, under auto, what the shop has sent).
       learnsFrom: { setting: this.config.learnFrom, minShare: this.config.learnFromMinShare, types: learned },
+      // Which co-purchase computation this process serves: replicas on one database converge on the same one.
+      copurchase: {
+        generation: this.signals.neighboursGeneration(),
+        items: this.signals.current().neighbourItems,
+        transitionItems: this.signals.current().transitionItems,
+      },
       // Where session lists gather their candidates (SESSION_THREAD): how many on the thread, how many in-process.
       sessionThread: this.sessionThread.stats(),
       // Session candidate sets held for repeated carts (RECS_SESSION_CACHE_MAX_BYTES): entries, bytes, hits, misses.

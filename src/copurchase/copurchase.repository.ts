@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import { NeighbourLists } from '../ranking/neighbour-lists';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DenseIds } from '../ranking/dense-ids';
+import { NeighbourLists, shared } from '../ranking/neighbour-lists';
 
 /** What the neighbours table currently holds. */
 export interface CopurchaseBuild {
@@ -125,22 +126,8 @@ export class CopurchaseRepository {
         await runner.commitTransaction();
         return null;
       }
-      // One row per item with its list in rank order: a few thousand rows instead of hundreds of thousands.
-      // JSON rather than arrays: the driver hands json to the native JSON.parse, but parses array text in JS,
-      // which for a full catalog's lists took most of the load time on the event loop.
-      type ListRow = { item_id: string; ids: string[]; sims: number[] };
-      const lists = listsOf(
-        (await runner.query(
-          `SELECT item_id, json_agg(neighbour_id ORDER BY rank) AS ids, json_agg(similarity ORDER BY rank) AS sims
-           FROM item_neighbours GROUP BY item_id ORDER BY item_id`,
-        )) as ListRow[],
-      );
-      const transitions = listsOf(
-        (await runner.query(
-          `SELECT item_id, json_agg(next_id ORDER BY rank) AS ids, json_agg(probability ORDER BY rank) AS sims
-           FROM item_transitions GROUP BY item_id ORDER BY item_id`,
-        )) as ListRow[],
-      );
+      const lists = await loadLists(runner, 'item_neighbours', 'neighbour_id', 'similarity');
+      const transitions = await loadLists(runner, 'item_transitions', 'next_id', 'probability');
       await runner.commitTransaction();
       return { build: toBuild(builds[0]), lists, transitions };
     } finally {
@@ -150,27 +137,52 @@ export class CopurchaseRepository {
   }
 }
 
+/** Neighbours numbered between two turns of the event loop while a load numbers them (~20 ms of work). */
+const NUMBERED_PER_TURN = 100_000;
+
 /**
- * One row per item with its list in rank order: a few thousand rows instead of hundreds of thousands. JSON
- * rather than arrays: the driver hands json to the native JSON.parse, but parses array text in JS, which for a
- * full catalog's lists took most of the load time on the event loop.
+ * One table's lists: one row per item with its list in rank order (a few thousand rows instead of hundreds of
+ * thousands), each neighbour numbered here as the lists hold them. On a large shop that is millions of string
+ * lookups, so they are done a slice at a time with requests served in between: done in one go, they held the
+ * event loop for seconds at every load. JSON rather than arrays: the driver hands json to the native
+ * JSON.parse, but parses array text in JS.
  */
-function listsOf(rows: Array<{ item_id: string; ids: string[]; sims: number[] }>): NeighbourLists {
+async function loadLists(
+  runner: QueryRunner,
+  table: string,
+  other: string,
+  value: string,
+): Promise<NeighbourLists> {
+  const rows = (await runner.query(
+    `SELECT item_id, json_agg(${other} ORDER BY rank) AS ids, json_agg(${value} ORDER BY rank) AS sims
+       FROM ${table} GROUP BY item_id ORDER BY item_id`,
+  )) as Array<{ item_id: string; ids: string[]; sims: number[] }>;
+  await yieldToRequests();
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, k) => (offsets[k + 1] = offsets[k] + r.ids.length));
-  const ids: string[] = [];
-  const sims = new Float32Array(offsets[rows.length]);
-  rows.forEach((r, k) => {
-    for (const id of r.ids) ids.push(id);
-    sims.set(r.sims, offsets[k]);
-  });
-  return NeighbourLists.fromCsr(
-    rows.map((r) => r.item_id),
-    offsets,
-    ids,
-    sims,
-  );
+  const numbering = new DenseIds();
+  const numbered = shared.int32(offsets[rows.length]);
+  const sims = shared.float32(offsets[rows.length]);
+  let sinceTurn = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const { ids } = rows[k];
+    const at = offsets[k];
+    for (let j = 0; j < ids.length; j++) numbered[at + j] = numbering.intern(ids[j]);
+    sims.set(rows[k].sims, at);
+    sinceTurn += ids.length;
+    if (sinceTurn >= NUMBERED_PER_TURN) {
+      sinceTurn = 0;
+      await yieldToRequests();
+    }
+  }
+  const items = rows.map((r) => r.item_id);
+  rows.length = 0;
+  await yieldToRequests();
+  return NeighbourLists.fromRows(items, offsets, numbering.ids, numbered, sims);
 }
+
+/** Lets waiting requests run between the steps of a load that takes the event loop for a while. */
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Writes a CSR computation into `table (item, rank, other, value)` in chunks of `chunkRows`. */
 async function writeCsr(

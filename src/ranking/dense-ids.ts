@@ -7,6 +7,14 @@ export class DenseIds {
   /** The ids by number. */
   readonly ids: string[] = [];
 
+  /** `ids` numbered in their order (each must appear once). */
+  static of(ids: readonly string[]): DenseIds {
+    const d = new DenseIds();
+    for (const id of ids) d.intern(id);
+    if (d.size !== ids.length) throw new Error('DenseIds.of: an id appears twice');
+    return d;
+  }
+
   /** The number of `id`, giving it the next free one when it has none. */
   intern(id: string): number {
     let n = this.numbers.get(id);

@@ -16,22 +16,28 @@ const PAIRS: Array<[string, string]> = [
   ['u4', 'd'],
 ];
 
+/** An item's neighbour ids in list order. */
+const idsOf = (lists: NeighbourLists, id: string) => {
+  const { rows, idOfRow } = lists.of(id);
+  return Array.from(rows, (r) => idOfRow[r]);
+};
+
 describe('NeighbourLists', () => {
   it('keeps the kNN order and similarities (as float32) as parallel arrays', () => {
     const knn = buildItemKnn(buildPurchaseMatrix(bought(PAIRS)));
     const lists = NeighbourLists.fromKnn(knn);
-    expect([...lists.of('a').ids]).toEqual(['b', 'c']);
+    expect(idsOf(lists, 'a')).toEqual(['b', 'c']);
     // cos(a, b) = 2 / sqrt(3 · 2); cos(a, c) = 1 / sqrt(3 · 1)
     expect(lists.of('a').sims[0]).toBeCloseTo(2 / Math.sqrt(6), 6);
     expect(lists.of('a').sims[1]).toBeCloseTo(1 / Math.sqrt(3), 6);
     expect(lists.of('a').sims).toBeInstanceOf(Float32Array);
-    expect([...lists.of('c').ids]).toEqual(['a']);
+    expect(idsOf(lists, 'c')).toEqual(['a']);
     expect(lists.size).toBe(3);
   });
 
   it('answers an unknown or neighbourless item with empty arrays, and never allocates per lookup', () => {
     const lists = NeighbourLists.fromKnn(buildItemKnn(buildPurchaseMatrix(bought(PAIRS))));
-    expect(lists.of('d').ids).toHaveLength(0);
+    expect(lists.of('d').rows).toHaveLength(0);
     expect(lists.of('nope').sims).toHaveLength(0);
     expect(lists.of('a')).toBe(lists.of('a'));
     expect(lists.of('nope')).toBe(lists.of('d'));
@@ -47,13 +53,39 @@ describe('NeighbourLists', () => {
     expect(there.size).toBe(lists.size);
     for (const id of ['a', 'b', 'c', 'd', 'nope']) {
       const [x, y] = [lists.of(id), there.of(id)];
-      expect([...y.ids]).toEqual([...x.ids]);
+      expect(idsOf(there, id)).toEqual(idsOf(lists, id));
       expect([...y.sims]).toEqual([...x.sims]);
       expect([...y.rows]).toEqual([...x.rows]);
       expect([...y.ranks]).toEqual([...x.ranks]);
     }
     expect(there.idOfRow).toEqual(lists.idOfRow);
     expect(NeighbourLists.fromWire(structuredClone(NeighbourLists.EMPTY.toWire())).size).toBe(0);
+  });
+  it('from rows numbered elsewhere (in any order): the same lists, with ranks in code-unit order', () => {
+    // Lists of items x and y over neighbours numbered b, B, c (as a locale collation would order them), which
+    // is not code-unit order (B < b < c): ties must still be broken by code units, as fromCsr does.
+    const idOfRow = ['b', 'B', 'c'];
+    const offsets = Int32Array.of(0, 2, 3);
+    const rows = Int32Array.of(2, 1, 0);
+    const sims = Float32Array.of(0.5, 0.25, 1);
+    const numbered = NeighbourLists.fromRows(['x', 'y'], offsets, idOfRow, rows, sims);
+    const named = NeighbourLists.fromCsr(['x', 'y'], offsets, ['c', 'B', 'b'], sims);
+    for (const id of ['x', 'y', 'z']) {
+      expect(idsOf(numbered, id)).toEqual(idsOf(named, id));
+      expect([...numbered.of(id).ids]).toEqual(idsOf(named, id));
+      expect([...numbered.of(id).sims]).toEqual([...named.of(id).sims]);
+    }
+    const rankOf = (lists: NeighbourLists, id: string) => {
+      const { rows: own, ranks, idOfRow: names } = lists.of(id === 'b' ? 'y' : 'x');
+      return ranks[Array.from(own, (r) => names[r]).indexOf(id)];
+    };
+    expect(['B', 'b', 'c'].map((id) => rankOf(numbered, id))).toEqual([0, 1, 2]);
+    expect(['B', 'b', 'c'].map((id) => rankOf(named, id))).toEqual([0, 1, 2]);
+    // Built lists live in shared memory: a thread they are posted to reads them without a copy.
+    const wire = numbered.toWire();
+    for (const a of [wire.offsets, wire.rows, wire.sims, wire.ranks])
+      expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(idsOf(NeighbourLists.fromWire(structuredClone(wire)), 'x')).toEqual(['c', 'B']);
   });
 });
 
@@ -72,9 +104,9 @@ describe('PurchaseSignals', () => {
     expect(m.buyersOf('a')).toBe(3);
     expect(m.buyersOf('zzz')).toBe(0);
     // u1's purchases are 40 days old: outside the 30-day trending window.
-    expect(m.recentBuyers.get('a')).toBe(2);
+    expect(m.recentBuyersOf('a')).toBe(2);
     expect(m.trending).toEqual(['a', 'b', 'c', 'd']);
-    expect([...m.neighbours('a')].map(([id]) => id)).toEqual([...m.neighboursOf('a').ids]);
+    expect([...m.neighbours('a')].map(([id]) => id)).toEqual(['b', 'c']);
   });
 
   it('numbers its items densely and holds what the ranking reads of each by that row', () => {
@@ -112,7 +144,10 @@ describe('PurchaseSignals', () => {
     expect(bare.neighbourItems).toBe(0);
     expect(bare.popular).toEqual(m.popular);
     expect(bare.buyersOf('a')).toBe(3);
-    expect(bare.recentBuyers).toEqual(m.recentBuyers);
+    const recent = (x: PurchaseSignals) => ['a', 'b', 'c', 'd'].map((id) => x.recentBuyersOf(id));
+    expect(recent(bare)).toEqual([2, 1, 1, 1]);
+    expect(recent(m)).toEqual([2, 1, 1, 1]);
+    expect(bare.trending).toEqual(m.trending);
   });
 
   it('re-order rate: the share of buyers who bought an item more than once, pulled towards the shop rate', () => {

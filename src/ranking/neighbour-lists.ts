@@ -3,6 +3,7 @@ import type { ItemKnnModel } from './item-knn';
 
 /** The co-purchase neighbours of one item, most similar first, as parallel arrays. */
 export interface ItemNeighbours {
+  /** The neighbour ids in list order: made when first read (the ranking reads rows, see idOfRow). */
   readonly ids: readonly string[];
   readonly sims: Float32Array;
   /** The neighbours as dense row numbers (NeighbourLists.idOfRow), for scratch-array accumulation. */
@@ -12,6 +13,12 @@ export interface ItemNeighbours {
    * and comparing these is far cheaper than comparing the strings (sums of similarities tie often).
    */
   readonly ranks: Int32Array;
+  /**
+   * The id of each row, for the whole lists (NeighbourLists.idOfRow): neighbour k is `idOfRow[rows[k]]`. One
+   * array for every list rather than an id array per list, which on a large shop was millions of entries
+   * built on the event loop each time a computation was loaded.
+   */
+  readonly idOfRow: readonly string[];
 }
 
 const NONE: ItemNeighbours = Object.freeze({
@@ -19,13 +26,15 @@ const NONE: ItemNeighbours = Object.freeze({
   sims: new Float32Array(0),
   rows: new Int32Array(0),
   ranks: new Int32Array(0),
+  idOfRow: Object.freeze([] as string[]),
 });
 
 /**
  * NeighbourLists as structured-clonable data, in CSR form: item `items[k]`'s neighbours are the rows
  * `offsets[k] .. offsets[k+1]` of the flat arrays, and `ids` names each neighbour row. A neighbour is a row
  * number here, not its id: a clone of the lists by item would copy a string per neighbour (millions on a large
- * shop) into every thread that receives them.
+ * shop) into every thread that receives them. The flat arrays live in shared memory (see `shared`), so a thread
+ * that receives them reads the same memory rather than a copy.
  */
 export interface NeighbourListsWire {
   items: readonly string[];
@@ -37,17 +46,35 @@ export interface NeighbourListsWire {
 }
 
 /**
- * Every item's neighbour list, sliced once when loaded so a lookup on the request path is one map access and
- * allocates nothing (the personalised list asks for up to a hundred history items per request).
+ * Typed arrays over shared memory. Lists are never written once built, so every thread can read one copy:
+ * posting them to the session thread or a fine-tune worker copies nothing (on a large shop, ~150 MB that the
+ * event loop used to copy and the receiving thread to hold twice).
+ */
+export const shared = {
+  int32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
+  float32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
+};
+
+/**
+ * Every item's neighbour list. A lookup on the request path is one map access and allocates nothing after an
+ * item's first (the personalised list asks for up to a hundred history items per request); the per-item views
+ * are made on first use, so loading a large shop's lists builds no object per item on the event loop.
  */
 export class NeighbourLists {
+  /** Each item's place k in the CSR arrays. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly views: Array<ItemNeighbours | undefined>;
+
   private constructor(
-    private readonly lists: ReadonlyMap<string, ItemNeighbours>,
     /** Every id that is some item's neighbour, numbered by row. */
     private readonly rows: DenseIds,
     /** The same lists in CSR form (the wire's, without `ids`). */
     private readonly csr: Omit<NeighbourListsWire, 'ids'>,
-  ) {}
+  ) {
+    const { items, offsets } = csr;
+    for (let k = 0; k < items.length; k++) if (offsets[k + 1] > offsets[k]) this.slotOf.set(items[k], k);
+    this.views = new Array<ItemNeighbours | undefined>(items.length);
+  }
 
   static readonly EMPTY = NeighbourLists.fromCsr([], Int32Array.of(0), [], new Float32Array(0));
 
@@ -69,39 +96,40 @@ export class NeighbourLists {
     sims: Float32Array,
   ): NeighbourLists {
     const numbering = new DenseIds();
-    const rows = Int32Array.from(neighbourIds, (id) => numbering.intern(id));
-    const byId = numbering.ids
-      .map((_, r) => r)
-      .sort((a, b) => {
-        const x = numbering.ids[a];
-        const y = numbering.ids[b];
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-    const rankOfRow = new Int32Array(byId.length);
-    byId.forEach((r, rank) => (rankOfRow[r] = rank));
-    const ranks = Int32Array.from(rows, (r) => rankOfRow[r]);
-    return NeighbourLists.sliced({ items: itemIds, offsets, sims, rows, ranks }, numbering);
+    const rows = shared.int32(neighbourIds.length);
+    for (let p = 0; p < neighbourIds.length; p++) rows[p] = numbering.intern(neighbourIds[p]);
+    return NeighbourLists.fromRows(itemIds, offsets, numbering.ids, rows, sims);
   }
 
-  /** The lists by item over CSR arrays, each list's ids the numbering's own strings. */
-  private static sliced(csr: Omit<NeighbourListsWire, 'ids'>, numbering: DenseIds): NeighbourLists {
-    const { items, offsets, sims, rows, ranks } = csr;
-    const idOf = numbering.ids;
-    const lists = new Map<string, ItemNeighbours>();
-    items.forEach((id, k) => {
-      const from = offsets[k];
-      const to = offsets[k + 1];
-      if (to > from) {
-        const own = rows.subarray(from, to);
-        lists.set(id, {
-          ids: Array.from(own, (r) => idOf[r]),
-          sims: sims.subarray(from, to),
-          rows: own,
-          ranks: ranks.subarray(from, to),
-        });
-      }
+  /**
+   * From CSR arrays whose neighbours are already numbered, in any order: item k's neighbours are the rows
+   * `rows[offsets[k] .. offsets[k+1])`, and row r is `idOfRow[r]` (each id once). A load from the database
+   * numbers them as it reads, a slice at a time between requests; no string per neighbour is looked up here.
+   */
+  static fromRows(
+    itemIds: readonly string[],
+    offsets: Int32Array,
+    idOfRow: readonly string[],
+    rows: Int32Array,
+    sims: Float32Array,
+  ): NeighbourLists {
+    const numbering = DenseIds.of(idOfRow);
+    const byId = Array.from(idOfRow, (_, r) => r).sort((a, b) => {
+      const x = idOfRow[a];
+      const y = idOfRow[b];
+      return x < y ? -1 : x > y ? 1 : 0;
     });
-    return new NeighbourLists(lists, numbering, csr);
+    const rankOfRow = new Int32Array(byId.length);
+    for (let rank = 0; rank < byId.length; rank++) rankOfRow[byId[rank]] = rank;
+    const ranks = shared.int32(rows.length);
+    for (let p = 0; p < rows.length; p++) ranks[p] = rankOfRow[rows[p]];
+    return new NeighbourLists(numbering, {
+      items: itemIds,
+      offsets: sharedCopy(offsets),
+      sims: sharedCopy(sims),
+      rows: sharedCopy(rows),
+      ranks,
+    });
   }
 
   /** From an in-memory kNN build (similarities narrowed to float32, as the table stores them). */
@@ -115,7 +143,7 @@ export class NeighbourLists {
   }
 
   get size(): number {
-    return this.lists.size;
+    return this.slotOf.size;
   }
 
   /** The lists as plain data for another thread (structured clone); `fromWire` there gives the same lists. */
@@ -124,12 +152,39 @@ export class NeighbourLists {
   }
 
   static fromWire(w: NeighbourListsWire): NeighbourLists {
-    const rows = new DenseIds();
-    for (const id of w.ids) rows.intern(id);
-    return NeighbourLists.sliced(w, rows);
+    const { ids, ...csr } = w;
+    return new NeighbourLists(DenseIds.of(ids), csr);
   }
 
   of(id: string): ItemNeighbours {
-    return this.lists.get(id) ?? NONE;
+    const k = this.slotOf.get(id);
+    if (k === undefined) return NONE;
+    return (this.views[k] ??= this.view(k));
   }
+
+  private view(k: number): ItemNeighbours {
+    const { offsets, sims, rows, ranks } = this.csr;
+    const from = offsets[k];
+    const to = offsets[k + 1];
+    const idOfRow = this.rows.ids;
+    const own = rows.subarray(from, to);
+    let ids: string[] | undefined;
+    return {
+      get ids() {
+        return (ids ??= Array.from(own, (r) => idOfRow[r]));
+      },
+      sims: sims.subarray(from, to),
+      rows: own,
+      ranks: ranks.subarray(from, to),
+      idOfRow,
+    };
+  }
+}
+
+/** `a` itself when it already lives in shared memory, else a copy that does. */
+function sharedCopy<T extends Int32Array | Float32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const copy = (a instanceof Int32Array ? shared.int32(a.length) : shared.float32(a.length)) as T;
+  copy.set(a);
+  return copy;
 }

@@ -58,9 +58,6 @@ export interface CoPurchaseScores {
  * binary user×item matrix, top 100 per item) — the same definition as the itemknn baseline of evaluation.md.
  */
 export class PurchaseSignals {
-  readonly buyers = new Map<string, number>();
-  readonly recentBuyers = new Map<string, number>();
-  readonly repeatBuyers = new Map<string, number>();
   /** Share of all (buyer, item) pairs with more than one purchase: the prior of `reorderRate`. */
   readonly shopReorderRate: number;
   /** Item ids by distinct buyers descending, then id. */
@@ -76,7 +73,12 @@ export class PurchaseSignals {
    * log(1 + recent buyers), the re-order rate, and the item's row in the co-purchase lists (−1: none).
    */
   private readonly rows = new DenseIds();
+  /** Rows 0 … counted−1 are the items the counts name (with buyers or recent buyers); the rest only neighbours. */
+  private readonly counted: number;
   readonly buyersAt: Float64Array;
+  /** Distinct buyers in the trending window, and buyers who bought more than once. */
+  readonly recentBuyersAt: Float64Array;
+  readonly repeatBuyersAt: Float64Array;
   readonly logBuyersAt: Float64Array;
   readonly logRecentBuyersAt: Float64Array;
   readonly reorderRateAt: Float64Array;
@@ -95,43 +97,55 @@ export class PurchaseSignals {
     /** "After A, shoppers took B": first-order transitions between consecutive baskets (see transitions.ts). */
     private readonly transitionLists: NeighbourLists = NeighbourLists.EMPTY,
   ) {
+    // Every step is a pass over typed arrays by row, with one string lookup per item at most: on a large shop
+    // (100k items) this runs on the event loop at every popularity refresh and every co-purchase load.
     let buyerSum = 0;
     let repeatSum = 0;
-    for (const c of counts) {
-      if (c.buyers > 0) this.buyers.set(c.itemId, c.buyers);
-      if (c.recentBuyers > 0) this.recentBuyers.set(c.itemId, c.recentBuyers);
-      if (c.repeatBuyers > 0) this.repeatBuyers.set(c.itemId, c.repeatBuyers);
+    const rowOfCount = new Int32Array(counts.length).fill(-1);
+    counts.forEach((c, k) => {
+      if (c.buyers > 0 || c.recentBuyers > 0) rowOfCount[k] = this.rows.intern(c.itemId);
       buyerSum += c.buyers;
       repeatSum += c.repeatBuyers;
-    }
+    });
     this.shopReorderRate = buyerSum > 0 ? repeatSum / buyerSum : 0;
-    this.popular = [...this.buyers.keys()].sort(
-      (a, b) => this.buyers.get(b)! - this.buyers.get(a)! || compareIds(a, b),
-    );
-    this.trending = [...this.recentBuyers.keys()].sort(
-      (a, b) => this.recentBuyers.get(b)! - this.recentBuyers.get(a)! || (a < b ? -1 : 1),
-    );
-
-    for (const c of counts) if (c.buyers > 0 || c.recentBuyers > 0) this.rows.intern(c.itemId);
-    this.itemRowOfListRow = Int32Array.from(lists.idOfRow, (id) => this.rows.intern(id));
+    this.counted = this.rows.size;
+    this.itemRowOfListRow = new Int32Array(lists.idOfRow.length);
+    lists.idOfRow.forEach((id, r) => (this.itemRowOfListRow[r] = this.rows.intern(id)));
     const n = this.rows.size;
     this.buyersAt = new Float64Array(n);
-    this.logBuyersAt = new Float64Array(n);
-    this.logRecentBuyersAt = new Float64Array(n);
-    this.reorderRateAt = new Float64Array(n);
-    this.listRowAt = new Int32Array(n);
-    this.transitionRowAt = new Int32Array(n);
-    this.rows.ids.forEach((id, r) => {
-      this.buyersAt[r] = this.buyersOf(id);
-      this.logBuyersAt[r] = Math.log1p(this.buyersOf(id));
-      this.logRecentBuyersAt[r] = Math.log1p(this.recentBuyersOf(id));
-      this.reorderRateAt[r] = this.reorderRate(id);
-      this.listRowAt[r] = lists.rowOf(id);
-      this.transitionRowAt[r] = transitionLists.rowOf(id);
+    this.recentBuyersAt = new Float64Array(n);
+    this.repeatBuyersAt = new Float64Array(n);
+    // An item counted twice has what its last count says.
+    counts.forEach((c, k) => {
+      const r = rowOfCount[k];
+      if (r < 0) return;
+      this.buyersAt[r] = c.buyers;
+      this.recentBuyersAt[r] = c.recentBuyers;
+      this.repeatBuyersAt[r] = c.repeatBuyers;
     });
-    this.transitionItemRows = Int32Array.from(transitionLists.idOfRow, (id) => this.rows.numberOf(id));
-    this.popularRows = Int32Array.from(this.popular, (id) => this.rows.numberOf(id));
-    this.trendingRows = Int32Array.from(this.trending, (id) => this.rows.numberOf(id));
+    this.logBuyersAt = this.buyersAt.map(Math.log1p);
+    this.logRecentBuyersAt = this.recentBuyersAt.map(Math.log1p);
+    this.reorderRateAt = this.buyersAt.map((buyers, r) => this.reorderRateOf(buyers, this.repeatBuyersAt[r]));
+    this.listRowAt = new Int32Array(n).fill(-1);
+    for (let r = 0; r < this.itemRowOfListRow.length; r++) this.listRowAt[this.itemRowOfListRow[r]] = r;
+    this.transitionRowAt = new Int32Array(n).fill(-1);
+    this.transitionItemRows = new Int32Array(transitionLists.idOfRow.length);
+    transitionLists.idOfRow.forEach((id, r) => {
+      const itemRow = this.rows.numberOf(id);
+      this.transitionItemRows[r] = itemRow;
+      if (itemRow >= 0) this.transitionRowAt[itemRow] = r;
+    });
+    // By count descending, then id: sorting rows by the typed arrays rather than ids through the maps.
+    const byCount = (values: Float64Array, ties: (a: number, b: number) => number) => {
+      const rows: number[] = [];
+      for (let r = 0; r < this.counted; r++) if (values[r] > 0) rows.push(r);
+      return Int32Array.from(rows.sort((a, b) => values[b] - values[a] || ties(a, b)));
+    };
+    const ids = this.rows.ids;
+    this.popularRows = byCount(this.buyersAt, (a, b) => compareIds(ids[a], ids[b]));
+    this.trendingRows = byCount(this.recentBuyersAt, (a, b) => (ids[a] < ids[b] ? -1 : 1));
+    this.popular = Array.from(this.popularRows, (r) => ids[r]);
+    this.trending = Array.from(this.trendingRows, (r) => ids[r]);
   }
 
   /** Every item with a row, by row (see rowOf). */
@@ -237,17 +251,22 @@ export class PurchaseSignals {
    * towards the shop's rate for thinly sold items. Consumables score high, one-off purchases low.
    */
   reorderRate(id: string): number {
-    const buyers = this.buyersOf(id);
-    const repeat = this.repeatBuyers.get(id) ?? 0;
+    const r = this.rows.numberOf(id);
+    return r < 0 ? this.reorderRateOf(0, 0) : this.reorderRateAt[r];
+  }
+
+  private reorderRateOf(buyers: number, repeat: number): number {
     return (repeat + REORDER_PRIOR_BUYERS * this.shopReorderRate) / (buyers + REORDER_PRIOR_BUYERS);
   }
 
   recentBuyersOf(id: string): number {
-    return this.recentBuyers.get(id) ?? 0;
+    const r = this.rows.numberOf(id);
+    return r < 0 ? 0 : this.recentBuyersAt[r];
   }
 
   buyersOf(id: string): number {
-    return this.buyers.get(id) ?? 0;
+    const r = this.rows.numberOf(id);
+    return r < 0 ? 0 : this.buyersAt[r];
   }
 
   /** Co-purchase neighbours of an item, most similar first, as parallel arrays (no allocation per call). */
@@ -345,18 +364,17 @@ export class PurchaseSignals {
 
   /** Co-purchase neighbours of an item with their cosine similarity. */
   *neighbours(id: string): Generator<[string, number]> {
-    const { ids, sims } = this.lists.of(id);
-    for (let k = 0; k < ids.length; k++) yield [ids[k], sims[k]];
+    const { rows, sims, idOfRow } = this.lists.of(id);
+    for (let k = 0; k < rows.length; k++) yield [idOfRow[rows[k]], sims[k]];
   }
 
   /** The counts, in row order: a model made of them (and the same lists) numbers every item alike. */
   private counts(): ItemBuyerCounts[] {
-    const ids = this.rows.ids.filter((id) => this.buyers.has(id) || this.recentBuyers.has(id));
-    return ids.map((itemId) => ({
+    return this.rows.ids.slice(0, this.counted).map((itemId, r) => ({
       itemId,
-      buyers: this.buyersOf(itemId),
-      recentBuyers: this.recentBuyers.get(itemId) ?? 0,
-      repeatBuyers: this.repeatBuyers.get(itemId) ?? 0,
+      buyers: this.buyersAt[r],
+      recentBuyers: this.recentBuyersAt[r],
+      repeatBuyers: this.repeatBuyersAt[r],
     }));
   }
 }

@@ -6,8 +6,11 @@ const ID_ORDER = ['X', 'Y', 'a', 'b', 'c', 'd', 'e'].sort();
 
 /** A neighbour list over rows named by the test (the row numbers stand for a source's dense numbering). */
 function list(entries: Array<[string, number, number]>): ItemNeighbours {
+  const idOfRow: string[] = [];
+  for (const [id, row] of entries) idOfRow[row] = id;
   return {
     ids: entries.map(([id]) => id),
+    idOfRow,
     ranks: Int32Array.from(entries.map(([id]) => ID_ORDER.indexOf(id))),
     rows: Int32Array.from(entries.map(([, row]) => row)),
     sims: Float32Array.from(entries.map(([, , sim]) => sim)),

@@ -43,7 +43,7 @@ export class SessionSums {
 
   /** Adds session item `s` (weighed `d`) with its neighbour list. */
   add(s: number, d: number, list: ItemNeighbours): void {
-    const { rows, sims, ids, ranks } = list;
+    const { rows, sims, idOfRow, ranks } = list;
     const n = rows.length;
     // Room for every row and every first touch up front, so that the loop reads the arrays from locals: with a
     // possible reallocation inside it, each iteration read every array from the object again.
@@ -67,7 +67,7 @@ export class SessionSums {
         sum[r] = v;
         best[r] = v;
         via[r] = s;
-        idOf[r] = ids[k];
+        idOf[r] = idOfRow[r];
         rankOf[r] = ranks[k];
         touched[count++] = r;
       } else {

@@ -226,11 +226,15 @@ export function tuneForModel(input: GateInput): GateResult {
   const disc = tuneBlend(discovery, { ...nb.weights, repeat: 0, reorder: 0 });
   // Cold start: a never-sold item is scored as if it had the median item's buyers. The validation window
   // rarely contains new items, so tuning alone would bury them (log(1 + 0) = 0 under the popularity term).
-  const sold = [...model.buyers.values()].filter((b) => b > 0).sort((a, b) => a - b);
+  const sold = Array.from(model.buyersAt)
+    .filter((b) => b > 0)
+    .sort((a, b) => a - b);
   const medianLogPop = sold.length ? Math.log1p(sold[Math.floor(sold.length / 2)]) : 0;
   // Likewise for the trending term: a new arrival counts as much as the median item selling lately, or the
   // trend weight alone would bury every new item under this month's sellers.
-  const selling = [...model.recentBuyers.values()].filter((b) => b > 0).sort((a, b) => a - b);
+  const selling = Array.from(model.recentBuyersAt)
+    .filter((b) => b > 0)
+    .sort((a, b) => a - b);
   const medianLogTrend = selling.length ? Math.log1p(selling[Math.floor(selling.length / 2)]) : 0;
   const withPrior = (w: BlendWeights): BlendWeights => ({
     ...w,
