@@ -12,6 +12,7 @@ import {
   SESSION_LIMITS,
   SESSION_VECTOR_EF,
   sessionDecay,
+  SessionSetScratch,
   type SessionBlend,
   type SessionSources,
 } from './session-ranking';
@@ -152,6 +153,38 @@ describe('session ranking', () => {
     // With weight on it, the flat cosine changes the order: Z (on the flat mean) rises above X.
     const flatOnly = { ...blend, cos: 0, knnRecent: 0, transRecent: 0, trend: 0, pop: 0, cosFlat: 1 };
     expect(rankSession(full, flatOnly, 1).map((i) => full.ids[i])).toEqual(['Z']);
+  });
+
+  it('gathers into a reused scratch buffer the same set as into fresh columns, after a larger set used it', () => {
+    const scratch = new SessionSetScratch();
+    const columns = (set: ReturnType<typeof gatherSessionCandidates>) => [
+      set.ids,
+      [...set.cos],
+      [...set.cosFlat],
+      [...set.knn],
+      [...set.knnRecent],
+      [...set.trans],
+      [...set.transRecent],
+      [...set.logTrend],
+      [...set.logPop],
+      [...set.itemRows],
+    ];
+    // A cart of A and B fills every column; a cart of B alone reaches fewer sources, so what A's set left in
+    // the scratch must not show through.
+    const big = gatherSessionCandidates(
+      { ...withHit('X'), scratch },
+      ['A', 'B'],
+      Float32Array.of(1, 0),
+      notInSession,
+    );
+    const bigCopy = columns(big);
+    expect(bigCopy).toEqual(
+      columns(gatherSessionCandidates(withHit('X'), ['A', 'B'], Float32Array.of(1, 0), notInSession)),
+    );
+    const onlyB = (id: string) => id !== 'B';
+    const small = gatherSessionCandidates({ ...sources, scratch }, ['B'], undefined, onlyB);
+    expect(columns(small)).toEqual(columns(gatherSessionCandidates(sources, ['B'], undefined, onlyB)));
+    expect(small.knnRecent.buffer).toBe(big.knnRecent.buffer);
   });
 
   it('makes an item reached by the vector search and by co-purchase one candidate with both features', () => {

@@ -143,6 +143,8 @@ export interface SessionSources {
    * and a list asks about a few hundred. Items without a row are always asked about by id.
    */
   byRow?: SessionRowSources;
+  /** Where the set's columns go when it is read to the end before the next gathering (SessionSetScratch). */
+  scratch?: SessionSetScratch;
 }
 
 export interface SessionRowSources {
@@ -174,24 +176,58 @@ export interface SessionCandidateSet {
   itemRows: Int32Array;
 }
 
-/** A candidate set of these ids with every feature 0 (no source, no row): gathering fills it in. */
-export function emptySessionSet(ids: string[]): SessionCandidateSet {
+/**
+ * A candidate set of these ids with every feature 0 (no source, no row): gathering fills it in. Its number
+ * columns are views on one buffer: an ArrayBuffer costs microseconds to allocate and to collect whatever its
+ * size, and one per column was a tenth of a gathering on the session thread.
+ */
+export function emptySessionSet(ids: string[], scratch?: SessionSetScratch): SessionCandidateSet {
   const size = ids.length;
+  const buffer = scratch
+    ? scratch.zeroed(size * (SESSION_FLOAT_COLUMNS * 8 + 4))
+    : new ArrayBuffer(size * (SESSION_FLOAT_COLUMNS * 8 + 4));
+  const column = (k: number) => new Float64Array(buffer, k * size * 8, size);
   return {
     size,
     ids,
-    cos: new Float64Array(size),
-    cosFlat: new Float64Array(size),
-    knn: new Float64Array(size),
-    knnRecent: new Float64Array(size),
+    cos: column(0),
+    cosFlat: column(1),
+    knn: column(2),
+    knnRecent: column(3),
     knnVia: new Array<string | undefined>(size).fill(undefined),
-    trans: new Float64Array(size),
-    transRecent: new Float64Array(size),
+    trans: column(4),
+    transRecent: column(5),
     transVia: new Array<string | undefined>(size).fill(undefined),
-    logTrend: new Float64Array(size),
-    logPop: new Float64Array(size),
-    itemRows: new Int32Array(size),
+    logTrend: column(6),
+    logPop: column(7),
+    itemRows: new Int32Array(buffer, SESSION_FLOAT_COLUMNS * size * 8, size),
   };
+}
+
+/** The number columns of a candidate set besides `itemRows` (emptySessionSet). */
+const SESSION_FLOAT_COLUMNS = 8;
+
+/**
+ * A buffer reused by every candidate set made with it, for sets read to the end before the next is made (the
+ * session thread packs each set at once, and the packed copy is what leaves the thread).
+ */
+export class SessionSetScratch {
+  private buffer = new ArrayBuffer(64 * 1024);
+  private extra = new Float64Array(1024);
+
+  /** A column of `n` numbers apart from the set's (its buyers), each written by the caller. */
+  column(n: number): Float64Array {
+    if (this.extra.length < n) this.extra = new Float64Array(Math.max(n, this.extra.length * 2));
+    return this.extra.subarray(0, n);
+  }
+
+  /** The first `bytes` of the buffer, zeroed (grown first when shorter). */
+  zeroed(bytes: number): ArrayBuffer {
+    if (this.buffer.byteLength < bytes)
+      this.buffer = new ArrayBuffer(Math.max(bytes, this.buffer.byteLength * 2));
+    else new Uint8Array(this.buffer, 0, bytes).fill(0);
+    return this.buffer;
+  }
 }
 
 /**
@@ -275,7 +311,7 @@ export function gatherSessionCandidates(
     }
   }
   const size = ids.length;
-  const set = emptySessionSet(ids);
+  const set = emptySessionSet(ids, src.scratch);
   const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];

@@ -117,8 +117,13 @@ export function walkRanked(
   const ranks = sums.rankOf;
   let done = 0;
   for (let k = Math.min(expect, count); ; k = Math.min(count, k * 2)) {
-    const head = selectTopRows(rows, count, values, k, ranks);
+    if (headScratch.length < k) headScratch = new Int32Array(Math.max(k, headScratch.length * 2));
+    // A head is read to its end before the next is selected into the same scratch.
+    const head = selectTopRows(rows, count, values, k, ranks, headScratch);
     for (; done < head.length; done++) if (!take(head[done])) return;
     if (k >= count) return;
   }
 }
+
+/** The heads walkRanked orders, reused: a session list walks four (two sums of two sources). */
+let headScratch = new Int32Array(128);

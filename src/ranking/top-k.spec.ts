@@ -105,6 +105,11 @@ describe('selectTopRows', () => {
         .sort((a, b) => values[b] - values[a] || tie(a, b))
         .slice(0, k);
       expect([...selectTopRows(rows, count, values, k, byOrder ? order : undefined)]).toEqual(expected);
+      // Into a buffer of the caller's, long enough or not: the same rows.
+      const into = new Int32Array(trial % 2 === 0 ? 256 : 8).fill(-1);
+      const head = selectTopRows(rows, count, values, k, byOrder ? order : undefined, into);
+      expect([...head]).toEqual(expected);
+      if (expected.length > 0) expect(head.buffer === into.buffer).toBe(expected.length <= into.length);
     }
   });
 });

@@ -52,6 +52,7 @@ export function topRowsByValue(rows: Int32Array, count: number, values: Float64A
  * values, a few passes of plain number comparisons), then sorts only the rows at or above it. For the sums
  * over a session's neighbour lists a bounded heap was slower: they arrive roughly in ascending order, so a
  * third of the rows replaced its root and paid a sift each (walkRanked: 22 % → 15 % of a session list).
+ * With `into` (long enough for the result) the result is a view on it: no buffer is allocated.
  */
 export function selectTopRows(
   rows: Int32Array,
@@ -59,6 +60,7 @@ export function selectTopRows(
   values: Float64Array,
   k: number,
   order: Int32Array | undefined,
+  into?: Int32Array,
 ): Int32Array {
   const cap = Math.max(0, Math.min(k, count));
   if (cap === 0) return new Int32Array(0);
@@ -66,7 +68,7 @@ export function selectTopRows(
   const copy = scratch;
   for (let x = 0; x < count; x++) copy[x] = values[rows[x]];
   const threshold = nthLargest(copy, count, cap - 1);
-  const out = new Int32Array(cap);
+  const out = into && into.length >= cap ? into.subarray(0, cap) : new Int32Array(cap);
   let n = 0;
   const ties: number[] = [];
   for (let x = 0; x < count; x++) {

@@ -37,7 +37,7 @@ export function gatherCandidateSet(
     query,
     (id) => pass(id) || reject(id),
   );
-  const buyers = new Float64Array(set.size);
+  const buyers = src.scratch ? src.scratch.column(set.size) : new Float64Array(set.size);
   for (let i = 0; i < set.size; i++) {
     const row = set.itemRows[i];
     buyers[i] = row >= 0 ? src.signals.buyersAt[row] : 0;

@@ -1,5 +1,6 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import { NeighbourLists } from '../ranking/neighbour-lists';
+import { SessionSetScratch } from '../ranking/session-ranking';
 import { PurchaseSignals } from '../ranking/purchase-signals';
 import { itemFilter } from '../recommendations/filters';
 import { HnswVectorIndex } from '../vector-index/hnsw-vector-index.adapter';
@@ -21,6 +22,7 @@ export class SessionThreadState {
   private transitions = NeighbourLists.EMPTY;
   private signals = PurchaseSignals.empty();
   private readonly tables = new RowTables();
+  private readonly scratch = new SessionSetScratch();
 
   applyItems(reset: boolean, entries: ReadonlyArray<readonly [string, ItemMeta | null]>): void {
     if (reset) this.items.clear();
@@ -62,6 +64,10 @@ export class SessionThreadState {
     this.tables.setVectors((id) => vectors.get(id));
   }
 
+  /**
+   * A session list's candidates, as the worker packs them at once: the set's columns are reused by the next
+   * gathering (SessionSetScratch), so read or pack it before asking for another.
+   */
   gather(r: GatherRequest): GatheredSet {
     const index = this.index;
     if (!index || index.name !== r.indexName)
@@ -75,6 +81,7 @@ export class SessionThreadState {
           hnsw.size === 0 ? [] : hnsw.search(v, { k: Math.min(k, hnsw.size), filter: accept, ef }),
         cosFlat: r.cosFlat,
         byRow: this.tables.forRequest(r.rules, r.excluded),
+        scratch: this.scratch,
       },
       r.session,
       r.query,
