@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DenseIds } from '../ranking/dense-ids';
 import { NeighbourLists, shared } from '../ranking/neighbour-lists';
+import { nextTurn } from '../ranking/paced';
 
 /** What the neighbours table currently holds. */
 export interface CopurchaseBuild {
@@ -157,7 +158,7 @@ async function loadLists(
     `SELECT item_id, json_agg(${other} ORDER BY rank) AS ids, json_agg(${value} ORDER BY rank) AS sims
        FROM ${table} GROUP BY item_id ORDER BY item_id`,
   )) as Array<{ item_id: string; ids: string[]; sims: number[] }>;
-  await yieldToRequests();
+  await nextTurn();
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, k) => (offsets[k + 1] = offsets[k] + r.ids.length));
   const numbering = new DenseIds();
@@ -172,17 +173,14 @@ async function loadLists(
     sinceTurn += ids.length;
     if (sinceTurn >= NUMBERED_PER_TURN) {
       sinceTurn = 0;
-      await yieldToRequests();
+      await nextTurn();
     }
   }
   const items = rows.map((r) => r.item_id);
   rows.length = 0;
-  await yieldToRequests();
-  return NeighbourLists.fromRows(items, offsets, numbering.ids, numbered, sims);
+  await nextTurn();
+  return NeighbourLists.fromRowsPaced(items, offsets, numbering, numbered, sims, nextTurn);
 }
-
-/** Lets waiting requests run between the steps of a load that takes the event loop for a while. */
-const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Writes a CSR computation into `table (item, rank, other, value)` in chunks of `chunkRows`. */
 async function writeCsr(

@@ -1,6 +1,8 @@
 import { PurchaseSignals } from './purchase-signals';
 import { buildItemKnn } from './item-knn';
 import { buildPurchaseMatrix } from './purchase-matrix';
+import { mulberry32 } from '../common/random';
+import { DenseIds } from './dense-ids';
 import { NeighbourLists } from './neighbour-lists';
 
 const bought = (pairs: Array<[string, string]>) => pairs.map(([userId, itemId]) => ({ userId, itemId }));
@@ -86,6 +88,46 @@ describe('NeighbourLists', () => {
     for (const a of [wire.offsets, wire.rows, wire.sims, wire.ranks])
       expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(idsOf(NeighbourLists.fromWire(structuredClone(wire)), 'x')).toEqual(['c', 'B']);
+  });
+});
+
+describe('NeighbourLists.fromRowsPaced', () => {
+  it("builds a large catalog's lists a slice at a time, equal to fromRows, ranks in code-unit order", async () => {
+    // 20,000 neighbour ids (several sorted runs to merge), numbered in a random order, of mixed case and
+    // length, so that code-unit order differs from both the numbering and a locale's order.
+    const random = mulberry32(11);
+    const letters = 'aAbBzZ09-_';
+    const ids = new Set<string>();
+    while (ids.size < 20_000) {
+      let id = '';
+      const len = 1 + Math.floor(random() * 6);
+      for (let c = 0; c < len; c++) id += letters[Math.floor(random() * letters.length)];
+      ids.add(id);
+    }
+    const numbering = DenseIds.of([...ids].sort(() => random() - 0.5));
+    const items = Array.from({ length: 500 }, (_, k) => `item-${k}`);
+    const offsets = new Int32Array(items.length + 1);
+    for (let k = 0; k < items.length; k++) offsets[k + 1] = offsets[k] + 1 + Math.floor(random() * 80);
+    const rows = Int32Array.from({ length: offsets[items.length] }, () =>
+      Math.floor(random() * numbering.size),
+    );
+    const sims = Float32Array.from(rows, () => random());
+    let turns = 0;
+    const paced = await NeighbourLists.fromRowsPaced(items, offsets, numbering, rows, sims, async () => {
+      turns += 1;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    });
+    const whole = NeighbourLists.fromRows(items, offsets, numbering.ids, rows, sims);
+    expect(turns).toBeGreaterThan(1);
+    const byCodeUnits = [...numbering.ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const rankOf = new Map(byCodeUnits.map((id, rank) => [id, rank]));
+    for (const item of items) {
+      const [p, w] = [paced.of(item), whole.of(item)];
+      expect([...p.ids]).toEqual([...w.ids]);
+      expect([...p.sims]).toEqual([...w.sims]);
+      expect([...p.ranks]).toEqual([...w.ranks]);
+      expect([...p.ranks]).toEqual(p.ids.map((id) => rankOf.get(id)));
+    }
   });
 });
 

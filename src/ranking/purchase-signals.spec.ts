@@ -21,15 +21,27 @@ describe('PurchaseSignals.parts', () => {
     const asOf = new Date('2026-02-01T00:00:00Z');
     const model = PurchaseSignals.fromPairs(shop(5), asOf);
     // Counts out of order, one item bought only recently as far as they say, one never bought.
+    const columns = model.parts().counts;
     const counts = [
       { itemId: 'late', buyers: 0, recentBuyers: 2, repeatBuyers: 0 },
-      ...model.parts().counts.reverse(),
+      ...columns.ids
+        .map((itemId, k) => ({
+          itemId,
+          buyers: columns.buyers[k],
+          recentBuyers: columns.recentBuyers[k],
+          repeatBuyers: columns.repeatBuyers[k],
+        }))
+        .reverse(),
       { itemId: 'unsold', buyers: 0, recentBuyers: 0, repeatBuyers: 1 },
     ];
     const original = new PurchaseSignals(counts, model.parts().lists, asOf, model.parts().lists);
     const p = original.parts();
-    const copy = new PurchaseSignals(p.counts, p.lists, p.asOf, p.transitions);
+    // Passed as another thread receives them: a structured clone of the columns.
+    expect(p.counts.buyers).toBeInstanceOf(Float64Array);
+    const copy = new PurchaseSignals(structuredClone(p.counts), p.lists, p.asOf, p.transitions);
     expect(copy.idsByRow).toEqual(original.idsByRow);
+    expect(copy.buyersOf('late')).toBe(0);
+    expect(copy.recentBuyersOf('late')).toBe(2);
     expect(original.idsByRow.length).toBeGreaterThan(20);
     for (const id of [...original.idsByRow, 'unsold', 'nothing'])
       expect([id, copy.rowOf(id)]).toEqual([id, original.rowOf(id)]);
@@ -78,5 +90,40 @@ describe('PurchaseSignals.withCoPurchase', () => {
       for (const [id, sim] of model.neighbours('i3')) expect(co.of(id).score).toBeCloseTo(sim, 10);
       expect([...co.ranked()]).toHaveLength([...model.neighbours('i3')].length);
     });
+  });
+});
+
+describe('PurchaseSignals.paced', () => {
+  it("builds a large shop's signals a slice at a time, answering as the constructor does", async () => {
+    // 60,000 items (several slices, sorted runs to merge), buyer counts with many ties (broken by id in
+    // code-unit order, where a digit sorts before an upper-case letter and that before a lower-case one).
+    const random = mulberry32(3);
+    const counts = Array.from({ length: 60_000 }, (_, k) => ({
+      itemId: `${'aZ9'[k % 3]}${(k * 7919) % 60_000}`,
+      buyers: Math.floor(random() * 40),
+      recentBuyers: Math.floor(random() * 5),
+      repeatBuyers: Math.floor(random() * 3),
+    }));
+    const asOf = new Date('2026-02-01T00:00:00Z');
+    const lists = PurchaseSignals.fromPairs(shop(9), asOf).parts().lists;
+    let turns = 0;
+    const paced = await PurchaseSignals.paced(counts, lists, asOf, lists, async () => {
+      turns += 1;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    });
+    const whole = new PurchaseSignals(counts, lists, asOf, lists);
+    expect(turns).toBeGreaterThan(1);
+    expect(paced.popular).toEqual(whole.popular);
+    expect(paced.trending).toEqual(whole.trending);
+    expect(paced.idsByRow).toEqual(whole.idsByRow);
+    expect([...paced.logBuyersAt]).toEqual([...whole.logBuyersAt]);
+    expect([...paced.reorderRateAt]).toEqual([...whole.reorderRateAt]);
+    // The order itself, against a plain sort: buyers descending, then id in code-unit order.
+    const expected = counts
+      .filter((c) => c.buyers > 0)
+      .sort((a, b) => b.buyers - a.buyers || (a.itemId < b.itemId ? -1 : 1))
+      .map((c) => c.itemId);
+    expect(paced.popular).toEqual(expected);
+    for (const id of ['i3', 'i7', counts[5].itemId]) expect(paced.rowOf(id)).toBe(whole.rowOf(id));
   });
 });

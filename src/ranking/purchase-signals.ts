@@ -1,7 +1,7 @@
 import { DenseIds } from './dense-ids';
-import { compareIds } from './ids';
 import { buildItemKnn, DEFAULT_BUYERS, DEFAULT_KNN_NEIGHBORS, type BuyerWeighting } from './item-knn';
 import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
+import { drain, runPaced, sortRowsPaced, type Paced } from './paced';
 import { buildPurchaseMatrix } from './purchase-matrix';
 import { topRowsByValue } from './top-k';
 
@@ -19,6 +19,36 @@ export interface ItemBuyerCounts {
   buyers: number;
   recentBuyers: number;
   repeatBuyers: number;
+}
+
+/**
+ * The same counts as columns: what a model passes to another thread. A structured clone of 100k count objects
+ * took ~85 ms of the event loop; an id array and three typed arrays take a few.
+ */
+export interface BuyerCountColumns {
+  ids: readonly string[];
+  buyers: Float64Array;
+  recentBuyers: Float64Array;
+  repeatBuyers: Float64Array;
+}
+
+/** Counts as columns (as they are when already columns). */
+export function countColumns(counts: readonly ItemBuyerCounts[] | BuyerCountColumns): BuyerCountColumns {
+  if (!Array.isArray(counts)) return counts as BuyerCountColumns;
+  const list = counts as readonly ItemBuyerCounts[];
+  const n = list.length;
+  const ids = new Array<string>(n);
+  const buyers = new Float64Array(n);
+  const recentBuyers = new Float64Array(n);
+  const repeatBuyers = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = list[k];
+    ids[k] = c.itemId;
+    buyers[k] = c.buyers;
+    recentBuyers[k] = c.recentBuyers;
+    repeatBuyers[k] = c.repeatBuyers;
+  }
+  return { ids, buyers, recentBuyers, repeatBuyers };
 }
 
 /** Pseudo-buyers at the shop-wide re-order rate added to every item's own, so rarely sold items stay near it. */
@@ -72,7 +102,7 @@ export class PurchaseSignals {
    * by that row, computed once per model rather than per candidate of every request: log(1 + buyers),
    * log(1 + recent buyers), the re-order rate, and the item's row in the co-purchase lists (−1: none).
    */
-  private readonly rows = new DenseIds();
+  private readonly rows: DenseIds;
   /** Rows 0 … counted−1 are the items the counts name (with buyers or recent buyers); the rest only neighbours. */
   private readonly counted: number;
   readonly buyersAt: Float64Array;
@@ -91,61 +121,47 @@ export class PurchaseSignals {
   private readonly transitionItemRows: Int32Array;
 
   constructor(
-    counts: readonly ItemBuyerCounts[],
+    counts: readonly ItemBuyerCounts[] | BuyerCountColumns,
     private readonly lists: NeighbourLists,
     readonly asOf: Date,
     /** "After A, shoppers took B": first-order transitions between consecutive baskets (see transitions.ts). */
     private readonly transitionLists: NeighbourLists = NeighbourLists.EMPTY,
+    /** What prepareSignals made of the same counts and lists (PurchaseSignals.paced); made here when not given. */
+    built: BuiltSignals = drain(prepareSignals(countColumns(counts), lists, transitionLists)),
   ) {
-    // Every step is a pass over typed arrays by row, with one string lookup per item at most: on a large shop
-    // (100k items) this runs on the event loop at every popularity refresh and every co-purchase load.
-    let buyerSum = 0;
-    let repeatSum = 0;
-    const rowOfCount = new Int32Array(counts.length).fill(-1);
-    counts.forEach((c, k) => {
-      if (c.buyers > 0 || c.recentBuyers > 0) rowOfCount[k] = this.rows.intern(c.itemId);
-      buyerSum += c.buyers;
-      repeatSum += c.repeatBuyers;
-    });
-    this.shopReorderRate = buyerSum > 0 ? repeatSum / buyerSum : 0;
-    this.counted = this.rows.size;
-    this.itemRowOfListRow = new Int32Array(lists.idOfRow.length);
-    lists.idOfRow.forEach((id, r) => (this.itemRowOfListRow[r] = this.rows.intern(id)));
-    const n = this.rows.size;
-    this.buyersAt = new Float64Array(n);
-    this.recentBuyersAt = new Float64Array(n);
-    this.repeatBuyersAt = new Float64Array(n);
-    // An item counted twice has what its last count says.
-    counts.forEach((c, k) => {
-      const r = rowOfCount[k];
-      if (r < 0) return;
-      this.buyersAt[r] = c.buyers;
-      this.recentBuyersAt[r] = c.recentBuyers;
-      this.repeatBuyersAt[r] = c.repeatBuyers;
-    });
-    this.logBuyersAt = this.buyersAt.map(Math.log1p);
-    this.logRecentBuyersAt = this.recentBuyersAt.map(Math.log1p);
-    this.reorderRateAt = this.buyersAt.map((buyers, r) => this.reorderRateOf(buyers, this.repeatBuyersAt[r]));
-    this.listRowAt = new Int32Array(n).fill(-1);
-    for (let r = 0; r < this.itemRowOfListRow.length; r++) this.listRowAt[this.itemRowOfListRow[r]] = r;
-    this.transitionRowAt = new Int32Array(n).fill(-1);
-    this.transitionItemRows = new Int32Array(transitionLists.idOfRow.length);
-    transitionLists.idOfRow.forEach((id, r) => {
-      const itemRow = this.rows.numberOf(id);
-      this.transitionItemRows[r] = itemRow;
-      if (itemRow >= 0) this.transitionRowAt[itemRow] = r;
-    });
-    // By count descending, then id: sorting rows by the typed arrays rather than ids through the maps.
-    const byCount = (values: Float64Array, ties: (a: number, b: number) => number) => {
-      const rows: number[] = [];
-      for (let r = 0; r < this.counted; r++) if (values[r] > 0) rows.push(r);
-      return Int32Array.from(rows.sort((a, b) => values[b] - values[a] || ties(a, b)));
-    };
-    const ids = this.rows.ids;
-    this.popularRows = byCount(this.buyersAt, (a, b) => compareIds(ids[a], ids[b]));
-    this.trendingRows = byCount(this.recentBuyersAt, (a, b) => (ids[a] < ids[b] ? -1 : 1));
-    this.popular = Array.from(this.popularRows, (r) => ids[r]);
-    this.trending = Array.from(this.trendingRows, (r) => ids[r]);
+    this.rows = built.rows;
+    this.counted = built.counted;
+    this.shopReorderRate = built.shopReorderRate;
+    this.buyersAt = built.buyersAt;
+    this.recentBuyersAt = built.recentBuyersAt;
+    this.repeatBuyersAt = built.repeatBuyersAt;
+    this.logBuyersAt = built.logBuyersAt;
+    this.logRecentBuyersAt = built.logRecentBuyersAt;
+    this.reorderRateAt = built.reorderRateAt;
+    this.listRowAt = built.listRowAt;
+    this.transitionRowAt = built.transitionRowAt;
+    this.itemRowOfListRow = built.itemRowOfListRow;
+    this.transitionItemRows = built.transitionItemRows;
+    this.popularRows = built.popularRows;
+    this.trendingRows = built.trendingRows;
+    this.popular = built.popular;
+    this.trending = built.trending;
+  }
+
+  /**
+   * As the constructor, built a slice at a time with `between()` awaited after each: on a serving process,
+   * where a large shop's signals (100k items) held the event loop for ~125 ms at every popularity refresh and
+   * every co-purchase load.
+   */
+  static async paced(
+    counts: readonly ItemBuyerCounts[] | BuyerCountColumns,
+    lists: NeighbourLists,
+    asOf: Date,
+    transitionLists: NeighbourLists,
+    between: () => Promise<void>,
+  ): Promise<PurchaseSignals> {
+    const built = await runPaced(prepareSignals(countColumns(counts), lists, transitionLists), between);
+    return new PurchaseSignals(counts, lists, asOf, transitionLists, built);
   }
 
   /** Every item with a row, by row (see rowOf). */
@@ -232,12 +248,30 @@ export class PurchaseSignals {
    * What this model is made of, for another thread to make the same model: `new PurchaseSignals(...)` over them
    * answers every question alike and numbers every item with the same row (rowOf), so rows may cross threads.
    */
-  parts(): { counts: ItemBuyerCounts[]; lists: NeighbourLists; transitions: NeighbourLists; asOf: Date } {
+  parts(): { counts: BuyerCountColumns; lists: NeighbourLists; transitions: NeighbourLists; asOf: Date } {
     return { counts: this.counts(), lists: this.lists, transitions: this.transitionLists, asOf: this.asOf };
   }
 
+  /** withNeighbours, built a slice at a time (PurchaseSignals.paced). */
+  withNeighboursPaced(
+    lists: NeighbourLists,
+    transitions: NeighbourLists,
+    between: () => Promise<void>,
+  ): Promise<PurchaseSignals> {
+    return PurchaseSignals.paced(this.counts(), lists, this.asOf, transitions, between);
+  }
+
+  /** withCounts, built a slice at a time (PurchaseSignals.paced). */
+  withCountsPaced(
+    counts: readonly ItemBuyerCounts[],
+    asOf: Date,
+    between: () => Promise<void>,
+  ): Promise<PurchaseSignals> {
+    return PurchaseSignals.paced(counts, this.lists, asOf, this.transitionLists, between);
+  }
+
   /** The same neighbour lists with other counts (a popularity refresh). */
-  withCounts(counts: readonly ItemBuyerCounts[], asOf: Date): PurchaseSignals {
+  withCounts(counts: readonly ItemBuyerCounts[] | BuyerCountColumns, asOf: Date): PurchaseSignals {
     return new PurchaseSignals(counts, this.lists, asOf, this.transitionLists);
   }
 
@@ -256,7 +290,7 @@ export class PurchaseSignals {
   }
 
   private reorderRateOf(buyers: number, repeat: number): number {
-    return (repeat + REORDER_PRIOR_BUYERS * this.shopReorderRate) / (buyers + REORDER_PRIOR_BUYERS);
+    return reorderRate(buyers, repeat, this.shopReorderRate);
   }
 
   recentBuyersOf(id: string): number {
@@ -369,12 +403,129 @@ export class PurchaseSignals {
   }
 
   /** The counts, in row order: a model made of them (and the same lists) numbers every item alike. */
-  private counts(): ItemBuyerCounts[] {
-    return this.rows.ids.slice(0, this.counted).map((itemId, r) => ({
-      itemId,
-      buyers: this.buyersAt[r],
-      recentBuyers: this.recentBuyersAt[r],
-      repeatBuyers: this.repeatBuyersAt[r],
-    }));
+  private counts(): BuyerCountColumns {
+    return {
+      ids: this.rows.ids.slice(0, this.counted),
+      buyers: this.buyersAt.slice(0, this.counted),
+      recentBuyers: this.recentBuyersAt.slice(0, this.counted),
+      repeatBuyers: this.repeatBuyersAt.slice(0, this.counted),
+    };
   }
+}
+
+/** A re-order rate with the shop's as its prior (REORDER_PRIOR_BUYERS). */
+function reorderRate(buyers: number, repeat: number, shopRate: number): number {
+  return (repeat + REORDER_PRIOR_BUYERS * shopRate) / (buyers + REORDER_PRIOR_BUYERS);
+}
+
+/** What the PurchaseSignals constructor keeps (see there). */
+interface BuiltSignals {
+  rows: DenseIds;
+  counted: number;
+  shopReorderRate: number;
+  buyersAt: Float64Array;
+  recentBuyersAt: Float64Array;
+  repeatBuyersAt: Float64Array;
+  logBuyersAt: Float64Array;
+  logRecentBuyersAt: Float64Array;
+  reorderRateAt: Float64Array;
+  listRowAt: Int32Array;
+  transitionRowAt: Int32Array;
+  itemRowOfListRow: Int32Array;
+  transitionItemRows: Int32Array;
+  popularRows: Int32Array;
+  trendingRows: Int32Array;
+  popular: string[];
+  trending: string[];
+}
+
+/** Ids interned or looked up between two yields of prepareSignals. */
+const IDS_PER_SLICE = 20_000;
+
+/**
+ * The signals' per-item arrays, by dense row. Every step is a pass over typed arrays by row, with one string
+ * lookup per item at most; the three passes over ids and the two orderings yield between slices.
+ */
+function* prepareSignals(
+  counts: BuyerCountColumns,
+  lists: NeighbourLists,
+  transitionLists: NeighbourLists,
+): Paced<BuiltSignals> {
+  const rows = new DenseIds();
+  let buyerSum = 0;
+  let repeatSum = 0;
+  const { ids: countIds, buyers, recentBuyers, repeatBuyers } = counts;
+  const rowOfCount = new Int32Array(countIds.length).fill(-1);
+  for (let k = 0; k < countIds.length; k++) {
+    if (buyers[k] > 0 || recentBuyers[k] > 0) rowOfCount[k] = rows.intern(countIds[k]);
+    buyerSum += buyers[k];
+    repeatSum += repeatBuyers[k];
+    if ((k + 1) % IDS_PER_SLICE === 0) yield;
+  }
+  const shopReorderRate = buyerSum > 0 ? repeatSum / buyerSum : 0;
+  const counted = rows.size;
+  const listIds = lists.idOfRow;
+  const itemRowOfListRow = new Int32Array(listIds.length);
+  for (let r = 0; r < listIds.length; r++) {
+    itemRowOfListRow[r] = rows.intern(listIds[r]);
+    if ((r + 1) % IDS_PER_SLICE === 0) yield;
+  }
+  const n = rows.size;
+  const buyersAt = new Float64Array(n);
+  const recentBuyersAt = new Float64Array(n);
+  const repeatBuyersAt = new Float64Array(n);
+  // An item counted twice has what its last count says.
+  for (let k = 0; k < countIds.length; k++) {
+    const r = rowOfCount[k];
+    if (r < 0) continue;
+    buyersAt[r] = buyers[k];
+    recentBuyersAt[r] = recentBuyers[k];
+    repeatBuyersAt[r] = repeatBuyers[k];
+  }
+  const logBuyersAt = buyersAt.map(Math.log1p);
+  const logRecentBuyersAt = recentBuyersAt.map(Math.log1p);
+  const reorderRateAt = buyersAt.map((buyers, r) => reorderRate(buyers, repeatBuyersAt[r], shopReorderRate));
+  const listRowAt = new Int32Array(n).fill(-1);
+  for (let r = 0; r < itemRowOfListRow.length; r++) listRowAt[itemRowOfListRow[r]] = r;
+  yield;
+  const transitionRowAt = new Int32Array(n).fill(-1);
+  const transitionIds = transitionLists.idOfRow;
+  const transitionItemRows = new Int32Array(transitionIds.length);
+  for (let r = 0; r < transitionIds.length; r++) {
+    const itemRow = rows.numberOf(transitionIds[r]);
+    transitionItemRows[r] = itemRow;
+    if (itemRow >= 0) transitionRowAt[itemRow] = r;
+    if ((r + 1) % IDS_PER_SLICE === 0) yield;
+  }
+  // By count descending, then id: ordering rows by the typed arrays rather than ids through the maps.
+  const ids = rows.ids;
+  const byCount = (values: Float64Array) => {
+    const withCount: number[] = [];
+    for (let r = 0; r < counted; r++) if (values[r] > 0) withCount.push(r);
+    return sortRowsPaced(
+      Int32Array.from(withCount),
+      (a, b) => values[a] > values[b] || (values[a] === values[b] && ids[a] < ids[b]),
+    );
+  };
+  const popularRows = yield* byCount(buyersAt);
+  const trendingRows = yield* byCount(recentBuyersAt);
+  return {
+    rows,
+    counted,
+    shopReorderRate,
+    buyersAt,
+    recentBuyersAt,
+    repeatBuyersAt,
+    logBuyersAt,
+    logRecentBuyersAt,
+    reorderRateAt,
+    listRowAt,
+    transitionRowAt,
+    itemRowOfListRow,
+    transitionItemRows,
+    popularRows,
+    trendingRows,
+    popular: Array.from(popularRows, (r) => ids[r]),
+    trending: Array.from(trendingRows, (r) => ids[r]),
+  };
 }

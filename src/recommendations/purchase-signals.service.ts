@@ -18,6 +18,7 @@ import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
 import { PurchaseSignals, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/purchase-signals';
+import { nextTurn } from '../ranking/paced';
 
 /** An erasure is rare and must leave popular lists promptly; this only collects a burst of them. */
 const ERASURE_DELAY_MS = 100;
@@ -148,6 +149,21 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
     for (const l of this.swapListeners) l(next);
   }
 
+  /**
+   * Swaps in what `make` builds from the signals served now, a slice at a time between requests (on a large shop
+   * a build took the event loop for ~125 ms). Should other signals be swapped in meanwhile (a popularity refresh
+   * while a co-purchase load builds), the build starts again from those, so neither change is lost.
+   */
+  private async swapPaced(
+    make: (base: PurchaseSignals, between: () => Promise<void>) => Promise<PurchaseSignals>,
+  ): Promise<void> {
+    for (;;) {
+      const base = this.model;
+      const next = await make(base, nextTurn);
+      if (this.model === base) return this.swap(next);
+    }
+  }
+
   /** Generation of the loaded co-purchase computation (null: none yet). */
   neighboursGeneration(): string | null {
     return this.generation;
@@ -157,14 +173,14 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
   async refresh(asOf = new Date()): Promise<PurchaseSignals> {
     // Both are mostly PostgreSQL time (hundreds of ms each on a full history): run them side by side.
     const [counts] = await Promise.all([this.buyerCounts(asOf), this.syncNeighbours(true)]);
-    this.swap(this.model.withCounts(counts, asOf));
+    await this.swapPaced((base, between) => base.withCountsPaced(counts, asOf, between));
     return this.model;
   }
 
   /** Re-counts buyers; keeps the neighbours. */
   async refreshCounts(asOf = new Date()): Promise<void> {
     const counts = await this.buyerCounts(asOf);
-    this.swap(this.model.withCounts(counts, asOf));
+    await this.swapPaced((base, between) => base.withCountsPaced(counts, asOf, between));
   }
 
   /** Loads the stored neighbours when their generation differs from the loaded one (or always, with `force`). */
@@ -177,7 +193,9 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
       const started = Date.now();
       const loaded = await this.store.load();
       if (!loaded) return;
-      this.swap(this.model.withNeighbours(loaded.lists, loaded.transitions));
+      await this.swapPaced((base, between) =>
+        base.withNeighboursPaced(loaded.lists, loaded.transitions, between),
+      );
       this.generation = loaded.build.generation;
       this.logger.log(
         `co-purchase neighbours generation ${loaded.build.generation} (as of ${loaded.build.asOf.toISOString()}): ` +

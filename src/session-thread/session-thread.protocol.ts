@@ -1,5 +1,5 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
-import type { ItemBuyerCounts } from '../ranking/purchase-signals';
+import type { BuyerCountColumns } from '../ranking/purchase-signals';
 import type { NeighbourListsWire } from '../ranking/neighbour-lists';
 import type { SessionCandidateSet } from '../ranking/session-ranking';
 import type { ListOptions } from '../recommendations/dto/options.schema';
@@ -18,7 +18,7 @@ export type ToSessionThread =
   | {
       kind: 'signals';
       seq: number;
-      counts: ItemBuyerCounts[];
+      counts: BuyerCountColumns;
       asOf: number;
       lists?: NeighbourListsWire;
       transitions?: NeighbourListsWire;

@@ -14,7 +14,7 @@ import type { BuyerWeighting } from '../ranking/item-knn';
 import { NeighbourLists, type NeighbourListsWire } from '../ranking/neighbour-lists';
 import { NewArrivalPool } from '../ranking/new-arrival-source';
 import { newArrivalPlaces } from '../ranking/new-arrivals';
-import { PurchaseSignals, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/purchase-signals';
+import { PurchaseSignals, TRENDING_DAYS, type BuyerCountColumns } from '../ranking/purchase-signals';
 import { rankForList } from '../ranking/personalised-ranking';
 import { ndcgAtK } from '../ranking/ranking-metrics';
 import type { SessionBlend } from '../ranking/session-ranking';
@@ -94,7 +94,7 @@ export function exactNearest(
 
 /** The purchase signals every model is gated with, as plain data for the gate's threads (GateInput.signals). */
 export interface GateSignals {
-  counts: ItemBuyerCounts[];
+  counts: BuyerCountColumns;
   lists: NeighbourListsWire;
   transitions: NeighbourListsWire;
   asOf: number;
