@@ -13,6 +13,10 @@
  * Usage: npm run build && RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js [--users 2000] [--now 2026-11-30T00:00:00Z]
  *        [--rounds 1] [--finetuned] (the fine-tune's vectors and blends: lib/bench-data.ts). With --rounds n the
  *        warm pass runs n times and the cheapest is reported (warmRounds: each one's CPU per call).
+ *        `--db NAME` measures another bench database instead, served from the index `aisle reindex` built in
+ *        DATA_DIR: e.g. DATA_DIR=<dir> node dist/src/cli.js reindex on DATABASE_URL …/aisle_bench_large (made by
+ *        large-catalog.ts), then DATA_DIR=<dir> RECS_CACHE_TTL_MS=0 node dist/bench/recs-cpu.js --db
+ *        aisle_bench_large --users 300.
  */
 import { createHash } from 'crypto';
 import { openRuntime, withContext } from '../src/cli/context';
@@ -21,7 +25,7 @@ import { RecommendationsService } from '../src/recommendations/recommendations.s
 import { IndexService } from '../src/vector-index/index.service';
 import { DataSource } from 'typeorm';
 import { finetunedBenchData, rawBenchData, RAW_DB, wantsFinetuned } from './lib/bench-data';
-import { adminUrl, databaseExists } from './lib/server';
+import { adminUrl, databaseExists, dbUrl } from './lib/server';
 
 const DB = RAW_DB;
 
@@ -30,9 +34,16 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  if (!(await databaseExists(DB))) throw new Error(`run bench/api-load.ts once first: it creates ${DB}`);
+  // --db: another bench database, served from the index in DATA_DIR (see the usage above).
+  const other = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : undefined;
+  if (!(await databaseExists(other ?? DB)))
+    throw new Error(other ? `no database ${other}` : `run bench/api-load.ts once first: it creates ${DB}`);
   // --finetuned: the fine-tune's projected vectors and tuned blends (lib/bench-data.ts).
-  const data = wantsFinetuned() ? await finetunedBenchData(adminUrl()) : rawBenchData();
+  const data = other
+    ? { url: dbUrl(other), env: { DATABASE_URL: dbUrl(other) }, label: other }
+    : wantsFinetuned()
+      ? await finetunedBenchData(adminUrl())
+      : rawBenchData();
   Object.assign(process.env, data.env);
   const limit = process.argv.includes('--users')
     ? Number(process.argv[process.argv.indexOf('--users') + 1])

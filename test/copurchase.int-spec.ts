@@ -485,4 +485,46 @@ describe('co-purchase neighbours: job, table, service (real PostgreSQL, Online R
     expect([...byDefault.similarities]).not.toEqual([...want.similarities]);
     await stop(app);
   });
+
+  it('loads stored lists of more items than one fetch of the cursor reads, every list whole and in rank order', async () => {
+    // 2,600 items: three fetches of 1,000 (ITEMS_PER_FETCH), the last one short.
+    const n = 2600;
+    const itemIds = Array.from({ length: n }, (_, i) => `load-${String(i).padStart(4, '0')}`);
+    const csr = (width: (i: number) => number, step: number) => {
+      const offsets = new Int32Array(n + 1);
+      for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + width(i);
+      const neighbors = new Int32Array(offsets[n]);
+      const similarities = new Float64Array(offsets[n]);
+      for (let i = 0; i < n; i++)
+        for (let r = 0; r < width(i); r++) {
+          neighbors[offsets[i] + r] = (i + step * (r + 1)) % n;
+          similarities[offsets[i] + r] = 1 / (r + 2);
+        }
+      return { itemIds, offsets, neighbors, similarities };
+    };
+    // Items with no list in between (width 0) are left out of the table, as the job writes them.
+    const lists = csr((i) => (i % 7 === 3 ? 0 : 1 + (i % 5)), 1);
+    const transitions = csr((i) => (i % 2 === 0 ? 2 : 0), 37);
+    const ctx = await commandContext();
+    try {
+      const repo = ctx.get(CopurchaseRepository);
+      await repo.replace(lists, { asOf: new Date(), jobId: null, transitions });
+      const loaded = await repo.load();
+      const expectLists = (got: NonNullable<typeof loaded>['lists'], want: typeof lists) => {
+        for (let i = 0; i < n; i++) {
+          const range = [want.offsets[i], want.offsets[i + 1]] as const;
+          const list = got.of(itemIds[i]);
+          expect(list.ids).toEqual(Array.from(want.neighbors.subarray(...range), (k) => itemIds[k]));
+          expect(Array.from(list.sims)).toEqual(
+            Array.from(want.similarities.subarray(...range), Math.fround),
+          );
+        }
+      };
+      expectLists(loaded!.lists, lists);
+      expectLists(loaded!.transitions, transitions);
+      expect(loaded!.build.items).toBe(itemIds.filter((_, i) => i % 7 !== 3).length);
+    } finally {
+      await ctx.close();
+    }
+  });
 });

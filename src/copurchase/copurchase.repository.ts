@@ -142,11 +142,19 @@ export class CopurchaseRepository {
 const NUMBERED_PER_TURN = 100_000;
 
 /**
+ * Items' lists read per round trip while a load reads a table: ~100k neighbours, whose rows the driver parses
+ * as they arrive (~10–20 ms). The whole table in one answer was parsed in bursts of ~100 ms on a large shop,
+ * as fast as the socket delivered it, with requests waiting behind.
+ */
+const ITEMS_PER_FETCH = 1000;
+
+/**
  * One table's lists: one row per item with its list in rank order (a few thousand rows instead of hundreds of
- * thousands), each neighbour numbered here as the lists hold them. On a large shop that is millions of string
- * lookups, so they are done a slice at a time with requests served in between: done in one go, they held the
- * event loop for seconds at every load. JSON rather than arrays: the driver hands json to the native
- * JSON.parse, but parses array text in JS.
+ * thousands), read through a cursor ITEMS_PER_FETCH items at a time, each neighbour numbered here as the lists
+ * hold them. On a large shop that is millions of string lookups, so they are done a slice at a time with
+ * requests served in between: done in one go, they held the event loop for seconds at every load. JSON rather
+ * than arrays: the driver hands json to the native JSON.parse, but parses array text in JS. `runner` is in a
+ * transaction (a cursor lives in one).
  */
 async function loadLists(
   runner: QueryRunner,
@@ -154,10 +162,20 @@ async function loadLists(
   other: string,
   value: string,
 ): Promise<NeighbourLists> {
-  const rows = (await runner.query(
-    `SELECT item_id, json_agg(${other} ORDER BY rank) AS ids, json_agg(${value} ORDER BY rank) AS sims
+  const cursor = `load_${table}`;
+  await runner.query(
+    `DECLARE ${cursor} NO SCROLL CURSOR FOR
+     SELECT item_id, json_agg(${other} ORDER BY rank) AS ids, json_agg(${value} ORDER BY rank) AS sims
        FROM ${table} GROUP BY item_id ORDER BY item_id`,
-  )) as Array<{ item_id: string; ids: string[]; sims: number[] }>;
+  );
+  const rows: Array<{ item_id: string; ids: string[]; sims: number[] }> = [];
+  for (;;) {
+    const batch = (await runner.query(`FETCH ${ITEMS_PER_FETCH} FROM ${cursor}`)) as typeof rows;
+    for (const r of batch) rows.push(r);
+    await nextTurn();
+    if (batch.length < ITEMS_PER_FETCH) break;
+  }
+  await runner.query(`CLOSE ${cursor}`);
   await nextTurn();
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, k) => (offsets[k + 1] = offsets[k] + r.ids.length));

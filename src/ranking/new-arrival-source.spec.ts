@@ -1,6 +1,6 @@
 import { normalize } from '../common/vectors';
-import type { NearestHit } from './candidates';
 import { bestNewArrivals, NEW_ARRIVAL_SCAN_MAX, NewArrivalPool } from './new-arrival-source';
+import { mulberry32 } from '../common/random';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 30, 12);
@@ -47,6 +47,30 @@ describe('NewArrivalPool', () => {
   });
 });
 
+describe('NewArrivalPool.buildPaced', () => {
+  it('yields between slices and builds the pool a plain sort of the unsold items in the window gives', () => {
+    const rand = mulberry32(7);
+    // 30,000 items over 60 days with many equal dates (ties go by id), a third sold.
+    const items = Array.from({ length: 30_000 }, (_, i) => {
+      const id = `item-${Math.floor(rand() * 1e9).toString(36)}-${i}`;
+      return [id, { availableFrom: NOW - Math.floor(rand() * 60) * DAY }] as const;
+    });
+    const sold = (id: string) => id.charCodeAt(id.length - 1) % 3 === 0;
+    const steps = NewArrivalPool.buildPaced(items, sold, 30, NOW);
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields += 1;
+    const pool = step.value;
+    const expected = items
+      .filter(([id, { availableFrom }]) => !sold(id) && availableFrom >= NOW - 30 * DAY - 1)
+      .sort(([a, x], [b, y]) => x.availableFrom - y.availableFrom || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id]) => id);
+    expect(yields).toBeGreaterThan(1);
+    expect(expected.length).toBeGreaterThan(5000);
+    expect(pool.at(NOW)).toEqual(expected);
+  });
+});
+
 describe('bestNewArrivals', () => {
   const vectors = new Map(
     Object.entries({
@@ -56,14 +80,7 @@ describe('bestNewArrivals', () => {
       d: [0, 1],
     }).map(([id, v]) => [id, normalize(Float32Array.from(v))]),
   );
-  const searched: number[] = [];
-  const src = {
-    vectorOf: (id: string) => vectors.get(id),
-    nearest: (_v: Float32Array, k: number, pass: (id: string) => boolean): NearestHit[] => {
-      searched.push(k);
-      return ['d', 'a'].filter(pass).map((id) => ({ id, score: 0 }));
-    },
-  };
+  const src = { vectorOf: (id: string) => vectors.get(id) };
   const profile = normalize(Float32Array.from([1, 0.1]));
   const all = () => true;
 
@@ -75,12 +92,18 @@ describe('bestNewArrivals', () => {
       'd',
     ]);
     expect(bestNewArrivals(src, profile, ['d', 'c'], 0, all)).toEqual([]);
-    expect(searched).toEqual([]);
   });
 
-  it('asks the filtered vector search when the window is too large to score', () => {
-    const many = Array.from({ length: NEW_ARRIVAL_SCAN_MAX + 1 }, (_, i) => `x${i}`);
-    expect(bestNewArrivals(src, profile, many, 5, (id) => id !== 'd')).toEqual(['a']);
-    expect(searched).toEqual([5]);
+  it('adds none from a window too large to score (the vector source covers it) and reads no vector for it', () => {
+    const many = [
+      ...['a', 'b', 'c', 'd'],
+      ...Array.from({ length: NEW_ARRIVAL_SCAN_MAX - 3 }, (_, i) => `x${i}`),
+    ];
+    let read = 0;
+    const counting = { vectorOf: (id: string) => (read++, vectors.get(id)) };
+    expect(bestNewArrivals(counting, profile, many, 5, all)).toEqual([]);
+    expect(read).toBe(0);
+    // One id fewer is scored.
+    expect(bestNewArrivals(counting, profile, many.slice(0, -1), 2, all)).toEqual(['a', 'b']);
   });
 });

@@ -44,6 +44,41 @@ describe('ServedNewArrivals', () => {
     served = new ServedNewArrivals(catalog, 30, () => clock);
   });
 
+  it('rebuilds a slow pool in the background, serving the one it has until the new one is in place', async () => {
+    const signals = signalsSelling('sold');
+    const turns: Array<() => void> = [];
+    served = new ServedNewArrivals(
+      catalog,
+      30,
+      () => clock,
+      () => new Promise<void>((resolve) => turns.push(resolve)),
+    );
+    // Every scanned item costs the test's clock 20 ms: far slower than a build served at once may be.
+    const each = 20;
+    const entries = catalog.entries.bind(catalog);
+    catalog.entries = () => {
+      const it = entries();
+      return (function* () {
+        for (const e of it) {
+          clock += each;
+          yield e;
+        }
+      })();
+    };
+    // No pool yet: built at once.
+    expect(served.idsAt(NOW, signals)).toEqual(['new']);
+    catalog.put('newer', NOW - DAY);
+    clock += 10_000;
+    // Stale and slow: the old pool answers, and a rebuild starts in the background.
+    expect(served.idsAt(NOW, signals)).toEqual(['new']);
+    expect(served.idsAt(NOW, signals)).toEqual(['new']);
+    // The build of 4 items awaits no turn (a slice is thousands of items); the new pool lands when it ends.
+    while (turns.length > 0) turns.shift()!();
+    await served.settled();
+    expect(served.idsAt(NOW, signals)).toEqual(['new', 'newer']);
+    expect(catalog.scans).toBe(2);
+  });
+
   it('gives the unsold items inside the window and scans the catalog once while nothing changes', () => {
     const signals = signalsSelling('sold');
     expect(served.idsAt(NOW, signals)).toEqual(['new']);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import { NewArrivalPool } from '../ranking/new-arrival-source';
+import { nextTurn, runPaced } from '../ranking/paced';
 import type { PurchaseSignals } from '../ranking/purchase-signals';
 
 const DAY_MS = 86_400_000;
@@ -18,6 +19,14 @@ const SLACK_MS = DAY_MS;
  */
 const REBUILD_SPACING = 10;
 
+/**
+ * A pool whose last build took longer than this is rebuilt after a change a slice at a time between requests,
+ * the old one served meanwhile, rather than within the request that found it stale: ~100 ms on a fresh
+ * 100,000-item catalog, where every list waiting behind that request waited as long. A small catalog's pool
+ * (well under a millisecond) is still rebuilt at once, so a write shows in the next list.
+ */
+const SYNC_BUILD_MS = 10;
+
 /** What the pool is built from: the live catalog (CatalogSnapshot). */
 export interface CatalogDates {
   readonly generation: number;
@@ -34,36 +43,85 @@ export class ServedNewArrivals {
   private pool: NewArrivalPool | undefined;
   private builtFor: { catalog: number; signals: PurchaseSignals } | undefined;
   private builtAt = 0;
+  /** The last build's working time (a paced build's slices, not the requests served between them). */
   private buildMs = 0;
+  private building: Promise<void> | undefined;
+  /** Bumped by every pool put in place: a background build keeps its pool only if none was meanwhile. */
+  private pools = 0;
 
   constructor(
     private readonly catalog: CatalogDates,
     private readonly days: number,
     private readonly clock: () => number = () => performance.now(),
+    private readonly between: () => Promise<void> = nextTurn,
   ) {}
 
-  /** The items that may be new arrivals at `nowMs` by `signals`' sales (NewArrivalPool.at). */
+  /**
+   * The items that may be new arrivals at `nowMs` by `signals`' sales (NewArrivalPool.at). A pool rebuilt in the
+   * background (SYNC_BUILD_MS) misses the items written since the one served was built until it is in place;
+   * an item sold since is dropped by the ranking's isNewArrival either way.
+   */
   idsAt(nowMs: number, signals: PurchaseSignals): readonly string[] {
     const pool = this.pool;
+    if (!pool || !pool.covers(nowMs)) return this.rebuildNow(nowMs, signals).at(nowMs);
     const changed = this.builtFor?.catalog !== this.catalog.generation || this.builtFor.signals !== signals;
     const due = this.clock() - this.builtAt >= REBUILD_SPACING * this.buildMs;
-    if (!pool || !pool.covers(nowMs) || (changed && due)) return this.rebuild(nowMs, signals).at(nowMs);
+    if (changed && due) {
+      if (this.buildMs <= SYNC_BUILD_MS) return this.rebuildNow(nowMs, signals).at(nowMs);
+      this.building ??= this.rebuildPaced(nowMs, signals).finally(() => (this.building = undefined));
+    }
     return pool.at(nowMs);
   }
 
-  private rebuild(nowMs: number, signals: PurchaseSignals): NewArrivalPool {
+  /** Resolves when no background rebuild is running (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.building) await this.building;
+  }
+
+  private rebuildNow(nowMs: number, signals: PurchaseSignals): NewArrivalPool {
     const started = this.clock();
     const catalog = this.catalog.generation;
-    this.pool = NewArrivalPool.build(
+    const pool = NewArrivalPool.build(
       this.catalog.entries(),
       (id) => signals.buyersOf(id) > 0,
       this.days,
       nowMs,
       SLACK_MS,
     );
+    this.use(pool, catalog, signals, this.clock() - started);
+    return pool;
+  }
+
+  private async rebuildPaced(nowMs: number, signals: PurchaseSignals): Promise<void> {
+    const catalog = this.catalog.generation;
+    const before = this.pools;
+    let working = 0;
+    let sliceFrom = this.clock();
+    const pool = await runPaced(
+      NewArrivalPool.buildPaced(
+        this.catalog.entries(),
+        (id) => signals.buyersOf(id) > 0,
+        this.days,
+        nowMs,
+        SLACK_MS,
+      ),
+      async () => {
+        working += this.clock() - sliceFrom;
+        await this.between();
+        sliceFrom = this.clock();
+      },
+    );
+    working += this.clock() - sliceFrom;
+    // A pool built at once meanwhile (a list asked for a moment this one did not cover) is newer.
+    if (this.pools !== before) return;
+    this.use(pool, catalog, signals, working);
+  }
+
+  private use(pool: NewArrivalPool, catalog: number, signals: PurchaseSignals, buildMs: number): void {
+    this.pool = pool;
+    this.pools += 1;
     this.builtFor = { catalog, signals };
     this.builtAt = this.clock();
-    this.buildMs = this.builtAt - started;
-    return this.pool;
+    this.buildMs = buildMs;
   }
 }
