@@ -57,6 +57,11 @@ export class AppModule {
         MetricsModule,
         AttributionModule,
         HealthModule,
+        // Express tries a request's path against every route in the order they were registered, which follows
+        // this list: the lists a shop's pages ask for on every view come right after the probes, ahead of the
+        // catalog, admin and job routes (/similar was the 18th route tried, a session list the 21st).
+        RecommendationsModule,
+        PlacementsModule,
         CatalogModule,
         EventsModule,
         AdminModule,
@@ -65,9 +70,7 @@ export class AppModule {
         EmbeddingsModule,
         VectorIndexModule,
         CopurchaseModule,
-        RecommendationsModule,
         TrainingModule,
-        PlacementsModule,
         ExperimentsModule,
         AuthModule,
         DashboardModule.forRoot(),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** mulberry32: tiny, fast, good enough for shuffling, initialisation and test data (not for cryptography). */
 export function mulberry32(seed: number): () => number {
@@ -25,7 +25,9 @@ export function fnv1a(key: string): number {
  * in: an experiment's id, a rule's name), and uniform enough that a split follows its weights.
  */
 export function hashPoint(salt: string, unitId: string): number {
-  const digest = createHash('sha256').update(salt).update('\u0000').update(unitId).digest();
+  // One-shot: a Hash object per call (OpenSSL context set-up, three updates) took a third more, and a session list
+  // asks for one point per request. The bytes hashed are the same as salt, NUL, unitId fed one after another.
+  const digest = hash('sha256', `${salt}\u0000${unitId}`, 'buffer');
   // 52 bits fit a double's mantissa exactly: 4 bytes high, 20 bits low.
   const high = digest.readUInt32BE(0);
   const low = digest.readUInt32BE(4) >>> 12;

@@ -1,6 +1,6 @@
 import { dot, dot2Into, normalize } from '../common/vectors';
 import type { NearestHit } from './candidates';
-import { blendScore, blendScores, storedWeights, type FeatureColumns } from './linear-blend';
+import { blendScores, storedWeights, type FeatureColumns } from './linear-blend';
 import type { PurchaseSignals } from './purchase-signals';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { RowSlots } from './row-slots';
@@ -380,11 +380,6 @@ export function sessionColumns(set: SessionCandidateSet): FeatureColumns<keyof S
     trend: set.logTrend,
     pop: set.logPop,
   };
-}
-
-/** The session blend score of one candidate (as rankSession scores it). */
-export function sessionScoreOf(set: SessionCandidateSet, w: SessionBlend, i: number): number {
-  return blendScore(sessionColumns(set), w, SESSION_BLEND_KEYS, i);
 }
 
 /** "Slot a ranks before slot b" by the session blend, then id ascending. */

@@ -80,13 +80,16 @@ export class ListSteps {
     const records = opts.includeItems
       ? new Map((await this.items.findMany(chosen.map((c) => c.id))).map((i) => [i.id, i]))
       : undefined;
-    const items: RecommendedItem[] = chosen.map((c) => ({
-      id: c.id,
-      score: Math.round(c.score * 1e6) / 1e6,
-      ...(opts.explain && c.reason ? { reason: c.reason } : {}),
-      ...(c.rules ? { rules: c.rules } : {}),
-      ...(records?.get(c.id) ? { item: records.get(c.id) } : {}),
-    }));
+    // Fields are added one by one in the answer's key order: spreading empty objects into each item cost more than
+    // the rest of building it, on every list served.
+    const items: RecommendedItem[] = chosen.map((c) => {
+      const item: RecommendedItem = { id: c.id, score: Math.round(c.score * 1e6) / 1e6 };
+      if (opts.explain && c.reason) item.reason = c.reason;
+      if (c.rules) item.rules = c.rules;
+      const record = records?.get(c.id);
+      if (record) item.item = record;
+      return item;
+    });
     return {
       items,
       modelVersion: index?.modelVersion ?? null,

@@ -4,6 +4,7 @@ import { dot, normalize } from '../common/vectors';
 import type { AppConfig } from '../config/app-config';
 import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
+import { blendScore } from '../ranking/linear-blend';
 import { isNewArrival, newArrivalPlaces, type NewArrivalRule } from '../ranking/new-arrivals';
 import { gatherCandidateSet } from '../session-thread/gather';
 import {
@@ -18,8 +19,9 @@ import type { SessionThread } from '../session-thread/session-thread.service';
 import {
   mainSource,
   rankSessionList,
+  SESSION_BLEND_KEYS,
+  sessionColumns,
   sessionQuery,
-  sessionScoreOf,
   type SessionSource,
 } from '../ranking/session-ranking';
 import type { ServingModel } from '../serving-model/serving-model';
@@ -223,6 +225,10 @@ export class SessionLists {
     // share of lists (RECS_NEW_ITEM_SHARE) drawn by the cart itself: the same cart gets the same list all day.
     const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
     const isNew = (i: number) => isNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime());
+    // The draw of the places only matters to a set holding a new arrival (most carts' candidates have all sold),
+    // and drawing costs a SHA-256 per list: the same lists, without it where it could not change them.
+    let holdsNew = false;
+    for (let i = 0; i < set.size && !holdsNew; i++) holdsNew = isNew(i);
     // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
     const order = rankSessionList(
       set,
@@ -230,23 +236,26 @@ export class SessionLists {
       {
         limit: opts.limit,
         pool: stage ? set.size : pool,
-        newItemSlots: newArrivalPlaces(
-          this.config.recsNewItemSlots,
-          this.config.recsNewItemShare,
-          session.join('\u0000'),
-          now.getTime(),
-        ),
+        newItemSlots: holdsNew
+          ? newArrivalPlaces(
+              this.config.recsNewItemSlots,
+              this.config.recsNewItemShare,
+              session.join('\u0000'),
+              now.getTime(),
+            )
+          : 0,
       },
       isNew,
     );
     const sourceOf = new Map<string, SessionSource>();
+    const columns = sessionColumns(set);
     const ranked = (depth: number) =>
       order.slice(0, depth).map((i): Candidate => {
         const id = set.ids[i];
         sourceOf.set(id, mainSource(set, blend, i));
         return {
           id,
-          score: sessionScoreOf(set, blend, i),
+          score: blendScore(columns, blend, SESSION_BLEND_KEYS, i),
           reason: opts.explain ? sessionReason(i) : undefined,
         };
       });

@@ -1,14 +1,24 @@
 import type { SimilarList } from '../ranking/similar-ranking';
 
+interface Held {
+  list: SimilarList;
+  /** Read since it was last inserted or given its second chance. */
+  used: boolean;
+}
+
 /**
  * Ranked similar lists per item, unfiltered, for the inputs they were ranked with (the served index, the
  * co-purchase generation, the similar blend): a change of any drops them all. At most `capacity` items are
- * held, the least recently used leaving first. Requests filter a held list (stock, price, deletions,
- * exclusions) when they read it, so a held list never serves an item that stopped passing.
+ * held. Eviction gives a second chance (the CLOCK approximation of least-recently-used): the oldest list leaves
+ * unless it was read since it was held or last spared, in which case it goes to the back and the next is looked
+ * at. A read only sets a flag: moving the list to the back of the order on every read (a delete and an insert)
+ * was a fifth of a held list's cost, and most shops' lists all fit, so the order is rarely consulted. Requests
+ * filter a held list (stock, price, deletions, exclusions) when they read it, so a held list never serves an
+ * item that stopped passing.
  */
 export class SimilarListCache {
   private inputs: readonly unknown[] | undefined;
-  private readonly lists = new Map<string, SimilarList>();
+  private readonly lists = new Map<string, Held>();
 
   constructor(readonly capacity: number) {}
 
@@ -33,19 +43,26 @@ export class SimilarListCache {
   }
 
   get(itemId: string): SimilarList | undefined {
-    const list = this.lists.get(itemId);
-    if (list) {
-      // Map order is insertion order: re-inserting marks the list as used most recently.
-      this.lists.delete(itemId);
-      this.lists.set(itemId, list);
-    }
-    return list;
+    const held = this.lists.get(itemId);
+    if (!held) return undefined;
+    held.used = true;
+    return held.list;
   }
 
   set(itemId: string, list: SimilarList): void {
     if (!this.enabled) return;
-    this.lists.delete(itemId);
-    this.lists.set(itemId, list);
-    if (this.lists.size > this.capacity) this.lists.delete(this.lists.keys().next().value!);
+    // Room is made before the new list goes in, so it cannot be the one evicted.
+    if (!this.lists.delete(itemId)) while (this.lists.size >= this.capacity) this.evictOne();
+    this.lists.set(itemId, { list, used: false });
+  }
+
+  /** Each list looked at is evicted or loses its flag, so this ends within one pass over the held lists. */
+  private evictOne(): void {
+    for (;;) {
+      const [oldest, held] = this.lists.entries().next().value!;
+      this.lists.delete(oldest);
+      if (!held.used) return;
+      this.lists.set(oldest, { list: held.list, used: false });
+    }
   }
 }

@@ -74,10 +74,11 @@ export class SimilarLists {
         }
         const ranked = list;
         for (const i of slots) sourceOf.set(ranked.ids[i], ranked.sources[i]);
+        // A reason is built only for a list that shows it (finish drops it otherwise).
         return slots.map((i): Candidate => ({
           id: ranked.ids[i],
           score: ranked.scores[i],
-          reason: { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] },
+          reason: opts.explain ? { type: SIMILAR_REASON[ranked.sources[i]], itemIds: [itemId] } : undefined,
         }));
       },
       opts,
