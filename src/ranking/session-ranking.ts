@@ -438,11 +438,19 @@ export type SessionSource = 'transitions' | 'co-purchase' | 'vector' | 'trending
 
 export function mainSource(set: SessionCandidateSet, w: SessionBlend, i: number): SessionSource {
   // Only a source that holds the item can be its reason; the vector is the fallback (every candidate has a cosine).
-  const terms: Array<[SessionSource, number]> = [['vector', w.cos * set.cos[i] + w.cosFlat * set.cosFlat[i]]];
-  if (set.trans[i] > 0)
-    terms.push(['transitions', w.trans * set.trans[i] + w.transRecent * set.transRecent[i]]);
-  if (set.knn[i] > 0) terms.push(['co-purchase', w.knn * set.knn[i] + w.knnRecent * set.knnRecent[i]]);
-  if (set.logTrend[i] > 0) terms.push(['trending', w.trend * set.logTrend[i]]);
-  if (set.logPop[i] > 0) terms.push(['popular', w.pop * set.logPop[i]]);
-  return terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  // Sources are weighed in this order and a later one wins only by weighing strictly more. Every served item asks,
+  // so no term is allocated.
+  let source: SessionSource = 'vector';
+  let best = w.cos * set.cos[i] + w.cosFlat * set.cosFlat[i];
+  const better = (s: SessionSource, value: number) => {
+    if (value > best) {
+      source = s;
+      best = value;
+    }
+  };
+  if (set.trans[i] > 0) better('transitions', w.trans * set.trans[i] + w.transRecent * set.transRecent[i]);
+  if (set.knn[i] > 0) better('co-purchase', w.knn * set.knn[i] + w.knnRecent * set.knnRecent[i]);
+  if (set.logTrend[i] > 0) better('trending', w.trend * set.logTrend[i]);
+  if (set.logPop[i] > 0) better('popular', w.pop * set.logPop[i]);
+  return source;
 }

@@ -90,12 +90,9 @@ export class ListSteps {
       if (record) item.item = record;
       return item;
     });
-    return {
-      items,
-      modelVersion: index?.modelVersion ?? null,
-      strategy,
-      ...(staged ? { stage: staged.summary } : {}),
-    };
+    const list: RecommendationList = { items, modelVersion: index?.modelVersion ?? null, strategy };
+    if (staged) list.stage = staged.summary;
+    return list;
   }
 
   /**

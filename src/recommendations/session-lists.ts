@@ -284,6 +284,8 @@ export class SessionLists {
       const s = sourceOf.get(i.id);
       return s ? [s] : [];
     });
-    return { ...list, strategy: sessionStrategy(sources) };
+    // `list` is this request's own (finish made it): named in place rather than copied.
+    list.strategy = sessionStrategy(sources);
+    return list;
   }
 }

@@ -1,4 +1,5 @@
 import type { SimilarList } from '../ranking/similar-ranking';
+import type { RecommendationList } from './response';
 import { SimilarListCache } from './similar-list-cache';
 
 const list = (id: string): SimilarList => ({ ids: [id], scores: Float32Array.of(1), sources: ['vector'] });
@@ -45,5 +46,46 @@ describe('SimilarListCache', () => {
     const off = new SimilarListCache(0);
     off.set('a', list('a'));
     expect(off.size).toBe(0);
+  });
+
+  describe('held answers', () => {
+    const answer = (strategy: string): RecommendationList => ({ items: [], modelVersion: 'v1', strategy });
+
+    it('are held by key until the catalog changes', () => {
+      const cache = new SimilarListCache(10);
+      cache.finish('a', answer('one'), cache.version);
+      expect(cache.finished('a')?.strategy).toBe('one');
+      expect(cache.finished('b')).toBeUndefined();
+      cache.catalogChanged();
+      expect(cache.finished('a')).toBeUndefined();
+    });
+
+    it('go when the held lists inputs change', () => {
+      const cache = new SimilarListCache(10);
+      const index = {};
+      cache.sync([index, 1]);
+      cache.finish('a', answer('one'), cache.version);
+      cache.sync([index, 1]);
+      expect(cache.finished('a')).toBeDefined();
+      cache.sync([index, 2]);
+      expect(cache.finished('a')).toBeUndefined();
+    });
+
+    it('are not held when made across a drop', () => {
+      const cache = new SimilarListCache(10);
+      const version = cache.version;
+      cache.catalogChanged();
+      cache.finish('a', answer('stale'), version);
+      expect(cache.finished('a')).toBeUndefined();
+    });
+
+    it('are bounded by the capacity, the oldest leaving first, and not held with capacity 0', () => {
+      const cache = new SimilarListCache(2);
+      for (const k of ['a', 'b', 'c']) cache.finish(k, answer(k), cache.version);
+      expect(['a', 'b', 'c'].map((k) => cache.finished(k)?.strategy)).toEqual([undefined, 'b', 'c']);
+      const off = new SimilarListCache(0);
+      off.finish('a', answer('a'), off.version);
+      expect(off.finished('a')).toBeUndefined();
+    });
   });
 });

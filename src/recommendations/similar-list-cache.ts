@@ -1,4 +1,5 @@
 import type { SimilarList } from '../ranking/similar-ranking';
+import type { RecommendationList } from './response';
 
 interface Held {
   list: SimilarList;
@@ -15,10 +16,16 @@ interface Held {
  * was a fifth of a held list's cost, and most shops' lists all fit, so the order is rarely consulted. Requests
  * filter a held list (stock, price, deletions, exclusions) when they read it, so a held list never serves an
  * item that stopped passing.
+ *
+ * Beside them it holds finished answers (`finished`, `finish`) of requests made the same way, which also depend on
+ * the catalog: `catalogChanged` drops those.
  */
 export class SimilarListCache {
   private inputs: readonly unknown[] | undefined;
   private readonly lists = new Map<string, Held>();
+  private readonly answers = new Map<string, RecommendationList>();
+  /** Counts every drop of the answers, so an answer made across one is not held (see `finish`). */
+  private answersVersion = 0;
 
   constructor(readonly capacity: number) {}
 
@@ -35,7 +42,34 @@ export class SimilarListCache {
     const held = this.inputs;
     if (held && held.length === inputs.length && held.every((x, i) => x === inputs[i])) return;
     this.lists.clear();
+    this.catalogChanged();
     this.inputs = [...inputs];
+  }
+
+  /** Any catalog change may filter a held list differently (stock, deletions, prices): every answer goes. */
+  catalogChanged(): void {
+    this.answers.clear();
+    this.answersVersion += 1;
+  }
+
+  /** The version to pass to `finish` for an answer being made now. */
+  get version(): number {
+    return this.answersVersion;
+  }
+
+  /** The held answer to requests made as `key`; shared between requests, so read-only. */
+  finished(key: string): RecommendationList | undefined {
+    return this.answers.get(key);
+  }
+
+  /**
+   * Holds the answer to requests made as `key`, unless the answers were dropped since `version` was read (the list
+   * was made from what was held then). At most `capacity` answers, the oldest leaving first.
+   */
+  finish(key: string, list: RecommendationList, version: number): void {
+    if (!this.enabled || version !== this.answersVersion) return;
+    if (this.answers.size >= this.capacity) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, list);
   }
 
   has(itemId: string): boolean {

@@ -42,6 +42,8 @@ export class SimilarLists {
     capacity: number,
   ) {
     this.similarLists = new SimilarListCache(capacity);
+    // Synchronously with each change, before a request can read the changed snapshot.
+    snapshot.onChange(() => this.similarLists.catalogChanged());
   }
 
   /**
@@ -54,6 +56,17 @@ export class SimilarLists {
   async similar(itemId: string, opts: ListOptions, stage?: ListStage): Promise<RecommendationList> {
     if (!this.snapshot.get(itemId)) throw notFound(`Item "${itemId}"`);
     const blend = this.serving.current().similarBlend;
+    // A product page asks the same plain list of an item over and over: its answer is held until the held list's
+    // inputs or the catalog change, and a request spends no ranking or list steps on it.
+    const key = stage === undefined ? plainKey(itemId, opts) : undefined;
+    let version = 0;
+    if (key !== undefined && this.similarLists.enabled) {
+      this.syncSimilarLists(blend);
+      const answer = this.similarLists.finished(key);
+      if (answer) return answer;
+      version = this.similarLists.version;
+    }
+    let fromHeld = false;
     const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set([itemId, ...opts.exclude]));
     const sourceOf = new Map<string, SimilarSource>();
     const out = await this.steps.staged(
@@ -61,6 +74,7 @@ export class SimilarLists {
         const held = depth <= SIMILAR_LIST_LENGTH ? this.heldSimilarList(itemId, blend) : undefined;
         let list = held;
         let slots = held && firstPassing(held, depth, pass);
+        fromHeld = slots !== undefined;
         if (!list || !slots) {
           list = similarList(
             this.similarSources(),
@@ -91,7 +105,10 @@ export class SimilarLists {
       const s = sourceOf.get(i.id);
       return s ? [s] : [];
     });
-    return { ...out, strategy: similarStrategy(sources) };
+    // `out` is this request's own list (finish made it): named in place rather than copied.
+    out.strategy = similarStrategy(sources);
+    if (key !== undefined && fromHeld) this.similarLists.finish(key, out, version);
+    return out;
   }
 
   private similarSources(): SimilarSources {
@@ -154,4 +171,21 @@ export class SimilarLists {
     }
     return ranked;
   }
+}
+
+/**
+ * The key of a request whose answer can be held (SimilarListCache.finish): no rule but stock (the catalog's
+ * changes drop held answers), no exclusions, no diversity, no item records (they are read per request).
+ */
+function plainKey(itemId: string, opts: ListOptions): string | undefined {
+  if (
+    opts.category !== undefined ||
+    opts.minPrice !== undefined ||
+    opts.maxPrice !== undefined ||
+    opts.exclude.length > 0 ||
+    opts.includeItems ||
+    opts.diversity > 0
+  )
+    return undefined;
+  return `${itemId}\u0000${opts.limit}\u0000${opts.explain ? 1 : 0}\u0000${opts.inStockOnly ? 1 : 0}`;
 }
