@@ -226,6 +226,54 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(await expectOnThread(1, () => list(onCtx, session)))).toEqual(comparable(back));
   });
 
+  it('answers a cart asked again with the answer held with its set, the same list, until the catalog changes', async () => {
+    const snapshot = offCtx.get(CatalogSnapshot);
+    const signals = offCtx.get(PurchaseSignalsService);
+    const at = (session: string[], now: Date) =>
+      offCtx.get(RecommendationsService).session(session, undefined, OPTS, now);
+    // At AT every item of the slice went on sale within the last 30 days: a list showing one never sold shows a new
+    // arrival (or could), and is ranked again for every request.
+    let ranked = 0;
+    for (const session of sessions) {
+      const first = await at(session, AT);
+      if (!first.items.some((i) => signals.current().buyersOf(i.id) === 0)) continue;
+      ranked += 1;
+      const again = await at(session, AT);
+      expect(again).not.toBe(first);
+      expect(comparable(again)).toEqual(comparable(first));
+    }
+    expect(ranked).toBeGreaterThan(0);
+    // Ninety days on, every unsold item is dead stock: nothing can change a cart's list but the catalog, the model
+    // and the index, and the second request of each is the first one's answer, the same object.
+    const later = new Date(AT.getTime() + 90 * 86_400_000);
+    let stats = held();
+    const twice: Array<[RecommendationList, RecommendationList]> = [];
+    for (const session of sessions) twice.push([await at(session, later), await at(session, later)]);
+    expect(held().answerHits - stats.answerHits).toBe(sessions.length);
+    for (const [first, again] of twice) expect(again).toBe(first);
+    // Held for later times, never for earlier ones: back at AT the list is ranked (and shows its new arrivals).
+    expect(await at(sessions[0], AT)).not.toBe(twice[0][0]);
+    const session = sessions.find((s) => s.length >= 3)!;
+    const shown = await at(session, later);
+    // A new title is no change to the set, but voids its answer: ranked again, the same list, then held again.
+    const item = shown.items[0].id;
+    await offCtx.get(CatalogService).patch(item, { title: 'A renamed item' });
+    await snapshot.follow({ ids: [item] });
+    stats = held();
+    const renamed = await at(session, later);
+    expect(held().answerHits).toBe(stats.answerHits);
+    expect(held().hits - stats.hits).toBe(1);
+    expect(comparable(renamed)).toEqual(comparable(shown));
+    expect(await at(session, later)).toBe(renamed);
+    // Out of stock: set and answer go, and the item with them; back in stock, the same list again.
+    await offCtx.get(CatalogService).patch(item, { inStock: false });
+    await snapshot.follow({ ids: [item] });
+    expect((await at(session, later)).items.map((i) => i.id)).not.toContain(item);
+    await offCtx.get(CatalogService).patch(item, { inStock: true });
+    await snapshot.follow({ ids: [item] });
+    expect(comparable(await at(session, later))).toEqual(comparable(shown));
+  });
+
   it('follows a reindex: in-process while it loads the new index, then on the thread from that index', async () => {
     const index = onCtx.get(IndexService);
     const before = index.currentName();

@@ -28,6 +28,17 @@ export function isNewArrival(rule: NewArrivalRule, id: string, buyers: number, n
 }
 
 /**
+ * Whether `id` is, or will become, a new arrival while its sales and catalog dates stay as they are: unsold, and on
+ * sale for at most `rule.days` or not on sale yet. Exposure aside (a click can give an exhausted one its place
+ * back). An answer that ranks none of these cannot change with time alone.
+ */
+export function mayBeNewArrival(rule: NewArrivalRule, id: string, buyers: number, nowMs: number): boolean {
+  if (buyers > 0) return false;
+  const from = rule.availableFrom(id);
+  return from !== undefined && nowMs - from <= rule.days * DAY_MS;
+}
+
+/**
  * The explore/exploit rule: a new arrival keeps its place for `impressionsPerClick` impressions, and that
  * many more for every click it earned. So an item nobody clicks loses the place after that many showings,
  * and one that keeps a click-through rate of at least 1 / `impressionsPerClick` keeps it for its whole

@@ -5,7 +5,12 @@ import type { AppConfig } from '../config/app-config';
 import type { EmbeddingsService } from '../embeddings/embeddings.service';
 import type { ListStage } from '../ranking/list-stage';
 import { blendScore } from '../ranking/linear-blend';
-import { isNewArrival, newArrivalPlaces, type NewArrivalRule } from '../ranking/new-arrivals';
+import {
+  isNewArrival,
+  mayBeNewArrival,
+  newArrivalPlaces,
+  type NewArrivalRule,
+} from '../ranking/new-arrivals';
 import { gatherCandidateSet } from '../session-thread/gather';
 import {
   packedExamined,
@@ -189,6 +194,16 @@ export class SessionLists {
         ? JSON.stringify([session, [...excluded].sort(), rules, cosFlat])
         : undefined;
     let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
+    // A held set may also hold the answer it gave this shape of request (no rules stage, no item records, which
+    // are read per request, no diversity): a cart asked again on every page costs a lookup.
+    const shape =
+      key !== undefined && !stage && !opts.includeItems && opts.diversity <= 0
+        ? `${opts.limit}\u0000${opts.explain ? 1 : 0}`
+        : undefined;
+    if (packed && shape !== undefined) {
+      const answer = this.sets.answer(key!, shape, blend, now.getTime());
+      if (answer) return answer;
+    }
     let gathered: UnpackedSet;
     if (packed) gathered = unpackGathered(packed, session, model.idsByRow);
     else {
@@ -228,7 +243,13 @@ export class SessionLists {
     // The draw of the places only matters to a set holding a new arrival (most carts' candidates have all sold),
     // and drawing costs a SHA-256 per list: the same lists, without it where it could not change them.
     let holdsNew = false;
-    for (let i = 0; i < set.size && !holdsNew; i++) holdsNew = isNew(i);
+    // And an answer ranking an item that is or may become a new arrival can change with the time and exposure.
+    let timeless = true;
+    for (let i = 0; i < set.size && !holdsNew; i++) {
+      if (buyers[i] > 0) continue;
+      holdsNew = isNew(i);
+      if (mayBeNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime())) timeless = false;
+    }
     // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
     const order = rankSessionList(
       set,
@@ -286,6 +307,8 @@ export class SessionLists {
     });
     // `list` is this request's own (finish made it): named in place rather than copied.
     list.strategy = sessionStrategy(sources);
+    if (shape !== undefined && timeless)
+      this.sets.holdAnswer(key!, inputs, shape, blend, list, now.getTime(), ticket);
     return list;
   }
 }

@@ -1,5 +1,6 @@
 import type { RuleFieldChange } from '../catalog/catalog-snapshot';
 import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
+import type { RecommendationList } from './response';
 import { packedSetBytes, SessionSetCache } from './session-set-cache';
 
 const packed = (size: number, ids = 'abc'): PackedSet => ({
@@ -45,6 +46,7 @@ describe('SessionSetCache', () => {
       hits: 1,
       misses: 2,
       droppedByCatalog: 0,
+      answerHits: 0,
     });
   });
 
@@ -173,5 +175,70 @@ describe('SessionSetCache', () => {
     cache.set('s', [index], packed(1), read('a'), cache.ticket());
     expect(cache.get('s', [index])).toBeUndefined();
     expect(cache.stats().entries).toBe(0);
+  });
+
+  describe('held answers', () => {
+    const list = (strategy: string): RecommendationList => ({
+      items: [{ id: 'a', score: 1 }],
+      modelVersion: 'v1',
+      strategy,
+    });
+    const blend = {};
+    const held = () => {
+      const cache = new SessionSetCache(1_000_000);
+      cache.get('s', inputs);
+      cache.set('s', inputs, packed(10), read('a', 'b'), cache.ticket());
+      cache.holdAnswer('s', inputs, '10', blend, list('held'), 1000, cache.ticket());
+      return cache;
+    };
+
+    it('answer the same shape under the same blend, and count it', () => {
+      const cache = held();
+      expect(cache.answer('s', '10', blend, 1000)?.strategy).toBe('held');
+      expect(cache.answer('s', '20', blend, 1000)).toBeUndefined();
+      expect(cache.answer('s', '10', {}, 1000)).toBeUndefined();
+      expect(cache.answer('t', '10', blend, 1000)).toBeUndefined();
+      // Later, yes; for an earlier time, no (it was judged only as time moves on).
+      expect(cache.answer('s', '10', blend, 5000)?.strategy).toBe('held');
+      expect(cache.answer('s', '10', blend, 999)).toBeUndefined();
+      expect(cache.stats().answerHits).toBe(2);
+    });
+
+    it('are void after any catalog change, even one the set itself survives', () => {
+      const cache = held();
+      // A new title of an item no set read: the set stays, the answer goes.
+      cache.catalogChanged(['zz'], rowOf, new Map());
+      expect(cache.get('s', inputs)).toBeDefined();
+      expect(cache.answer('s', '10', blend, 1000)).toBeUndefined();
+    });
+
+    it('go with their set, and with a change of the inputs', () => {
+      const cache = held();
+      cache.catalogChanged(['a'], rowOf, touched(['a']));
+      expect(cache.answer('s', '10', blend, 1000)).toBeUndefined();
+      const other = held();
+      expect(other.get('s', [index, {}])).toBeUndefined();
+      expect(other.answer('s', '10', blend, 1000)).toBeUndefined();
+    });
+
+    it('are not held across a change of the catalog or the inputs, nor without a held set', () => {
+      const cache = new SessionSetCache(1_000_000);
+      cache.get('s', inputs);
+      cache.set('s', inputs, packed(10), read('a'), cache.ticket());
+      const ticket = cache.ticket();
+      cache.catalogChanged(['zz'], rowOf, new Map());
+      cache.holdAnswer('s', inputs, '10', blend, list('stale'), 1000, ticket);
+      expect(cache.answer('s', '10', blend, 1000)).toBeUndefined();
+      // A request that began under other inputs (an index swapped since) may not answer for this set.
+      cache.holdAnswer('s', [{}, signals], '10', blend, list('other index'), 1000, cache.ticket());
+      expect(cache.answer('s', '10', blend, 1000)).toBeUndefined();
+      cache.holdAnswer('none', inputs, '10', blend, list('no set'), 1000, cache.ticket());
+      expect(cache.answer('none', '10', blend, 1000)).toBeUndefined();
+    });
+
+    it('count towards the byte bound', () => {
+      const cache = held();
+      expect(cache.stats().bytes).toBeGreaterThan(packedSetBytes('s', packed(10)));
+    });
   });
 });

@@ -1,9 +1,13 @@
 import { DenseIds } from '../ranking/dense-ids';
 import type { RuleFieldChange } from '../catalog/catalog-snapshot';
 import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
+import type { RecommendationList } from './response';
 
 /** Rough V8 cost of an entry besides its buffer and strings: the Map entry, the entry and PackedSet objects. */
 const ENTRY_OVERHEAD = 160;
+
+/** Rough V8 cost of a held answer: the list and its item objects (ids are the signals' own strings). */
+const answerBytes = (list: RecommendationList) => 200 + 80 * list.items.length;
 
 /**
  * A catalog change naming more items than this drops every held set rather than looking each item up in each
@@ -29,6 +33,23 @@ export interface SessionSetCacheStats {
   misses: number;
   /** Held sets dropped because an item they read changed in the catalog (the others stayed). */
   droppedByCatalog: number;
+  /** Requests answered with a held answer (`answer`): no ranking at all. */
+  answerHits: number;
+}
+
+/** An answer held with its set: the list one request shape got, under one blend, while the catalog stood still. */
+interface HeldAnswer {
+  shape: string;
+  blend: unknown;
+  /** The count of catalog changes when it was held: any change since voids it. */
+  epoch: number;
+  /**
+   * The time it was ranked for (epoch ms): it answers only for that time or later (the caller judged it would not
+   * change as time moves on, not back).
+   */
+  since: number;
+  list: RecommendationList;
+  bytes: number;
 }
 
 interface Entry {
@@ -42,6 +63,7 @@ interface Entry {
   unsold: Int32Array;
   /** Whether its rules bound the price: only then does an item's new price change what gathering it reads. */
   priceRules: boolean;
+  answer?: HeldAnswer;
 }
 
 /**
@@ -53,6 +75,11 @@ interface Entry {
  * per request. A shopper's cart is asked for on every page while it does not change: those repeats cost a lookup
  * instead of a gathering (co-purchase and transition sums, a vector search, a cosine per candidate), also while
  * the shop keeps updating stock and prices elsewhere in the catalog.
+ *
+ * A set can also hold the answer it gave one shape of request (`holdAnswer`), when no ranking input besides the
+ * set, the blend and the shape could change it: the caller's to judge (a set whose candidates could become new
+ * arrivals cannot). Any catalog change voids every held answer, whatever it changed (an answer also shows the
+ * items' order, which their dates decide through the new-arrival rule).
  *
  * Bounded by estimated bytes (RECS_SESSION_CACHE_MAX_BYTES, 0: off), the least recently used set leaving first:
  * the key is client-chosen.
@@ -69,6 +96,7 @@ export class SessionSetCache {
   private hits = 0;
   private misses = 0;
   private droppedByCatalog = 0;
+  private answerHits = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -89,6 +117,48 @@ export class SessionSetCache {
     this.sets.delete(key);
     this.sets.set(key, entry);
     return entry.packed;
+  }
+
+  /**
+   * The answer held with `key`'s set for this request `shape` under `blend` (compared by identity) at `nowMs`,
+   * unless the catalog changed since it was held; call right after `get` found the set.
+   */
+  answer(key: string, shape: string, blend: unknown, nowMs: number): RecommendationList | undefined {
+    const held = this.sets.get(key)?.answer;
+    if (
+      !held ||
+      held.shape !== shape ||
+      held.blend !== blend ||
+      held.epoch !== this.changes ||
+      nowMs < held.since
+    )
+      return undefined;
+    this.answerHits += 1;
+    return held.list;
+  }
+
+  /**
+   * Holds `list`, ranked for `nowMs`, as the answer of `key`'s set to requests of this `shape` under `blend` from
+   * then on, replacing any other,
+   * unless the set is not held, or the inputs or the catalog changed since the request began (`inputs`, `ticket`):
+   * the held set may then be another state's. The list is shared from then on: nothing may change it.
+   */
+  holdAnswer(
+    key: string,
+    inputs: readonly unknown[],
+    shape: string,
+    blend: unknown,
+    list: RecommendationList,
+    nowMs: number,
+    ticket: number,
+  ): void {
+    const entry = this.sets.get(key);
+    if (!entry || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
+    const bytes = answerBytes(list);
+    this.totalBytes += bytes - (entry.answer?.bytes ?? 0);
+    entry.bytes += bytes - (entry.answer?.bytes ?? 0);
+    entry.answer = { shape, blend, epoch: this.changes, since: nowMs, list, bytes };
+    while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
   }
 
   /**
@@ -182,6 +252,7 @@ export class SessionSetCache {
       hits: this.hits,
       misses: this.misses,
       droppedByCatalog: this.droppedByCatalog,
+      answerHits: this.answerHits,
     };
   }
 
