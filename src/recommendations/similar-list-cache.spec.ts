@@ -83,6 +83,23 @@ describe('SimilarListCache', () => {
       const cache = new SimilarListCache(2);
       for (const k of ['a', 'b', 'c']) cache.finish(k, answer(k), cache.version);
       expect(['a', 'b', 'c'].map((k) => cache.finished(k)?.strategy)).toEqual([undefined, 'b', 'c']);
+      // By items too: 12 a list on average, 24 for two, so 20 and 4 fit, and another 5 evicts the oldest.
+      const byItems = new SimilarListCache(2);
+      const ofSize = (n: number): RecommendationList => ({
+        items: Array.from({ length: n }, (_, i) => ({ id: `i${i}`, score: 1 })),
+        modelVersion: 'v1',
+        strategy: `${n}`,
+      });
+      byItems.finish('twenty', ofSize(20), byItems.version);
+      byItems.finish('five', ofSize(4), byItems.version);
+      expect(byItems.finished('twenty')).toBeDefined();
+      byItems.finish('more', ofSize(5), byItems.version);
+      expect(byItems.finished('twenty')).toBeUndefined();
+      expect(byItems.finished('five')).toBeDefined();
+      expect(byItems.finished('more')).toBeDefined();
+      byItems.finish('huge', ofSize(25), byItems.version);
+      expect(byItems.finished('huge')).toBeUndefined();
+      expect(byItems.finished('more')).toBeDefined();
       const off = new SimilarListCache(0);
       off.finish('a', answer('a'), off.version);
       expect(off.finished('a')).toBeUndefined();

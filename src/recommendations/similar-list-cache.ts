@@ -1,6 +1,13 @@
 import type { SimilarList } from '../ranking/similar-ranking';
 import type { RecommendationList } from './response';
 
+/**
+ * Items the held answers may show in all, per held list the cache may hold: a product page's list is 4–20 items,
+ * and a bound by items keeps a shop that asks for 100 from holding a hundred times the memory (an answer's item
+ * costs ~100 bytes: at the default 20,000 lists, ~24 MB at most).
+ */
+const ANSWER_ITEMS_PER_LIST = 12;
+
 interface Held {
   list: SimilarList;
   /** Read since it was last inserted or given its second chance. */
@@ -24,6 +31,8 @@ export class SimilarListCache {
   private inputs: readonly unknown[] | undefined;
   private readonly lists = new Map<string, Held>();
   private readonly answers = new Map<string, RecommendationList>();
+  /** Items the held answers show in all (bounded by ANSWER_ITEMS_PER_LIST × capacity). */
+  private answerItems = 0;
   /** Counts every drop of the answers, so an answer made across one is not held (see `finish`). */
   private answersVersion = 0;
 
@@ -49,6 +58,7 @@ export class SimilarListCache {
   /** Any catalog change may filter a held list differently (stock, deletions, prices): every answer goes. */
   catalogChanged(): void {
     this.answers.clear();
+    this.answerItems = 0;
     this.answersVersion += 1;
   }
 
@@ -64,12 +74,20 @@ export class SimilarListCache {
 
   /**
    * Holds the answer to requests made as `key`, unless the answers were dropped since `version` was read (the list
-   * was made from what was held then). At most `capacity` answers, the oldest leaving first.
+   * was made from what was held then). At most `capacity` answers showing ANSWER_ITEMS_PER_LIST items each on
+   * average, the oldest leaving first.
    */
   finish(key: string, list: RecommendationList, version: number): void {
-    if (!this.enabled || version !== this.answersVersion) return;
-    if (this.answers.size >= this.capacity) this.answers.delete(this.answers.keys().next().value!);
+    if (!this.enabled || version !== this.answersVersion || this.answers.has(key)) return;
+    const maxItems = ANSWER_ITEMS_PER_LIST * this.capacity;
+    if (list.items.length > maxItems) return;
+    while (this.answers.size >= this.capacity || this.answerItems + list.items.length > maxItems) {
+      const [oldest, answer] = this.answers.entries().next().value!;
+      this.answers.delete(oldest);
+      this.answerItems -= answer.items.length;
+    }
     this.answers.set(key, list);
+    this.answerItems += list.items.length;
   }
 
   has(itemId: string): boolean {
