@@ -277,6 +277,11 @@ export class CatalogSnapshot implements OnApplicationBootstrap, OnModuleDestroy 
     return () => this.listeners.delete(listener);
   }
 
+  /** How many listeners follow the changes: an engine that is dropped must leave none behind (it would stay alive). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   private put(id: string, meta: ItemMeta): void {
     this.noteRuleFields(id, this.items.get(id), meta);
     this.items.set(id, meta);

@@ -162,6 +162,8 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
   }
 
   private dispose(engine: Engine): void {
+    // Its lists follow the shared catalog snapshot, which would otherwise keep the engine (and its held sets) alive.
+    engine.recs.detach();
     engine.cache.onModuleDestroy();
     engine.index.dispose();
   }

@@ -113,6 +113,12 @@ export class RecommendationsService {
     );
   }
 
+  /** Stops the similar and session lists following the catalog and the signals: for an engine that is dropped. */
+  detach(): void {
+    this.similarLists.detach();
+    this.sessionLists.detach();
+  }
+
   /** The served blend for a list: the defaults until a fine-tune tunes and activates its own. */
   servedBlend(opts: { excludePurchased: boolean }): BlendWeights {
     const m = this.serving.current();

@@ -64,6 +64,7 @@ interface SessionVectors {
 /** Lists for shoppers we do not know: a session (cart, recently viewed) and/or a text query; see `session`. */
 export class SessionLists {
   private readonly sets: SessionSetCache;
+  private readonly unfollow: Array<() => void> = [];
 
   constructor(
     private readonly index: RankingIndex,
@@ -78,12 +79,22 @@ export class SessionLists {
     private readonly thread?: SessionThread,
   ) {
     this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
-    if (thread) interactions.onSwap((signals) => thread.signalsServed(signals));
+    if (thread) this.unfollow.push(interactions.onSwap((signals) => thread.signalsServed(signals)));
     // Synchronously with each change, before a request can read the changed snapshot.
     if (this.sets.enabled)
-      snapshot.onChange((changed, ruleFields) =>
-        this.sets.catalogChanged(changed, (id) => this.interactions.current().rowOf(id), ruleFields),
+      this.unfollow.push(
+        snapshot.onChange((changed, ruleFields) =>
+          this.sets.catalogChanged(changed, (id) => this.interactions.current().rowOf(id), ruleFields),
+        ),
       );
+  }
+
+  /**
+   * Stops following the catalog and the signals, for lists no longer served (a pinned version's engine that is
+   * dropped): their listeners would keep this object and its held sets alive.
+   */
+  detach(): void {
+    for (const stop of this.unfollow.splice(0)) stop();
   }
 
   /** How the held candidate sets are used (RECS_SESSION_CACHE_MAX_BYTES). */

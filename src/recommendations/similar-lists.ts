@@ -30,6 +30,7 @@ const SIMILAR_REASON: Record<SimilarSource, 'co-purchased-with' | 'bought-after'
 /** Similar lists (a product page's "items like this one"), held per indexed item; see `similar`. */
 export class SimilarLists {
   private readonly similarLists: SimilarListCache;
+  private readonly unfollow: () => void;
 
   constructor(
     private readonly index: RankingIndex,
@@ -43,7 +44,12 @@ export class SimilarLists {
   ) {
     this.similarLists = new SimilarListCache(capacity);
     // Synchronously with each change, before a request can read the changed snapshot.
-    snapshot.onChange(() => this.similarLists.catalogChanged());
+    this.unfollow = snapshot.onChange(() => this.similarLists.catalogChanged());
+  }
+
+  /** Stops following the catalog, for lists no longer served (a pinned version's engine that is dropped). */
+  detach(): void {
+    this.unfollow();
   }
 
   /**
