@@ -4,7 +4,7 @@ import type { RecommendationList } from './response';
 /**
  * Items the held answers may show in all, per held list the cache may hold: a product page's list is 4–20 items,
  * and a bound by items keeps a shop that asks for 100 from holding a hundred times the memory (an answer's item
- * costs ~100 bytes: at the default 20,000 lists, ~24 MB at most).
+ * costs ~100 bytes: at the default 100,000 lists, ~120 MB at most).
  */
 const ANSWER_ITEMS_PER_LIST = 12;
 
