@@ -51,6 +51,8 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
   };
   private running = false;
   private again = false;
+  /** The index the warning about held similar lists was last given for (once per index). */
+  private warnedShortFor: unknown;
   private readonly sub: Subscription;
 
   constructor(
@@ -110,6 +112,21 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
     this.timer.unref();
   }
 
+  /**
+   * An index larger than RECS_SIMILAR_CACHE_ITEMS leaves some product pages without a held list: each of their
+   * requests ranks one (~10x a held list's CPU; bench/README.md), which an operator sees only as slow pages.
+   */
+  private warnIfSimilarListsFallShort(): void {
+    const index = this.index.current();
+    const held = this.config.recsSimilarCacheItems;
+    if (!index || held === 0 || index.size <= held || this.warnedShortFor === index) return;
+    this.warnedShortFor = index;
+    this.logger.warn(
+      `${index.size} items are indexed, but RECS_SIMILAR_CACHE_ITEMS holds the similar lists of ${held}: ` +
+        'the other product pages rank theirs on every request. Set it above the catalog size.',
+    );
+  }
+
   /** One pass over the most recently active users; exposed for tests and benchmarks. */
   async pass(): Promise<WarmerStatus> {
     // Nothing to warm before an index exists (a fresh install builds it first).
@@ -137,6 +154,7 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
       }
       // Then every product page's similar list not held for the current index, co-purchase and blend.
       this.state.similarLists = await this.recs.precomputeSimilar(() => this.stopped);
+      this.warnIfSimilarListsFallShort();
     } finally {
       this.state.warming = false;
       this.state.lastPassAt = new Date().toISOString();
