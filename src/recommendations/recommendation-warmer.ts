@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EventsRepository } from '../events/events.repository';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { IndexService } from '../vector-index/index.service';
+import type { VectorIndex } from '../vector-index/vector-index.port';
 import { userQuerySchema } from './dto/options.schema';
 import type { Subscription } from 'rxjs';
 import { ListWarmers } from './list-warmers';
@@ -51,8 +52,8 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
   };
   private running = false;
   private again = false;
-  /** The index the warning about held similar lists was last given for (once per index). */
-  private warnedShortFor: unknown;
+  /** The indexes the warning about held similar lists was given for (once each; weak: a replaced one goes). */
+  private readonly warnedShortFor = new WeakSet<VectorIndex>();
   private readonly sub: Subscription;
 
   constructor(
@@ -119,8 +120,8 @@ export class RecommendationWarmer implements OnApplicationBootstrap, OnModuleDes
   private warnIfSimilarListsFallShort(): void {
     const index = this.index.current();
     const held = this.config.recsSimilarCacheItems;
-    if (!index || held === 0 || index.size <= held || this.warnedShortFor === index) return;
-    this.warnedShortFor = index;
+    if (!index || held === 0 || index.size <= held || this.warnedShortFor.has(index)) return;
+    this.warnedShortFor.add(index);
     this.logger.warn(
       `${index.size} items are indexed, but RECS_SIMILAR_CACHE_ITEMS holds the similar lists of ${held}: ` +
         'the other product pages rank theirs on every request. Set it above the catalog size.',
