@@ -5,10 +5,14 @@
  * wall time on a shared machine), wall-time percentiles and a digest of the lists served, after 200 lists for
  * the JIT.
  * Usage: npm run build && node dist/bench/session-cpu.js [--sessions 2000] [--rounds 1] [--finetuned] (the fine-tune's
- *        vectors and blends: lib/bench-data.ts) [--thread-state]. With --rounds n the pass runs n times and the
- *        cheapest is reported. --thread-state times only the gathering, as the session thread does it (its own
- *        copy of the index, signals and rule fields, and packing the set), in this process: the digest is then
- *        of the packed sets.
+ *        vectors and blends: lib/bench-data.ts) [--thread-state [--against <dist dir>]]. With --rounds n the pass
+ *        runs n times and the cheapest is reported. --thread-state times only the gathering, as the session thread
+ *        does it (its own copy of the index, signals and rule fields, and packing the set), in this process: the
+ *        digest is then of the packed sets.
+ *        --against <dir> (with --thread-state): a second build's gathering (another checkout's `dist`, e.g. one
+ *        built from the last commit), fed the same messages, timed in turns with this build's, a pass each, so
+ *        that both see the same moments of a shared machine (whose speed drifts by a third within seconds). It
+ *        reports each build's passes, the ratio of every pair and both digests.
  */
 import { createHash } from 'crypto';
 import * as path from 'path';
@@ -62,15 +66,33 @@ async function main(): Promise<void> {
       [limit + 200],
     );
     const recs = ctx.get(RecommendationsService);
+    const gatherer = (build: ThreadBuild) =>
+      threadStateGatherer(
+        build,
+        ctx.get(CatalogSnapshot),
+        ctx.get(PurchaseSignalsService),
+        index,
+        ctx.get(ServingModel),
+        ctx.get<AppConfig>(APP_CONFIG).dataDir,
+      );
     const onThreadState = process.argv.includes('--thread-state')
-      ? await threadStateGatherer(
-          ctx.get(CatalogSnapshot),
-          ctx.get(PurchaseSignalsService),
-          index,
-          ctx.get(ServingModel),
-          ctx.get<AppConfig>(APP_CONFIG).dataDir,
-        )
+      ? await gatherer({ SessionThreadState, packGathered })
       : undefined;
+    const againstDir = process.argv.includes('--against')
+      ? process.argv[process.argv.indexOf('--against') + 1]
+      : undefined;
+    if (againstDir !== undefined) {
+      if (!onThreadState) throw new Error('--against compares gatherings: give --thread-state too');
+      const other = await gatherer(loadThreadBuild(againstDir));
+      compareBuilds(
+        onThreadState,
+        other,
+        rows.slice(0, limit).map((r) => r.ids),
+        process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 10,
+        data.label,
+      );
+      return;
+    }
     const opts = {
       limit: 10,
       inStockOnly: true,
@@ -136,16 +158,23 @@ async function main(): Promise<void> {
  * the served blend's cosFlat) and packed for the reply.
  */
 async function threadStateGatherer(
+  build: ThreadBuild,
   snapshot: CatalogSnapshot,
   signals: PurchaseSignalsService,
   index: IndexService,
   serving: ServingModel,
   dataDir: string,
 ): Promise<(session: string[]) => ReturnType<typeof packGathered>> {
-  const state = new SessionThreadState();
+  const state = new build.SessionThreadState();
   state.applyItems(true, [...snapshot.entries()]);
-  const model = signals.current();
-  state.useSignals(model);
+  // As the session thread receives them (SessionThread.sendSignals): each build makes its own signals.
+  const p = signals.current().parts();
+  state.applySignals({
+    counts: p.counts,
+    asOf: p.asOf.getTime(),
+    lists: p.lists.toWire(),
+    transitions: p.transitions.toWire(),
+  });
   const name = index.currentName()!;
   await state.loadIndex(name, path.join(dataDir, INDEX_ROOT, name));
   const vectorOf = index.vectorLookup();
@@ -160,8 +189,89 @@ async function threadStateGatherer(
       excluded: [...new Set(session)],
       cosFlat,
     };
-    return packGathered(state.gather(request), known);
+    return build.packGathered(state.gather(request), known);
   };
+}
+
+/** What --thread-state runs of a build: its thread state and its packing. */
+interface ThreadBuild {
+  SessionThreadState: new () => SessionThreadState;
+  packGathered: typeof packGathered;
+}
+
+/** Another build's thread state and packing, from its compiled tree (`<dir>/src/session-thread/`). */
+function loadThreadBuild(dir: string): ThreadBuild {
+  const root = path.resolve(dir, 'src', 'session-thread');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require(path.join(root, 'thread-state.js')) as Pick<ThreadBuild, 'SessionThreadState'>;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const packed = require(path.join(root, 'packed-set.js')) as Pick<ThreadBuild, 'packGathered'>;
+  return { SessionThreadState: state.SessionThreadState, packGathered: packed.packGathered };
+}
+
+/**
+ * Times this build's gathering (`mine`) and another's (`theirs`) over the same sessions in turns, `rounds` passes
+ * each, and prints every pass, the ratio of theirs to mine in each turn and each build's digest of the packed sets.
+ */
+function compareBuilds(
+  mine: (s: string[]) => ReturnType<typeof packGathered>,
+  theirs: (s: string[]) => ReturnType<typeof packGathered>,
+  sessions: string[][],
+  rounds: number,
+  label: string,
+): void {
+  const pass = (gather: (s: string[]) => ReturnType<typeof packGathered>) => {
+    const digest = createHash('sha256');
+    const cpu = process.cpuUsage();
+    for (const s of sessions) {
+      const packed = gather(s);
+      digest.update(packed.ids);
+      digest.update(new Uint8Array(packed.buffer));
+    }
+    const used = process.cpuUsage(cpu);
+    return {
+      ms: (used.user + used.system) / 1000 / sessions.length,
+      lists: digest.digest('hex').slice(0, 16),
+    };
+  };
+  // A whole untimed pass of each first: the JIT settles on both builds' code before any pass counts.
+  pass(mine);
+  pass(theirs);
+  const a: number[] = [];
+  const b: number[] = [];
+  let digests = { mine: '', theirs: '' };
+  for (let round = 0; round < rounds; round++) {
+    // Which build goes first alternates, so neither always runs right after the other's garbage.
+    let x: ReturnType<typeof pass>;
+    let y: ReturnType<typeof pass>;
+    if (round % 2 === 0) {
+      x = pass(mine);
+      y = pass(theirs);
+    } else {
+      y = pass(theirs);
+      x = pass(mine);
+    }
+    a.push(x.ms);
+    b.push(y.ms);
+    digests = { mine: x.lists, theirs: y.lists };
+  }
+  const ratios = a.map((ms, i) => b[i] / ms).sort((p, q) => p - q);
+  const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+  const out = {
+    bench: 'session-cpu',
+    vectors: label,
+    sessions: sessions.length,
+    mineCpuMsPerList: a.map((x) => +x.toFixed(3)),
+    theirsCpuMsPerList: b.map((x) => +x.toFixed(3)),
+    // Above 1: the other build is slower than this one.
+    theirsOverMine: {
+      median: +median(ratios).toFixed(3),
+      min: +ratios[0].toFixed(3),
+      max: +ratios[ratios.length - 1].toFixed(3),
+    },
+    lists: digests,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 main().catch((e: unknown) => {
