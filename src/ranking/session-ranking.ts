@@ -1,3 +1,4 @@
+import { Dot2Batch } from '../common/simd/dot2-kernel';
 import { dot, dot2Into, normalize } from '../common/vectors';
 import type { NearestHit } from './candidates';
 import { blendScores, storedWeights, type FeatureColumns } from './linear-blend';
@@ -313,15 +314,17 @@ export function gatherSessionCandidates(
   const size = ids.length;
   const set = emptySessionSet(ids, src.scratch);
   const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
+  // Every candidate's cosines in one WebAssembly call after the loop: the same numbers as dot2Into and dot.
+  const batch = query && DOT2?.begin(query, flat, size, set.cos, set.cosFlat) === true ? DOT2 : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
     // The item's model row leads to its rows in both sources' sums: at most one string lookup per candidate.
     const row = itemRows[i];
     const v = query ? (byRow && row >= 0 ? byRow.vectorAt(row) : src.vectorOf(id)) : undefined;
     if (v) {
-      if (flat) {
-        dot2Into(query!, flat, v, set.cos, set.cosFlat, i);
-      } else set.cos[i] = dot(query!, v);
+      if (batch) batch.add(i, v);
+      else if (flat) dot2Into(query!, flat, v, set.cos, set.cosFlat, i);
+      else set.cos[i] = dot(query!, v);
     }
     set.itemRows[i] = row;
     if (row >= 0) {
@@ -341,10 +344,14 @@ export function gatherSessionCandidates(
       set.transVia[i] = recent[transSums.via[t]];
     }
   }
+  batch?.finish();
   return set;
 }
 
 const CANDIDATE_ROWS = new RowSlots();
+
+/** The cosines' kernel, shared by every (synchronous) gathering; undefined without WebAssembly SIMD. */
+const DOT2 = Dot2Batch.create();
 
 /** Scratch sums of the co-purchase and the transition source, shared by every (synchronous) gathering. */
 const KNN_SUMS = new SessionSums();
