@@ -26,8 +26,9 @@ import { createTestDatabase, type TestDatabase } from './support/database';
  * database and data directory, one with SESSION_THREAD=on and one with it off, answer the same sessions with
  * the same items, scores, reasons and strategy — also right after a catalog write, which the thread must see
  * before the next list, and after the thread died. The thread's server holds no candidate sets (each list is
- * gathered); the other holds them (RECS_SESSION_CACHE_MAX_BYTES), so its repeated sessions are answered from
- * held sets, which must equal fresh gatherings through every change. Online Retail slice, real encoder, index
+ * gathered); the other holds them (RECS_SESSION_CACHE_MAX_BYTES) from the first ask
+ * (RECS_SESSION_CACHE_HOLD_FROM=1), so its repeated sessions are answered from held sets, which must equal fresh
+ * gatherings through every change. Online Retail slice, real encoder, index
  * and PostgreSQL.
  */
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
@@ -49,7 +50,7 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
   let offCtx: INestApplicationContext;
   let sessions: string[][];
 
-  const boot = (sessionThread: 'on' | 'off') =>
+  const boot = (sessionThread: 'on' | 'off', holdFrom = '1') =>
     NestFactory.createApplicationContext(
       AppModule.forRoot({
         config: loadConfig({
@@ -59,6 +60,7 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
           STATS_REFRESH_MS: '0',
           SESSION_THREAD: sessionThread,
           RECS_SESSION_CACHE_MAX_BYTES: sessionThread === 'on' ? '0' : '64mb',
+          RECS_SESSION_CACHE_HOLD_FROM: holdFrom,
         }),
         databaseUrl: db.url,
         longRunningServer: false,
@@ -151,6 +153,27 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     // The comparison covered lists made from what shoppers did, not only from vectors.
     expect(sources).toEqual(expect.objectContaining(new Set(['session', 'vector'])));
     expect([...sources].some((s) => s === 'co-purchase' || s === 'transitions')).toBe(true);
+  });
+
+  it("by default holds a cart's set from its second ask: a cart asked once leaves nothing held", async () => {
+    const ctx = await boot('off', '2');
+    try {
+      await ctx.get(PurchaseSignalsService).refresh(AT);
+      const stats = () => ctx.get(RecommendationsService).sessionSetCacheStats();
+      const session = sessions.find((s) => s.length >= 3)!;
+      const first = await list(ctx, session);
+      expect(stats()).toMatchObject({ entries: 0, hits: 0, misses: 1, firstAsks: 1 });
+      const second = await list(ctx, session);
+      expect(stats()).toMatchObject({ entries: 1, hits: 0, misses: 2, firstAsks: 1 });
+      const third = await list(ctx, session);
+      expect(stats()).toMatchObject({ entries: 1, hits: 1, misses: 2, firstAsks: 1 });
+      // Gathered twice, then held: the same list each time, and the list the thread's server gathers.
+      expect(comparable(second)).toEqual(comparable(first));
+      expect(comparable(third)).toEqual(comparable(first));
+      expect(comparable(await list(onCtx, session))).toEqual(comparable(first));
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('sees a catalog write before the next list: out of stock and deleted items leave at once', async () => {

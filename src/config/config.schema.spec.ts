@@ -148,6 +148,13 @@ describe('loadConfig', () => {
     expect(refusal({ RECS_SESSION_CACHE_MAX_BYTES: 'lots' })).toMatch(/RECS_SESSION_CACHE_MAX_BYTES/);
   });
 
+  it('holds a session set from the second ask of its cart unless told the first', () => {
+    expect(loadConfig({}).recsSessionCacheHoldFrom).toBe(2);
+    expect(loadConfig({ RECS_SESSION_CACHE_HOLD_FROM: '1' }).recsSessionCacheHoldFrom).toBe(1);
+    for (const bad of ['0', '3', '1.5', 'first'])
+      expect(refusal({ RECS_SESSION_CACHE_HOLD_FROM: bad })).toMatch(/RECS_SESSION_CACHE_HOLD_FROM/);
+  });
+
   it('rejects a non-postgres DATABASE_URL and a bad boolean', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ MIGRATIONS_RUN: 'maybe' })).toThrow(/MIGRATIONS_RUN/);

@@ -145,6 +145,11 @@ export const envSchema = z.object({
   // Every product page of a 100k-item shop: a list not held is ranked per request, ~10x a held one's CPU.
   RECS_SIMILAR_CACHE_ITEMS: z.coerce.number().int().min(0).default(100000),
   RECS_SESSION_CACHE_MAX_BYTES: byteSizeOrOffSchema('64mb'),
+  RECS_SESSION_CACHE_HOLD_FROM: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 1 || n === 2, 'must be 1 (the first ask) or 2 (the second)')
+    .default(2),
   RECS_REPEAT_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(60),
   NEW_ARRIVAL_DAYS: z.coerce.number().positive().max(3650).default(30),
   NEW_ARRIVAL_IMPRESSIONS_PER_CLICK: z.coerce.number().int().min(0).default(200),
@@ -278,6 +283,8 @@ export interface AppConfig {
   recsSimilarCacheItems: number;
   /** Estimated memory of the gathered session candidate sets held for repeated carts (0: none held). */
   recsSessionCacheMaxBytes: number;
+  /** The ask of a cart from which its candidate set is held: 2 leaves carts asked once out. */
+  recsSessionCacheHoldFrom: 1 | 2;
   /** Days an unsold item counts as a new arrival after its `availableFrom`; unsold after that: dead stock. */
   newArrivalDays: number;
   /** Explore/exploit: impressions a new arrival keeps its place for, per click earned plus one (0: off). */
@@ -383,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionThread: e.SESSION_THREAD,
     recsSimilarCacheItems: e.RECS_SIMILAR_CACHE_ITEMS,
     recsSessionCacheMaxBytes: e.RECS_SESSION_CACHE_MAX_BYTES,
+    recsSessionCacheHoldFrom: e.RECS_SESSION_CACHE_HOLD_FROM,
     recsRepeatHalfLifeDays: e.RECS_REPEAT_HALF_LIFE_DAYS,
     newArrivalDays: e.NEW_ARRIVAL_DAYS,
     newArrivalImpressionsPerClick: e.NEW_ARRIVAL_IMPRESSIONS_PER_CLICK,

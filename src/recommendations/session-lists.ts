@@ -78,7 +78,7 @@ export class SessionLists {
     private readonly steps: ListSteps,
     private readonly thread?: SessionThread,
   ) {
-    this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes);
+    this.sets = new SessionSetCache(config.recsSessionCacheMaxBytes, config.recsSessionCacheHoldFrom);
     if (thread) this.unfollow.push(interactions.onSwap((signals) => thread.signalsServed(signals)));
     // Synchronously with each change, before a request can read the changed snapshot.
     if (this.sets.enabled)

@@ -47,6 +47,7 @@ describe('SessionSetCache', () => {
       misses: 2,
       droppedByCatalog: 0,
       answerHits: 0,
+      firstAsks: 0,
     });
   });
 
@@ -167,6 +168,28 @@ describe('SessionSetCache', () => {
     cache.set('huge', inputs, packed(1000), read('x'), cache.ticket());
     expect(cache.get('huge', inputs)).toBeUndefined();
     expect(cache.stats().entries).toBe(3);
+  });
+
+  it('from the second ask, holds no set of a key asked once, and keeps the sets asked again', () => {
+    const one = packedSetBytes('a', packed(100));
+    const cache = new SessionSetCache(3 * one, 2);
+    cache.get('a', inputs);
+    cache.set('a', inputs, packed(100), read('x'), cache.ticket());
+    expect(cache.get('a', inputs)).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0, firstAsks: 1 });
+    // Asked again, it is held.
+    const p = packed(100);
+    cache.set('a', inputs, p, read('x'), cache.ticket());
+    expect(cache.get('a', inputs)).toBe(p);
+    // Carts asked once, however many, push out no set that was asked again.
+    for (let i = 0; i < 50; i++) cache.set(`once-${i}`, inputs, packed(100), read('x'), cache.ticket());
+    expect(cache.stats()).toMatchObject({ entries: 1, firstAsks: 51 });
+    expect(cache.get('a', inputs)).toBe(p);
+    // A set gathered from inputs no longer served is not held, and does not count as a first ask.
+    const other = [index, {}];
+    cache.get('b', other);
+    cache.set('b', inputs, packed(100), read('x'), cache.ticket());
+    expect(cache.stats().firstAsks).toBe(51);
   });
 
   it('holds nothing when its bound is 0', () => {

@@ -1,3 +1,4 @@
+import { Doorkeeper } from '../common/doorkeeper';
 import { DenseIds } from '../ranking/dense-ids';
 import type { RuleFieldChange } from '../catalog/catalog-snapshot';
 import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
@@ -35,6 +36,8 @@ export interface SessionSetCacheStats {
   droppedByCatalog: number;
   /** Requests answered with a held answer (`answer`): no ranking at all. */
   answerHits: number;
+  /** Sets gathered and not held because their key was asked for the first time (`holdFrom` 2). */
+  firstAsks: number;
 }
 
 /** An answer held with its set: the list one request shape got, under one blend, while the catalog stood still. */
@@ -82,7 +85,8 @@ interface Entry {
  * items' order, which their dates decide through the new-arrival rule).
  *
  * Bounded by estimated bytes (RECS_SESSION_CACHE_MAX_BYTES, 0: off), the least recently used set leaving first:
- * the key is client-chosen.
+ * the key is client-chosen. With `holdFrom` 2 (RECS_SESSION_CACHE_HOLD_FROM) a set is held only when its key was
+ * asked before (a Doorkeeper remembers keys asked once): a cart asked once is gathered and forgotten.
  */
 export class SessionSetCache {
   private inputs: readonly unknown[] | undefined;
@@ -97,8 +101,22 @@ export class SessionSetCache {
   private misses = 0;
   private droppedByCatalog = 0;
   private answerHits = 0;
+  private firstAsks = 0;
+  private readonly door: Doorkeeper | undefined;
 
-  constructor(readonly maxBytes: number) {}
+  /**
+   * `holdFrom`: the ask of a key from which its set is held, 1 or 2. The doorkeeper of 2 remembers about one key
+   * per KB of `maxBytes` (at least 4,096) per generation.
+   */
+  constructor(
+    readonly maxBytes: number,
+    holdFrom: 1 | 2 = 1,
+  ) {
+    this.door =
+      holdFrom === 2 && maxBytes > 0
+        ? new Doorkeeper(Math.max(4096, Math.round(maxBytes / 1024)))
+        : undefined;
+  }
 
   get enabled(): boolean {
     return this.maxBytes > 0;
@@ -173,7 +191,7 @@ export class SessionSetCache {
    * Holds `packed`, gathered from `inputs` as they were when its request began (`ticket`), having read the
    * catalog items `examined` (rows of the signals among `inputs`: see catalogChanged) under rules that bound the
    * price or not (`priceRules`). When the inputs or the catalog changed meanwhile the set is not held: it may be
-   * what the old state gave.
+   * what the old state gave. Nor is it, with `holdFrom` 2, when its key is asked for the first time.
    */
   set(
     key: string,
@@ -186,6 +204,10 @@ export class SessionSetCache {
     if (!this.enabled || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
     const bytes = packedSetBytes(key, packed);
     if (bytes > this.maxBytes) return;
+    if (this.door && !this.door.askedBefore(key)) {
+      this.firstAsks += 1;
+      return;
+    }
     this.drop(key);
     const unsold =
       examined.ids.length === 0
@@ -253,6 +275,7 @@ export class SessionSetCache {
       misses: this.misses,
       droppedByCatalog: this.droppedByCatalog,
       answerHits: this.answerHits,
+      firstAsks: this.firstAsks,
     };
   }
 
