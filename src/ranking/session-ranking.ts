@@ -287,10 +287,10 @@ export function gatherSessionCandidates(
   for (const [sums, itemRowOf] of sources) {
     for (const values of [sums.flat, sums.sum]) {
       let kept = 0;
-      walkRanked(sums, values, limits.perSource + 16, (row) => {
+      walkRanked(sums, values, limits.perSource + 16, (slot) => {
         if (kept >= limits.perSource) return false;
-        const id = sums.idOf[row];
-        const itemRow = itemRowOf(row);
+        const id = sums.idAt(slot);
+        const itemRow = itemRowOf(sums.touched[slot]);
         if (isIn(id, itemRow) || add(id, false, itemRow)) kept += 1;
         return true;
       });
@@ -331,14 +331,14 @@ export function gatherSessionCandidates(
       set.logTrend[i] = model.logRecentBuyersAt[row];
       set.logPop[i] = model.logBuyersAt[row];
     }
-    const k = model.neighbourRowOf(id, row);
-    if (knnSums.has(k)) {
+    const k = knnSums.slotOf(model.neighbourRowOf(id, row));
+    if (k >= 0) {
       set.knn[i] = knnSums.flat[k];
       set.knnRecent[i] = knnSums.sum[k];
       set.knnVia[i] = recent[knnSums.via[k]];
     }
-    const t = model.transitionRowOf(id, row);
-    if (transSums.has(t)) {
+    const t = transSums.slotOf(model.transitionRowOf(id, row));
+    if (t >= 0) {
       set.trans[i] = transSums.flat[t];
       set.transRecent[i] = transSums.sum[t];
       set.transVia[i] = recent[transSums.via[t]];

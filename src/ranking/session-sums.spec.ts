@@ -19,9 +19,9 @@ function list(entries: Array<[string, number, number]>): ItemNeighbours {
 
 function ranked(sums: SessionSums, values: Float64Array, expect: number, take = Infinity): string[] {
   const out: string[] = [];
-  walkRanked(sums, values, expect, (row) => {
+  walkRanked(sums, values, expect, (slot) => {
     if (out.length >= take) return false;
-    out.push(sums.idOf[row]);
+    out.push(sums.idAt(slot));
     return true;
   });
   return out;
@@ -41,12 +41,15 @@ describe('SessionSums', () => {
       ]),
     );
     expect(sums.count).toBe(2);
-    expect(sums.flat[7]).toBe(1);
-    expect(sums.sum[7]).toBe(0.625);
+    // Slots in the order rows were first touched.
+    expect([sums.slotOf(7), sums.slotOf(3000), sums.slotOf(5), sums.slotOf(-1)]).toEqual([0, 1, -1, -1]);
+    expect([...sums.touched.subarray(0, 2)]).toEqual([7, 3000]);
+    expect(sums.flat[0]).toBe(1);
+    expect(sums.sum[0]).toBe(0.625);
     // 0.5·0.75 = 0.375 beats 1·0.25.
-    expect(sums.via[7]).toBe(0);
-    expect(sums.idOf[3000]).toBe('Y');
-    expect(sums.sum[3000]).toBe(0.5);
+    expect(sums.via[0]).toBe(0);
+    expect(sums.idAt(1)).toBe('Y');
+    expect(sums.sum[1]).toBe(0.5);
   });
 
   it('starts every call afresh without clearing', () => {
@@ -63,8 +66,15 @@ describe('SessionSums', () => {
       ]),
     );
     expect(sums.count).toBe(2);
-    expect(sums.flat[2]).toBe(0.125);
+    // Row 2, touched first in the last call only, is its second slot; row 5 its first.
+    expect(sums.slotOf(2)).toBe(1);
+    expect(sums.flat[1]).toBe(0.125);
+    expect(sums.slotOf(5)).toBe(0);
     expect(ranked(sums, sums.flat, 10)).toEqual(['Y', 'X']);
+    // A row the current call did not touch has no slot, whatever an earlier call gave it.
+    sums.reset();
+    sums.add(0, 1, list([['Y', 5, 0.5]]));
+    expect([sums.slotOf(5), sums.slotOf(2)]).toEqual([0, -1]);
   });
 
   it('walks rows by value descending, ties by id, reading past its first head when asked for more', () => {

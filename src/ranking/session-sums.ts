@@ -3,27 +3,33 @@ import { selectTopRows } from './top-k';
 
 /**
  * The per-neighbour sums of one session source (co-purchase or transitions) over a session's items, kept in
- * scratch arrays indexed by the source's dense neighbour rows and reused across requests: a 10-item cart
- * touches a thousand or more (session item, neighbour) pairs per source, and a Map of objects per request
- * was most of a session list's CPU. A row's entry is live while its stamp is the current call's, so nothing
- * is cleared between calls. Use synchronously: one summing and its reads within one turn of the event loop.
+ * scratch arrays reused across requests: a 10-item cart touches a thousand or more (session item, neighbour)
+ * pairs per source, and a Map of objects per request was most of a session list's CPU. A touched row gets the
+ * next slot, and its sums live at that slot: the arrays hold only this call's rows, in the order first touched,
+ * so the walks read them in order, and a row's first touch writes one random place (its mark) rather than one
+ * per array. A row's mark is live while its stamp is the current call's, so nothing is cleared between calls.
+ * Use synchronously: one summing and its reads within one turn of the event loop.
  */
 export class SessionSums {
-  /** Σ of the similarities (the flat, order-free sum). */
+  /** Σ of the similarities (the flat, order-free sum), by slot. */
   flat = new Float64Array(0);
-  /** Σ of the recency-weighed similarities. */
+  /** Σ of the recency-weighed similarities, by slot. */
   sum = new Float64Array(0);
-  /** The strongest recency-weighed similarity and the session item (its index) that gave it. */
+  /** The strongest recency-weighed similarity and the session item (its index) that gave it, by slot. */
   best = new Float64Array(0);
   via = new Int32Array(0);
-  /** The neighbour id of each touched row. */
-  idOf: string[] = [];
-  /** Its place in id order (ItemNeighbours.ranks): ties are broken by this rather than by comparing ids. */
+  /**
+   * Each slot's place in id order (ItemNeighbours.ranks): ties are broken by this rather than by comparing ids.
+   */
   rankOf = new Int32Array(0);
-  /** The touched rows of the current call, in the order first touched. */
+  /** The row of each slot: the touched rows of the current call, in the order first touched. */
   touched = new Int32Array(0);
+  /** Slots in use: 0 … count − 1. */
   count = 0;
-  private stamp = new Int32Array(0);
+  /** The lists' id of each row (ItemNeighbours.idOfRow; one array for every list of a source). */
+  idOfRow: readonly string[] = [];
+  /** Per row, the call that last touched it and its slot in that call: [stamp, slot] at 2·row. */
+  private marks = new Int32Array(0);
   private call = 0;
 
   /** Starts a new summing: every row reads as untouched. */
@@ -31,59 +37,71 @@ export class SessionSums {
     this.count = 0;
     this.call += 1;
     if (this.call === 0x7fffffff) {
-      this.stamp.fill(0);
+      this.marks.fill(0);
       this.call = 1;
     }
   }
 
-  /** Whether neighbour row `row` was touched by the current summing (its sums and `via` are live). */
-  has(row: number): boolean {
-    return row >= 0 && row < this.stamp.length && this.stamp[row] === this.call;
+  /** The slot of neighbour row `row` in the current summing, −1 when it was not touched. */
+  slotOf(row: number): number {
+    const m = 2 * row;
+    return row >= 0 && m < this.marks.length && this.marks[m] === this.call ? this.marks[m + 1] : -1;
+  }
+
+  /** The id of the row at `slot`. */
+  idAt(slot: number): string {
+    return this.idOfRow[this.touched[slot]];
   }
 
   /** Adds session item `s` (weighed `d`) with its neighbour list. */
   add(s: number, d: number, list: ItemNeighbours): void {
-    const { rows, sims, idOfRow, ranks } = list;
+    const { rows, sims, ranks } = list;
     const n = rows.length;
+    if (n === 0) return;
+    this.idOfRow = list.idOfRow;
     // Room for every row and every first touch up front, so that the loop reads the arrays from locals: with a
     // possible reallocation inside it, each iteration read every array from the object again.
     let maxRow = -1;
     for (let k = 0; k < n; k++) if (rows[k] > maxRow) maxRow = rows[k];
-    if (maxRow >= this.stamp.length) this.grow(maxRow + 1);
-    if (this.count + n > this.touched.length) {
-      const t = new Int32Array(Math.max(64, this.touched.length * 2, this.count + n));
-      t.set(this.touched);
-      this.touched = t;
-    }
-    const { stamp, flat, sum, best, via, idOf, rankOf, touched, call } = this;
+    if (2 * maxRow + 1 >= this.marks.length) this.growMarks(maxRow + 1);
+    if (this.count + n > this.touched.length) this.growSlots(this.count + n);
+    const { marks, flat, sum, best, via, rankOf, touched, call } = this;
     let count = this.count;
     for (let k = 0; k < n; k++) {
-      const r = rows[k];
+      const m = 2 * rows[k];
       const sim = sims[k];
       const v = d * sim;
-      if (stamp[r] !== call) {
-        stamp[r] = call;
-        flat[r] = sim;
-        sum[r] = v;
-        best[r] = v;
-        via[r] = s;
-        idOf[r] = idOfRow[r];
-        rankOf[r] = ranks[k];
-        touched[count++] = r;
+      if (marks[m] !== call) {
+        marks[m] = call;
+        marks[m + 1] = count;
+        flat[count] = sim;
+        sum[count] = v;
+        best[count] = v;
+        via[count] = s;
+        rankOf[count] = ranks[k];
+        touched[count] = rows[k];
+        count++;
       } else {
-        flat[r] += sim;
-        sum[r] += v;
-        if (v > best[r]) {
-          best[r] = v;
-          via[r] = s;
+        const slot = marks[m + 1];
+        flat[slot] += sim;
+        sum[slot] += v;
+        if (v > best[slot]) {
+          best[slot] = v;
+          via[slot] = s;
         }
       }
     }
     this.count = count;
   }
 
-  private grow(n: number): void {
-    const size = Math.max(n, this.stamp.length * 2, 1024);
+  private growMarks(rows: number): void {
+    const marks = new Int32Array(2 * Math.max(rows, this.marks.length, 1024));
+    marks.set(this.marks);
+    this.marks = marks;
+  }
+
+  private growSlots(n: number): void {
+    const size = Math.max(n, this.touched.length * 2, 1024);
     const widen = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
@@ -94,32 +112,31 @@ export class SessionSums {
     this.best = widen(this.best, (k) => new Float64Array(k));
     this.via = widen(this.via, (k) => new Int32Array(k));
     this.rankOf = widen(this.rankOf, (k) => new Int32Array(k));
-    this.stamp = widen(this.stamp, (k) => new Int32Array(k));
-    const idOf = new Array<string>(size).fill('');
-    this.idOf.forEach((id, r) => (idOf[r] = id));
-    this.idOf = idOf;
+    this.touched = widen(this.touched, (k) => new Int32Array(k));
   }
 }
 
 /**
- * The touched rows of `sums` best first by `values[row]` descending, ties by id ascending, handed to `take`
- * one by one until it returns false: as the first rows of a full sort, but ordering only a bounded head
- * (`expect` rows, doubled while `take` asks for more) rather than every touched row.
+ * The slots of `sums` best first by `values[slot]` descending, ties by id ascending, handed to `take` one by one
+ * until it returns false: as the first slots of a full sort, but ordering only a bounded head (`expect` slots,
+ * doubled while `take` asks for more) rather than every touched row.
  */
 export function walkRanked(
   sums: SessionSums,
   values: Float64Array,
   expect: number,
-  take: (row: number) => boolean,
+  take: (slot: number) => boolean,
 ): void {
-  const rows = sums.touched;
   const count = sums.count;
-  const ranks = sums.rankOf;
+  if (slots.length < count) {
+    slots = new Int32Array(Math.max(count, slots.length * 2));
+    for (let i = 0; i < slots.length; i++) slots[i] = i;
+  }
   let done = 0;
   for (let k = Math.min(expect, count); ; k = Math.min(count, k * 2)) {
     if (headScratch.length < k) headScratch = new Int32Array(Math.max(k, headScratch.length * 2));
     // A head is read to its end before the next is selected into the same scratch.
-    const head = selectTopRows(rows, count, values, k, ranks, headScratch);
+    const head = selectTopRows(slots, count, values, k, sums.rankOf, headScratch);
     for (; done < head.length; done++) if (!take(head[done])) return;
     if (k >= count) return;
   }
@@ -127,3 +144,6 @@ export function walkRanked(
 
 /** The heads walkRanked orders, reused: a session list walks four (two sums of two sources). */
 let headScratch = new Int32Array(128);
+
+/** 0, 1, 2, …: every slot, the rows walkRanked selects among (its values are by slot). */
+let slots = new Int32Array(0);
