@@ -155,6 +155,28 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect([...sources].some((s) => s === 'co-purchase' || s === 'transitions')).toBe(true);
   });
 
+  it('answers more carts at once than the shared arena has slots: the sets beyond them cross in buffers of their own', async () => {
+    // Every session under four rules at once: more lists in flight than slots, and slots lent again as lists finish.
+    const asks = [{}, { maxPrice: 5 }, { limit: 30 }, { explain: false }].flatMap((opts) =>
+      sessions.map((s) => [s, opts] as const),
+    );
+    expect(asks.length).toBeGreaterThan(64);
+    const before = thread().stats();
+    const onThread = await expectOnThread(asks.length, () =>
+      Promise.all(asks.map(([s, opts]) => list(onCtx, s, opts))),
+    );
+    const after = thread().stats();
+    // Most sets crossed in a slot, and some did not: at most 64 could be lent at once.
+    expect(after.inSlot - before.inSlot).toBeGreaterThanOrEqual(64);
+    expect(after.inSlot - before.inSlot).toBeLessThan(asks.length);
+    for (const [k, [s, opts]] of asks.entries())
+      expect(comparable(onThread[k])).toEqual(comparable(await list(offCtx, s, opts)));
+    // Slots given back are lent again: a second round crosses in slots too, and gives the same lists.
+    const again = await Promise.all(asks.slice(0, 32).map(([s, opts]) => list(onCtx, s, opts)));
+    expect(thread().stats().inSlot - after.inSlot).toBe(32);
+    again.forEach((l, k) => expect(comparable(l)).toEqual(comparable(onThread[k])));
+  });
+
   it("by default holds a cart's set from its second ask: a cart asked once leaves nothing held", async () => {
     const ctx = await boot('off', '2');
     try {

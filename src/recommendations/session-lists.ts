@@ -216,110 +216,118 @@ export class SessionLists {
       if (answer) return answer;
     }
     let gathered: UnpackedSet;
-    if (packed) gathered = unpackGathered(packed, session, model.idsByRow);
-    else {
-      const { query } = await prepare();
-      const onThread = this.thread?.gather(this.index, model, {
-        session,
-        query,
-        rules,
-        excluded: [...excluded],
-        cosFlat,
-      });
-      // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
-      packed = onThread ? await onThread.catch(() => undefined) : undefined;
-      if (!packed) {
-        const here = gather(query);
-        packed = key === undefined ? undefined : packGathered(here, session);
-        gathered = here;
-      } else gathered = unpackGathered(packed, session, model.idsByRow);
-      if (key !== undefined && packed)
-        this.sets.set(
-          key,
-          inputs,
-          packed,
-          packedExamined(packed),
-          ticket,
-          rules.minPrice !== undefined || rules.maxPrice !== undefined,
-        );
-    }
-    const { set, buyers } = gathered;
-    // Only the reasons read the session items' vectors (which of them a vector neighbour is like).
-    const vectors = opts.explain ? (await prepare()).vectors : [];
-    // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
-    // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals, in a
-    // share of lists (RECS_NEW_ITEM_SHARE) drawn by the cart itself: the same cart gets the same list all day.
-    const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
-    const isNew = (i: number) => isNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime());
-    // The draw of the places only matters to a set holding a new arrival (most carts' candidates have all sold),
-    // and drawing costs a SHA-256 per list: the same lists, without it where it could not change them.
-    let holdsNew = false;
-    // And an answer ranking an item that is or may become a new arrival can change with the time and exposure.
-    let timeless = true;
-    for (let i = 0; i < set.size && !holdsNew; i++) {
-      if (buyers[i] > 0) continue;
-      holdsNew = isNew(i);
-      if (mayBeNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime())) timeless = false;
-    }
-    // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
-    const order = rankSessionList(
-      set,
-      blend,
-      {
-        limit: opts.limit,
-        pool: stage ? set.size : pool,
-        newItemSlots: holdsNew
-          ? newArrivalPlaces(
-              this.config.recsNewItemSlots,
-              this.config.recsNewItemShare,
-              session.join('\u0000'),
-              now.getTime(),
-            )
-          : 0,
-      },
-      isNew,
-    );
-    const sourceOf = new Map<string, SessionSource>();
-    const columns = sessionColumns(set);
-    const ranked = (depth: number) =>
-      order.slice(0, depth).map((i): Candidate => {
-        const id = set.ids[i];
-        sourceOf.set(id, mainSource(set, blend, i));
-        return {
-          id,
-          score: blendScore(columns, blend, SESSION_BLEND_KEYS, i),
-          reason: opts.explain ? sessionReason(i) : undefined,
-        };
-      });
-    function sessionReason(i: number): Reason {
-      const id = set.ids[i];
-      switch (mainSource(set, blend, i)) {
-        case 'transitions':
-          return { type: 'bought-after', itemIds: [set.transVia[i]!] };
-        case 'co-purchase':
-          return { type: 'co-purchased-with', itemIds: [set.knnVia[i]!] };
-        case 'vector': {
-          if (vectors.length === 0) return { type: 'matches-text' };
-          const hv = vectorOf(id);
-          const best = hv
-            ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
-            : vectors[vectors.length - 1];
-          return { type: 'similar-to', itemIds: [best.id] };
-        }
-        default:
-          return { type: 'popular', buyers: model.buyersOf(id) };
+    // A set gathered on the thread may lie in a slot of its arena, lent until the list is made (ThreadSet).
+    let release: (() => void) | undefined;
+    try {
+      if (packed) gathered = unpackGathered(packed, session, model.idsByRow);
+      else {
+        const { query } = await prepare();
+        const onThread = this.thread?.gather(this.index, model, {
+          session,
+          query,
+          rules,
+          excluded: [...excluded],
+          cosFlat,
+        });
+        // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
+        const fromThread = onThread ? await onThread.catch(() => undefined) : undefined;
+        packed = fromThread?.packed;
+        release = fromThread?.release;
+        if (!packed) {
+          const here = gather(query);
+          packed = key === undefined ? undefined : packGathered(here, session);
+          gathered = here;
+        } else gathered = unpackGathered(packed, session, model.idsByRow);
+        if (key !== undefined && packed)
+          this.sets.set(
+            key,
+            inputs,
+            packed,
+            packedExamined(packed),
+            ticket,
+            rules.minPrice !== undefined || rules.maxPrice !== undefined,
+          );
       }
+      const { set, buyers } = gathered;
+      // Only the reasons read the session items' vectors (which of them a vector neighbour is like).
+      const vectors = opts.explain ? (await prepare()).vectors : [];
+      // A new arrival can only be a candidate by its text, and every sales-based term ranks it below what
+      // sells: as in discovery lists, up to RECS_NEW_ITEM_SLOTS places go to the best-ranked new arrivals, in a
+      // share of lists (RECS_NEW_ITEM_SHARE) drawn by the cart itself: the same cart gets the same list all day.
+      const pool = opts.diversity > 0 ? Math.max(opts.limit * 4, 40) : opts.limit;
+      const isNew = (i: number) => isNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime());
+      // The draw of the places only matters to a set holding a new arrival (most carts' candidates have all sold),
+      // and drawing costs a SHA-256 per list: the same lists, without it where it could not change them.
+      let holdsNew = false;
+      // And an answer ranking an item that is or may become a new arrival can change with the time and exposure.
+      let timeless = true;
+      for (let i = 0; i < set.size && !holdsNew; i++) {
+        if (buyers[i] > 0) continue;
+        holdsNew = isNew(i);
+        if (mayBeNewArrival(this.newArrivals, set.ids[i], buyers[i], now.getTime())) timeless = false;
+      }
+      // With a rules stage every candidate stays ranked: the stage may ask for more than the pool.
+      const order = rankSessionList(
+        set,
+        blend,
+        {
+          limit: opts.limit,
+          pool: stage ? set.size : pool,
+          newItemSlots: holdsNew
+            ? newArrivalPlaces(
+                this.config.recsNewItemSlots,
+                this.config.recsNewItemShare,
+                session.join('\u0000'),
+                now.getTime(),
+              )
+            : 0,
+        },
+        isNew,
+      );
+      const sourceOf = new Map<string, SessionSource>();
+      const columns = sessionColumns(set);
+      const ranked = (depth: number) =>
+        order.slice(0, depth).map((i): Candidate => {
+          const id = set.ids[i];
+          sourceOf.set(id, mainSource(set, blend, i));
+          return {
+            id,
+            score: blendScore(columns, blend, SESSION_BLEND_KEYS, i),
+            reason: opts.explain ? sessionReason(i) : undefined,
+          };
+        });
+      function sessionReason(i: number): Reason {
+        const id = set.ids[i];
+        switch (mainSource(set, blend, i)) {
+          case 'transitions':
+            return { type: 'bought-after', itemIds: [set.transVia[i]!] };
+          case 'co-purchase':
+            return { type: 'co-purchased-with', itemIds: [set.knnVia[i]!] };
+          case 'vector': {
+            if (vectors.length === 0) return { type: 'matches-text' };
+            const hv = vectorOf(id);
+            const best = hv
+              ? vectors.reduce((a, b) => (dot(b.v, hv) > dot(a.v, hv) ? b : a))
+              : vectors[vectors.length - 1];
+            return { type: 'similar-to', itemIds: [best.id] };
+          }
+          default:
+            return { type: 'popular', buyers: model.buyersOf(id) };
+        }
+      }
+      const list = await this.steps.staged(ranked, opts, 'session', stage, pool);
+      // A pinned item may not be one of the candidates: it names no source.
+      const sources = list.items.flatMap((i) => {
+        const s = sourceOf.get(i.id);
+        return s ? [s] : [];
+      });
+      // `list` is this request's own (finish made it): named in place rather than copied.
+      list.strategy = sessionStrategy(sources);
+      if (shape !== undefined && timeless)
+        this.sets.holdAnswer(key!, inputs, shape, blend, list, now.getTime(), ticket);
+      return list;
+    } finally {
+      release?.();
     }
-    const list = await this.steps.staged(ranked, opts, 'session', stage, pool);
-    // A pinned item may not be one of the candidates: it names no source.
-    const sources = list.items.flatMap((i) => {
-      const s = sourceOf.get(i.id);
-      return s ? [s] : [];
-    });
-    // `list` is this request's own (finish made it): named in place rather than copied.
-    list.strategy = sessionStrategy(sources);
-    if (shape !== undefined && timeless)
-      this.sets.holdAnswer(key!, inputs, shape, blend, list, now.getTime(), ticket);
-    return list;
   }
 }

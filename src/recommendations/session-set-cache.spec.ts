@@ -7,6 +7,8 @@ const packed = (size: number, ids = 'abc'): PackedSet => ({
   size,
   ids,
   buffer: new ArrayBuffer(size * 88),
+  byteOffset: 0,
+  byteLength: size * 88,
   examinedRows: 0,
   examinedIds: '',
 });
@@ -49,6 +51,31 @@ describe('SessionSetCache', () => {
       answerHits: 0,
       firstAsks: 0,
     });
+  });
+
+  it("holds a set packed in a slot of the session thread's arena as a copy: the slot's next set leaves it whole", () => {
+    const cache = new SessionSetCache(1_000_000);
+    const arena = new SharedArrayBuffer(2 * 1024);
+    const bytes = new Uint8Array(arena, 1024, 10 * 80);
+    bytes.forEach((_, i) => (bytes[i] = i % 251));
+    // The set read items a and b (rows 10, 11), whose rows end it.
+    const examined = { rows: new Int32Array(arena, 1024 + 10 * 80, 2), ids: [] };
+    examined.rows.set([rowOf('a'), rowOf('b')]);
+    const inSlot: PackedSet = { ...packed(10), buffer: arena, byteOffset: 1024, byteLength: 10 * 80 + 8 };
+    expect(cache.get('s', inputs)).toBeUndefined();
+    cache.set('s', inputs, inSlot, examined, cache.ticket());
+    new Uint8Array(arena).fill(0);
+    const held = cache.get('s', inputs)!;
+    expect(held.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(held.byteOffset).toBe(0);
+    expect(Array.from(new Uint8Array(held.buffer, 0, 10 * 80))).toEqual(
+      Array.from({ length: 10 * 80 }, (_, i) => i % 251),
+    );
+    // The rows it read were copied too: a change of b still drops it, one of c does not.
+    cache.catalogChanged(['c'], rowOf, touched(['c']));
+    expect(cache.stats().entries).toBe(1);
+    cache.catalogChanged(['b'], rowOf, touched(['b']));
+    expect(cache.stats()).toMatchObject({ entries: 0, droppedByCatalog: 1 });
   });
 
   it('drops every set when the index or the signals change', () => {

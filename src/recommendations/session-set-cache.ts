@@ -1,7 +1,7 @@
 import { Doorkeeper } from '../common/doorkeeper';
 import { DenseIds } from '../ranking/dense-ids';
 import type { RuleFieldChange } from '../catalog/catalog-snapshot';
-import type { ExaminedItems, PackedSet } from '../session-thread/packed-set';
+import { ownPacked, type ExaminedItems, type PackedSet } from '../session-thread/packed-set';
 import type { RecommendationList } from './response';
 
 /** Rough V8 cost of an entry besides its buffer and strings: the Map entry, the entry and PackedSet objects. */
@@ -21,7 +21,7 @@ const MAX_IDS_LOOKED_UP = 64;
  * and its key (two bytes a character errs high).
  */
 export function packedSetBytes(key: string, p: PackedSet): number {
-  return ENTRY_OVERHEAD + p.buffer.byteLength + 2 * (p.ids.length + p.examinedIds.length + key.length);
+  return ENTRY_OVERHEAD + p.byteLength + 2 * (p.ids.length + p.examinedIds.length + key.length);
 }
 
 const NO_NUMBERS = new Int32Array(0);
@@ -213,7 +213,10 @@ export class SessionSetCache {
       examined.ids.length === 0
         ? NO_NUMBERS
         : Int32Array.from(examined.ids, (id) => this.numbers.intern(id)).sort();
-    this.sets.set(key, { packed, bytes, rows: examined.rows, unsold, priceRules });
+    // A set in a slot of the session thread's arena is copied out: the slot is reused once the request is done.
+    const own = ownPacked(packed);
+    const rows = own === packed ? examined.rows : examined.rows.slice();
+    this.sets.set(key, { packed: own, bytes, rows, unsold, priceRules });
     this.totalBytes += bytes;
     while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
   }

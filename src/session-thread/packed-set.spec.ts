@@ -1,5 +1,5 @@
 import { emptySessionSet, SESSION_BLEND_KEYS, sessionColumns } from '../ranking/session-ranking';
-import { packedExamined, packGathered, unpackGathered } from './packed-set';
+import { ownPacked, packedExamined, packGathered, unpackGathered } from './packed-set';
 import type { GatheredSet } from './session-thread.protocol';
 
 function gathered(ids: string[], rejectedRows: number[] = [], rejectedIds: string[] = []): GatheredSet {
@@ -38,7 +38,11 @@ describe('packed candidate sets (what the session thread sends)', () => {
     const p = packGathered(g, session);
     // Only the ids without a row travel as text.
     expect(p.ids).toBe('bé' + '' + 'z');
-    const back = unpackGathered(structuredClone(p, { transfer: [p.buffer] }), session, idsByRow(ids));
+    const back = unpackGathered(
+      structuredClone(p, { transfer: [p.buffer as ArrayBuffer] }),
+      session,
+      idsByRow(ids),
+    );
     expect(back.set.size).toBe(ids.length);
     expect(back.set.ids).toEqual(ids);
     expect(back.set.knnVia).toEqual(g.set.knnVia);
@@ -54,7 +58,7 @@ describe('packed candidate sets (what the session thread sends)', () => {
     expect(packedExamined(none)).toEqual({ rows: Int32Array.of(0), ids: [] });
     // Candidates a, c (rows 0, 20) and b, d (no row); rejected rows 15, 3 and ids without a row.
     const p = packGathered(gathered(['a', 'b', 'c', 'd'], [15, 3], ['r-1', 'é r 2']), session);
-    const moved = structuredClone(p, { transfer: [p.buffer] });
+    const moved = structuredClone(p, { transfer: [p.buffer as ArrayBuffer] });
     const examined = packedExamined(moved);
     expect(Array.from(examined.rows)).toEqual([0, 3, 15, 20]);
     expect(examined.ids).toEqual(['b', 'd', 'r-1', 'é r 2']);
@@ -70,8 +74,47 @@ describe('packed candidate sets (what the session thread sends)', () => {
 
   it('moves the numbers in one buffer: the sender keeps none of it', () => {
     const p = packGathered(gathered(['x', 'y']), session);
-    structuredClone(p, { transfer: [p.buffer] });
+    structuredClone(p, { transfer: [p.buffer as ArrayBuffer] });
     expect(p.buffer.byteLength).toBe(0);
+  });
+
+  it('packs into a slot of shared memory when the set fits, and reads it back from there', () => {
+    const arena = new SharedArrayBuffer(3 * 4096);
+    const slot = { buffer: arena, byteOffset: 4096, byteLength: 4096 };
+    // A slot reused: what an earlier, longer set left there must not show through.
+    new Uint8Array(arena).fill(0xff);
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const g = gathered(ids, [7]);
+    g.set.knnVia = ['s-3', undefined, undefined, 'ü-2', undefined];
+    const p = packGathered(g, session, slot);
+    expect(p.buffer).toBe(arena);
+    expect(p.byteOffset).toBe(4096);
+    expect(p.byteLength).toBe(5 * 88 + 4 * 4);
+    // Nothing outside the slot is written.
+    expect(new Uint8Array(arena, 0, 4096).every((b) => b === 0xff)).toBe(true);
+    expect(new Uint8Array(arena, 4096 + p.byteLength).every((b) => b === 0xff)).toBe(true);
+    const back = unpackGathered(p, session, idsByRow(ids));
+    expect(back.set.ids).toEqual(ids);
+    expect(back.set.knnVia).toEqual(g.set.knnVia);
+    expect(Array.from(back.set.cos)).toEqual(Array.from(g.set.cos));
+    expect(Array.from(back.buyers)).toEqual(Array.from(g.buyers));
+    expect(Array.from(packedExamined(p).rows)).toEqual([0, 7, 20, 40]);
+    // A copy of its own outlives the slot's next set.
+    const own = ownPacked(p);
+    expect(own.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(own.byteOffset).toBe(0);
+    packGathered(gathered(['q', 'r']), session, slot);
+    expect(unpackGathered(own, session, idsByRow(ids)).set.ids).toEqual(ids);
+    expect(Array.from(packedExamined(own).rows)).toEqual([0, 7, 20, 40]);
+  });
+
+  it('packs a set longer than its slot into a buffer of its own', () => {
+    const slot = { buffer: new SharedArrayBuffer(256), byteOffset: 0, byteLength: 256 };
+    const p = packGathered(gathered(['a', 'b', 'c', 'd']), session, slot);
+    expect(p.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(p.byteLength).toBe(p.buffer.byteLength);
+    expect(ownPacked(p)).toBe(p);
+    expect(unpackGathered(p, session, idsByRow(['a', 'b', 'c', 'd'])).set.ids).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('packs an empty set', () => {

@@ -38,40 +38,59 @@ export interface PackedSet {
    * thread's copy numbers every item as the main thread's model does), so most ids cross no thread as strings.
    */
   ids: string;
-  buffer: ArrayBuffer;
-  /** How many rows of ExaminedItems.rows end the buffer (sorted by the thread, read in place). */
+  /**
+   * Where the set lies: `byteLength` bytes from `byteOffset`. A buffer of its own (offset 0), or a slot of the
+   * session thread's shared arena (PackedSlot), which the main thread gives back once it has read the set.
+   */
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+  /** How many rows of ExaminedItems.rows end the set (sorted by the thread, read in place). */
   examinedRows: number;
   /** ExaminedItems.ids joined by NUL (which no stored id holds: PostgreSQL text cannot). */
   examinedIds: string;
 }
 
-/** `g` packed; `session` is the request's session, which every `knnVia` and `transVia` is an item of. */
-export function packGathered(g: GatheredSet, session: readonly string[]): PackedSet {
+/** A place in shared memory a set may be packed into (a slot of the session thread's arena). */
+export interface PackedSlot {
+  buffer: SharedArrayBuffer;
+  /** A multiple of 8: the set's first column is a Float64Array. */
+  byteOffset: number;
+  byteLength: number;
+}
+
+/**
+ * `g` packed; `session` is the request's session, which every `knnVia` and `transVia` is an item of. Into `slot`
+ * when it is long enough, else into a buffer of its own.
+ */
+export function packGathered(g: GatheredSet, session: readonly string[], slot?: PackedSlot): PackedSet {
   const { set, buyers } = g;
   const n = set.size;
   let withRow = 0;
   for (let i = 0; i < n; i++) if (set.itemRows[i] >= 0) withRow += 1;
   const examinedRows = withRow + g.rejectedRows.length;
-  const buffer = new ArrayBuffer(n * (FLOATS * 8 + INTS * 4) + examinedRows * 4);
-  const floats = new Float64Array(buffer, 0, FLOATS * n);
+  const byteLength = n * (FLOATS * 8 + INTS * 4) + examinedRows * 4;
+  const inSlot = slot !== undefined && byteLength <= slot.byteLength;
+  const buffer = inSlot ? slot.buffer : new ArrayBuffer(byteLength);
+  const at = inSlot ? slot.byteOffset : 0;
+  const floats = new Float64Array(buffer, at, FLOATS * n);
   const columns = sessionColumns(set);
   SESSION_BLEND_KEYS.forEach((key, k) => floats.set(columns[key], k * n));
   floats.set(buyers, SESSION_BLEND_KEYS.length * n);
-  const ints = new Int32Array(buffer, FLOATS * n * 8, INTS * n);
+  const ints = new Int32Array(buffer, at + FLOATS * n * 8, INTS * n);
   ints.set(set.itemRows, 0);
   const position = new Map<string, number>();
   session.forEach((id, i) => position.set(id, i));
-  const at = (id: string | undefined) => (id === undefined ? -1 : (position.get(id) ?? -1));
+  const positionOf = (id: string | undefined) => (id === undefined ? -1 : (position.get(id) ?? -1));
   const unsoldIds: string[] = [];
   for (let i = 0; i < n; i++) {
-    ints[n + i] = at(set.knnVia[i]);
-    ints[2 * n + i] = at(set.transVia[i]);
-    if (set.itemRows[i] < 0) {
-      ints[3 * n + i] = set.ids[i].length;
-      unsoldIds.push(set.ids[i]);
-    }
+    ints[n + i] = positionOf(set.knnVia[i]);
+    ints[2 * n + i] = positionOf(set.transVia[i]);
+    // A slot is reused: every int is written, the lengths of ids with a row too.
+    ints[3 * n + i] = set.itemRows[i] < 0 ? set.ids[i].length : 0;
+    if (set.itemRows[i] < 0) unsoldIds.push(set.ids[i]);
   }
-  const rows = new Int32Array(buffer, (FLOATS * 8 + INTS * 4) * n, examinedRows);
+  const rows = new Int32Array(buffer, at + (FLOATS * 8 + INTS * 4) * n, examinedRows);
   const unsold: string[] = [];
   let r = 0;
   for (let i = 0; i < n; i++) {
@@ -81,7 +100,23 @@ export function packGathered(g: GatheredSet, session: readonly string[]): Packed
   rows.set(g.rejectedRows, r);
   rows.sort();
   for (const id of g.rejectedIds) unsold.push(id);
-  return { size: n, ids: unsoldIds.join(''), buffer, examinedRows, examinedIds: unsold.join('\0') };
+  return {
+    size: n,
+    ids: unsoldIds.join(''),
+    buffer,
+    byteOffset: at,
+    byteLength,
+    examinedRows,
+    examinedIds: unsold.join('\0'),
+  };
+}
+
+/** `p` in a buffer of its own: itself when it has one, else a copy out of its slot (which is reused). */
+export function ownPacked(p: PackedSet): PackedSet {
+  if (p.buffer instanceof ArrayBuffer && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) return p;
+  const buffer = new ArrayBuffer(p.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  return { ...p, buffer, byteOffset: 0 };
 }
 
 /** A gathered set as the ranking reads it: the candidates and their buyers. */
@@ -98,8 +133,8 @@ export function unpackGathered(
   idsByRow: readonly string[],
 ): UnpackedSet {
   const n = p.size;
-  const floats = new Float64Array(p.buffer, 0, FLOATS * n);
-  const ints = new Int32Array(p.buffer, FLOATS * n * 8, INTS * n);
+  const floats = new Float64Array(p.buffer, p.byteOffset, FLOATS * n);
+  const ints = new Int32Array(p.buffer, p.byteOffset + FLOATS * n * 8, INTS * n);
   const column = (k: number) => floats.subarray(k * n, (k + 1) * n);
   const feature = (key: keyof SessionBlend) => column(SESSION_BLEND_KEYS.indexOf(key));
   const ids = new Array<string>(n);
@@ -137,10 +172,10 @@ export function unpackGathered(
   return { set, buyers: column(SESSION_BLEND_KEYS.length) };
 }
 
-/** The items `p`'s gathering read; `rows` is a view on `p.buffer`. */
+/** The items `p`'s gathering read; `rows` is a view on `p.buffer` (valid while `p`'s slot is). */
 export function packedExamined(p: PackedSet): ExaminedItems {
   return {
-    rows: new Int32Array(p.buffer, (FLOATS * 8 + INTS * 4) * p.size, p.examinedRows),
+    rows: new Int32Array(p.buffer, p.byteOffset + (FLOATS * 8 + INTS * 4) * p.size, p.examinedRows),
     ids: p.examinedIds === '' ? [] : p.examinedIds.split('\0'),
   };
 }

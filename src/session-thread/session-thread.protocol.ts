@@ -23,7 +23,12 @@ export type ToSessionThread =
       lists?: NeighbourListsWire;
       transitions?: NeighbourListsWire;
     }
-  | { kind: 'gather'; id: number; request: GatherRequest }
+  /**
+   * The shared memory gathered sets are packed into: slot k is `slotBytes` bytes from k · `slotBytes`. Sent first
+   * to every thread started; a set the request names a slot for is packed there when it fits (ArenaSet).
+   */
+  | { kind: 'arena'; buffer: SharedArrayBuffer; slotBytes: number }
+  | { kind: 'gather'; id: number; request: GatherRequest; slot?: number }
   /** Exit once the message in hand is handled, skipping the ones queued behind it (the server is closing). */
   | { kind: 'stop' };
 
@@ -34,6 +39,8 @@ export type FromSessionThread =
   | { kind: 'signals-ready'; seq: number }
   /** The request's candidates, packed (packed-set.ts) with the request's `session`. */
   | { kind: 'gathered'; id: number; packed: PackedSet }
+  /** The same, packed into the request's slot of the arena: the set without its buffer, which is the arena. */
+  | { kind: 'gathered-in-slot'; id: number; packed: Omit<PackedSet, 'buffer'> }
   | { kind: 'gather-failed'; id: number; message: string }
   /** The answer to `stop`: the thread exits right after sending it. */
   | { kind: 'stopped' };

@@ -21,12 +21,34 @@ import type { FromSessionThread, GatherRequest, ToSessionThread } from './sessio
 
 /** Requests waiting on the thread beyond which new ones are gathered in-process: a stuck thread costs nothing. */
 const MAX_IN_FLIGHT = 256;
+/**
+ * Slots of the arena gathered sets are packed into, and their size: a 10-item cart's set is ~26 KB (~290
+ * candidates). Requests beyond the slots, and longer sets, get a buffer of their own, as every set did before.
+ */
+const ARENA_SLOTS = 64;
+const SLOT_BYTES = 32 * 1024;
 const RESTART_AFTER_MS = 1000;
 /**
  * How long a closing server waits for its session thread to stop by itself (it finishes the message in hand, an
  * index load included) before it terminates it.
  */
 const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * A set gathered on the thread. `release` gives its slot of the arena back (a no-op for a set with a buffer of
+ * its own): call it once the set is read for the last time, after which its views must not be read — the slot
+ * takes the next request's set. Hold a set beyond that only as a copy (ownPacked).
+ */
+export interface ThreadSet {
+  packed: PackedSet;
+  release(): void;
+}
+
+interface Arena {
+  buffer: SharedArrayBuffer;
+  /** Slots not lent to a request, the last given back on top (its memory is the likeliest in cache). */
+  free: number[];
+}
 
 export interface SessionThreadStats {
   /**
@@ -39,6 +61,11 @@ export interface SessionThreadStats {
   /** Session lists gathered on the thread, and in-process (thread not ready, another index, a failure). */
   onThread: number;
   inProcess: number;
+  /**
+   * Of the lists gathered on the thread, those whose set crossed in a slot of the shared arena; the others came
+   * in a buffer of their own (every slot was lent, or the set was longer than a slot).
+   */
+  inSlot: number;
 }
 
 /**
@@ -61,8 +88,13 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private nextId = 0;
   private readonly waiting = new Map<
     number,
-    { resolve: (p: PackedSet) => void; reject: (e: Error) => void }
+    { resolve: (s: ThreadSet) => void; reject: (e: Error) => void; slot: number | undefined; arena: Arena }
   >();
+  /**
+   * The shared memory the thread packs sets into, new with each thread started: a slot lent to a request of a
+   * thread that stopped is never lent again.
+   */
+  private arena: Arena = { buffer: new SharedArrayBuffer(0), free: [] };
   private sentSignals: PurchaseSignals | undefined;
   /** The signals the thread has applied (signals-ready), and those sent but not applied yet, by message seq. */
   private readySignals: PurchaseSignals | undefined;
@@ -76,6 +108,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private readyIndex: string | undefined;
   private onThread = 0;
   private inProcess = 0;
+  private inSlot = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -123,6 +156,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
       index: this.state === 'ready' ? (this.readyIndex ?? null) : null,
       onThread: this.onThread,
       inProcess: this.inProcess,
+      inSlot: this.inSlot,
     };
   }
 
@@ -136,7 +170,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     indexUsed: unknown,
     signals: PurchaseSignals,
     request: Omit<GatherRequest, 'indexName'>,
-  ): Promise<PackedSet> | undefined {
+  ): Promise<ThreadSet> | undefined {
     if (this.state === 'idle' && !this.closing) this.start();
     const worker = this.worker;
     const name = this.index.currentName();
@@ -158,10 +192,22 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     if (signals !== this.readySignals) return this.countInProcess();
     const id = this.nextId++;
     this.onThread += 1;
-    return new Promise<PackedSet>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.send({ kind: 'gather', id, request: { ...request, indexName: name } });
+    const arena = this.arena;
+    const slot = arena.free.pop();
+    return new Promise<ThreadSet>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, slot, arena });
+      this.send({ kind: 'gather', id, request: { ...request, indexName: name }, slot });
     });
+  }
+
+  /** Gives a slot back to its arena, once; a stopped thread's arena keeps it. */
+  private releaser(arena: Arena, slot: number | undefined): () => void {
+    let released = slot === undefined;
+    return () => {
+      if (released) return;
+      released = true;
+      if (arena === this.arena) arena.free.push(slot!);
+    };
   }
 
   /**
@@ -193,6 +239,11 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     this.sentIndex = this.readyIndex = undefined;
     const worker = startWorker(__dirname, 'session-thread.worker', undefined, __filename);
     this.worker = worker;
+    this.arena = {
+      buffer: new SharedArrayBuffer(ARENA_SLOTS * SLOT_BYTES),
+      free: Array.from({ length: ARENA_SLOTS }, (_, k) => ARENA_SLOTS - 1 - k),
+    };
+    this.send({ kind: 'arena', buffer: this.arena.buffer, slotBytes: SLOT_BYTES });
     worker.on('message', (m: FromSessionThread) => this.receive(m));
     worker.on('error', (e) => this.logger.error(`session thread failed: ${e.message}`));
     worker.on('exit', (code) => {
@@ -242,12 +293,23 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
       case 'stopped':
         return;
       case 'gathered':
+      case 'gathered-in-slot':
       case 'gather-failed': {
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
         if (!w) return;
-        if (m.kind === 'gathered') w.resolve(m.packed);
-        else w.reject(new Error(m.message));
+        const release = this.releaser(w.arena, w.slot);
+        if (m.kind === 'gather-failed') {
+          release();
+          w.reject(new Error(m.message));
+        } else if (m.kind === 'gathered') {
+          // Too long for its slot: the set came with a buffer of its own, and the slot is free again.
+          release();
+          w.resolve({ packed: m.packed, release: () => undefined });
+        } else {
+          this.inSlot += 1;
+          w.resolve({ packed: { ...m.packed, buffer: w.arena.buffer }, release });
+        }
         return;
       }
     }

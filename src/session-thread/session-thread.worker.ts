@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { FromSessionThread, ToSessionThread } from './session-thread.protocol';
+import type { FromSessionThread, GatheredSet, ToSessionThread } from './session-thread.protocol';
 import { packGathered } from './packed-set';
 import { SessionThreadState } from './thread-state';
 
@@ -11,9 +11,42 @@ import { SessionThreadState } from './thread-state';
 const port = parentPort!;
 const state = new SessionThreadState();
 
+/** The main thread's arena of packed sets (the `arena` message). */
+let arena: { buffer: SharedArrayBuffer; slotBytes: number } | undefined;
+
 const send = (m: FromSessionThread) =>
-  // A packed set's buffer is moved, not copied.
-  port.postMessage(m, m.kind === 'gathered' ? [m.packed.buffer] : []);
+  // A packed set's own buffer is moved, not copied.
+  port.postMessage(m, m.kind === 'gathered' ? [m.packed.buffer as ArrayBuffer] : []);
+
+/**
+ * Packs a gathered set into the request's slot of the arena when it fits: no buffer is allocated here nor moved
+ * to the main thread, where each one counted as external memory and set off a full collection every few seconds
+ * under load. A set too long for a slot gets a buffer of its own.
+ */
+function gathered(id: number, set: GatheredSet, session: readonly string[], slot: number | undefined): void {
+  const into =
+    arena && slot !== undefined
+      ? { buffer: arena.buffer, byteOffset: slot * arena.slotBytes, byteLength: arena.slotBytes }
+      : undefined;
+  const packed = packGathered(set, session, into);
+  if (packed.buffer !== into?.buffer) {
+    send({ kind: 'gathered', id, packed });
+    return;
+  }
+  // The arena itself is not sent: a SharedArrayBuffer in a message reaches the main thread as a new object.
+  send({
+    kind: 'gathered-in-slot',
+    id,
+    packed: {
+      size: packed.size,
+      ids: packed.ids,
+      byteOffset: packed.byteOffset,
+      byteLength: packed.byteLength,
+      examinedRows: packed.examinedRows,
+      examinedIds: packed.examinedIds,
+    },
+  });
+}
 
 async function handle(m: ToSessionThread): Promise<void> {
   switch (m.kind) {
@@ -32,15 +65,14 @@ async function handle(m: ToSessionThread): Promise<void> {
         send({ kind: 'index-failed', name: m.name, message: (e as Error).message });
       }
       return;
+    case 'arena':
+      arena = { buffer: m.buffer, slotBytes: m.slotBytes };
+      return;
     case 'stop':
       return;
     case 'gather':
       try {
-        send({
-          kind: 'gathered',
-          id: m.id,
-          packed: packGathered(state.gather(m.request), m.request.session),
-        });
+        gathered(m.id, state.gather(m.request), m.request.session, m.slot);
       } catch (e) {
         send({ kind: 'gather-failed', id: m.id, message: (e as Error).message });
       }
