@@ -184,7 +184,9 @@ async function threadStateGatherer(
     const request: GatherRequest = {
       indexName: name,
       session: known,
+      // A build that makes the query on the thread (queryOfSession) makes its own; an older one reads this.
       query: sessionQuery(known.flatMap((id) => vectorOf(id) ?? [])),
+      queryOfSession: known.every((id) => vectorOf(id) !== undefined),
       rules: { inStockOnly: true },
       excluded: [...new Set(session)],
       cosFlat,

@@ -220,6 +220,39 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     expect(comparable(afterDelete)).toEqual(comparable(await list(offCtx, session, { inStockOnly: false })));
   });
 
+  it('sends the query of a session holding an item the index lacks: embedded from its text here, the same list', async () => {
+    const session = [...sessions.filter((s) => s.length >= 3)[2]];
+    await onCtx
+      .get(CatalogService)
+      .upsert([{ id: 'unindexed-lamp', title: 'A hanging glass lantern', inStock: true }]);
+    await offCtx.get(CatalogSnapshot).follow({ ids: ['unindexed-lamp'] });
+    expect(onCtx.get(IndexService).current()!.has('unindexed-lamp')).toBe(false);
+    const withNew = [...session, 'unindexed-lamp'];
+    // Each message's request: the thread makes the query itself only when every item is in the index.
+    const sent: Array<{ query: unknown; queryOfSession?: boolean }> = [];
+    const worker = (thread() as unknown as { worker: Worker }).worker;
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (m: { kind: string; request?: (typeof sent)[number] }, ...rest: never[]) => {
+      if (m.kind === 'gather') sent.push(m.request!);
+      post(m, ...rest);
+    };
+    try {
+      const [plain, extended] = await expectOnThread(2, () =>
+        Promise.all([list(onCtx, session), list(onCtx, withNew)]),
+      );
+      expect(sent.map((r) => [r.query === undefined, r.queryOfSession])).toEqual([
+        [true, true],
+        [false, false],
+      ]);
+      expect(comparable(plain)).toEqual(comparable(await list(offCtx, session)));
+      expect(comparable(extended)).toEqual(comparable(await list(offCtx, withNew)));
+      // The new item's text moved the query: its list is not the plain session's.
+      expect(comparable(extended)).not.toEqual(comparable(plain));
+    } finally {
+      worker.postMessage = post;
+    }
+  });
+
   it('keeps held sets through catalog writes they did not read, and drops those that read a changed item', async () => {
     const session = sessions.filter((s) => s.length >= 3)[1];
     const snapshot = offCtx.get(CatalogSnapshot);

@@ -221,10 +221,20 @@ export class SessionLists {
     try {
       if (packed) gathered = unpackGathered(packed, session, model.idsByRow);
       else {
-        const { query } = await prepare();
+        // With every item in the served index, the thread makes the session's query from its copy of the same
+        // vectors, as sessionVectors would: the main thread reads none of them. An item the index lacks is
+        // embedded here from its text, and a text query joins the query: then the query is made here and sent.
+        const served = this.index.current();
+        const queryOfSession =
+          this.thread !== undefined &&
+          withText === undefined &&
+          served !== undefined &&
+          session.every((id) => served.has(id));
+        const query = queryOfSession ? undefined : (await prepare()).query;
         const onThread = this.thread?.gather(this.index, model, {
           session,
           query,
+          queryOfSession,
           rules,
           excluded: [...excluded],
           cosFlat,
@@ -234,7 +244,7 @@ export class SessionLists {
         packed = fromThread?.packed;
         release = fromThread?.release;
         if (!packed) {
-          const here = gather(query);
+          const here = gather(queryOfSession ? (await prepare()).query : query);
           packed = key === undefined ? undefined : packGathered(here, session);
           gathered = here;
         } else gathered = unpackGathered(packed, session, model.idsByRow);

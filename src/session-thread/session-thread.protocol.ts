@@ -50,6 +50,11 @@ export interface GatherRequest {
   indexName: string;
   session: string[];
   query: Float32Array | undefined;
+  /**
+   * No query sent: the thread makes it from its copy of the session items' vectors (sessionQuery), which the
+   * sender saw the index hold for every item.
+   */
+  queryOfSession?: boolean;
   rules: Pick<ListOptions, 'category' | 'minPrice' | 'maxPrice' | 'inStockOnly'>;
   excluded: string[];
   cosFlat: boolean;

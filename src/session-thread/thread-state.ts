@@ -1,6 +1,6 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import { NeighbourLists } from '../ranking/neighbour-lists';
-import { SessionSetScratch } from '../ranking/session-ranking';
+import { sessionQuery, SessionSetScratch } from '../ranking/session-ranking';
 import { PurchaseSignals } from '../ranking/purchase-signals';
 import { itemFilter } from '../recommendations/filters';
 import { HnswVectorIndex } from '../vector-index/hnsw-vector-index.adapter';
@@ -73,6 +73,7 @@ export class SessionThreadState {
     if (!index || index.name !== r.indexName)
       throw new Error(`the thread serves index ${index?.name ?? '(none)'}, not ${r.indexName}`);
     const { hnsw, vectors } = index;
+    const query = r.queryOfSession ? sessionQuery(sessionVectors(r.session, vectors)) : r.query;
     return gatherCandidateSet(
       {
         signals: this.signals,
@@ -84,8 +85,21 @@ export class SessionThreadState {
         scratch: this.scratch,
       },
       r.session,
-      r.query,
+      query,
       itemFilter((id) => this.items.get(id), r.rules, new Set(r.excluded)),
     );
   }
+}
+
+/** The vectors of a session's items in session order (as sessionItemVectors reads them on the main thread). */
+function sessionVectors(
+  session: readonly string[],
+  vectors: ReadonlyMap<string, Float32Array>,
+): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const id of session) {
+    const v = vectors.get(id);
+    if (v) out.push(v);
+  }
+  return out;
 }
