@@ -97,10 +97,15 @@ async function main(): Promise<void> {
     : rawBenchData();
   process.stdout.write(`vectors: ${data.label} (${data.db})\n`);
   const { items, users, sessions, histories } = await itemAndUserIds(data.url);
-  const server = await startServer({
-    ...data.env,
-    ...(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}),
-  });
+  // BENCH_SERVER_LOG: a file the server's log and stdout are appended to (e.g. what `--trace-gc` prints).
+  const server = await startServer(
+    {
+      ...data.env,
+      ...(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}),
+    },
+    undefined,
+    process.env.BENCH_SERVER_LOG,
+  );
   // The list cache warms the most recently active users' lists between requests after start-up; measuring while
   // that runs would charge its CPU to whichever route happens to be under load.
   for (let i = 0; i < 600; i++) {
