@@ -164,6 +164,7 @@ describe('vector index lifecycle', () => {
         index: string | null;
         onThread: number;
         inProcess: number;
+        inSlot: number;
       };
     let seen = await thread();
     for (let i = 0; i < 100 && seen.state !== 'ready'; i++) {
@@ -171,14 +172,15 @@ describe('vector index lifecycle', () => {
       seen = await thread();
     }
     // No session list was asked for: the server started the thread, and it loaded the published index.
-    expect(seen).toEqual({ state: 'ready', index: currentDir(), onThread: 0, inProcess: 0 });
+    expect(seen).toEqual({ state: 'ready', index: currentDir(), onThread: 0, inProcess: 0, inSlot: 0 });
     const cart = await request(url)
       .post('/v1/recommendations')
       .send({ itemIds: PROBES.slice(0, 2), limit: 5 });
     expect(cart.status).toBe(200);
     expect(cart.body.items).toHaveLength(5);
     // The very first cart is gathered on the thread, not in-process while the thread loads.
-    expect(await thread()).toMatchObject({ state: 'ready', onThread: 1, inProcess: 0 });
+    // Its set crossed in a slot of the thread's shared arena.
+    expect(await thread()).toMatchObject({ state: 'ready', onThread: 1, inProcess: 0, inSlot: 1 });
   });
 
   it('never serves a corrupt index: it logs, queues a rebuild, and serves correct answers again', async () => {
