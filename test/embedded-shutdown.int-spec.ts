@@ -10,15 +10,22 @@ import { ROOT, spawnCli } from './support/cli';
  * by SIGTERM it must drain before it stops that database: a list served just before the signal is queued for
  * writing, and the queue is written while the server shuts down.
  */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** `n` distinct ports free now: all held open at once, so the system cannot hand one out twice. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const s = net.createServer();
+          s.on('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,24 +59,34 @@ describe('aisle serve on embedded PostgreSQL', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('writes a list served just before SIGTERM, then stops its database and exits 0', async () => {
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const run = spawnCli(['serve'], {
-      DATABASE_URL: '',
-      DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(pgPort),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SYNC_INTERVAL_MS: '3600000',
-    });
-    const url = `http://127.0.0.1:${port}`;
-    let live = false;
-    for (let i = 0; i < 1200 && !live && run.child.exitCode === null; i++) {
-      live = await fetch(`${url}/health/live`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (!live) await sleep(100);
+    // Other test files run beside this one and bind ports too: a port taken between choosing it and binding it
+    // is chosen again (the server refuses to start, naming it), up to three times.
+    let started: { run: ReturnType<typeof spawnCli>; url: string; pgPort: number } | undefined;
+    for (let attempt = 1; !started; attempt++) {
+      const [port, pgPort] = await freePorts(2);
+      const run = spawnCli(['serve'], {
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(pgPort),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SYNC_INTERVAL_MS: '3600000',
+      });
+      const url = `http://127.0.0.1:${port}`;
+      let live = false;
+      for (let i = 0; i < 1200 && !live && run.child.exitCode === null; i++) {
+        live = await fetch(`${url}/health/live`)
+          .then((r) => r.ok)
+          .catch(() => false);
+        if (!live) await sleep(100);
+      }
+      if (live) started = { run, url, pgPort };
+      else {
+        const { stderr } = await run.done;
+        if (attempt >= 3 || !/in use/.test(stderr)) throw new Error(`server did not start:\n${stderr}`);
+      }
     }
-    if (!live) throw new Error(`server did not start:\n${(await run.done).stderr}`);
+    const { run, url, pgPort } = started;
 
     const served = await fetch(`${url}/v1/popular`);
     expect(served.status).toBe(200);
