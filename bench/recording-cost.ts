@@ -7,12 +7,14 @@
  *
  * Also reported, per run: the server process's CPU per request (from /proc; PostgreSQL's share of the
  * writes is on the database server and not in it), and how many lists were stored. And, in-process without
- * HTTP, the Node CPU of recording alone: `record()` on the request path and the batch write per list.
+ * HTTP, the Node CPU of recording alone: `record()` on the request path and the batch write per list, and
+ * the batch write's CPU in PostgreSQL when it runs on this machine.
  *
  * Each of the four runs is repeated BENCH_ROUNDS times (default 2), recording on and off back to back in
  * alternating order, so that a machine's changing load falls on both alike.
  *
  * Usage: npm run build && BENCH_SECONDS=10 [BENCH_ROUNDS=2] [BENCH_PORT=3917] node dist/bench/recording-cost.js [--json]
+ *        [--in-process] (the in-process measure only, no load runs)
  */
 import * as fs from 'node:fs';
 import { Client } from 'pg';
@@ -54,8 +56,32 @@ async function waitForWarmer(url: string): Promise<void> {
   }
 }
 
-/** Node CPU of recording alone, in this process: the request-path call, then the batched write, per list. */
-async function inProcess(url: string): Promise<{ recordUs: number; writeUs: number; lists: number }> {
+/**
+ * CPU seconds used so far by every process named `postgres` on this machine (the server, its backends and its
+ * background workers): with the database on this machine, what a write costs it. 0 when none runs here.
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres')
+        total += cpuSeconds(Number(pid));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return total;
+}
+
+/**
+ * CPU of recording alone, in this process: the request-path call, then the batched write, per list; and the
+ * batched write's CPU in PostgreSQL (postgresCpuSeconds, including whatever else it did meanwhile).
+ */
+async function inProcess(
+  url: string,
+): Promise<{ recordUs: number; writeUs: number; postgresWriteUs: number; lists: number }> {
   process.env.DATABASE_URL = url;
   process.env.LOG_LEVEL = 'warn';
   const rt = await openRuntime();
@@ -76,11 +102,18 @@ async function inProcess(url: string): Promise<{ recordUs: number; writeUs: numb
           itemIds,
         });
       const t1 = process.cpuUsage(t0);
+      const pg0 = postgresCpuSeconds();
       await recorder.flush();
       const t2 = process.cpuUsage(t0);
+      const pg = postgresCpuSeconds() - pg0;
       await ctx.get(DataSource).query(`DELETE FROM served_lists WHERE user_id LIKE 'bench-%'`);
       const us = (u: NodeJS.CpuUsage) => u.user + u.system;
-      return { recordUs: us(t1) / lists, writeUs: (us(t2) - us(t1)) / lists, lists };
+      return {
+        recordUs: us(t1) / lists,
+        writeUs: (us(t2) - us(t1)) / lists,
+        postgresWriteUs: (pg * 1e6) / lists,
+        lists,
+      };
     });
   } finally {
     await rt.db.stop();
@@ -105,8 +138,10 @@ async function main(): Promise<void> {
 
   const own = await inProcess(url);
   process.stdout.write(
-    `in-process Node CPU per list: record() ${own.recordUs.toFixed(2)} µs, batched write ${own.writeUs.toFixed(2)} µs (${own.lists} lists)\n`,
+    `in-process Node CPU per list: record() ${own.recordUs.toFixed(2)} µs, batched write ${own.writeUs.toFixed(2)} µs` +
+      ` (${own.lists} lists); PostgreSQL CPU per list for the batched write ${own.postgresWriteUs.toFixed(2)} µs\n`,
   );
+  if (process.argv.includes('--in-process')) return;
 
   type Run = LoadResult & {
     cache: string;
