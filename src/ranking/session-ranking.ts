@@ -273,9 +273,16 @@ export function gatherSessionCandidates(
     itemRows.push(row);
     return true;
   };
-  // The search asked `pass` already; its hits are the only candidates whose row is looked up by id.
+  // The search asked the filter already; its hits are the only candidates whose row is looked up by id. With
+  // tables by row, an item with a row is judged by them (one lookup of its row rather than of its rule fields).
+  const passHit = byRow
+    ? (id: string) => {
+        const row = model.rowOf(id);
+        return row >= 0 ? byRow.pass(row) : pass(id);
+      }
+    : pass;
   if (query)
-    for (const h of src.nearest(query, limits.vector, pass, limits.vectorEf))
+    for (const h of src.nearest(query, limits.vector, passHit, limits.vectorEf))
       add(h.id, true, model.rowOf(h.id));
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
   // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
