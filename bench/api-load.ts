@@ -5,11 +5,13 @@
  * recommendation routes exist. 32 connections, 10 s each unless BENCH_SECONDS says otherwise, after 2 s of
  * the same load that is not counted (BENCH_WARMUP_SECONDS) and once the started server has gone idle.
  * `session` draws from a pool of 2,000 real carts, so most are asked again and answered from held candidate
- * sets (RECS_SESSION_CACHE_MAX_BYTES); `session-unique` asks only carts never asked before.
+ * sets (RECS_SESSION_CACHE_MAX_BYTES); `session-unique` asks only carts never asked before; `session-repeat` asks
+ * a pool of such carts (`--cart-pool n`, default 9,000) a few times each, as a shop's pages ask a cart again.
  * `--finetuned`: on a copy of that database after the nightly fine-tune (its 128-d projected vectors and tuned
  * blends, what a shop serves from its second day; made once, see lib/bench-data.ts).
  * `--paired`: a /health/live run right before each route, each route's share of live taken against it.
  * Usage: npm run build && node dist/bench/api-load.js [--only items,events] [--finetuned] [--fresh] [--paired]
+ *        [--cart-pool n]
  */
 import { finetunedBenchData, rawBenchData, RAW_DB, wantsFinetuned } from './lib/bench-data';
 import { load, printResult, type LoadResult } from './lib/load';
@@ -75,6 +77,12 @@ async function hasCopurchase(url: string): Promise<boolean> {
   } finally {
     await c.end();
   }
+}
+
+/** The value after `flag` on the command line, undefined when the flag is not given. */
+function flagValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {
@@ -201,21 +209,22 @@ async function main(): Promise<void> {
         }),
       );
     }
-    if (want('session-unique')) {
-      // Carts no request asked before (10 of a buyer's items, in the order bought, drawn afresh until unseen):
-      // what a list costs when no held candidate set can answer it (RECS_SESSION_CACHE_MAX_BYTES).
-      const asked = new Set<string>();
-      const unseenCart = (): string[] => {
-        for (;;) {
-          const h = pick(histories);
-          const cart = h.filter(() => Math.random() < 10 / h.length).slice(0, 10);
-          const key = cart.join('\u0001');
-          if (cart.length === 10 && !asked.has(key)) {
-            asked.add(key);
-            return cart;
-          }
+    // Carts no request asked before (10 of a buyer's items, in the order bought, drawn afresh until unseen).
+    // `session-unique` asks each once: what a list costs when no held candidate set can answer it
+    // (RECS_SESSION_CACHE_MAX_BYTES). `session-repeat` asks a pool of them.
+    const asked = new Set<string>();
+    const unseenCart = (): string[] => {
+      for (;;) {
+        const h = pick(histories);
+        const cart = h.filter(() => Math.random() < 10 / h.length).slice(0, 10);
+        const key = cart.join('\u0001');
+        if (cart.length === 10 && !asked.has(key)) {
+          asked.add(key);
+          return cart;
         }
-      };
+      }
+    };
+    if (want('session-unique')) {
       results.push(
         await measure({
           serverPid: server.child.pid,
@@ -225,6 +234,31 @@ async function main(): Promise<void> {
           seconds,
           next: () => ({ path: '/v1/recommendations', body: JSON.stringify({ itemIds: unseenCart() }) }),
         }),
+      );
+    }
+    if (want('session-repeat')) {
+      // A shop's carts are asked again on each page until they change: a pool of carts never asked before
+      // (--cart-pool, default 9,000), each request one of them at random, so each is asked a few times (the count
+      // is printed). A cart's set is held from its second ask: this is the mix of gatherings and held answers.
+      const size = Number(flagValue('--cart-pool') ?? 9000);
+      if (!Number.isInteger(size) || size < 1) throw new Error('--cart-pool must be a whole number of carts');
+      const pool = Array.from({ length: size }, () => JSON.stringify({ itemIds: unseenCart() }));
+      let asks = 0;
+      results.push(
+        await measure({
+          serverPid: server.child.pid,
+          name: `POST /v1/recommendations (10-item session, ${size} carts)`,
+          url: server.url,
+          method: 'POST',
+          seconds,
+          next: () => {
+            asks += 1;
+            return { path: '/v1/recommendations', body: pick(pool) };
+          },
+        }),
+      );
+      process.stdout.write(
+        `session-repeat: ${asks} asks (warm-up included) over ${size} carts, ${(asks / size).toFixed(1)} per cart\n`,
       );
     }
     if (want('session-floor')) {
