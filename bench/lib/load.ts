@@ -55,15 +55,23 @@ export interface LoadOptions {
   serverPid?: number;
 }
 
+/** Seconds of warm-up before each measured run unless a run says otherwise (BENCH_WARMUP_SECONDS, default 2). */
+export function warmupSeconds(): number {
+  return Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+}
+
 /** One autocannon run from this process, over loopback. */
 export async function load(o: LoadOptions): Promise<LoadResult> {
   const connections = o.connections ?? 32;
   const seconds = o.seconds ?? 10;
-  const warmup = o.warmupSeconds ?? Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+  const warmup = o.warmupSeconds ?? warmupSeconds();
   const base = {
     url: o.url,
     connections,
     method: o.method ?? 'GET',
+    // BENCH_RATE: requests per second over all connections (autocannon's overallRate) rather than as many as
+    // answered: routes compared at one rate, where a saturated machine serves each with different batching.
+    ...(process.env.BENCH_RATE ? { overallRate: Number(process.env.BENCH_RATE) } : {}),
     headers: { 'content-type': 'application/json', ...o.headers },
     requests: o.next
       ? [

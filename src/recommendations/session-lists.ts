@@ -205,13 +205,14 @@ export class SessionLists {
         ? JSON.stringify([session, [...excluded].sort(), rules, cosFlat])
         : undefined;
     let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
-    // A held set may also hold the answer it gave this shape of request (no rules stage, no item records, which
-    // are read per request, no diversity): a cart asked again on every page costs a lookup.
+    // The answer a cart got for this shape of request (no rules stage, no item records, which are read per
+    // request, no diversity) is held with its set, or on its own after its first ask: a cart asked again on every
+    // page costs a lookup.
     const shape =
       key !== undefined && !stage && !opts.includeItems && opts.diversity <= 0
         ? `${opts.limit}\u0000${opts.explain ? 1 : 0}`
         : undefined;
-    if (packed && shape !== undefined) {
+    if (shape !== undefined) {
       const answer = this.sets.answer(key!, shape, blend, now.getTime());
       if (answer) return answer;
     }

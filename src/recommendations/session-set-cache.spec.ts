@@ -271,7 +271,7 @@ describe('SessionSetCache', () => {
       expect(other.answer('s', '10', blend, 1000)).toBeUndefined();
     });
 
-    it('are not held across a change of the catalog or the inputs, nor without a held set', () => {
+    it('are not held across a change of the catalog or the inputs', () => {
       const cache = new SessionSetCache(1_000_000);
       cache.get('s', inputs);
       cache.set('s', inputs, packed(10), read('a'), cache.ticket());
@@ -282,8 +282,73 @@ describe('SessionSetCache', () => {
       // A request that began under other inputs (an index swapped since) may not answer for this set.
       cache.holdAnswer('s', [{}, signals], '10', blend, list('other index'), 1000, cache.ticket());
       expect(cache.answer('s', '10', blend, 1000)).toBeUndefined();
-      cache.holdAnswer('none', inputs, '10', blend, list('no set'), 1000, cache.ticket());
+      cache.holdAnswer('none', [{}, signals], '10', blend, list('no set, other index'), 1000, cache.ticket());
       expect(cache.answer('none', '10', blend, 1000)).toBeUndefined();
+    });
+
+    it("of a cart asked once are held on their own, a tenth of a set's bytes, though its set is not", () => {
+      const cache = new SessionSetCache(1_000_000, 2);
+      expect(cache.get('s', inputs)).toBeUndefined();
+      cache.set('s', inputs, packed(100), read('a', 'b'), cache.ticket());
+      cache.holdAnswer('s', inputs, '10', blend, list('first ask'), 1000, cache.ticket());
+      const alone = cache.stats();
+      expect(alone).toMatchObject({ entries: 1, firstAsks: 1 });
+      expect(alone.bytes).toBeLessThan(packedSetBytes('s', packed(100)) / 10);
+      // Asked again: no set to rank, but the same shape gets the answer (the same object), and counts as such.
+      expect(cache.get('s', inputs)).toBeUndefined();
+      expect(cache.answer('s', '10', blend, 2000)?.strategy).toBe('first ask');
+      expect(cache.answer('s', '20', blend, 2000)).toBeUndefined();
+      expect(cache.stats()).toMatchObject({ hits: 0, misses: 2, answerHits: 1 });
+      // Another shape is gathered and, asked before, its set is held in place of the lone answer.
+      cache.set('s', inputs, packed(100), read('a', 'b'), cache.ticket());
+      expect(cache.get('s', inputs)).toBeDefined();
+      expect(cache.stats()).toMatchObject({
+        entries: 1,
+        firstAsks: 1,
+        bytes: packedSetBytes('s', packed(100)),
+      });
+    });
+
+    it('on their own go with any catalog change or a change of the inputs, and leave nothing behind', () => {
+      const alone = (key: string, cache = new SessionSetCache(1_000_000, 2)) => {
+        cache.get(key, inputs);
+        cache.holdAnswer(key, inputs, '10', blend, list(key), 1000, cache.ticket());
+        return cache;
+      };
+      const cache = alone('s');
+      // A new title of an item the answer does not even show.
+      cache.catalogChanged(['zz'], rowOf, new Map());
+      expect(cache.get('s', inputs)).toBeUndefined();
+      expect(cache.answer('s', '10', blend, 1000)).toBeUndefined();
+      expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+      const other = alone('t');
+      expect(other.get('t', [{}, signals])).toBeUndefined();
+      expect(other.answer('t', '10', blend, 1000)).toBeUndefined();
+      expect(other.stats()).toMatchObject({ entries: 0, bytes: 0 });
+    });
+
+    it('on their own keep to the byte bound, least recently answered first out', () => {
+      const one = new SessionSetCache(1_000_000, 2);
+      one.get('a', inputs);
+      one.holdAnswer('a', inputs, '10', blend, list('a'), 1000, one.ticket());
+      const each = one.stats().bytes;
+      const cache = new SessionSetCache(2 * each, 2);
+      for (const key of ['a', 'b']) {
+        cache.get(key, inputs);
+        cache.holdAnswer(key, inputs, '10', blend, list(key), 1000, cache.ticket());
+      }
+      // Answering `a` makes `b` the least recently used: a third answer pushes `b` out.
+      expect(cache.answer('a', '10', blend, 1000)?.strategy).toBe('a');
+      cache.get('c', inputs);
+      cache.holdAnswer('c', inputs, '10', blend, list('c'), 1000, cache.ticket());
+      expect(cache.answer('b', '10', blend, 1000)).toBeUndefined();
+      expect(cache.answer('a', '10', blend, 1000)?.strategy).toBe('a');
+      expect(cache.answer('c', '10', blend, 1000)?.strategy).toBe('c');
+      expect(cache.stats().bytes).toBeLessThanOrEqual(2 * each);
+      // Nothing is held when the bound is 0.
+      const off = new SessionSetCache(0);
+      off.holdAnswer('a', inputs, '10', blend, list('a'), 1000, off.ticket());
+      expect(off.stats()).toMatchObject({ entries: 0, bytes: 0 });
     });
 
     it('count towards the byte bound', () => {

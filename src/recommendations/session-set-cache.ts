@@ -36,7 +36,10 @@ export interface SessionSetCacheStats {
   droppedByCatalog: number;
   /** Requests answered with a held answer (`answer`): no ranking at all. */
   answerHits: number;
-  /** Sets gathered and not held because their key was asked for the first time (`holdFrom` 2). */
+  /**
+   * Sets gathered and not held because their key was asked for the first time (`holdFrom` 2); their answers are
+   * held on their own.
+   */
   firstAsks: number;
 }
 
@@ -56,7 +59,8 @@ interface HeldAnswer {
 }
 
 interface Entry {
-  packed: PackedSet;
+  /** None for an answer held on its own (holdAnswer without a held set: a cart's first ask). */
+  packed: PackedSet | undefined;
   bytes: number;
   /**
    * The catalog items the gathering read (its candidates and the ids the rules turned away): by their row in the
@@ -86,7 +90,8 @@ interface Entry {
  *
  * Bounded by estimated bytes (RECS_SESSION_CACHE_MAX_BYTES, 0: off), the least recently used set leaving first:
  * the key is client-chosen. With `holdFrom` 2 (RECS_SESSION_CACHE_HOLD_FROM) a set is held only when its key was
- * asked before (a Doorkeeper remembers keys asked once): a cart asked once is gathered and forgotten.
+ * asked before (a Doorkeeper remembers keys asked once): a cart asked once leaves no set. Its answer is held on
+ * its own all the same (a tenth of a set's bytes), so a cart asked again unchanged is answered without gathering.
  */
 export class SessionSetCache {
   private inputs: readonly unknown[] | undefined;
@@ -127,7 +132,7 @@ export class SessionSetCache {
     if (!this.enabled) return undefined;
     this.sync(inputs);
     const entry = this.sets.get(key);
-    if (!entry) {
+    if (!entry?.packed) {
       this.misses += 1;
       return undefined;
     }
@@ -138,28 +143,35 @@ export class SessionSetCache {
   }
 
   /**
-   * The answer held with `key`'s set for this request `shape` under `blend` (compared by identity) at `nowMs`,
-   * unless the catalog changed since it was held; call right after `get` found the set.
+   * The answer held for `key` (with its set or on its own) for this request `shape` under `blend` (compared by
+   * identity) at `nowMs`, unless the catalog changed since it was held; call right after `get`, which drops every
+   * entry held under other inputs.
    */
   answer(key: string, shape: string, blend: unknown, nowMs: number): RecommendationList | undefined {
-    const held = this.sets.get(key)?.answer;
-    if (
-      !held ||
-      held.shape !== shape ||
-      held.blend !== blend ||
-      held.epoch !== this.changes ||
-      nowMs < held.since
-    )
+    const entry = this.sets.get(key);
+    const held = entry?.answer;
+    if (!entry || !held) return undefined;
+    if (held.epoch !== this.changes && !entry.packed) {
+      // A catalog change voided it, and it holds nothing else.
+      this.drop(key);
+      return undefined;
+    }
+    if (held.shape !== shape || held.blend !== blend || held.epoch !== this.changes || nowMs < held.since)
       return undefined;
     this.answerHits += 1;
+    if (!entry.packed) {
+      // An answer on its own is used only here: this is its use for the least-recently-used order.
+      this.sets.delete(key);
+      this.sets.set(key, entry);
+    }
     return held.list;
   }
 
   /**
    * Holds `list`, ranked for `nowMs`, as the answer of `key`'s set to requests of this `shape` under `blend` from
-   * then on, replacing any other,
-   * unless the set is not held, or the inputs or the catalog changed since the request began (`inputs`, `ticket`):
-   * the held set may then be another state's. The list is shared from then on: nothing may change it.
+   * then on, replacing any other — on its own when no set is held for `key` (a first ask, a set too big to hold) —
+   * unless the inputs or the catalog changed since the request began (`inputs`, `ticket`): the list may then be
+   * another state's. The list is shared from then on: nothing may change it.
    */
   holdAnswer(
     key: string,
@@ -170,9 +182,16 @@ export class SessionSetCache {
     nowMs: number,
     ticket: number,
   ): void {
-    const entry = this.sets.get(key);
-    if (!entry || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
+    if (!this.enabled || !sameInputs(this.inputs, inputs) || ticket !== this.changes) return;
     const bytes = answerBytes(list);
+    let entry = this.sets.get(key);
+    if (!entry) {
+      const own = ENTRY_OVERHEAD + 2 * key.length;
+      if (own + bytes > this.maxBytes) return;
+      entry = { packed: undefined, bytes: own, rows: NO_NUMBERS, unsold: NO_NUMBERS, priceRules: false };
+      this.sets.set(key, entry);
+      this.totalBytes += own;
+    }
     this.totalBytes += bytes - (entry.answer?.bytes ?? 0);
     entry.bytes += bytes - (entry.answer?.bytes ?? 0);
     entry.answer = { shape, blend, epoch: this.changes, since: nowMs, list, bytes };
