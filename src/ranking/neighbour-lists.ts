@@ -187,9 +187,23 @@ export class NeighbourLists {
   }
 
   of(id: string): ItemNeighbours {
-    const k = this.slotOf.get(id);
-    if (k === undefined) return NONE;
+    return this.at(this.slotOf.get(id) ?? -1);
+  }
+
+  /** The list of the item at place `k` of `itemIds` (what `of` answers for it); none for k < 0. */
+  at(k: number): ItemNeighbours {
+    if (k < 0) return NONE;
     return (this.views[k] ??= this.view(k));
+  }
+
+  /** The item at each place `k` of the lists (see `at`). */
+  get itemIds(): readonly string[] {
+    return this.csr.items;
+  }
+
+  /** How many neighbours the item at place `k` has: `of` finds an item only at a place with some. */
+  lengthAt(k: number): number {
+    return this.csr.offsets[k + 1] - this.csr.offsets[k];
   }
 
   private view(k: number): ItemNeighbours {

@@ -1,4 +1,5 @@
 import { PurchaseSignals, type PurchasePair } from './purchase-signals';
+import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
 import { mulberry32 } from '../common/random';
 
 /** A small shop: 40 users buying among 30 items, with a bias so co-purchase neighbourhoods exist. */
@@ -125,5 +126,45 @@ describe('PurchaseSignals.paced', () => {
       .map((c) => c.itemId);
     expect(paced.popular).toEqual(expected);
     for (const id of ['i3', 'i7', counts[5].itemId]) expect(paced.rowOf(id)).toBe(whole.rowOf(id));
+  });
+});
+
+describe('PurchaseSignals.neighboursAt / transitionsAt', () => {
+  it('give each row the lists neighboursOf and transitionsOf give its id, duplicates and empty lists included', () => {
+    // Item b is named twice (its later list wins, as a map keeps the last), c has an empty list (none), and d
+    // has lists but no buyers: it has a row only as somebody's neighbour.
+    const lists = NeighbourLists.fromCsr(
+      ['a', 'b', 'c', 'b', 'd'],
+      Int32Array.of(0, 2, 3, 3, 5, 6),
+      ['b', 'd', 'a', 'a', 'd', 'a'],
+      Float32Array.of(0.9, 0.5, 0.8, 0.7, 0.3, 0.6),
+    );
+    const transitions = NeighbourLists.fromCsr(
+      ['d', 'a', 'a'],
+      Int32Array.of(0, 1, 1, 3),
+      ['a', 'b', 'd'],
+      Float32Array.of(1, 0.75, 0.25),
+    );
+    const counts = ['a', 'b', 'c', 'e'].map((itemId) => ({
+      itemId,
+      buyers: 2,
+      recentBuyers: 1,
+      repeatBuyers: 0,
+    }));
+    const model = new PurchaseSignals(counts, lists, new Date('2026-02-01T00:00:00Z'), transitions);
+    const plain = (l: ItemNeighbours) => ({ ids: [...l.ids], sims: Array.from(l.sims) });
+    expect(plain(model.neighboursOf('b'))).toEqual({
+      ids: ['a', 'd'],
+      sims: [Math.fround(0.7), Math.fround(0.3)],
+    });
+    expect(plain(model.transitionsOf('a'))).toEqual({ ids: ['b', 'd'], sims: [0.75, 0.25] });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      const row = model.rowOf(id);
+      expect([id, row >= 0]).toEqual([id, true]);
+      expect([id, plain(model.neighboursAt(row))]).toEqual([id, plain(model.neighboursOf(id))]);
+      expect([id, plain(model.transitionsAt(row))]).toEqual([id, plain(model.transitionsOf(id))]);
+    }
+    expect(model.neighboursAt(model.rowOf('c')).rows.length).toBe(0);
+    expect(model.transitionsAt(model.rowOf('e')).rows.length).toBe(0);
   });
 });

@@ -119,6 +119,9 @@ export class PurchaseSignals {
   private readonly itemRowOfListRow: Int32Array;
   /** The model row of each transition list row (−1: an item the counts do not hold). */
   private readonly transitionItemRows: Int32Array;
+  /** Each row's own co-purchase list and transition list, by its place in them (NeighbourLists.at; −1: none). */
+  private readonly neighbourListAt: Int32Array;
+  private readonly transitionListAt: Int32Array;
 
   constructor(
     counts: readonly ItemBuyerCounts[] | BuyerCountColumns,
@@ -142,6 +145,8 @@ export class PurchaseSignals {
     this.transitionRowAt = built.transitionRowAt;
     this.itemRowOfListRow = built.itemRowOfListRow;
     this.transitionItemRows = built.transitionItemRows;
+    this.neighbourListAt = built.neighbourListAt;
+    this.transitionListAt = built.transitionListAt;
     this.popularRows = built.popularRows;
     this.trendingRows = built.trendingRows;
     this.popular = built.popular;
@@ -313,6 +318,19 @@ export class PurchaseSignals {
     return this.transitionLists.of(id);
   }
 
+  /**
+   * neighboursOf and transitionsOf for an item known by its row (rowOf): no string lookup. A session list reads
+   * both lists of each of its items, and a cart's ids arrive as new strings: each map lookup hashed one and
+   * compared it with the map's own copy, several per item (~3 % of a gathering on the session thread).
+   */
+  neighboursAt(itemRow: number): ItemNeighbours {
+    return this.lists.at(this.neighbourListAt[itemRow]);
+  }
+
+  transitionsAt(itemRow: number): ItemNeighbours {
+    return this.transitionLists.at(this.transitionListAt[itemRow]);
+  }
+
   /** Items that have learned successors. */
   get transitionItems(): number {
     return this.transitionLists.size;
@@ -433,10 +451,29 @@ interface BuiltSignals {
   transitionRowAt: Int32Array;
   itemRowOfListRow: Int32Array;
   transitionItemRows: Int32Array;
+  neighbourListAt: Int32Array;
+  transitionListAt: Int32Array;
   popularRows: Int32Array;
   trendingRows: Int32Array;
   popular: string[];
   trending: string[];
+}
+
+/**
+ * Each row's place in `lists` (NeighbourLists.at), −1 for an item without a list there: where `of` finds it (an
+ * empty list is none; an item named twice, its last place).
+ */
+function* listPlaces(rows: DenseIds, lists: NeighbourLists): Paced<Int32Array> {
+  const at = new Int32Array(rows.size).fill(-1);
+  const items = lists.itemIds;
+  for (let k = 0; k < items.length; k++) {
+    if (lists.lengthAt(k) > 0) {
+      const row = rows.numberOf(items[k]);
+      if (row >= 0) at[row] = k;
+    }
+    if ((k + 1) % IDS_PER_SLICE === 0) yield;
+  }
+  return at;
 }
 
 /** Ids interned or looked up between two yields of prepareSignals. */
@@ -497,6 +534,8 @@ function* prepareSignals(
     if (itemRow >= 0) transitionRowAt[itemRow] = r;
     if ((r + 1) % IDS_PER_SLICE === 0) yield;
   }
+  const neighbourListAt = yield* listPlaces(rows, lists);
+  const transitionListAt = yield* listPlaces(rows, transitionLists);
   // By count descending, then id: ordering rows by the typed arrays rather than ids through the maps.
   const ids = rows.ids;
   const byCount = (values: Float64Array) => {
@@ -523,6 +562,8 @@ function* prepareSignals(
     transitionRowAt,
     itemRowOfListRow,
     transitionItemRows,
+    neighbourListAt,
+    transitionListAt,
     popularRows,
     trendingRows,
     popular: Array.from(popularRows, (r) => ids[r]),

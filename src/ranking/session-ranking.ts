@@ -253,10 +253,16 @@ export function gatherSessionCandidates(
   const transSums = TRANS_SUMS;
   knnSums.reset();
   transSums.reset();
+  // Each session item's row, looked up once: its lists and its vector are read by it.
+  if (recentRowsScratch.length < n)
+    recentRowsScratch = new Int32Array(Math.max(n, recentRowsScratch.length * 2));
+  const recentRows = recentRowsScratch;
   recent.forEach((s, i) => {
     const d = sessionDecay(i, n);
-    knnSums.add(i, d, model.neighboursOf(s));
-    transSums.add(i, d, model.transitionsOf(s));
+    const row = model.rowOf(s);
+    recentRows[i] = row;
+    knnSums.add(i, d, row >= 0 ? model.neighboursAt(row) : model.neighboursOf(s));
+    transSums.add(i, d, row >= 0 ? model.transitionsAt(row) : model.transitionsOf(s));
   });
 
   const ids: string[] = [];
@@ -274,16 +280,25 @@ export function gatherSessionCandidates(
     return true;
   };
   // The search asked the filter already; its hits are the only candidates whose row is looked up by id. With
-  // tables by row, an item with a row is judged by them (one lookup of its row rather than of its rule fields).
+  // tables by row, an item with a row is judged by them (one lookup of its row rather than of its rule fields),
+  // and the rows it looked up are kept in the order asked: the hits come back in that order (nearest first), so
+  // each hit's row is found by walking them rather than by looking its id up again.
+  const asked = ASKED_HITS;
+  asked.count = 0;
   const passHit = byRow
     ? (id: string) => {
         const row = model.rowOf(id);
+        asked.note(id, row);
         return row >= 0 ? byRow.pass(row) : pass(id);
       }
     : pass;
-  if (query)
-    for (const h of src.nearest(query, limits.vector, passHit, limits.vectorEf))
-      add(h.id, true, model.rowOf(h.id));
+  if (query) {
+    let from = 0;
+    for (const h of src.nearest(query, limits.vector, passHit, limits.vectorEf)) {
+      while (from < asked.count && asked.ids[from] !== h.id) from++;
+      add(h.id, true, from < asked.count ? asked.rows[from++] : model.rowOf(h.id));
+    }
+  }
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
   // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
   // `perSource` rows are ordered up front.
@@ -320,7 +335,12 @@ export function gatherSessionCandidates(
   }
   const size = ids.length;
   const set = emptySessionSet(ids, src.scratch);
-  const flat = query && src.cosFlat !== false ? flatQuery(recent, src.vectorOf) : undefined;
+  const flat =
+    query && src.cosFlat !== false
+      ? flatQuery(recent, (id, i) =>
+          byRow && recentRows[i] >= 0 ? byRow.vectorAt(recentRows[i]) : src.vectorOf(id),
+        )
+      : undefined;
   // Every candidate's cosines in one WebAssembly call after the loop: the same numbers as dot2Into and dot.
   const batch = query && DOT2?.begin(query, flat, size, set.cos, set.cosFlat) === true ? DOT2 : undefined;
   for (let i = 0; i < size; i++) {
@@ -357,6 +377,28 @@ export function gatherSessionCandidates(
 
 const CANDIDATE_ROWS = new RowSlots();
 
+/** The rows of a gathering's session items (reused: a gathering is synchronous). */
+let recentRowsScratch = new Int32Array(128);
+
+/**
+ * The ids a gathering's vector search asked the filter about and their rows, in the order asked (reused: a
+ * gathering is synchronous). A search that asks again in a second round only appends: a hit found past its first
+ * asking is still the same id's row.
+ */
+class AskedHits {
+  ids: string[] = [];
+  rows: number[] = [];
+  count = 0;
+
+  note(id: string, row: number): void {
+    this.ids[this.count] = id;
+    this.rows[this.count] = row;
+    this.count += 1;
+  }
+}
+
+const ASKED_HITS = new AskedHits();
+
 /** The cosines' kernel, shared by every (synchronous) gathering; undefined without WebAssembly SIMD. */
 const DOT2 = Dot2Batch.create();
 
@@ -367,11 +409,11 @@ const TRANS_SUMS = new SessionSums();
 /** The unit mean of the session items' vectors, each weighed alike; undefined when none has one. */
 function flatQuery(
   items: readonly string[],
-  vectorOf: (id: string) => Float32Array | undefined,
+  vectorOf: (id: string, i: number) => Float32Array | undefined,
 ): Float32Array | undefined {
   let q: Float32Array | undefined;
-  for (const id of items) {
-    const v = vectorOf(id);
+  for (let i = 0; i < items.length; i++) {
+    const v = vectorOf(items[i], i);
     if (!v) continue;
     q ??= new Float32Array(v.length);
     for (let j = 0; j < v.length; j++) q[j] += v[j];

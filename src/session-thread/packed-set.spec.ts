@@ -53,6 +53,26 @@ describe('packed candidate sets (what the session thread sends)', () => {
     expect(Array.from(back.buyers)).toEqual(Array.from(g.buyers));
   });
 
+  it('names each "via" item by its last place in a long session as in a short one', () => {
+    // Past a cart's length the places are mapped rather than scanned: both must find an item's last place.
+    const long = Array.from({ length: 40 }, (_, i) => `s-${i % 25}`);
+    const ids = ['a', 'bé', 'c', 'z'];
+    const g = gathered(ids);
+    g.set.knnVia = ['s-3', 's-24', undefined, 's-10'];
+    g.set.transVia = [undefined, 's-0', 's-14', 's-3'];
+    for (const s of [long, long.slice(-20)]) {
+      const p = packGathered(g, s);
+      const ints = new Int32Array(p.buffer, p.byteOffset + 9 * 8 * ids.length, 4 * ids.length);
+      const expectedAt = (via: Array<string | undefined>) =>
+        via.map((id) => (id === undefined ? -1 : s.lastIndexOf(id)));
+      expect(Array.from(ints.subarray(ids.length, 2 * ids.length))).toEqual(expectedAt(g.set.knnVia));
+      expect(Array.from(ints.subarray(2 * ids.length, 3 * ids.length))).toEqual(expectedAt(g.set.transVia));
+      const back = unpackGathered(p, s, idsByRow(ids));
+      expect(back.set.knnVia).toEqual(g.set.knnVia);
+      expect(back.set.transVia).toEqual(g.set.transVia);
+    }
+  });
+
   it('reports every item it read: the rows ascending, the items without a row by id, each whole', () => {
     const none = packGathered(gathered(['a']), session);
     expect(packedExamined(none)).toEqual({ rows: Int32Array.of(0), ids: [] });

@@ -79,9 +79,7 @@ export function packGathered(g: GatheredSet, session: readonly string[], slot?: 
   floats.set(buyers, SESSION_BLEND_KEYS.length * n);
   const ints = new Int32Array(buffer, at + FLOATS * n * 8, INTS * n);
   ints.set(set.itemRows, 0);
-  const position = new Map<string, number>();
-  session.forEach((id, i) => position.set(id, i));
-  const positionOf = (id: string | undefined) => (id === undefined ? -1 : (position.get(id) ?? -1));
+  const positionOf = sessionPositions(session);
   const unsoldIds: string[] = [];
   for (let i = 0; i < n; i++) {
     ints[n + i] = positionOf(set.knnVia[i]);
@@ -110,6 +108,28 @@ export function packGathered(g: GatheredSet, session: readonly string[], slot?: 
     examinedIds: unsold.join('\0'),
   };
 }
+
+/**
+ * An item's last position in `session` (−1 when absent): a set names a session item as the reason of each of a
+ * few hundred candidates. A cart's ten items are scanned from the end (its via items are mostly the recent ones,
+ * and the strings are the session's own, compared by reference first); a string-keyed map per set was two thirds
+ * of the map lookups of a gathering on the session thread. Long sessions (a wholesale invoice) get the map.
+ */
+function sessionPositions(session: readonly string[]): (id: string | undefined) => number {
+  if (session.length > SCANNED_SESSION_MAX) {
+    const position = new Map<string, number>();
+    session.forEach((id, i) => position.set(id, i));
+    return (id) => (id === undefined ? -1 : (position.get(id) ?? -1));
+  }
+  return (id) => {
+    if (id === undefined) return -1;
+    for (let j = session.length - 1; j >= 0; j--) if (session[j] === id) return j;
+    return -1;
+  };
+}
+
+/** Sessions up to this long are scanned by sessionPositions rather than mapped. */
+const SCANNED_SESSION_MAX = 24;
 
 /** `p` in a buffer of its own: itself when it has one, else a copy out of its slot (which is reused). */
 export function ownPacked(p: PackedSet): PackedSet {
