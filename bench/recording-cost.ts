@@ -14,7 +14,8 @@
  * alternating order, so that a machine's changing load falls on both alike.
  *
  * Usage: npm run build && BENCH_SECONDS=10 [BENCH_ROUNDS=2] [BENCH_PORT=3917] node dist/bench/recording-cost.js [--json]
- *        [--in-process] (the in-process measure only, no load runs)
+ *        [--in-process] (the in-process measure only, no load runs) [--stored n] (the in-process measure writes
+ *        into a table holding n lists, written by the recorder first; the table is emptied before and after)
  */
 import * as fs from 'node:fs';
 import { Client } from 'pg';
@@ -81,7 +82,8 @@ function postgresCpuSeconds(): number {
  */
 async function inProcess(
   url: string,
-): Promise<{ recordUs: number; writeUs: number; postgresWriteUs: number; lists: number }> {
+  stored: number,
+): Promise<{ recordUs: number; writeUs: number; postgresWriteUs: number; lists: number; stored: number }> {
   process.env.DATABASE_URL = url;
   process.env.LOG_LEVEL = 'warn';
   const rt = await openRuntime();
@@ -90,6 +92,27 @@ async function inProcess(
       const recorder = ctx.get(ServedListRecorder);
       const lists = 20_000;
       const itemIds = Array.from({ length: 10 }, (_, i) => `8509${i}`);
+      const db = ctx.get(DataSource);
+      if (stored > 0) {
+        // A shop's table after weeks of lists: `stored` rows written as the recorder writes them (its own
+        // recommIds), in the bench's own database, emptied first and again at the end.
+        await db.query('TRUNCATE served_lists');
+        for (let done = 0; done < stored;) {
+          const n = Math.min(50_000, stored - done);
+          for (let i = 0; i < n; i++)
+            recorder.record({
+              source: 'user',
+              isPlacement: false,
+              userId: `fill-${(done + i) % 40_000}`,
+              modelVersion: 'v1',
+              strategy: 'engine',
+              itemIds,
+            });
+          await recorder.flush();
+          done += n;
+        }
+        await db.query('CHECKPOINT');
+      }
       await recorder.flush();
       const t0 = process.cpuUsage();
       for (let i = 0; i < lists; i++)
@@ -106,13 +129,15 @@ async function inProcess(
       await recorder.flush();
       const t2 = process.cpuUsage(t0);
       const pg = postgresCpuSeconds() - pg0;
-      await ctx.get(DataSource).query(`DELETE FROM served_lists WHERE user_id LIKE 'bench-%'`);
+      if (stored > 0) await db.query('TRUNCATE served_lists');
+      else await db.query(`DELETE FROM served_lists WHERE user_id LIKE 'bench-%'`);
       const us = (u: NodeJS.CpuUsage) => u.user + u.system;
       return {
         recordUs: us(t1) / lists,
         writeUs: (us(t2) - us(t1)) / lists,
         postgresWriteUs: (pg * 1e6) / lists,
         lists,
+        stored,
       };
     });
   } finally {
@@ -136,10 +161,15 @@ async function main(): Promise<void> {
   const stored = async () =>
     Number((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM served_lists'))[0].n);
 
-  const own = await inProcess(url);
+  const storedFlag = process.argv.indexOf('--stored');
+  const storedBefore = storedFlag >= 0 ? Number(process.argv[storedFlag + 1]) : 0;
+  if (!Number.isInteger(storedBefore) || storedBefore < 0)
+    throw new Error('--stored must be a whole number of lists');
+  const own = await inProcess(url, storedBefore);
   process.stdout.write(
     `in-process Node CPU per list: record() ${own.recordUs.toFixed(2)} µs, batched write ${own.writeUs.toFixed(2)} µs` +
-      ` (${own.lists} lists); PostgreSQL CPU per list for the batched write ${own.postgresWriteUs.toFixed(2)} µs\n`,
+      ` (${own.lists} lists into a table of ${own.stored}); PostgreSQL CPU per list for the batched write` +
+      ` ${own.postgresWriteUs.toFixed(2)} µs\n`,
   );
   if (process.argv.includes('--in-process')) return;
 

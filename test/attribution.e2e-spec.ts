@@ -19,7 +19,8 @@ interface ServedRow {
 /** The item ids of a list response, in order. */
 const ids = (body: unknown): string[] => (body as { items: Array<{ id: string }> }).items.map((i) => i.id);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A UUIDv7 (RFC 9562): the millisecond first, so that lists' rows are written in time order. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Every list endpoint answers with a recommId and the list is recorded, off the request path. */
 describe('served lists (real PostgreSQL)', () => {
@@ -71,6 +72,12 @@ describe('served lists (real PostgreSQL)', () => {
     }
     expect(ids(popular.body)).toEqual(['a', 'b']);
     expect(again.body.recommId).not.toBe(popular.body.recommId);
+    // Each later list's id sorts after the one before (the primary key's right edge), and its first 48 bits are
+    // the millisecond it was served.
+    const served = [popular, again, forUser, session, similar].map((r) => r.body.recommId as string);
+    expect([...served].sort()).toEqual(served);
+    const ms = parseInt(served[4].replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(ms - Date.now())).toBeLessThan(60_000);
 
     expect(await row(popular.body.recommId)).toEqual({
       recomm_id: popular.body.recommId,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ServedListsRepository, type ServedList } from './served-lists.repository';
@@ -74,7 +74,10 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
    * allocates only the queued row: serialising happens per batch, off the request.
    */
   record(list: ServedListContext): string {
-    const recommId = randomUUID();
+    // Time-ordered (UUIDv7: the millisecond, then 74 random bits): each list's row lands at the right edge of the
+    // table's primary key rather than on a random page of it. With random ids, a table of 90 days of lists made
+    // every write touch pages all over an index larger than the database's cache.
+    const recommId = uuidv7();
     this.servedCounter(list.source).inc();
     if (this.queue.length >= this.config.servedListsQueueMax) {
       // SERVED_LISTS_QUEUE_MAX=0 turns recording off: every list still gets its recommId, none is stored.

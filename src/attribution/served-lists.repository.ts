@@ -32,7 +32,7 @@ export class ServedListsRepository {
    * for about three fifths of what an INSERT … SELECT FROM json_to_recordset of the same batch cost it
    * (bench/recording-cost --in-process: 40–44 → 22–27 µs of its CPU per list), and the database shares the
    * machine's cores with the service, so every list of every route paid the difference. COPY has no ON
-   * CONFLICT: none is needed, as each list's recommId is a fresh random UUID and a batch is written once (a
+   * CONFLICT: none is needed, as each list's recommId is a fresh UUIDv7 and a batch is written once (a
    * failed one is dropped, not retried), and a repeat fails the batch whole rather than storing half of it.
    */
   async insert(lists: ServedList[]): Promise<void> {
