@@ -1,6 +1,6 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import { PurchaseSignals } from '../ranking/purchase-signals';
-import { ServedNewArrivals, type CatalogDates } from './served-new-arrivals';
+import { ServedNewArrivals, SYNC_BUILD_ITEMS, type CatalogDates } from './served-new-arrivals';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 30, 12);
@@ -11,7 +11,13 @@ class FakeCatalog implements CatalogDates {
   scans = 0;
   /** Called on every scan (a test's clock advancing by what a scan takes). */
   onScan?: () => void;
+  /** The size the catalog claims (a large catalog's rules with a few items); its own count when unset. */
+  claimedSize?: number;
   private readonly items = new Map<string, ItemMeta>();
+
+  get size(): number {
+    return this.claimedSize ?? this.items.size;
+  }
 
   put(id: string, availableFrom: number): void {
     this.items.set(id, { title: id, category: null, price: null, inStock: true, availableFrom });
@@ -44,7 +50,8 @@ describe('ServedNewArrivals', () => {
     served = new ServedNewArrivals(catalog, 30, () => clock);
   });
 
-  it('rebuilds a slow pool in the background, serving the one it has until the new one is in place', async () => {
+  it("rebuilds a large catalog's slow pool in the background, serving the one it has until the new one is in place", async () => {
+    catalog.claimedSize = SYNC_BUILD_ITEMS + 1;
     const signals = signalsSelling('sold');
     const turns: Array<() => void> = [];
     served = new ServedNewArrivals(
@@ -102,7 +109,21 @@ describe('ServedNewArrivals', () => {
     expect(catalog.scans).toBe(2);
   });
 
-  it('spaces rebuilds after changes by ten times the last build, so a burst of writes shares one', () => {
+  it("rebuilds a small catalog's pool at once after a change, however slow its last build (a cold start)", () => {
+    const signals = signalsSelling('sold');
+    // The first build takes 50 ms of the test's clock (cold code on a busy machine), the next ones 1 ms.
+    catalog.onScan = () => (clock += catalog.scans === 1 ? 50 : 1);
+    expect(served.idsAt(NOW, signals)).toEqual(['new']);
+    catalog.put('newer', NOW - DAY);
+    clock += 1;
+    expect(served.idsAt(NOW, signals)).toEqual(['new', 'newer']);
+    catalog.put('newest', NOW - DAY / 2);
+    expect(served.idsAt(NOW, signals)).toEqual(['new', 'newer', 'newest']);
+    expect(catalog.scans).toBe(3);
+  });
+
+  it("spaces a large catalog's rebuilds after changes by ten times the last build, so a burst of writes shares one", () => {
+    catalog.claimedSize = SYNC_BUILD_ITEMS + 1;
     const signals = signalsSelling('sold');
     catalog.onScan = () => (clock += 5);
     served.idsAt(NOW, signals);
