@@ -84,6 +84,20 @@ describe('selectTopRows', () => {
     expect([...selectTopRows(Int32Array.from([0, 1, 2, 3]), 4, values, 3, order)]).toEqual([3, 1, 2]);
   });
 
+  it('selects right when a sample of the rows misleads it: the best rows all sit where the sample looks', () => {
+    // 1,000 rows, the 64 evenly strided ones a sample would read valued 1 and the rest below: a threshold read off
+    // that sample keeps 64 rows, fewer than a head of 100, and the selection must look at every row.
+    const count = 1000;
+    const stride = count / 64;
+    const sampled = new Set(Array.from({ length: 64 }, (_, j) => Math.floor(j * stride + stride / 2)));
+    const values = Float64Array.from({ length: count }, (_, i) => (sampled.has(i) ? 1 : (i % 97) / 100));
+    const rows = Int32Array.from(values.keys());
+    for (const k of [100, 40]) {
+      const expected = [...rows].sort((a, b) => values[b] - values[a] || a - b).slice(0, k);
+      expect([...selectTopRows(rows, count, values, k, undefined)]).toEqual(expected);
+    }
+  });
+
   it('agrees with a full sort on long inputs, in ascending, descending and shuffled arrival', () => {
     const rnd = mulberry32(5);
     for (let trial = 0; trial < 120; trial++) {

@@ -64,6 +64,13 @@ export function selectTopRows(
 ): Int32Array {
   const cap = Math.max(0, Math.min(k, count));
   if (cap === 0) return new Int32Array(0);
+  if (count >= SAMPLED_FROM && count >= SAMPLED_RATIO * cap) {
+    const kept = rowsAtOrAboveSample(rows, count, values, cap);
+    if (kept >= cap) {
+      rows = sampledRows;
+      count = kept;
+    }
+  }
   if (scratch.length < count) scratch = new Float64Array(Math.max(count, scratch.length * 2));
   const copy = scratch;
   for (let x = 0; x < count; x++) copy[x] = values[rows[x]];
@@ -129,6 +136,44 @@ export function topIndicesInOrder(values: Float64Array, count: number, k: number
     if (v > threshold || (v === threshold && tiesLeft-- > 0)) out[n++] = i;
   }
   return out;
+}
+
+/**
+ * selectTopRows first narrows inputs of at least this many rows, and at least SAMPLED_RATIO times the head, to the
+ * rows at or above a threshold read off a sample (rowsAtOrAboveSample). A quickselect over all of a session's
+ * ~900 touched rows mispredicted a branch at most of its comparisons: 8.5 µs for a head of 66, four of them per
+ * session list.
+ */
+const SAMPLED_FROM = 256;
+const SAMPLED_RATIO = 4;
+/** Values in the sample. */
+const SAMPLE_SIZE = 64;
+
+/** The rows rowsAtOrAboveSample kept, reused. */
+let sampledRows = new Int32Array(256);
+const sample = new Float64Array(SAMPLE_SIZE);
+
+/**
+ * Puts into `sampledRows` the rows of `rows[0…count)` whose value is at or above a threshold expected to keep
+ * about twice `cap` of them: the value of an evenly strided sample's matching rank. Returns how many it kept.
+ * When that is at least `cap`, the best `cap` rows are all among them (the cap-th best value is at or above the
+ * threshold, so are its ties), and selecting among them gives what selecting among all would; when it is fewer,
+ * the caller selects among all.
+ */
+function rowsAtOrAboveSample(rows: Int32Array, count: number, values: Float64Array, cap: number): number {
+  const stride = count / SAMPLE_SIZE;
+  for (let j = 0; j < SAMPLE_SIZE; j++) sample[j] = values[rows[Math.floor(j * stride + stride / 2)]];
+  // The sample's rank whose share of the sample is twice the head's share of the rows.
+  const rank = Math.min(SAMPLE_SIZE - 1, Math.ceil((2 * cap * SAMPLE_SIZE) / count));
+  const threshold = nthLargest(sample, SAMPLE_SIZE, rank);
+  if (sampledRows.length < count) sampledRows = new Int32Array(Math.max(count, sampledRows.length * 2));
+  const out = sampledRows;
+  let m = 0;
+  for (let x = 0; x < count; x++) {
+    const r = rows[x];
+    if (values[r] >= threshold) out[m++] = r;
+  }
+  return m;
 }
 
 /** Heads up to this long are insertion-sorted by selectTopRows (quadratic, but cheap while this short). */
