@@ -257,9 +257,17 @@ describeInBrowser('dashboard (in Chromium)', () => {
   });
 
   it('signs in with an admin key; Overview shows the counts, the active model and the served lists', async () => {
-    // One served list (recorded off the request path within a second) for the analytics charts.
+    // One served list for the analytics charts. It is recorded off the request path, so the page is opened once
+    // the analytics the Overview reads count it (up to 30 s: a busy machine may delay the write).
     expect((await api().get('/v1/users/17850/recommendations').set('X-API-Key', ADMIN_KEY)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    const servedLists = async () =>
+      (
+        (await api().get('/v1/admin/analytics?groupBy=day,placement').set('X-API-Key', ADMIN_KEY)).body as {
+          rows?: Array<{ lists: number }>;
+        }
+      ).rows?.reduce((n, r) => n + r.lists, 0) ?? 0;
+    for (let i = 0; i < 300 && (await servedLists()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await servedLists()).toBeGreaterThan(0);
     const { context, page } = await newPage();
     await signIn(page, ADMIN_KEY);
     // From sign-in on, the key travels in the header of every API call and never in a URL.
@@ -281,7 +289,8 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await expect(cards.textContent()).resolves.toContain(`Events${intl(stats.events)}`);
     await expect(cards.textContent()).resolves.toContain(`Active model${versions[1]}`);
     // The server has analytics (GET /v1/admin/analytics): the Overview charts its served lists.
-    await page.getByTestId('analytics-charts').waitFor();
+    // The charts draw their canvases after the container renders: wait for the fourth, then count them.
+    await page.getByTestId('analytics-charts').locator('canvas').nth(3).waitFor();
     await expect(page.getByTestId('analytics-charts').locator('canvas').count()).resolves.toBe(4);
     await check(page, 'overview');
     expect(urls.filter((u) => u.includes(ADMIN_KEY))).toEqual([]);
@@ -362,6 +371,7 @@ describeInBrowser('dashboard (in Chromium)', () => {
     await signIn(page, ADMIN_KEY);
     const charts = page.getByTestId('analytics-charts');
     await charts.waitFor();
+    await charts.locator('canvas').nth(3).waitFor();
     await expect(charts.locator('canvas').count()).resolves.toBe(4);
     for (const title of ['Served lists per day', 'Clicks per day', 'Click-through rate', 'Revenue per day']) {
       await expect(charts.textContent()).resolves.toContain(title);

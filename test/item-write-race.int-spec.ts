@@ -107,7 +107,8 @@ describe('item writes racing a delete (real PostgreSQL)', () => {
       .expect(200);
     const snapshot = t.app.get(CatalogSnapshot);
     const until = async (ok: () => boolean) => {
-      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+      // Up to 10 s: a change reaches the snapshot through PostgreSQL's notification and a re-read.
+      for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
     };
     await until(() => snapshot.get('late-1') !== undefined);
     const stale = (await request(t.server).get('/v1/items/late-1').expect(200)).body;

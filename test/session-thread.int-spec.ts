@@ -443,7 +443,8 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
       expect(posted).toEqual(['signals', 'signals']);
       for (const forward of held) forward();
       let onThread: RecommendationList | undefined;
-      for (let i = 0; i < 100 && !onThread; i++) {
+      // Up to 15 s for the thread to apply the signals (a busy 2-core machine).
+      for (let i = 0; i < 300 && !onThread; i++) {
         const n = thread().stats().onThread;
         const l = await list(onCtx, session);
         if (thread().stats().onThread > n) onThread = l;
