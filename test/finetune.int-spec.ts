@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,7 +8,7 @@ import { JobProcesses } from '../src/jobs/job-process';
 import { JobsService } from '../src/jobs/jobs.service';
 import { FINETUNE } from '../src/training/finetune.job';
 import { createTestDatabase, type TestDatabase } from './support/database';
-import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
+import { ensureCliBuilt, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';
 import { waitForJob } from './support/jobs';
 import { waitFor } from './support/wait';
@@ -25,7 +24,6 @@ import { waitFor } from './support/wait';
  * window and a basket in it. The fine-tune job takes `now` as a parameter for exactly this (replays, tests).
  */
 
-const ROOT = path.resolve(__dirname, '..');
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 const NOW = '2010-12-02T11:00:00.000Z';
 const ENV = {
@@ -143,10 +141,7 @@ describe('nightly fine-tune', () => {
   let second: string;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CLI)) {
-      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-      if (!fs.existsSync(CLI)) throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
-    }
+    ensureCliBuilt();
     db = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-finetune-test-'));
     pg = new Client({ connectionString: db.url });

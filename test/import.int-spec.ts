@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Client } from 'pg';
+import { CLI, ensureCliBuilt, ROOT } from './support/cli';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**
@@ -11,8 +12,6 @@ import { createTestDatabase, type TestDatabase } from './support/database';
  * is used because Node 20 cannot require NestJS 12's ES modules from ts-node (`npm test` builds first).
  */
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (name: string) => path.join(FIXTURES, name);
 
@@ -127,13 +126,7 @@ function expectedFromSlice(): {
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-import-test-'));
-  if (!fs.existsSync(CLI)) {
-    // `nest build` may report type errors elsewhere and still emit; what matters is the entry point.
-    const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-    if (!fs.existsSync(CLI)) {
-      throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
-    }
-  }
+  ensureCliBuilt();
 }, 600_000);
 
 afterAll(() => {

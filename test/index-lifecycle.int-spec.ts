@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +7,7 @@ import request from 'supertest';
 import { ImportService } from '../src/import/import.service';
 import { IndexService } from '../src/vector-index/index.service';
 import { createTestDatabase, type TestDatabase } from './support/database';
-import { CLI, spawnCli as spawnCliIn, type CliRun } from './support/cli';
+import { ensureCliBuilt, spawnCli as spawnCliIn, type CliRun } from './support/cli';
 import { listenApp, type RunningApp } from './support/app';
 import { waitForJob } from './support/jobs';
 
@@ -18,7 +17,6 @@ import { waitForJob } from './support/jobs';
  * shares one database and one DATA_DIR, the way a restarted server (or the CLI next to it) does.
  */
 
-const ROOT = path.resolve(__dirname, '..');
 const SLICE = path.join(__dirname, 'fixtures', 'online-retail-slice.csv');
 const PROBES = ['20725', '85123A', '22383'];
 const ENV = { REINDEX_DEBOUNCE_MS: '0', JOBS_POLL_MS: '100', STATS_REFRESH_MS: '0' };
@@ -90,10 +88,7 @@ describe('vector index lifecycle', () => {
   let good: Record<string, string[]>;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CLI)) {
-      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-      if (!fs.existsSync(CLI)) throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
-    }
+    ensureCliBuilt();
     db = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-index-test-'));
     pg = new Client({ connectionString: db.url });

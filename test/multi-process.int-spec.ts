@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { CLI, ROOT, spawnCli, type CliRun } from './support/cli';
+import { ensureCliBuilt, spawnCli, type CliRun } from './support/cli';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { waitForJob } from './support/jobs';
 
@@ -136,10 +135,7 @@ describe('one truth across processes (two servers and the command line on one da
   const query = { user: '', session: [] as string[], text: 'red retrospot lunch bag', anchor: '85123A' };
 
   beforeAll(async () => {
-    if (!fs.existsSync(CLI)) {
-      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-      if (!fs.existsSync(CLI)) throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
-    }
+    ensureCliBuilt();
     db = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aisle-multi-test-'));
     pg = new Client({ connectionString: db.url });

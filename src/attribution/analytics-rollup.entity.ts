@@ -19,10 +19,11 @@ export class AnalyticsDayEntity {
   computedAt!: Date;
 }
 
-/** One (day, placement or endpoint, variant, model version) group of served lists and what they earned. */
-@Entity({ name: 'analytics_daily' })
-@Index('analytics_daily_day_idx', ['day'])
-export class AnalyticsDailyEntity {
+/**
+ * The key both daily rollups are grouped by: a UTC day, the placement or endpoint (`source`), the experiment
+ * variant and the model version. Each table has these columns of its own (concrete table inheritance).
+ */
+export abstract class AnalyticsGroupColumns {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
@@ -37,7 +38,12 @@ export class AnalyticsDailyEntity {
 
   @Column({ name: 'model_version', type: 'varchar', length: 128, nullable: true })
   modelVersion!: string | null;
+}
 
+/** One (day, placement or endpoint, variant, model version) group of served lists and what they earned. */
+@Entity({ name: 'analytics_daily' })
+@Index('analytics_daily_day_idx', ['day'])
+export class AnalyticsDailyEntity extends AnalyticsGroupColumns {
   @Column({ type: 'bigint' })
   lists!: string;
 
@@ -70,22 +76,7 @@ export class AnalyticsDailyEntity {
  */
 @Entity({ name: 'analytics_daily_unpriced' })
 @Index('analytics_daily_unpriced_day_idx', ['day'])
-export class AnalyticsDailyUnpricedEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id!: string;
-
-  @Column({ type: 'date' })
-  day!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  source!: string;
-
-  @Column({ type: 'varchar', length: 128, nullable: true })
-  variant!: string | null;
-
-  @Column({ name: 'model_version', type: 'varchar', length: 128, nullable: true })
-  modelVersion!: string | null;
-
+export class AnalyticsDailyUnpricedEntity extends AnalyticsGroupColumns {
   @Column({ name: 'item_id', type: 'varchar', length: 128 })
   itemId!: string;
 
