@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
@@ -43,7 +42,12 @@ export class ServedListsRepository {
       const copy = client.query(
         copyFrom(`COPY served_lists (${SERVED_LIST_COPY_COLUMNS.join(', ')}) FROM STDIN`),
       );
-      await pipeline(Readable.from([copyRows(lists)]), copy);
+      // The batch is one string: written and ended directly, the stream finishing once PostgreSQL has the rows. A
+      // pipeline from a one-chunk Readable did the same through a source stream and an AbortController it aborts
+      // at every finish, building a DOMException with its stack (bench/recording-cost --in-process, seven pairs:
+      // Node CPU per list, median 6.93 → 5.86 µs).
+      copy.end(copyRows(lists));
+      await finished(copy);
     } finally {
       await runner.release();
     }
