@@ -355,3 +355,53 @@ describe('availableFrom on items (API, real PostgreSQL)', () => {
     expect(fresh.availableFrom).toBe(fresh.createdAt);
   });
 });
+
+describe("new arrivals of a history that ended years ago: as of the shop's time (real encoder, API and PostgreSQL)", () => {
+  // The same tea cups, dated by a history sent to the server long after it ended (a replay, a reopened shop):
+  // its latest sale (END) is older than the trending window, so the shop's time stands at that sale (ShopClock),
+  // two days after the tea pot came in.
+  const END = Date.parse('2011-12-09T12:00:00Z');
+  const before = (days: number) => new Date(END - days * DAY).toISOString();
+  const cups = CUPS.map((c) => ({ ...c, availableFrom: before(400) }));
+  const dead = [
+    { ...DEAD[0], availableFrom: before(200) },
+    { ...DEAD[1], availableFrom: before(90) },
+  ];
+  const pot = { ...POT, availableFrom: before(2) };
+  // Sent with no date: on sale from now, which is after the history's end.
+  const undated = { id: 'cup-purple', title: 'PURPLE CERAMIC TEA CUP' };
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await openShop(
+      { RECS_NEW_ITEM_SHARE: '1' },
+      [...cups, ...dead, pot, undated],
+      [
+        { userId: 'u1', itemId: 'cup-pink', type: 'purchase', timestamp: before(0) },
+        { userId: 'u1', itemId: 'cup-blue', type: 'purchase', timestamp: before(0) },
+        ...['o1', 'o2', 'o3', 'o4'].flatMap((userId) =>
+          cups.map((c) => ({ userId, itemId: c.id, type: 'purchase', timestamp: before(10) })),
+        ),
+      ],
+    );
+  }, 600_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('gives the place to the item on sale for days before the history ended, not to dead stock or the undated item', async () => {
+    const cart = await request(t.server)
+      .post('/v1/recommendations')
+      .send({ itemIds: ['cup-pink'], limit: 3 });
+    expect(cart.status).toBe(200);
+    expect(ids(cart.body as List)).toContain(pot.id);
+    const mine = await request(t.server).get('/v1/users/u1/recommendations?excludePurchased=true&limit=3');
+    expect(mine.status).toBe(200);
+    expect(ids(mine.body as List)).toContain(pot.id);
+    for (const list of [cart.body as List, mine.body as List]) {
+      expect(ids(list).filter((id) => deadIds.includes(id))).toEqual([]);
+      expect(ids(list)).not.toContain(undated.id);
+    }
+  });
+});

@@ -57,6 +57,11 @@ export async function runEval(
     sentAtOnce?: boolean;
     /** Accounts added that buy across the catalog before the cutoff, for the engine and the baselines (withCrawlers). */
     crawlers?: number;
+    /**
+     * Every list asked at the machine's clock, the purchase signals counted as of it: what a server answers after
+     * a shop's old history was sent to it (the fine-tune still ends its history at the cutoff).
+     */
+    wallClock?: boolean;
     /** Only a fixed pick of about this share of the customers, for the engine and the baselines (withCustomerShare). */
     customerShare?: number;
     progress?: (phase: string, done: number, total: number) => void;
@@ -132,6 +137,9 @@ export async function runEval(
             if (ft.activated) modelVersion = ft.version;
           }
           trainSeconds = (Date.now() - started) / 1000;
+          // A server counts its signals as of now, on start and every STATS_REFRESH_MS.
+          if (opts.wallClock) await ctx.get(PurchaseSignalsService).refresh(new Date());
+          const askedAt = () => (opts.wallClock ? new Date() : cutoff);
 
           const raw = (await ctx.get(EmbeddingsService).catalogVectors()).vectors;
           const recs = ctx.get(RecommendationsService);
@@ -168,20 +176,20 @@ export async function runEval(
                         await recs.forUser(
                           user.userId,
                           listOpts(k, exclude),
-                          cutoff,
+                          askedAt(),
                           exclude.size > 0 ? projectionOnlyDiscovery : projectionOnly,
                         )
                       ).items.map((i) => i.id),
                   }
                 : {}),
               engine: async (user, k, exclude) => {
-                const list = await recs.forUser(user.userId, listOpts(k, exclude), cutoff);
+                const list = await recs.forUser(user.userId, listOpts(k, exclude), askedAt());
                 return list.items.map((i) => i.id);
               },
               // The session protocol asks what POST /v1/recommendations answers for the session's items.
               'engine-session': async (user, k, exclude) => {
                 const ids = [...new Set(user.history.map((p) => p.itemId))];
-                const list = await recs.session(ids, undefined, listOpts(k, exclude), cutoff);
+                const list = await recs.session(ids, undefined, listOpts(k, exclude), askedAt());
                 return list.items.map((i) => i.id);
               },
               content: contentRecommender({
@@ -209,6 +217,7 @@ export async function runEval(
       if (opts.visitsAsUsers) json.visitsAsUsers = true;
       if (opts.opaqueTitles) json.opaqueTitles = true;
       if (opts.sentAtOnce) json.sentAtOnce = true;
+      if (opts.wallClock) json.wallClock = true;
       if (opts.crawlers) json.crawlers = opts.crawlers;
       if (opts.customerShare) json.customerShare = opts.customerShare;
       if (finetune)
@@ -218,6 +227,9 @@ export async function runEval(
         (opts.opaqueTitles ? 'every product title replaced by an opaque code (--opaque-titles)\n' : '') +
         (opts.sentAtOnce
           ? "the engine's events stamped as sent within the hour before the cutoff (--sent-at-once)\n"
+          : '') +
+        (opts.wallClock
+          ? "the engine's lists asked at the machine's clock, not the cutoff (--wall-clock)\n"
           : '') +
         (opts.crawlers
           ? `${opts.crawlers} accounts added that each bought ${CRAWLER_ITEMS} items across the catalog before the cutoff (--crawlers)\n`
@@ -304,6 +316,10 @@ export function evalCommand(): Command {
       '--customers-share <f>',
       'keep only a fixed pick of about this share of the customers (every purchase of each), for the engine and the baselines: a smaller shop with the same catalog',
     )
+    .option(
+      '--wall-clock',
+      "ask the engine's lists at the machine's clock rather than at the cutoff, its popularity and trending counted as of now: what a server answers after an old history was sent to it",
+    )
     .option('--json', 'print the result as one JSON line last')
     .action(
       (opts: {
@@ -316,6 +332,7 @@ export function evalCommand(): Command {
         visitsAsUsers?: boolean;
         opaqueTitles?: boolean;
         sentAtOnce?: boolean;
+        wallClock?: boolean;
         crawlers?: string;
         customersShare?: string;
         json?: boolean;
@@ -348,6 +365,7 @@ export function evalCommand(): Command {
               visitsAsUsers: !!opts.visitsAsUsers,
               opaqueTitles: !!opts.opaqueTitles,
               sentAtOnce: !!opts.sentAtOnce,
+              wallClock: !!opts.wallClock,
               crawlers,
               customerShare,
               progress: bar.update,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LearningEvents } from '../events/learning-events.service';
+import { ShopClock } from '../events/shop-clock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NewArrivalExposure } from '../attribution/new-arrival-exposure';
@@ -64,6 +65,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
     private readonly learning: LearningEvents,
+    private readonly clock: ShopClock,
   ) {}
 
   onModuleInit(): void {
@@ -147,6 +149,7 @@ export class PinnedEngines implements OnModuleInit, OnModuleDestroy {
       this.config,
       this.exposure,
       this.learning,
+      this.clock,
     );
     this.logger.log(`model version ${version} ready beside the active one (${Date.now() - started} ms)`);
     return { recs, index, cache };

@@ -1,4 +1,4 @@
-import { PurchaseSignals, type PurchasePair } from './purchase-signals';
+import { PurchaseSignals, trendingWindowEnd, type PurchasePair } from './purchase-signals';
 import { NeighbourLists, type ItemNeighbours } from './neighbour-lists';
 import { mulberry32 } from '../common/random';
 
@@ -16,6 +16,63 @@ function shop(seed: number): PurchasePair[] {
   }
   return pairs;
 }
+
+const DAY = 86_400_000;
+
+describe('trendingWindowEnd', () => {
+  const now = Date.parse('2026-12-06T00:00:00Z');
+
+  it('ends at the clock while the shop sold within the window, or has no sales at all', () => {
+    expect(trendingWindowEnd(now, now - 1000)).toBe(now);
+    expect(trendingWindowEnd(now, now - 30 * DAY)).toBe(now);
+    expect(trendingWindowEnd(now, undefined)).toBe(now);
+    expect(trendingWindowEnd(now, now - 8 * DAY, 7)).toBe(now - 8 * DAY + 1);
+  });
+
+  it("ends just after the latest sale when that is older than the window: the shop's own last days", () => {
+    const latest = Date.parse('2011-12-09T12:50:00Z');
+    expect(trendingWindowEnd(now, latest)).toBe(latest + 1);
+    expect(trendingWindowEnd(now, now - 30 * DAY - 1)).toBe(now - 30 * DAY);
+  });
+});
+
+describe('PurchaseSignals.fromPairs: trending', () => {
+  const bought = (userId: string, itemId: string, at: string): PurchasePair => ({
+    userId,
+    itemId,
+    rows: 1,
+    lastAt: new Date(at),
+  });
+  // Two items sold in the history's last month, one only before it; the history ended years before the clock.
+  const history = [
+    bought('u1', 'late', '2011-12-01T10:00:00Z'),
+    bought('u2', 'late', '2011-12-09T12:00:00Z'),
+    bought('u3', 'also-late', '2011-11-15T09:00:00Z'),
+    bought('u4', 'early', '2011-06-01T09:00:00Z'),
+    bought('u5', 'early', '2011-06-02T09:00:00Z'),
+    bought('u6', 'early', '2011-06-03T09:00:00Z'),
+  ];
+
+  it("counts an old history's trending over its own last 30 days, as at the day after it", () => {
+    const years = PurchaseSignals.fromPairs(history, new Date('2026-12-06T00:00:00Z'));
+    const dayAfter = PurchaseSignals.fromPairs(history, new Date('2011-12-10T00:00:00Z'));
+    for (const m of [years, dayAfter]) {
+      expect([m.recentBuyersOf('late'), m.recentBuyersOf('also-late'), m.recentBuyersOf('early')]).toEqual([
+        2, 1, 0,
+      ]);
+      expect(m.trending.slice(0, 2)).toEqual(['late', 'also-late']);
+      expect(m.popular[0]).toBe('early');
+    }
+  });
+
+  it('counts a shop selling now over the 30 days before the clock', () => {
+    const live = [...history, bought('u7', 'early', '2026-12-05T09:00:00Z')];
+    const m = PurchaseSignals.fromPairs(live, new Date('2026-12-06T00:00:00Z'));
+    expect([m.recentBuyersOf('late'), m.recentBuyersOf('also-late'), m.recentBuyersOf('early')]).toEqual([
+      0, 0, 1,
+    ]);
+  });
+});
 
 describe('PurchaseSignals.parts', () => {
   it('makes a copy that numbers every item with the same row, whatever order the counts came in', () => {

@@ -56,6 +56,26 @@ const REORDER_PRIOR_BUYERS = 5;
 
 export const TRENDING_DAYS = 30;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The end of the trending window for signals counted as of `asOfMs`, given the time of the shop's latest learned
+ * event before it (undefined: none). A shop selling within the window is counted up to `asOfMs` itself, as
+ * always. One whose latest sale is older than the window — a history replayed into a new server years later,
+ * a shop closed for the season — is counted up to just after that sale: its trending items are what sold in
+ * its own last `days` days rather than none at all. The fine-tune tunes the blends' trending weight on the
+ * history's own days (blend-gate.ts), and served on an empty window that weight would read 0 for every item
+ * (`aisle eval --wall-clock`: discovery NDCG@10 0.0995 → 0.0630, README "Trending follows the shop's clock").
+ */
+export function trendingWindowEnd(
+  asOfMs: number,
+  latestMs: number | undefined,
+  days = TRENDING_DAYS,
+): number {
+  if (latestMs === undefined || latestMs >= asOfMs || asOfMs - latestMs <= days * DAY_MS) return asOfMs;
+  return latestMs + 1;
+}
+
 const RANKED_FIRST = 512;
 
 /** Co-purchase scores of the neighbours of a set of items (see PurchaseSignals.withCoPurchase). */
@@ -213,7 +233,12 @@ export class PurchaseSignals {
     transitions: NeighbourLists = NeighbourLists.EMPTY,
     buyers: BuyerWeighting = DEFAULT_BUYERS,
   ): PurchaseSignals {
-    const since = asOf.getTime() - trendingDays * 86_400_000;
+    let latest: number | undefined;
+    for (const p of pairs) {
+      const t = p.lastAt.getTime();
+      if (t < asOf.getTime() && (latest === undefined || t > latest)) latest = t;
+    }
+    const since = trendingWindowEnd(asOf.getTime(), latest, trendingDays) - trendingDays * DAY_MS;
     const stats = buildPurchaseMatrix(pairs);
     const recent = new Map<string, number>();
     const repeat = new Map<string, number>();

@@ -12,6 +12,7 @@ import {
 
 const asOf = new Date('2011-06-01T00:00:00Z');
 const at = new Date('2011-05-01T00:00:00Z');
+const lately = new Date('2011-05-25T00:00:00Z');
 
 /**
  * A mug (A) and four other mugs described alike (M1–M4), and a tea towel (T) described unlike any mug, which
@@ -28,19 +29,20 @@ const vectors = new Map<string, Float32Array>([
 
 function pairs(): PurchasePair[] {
   const out: PurchasePair[] = [];
-  const buy = (userId: string, itemId: string) => out.push({ userId, itemId, rows: 1, lastAt: at });
+  const buy = (userId: string, itemId: string, lastAt = at) => out.push({ userId, itemId, rows: 1, lastAt });
   for (let u = 0; u < 8; u++) {
     buy(`u${u}`, 'A');
     buy(`u${u}`, 'T');
   }
-  // The other mugs sell, but never with A.
+  // The other mugs sell, but never with A, and lately: the shop sells within the trending window, where A and T
+  // are not (trendingWindowEnd).
   for (const [u, m] of [
     ['v1', 'M1'],
     ['v2', 'M2'],
     ['v3', 'M3'],
     ['v4', 'M4'],
   ])
-    buy(u, m);
+    buy(u, m, lately);
   return out;
 }
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/config.schema';
 import type { CopurchaseJob } from '../copurchase/copurchase.job';
 import type { CopurchaseRepository } from '../copurchase/copurchase.repository';
 import type { LearningEvents } from '../events/learning-events.service';
+import { ShopClock } from '../events/shop-clock';
 import type { UserChanges } from '../events/user-changes';
 import { PurchaseSignalsService } from './purchase-signals.service';
 
@@ -25,6 +26,7 @@ describe('PurchaseSignalsService, a co-purchase load that fails', () => {
       true,
       store,
       {} as LearningEvents,
+      new ShopClock(),
       { built$ } as unknown as CopurchaseJob,
       { activity$: new Subject() } as unknown as UserChanges,
     );

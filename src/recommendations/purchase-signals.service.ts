@@ -17,6 +17,7 @@ import { UserChanges } from '../events/user-changes';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { CHANNELS } from '../sync/change-channels';
 import { ChangeFeed } from '../sync/change-feed';
+import { ShopClock } from '../events/shop-clock';
 import { PurchaseSignals, TRENDING_DAYS, type ItemBuyerCounts } from '../ranking/purchase-signals';
 import { nextTurn } from '../ranking/paced';
 
@@ -56,6 +57,7 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
     @Inject(LONG_RUNNING_SERVER) private readonly polling: boolean,
     private readonly store: CopurchaseRepository,
     private readonly learning: LearningEvents,
+    private readonly clock: ShopClock,
     copurchase: CopurchaseJob,
     changes: UserChanges,
     @Optional() feed?: ChangeFeed,
@@ -208,6 +210,10 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
 
   private async buyerCounts(asOf: Date): Promise<ItemBuyerCounts[]> {
     const started = Date.now();
+    const types = await this.learning.types();
+    const latest = await this.learning.latestBefore(asOf, types);
+    // Trending ends where the shop's time stands (ShopClock): now, or its history's end.
+    const end = this.clock.counted(asOf.getTime(), latest?.getTime());
     const rows: Array<{ item_id: string; buyers: number; recent: number; repeat: number }> =
       await this.db.query(
         `SELECT item_id, count(*)::int AS buyers,
@@ -218,11 +224,7 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
              WHERE e.type = ANY($3::varchar[]) AND e.occurred_at < $1
              GROUP BY e.item_id, e.user_id) per_buyer
        GROUP BY item_id`,
-        [
-          asOf.toISOString(),
-          new Date(asOf.getTime() - TRENDING_DAYS * 86_400_000).toISOString(),
-          await this.learning.types(),
-        ],
+        [asOf.toISOString(), new Date(end - TRENDING_DAYS * 86_400_000).toISOString(), types],
       );
     this.countsMs = Date.now() - started;
     return rows.map((r) => ({

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LearningEvents } from '../events/learning-events.service';
+import { ShopClock } from '../events/shop-clock';
 import { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import { ItemsRepository } from '../catalog/items.repository';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -80,6 +81,7 @@ export class RecommendationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly exposure: NewArrivalExposure,
     private readonly learning: LearningEvents,
+    private readonly clock: ShopClock,
     // Absent for a pinned version's engine: its index is not the served one the thread copies.
     @Optional() thread?: SessionThread,
   ) {
@@ -87,6 +89,7 @@ export class RecommendationsService {
       days: config.newArrivalDays,
       availableFrom: (id) => snapshot.get(id)?.availableFrom,
       exhausted: (id) => exposure.exhausted(id),
+      clock: (nowMs) => clock.at(nowMs),
     };
     this.newArrivalPool = new ServedNewArrivals(snapshot, config.newArrivalDays);
     this.steps = new ListSteps(index, snapshot, items);
@@ -276,7 +279,7 @@ export class RecommendationsService {
       nearest: (v, k, accept) => this.index.search(v, k, accept),
       repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
       newArrivals: this.newArrivals,
-      newArrivalIds: (nowMs) => this.newArrivalPool.idsAt(nowMs, model),
+      newArrivalIds: (nowMs) => this.newArrivalPool.idsAt(this.clock.at(nowMs), model),
       deferCosines: true,
     };
     const set = gatherCandidates(sources, history, now, pass, blend);
@@ -321,13 +324,17 @@ export class RecommendationsService {
   async popularInWindow(opts: ListOptions & { days?: number }): Promise<RecommendationList> {
     const pass = itemFilter((id) => this.snapshot.get(id), opts, new Set(opts.exclude));
     if (opts.days === undefined) return this.popular(opts, pass);
-    const key = opts.days;
+    // Ending where trending ends: the shop's last days of sales when its latest one is older than the window
+    // (trendingWindowEnd). A window is held a minute, and counted again at once when that anchor moves.
+    const anchor = this.clock.anchoredAt;
+    const end = anchor ?? new Date();
+    const key = anchor ? `${opts.days}@${anchor.getTime()}` : `${opts.days}`;
     let cached = this.windowCache.get(key);
     if (!cached || Date.now() - cached.at > 60_000) {
       cached = {
         at: Date.now(),
         rows: await this.items.popularSince(
-          new Date(Date.now() - key * 86_400_000),
+          new Date(end.getTime() - opts.days * 86_400_000),
           2000,
           await this.learning.types(),
         ),
@@ -344,7 +351,7 @@ export class RecommendationsService {
   }
 
   private readonly windowCache = new Map<
-    number,
+    string,
     { at: number; rows: Array<{ id: string; buyers: number }> }
   >();
 
