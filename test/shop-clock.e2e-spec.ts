@@ -51,6 +51,8 @@ describe("trending follows the shop's clock (API and PostgreSQL)", () => {
       .body as List;
 
   it("counts an old history's own last 30 days: what sold then, most buyers first", async () => {
+    const stats = await request(t.server).get('/v1/admin/stats').expect(200);
+    expect(stats.body.shopClock).toEqual({ standsAt: '2011-12-09T12:00:00.001Z' });
     expect(ids(await popular(30))).toEqual(['late', 'also-late']);
     expect(ids(await popular(200))).toEqual(['early', 'late', 'also-late']);
     const list = await trending();
@@ -66,6 +68,9 @@ describe("trending follows the shop's clock (API and PostgreSQL)", () => {
       .send({ events: [bought('u7', 'today', now)] });
     expect(sold.status).toBe(202);
     await t.app.get(PurchaseSignalsService).refresh();
+    expect((await request(t.server).get('/v1/admin/stats').expect(200)).body.shopClock).toEqual({
+      standsAt: null,
+    });
     expect(ids(await popular(30))).toEqual(['today']);
     const list = await trending();
     expect(list.strategy).toBe('trending');

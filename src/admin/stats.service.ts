@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LearningEvents } from '../events/learning-events.service';
+import { ShopClock } from '../events/shop-clock';
 import { ItemsRepository } from '../catalog/items.repository';
 import { EventsRepository } from '../events/events.repository';
 import { ModelActivationService } from '../training/model-activation.service';
@@ -23,6 +24,7 @@ export class StatsService {
     private readonly sessionThread: SessionThread,
     private readonly recs: RecommendationsService,
     private readonly signals: PurchaseSignalsService,
+    private readonly clock: ShopClock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -57,6 +59,9 @@ export class StatsService {
         items: this.signals.current().neighbourItems,
         transitionItems: this.signals.current().transitionItems,
       },
+      // Where trending, popular windows and new arrivals count back from (ShopClock): null while the shop sells
+      // within 30 days (the clock), else just after its latest learned event.
+      shopClock: { standsAt: this.clock.anchoredAt?.toISOString() ?? null },
       // Where session lists gather their candidates (SESSION_THREAD): how many on the thread, how many in-process.
       sessionThread: this.sessionThread.stats(),
       // Session candidate sets held for repeated carts (RECS_SESSION_CACHE_MAX_BYTES): entries, bytes, hits, misses.

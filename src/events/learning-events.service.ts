@@ -53,18 +53,6 @@ export class LearningEvents {
   }
 
   /**
-   * When the latest event of `types` (what is learned from) before `before` happened; undefined when there is
-   * none. One step back along the events' time index.
-   */
-  async latestBefore(before: Date, types: readonly string[]): Promise<Date | undefined> {
-    const rows: Array<{ latest: Date | null }> = await this.db.query(
-      `SELECT max(occurred_at) AS latest FROM events WHERE type = ANY($2::varchar[]) AND occurred_at < $1`,
-      [before.toISOString(), types],
-    );
-    return rows[0]?.latest ?? undefined;
-  }
-
-  /**
    * Whether an ingested event of this type changes what is learned (one of the types of the last answer;
    * purchases before the first). Under `auto`, any learnable event when the log was empty, or (with
    * LEARN_FROM_MIN_SHARE 0) one stronger than the type learned from, has the answer asked again at once.

@@ -210,27 +210,43 @@ export class PurchaseSignalsService implements OnApplicationBootstrap, OnModuleD
 
   private async buyerCounts(asOf: Date): Promise<ItemBuyerCounts[]> {
     const started = Date.now();
-    const types = await this.learning.types();
-    const latest = await this.learning.latestBefore(asOf, types);
-    // Trending ends where the shop's time stands (ShopClock): now, or its history's end.
-    const end = this.clock.counted(asOf.getTime(), latest?.getTime());
-    const rows: Array<{ item_id: string; buyers: number; recent: number; repeat: number }> =
-      await this.db.query(
-        `SELECT item_id, count(*)::int AS buyers,
-              count(*) FILTER (WHERE last_at >= $2)::int AS recent,
-              count(*) FILTER (WHERE purchases >= 2)::int AS repeat
-       FROM (SELECT e.item_id, e.user_id, count(*) AS purchases, max(e.occurred_at) AS last_at
-             FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
-             WHERE e.type = ANY($3::varchar[]) AND e.occurred_at < $1
-             GROUP BY e.item_id, e.user_id) per_buyer
-       GROUP BY item_id`,
-        [asOf.toISOString(), new Date(end - TRENDING_DAYS * 86_400_000).toISOString(), types],
-      );
+    // In hours: an interval of days is a calendar day in the session's time zone, 23 or 25 hours across a DST change.
+    const days = `${TRENDING_DAYS * 24} hours`;
+    // One scan of the learned events counts trending both ways: over the days before `asOf`, and over the days
+    // up to just after the latest learned event; which one serves is the shop clock's call (trendingWindowEnd).
+    // A query for the latest event alone walked back over every view sent after the last purchase.
+    const rows: Array<{
+      item_id: string;
+      buyers: number;
+      recent: number;
+      recent_before_latest: number;
+      repeat: number;
+      latest: Date;
+    }> = await this.db.query(
+      `WITH per_buyer AS (
+         SELECT e.item_id, e.user_id, count(*) AS purchases, max(e.occurred_at) AS last_at
+         FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
+         WHERE e.type = ANY($2::varchar[]) AND e.occurred_at < $1
+         GROUP BY e.item_id, e.user_id),
+       latest AS (SELECT max(last_at) AS at FROM per_buyer)
+       SELECT item_id, count(*)::int AS buyers,
+              count(*) FILTER (WHERE last_at >= $1::timestamptz - $3::interval)::int AS recent,
+              count(*) FILTER (
+                WHERE last_at >= (SELECT at FROM latest) + interval '1 millisecond' - $3::interval
+              )::int AS recent_before_latest,
+              count(*) FILTER (WHERE purchases >= 2)::int AS repeat,
+              (SELECT at FROM latest) AS latest
+       FROM per_buyer GROUP BY item_id`,
+      [asOf.toISOString(), await this.learning.types(), days],
+    );
+    // Trending ends where the shop's time stands (ShopClock): now, or just after its latest learned event.
+    const end = this.clock.counted(asOf.getTime(), rows[0]?.latest.getTime());
+    const sinceLatest = end < asOf.getTime();
     this.countsMs = Date.now() - started;
     return rows.map((r) => ({
       itemId: r.item_id,
       buyers: r.buyers,
-      recentBuyers: r.recent,
+      recentBuyers: sinceLatest ? r.recent_before_latest : r.recent,
       repeatBuyers: r.repeat,
     }));
   }
