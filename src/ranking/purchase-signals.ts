@@ -65,7 +65,8 @@ const DAY_MS = 86_400_000;
  * a shop closed for the season — is counted up to just after that sale: its trending items are what sold in
  * its own last `days` days rather than none at all. The fine-tune tunes the blends' trending weight on the
  * history's own days (blend-gate.ts), and served on an empty window that weight would read 0 for every item
- * (`aisle eval --wall-clock`: discovery NDCG@10 0.0995 → 0.0630, README "Trending follows the shop's clock").
+ * (`aisle eval --wall-clock`: discovery NDCG@10 0.0630 counted up to the clock, 0.1000 up to the history's end;
+ * README "Serving counts as of the latest sale too").
  */
 export function trendingWindowEnd(
   asOfMs: number,
