@@ -194,7 +194,26 @@ describe('one truth across processes (two servers and the command line on one da
     expect(query.session).toHaveLength(2);
     // Popularity follows the import's purchases on the server that did not write them.
     await until('popular list on B', async () => (await lists(b, query)).popular.ids.length === 10, 10_000);
+    // The slice's purchases are years old: both servers count trending as of just after the latest one.
+    const standsAt = new Date((await latestPurchase()).getTime() + 1).toISOString();
+    for (const url of [a, b])
+      await until(`shop clock on ${url}`, async () => (await shopClock(url)) === standsAt);
   }, 600_000);
+
+  /** Where a server's shop clock stands (GET /v1/admin/stats), null while it follows the clock. */
+  async function shopClock(url: string): Promise<string | null> {
+    return ((await request(url).get('/v1/admin/stats')).body as { shopClock: { standsAt: string | null } })
+      .shopClock.standsAt;
+  }
+
+  /** The latest purchase of a live item, read from the database. */
+  async function latestPurchase(): Promise<Date> {
+    const r = await pg.query<{ at: Date }>(
+      `SELECT max(e.occurred_at) AS at FROM events e JOIN items i ON i.id = e.item_id AND i.deleted_at IS NULL
+       WHERE e.type = 'purchase'`,
+    );
+    return r.rows[0].at;
+  }
 
   /** The first item of every list kind on B (anchors and session items excepted): the ones to take away. */
   async function targets(): Promise<string[]> {
@@ -282,6 +301,9 @@ describe('one truth across processes (two servers and the command line on one da
       10_000,
     );
     expect((await request(b).get(personal)).body.strategy).not.toBe('popular-fallback');
+    // Purchases of today, written through A: both servers count back from the clock again.
+    for (const url of [a, b])
+      await until(`shop clock follows now on ${url}`, async () => (await shopClock(url)) === null);
 
     expect((await request(a).delete(`/v1/users/${user}`)).status).toBe(204);
     const erased = await until('erasure on B', async () => {
@@ -289,6 +311,10 @@ describe('one truth across processes (two servers and the command line on one da
       return p.body.strategy === 'popular-fallback' && ids(pop.body).length === 0;
     });
     process.stderr.write(`erasure reached B's personalised and popular lists in ${erased} ms\n`);
+    // Those were the only recent purchases: the shop's time stands at the slice's end again, on both.
+    const standsAt = new Date((await latestPurchase()).getTime() + 1).toISOString();
+    for (const url of [a, b])
+      await until(`shop clock back on ${url}`, async () => (await shopClock(url)) === standsAt);
   });
 
   it('a delete written by plain SQL (no Aisle process) reaches both servers', async () => {

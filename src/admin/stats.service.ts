@@ -59,7 +59,7 @@ export class StatsService {
         items: this.signals.current().neighbourItems,
         transitionItems: this.signals.current().transitionItems,
       },
-      // Where trending, popular windows and new arrivals count back from (ShopClock): null while the shop sells
+      // Where trending and popular windows count back from (ShopClock): null while the shop sells
       // within 30 days (the clock), else just after its latest learned event.
       shopClock: { standsAt: this.clock.anchoredAt?.toISOString() ?? null },
       // Where session lists gather their candidates (SESSION_THREAD): how many on the thread, how many in-process.

@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { LONG_RUNNING_SERVER } from '../common/long-running-server';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { ShopClock } from '../events/shop-clock';
 import { exhaustedByExposure } from '../ranking/new-arrivals';
 import { ExposureRepository } from './exposure.repository';
 
@@ -39,8 +38,6 @@ export class NewArrivalExposure implements OnApplicationBootstrap, OnModuleDestr
   private counts = new Map<string, Exposure>();
   /** Lists served before this moment (epoch ms) are counted; undefined: nothing read yet. */
   private countedUntil: number | undefined;
-  /** The shop's time stood still here (ShopClock.anchoredAt) when the counts were read; undefined: it followed now. */
-  private countedAnchor: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private changes = 0;
@@ -49,7 +46,6 @@ export class NewArrivalExposure implements OnApplicationBootstrap, OnModuleDestr
     private readonly repo: ExposureRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LONG_RUNNING_SERVER) private readonly server: boolean,
-    private readonly clock: ShopClock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -91,23 +87,18 @@ export class NewArrivalExposure implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async read(nowMs: number): Promise<void> {
-    // New arrivals are those of the shop's time (ShopClock); lists are served on the clock. When the shop's time
-    // starts or stops standing still, the arrivals change wholesale: their counts are read again from the start.
-    const anchor = this.clock.anchoredAt?.getTime();
-    const afresh = anchor !== this.countedAnchor;
-    const shopNow = this.clock.at(nowMs);
-    const arrivedSince = shopNow - this.config.newArrivalDays * DAY_MS;
-    const from = afresh ? arrivedSince : Math.max(this.countedUntil ?? arrivedSince, arrivedSince);
+    const arrivedSince = nowMs - this.config.newArrivalDays * DAY_MS;
+    const from = Math.max(this.countedUntil ?? arrivedSince, arrivedSince);
     const until = Math.max(from, nowMs - EXPOSURE_SETTLE_MS);
     const rows = await this.repo.newArrivals({
       arrivedSince: new Date(arrivedSince),
-      now: new Date(shopNow),
+      now: new Date(nowMs),
       shownFrom: new Date(from),
       shownUntil: new Date(until),
     });
     const next = new Map<string, Exposure>();
     // Items past their window are no new arrivals any more: their counts go.
-    if (!afresh) for (const [id, c] of this.counts) if (c.availableFrom >= arrivedSince) next.set(id, c);
+    for (const [id, c] of this.counts) if (c.availableFrom >= arrivedSince) next.set(id, c);
     for (const r of rows) {
       const before = next.get(r.itemId);
       next.set(r.itemId, {
@@ -126,7 +117,6 @@ export class NewArrivalExposure implements OnApplicationBootstrap, OnModuleDestr
     });
     this.counts = next;
     this.countedUntil = until;
-    this.countedAnchor = anchor;
     if (flipped) this.changes += 1;
   }
 }

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TRENDING_DAYS, trendingWindowEnd } from '../ranking/purchase-signals';
 
 /**
- * The shop's time, for everything counted back from "now" over its history: trending, `GET /v1/popular?days=`,
- * which items are new arrivals. While the shop sells within the trending window it is the request's clock. When
+ * The shop's time, for what is counted back from "now" over its sales: trending and `GET /v1/popular?days=`.
+ * While the shop sells within the trending window it is the request's clock. When
  * its latest learned event is older than that (a history replayed into a server years later, a shop closed for
  * the season), it is just after that event (trendingWindowEnd): the windows are the history's own last days, as
  * the fine-tune saw them when it tuned the blends, rather than empty days before the clock. Set by each count of
@@ -26,8 +26,8 @@ export class ShopClock {
       this.logger.log(
         anchor !== undefined
           ? `the latest learned event (${new Date(latestMs!).toISOString()}) is more than ${TRENDING_DAYS} days ` +
-              'old: trending, popular windows and new arrivals are counted as of it'
-          : 'trending, popular windows and new arrivals are counted as of now',
+              'old: trending and popular windows are counted as of it'
+          : 'trending and popular windows are counted as of now',
       );
     this.anchor = anchor;
     return end;

@@ -1,7 +1,6 @@
 import {
   exhaustedByExposure,
   isNewArrival,
-  mayBeNewArrival,
   newArrivalPlaces,
   reserveNewArrivalSlots,
   type NewArrivalRule,
@@ -66,16 +65,6 @@ describe('isNewArrival', () => {
   it('depends on the moment asked: the same dead stock was a new arrival when it came in', () => {
     expect(isNewArrival(rule, 'old', 0, since.old + 10 * day)).toBe(true);
     expect(isNewArrival(rule, 'soon', 0, since.soon)).toBe(true);
-  });
-
-  it("is asked at the shop's time when the rule has a clock: a history that ended long before now", () => {
-    // The shop's latest sale was 400 days ago: its time stands there.
-    const ended = { ...rule, clock: (ms: number) => Math.min(ms, since.old + 10 * day) };
-    expect(isNewArrival(ended, 'old', 0, now)).toBe(true);
-    expect(mayBeNewArrival(ended, 'old', 0, now)).toBe(true);
-    // Items that came in since are not on sale yet as of then; none is new as of now either.
-    expect(isNewArrival(ended, 'today', 0, now)).toBe(false);
-    expect(isNewArrival(ended, 'day30', 0, now)).toBe(false);
   });
 
   it('drops an item the explore/exploit rule exhausted', () => {

@@ -14,11 +14,6 @@ export interface NewArrivalRule {
   availableFrom(id: string): number | undefined;
   /** Whether the item has been shown often enough without clicks to lose its place; absent: never. */
   exhausted?(id: string): boolean;
-  /**
-   * The shop's time when the clock reads `nowMs` (ShopClock: the end of a history whose latest sale is older than
-   * the trending window); absent: `nowMs` itself.
-   */
-  clock?(nowMs: number): number;
 }
 
 /**
@@ -28,8 +23,7 @@ export interface NewArrivalRule {
 export function isNewArrival(rule: NewArrivalRule, id: string, buyers: number, nowMs: number): boolean {
   if (buyers > 0) return false;
   const from = rule.availableFrom(id);
-  const now = rule.clock?.(nowMs) ?? nowMs;
-  if (from === undefined || from > now || now - from > rule.days * DAY_MS) return false;
+  if (from === undefined || from > nowMs || nowMs - from > rule.days * DAY_MS) return false;
   return !(rule.exhausted?.(id) ?? false);
 }
 
@@ -41,7 +35,7 @@ export function isNewArrival(rule: NewArrivalRule, id: string, buyers: number, n
 export function mayBeNewArrival(rule: NewArrivalRule, id: string, buyers: number, nowMs: number): boolean {
   if (buyers > 0) return false;
   const from = rule.availableFrom(id);
-  return from !== undefined && (rule.clock?.(nowMs) ?? nowMs) - from <= rule.days * DAY_MS;
+  return from !== undefined && nowMs - from <= rule.days * DAY_MS;
 }
 
 /**

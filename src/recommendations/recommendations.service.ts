@@ -89,7 +89,6 @@ export class RecommendationsService {
       days: config.newArrivalDays,
       availableFrom: (id) => snapshot.get(id)?.availableFrom,
       exhausted: (id) => exposure.exhausted(id),
-      clock: (nowMs) => clock.at(nowMs),
     };
     this.newArrivalPool = new ServedNewArrivals(snapshot, config.newArrivalDays);
     this.steps = new ListSteps(index, snapshot, items);
@@ -279,7 +278,7 @@ export class RecommendationsService {
       nearest: (v, k, accept) => this.index.search(v, k, accept),
       repeatHalfLifeDays: this.config.recsRepeatHalfLifeDays,
       newArrivals: this.newArrivals,
-      newArrivalIds: (nowMs) => this.newArrivalPool.idsAt(this.clock.at(nowMs), model),
+      newArrivalIds: (nowMs) => this.newArrivalPool.idsAt(nowMs, model),
       deferCosines: true,
     };
     const set = gatherCandidates(sources, history, now, pass, blend);
