@@ -197,7 +197,7 @@ describe('one truth across processes (two servers and the command line on one da
     // The slice's purchases are years old: both servers count trending as of just after the latest one.
     const standsAt = new Date((await latestPurchase()).getTime() + 1).toISOString();
     for (const url of [a, b])
-      await until(`shop clock on ${url}`, async () => (await shopClock(url)) === standsAt);
+      await until(`shop clock on ${url}`, async () => (await shopClock(url)) === standsAt, 10_000);
   }, 600_000);
 
   /** Where a server's shop clock stands (GET /v1/admin/stats), null while it follows the clock. */
@@ -303,7 +303,7 @@ describe('one truth across processes (two servers and the command line on one da
     expect((await request(b).get(personal)).body.strategy).not.toBe('popular-fallback');
     // Purchases of today, written through A: both servers count back from the clock again.
     for (const url of [a, b])
-      await until(`shop clock follows now on ${url}`, async () => (await shopClock(url)) === null);
+      await until(`shop clock follows now on ${url}`, async () => (await shopClock(url)) === null, 10_000);
 
     expect((await request(a).delete(`/v1/users/${user}`)).status).toBe(204);
     const erased = await until('erasure on B', async () => {
@@ -314,7 +314,7 @@ describe('one truth across processes (two servers and the command line on one da
     // Those were the only recent purchases: the shop's time stands at the slice's end again, on both.
     const standsAt = new Date((await latestPurchase()).getTime() + 1).toISOString();
     for (const url of [a, b])
-      await until(`shop clock back on ${url}`, async () => (await shopClock(url)) === standsAt);
+      await until(`shop clock back on ${url}`, async () => (await shopClock(url)) === standsAt, 10_000);
   });
 
   it('a delete written by plain SQL (no Aisle process) reaches both servers', async () => {
