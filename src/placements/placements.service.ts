@@ -7,6 +7,7 @@ import { ListWarmers } from '../recommendations/list-warmers';
 import { PinnedEngines } from './pinned-engines';
 import { PlacementsRepository, type PlacementRevision, type StoredPlacement } from './placements.repository';
 import { compileRules } from './rules/compile-rules';
+import { OldestFirst } from '../common/oldest-first';
 
 /**
  * How long a served placement is trusted before its revision number is checked again in PostgreSQL. Writes
@@ -27,6 +28,7 @@ export interface ServablePlacement {
 export class PlacementsService {
   private readonly served = new Map<string, { at: number; value: ServablePlacement }>();
   private readonly compiled = new Map<string, CompiledRule[]>();
+  private readonly oldestCompiled = new OldestFirst(this.compiled);
 
   constructor(
     private readonly repo: PlacementsRepository,
@@ -143,7 +145,7 @@ export class PlacementsService {
     let c = this.compiled.get(key);
     if (!c) {
       c = compileRules(rules);
-      if (this.compiled.size >= COMPILED_MAX) this.compiled.delete(this.compiled.keys().next().value!);
+      if (this.compiled.size >= COMPILED_MAX) this.oldestCompiled.shift();
       this.compiled.set(key, c);
     }
     return c;

@@ -5,7 +5,7 @@ import { blendScores, storedWeights, type FeatureColumns } from './linear-blend'
 import type { PurchaseSignals } from './purchase-signals';
 import { reserveNewArrivalSlots } from './new-arrivals';
 import { RowSlots } from './row-slots';
-import { SessionSums, walkRanked } from './session-sums';
+import { keepBest, SessionSums } from './session-sums';
 import { slotArray, topK } from './top-k';
 
 /**
@@ -300,21 +300,17 @@ export function gatherSessionCandidates(
     }
   }
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
-  // baseline's) and the recency-weighted one. Items the filter rejects take no place, so a little more than
-  // `perSource` rows are ordered up front.
+  // baseline's) and the recency-weighted one. Items the filter rejects take no place; one already in does.
   const sources: Array<[SessionSums, (row: number) => number]> = [
     [knnSums, (r) => model.itemRowOfNeighbourRow(r)],
     [transSums, (r) => model.itemRowOfTransitionRow(r)],
   ];
   for (const [sums, itemRowOf] of sources) {
     for (const values of [sums.flat, sums.sum]) {
-      let kept = 0;
-      walkRanked(sums, values, limits.perSource + 16, (slot) => {
-        if (kept >= limits.perSource) return false;
+      keepBest(sums, values, limits.perSource, (slot) => {
         const id = sums.idAt(slot);
         const itemRow = itemRowOf(sums.touched[slot]);
-        if (isIn(id, itemRow) || add(id, false, itemRow)) kept += 1;
-        return true;
+        return isIn(id, itemRow) || add(id, false, itemRow);
       });
     }
   }

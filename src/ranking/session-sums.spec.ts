@@ -1,5 +1,5 @@
 import type { ItemNeighbours } from './neighbour-lists';
-import { SessionSums, walkRanked } from './session-sums';
+import { keepBest, SessionSums, walkRanked } from './session-sums';
 
 /** Every neighbour id the tests name, in id order: their ranks (ItemNeighbours.ranks). */
 const ID_ORDER = ['X', 'Y', 'a', 'b', 'c', 'd', 'e'].sort();
@@ -93,5 +93,87 @@ describe('SessionSums', () => {
     );
     expect(ranked(sums, sums.flat, 1)).toEqual(['c', 'e', 'b', 'd', 'a']);
     expect(ranked(sums, sums.flat, 2, 3)).toEqual(['c', 'e', 'b']);
+  });
+
+  describe('keepBest', () => {
+    /** A deterministic generator (mulberry32): the cases are the same on every run. */
+    function random(seed: number): () => number {
+      let a = seed;
+      return () => {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), 1 | a);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+
+    /** `n` neighbours with similarities from a few values (many ties), in a random order of rows and ids. */
+    function randomSums(rand: () => number, n: number): SessionSums {
+      const rows = Array.from({ length: n }, (_, i) => i).sort(() => rand() - 0.5);
+      const ranks = Array.from({ length: n }, (_, i) => i).sort(() => rand() - 0.5);
+      const sims = Array.from({ length: n }, () => Math.ceil(rand() * 8) / 8);
+      const idOfRow: string[] = [];
+      rows.forEach((row) => (idOfRow[row] = `i${row}`));
+      const sums = new SessionSums();
+      sums.reset();
+      sums.add(0, 1, {
+        ids: rows.map((r) => `i${r}`),
+        idOfRow,
+        ranks: Int32Array.from(ranks),
+        rows: Int32Array.from(rows),
+        sims: Float32Array.from(sims),
+      });
+      return sums;
+    }
+
+    /**
+     * The reference: every slot sorted by value descending, ties by rank ascending, asked in that order until
+     * `need` are kept.
+     */
+    function orderedWalk(sums: SessionSums, need: number, refuses: (slot: number) => boolean) {
+      const order = Array.from({ length: sums.count }, (_, i) => i).sort(
+        (a, b) => sums.flat[b] - sums.flat[a] || sums.rankOf[a] - sums.rankOf[b],
+      );
+      const asked: number[] = [];
+      const kept: number[] = [];
+      for (const slot of order) {
+        if (kept.length >= need) break;
+        asked.push(slot);
+        if (!refuses(slot)) kept.push(slot);
+      }
+      return { asked: asked.sort((a, b) => a - b), kept: kept.sort((a, b) => a - b) };
+    }
+
+    it('asks about and keeps exactly the slots an ordered walk does, each slot asked once, whatever it refuses', () => {
+      const rand = random(7);
+      let refusedSome = 0;
+      let pastHeadroom = 0;
+      for (let c = 0; c < 300; c++) {
+        const n = 1 + Math.floor(rand() * 700);
+        const sums = randomSums(rand, n);
+        const need = 1 + Math.floor(rand() * 80);
+        // None refused, a few (a session's own items), or many (a rule that filters a category).
+        const share = [0, 0.03, 0.5][c % 3];
+        const refusedSlots = new Set<number>();
+        for (let slot = 0; slot < n; slot++) if (rand() < share) refusedSlots.add(slot);
+        const asked: number[] = [];
+        const kept: number[] = [];
+        keepBest(sums, sums.flat, need, (slot) => {
+          asked.push(slot);
+          if (refusedSlots.has(slot)) return false;
+          kept.push(slot);
+          return true;
+        });
+        const want = orderedWalk(sums, need, (slot) => refusedSlots.has(slot));
+        expect(new Set(asked).size).toBe(asked.length);
+        expect(asked.sort((a, b) => a - b)).toEqual(want.asked);
+        expect(kept.sort((a, b) => a - b)).toEqual(want.kept);
+        if (want.asked.length > want.kept.length) refusedSome++;
+        if (want.asked.length > need + 16) pastHeadroom++;
+      }
+      // The cases reach every path: refusals settled within the headroom and past it.
+      expect(refusedSome).toBeGreaterThan(100);
+      expect(pastHeadroom).toBeGreaterThan(20);
+    });
   });
 });

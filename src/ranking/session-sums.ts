@@ -128,10 +128,7 @@ export function walkRanked(
   take: (slot: number) => boolean,
 ): void {
   const count = sums.count;
-  if (slots.length < count) {
-    slots = new Int32Array(Math.max(count, slots.length * 2));
-    for (let i = 0; i < slots.length; i++) slots[i] = i;
-  }
+  everySlot(count);
   let done = 0;
   for (let k = Math.min(expect, count); ; k = Math.min(count, k * 2)) {
     if (headScratch.length < k) headScratch = new Int32Array(Math.max(k, headScratch.length * 2));
@@ -140,6 +137,77 @@ export function walkRanked(
     for (; done < head.length; done++) if (!take(head[done])) return;
     if (k >= count) return;
   }
+}
+
+/**
+ * Hands `keep` the slots of `sums` best first by `values[slot]` (ties by id) until it has kept `need` of them (returned
+ * true) or every slot was handed over: what walkRanked with a `take` that stops after `need` keeps does — the same
+ * slots asked about, the same kept — without ordering them. It selects the best `need` + HEADROOM slots once,
+ * then hands over the best `need` of those in no particular order, and for each one refused (the session's own
+ * items, a rule) the next best, in rounds: the best m of a total order contain the best m′ < m, so each round hands
+ * over exactly the slots an ordered walk would reach next. Only past the headroom does it walk in order. Ordering
+ * the head was a third of every selection, and a session list selects four.
+ */
+export function keepBest(
+  sums: SessionSums,
+  values: Float64Array,
+  need: number,
+  keep: (slot: number) => boolean,
+): void {
+  const count = sums.count;
+  if (count === 0 || need <= 0) return;
+  everySlot(count);
+  const width = Math.min(count, need + HEADROOM);
+  if (headScratch.length < width) headScratch = new Int32Array(Math.max(width, headScratch.length * 2));
+  const head = selectTopRows(slots, count, values, width, sums.rankOf, headScratch, false);
+  if (roundScratch.length < width) roundScratch = new Int32Array(Math.max(width, roundScratch.length * 2));
+  if (handed.length < count) {
+    handed = new Int32Array(Math.max(count, handed.length * 2));
+    keptThen = new Uint8Array(handed.length);
+    handedCall = 0;
+  }
+  if (handedCall === 0x7fffffff) {
+    handed.fill(0);
+    handedCall = 0;
+  }
+  const call = ++handedCall;
+  let kept = 0;
+  for (let m = Math.min(need, width); ; m = Math.min(width, m + (need - kept))) {
+    const round = selectTopRows(head, width, values, m, sums.rankOf, roundScratch, false);
+    for (let i = 0; i < round.length; i++) {
+      const slot = round[i];
+      if (handed[slot] === call) continue;
+      handed[slot] = call;
+      const k = keep(slot);
+      keptThen[slot] = k ? 1 : 0;
+      if (k) kept += 1;
+    }
+    if (kept >= need || m >= count) return;
+    if (m >= width) break;
+  }
+  // More refused than the headroom: on in order, past the slots already handed over.
+  kept = 0;
+  walkRanked(sums, values, width * 2, (slot) => {
+    if (kept >= need) return false;
+    if (handed[slot] === call ? keptThen[slot] === 1 : keep(slot)) kept += 1;
+    return true;
+  });
+}
+
+/** keepBest's selection beyond the `need` best: the refusals it settles without an ordered walk. */
+const HEADROOM = 16;
+
+/** keepBest's rounds, and per slot the call that handed it over and whether it was kept then. */
+let roundScratch = new Int32Array(128);
+let handed = new Int32Array(0);
+let keptThen = new Uint8Array(0);
+let handedCall = 0;
+
+/** Makes `slots` 0, 1, 2, … up to at least `count`. */
+function everySlot(count: number): void {
+  if (slots.length >= count) return;
+  slots = new Int32Array(Math.max(count, slots.length * 2));
+  for (let i = 0; i < slots.length; i++) slots[i] = i;
 }
 
 /** The heads walkRanked orders, reused: a session list walks four (two sums of two sources). */

@@ -52,7 +52,8 @@ export function topRowsByValue(rows: Int32Array, count: number, values: Float64A
  * values, a few passes of plain number comparisons), then sorts only the rows at or above it. For the sums
  * over a session's neighbour lists a bounded heap was slower: they arrive roughly in ascending order, so a
  * third of the rows replaced its root and paid a sift each (walkRanked: 22 % → 15 % of a session list).
- * With `into` (long enough for the result) the result is a view on it: no buffer is allocated.
+ * With `into` (long enough for the result) the result is a view on it: no buffer is allocated. With `sorted`
+ * false the same rows come in no particular order (a caller that needs the set, not its order, skips the sort).
  */
 export function selectTopRows(
   rows: Int32Array,
@@ -61,6 +62,7 @@ export function selectTopRows(
   k: number,
   order: Int32Array | undefined,
   into?: Int32Array,
+  sorted = true,
 ): Int32Array {
   const cap = Math.max(0, Math.min(k, count));
   if (cap === 0) return new Int32Array(0);
@@ -86,6 +88,7 @@ export function selectTopRows(
   }
   if (ties.length > cap - n) ties.sort(order === undefined ? (a, b) => a - b : (a, b) => order[a] - order[b]);
   for (let t = 0; n < cap; t++) out[n++] = ties[t];
+  if (!sorted) return out;
   // The comparators return only small integers: a difference of two sums is a fractional number, and every
   // one returned to the sort was boxed on the heap (a tenth of what a session list allocated).
   if (cap > INSERTION_SORT_MAX)

@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EventsRepository, type UserItemAggregate } from '../events/events.repository';
 import { UserChanges } from '../events/user-changes';
+import { OldestFirst } from '../common/oldest-first';
 
 export interface ProfileItem {
   itemId: string;
@@ -60,6 +61,7 @@ export function historyBytes(userId: string, items: readonly UserItemAggregate[]
 export class ProfileService implements OnModuleInit, OnModuleDestroy {
   /** Least recently used first (a hit re-inserts). */
   private readonly cache = new Map<string, CachedHistory>();
+  private readonly oldest = new OldestFirst(this.cache);
   private bytes = 0;
   private readonly sub: Subscription;
   private sweeper: NodeJS.Timeout | undefined;
@@ -129,7 +131,7 @@ export class ProfileService implements OnModuleInit, OnModuleDestroy {
     this.cache.set(userId, { items, bytes, usedAt });
     this.bytes += bytes;
     while (this.cache.size > CACHE_MAX_USERS || this.bytes > this.config.profileCacheMaxBytes)
-      this.drop(this.cache.keys().next().value!);
+      this.bytes -= this.oldest.shift()![1].bytes;
   }
 
   private drop(userId: string): void {

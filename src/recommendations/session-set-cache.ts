@@ -1,4 +1,5 @@
 import { Doorkeeper } from '../common/doorkeeper';
+import { OldestFirst } from '../common/oldest-first';
 import { DenseIds } from '../ranking/dense-ids';
 import type { RuleFieldChange } from '../catalog/catalog-snapshot';
 import { ownPacked, type ExaminedItems, type PackedSet } from '../session-thread/packed-set';
@@ -97,6 +98,7 @@ export class SessionSetCache {
   private inputs: readonly unknown[] | undefined;
   /** Least recently used first (Map order: a hit or a write re-inserts the entry last). */
   private readonly sets = new Map<string, Entry>();
+  private readonly oldest = new OldestFirst(this.sets);
   /** The items without a signals row that held sets read, numbered; renumbered whenever every set is dropped. */
   private numbers = new DenseIds();
   /** Counts catalog changes: a set gathered across one is not held (see ticket). */
@@ -195,7 +197,7 @@ export class SessionSetCache {
     this.totalBytes += bytes - (entry.answer?.bytes ?? 0);
     entry.bytes += bytes - (entry.answer?.bytes ?? 0);
     entry.answer = { shape, blend, epoch: this.changes, since: nowMs, list, bytes };
-    while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
+    this.dropOldestOverBound();
   }
 
   /**
@@ -237,7 +239,7 @@ export class SessionSetCache {
     const rows = own === packed ? examined.rows : examined.rows.slice();
     this.sets.set(key, { packed: own, bytes, rows, unsold, priceRules });
     this.totalBytes += bytes;
-    while (this.totalBytes > this.maxBytes) this.drop(this.sets.keys().next().value!);
+    this.dropOldestOverBound();
   }
 
   /**
@@ -316,6 +318,14 @@ export class SessionSetCache {
     this.sets.clear();
     this.totalBytes = 0;
     this.numbers = new DenseIds();
+  }
+
+  /** Drops the least recently used entries until the held bytes are within the bound. */
+  private dropOldestOverBound(): void {
+    while (this.totalBytes > this.maxBytes) {
+      const [, entry] = this.oldest.shift()!;
+      this.totalBytes -= entry.bytes;
+    }
   }
 
   private drop(key: string): void {

@@ -1,5 +1,6 @@
 import type { SimilarList } from '../ranking/similar-ranking';
 import type { RecommendationList } from './response';
+import { OldestFirst } from '../common/oldest-first';
 
 /**
  * Items the held answers may show in all, per held list the cache may hold: a product page's list is 4–20 items,
@@ -31,6 +32,8 @@ export class SimilarListCache {
   private inputs: readonly unknown[] | undefined;
   private readonly lists = new Map<string, Held>();
   private readonly answers = new Map<string, RecommendationList>();
+  private readonly oldestList = new OldestFirst(this.lists);
+  private readonly oldestAnswer = new OldestFirst(this.answers);
   /** Items the held answers show in all (bounded by ANSWER_ITEMS_PER_LIST × capacity). */
   private answerItems = 0;
   /** Counts every drop of the answers, so an answer made across one is not held (see `finish`). */
@@ -82,8 +85,7 @@ export class SimilarListCache {
     const maxItems = ANSWER_ITEMS_PER_LIST * this.capacity;
     if (list.items.length > maxItems) return;
     while (this.answers.size >= this.capacity || this.answerItems + list.items.length > maxItems) {
-      const [oldest, answer] = this.answers.entries().next().value!;
-      this.answers.delete(oldest);
+      const [, answer] = this.oldestAnswer.shift()!;
       this.answerItems -= answer.items.length;
     }
     this.answers.set(key, list);
@@ -111,8 +113,7 @@ export class SimilarListCache {
   /** Each list looked at is evicted or loses its flag, so this ends within one pass over the held lists. */
   private evictOne(): void {
     for (;;) {
-      const [oldest, held] = this.lists.entries().next().value!;
-      this.lists.delete(oldest);
+      const [oldest, held] = this.oldestList.shift()!;
       if (!held.used) return;
       this.lists.set(oldest, { list: held.list, used: false });
     }
