@@ -210,18 +210,33 @@ export class NeighbourLists {
     const { offsets, sims, rows, ranks } = this.csr;
     const from = offsets[k];
     const to = offsets[k + 1];
-    const idOfRow = this.rows.ids;
-    const own = rows.subarray(from, to);
-    let ids: string[] | undefined;
-    return {
-      get ids() {
-        return (ids ??= Array.from(own, (r) => idOfRow[r]));
-      },
-      sims: sims.subarray(from, to),
-      rows: own,
-      ranks: ranks.subarray(from, to),
-      idOfRow,
-    };
+    return new ListView(
+      sims.subarray(from, to),
+      rows.subarray(from, to),
+      ranks.subarray(from, to),
+      this.rows.ids,
+    );
+  }
+}
+
+/**
+ * One item's list, its ids made when first read. A class rather than an object literal with a getter: each such
+ * literal got a hidden class of its own (its getter is a new function each time), so a summing loop that reads
+ * many items' lists found its property loads megamorphic and paid a generic lookup for each (`Builtins_LoadIC`,
+ * ~4 % of a gathering on the session thread).
+ */
+class ListView implements ItemNeighbours {
+  private madeIds: string[] | undefined;
+
+  constructor(
+    readonly sims: Float32Array,
+    readonly rows: Int32Array,
+    readonly ranks: Int32Array,
+    readonly idOfRow: readonly string[],
+  ) {}
+
+  get ids(): readonly string[] {
+    return (this.madeIds ??= Array.from(this.rows, (r) => this.idOfRow[r]));
   }
 }
 
