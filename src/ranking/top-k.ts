@@ -78,13 +78,16 @@ export function selectTopRows(
   for (let x = 0; x < count; x++) copy[x] = values[rows[x]];
   const threshold = nthLargest(copy, count, cap - 1);
   const out = into && into.length >= cap ? into.subarray(0, cap) : new Int32Array(cap);
+  // As in rowsAtOrAboveSample, without a branch on the comparison: fewer than `cap` values are above the
+  // threshold, so `out[n]` is always in bounds. Ties at it are rare, and their branch predictable.
   let n = 0;
   const ties: number[] = [];
   for (let x = 0; x < count; x++) {
     const r = rows[x];
     const v = values[r];
-    if (v > threshold) out[n++] = r;
-    else if (v === threshold) ties.push(r);
+    out[n] = r;
+    n += +(v > threshold);
+    if (v === threshold) ties.push(r);
   }
   if (ties.length > cap - n) ties.sort(order === undefined ? (a, b) => a - b : (a, b) => order[a] - order[b]);
   for (let t = 0; n < cap; t++) out[n++] = ties[t];
@@ -171,10 +174,13 @@ function rowsAtOrAboveSample(rows: Int32Array, count: number, values: Float64Arr
   const threshold = nthLargest(sample, SAMPLE_SIZE, rank);
   if (sampledRows.length < count) sampledRows = new Int32Array(Math.max(count, sampledRows.length * 2));
   const out = sampledRows;
+  // Every row is written and the count moves by the comparison's 0 or 1: about a quarter of the rows pass, in no
+  // pattern, and a branch per row mispredicted at most of them (4–5 times slower in isolation).
   let m = 0;
   for (let x = 0; x < count; x++) {
     const r = rows[x];
-    if (values[r] >= threshold) out[m++] = r;
+    out[m] = r;
+    m += +(values[r] >= threshold);
   }
   return m;
 }
