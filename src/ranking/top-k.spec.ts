@@ -124,6 +124,9 @@ describe('selectTopRows', () => {
       const head = selectTopRows(rows, count, values, k, byOrder ? order : undefined, into);
       expect([...head]).toEqual(expected);
       if (expected.length > 0) expect(head.buffer === into.buffer).toBe(expected.length <= into.length);
+      // Unsorted: the same rows in some order.
+      const unsorted = selectTopRows(rows, count, values, k, byOrder ? order : undefined, undefined, false);
+      expect([...unsorted].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
     }
   });
 });

@@ -192,8 +192,11 @@ const INSERTION_SORT_MAX = 96;
 let scratch = new Float64Array(1024);
 
 /**
- * The value that would sit at index `i` of `a[0…n)` sorted descending (Hoare's quickselect, median-of-three
- * pivot); reorders `a`.
+ * The value that would sit at index `i` of `a[0…n)` sorted descending (a quickselect, median-of-three pivot);
+ * reorders `a`. Each round moves the values above the pivot to the front of the range and those equal to it right
+ * after, swapping every element and moving the store index by the comparison's 0 or 1: Hoare's partition branched
+ * on every comparison and mispredicted most of them (142 values: 1.4 µs → 0.63 µs in isolation). The equal values
+ * are set apart, so ties (sums of similarities tie often) cost no extra rounds.
  */
 function nthLargest(a: Float64Array, n: number, i: number): number {
   let lo = 0;
@@ -203,23 +206,25 @@ function nthLargest(a: Float64Array, n: number, i: number): number {
     const y = a[(lo + hi) >> 1];
     const z = a[hi];
     const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
-    let l = lo;
-    let r = hi;
-    while (l <= r) {
-      while (a[l] > pivot) l++;
-      while (a[r] < pivot) r--;
-      if (l <= r) {
-        const t = a[l];
-        a[l] = a[r];
-        a[r] = t;
-        l++;
-        r--;
-      }
+    let s = lo;
+    for (let k = lo; k <= hi; k++) {
+      const v = a[k];
+      a[k] = a[s];
+      a[s] = v;
+      s += +(v > pivot);
     }
-    // a[lo…r] ≥ pivot ≥ a[l…hi], and everything between r and l equals the pivot.
-    if (i <= r) hi = r;
-    else if (i >= l) lo = l;
-    else return a[i];
+    const above = s;
+    for (let k = above; k <= hi; k++) {
+      const v = a[k];
+      a[k] = a[s];
+      a[s] = v;
+      s += +(v === pivot);
+    }
+    // a[lo…above) > pivot, a[above…s) = pivot, a[s…hi] < pivot. A NaN pivot equals nothing, itself included: no
+    // progress, and no order to find.
+    if (i < above) hi = above - 1;
+    else if (i < s || s === lo) return pivot;
+    else lo = s;
   }
   return a[lo];
 }
