@@ -98,7 +98,10 @@ export const SESSION_VECTOR_EF = 40;
  * (bench/session-cpu --finetuned --thread-state, four runs of each build interleaved: median 0.48 → 0.40 ms).
  * Summing only each session item's 50 strongest co-purchase and transition neighbours (of 100) took ~13 % more
  * off a gathering and the session NDCG@10 to 0.1214, but the in-visit one from 0.1302 to 0.1142, and put a
- * long-unsold item into 1 of 1,486 session and 2 of 1,843 in-visit lists (0 before): not taken.
+ * long-unsold item into 1 of 1,486 session and 2 of 1,843 in-visit lists (0 before): not taken. Vector 30 → 20 (the
+ * walk 40 → 28) left the session NDCG@10 at 0.1224 → 0.1226 (in-visit 0.1284 → 0.1288) for a gathering only 1.037
+ * times cheaper (session-cpu --thread-state --against, median of 10 pairs), and new arrivals, which only the vector
+ * source brings in, reached fewer lists (42 → 28 of 1,486 session lists, 76 → 57 of 1,843 in-visit): not taken.
  */
 export const SESSION_LIMITS: SessionLimits = {
   items: 100,
