@@ -114,6 +114,37 @@ describe('ServedListRecorder', () => {
     expect(await deleted).toBe(7);
   });
 
+  it('leaves lists queued during a write for the next flush, unless they fill a batch', async () => {
+    const { lists, recorder } = setup(10_000);
+    const first = Array.from({ length: 3 }, () => recorder.record(LIST));
+    const flushed = recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    const meanwhile = Array.from({ length: 2 }, () => recorder.record(LIST));
+    lists.open();
+    await flushed;
+    // The two that came in while the first three were written wait: no statement for a handful of rows.
+    expect(lists.calls).toBe(1);
+    expect(lists.written.map((l) => l.recommId)).toEqual(first);
+    const next = recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    lists.open();
+    await next;
+    expect(lists.calls).toBe(2);
+    expect(lists.written.map((l) => l.recommId)).toEqual([...first, ...meanwhile]);
+
+    // A full batch that came in during a write is written by the same flush, right after it.
+    recorder.record(LIST);
+    const third = recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 500; i++) recorder.record(LIST);
+    lists.open();
+    await new Promise((r) => setImmediate(r));
+    expect(lists.calls).toBe(4);
+    lists.open();
+    await third;
+    expect(lists.written).toHaveLength(506);
+  });
+
   it('writes a full batch on a later turn of the event loop, never inside the request that filled it', async () => {
     const { lists, recorder } = setup(10_000);
     for (let i = 0; i < 500; i++) recorder.record(LIST);

@@ -160,9 +160,17 @@ export class ServedListRecorder implements OnModuleInit, OnModuleDestroy {
     return (this.droppedCounters[reason] ??= this.metrics.servedListsDropped.labels({ reason }));
   }
 
+  /**
+   * Writes what was queued when it began, then only full batches: lists queued while a batch was being written wait
+   * for the next flush unless they fill one. Chasing them wrote a busy server's lists ~25 at a time, back to back
+   * (90 statements a second at 2,300 lists a second), and each statement's fixed cost (commit, the stale-days
+   * trigger, a pooled connection) made PostgreSQL's CPU per list several times that of full batches.
+   */
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    let owed = this.queue.length;
+    while (this.queue.length > 0 && (owed > 0 || this.queue.length >= BATCH)) {
       const batch = this.queue.splice(0, BATCH);
+      owed = Math.max(0, owed - batch.length);
       try {
         await this.lists.insert(batch);
         this.metrics.servedListsWritten.inc(batch.length);
