@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { preparedRows } from '../database/prepared-query';
 import type { EventType } from './event.entity';
+import type { RowQuery } from './learning-events';
 import { LearningEvents } from './learning-events.service';
+import { countEventsAndUsers, recentlyActiveUsers } from './user-activity';
 
 export interface NewEvent {
   eventId: string | null;
@@ -156,19 +158,15 @@ export class EventsRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** The `limit` users with the most recent events, most recent first. */
-  async recentlyActiveUsers(limit: number): Promise<string[]> {
-    const rows: Array<{ user_id: string }> = await this.db.query(
-      `SELECT user_id FROM events GROUP BY user_id ORDER BY max(occurred_at) DESC, user_id LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => r.user_id);
+  /** The `limit` users with the most recent events, most recent first (user-activity.ts: the newest events only). */
+  recentlyActiveUsers(limit: number): Promise<string[]> {
+    return recentlyActiveUsers(this.rows, limit);
   }
 
-  async counts(): Promise<{ events: number; users: number }> {
-    const rows: Array<{ events: string; users: string }> = await this.db.query(
-      `SELECT count(*)::bigint AS events, count(DISTINCT user_id)::bigint AS users FROM events`,
-    );
-    return { events: Number(rows[0]?.events ?? 0), users: Number(rows[0]?.users ?? 0) };
+  /** Events stored and distinct users (user-activity.ts: users counted along the user index where they are few). */
+  counts(): Promise<{ events: number; users: number }> {
+    return countEventsAndUsers(this.rows);
   }
+
+  private readonly rows: RowQuery = (sql, params) => this.db.query(sql, params);
 }
