@@ -69,9 +69,9 @@ const FIRST_SCAN_PER_USER = 4;
  * backwards along events_time_idx, in rounds: a round takes the time T of the n-th newest event and groups every
  * event at or after T. A user with an event at or after T has their latest among them, and every other user's
  * latest is older than T, so once a round finds `limit` users they are exactly the most recent. Each further round
- * reads more (sized from the users the last one found). When that would be half the log (PostgreSQL's estimate), the
- * users are listed along the user index if there are at most `limit` of them, else the whole log is grouped once;
- * a log with no n-th event is grouped whole.
+ * reads more (sized from the users the last one found), and when that would be half the log (PostgreSQL's estimate)
+ * the whole log is grouped once; so is a log with no n-th event. A shop with at most `limit` users is found out
+ * after the first round and listed along the user index instead.
  * On 10 M events of 300,000 users: ~0.1 s against 2.1 s for grouping the whole log.
  */
 export async function recentlyActiveUsers(
@@ -103,8 +103,14 @@ export async function recentlyActiveUsers(
     if (edge.length === 0) return grouped(undefined);
     const users = await grouped(String(edge[0].t));
     if (users.length >= limit) return users;
+    // After the first round falls short, a shop may simply have fewer users than asked for: listing them costs at
+    // most limit + 1 descents, where growing rounds would read most of the log before finding out.
+    if (scan === firstScan) {
+      const all = await everyUser(query, limit);
+      if (all) return all;
+    }
     scan *= Math.max(2, Math.ceil((1.5 * limit) / Math.max(users.length, 1)));
-    if (estimated > 0 && scan >= estimated / 2) return (await everyUser(query, limit)) ?? grouped(undefined);
+    if (estimated > 0 && scan >= estimated / 2) return grouped(undefined);
   }
 }
 
