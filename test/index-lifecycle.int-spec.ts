@@ -160,6 +160,7 @@ describe('vector index lifecycle', () => {
         onThread: number;
         inProcess: number;
         inSlot: number;
+        takenOver: number;
       };
     let seen = await thread();
     // Up to 30 s: under jest the thread compiles its TypeScript as it starts, slow on a busy 2-core machine.
@@ -168,7 +169,14 @@ describe('vector index lifecycle', () => {
       seen = await thread();
     }
     // No session list was asked for: the server started the thread, and it loaded the published index.
-    expect(seen).toEqual({ state: 'ready', index: currentDir(), onThread: 0, inProcess: 0, inSlot: 0 });
+    expect(seen).toEqual({
+      state: 'ready',
+      index: currentDir(),
+      onThread: 0,
+      inProcess: 0,
+      inSlot: 0,
+      takenOver: 0,
+    });
     const cart = await request(url)
       .post('/v1/recommendations')
       .send({ itemIds: PROBES.slice(0, 2), limit: 5 });
@@ -176,7 +184,14 @@ describe('vector index lifecycle', () => {
     expect(cart.body.items).toHaveLength(5);
     // The very first cart is gathered on the thread, not in-process while the thread loads.
     // Its set crossed in a slot of the thread's shared arena.
-    expect(await thread()).toMatchObject({ state: 'ready', onThread: 1, inProcess: 0, inSlot: 1 });
+    // Alone, it waited behind no other list: the main thread did not take it over.
+    expect(await thread()).toMatchObject({
+      state: 'ready',
+      onThread: 1,
+      inProcess: 0,
+      inSlot: 1,
+      takenOver: 0,
+    });
   });
 
   it('never serves a corrupt index: it logs, queues a rebuild, and serves correct answers again', async () => {

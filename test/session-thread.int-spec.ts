@@ -50,7 +50,9 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
   let offCtx: INestApplicationContext;
   let sessions: string[][];
 
-  const boot = (sessionThread: 'on' | 'off', holdFrom = '1') =>
+  // The thread's server shares no lists with its main thread unless a test asks (`share`): every list asked of it
+  // is gathered on the thread, which is what these tests compare.
+  const boot = (sessionThread: 'on' | 'off', holdFrom = '1', share = false) =>
     NestFactory.createApplicationContext(
       AppModule.forRoot({
         config: loadConfig({
@@ -59,6 +61,7 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
           DATABASE_URL: db.url,
           STATS_REFRESH_MS: '0',
           SESSION_THREAD: sessionThread,
+          SESSION_THREAD_SHARE: String(share),
           RECS_SESSION_CACHE_MAX_BYTES: sessionThread === 'on' ? '0' : '64mb',
           RECS_SESSION_CACHE_HOLD_FROM: holdFrom,
         }),
@@ -175,6 +178,44 @@ describe('session lists on the session thread (real PostgreSQL, Online Retail sl
     const again = await Promise.all(asks.slice(0, 32).map(([s, opts]) => list(onCtx, s, opts)));
     expect(thread().stats().inSlot - after.inSlot).toBe(32);
     again.forEach((l, k) => expect(comparable(l)).toEqual(comparable(onThread[k])));
+  });
+
+  it('shares a queue with the main thread: it takes over lists waiting behind another, the same lists, and slots stay sound', async () => {
+    const ctx = await boot('on', '1', true);
+    try {
+      await ctx.get(PurchaseSignalsService).refresh(AT);
+      const shared = () => ctx.get(SessionThread).stats();
+      const ask = (s: string[], opts: Partial<ListOptions>) =>
+        ctx.get(RecommendationsService).session(s, undefined, { ...OPTS, ...opts }, AT);
+      for (let i = 0; i < 600 && shared().state !== 'ready'; i++) {
+        await ask(sessions[0], {});
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(shared().state).toBe('ready');
+      const asks = [{}, { maxPrice: 5 }, { limit: 30 }, { explain: false }].flatMap((opts) =>
+        sessions.map((s) => [s, opts] as const),
+      );
+      // Two rounds of every ask at once: the second lends the slots of lists taken over and of lists answered.
+      for (let round = 0; round < 2; round++) {
+        const before = shared();
+        const lists = await Promise.all(asks.map(([s, opts]) => ask(s, opts)));
+        const after = shared();
+        // Every list was gathered once, on the thread or here; with ~160 waiting at once, both took some.
+        expect(after.onThread - before.onThread + (after.inProcess - before.inProcess)).toBe(asks.length);
+        expect(after.takenOver - before.takenOver).toBeGreaterThan(0);
+        expect(after.takenOver - before.takenOver).toBe(after.inProcess - before.inProcess);
+        expect(after.onThread - before.onThread).toBeGreaterThan(0);
+        for (const [k, [s, opts]] of asks.entries())
+          expect(comparable(lists[k])).toEqual(comparable(await list(offCtx, s, opts)));
+      }
+      // Alone, a list waits behind none: the thread gathers it.
+      const before = shared();
+      await ask(sessions[1], {});
+      expect(shared().onThread - before.onThread).toBe(1);
+      expect(shared().takenOver).toBe(before.takenOver);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it("by default holds a cart's set from its second ask: a cart asked once leaves no set held", async () => {

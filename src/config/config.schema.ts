@@ -142,6 +142,7 @@ export const envSchema = z.object({
   RECS_NEW_ITEM_SLOTS: z.coerce.number().int().min(0).max(100).default(1),
   RECS_NEW_ITEM_SHARE: z.coerce.number().min(0).max(1).default(0.3),
   SESSION_THREAD: z.enum(['auto', 'on', 'off']).default('auto'),
+  SESSION_THREAD_SHARE: bool.default(true),
   // Every product page of a 100k-item shop: a list not held is ranked per request, ~10x a held one's CPU.
   RECS_SIMILAR_CACHE_ITEMS: z.coerce.number().int().min(0).default(100000),
   RECS_SESSION_CACHE_MAX_BYTES: byteSizeOrOffSchema('64mb'),
@@ -279,6 +280,11 @@ export interface AppConfig {
   recsNewItemShare: number;
   /** Whether session lists gather their candidates on a thread of their own (`auto`: with two cores or more). */
   sessionThread: 'auto' | 'on' | 'off';
+  /**
+   * Whether the main thread, between its turns of I/O, takes over lists waiting on the session thread behind
+   * another waiting one (SessionThread's sharing), rather than leave its core idle while the thread has a queue.
+   */
+  sessionThreadShare: boolean;
   /** Items whose ranked similar list is held per index/co-purchase/blend generation (0: ranked per request). */
   recsSimilarCacheItems: number;
   /** Estimated memory of the gathered session candidate sets held for repeated carts (0: none held). */
@@ -388,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recsNewItemSlots: e.RECS_NEW_ITEM_SLOTS,
     recsNewItemShare: e.RECS_NEW_ITEM_SHARE,
     sessionThread: e.SESSION_THREAD,
+    sessionThreadShare: e.SESSION_THREAD_SHARE,
     recsSimilarCacheItems: e.RECS_SIMILAR_CACHE_ITEMS,
     recsSessionCacheMaxBytes: e.RECS_SESSION_CACHE_MAX_BYTES,
     recsSessionCacheHoldFrom: e.RECS_SESSION_CACHE_HOLD_FROM,

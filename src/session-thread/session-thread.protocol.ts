@@ -27,10 +27,14 @@ export type ToSessionThread =
    * The shared memory gathered sets are packed into: slot k is `slotBytes` bytes from k · `slotBytes`. Sent first
    * to every thread started; a set the request names a slot for is packed there when it fits (ArenaSet).
    */
-  | { kind: 'arena'; buffer: SharedArrayBuffer; slotBytes: number }
+  | { kind: 'arena'; buffer: SharedArrayBuffer; claims: SharedArrayBuffer; slotBytes: number }
   | { kind: 'gather'; id: number; request: GatherRequest; slot?: number }
   /** Exit once the message in hand is handled, skipping the ones queued behind it (the server is closing). */
   | { kind: 'stop' };
+
+/** A slot's claim (the `arena` message's `claims`): request ids are positive. */
+export const CLAIMED_BY_THREAD = -1;
+export const CLAIMED_HERE = -2;
 
 export type FromSessionThread =
   | { kind: 'index-ready'; name: string }

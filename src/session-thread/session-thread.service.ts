@@ -17,7 +17,12 @@ import type { PurchaseSignals } from '../ranking/purchase-signals';
 import { INDEX_ROOT } from '../vector-index/index-holder';
 import { IndexService } from '../vector-index/index.service';
 import type { PackedSet } from './packed-set';
-import type { FromSessionThread, GatherRequest, ToSessionThread } from './session-thread.protocol';
+import {
+  CLAIMED_HERE,
+  type FromSessionThread,
+  type GatherRequest,
+  type ToSessionThread,
+} from './session-thread.protocol';
 
 /** Requests waiting on the thread beyond which new ones are gathered in-process: a stuck thread costs nothing. */
 const MAX_IN_FLIGHT = 256;
@@ -28,6 +33,12 @@ const MAX_IN_FLIGHT = 256;
 const ARENA_SLOTS = 64;
 const SLOT_BYTES = 32 * 1024;
 const RESTART_AFTER_MS = 1000;
+/**
+ * Lists waiting on the thread that the main thread leaves to it when sharing (SESSION_THREAD_SHARE): the one it
+ * will take next. Behind that one, a list would wait at least a whole gathering, while the main thread may be
+ * free now.
+ */
+const SHARE_BEYOND = 1;
 /**
  * How long a closing server waits for its session thread to stop by itself (it finishes the message in hand, an
  * index load included) before it terminates it.
@@ -46,6 +57,8 @@ export interface ThreadSet {
 
 interface Arena {
   buffer: SharedArrayBuffer;
+  /** Per slot, the id of the request sent with it until one side claims it: −1 the thread, −2 the main thread. */
+  claims: Int32Array;
   /** Slots not lent to a request, the last given back on top (its memory is the likeliest in cache). */
   free: number[];
 }
@@ -66,6 +79,11 @@ export interface SessionThreadStats {
    * in a buffer of their own (every slot was lent, or the set was longer than a slot).
    */
   inSlot: number;
+  /**
+   * Of the lists gathered in-process, those the main thread took over from the thread's queue
+   * (SESSION_THREAD_SHARE).
+   */
+  takenOver: number;
 }
 
 /**
@@ -88,13 +106,26 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
   private nextId = 0;
   private readonly waiting = new Map<
     number,
-    { resolve: (s: ThreadSet) => void; reject: (e: Error) => void; slot: number | undefined; arena: Arena }
+    {
+      resolve: (s: ThreadSet | undefined) => void;
+      reject: (e: Error) => void;
+      slot: number | undefined;
+      arena: Arena;
+    }
   >();
   /**
    * The shared memory the thread packs sets into, new with each thread started: a slot lent to a request of a
    * thread that stopped is never lent again.
    */
-  private arena: Arena = { buffer: new SharedArrayBuffer(0), free: [] };
+  private arena: Arena = { buffer: new SharedArrayBuffer(0), claims: new Int32Array(0), free: [] };
+  /**
+   * Requests sent with a slot, oldest first, that the main thread may still take over (share): from
+   * `shareHead` on, where the answered ones at the front are dropped (the thread answers in the order sent).
+   */
+  private shareable: number[] = [];
+  private shareHead = 0;
+  private shareScheduled = false;
+  private takenOver = 0;
   private sentSignals: PurchaseSignals | undefined;
   /** The signals the thread has applied (signals-ready), and those sent but not applied yet, by message seq. */
   private readySignals: PurchaseSignals | undefined;
@@ -157,20 +188,22 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
       onThread: this.onThread,
       inProcess: this.inProcess,
       inSlot: this.inSlot,
+      takenOver: this.takenOver,
     };
   }
 
   /**
    * The candidates of a session list gathered on the thread from `indexUsed` and `signals`, packed with the
    * request's session (unpackGathered), or undefined when the thread cannot answer for them (the caller
-   * gathers in-process). A rejected promise means the thread failed under the request: the caller gathers
-   * in-process too.
+   * gathers in-process). A promise answering undefined means the main thread took the list over while it
+   * waited (share), and a rejected one that the thread failed under the request: the caller gathers
+   * in-process either way.
    */
   gather(
     indexUsed: unknown,
     signals: PurchaseSignals,
     request: Omit<GatherRequest, 'indexName'>,
-  ): Promise<ThreadSet> | undefined {
+  ): Promise<ThreadSet | undefined> | undefined {
     if (this.state === 'idle' && !this.closing) this.start();
     const worker = this.worker;
     const name = this.index.currentName();
@@ -190,14 +223,75 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     // Until the thread has unpacked them (seconds for a large catalog's neighbour lists), lists are gathered
     // here rather than queued behind the unpacking.
     if (signals !== this.readySignals) return this.countInProcess();
-    const id = this.nextId++;
+    this.nextId = (this.nextId % 0x3fffffff) + 1;
+    const id = this.nextId;
     this.onThread += 1;
     const arena = this.arena;
     const slot = arena.free.pop();
-    return new Promise<ThreadSet>((resolve, reject) => {
+    if (slot !== undefined) Atomics.store(arena.claims, slot, id);
+    if (slot !== undefined && this.config.sessionThreadShare) {
+      this.shareable.push(id);
+      this.scheduleShare();
+    }
+    return new Promise<ThreadSet | undefined>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, slot, arena });
       this.send({ kind: 'gather', id, request: { ...request, indexName: name }, slot });
     });
+  }
+
+  /**
+   * Sharing runs in the event loop's check phase, right after the I/O that was ready: the main thread takes one
+   * list per turn, so requests that arrive meanwhile wait at most one gathering.
+   */
+  private scheduleShare(): void {
+    if (this.shareScheduled || this.shareable.length - this.shareHead <= SHARE_BEYOND) return;
+    this.shareScheduled = true;
+    setImmediate(this.share);
+  }
+
+  /**
+   * Takes over the newest list still waiting on the thread behind another, if any: its promise answers undefined
+   * and the caller gathers it in-process, from the same state (the thread changes where a list is made, never
+   * what it holds). The list's slot holds its id until one side claims it (Atomics.compareExchange): the thread
+   * skips a list claimed here, and this skips one the thread began.
+   */
+  private readonly share = (): void => {
+    this.shareScheduled = false;
+    const list = this.shareable;
+    while (list.length - this.shareHead > SHARE_BEYOND) {
+      const id = list.pop()!;
+      const w = this.waiting.get(id);
+      if (!w || w.slot === undefined) continue;
+      if (Atomics.compareExchange(w.arena.claims, w.slot, id, CLAIMED_HERE) !== id) {
+        // The thread began it, and it takes lists in the order sent: every older one too.
+        this.clearShareable();
+        break;
+      }
+      this.waiting.delete(id);
+      this.onThread -= 1;
+      this.inProcess += 1;
+      this.takenOver += 1;
+      this.releaser(w.arena, w.slot)();
+      w.resolve(undefined);
+      break;
+    }
+    this.scheduleShare();
+  };
+
+  /** Drops the answered requests at the front of `shareable`. */
+  private dropAnswered(): void {
+    const list = this.shareable;
+    while (this.shareHead < list.length && !this.waiting.has(list[this.shareHead])) this.shareHead += 1;
+    if (this.shareHead === list.length) this.clearShareable();
+    else if (this.shareHead >= 1024) {
+      list.splice(0, this.shareHead);
+      this.shareHead = 0;
+    }
+  }
+
+  private clearShareable(): void {
+    this.shareable.length = 0;
+    this.shareHead = 0;
   }
 
   /** Gives a slot back to its arena, once; a stopped thread's arena keeps it. */
@@ -239,11 +333,18 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
     this.sentIndex = this.readyIndex = undefined;
     const worker = startWorker(__dirname, 'session-thread.worker', undefined, __filename);
     this.worker = worker;
+    this.clearShareable();
     this.arena = {
       buffer: new SharedArrayBuffer(ARENA_SLOTS * SLOT_BYTES),
+      claims: new Int32Array(new SharedArrayBuffer(4 * ARENA_SLOTS)),
       free: Array.from({ length: ARENA_SLOTS }, (_, k) => ARENA_SLOTS - 1 - k),
     };
-    this.send({ kind: 'arena', buffer: this.arena.buffer, slotBytes: SLOT_BYTES });
+    this.send({
+      kind: 'arena',
+      buffer: this.arena.buffer,
+      claims: this.arena.claims.buffer as SharedArrayBuffer,
+      slotBytes: SLOT_BYTES,
+    });
     worker.on('message', (m: FromSessionThread) => this.receive(m));
     worker.on('error', (e) => this.logger.error(`session thread failed: ${e.message}`));
     worker.on('exit', (code) => {
@@ -297,6 +398,7 @@ export class SessionThread implements OnApplicationBootstrap, OnModuleDestroy {
       case 'gather-failed': {
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
+        if (this.shareable.length > 0) this.dropAnswered();
         if (!w) return;
         const release = this.releaser(w.arena, w.slot);
         if (m.kind === 'gather-failed') {

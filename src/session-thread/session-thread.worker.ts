@@ -1,5 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-import type { FromSessionThread, GatheredSet, ToSessionThread } from './session-thread.protocol';
+import {
+  CLAIMED_BY_THREAD,
+  type FromSessionThread,
+  type GatheredSet,
+  type ToSessionThread,
+} from './session-thread.protocol';
 import { packGathered } from './packed-set';
 import { SessionThreadState } from './thread-state';
 
@@ -12,7 +17,7 @@ const port = parentPort!;
 const state = new SessionThreadState();
 
 /** The main thread's arena of packed sets (the `arena` message). */
-let arena: { buffer: SharedArrayBuffer; slotBytes: number } | undefined;
+let arena: { buffer: SharedArrayBuffer; claims: Int32Array; slotBytes: number } | undefined;
 
 const send = (m: FromSessionThread) =>
   // A packed set's own buffer is moved, not copied.
@@ -66,11 +71,18 @@ async function handle(m: ToSessionThread): Promise<void> {
       }
       return;
     case 'arena':
-      arena = { buffer: m.buffer, slotBytes: m.slotBytes };
+      arena = { buffer: m.buffer, claims: new Int32Array(m.claims), slotBytes: m.slotBytes };
       return;
     case 'stop':
       return;
     case 'gather':
+      // The main thread took it over while it waited here: it gathers it itself, and no answer is expected.
+      if (
+        arena &&
+        m.slot !== undefined &&
+        Atomics.compareExchange(arena.claims, m.slot, m.id, CLAIMED_BY_THREAD) !== m.id
+      )
+        return;
       try {
         gathered(m.id, state.gather(m.request), m.request.session, m.slot);
       } catch (e) {
