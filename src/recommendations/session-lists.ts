@@ -244,12 +244,14 @@ export class SessionLists {
         const fromThread = onThread ? await onThread.catch(() => undefined) : undefined;
         packed = fromThread?.packed;
         release = fromThread?.release;
+        // Asked once per gathering: a set gathered here is packed only when it will be held.
+        const admitted = key !== undefined && this.sets.admits(key, inputs);
         if (!packed) {
           const here = gather(queryOfSession ? (await prepare()).query : query);
-          packed = key === undefined ? undefined : packGathered(here, session);
+          packed = admitted ? packGathered(here, session) : undefined;
           gathered = here;
         } else gathered = unpackGathered(packed, session, model.idsByRow);
-        if (key !== undefined && packed)
+        if (admitted && packed)
           this.sets.set(
             key,
             inputs,

@@ -219,6 +219,27 @@ describe('SessionSetCache', () => {
     expect(cache.stats().firstAsks).toBe(51);
   });
 
+  it('admits a set to be packed from the second ask of its key, which then is held', () => {
+    const cache = new SessionSetCache(1_000_000, 2);
+    cache.get('a', inputs);
+    expect(cache.admits('a', inputs)).toBe(false);
+    expect(cache.stats()).toMatchObject({ entries: 0, firstAsks: 1 });
+    // Asked again: admitted, and the set it then packs is held (the doorkeeper asked once more says the same).
+    cache.get('a', inputs);
+    expect(cache.admits('a', inputs)).toBe(true);
+    const p = packed(100);
+    cache.set('a', inputs, p, read('x'), cache.ticket());
+    expect(cache.get('a', inputs)).toBe(p);
+    expect(cache.stats()).toMatchObject({ entries: 1, firstAsks: 1 });
+    // Inputs no longer served admit nothing, and count no first ask; from the first ask, every key is admitted.
+    expect(cache.admits('b', [index, {}])).toBe(false);
+    expect(cache.stats().firstAsks).toBe(1);
+    const fromFirst = new SessionSetCache(1_000_000, 1);
+    fromFirst.get('c', inputs);
+    expect(fromFirst.admits('c', inputs)).toBe(true);
+    expect(new SessionSetCache(0).admits('c', inputs)).toBe(false);
+  });
+
   it('holds nothing when its bound is 0', () => {
     const cache = new SessionSetCache(0);
     expect(cache.enabled).toBe(false);

@@ -209,6 +209,22 @@ export class SessionSetCache {
   }
 
   /**
+   * Whether a set gathered now for `key` from `inputs` may be held: false when the cache is off, the inputs are no
+   * longer the held sets' (`get` synced them), or, with `holdFrom` 2, the key is asked for the first time — which
+   * the doorkeeper remembers from now on, and which counts as a first ask. A caller that packs a set only to hold
+   * it asks this first: most carts are asked once, and packing their sets (a buffer of a few KB each) only for
+   * `set` to turn them away was waste. `set` asks the doorkeeper too, so a key admitted here passes there.
+   */
+  admits(key: string, inputs: readonly unknown[]): boolean {
+    if (!this.enabled || !sameInputs(this.inputs, inputs)) return false;
+    if (this.door && !this.door.askedBefore(key)) {
+      this.firstAsks += 1;
+      return false;
+    }
+    return true;
+  }
+
+  /**
    * Holds `packed`, gathered from `inputs` as they were when its request began (`ticket`), having read the
    * catalog items `examined` (rows of the signals among `inputs`: see catalogChanged) under rules that bound the
    * price or not (`priceRules`). When the inputs or the catalog changed meanwhile the set is not held: it may be
