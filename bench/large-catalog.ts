@@ -14,9 +14,13 @@
  * `--swap`: after the routes, carts 4 at a time while `aisle copurchase:refresh` stores a new co-purchase
  * generation and the server loads and swaps it in (reports the carts' latency before and while it does: the
  * slowest cart is how long the server's event loop stood still).
+ * `--similar-swap`: then `aisle copurchase:refresh` again with `/similar` of random items asked 4 at a time from
+ * when the server serves the new generation, for SIMILAR_SWAP_WINDOWS windows of 10 s: per window the requests,
+ * p50/p99 and the server's CPU per request (a refresh drops every held similar list; this shows how long until
+ * they are held again).
  *
  * Usage: npm run build && node dist/bench/large-catalog.js [--items 100000] [--ef-search 600,200,100] [--finetune]
- *        [--serve-only] [--swap]
+ *        [--serve-only] [--swap] [--similar-swap]
  * (BENCH_SECONDS per route, default 10; BENCH_PG_URL for another PostgreSQL; BENCH_PORT, default 3900)
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +31,15 @@ import { loadOnlineRetail } from '../src/online-retail/online-retail.reader';
 import { load, type LoadResult } from './lib/load';
 import { treeRssMb } from './lib/process-rss';
 import { Client } from 'pg';
-import { databaseExists, dbUrl, ONLINE_RETAIL, recreateDatabase, runCli, startServer } from './lib/server';
+import {
+  databaseExists,
+  dbUrl,
+  ONLINE_RETAIL,
+  processCpuMs,
+  recreateDatabase,
+  runCli,
+  startServer,
+} from './lib/server';
 
 const DB = 'aisle_bench_large';
 
@@ -228,6 +240,62 @@ async function cartsDuringSwap(
   }
 }
 
+/** 10 s windows `--similar-swap` reports after the new generation is served, and its requests in flight. */
+const SIMILAR_SWAP_WINDOWS = 12;
+const SIMILAR_SWAP_CONNECTIONS = 4;
+
+/**
+ * `/similar` of random items, SIMILAR_SWAP_CONNECTIONS at a time, over the windows after a co-purchase refresh is served: what a product
+ * page costs while the similar lists held for the old generation are being replaced.
+ */
+async function similarAfterSwap(
+  url: string,
+  env: Record<string, string>,
+  pick: () => string,
+  pid: number,
+): Promise<Record<string, unknown>> {
+  const was = await servedGeneration(url);
+  const t0 = Date.now();
+  say('aisle copurchase:refresh, then /similar while the held lists are replaced…');
+  await runCli(['copurchase:refresh', '--json'], env);
+  const stored = Date.now();
+  while ((await servedGeneration(url)) === was) {
+    if (Date.now() - stored > 300_000) throw new Error('the server did not load the new generation in 300 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const swapped = Date.now();
+  const windows: Array<Record<string, number>> = [];
+  for (let w = 0; w < SIMILAR_SWAP_WINDOWS; w++) {
+    const lat: number[] = [];
+    const cpu0 = processCpuMs(pid) ?? 0;
+    const end = Date.now() + 10_000;
+    const loop = async () => {
+      while (Date.now() < end) {
+        const q0 = performance.now();
+        const r = await fetch(`${url}/v1/items/${encodeURIComponent(pick())}/similar`);
+        await r.arrayBuffer();
+        if (!r.ok) throw new Error(`/similar answered ${r.status}`);
+        lat.push(performance.now() - q0);
+      }
+    };
+    await Promise.all(Array.from({ length: SIMILAR_SWAP_CONNECTIONS }, loop));
+    const sorted = lat.sort((a, b) => a - b);
+    windows.push({
+      fromSeconds: Math.round((Date.now() - swapped) / 1000) - 10,
+      requests: lat.length,
+      p50ms: percentile(sorted, 0.5),
+      p99ms: percentile(sorted, 0.99),
+      serverCpuMsPerRequest: Math.round((1000 * ((processCpuMs(pid) ?? 0) - cpu0)) / lat.length) / 1000,
+    });
+    say(JSON.stringify(windows[windows.length - 1]));
+  }
+  return {
+    refreshSeconds: Math.round((stored - t0) / 1000),
+    loadedAfterStoreSeconds: Math.round((swapped - stored) / 100) / 10,
+    windows,
+  };
+}
+
 function summary(r: LoadResult, live?: number) {
   return {
     requestsPerSec: Math.round(r.requestsPerSec),
@@ -316,6 +384,9 @@ async function main(): Promise<void> {
         const swap = process.argv.includes('--swap')
           ? await cartsDuringSwap(server.url, env, pick)
           : undefined;
+        const similarSwap = process.argv.includes('--similar-swap')
+          ? await similarAfterSwap(server.url, env, pick, pid)
+          : undefined;
         served.push({
           efSearch: ef,
           warmSeconds,
@@ -324,6 +395,7 @@ async function main(): Promise<void> {
           similar: summary(similar, live.requestsPerSec),
           carts: summary(carts, live.requestsPerSec),
           ...(swap ? { swap } : {}),
+          ...(similarSwap ? { similarSwap } : {}),
         });
         say(JSON.stringify(served[served.length - 1]));
       } finally {
