@@ -178,7 +178,8 @@ async function threadStateGatherer(
   const name = index.currentName()!;
   await state.loadIndex(name, path.join(dataDir, INDEX_ROOT, name));
   const vectorOf = index.vectorLookup();
-  const cosFlat = serving.current().sessionBlend.cosFlat !== 0;
+  const blend = serving.current().sessionBlend;
+  const cosFlat = blend.cosFlat !== 0;
   return (session) => {
     const known = session.filter((id) => snapshot.get(id));
     const request: GatherRequest = {
@@ -190,6 +191,8 @@ async function threadStateGatherer(
       rules: { inStockOnly: true },
       excluded: [...new Set(session)],
       cosFlat,
+      // As serving asks (an older build ignores it).
+      selectBy: blend,
     };
     return build.packGathered(state.gather(request), known);
   };

@@ -155,6 +155,46 @@ describe('session ranking', () => {
     expect(rankSession(full, flatOnly, 1).map((i) => full.ids[i])).toEqual(['Z']);
   });
 
+  it('selects each source by the blend it will be ranked with, and by either sum when the blend gives it no weight', () => {
+    // S then T: d(S) = 2^(-1/3) ≈ 0.7937. Co-purchase: P by S (0.6), Q by T (0.5): P leads the flat sums (0.6 against
+    // 0.5), Q the recency-weighted ones (0.4762 against 0.5). Transitions likewise: U by S, V by T.
+    const signals = new PurchaseSignals(
+      ['S', 'T', 'P', 'Q', 'U', 'V'].map((itemId) => ({
+        itemId,
+        buyers: 1,
+        recentBuyers: 0,
+        repeatBuyers: 0,
+      })),
+      lists({ S: [['P', 0.6]], T: [['Q', 0.5]] }),
+      asOf,
+      lists({ S: [['U', 0.6]], T: [['V', 0.5]] }),
+    );
+    const one: SessionSources = {
+      signals,
+      vectorOf: () => undefined,
+      nearest: () => [],
+      limits: { items: 100, vector: 0, perSource: 1, shelf: 0 },
+    };
+    const zero: SessionBlend = { ...DEFAULT_SESSION_BLEND, knn: 0, knnRecent: 0, trans: 0, transRecent: 0 };
+    const gathered = (selectBy?: SessionBlend) =>
+      [
+        ...gatherSessionCandidates(
+          { ...one, selectBy },
+          ['S', 'T'],
+          undefined,
+          (id) => id !== 'S' && id !== 'T',
+        ).ids,
+      ].sort();
+    expect(gathered()).toEqual(['P', 'Q', 'U', 'V']);
+    expect(gathered(zero)).toEqual(['P', 'Q', 'U', 'V']);
+    expect(gathered({ ...zero, knn: 1, transRecent: 1 })).toEqual(['P', 'V']);
+    expect(gathered({ ...zero, knnRecent: 1, trans: 1 })).toEqual(['Q', 'U']);
+    // Both sums weighed: P 1·0.6 + 1·0.4762 against Q 1.0; P 0.1·0.6 + 0.4762 = 0.5362 against Q 0.55.
+    expect(gathered({ ...zero, knn: 1, knnRecent: 1, trans: 0.1, transRecent: 1 })).toEqual(['P', 'V']);
+    // A source the blend does not weigh still brings its candidates by either sum.
+    expect(gathered({ ...zero, knn: 1 })).toEqual(['P', 'U', 'V']);
+  });
+
   it('gathers into a reused scratch buffer the same set as into fresh columns, after a larger set used it', () => {
     const scratch = new SessionSetScratch();
     const columns = (set: ReturnType<typeof gatherSessionCandidates>) => [

@@ -149,6 +149,12 @@ export interface SessionSources {
   byRow?: SessionRowSources;
   /** Where the set's columns go when it is read to the end before the next gathering (SessionSetScratch). */
   scratch?: SessionSetScratch;
+  /**
+   * The blend the set will be ranked by, when known (serving): each source's candidates are then its strongest by
+   * the part of the score the blend gives it (flat and recency-weighted sums at the blend's weights), one
+   * selection per source rather than one per sum. Undefined (tuning, which weighs every feature): by either sum.
+   */
+  selectBy?: SessionBlend;
 }
 
 export interface SessionRowSources {
@@ -304,18 +310,19 @@ export function gatherSessionCandidates(
   }
   // Each source's strongest by either sum: the flat one (its ranking alone is the item-kNN or Markov
   // baseline's) and the recency-weighted one. Items the filter rejects take no place; one already in does.
-  const sources: Array<[SessionSums, (row: number) => number]> = [
-    [knnSums, (r) => model.itemRowOfNeighbourRow(r)],
-    [transSums, (r) => model.itemRowOfTransitionRow(r)],
+  const w = src.selectBy;
+  const sources: Array<[SessionSums, (row: number) => number, number, number]> = [
+    [knnSums, (r) => model.itemRowOfNeighbourRow(r), w?.knn ?? 0, w?.knnRecent ?? 0],
+    [transSums, (r) => model.itemRowOfTransitionRow(r), w?.trans ?? 0, w?.transRecent ?? 0],
   ];
-  for (const [sums, itemRowOf] of sources) {
-    for (const values of [sums.flat, sums.sum]) {
-      keepBest(sums, values, limits.perSource, (slot) => {
-        const id = sums.idAt(slot);
-        const itemRow = itemRowOf(sums.touched[slot]);
-        return isIn(id, itemRow) || add(id, false, itemRow);
-      });
-    }
+  for (const [sums, itemRowOf, wFlat, wRecent] of sources) {
+    const keep = (slot: number) => {
+      const id = sums.idAt(slot);
+      const itemRow = itemRowOf(sums.touched[slot]);
+      return isIn(id, itemRow) || add(id, false, itemRow);
+    };
+    for (const values of selectionOrders(sums, wFlat, wRecent))
+      keepBest(sums, values, limits.perSource, keep);
   }
   const shelves: Array<[readonly string[], Int32Array]> = [
     [model.popular, model.popularRows],
@@ -373,6 +380,26 @@ export function gatherSessionCandidates(
   batch?.finish();
   return set;
 }
+
+/**
+ * The orders a source's candidates are selected by: the part of the blend's score the source gives (`wFlat` ·
+ * flat + `wRecent` · recency-weighted sum) when the blend weighs it, else either sum (a source the blend gives no
+ * weight still brings candidates the other features may rank).
+ */
+function selectionOrders(sums: SessionSums, wFlat: number, wRecent: number): Float64Array[] {
+  if (!(wFlat > 0 || wRecent > 0)) return [sums.flat, sums.sum];
+  if (!(wRecent > 0)) return [sums.flat];
+  if (!(wFlat > 0)) return [sums.sum];
+  const n = sums.count;
+  if (BLENDED.length < n) BLENDED = new Float64Array(Math.max(n, BLENDED.length * 2));
+  const out = BLENDED;
+  const { flat, sum } = sums;
+  for (let i = 0; i < n; i++) out[i] = wFlat * flat[i] + wRecent * sum[i];
+  return [out];
+}
+
+/** selectionOrders' blended sums (reused: a gathering is synchronous, and one source is selected at a time). */
+let BLENDED = new Float64Array(1024);
 
 const CANDIDATE_ROWS = new RowSlots();
 

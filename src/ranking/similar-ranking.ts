@@ -2,6 +2,7 @@ import { blendScore, blendScores, storedWeights } from './linear-blend';
 import {
   gatherSessionCandidates,
   sessionColumns,
+  type SessionBlend,
   type SessionCandidateSet,
   type SessionLimits,
   type SessionSources,
@@ -45,7 +46,19 @@ export function storedSimilarBlend(stored: unknown): SimilarBlend {
  */
 export const SIMILAR_LIMITS: SessionLimits = { items: 1, vector: 100, perSource: 100, shelf: 0 };
 
-export type SimilarSources = Omit<SessionSources, 'limits' | 'cosFlat'>;
+export type SimilarSources = Omit<SessionSources, 'limits' | 'cosFlat' | 'selectBy'>;
+
+/** Each source selected by its flat sum alone (SessionSources.selectBy); only the weights' signs matter. */
+const ONE_ITEM_SELECTION: SessionBlend = {
+  cos: 0,
+  cosFlat: 0,
+  knn: 1,
+  knnRecent: 0,
+  trans: 1,
+  transRecent: 0,
+  trend: 0,
+  pop: 0,
+};
 
 /** Candidates of `itemId`'s similar list with their features; `v` is its unit vector (undefined: none). */
 export function gatherSimilarCandidates(
@@ -55,8 +68,10 @@ export function gatherSimilarCandidates(
   pass: (id: string) => boolean,
 ): SessionCandidateSet {
   return gatherSessionCandidates(
-    // One item's flat mean is its own vector: cosFlat would repeat cos (and the blend has no such term).
-    { ...src, limits: SIMILAR_LIMITS, cosFlat: false },
+    // One item's flat mean is its own vector: cosFlat would repeat cos (and the blend has no such term). Its
+    // recency weight is 1, so each source's two sums are equal: one selection by the flat one keeps the same
+    // candidates as one by each.
+    { ...src, limits: SIMILAR_LIMITS, cosFlat: false, selectBy: ONE_ITEM_SELECTION },
     [itemId],
     v,
     (id) => id !== itemId && pass(id),

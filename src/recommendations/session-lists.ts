@@ -191,6 +191,7 @@ export class SessionLists {
           vectorOf: this.index.vectorLookup(),
           nearest: (v, k, accept, ef) => this.index.search(v, k, accept, ef),
           cosFlat,
+          selectBy: blend,
         },
         session,
         query && this.index.current() === inputs[0] ? query : undefined,
@@ -202,7 +203,17 @@ export class SessionLists {
     const ticket = this.sets.ticket();
     const key =
       holdable && this.sets.enabled
-        ? JSON.stringify([session, [...excluded].sort(), rules, cosFlat])
+        ? JSON.stringify([
+            session,
+            [...excluded].sort(),
+            rules,
+            cosFlat,
+            // The set's sources are selected by their weights in the blend (SessionSources.selectBy).
+            blend.knn,
+            blend.knnRecent,
+            blend.trans,
+            blend.transRecent,
+          ])
         : undefined;
     let packed: PackedSet | undefined = key === undefined ? undefined : this.sets.get(key, inputs);
     // The answer a cart got for this shape of request (no rules stage, no item records, which are read per
@@ -239,6 +250,7 @@ export class SessionLists {
           rules,
           excluded: [...excluded],
           cosFlat,
+          selectBy: blend,
         });
         // A thread that failed under the request (it stopped, or lost its index): the list is gathered here.
         const fromThread = onThread ? await onThread.catch(() => undefined) : undefined;

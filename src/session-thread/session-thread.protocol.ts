@@ -1,7 +1,7 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
 import type { BuyerCountColumns } from '../ranking/purchase-signals';
 import type { NeighbourListsWire } from '../ranking/neighbour-lists';
-import type { SessionCandidateSet } from '../ranking/session-ranking';
+import type { SessionBlend, SessionCandidateSet } from '../ranking/session-ranking';
 import type { ListOptions } from '../recommendations/dto/options.schema';
 import type { PackedSet } from './packed-set';
 
@@ -62,6 +62,8 @@ export interface GatherRequest {
   rules: Pick<ListOptions, 'category' | 'minPrice' | 'maxPrice' | 'inStockOnly'>;
   excluded: string[];
   cosFlat: boolean;
+  /** The blend the set will be ranked by (SessionSources.selectBy). */
+  selectBy?: SessionBlend;
 }
 
 /**

@@ -81,6 +81,7 @@ export class SessionThreadState {
         nearest: (v, k, accept, ef) =>
           hnsw.size === 0 ? [] : hnsw.search(v, { k: Math.min(k, hnsw.size), filter: accept, ef }),
         cosFlat: r.cosFlat,
+        selectBy: r.selectBy,
         byRow: this.tables.forRequest(r.rules, r.excluded),
         scratch: this.scratch,
       },

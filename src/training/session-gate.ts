@@ -193,6 +193,12 @@ export function tuneSessions(input: SessionGateInput): {
   const cases: SessionCase[] = [];
   // Each case's cart as serving keys it (newArrivalPlaces).
   const carts: string[] = [];
+  // Each case as asked, to gather it again as serving would once the blend is tuned.
+  const askedCases: Array<{
+    session: string[];
+    query: Float32Array | undefined;
+    pass: (id: string) => boolean;
+  }> = [];
   const add = (asked: readonly SessionValidationCase[]) => {
     for (const c of asked) {
       const session = c.session.filter(input.known);
@@ -201,14 +207,12 @@ export function tuneSessions(input: SessionGateInput): {
       const targets = new Set(c.targets.filter((id) => !inSession.has(id)));
       if (targets.size === 0) continue;
       const vectors = session.map((id) => sources.vectorOf(id)).filter((v): v is Float32Array => !!v);
-      const candidates = gatherSessionCandidates(
-        sources,
-        session,
-        sessionQuery(vectors),
-        (id) => input.known(id) && !inSession.has(id),
-      );
+      const query = sessionQuery(vectors);
+      const pass = (id: string) => input.known(id) && !inSession.has(id);
+      const candidates = gatherSessionCandidates(sources, session, query, pass);
       cases.push({ candidates, targets });
       carts.push(session.join('\u0000'));
+      askedCases.push({ session, query, pass });
     }
   };
   add(input.users.map((u) => ({ session: validationSession(u.history), targets: [...u.targets] })));
@@ -227,9 +231,13 @@ export function tuneSessions(input: SessionGateInput): {
   const tuned = tuneSessionBlend(cases, DEFAULT_SESSION_BLEND, K);
   const nowMs = at.getTime();
   const signals = sources.signals;
+  // Serving selects each source's candidates by the blend it ranks with (SessionSources.selectBy): the tuned
+  // blend's NDCG is taken on the sets it would serve.
+  const served = { ...sources, selectBy: tuned.weights };
   let sum = 0;
   for (const [n, c] of cases.entries()) {
-    const set = c.candidates;
+    const a = askedCases[n];
+    const set = gatherSessionCandidates(served, a.session, a.query, a.pass);
     const isNew = (i: number) =>
       isNewArrival(input.newArrivals, set.ids[i], signals.buyersOf(set.ids[i]), nowMs);
     const slots = rankSessionList(
