@@ -60,10 +60,9 @@ export class SessionSums {
     if (n === 0) return;
     this.idOfRow = list.idOfRow;
     // Room for every row and every first touch up front, so that the loop reads the arrays from locals: with a
-    // possible reallocation inside it, each iteration read every array from the object again.
-    let maxRow = -1;
-    for (let k = 0; k < n; k++) if (rows[k] > maxRow) maxRow = rows[k];
-    if (2 * maxRow + 1 >= this.marks.length) this.growMarks(maxRow + 1);
+    // possible reallocation inside it, each iteration read every array from the object again. Every row of a list
+    // names one of its idOfRow, so that many marks are enough without scanning the list for its largest row.
+    if (2 * list.idOfRow.length > this.marks.length) this.growMarks(list.idOfRow.length);
     if (this.count + n > this.touched.length) this.growSlots(this.count + n);
     const { marks, flat, sum, best, via, rankOf, touched, call } = this;
     let count = this.count;
