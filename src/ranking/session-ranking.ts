@@ -150,6 +150,12 @@ export interface SessionSources {
   /** Where the set's columns go when it is read to the end before the next gathering (SessionSetScratch). */
   scratch?: SessionSetScratch;
   /**
+   * The cosines' kernel that holds the vectors `vectorOf` and `byRow` answer with (Dot2Batch.host: the session
+   * thread keeps its index's vectors there), which then reads them where they lie; undefined: one shared by every
+   * gathering in this thread, which copies each candidate's vector in.
+   */
+  cosines?: Dot2Batch;
+  /**
    * The blend the set will be ranked by, when known (serving): each source's candidates are then its strongest by
    * the part of the score the blend gives it (flat and recency-weighted sums at the blend's weights), one
    * selection per source rather than one per sum. Undefined (tuning, which weighs every feature): by either sum.
@@ -348,7 +354,8 @@ export function gatherSessionCandidates(
         )
       : undefined;
   // Every candidate's cosines in one WebAssembly call after the loop: the same numbers as dot2Into and dot.
-  const batch = query && DOT2?.begin(query, flat, size, set.cos, set.cosFlat) === true ? DOT2 : undefined;
+  const kernel = src.cosines ?? DOT2;
+  const batch = query && kernel?.begin(query, flat, size, set.cos, set.cosFlat) === true ? kernel : undefined;
   for (let i = 0; i < size; i++) {
     const id = ids[i];
     // The item's model row leads to its rows in both sources' sums: at most one string lookup per candidate.

@@ -1,4 +1,5 @@
 import type { ItemMeta } from '../catalog/catalog-snapshot';
+import { Dot2Batch } from '../common/simd/dot2-kernel';
 import { NeighbourLists } from '../ranking/neighbour-lists';
 import { sessionQuery, SessionSetScratch } from '../ranking/session-ranking';
 import { PurchaseSignals } from '../ranking/purchase-signals';
@@ -11,13 +12,25 @@ import type { GatheredSet, GatherRequest, ToSessionThread } from './session-thre
 type SignalsMessage = Extract<ToSessionThread, { kind: 'signals' }>;
 
 /**
+ * The candidates a session list's cosines are computed for at once, at most (SESSION_LIMITS brings up to 190);
+ * a larger set is computed without the kernel.
+ */
+const KERNEL_SLOTS = 1024;
+
+/**
  * What the session thread holds — the catalog's rule fields, the served index and its vectors, the purchase
  * signals, and the same fields and vectors by signals row (RowTables) — and the gathering from it. The worker
  * only passes messages to it, so a bench can run the thread's gathering in-process.
  */
 export class SessionThreadState {
   private readonly items = new Map<string, ItemMeta>();
-  private index?: { name: string; hnsw: HnswVectorIndex; vectors: Map<string, Float32Array> };
+  private index?: {
+    name: string;
+    hnsw: HnswVectorIndex;
+    vectors: Map<string, Float32Array>;
+    /** The cosines' kernel whose memory holds `vectors` (undefined: they are arrays of their own). */
+    cosines: Dot2Batch | undefined;
+  };
   private lists = NeighbourLists.EMPTY;
   private transitions = NeighbourLists.EMPTY;
   private signals = PurchaseSignals.empty();
@@ -53,14 +66,19 @@ export class SessionThreadState {
   /** Loads the published index in `dir`; the one served before is released once this one is in place. */
   async loadIndex(name: string, dir: string): Promise<void> {
     const hnsw = await HnswVectorIndex.load(dir);
-    // Every vector up front, here rather than per request: the main thread serves in-process meanwhile.
+    // Every vector up front, here rather than per request: the main thread serves in-process meanwhile. They are
+    // kept in the memory of a cosines' kernel of this index's own, which then reads a candidate's vector where it
+    // lies: copying each one in was a tenth of a gathering. Its own, because that memory never grows once it holds
+    // them, and the index served until this one is in place keeps its kernel meanwhile.
+    const cosines = Dot2Batch.create();
+    const place = cosines?.host(hnsw.size, hnsw.info.dimension, KERNEL_SLOTS);
     const vectors = new Map<string, Float32Array>();
     for (const id of hnsw.ids()) {
       const v = hnsw.vectorOf(id);
-      if (v) vectors.set(id, v);
+      if (v) vectors.set(id, place ? place(v) : v);
     }
     this.index?.hnsw.dispose();
-    this.index = { name, hnsw, vectors };
+    this.index = { name, hnsw, vectors, cosines: place ? cosines : undefined };
     this.tables.setVectors((id) => vectors.get(id));
   }
 
@@ -72,7 +90,7 @@ export class SessionThreadState {
     const index = this.index;
     if (!index || index.name !== r.indexName)
       throw new Error(`the thread serves index ${index?.name ?? '(none)'}, not ${r.indexName}`);
-    const { hnsw, vectors } = index;
+    const { hnsw, vectors, cosines } = index;
     const query = r.queryOfSession ? sessionQuery(sessionVectors(r.session, vectors)) : r.query;
     return gatherCandidateSet(
       {
@@ -84,6 +102,7 @@ export class SessionThreadState {
         selectBy: r.selectBy,
         byRow: this.tables.forRequest(r.rules, r.excluded),
         scratch: this.scratch,
+        cosines,
       },
       r.session,
       query,

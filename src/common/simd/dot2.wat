@@ -3,19 +3,20 @@
 ;; 0-1 and 2-3 of two f64x2 accumulators), combined as (s0 + s1) + (s2 + s3). dot1: the first of them alone,
 ;; as common/vectors.ts dot computes it.
 ;;
-;; Memory: `a` and `b` are `dim` float64 each; `vs` holds `n` float32 vectors of `dim`; `out` receives 2n float64
+;; Memory: `a` and `b` are `dim` float64 each; `at` holds `n` i32 byte offsets, each of a float32 vector of `dim`
+;; anywhere in memory (copied there for the call, or kept there: dot2-kernel.ts); `out` receives 2n float64
 ;; (a·v, b·v per vector; dot1 writes only a·v). `dim` is a multiple of 4 (callers check).
 (module
   (memory (export "memory") 1)
   (func (export "dot2")
-    (param $a i32) (param $b i32) (param $vs i32) (param $n i32) (param $dim i32) (param $out i32)
+    (param $a i32) (param $b i32) (param $at i32) (param $n i32) (param $dim i32) (param $out i32)
     (local $i i32) (local $j i32) (local $v i32) (local $end i32)
     (local $a01 v128) (local $a23 v128) (local $b01 v128) (local $b23 v128)
     (local $x01 v128) (local $x23 v128) (local $pa i32) (local $pb i32)
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $v (i32.add (local.get $vs) (i32.mul (local.get $i) (i32.shl (local.get $dim) (i32.const 2)))))
+        (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
         (local.set $end (i32.add (local.get $v) (i32.shl (local.get $dim) (i32.const 2))))
         (local.set $pa (local.get $a))
         (local.set $pb (local.get $b))
@@ -49,13 +50,13 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $each))))
   (func (export "dot1")
-    (param $a i32) (param $vs i32) (param $n i32) (param $dim i32) (param $out i32)
+    (param $a i32) (param $at i32) (param $n i32) (param $dim i32) (param $out i32)
     (local $i i32) (local $v i32) (local $end i32) (local $pa i32)
     (local $a01 v128) (local $a23 v128)
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $v (i32.add (local.get $vs) (i32.mul (local.get $i) (i32.shl (local.get $dim) (i32.const 2)))))
+        (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
         (local.set $end (i32.add (local.get $v) (i32.shl (local.get $dim) (i32.const 2))))
         (local.set $pa (local.get $a))
         (local.set $a01 (v128.const i64x2 0 0))
