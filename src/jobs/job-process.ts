@@ -74,6 +74,9 @@ export class JobProcesses implements OnModuleDestroy {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         // A debugger port can be opened by one process only.
         execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+        // A process group of its own: a terminal's Ctrl-C signals the whole foreground group, and the child must
+        // hear of the shutdown from its server (onModuleDestroy), which records what became of the job.
+        detached: true,
       });
       this.children.set(job.id, child);
       this.logger.log(`job ${job.id} (${job.kind}) runs in child process ${child.pid}`);

@@ -21,14 +21,19 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `aisle <args>` as its own process (so it can be killed mid-job); API_KEYS is never inherited. */
-export function spawnCli(args: string[], env: Record<string, string>): CliRun {
+/**
+ * Starts `aisle <args>` as its own process (so it can be killed mid-job); API_KEYS is never inherited. With
+ * `ownGroup` it leads a process group of its own, as a command started from a terminal does: `process.kill(-pid)`
+ * then signals it and every process it started in that group, as the terminal's Ctrl-C does.
+ */
+export function spawnCli(args: string[], env: Record<string, string>, ownGroup = false): CliRun {
   const full: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
   delete full.API_KEYS;
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: full,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   let stdout = '';
   let stderr = '';
