@@ -142,4 +142,46 @@ describe('aisle serve on embedded PostgreSQL', () => {
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(false);
     expect(await readServed(dataDir, pgPort, recommId)).toEqual([{ source: 'popular' }]);
   }, 240_000);
+  /** `aisle import --items` of a record with a numeric id: fails after opening the database, nothing written. */
+  function failingImport(pgPort: number): ReturnType<typeof spawnCli> {
+    const bad = path.join(dataDir, 'bad-items.ndjson');
+    fs.writeFileSync(bad, '{"id": 5}\n');
+    return spawnCli(['import', '--items', bad], {
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+    });
+  }
+
+  it('lets another command use the cluster a running server started, and leaves it running', async () => {
+    const { run, url, pgPort } = await startServer(dataDir, false);
+    const migrate = await spawnCli(['db:migrate'], {
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+    }).done;
+    expect(migrate.code).toBe(0);
+    expect(migrate.stderr).toContain(`already runs for process ${run.child.pid}: using it`);
+    // A failure is reported to cron as one, also on the embedded database.
+    const failed = await failingImport(pgPort).done;
+    expect(failed.stderr).toMatch(/invalid record/);
+    expect(failed.code).toBe(1);
+    expect((await fetch(`${url}/v1/popular`)).status).toBe(200);
+    run.child.kill('SIGTERM');
+    expect((await run.done).code).toBe(0);
+  }, 240_000);
+
+  it('stops a cluster its killed server left running, then runs its own and stops it', async () => {
+    const { run, pgPort } = await startServer(dataDir, false);
+    const pid = run.child.pid!;
+    run.child.kill('SIGKILL');
+    await run.done;
+    const lock = path.join(dataDir, 'postgres', 'cluster', 'postmaster.pid');
+    expect(fs.existsSync(lock)).toBe(true);
+    const failed = await failingImport(pgPort).done;
+    expect(failed.stderr).toContain(`was left running by process ${pid}, which is gone: stopping it`);
+    expect(failed.stderr).toMatch(/invalid record/);
+    expect(failed.code).toBe(1);
+    expect(fs.existsSync(lock)).toBe(false);
+  }, 240_000);
 });

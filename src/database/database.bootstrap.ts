@@ -19,9 +19,14 @@ export async function resolveDatabase(
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: () => Promise.resolve() };
   const dir = path.join(config.dataDir, 'postgres');
   log(`DATABASE_URL is not set: starting embedded PostgreSQL in ${dir} on port ${config.embeddedPgPort}`);
-  const db = await startEmbeddedPostgres(dir, config.embeddedPgPort, (m) => {
-    if (/error|fatal/i.test(m)) log(m);
-  });
+  const db = await startEmbeddedPostgres(
+    dir,
+    config.embeddedPgPort,
+    (m) => {
+      if (/error|fatal/i.test(m)) log(m);
+    },
+    log,
+  );
   return { url: db.url, embedded: true, stop: () => db.stop() };
 }
 

