@@ -318,6 +318,26 @@ describe('request validation (real PostgreSQL)', () => {
       await expectNoHistory('xml-u');
     });
 
+    it.each([['null'], ['5'], ['"events"'], ['true']])(
+      'refuses JSON %s at the top level as a body that must be an object, not as invalid JSON',
+      async (text) => {
+        const res = await writesNothing(() =>
+          request(t.server).post('/v1/events').set('Content-Type', 'application/json').send(text),
+        );
+        expect(expectProblem(res, 400)).toEqual(['(body)']);
+        expect(res.body.errors[0].message).toBe('must be a JSON object');
+      },
+    );
+
+    it('still calls a body that does not parse invalid JSON', async () => {
+      const res = await request(t.server)
+        .post('/v1/events')
+        .set('Content-Type', 'application/json')
+        .send('nul');
+      expectProblem(res, 400);
+      expect(res.body.detail).toBe('The body is not valid JSON.');
+    });
+
     it('reads an empty body with a JSON content type as no body, which events require', async () => {
       const res = await writesNothing(() =>
         request(t.server).post('/v1/events').set('Content-Type', 'application/json').send(''),

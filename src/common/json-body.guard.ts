@@ -2,11 +2,27 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import type { Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { ProblemException } from './problem';
+import { ProblemException, validationProblem } from './problem';
 
 interface BodyParserError {
   type?: string;
   status?: number;
+  /** The text read, on a parse failure. */
+  body?: unknown;
+}
+
+/**
+ * Whether `text` is JSON that strict parsing refused only for its top level (null, a number, a string, a
+ * boolean): every body here is an object.
+ */
+function isScalarJson(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v === null || typeof v !== 'object';
+  } catch {
+    return false;
+  }
 }
 
 const isJson = (contentType: string): boolean => /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType);
@@ -68,7 +84,9 @@ export class JsonBodyGuard implements CanActivate {
       case 'entity.too.large':
         return new ProblemException(413, 'The body is larger than the configured limit (BODY_LIMIT).');
       case 'entity.parse.failed':
-        return new ProblemException(400, 'The body is not valid JSON.');
+        return isScalarJson(err.body)
+          ? validationProblem([{ path: '(body)', message: 'must be a JSON object' }])
+          : new ProblemException(400, 'The body is not valid JSON.');
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return new ProblemException(415, 'Unsupported body encoding or charset: send UTF-8 JSON.');
