@@ -156,8 +156,20 @@ export class IndexService implements OnApplicationBootstrap, OnModuleDestroy {
     return version === 'raw' ? rawProjection(index.info.dimension) : undefined;
   }
 
-  /** Loads the index CURRENT names when another process published a newer one (no-op otherwise). */
-  async syncFromDisk(): Promise<void> {
+  /**
+   * Loads the index CURRENT names when another process published a newer one (no-op otherwise). One at a time:
+   * a server's reindex child and the change feed's notice of the same index both ask, and two syncs that each
+   * saw the old name before either loaded used to adopt it twice (two warming passes, two announcements).
+   */
+  syncFromDisk(): Promise<void> {
+    const run = this.syncing.then(() => this.adoptPublished());
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  private syncing: Promise<unknown> = Promise.resolve();
+
+  private async adoptPublished(): Promise<void> {
     const before = this.holder.currentName();
     try {
       const loaded = await this.holder.loadCurrent(this.config.dataDir);
