@@ -3,7 +3,6 @@ import type { AppConfig } from '../config/app-config';
 import type { ListOptions } from '../recommendations/dto/options.schema';
 import type { ProfileService } from '../recommendations/profile.service';
 import type { PurchaseSignalsService } from '../recommendations/purchase-signals.service';
-import type { RecommendationsService } from '../recommendations/recommendations.service';
 import type { Reason } from '../recommendations/response';
 import type { PlacementContext, PlacementDefinition } from './dto/placement.schema';
 import type { ItemFieldsSnapshot } from './item-fields.snapshot';
@@ -15,8 +14,8 @@ export interface Candidate {
 }
 
 /**
- * The candidates of the placement kinds ranked by placements themselves (complements, buy-again, trending,
- * new arrivals); the engine's kinds (for-you, similar, search) rank in RecommendationsService.
+ * The candidates of the placement kinds ranked by placements themselves (buy-again, trending, new arrivals); the
+ * engine's kinds (for-you, similar, complements, search) rank in RecommendationsService.
  */
 export class PlacementCandidates {
   constructor(
@@ -33,43 +32,11 @@ export class PlacementCandidates {
     context: PlacementContext,
     opts: ListOptions,
     now: Date,
-    recs: RecommendationsService,
     pass: (id: string) => boolean,
   ): Promise<{ items: Candidate[]; strategy: string }> {
     const limit = opts.limit;
     const model = this.interactions.current();
     switch (def.kind) {
-      case 'complements': {
-        const sources = context.itemIds ?? [context.itemId!];
-        const exclude = new Set(sources);
-        const items: Candidate[] = [];
-        // Co-purchase neighbours first: their scores (1 + Σ similarity) sit above any cosine (≤ 1).
-        model.withCoPurchase(sources, (co) => {
-          for (const id of co.ranked()) {
-            if (items.length >= limit) break;
-            if (exclude.has(id) || !pass(id)) continue;
-            const k = co.of(id);
-            exclude.add(id);
-            items.push({
-              id,
-              score: 1 + k.score,
-              reason: { type: 'co-purchased-with', itemIds: k.via ? [k.via] : [] },
-            });
-          }
-        });
-        let strategy = 'complements';
-        if (items.length < limit) {
-          const fill = await recs.session(sources, undefined, {
-            ...opts,
-            diversity: 0,
-            limit: limit - items.length,
-            exclude: [...exclude],
-          });
-          if (items.length === 0) strategy = 'complements-vector';
-          items.push(...fill.items);
-        }
-        return { items, strategy };
-      }
       case 'buy-again': {
         const profile = await this.profiles.profile(context.userId!, now);
         const halfLifeMs = this.config.profileHalfLifeDays * 86_400_000;

@@ -352,6 +352,12 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
         return recs.forUser(context.userId!, forYouOptions(def, opts), now, undefined, stage);
       case 'similar':
         return recs.similar(context.itemId!, opts, stage);
+      case 'complements':
+        // A cart, or the item of a product page: the session kind of the one ranking (co-purchase neighbours,
+        // learned successors, vector neighbours, trending and new arrivals under the session blend the fine-tune
+        // tuned), as POST /v1/recommendations ranks it. Ranked by co-purchase sums alone, as it was, it was the
+        // item-kNN baseline the session list beats (`aisle eval`, session protocol).
+        return recs.session(context.itemIds ?? [context.itemId!], undefined, opts, now, stage);
       case 'search':
         return recs.session([], context.text, opts, now, stage);
       default: {
@@ -359,7 +365,7 @@ export class PlacementServingService implements OnModuleInit, OnModuleDestroy {
         let strategy: string = def.kind;
         const list = await recs.staged(
           async (depth) => {
-            const got = await this.kinds.candidates(def, context, { ...opts, limit: depth }, now, recs, pass);
+            const got = await this.kinds.candidates(def, context, { ...opts, limit: depth }, now, pass);
             strategy = got.strategy;
             return got.items;
           },
